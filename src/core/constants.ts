@@ -1,0 +1,75 @@
+/**
+ * Every protocol constant of Cairn in one place: labels, domain-separation
+ * tags, media types and versions. Types derive from these. PROTOCOL.md quotes
+ * them; a change here is a change of the wire protocol.
+ */
+
+/** Cairn protocol version advertised in the node descriptor. */
+export const PROTOCOL_VERSION = 'cairn/1' as const;
+
+/** Media types (DSSE payload types and HTTP content types). */
+export const MEDIA_TYPES = {
+  nodeDescriptor: 'application/vnd.cairn.node+json',
+  hitReceipt: 'application/vnd.cairn.hit-receipt+json',
+  searchReceipt: 'application/vnd.cairn.search-receipt+json',
+  problem: 'application/problem+json',
+  json: 'application/json',
+} as const;
+
+/** DSSE (https://github.com/secure-systems-lab/dsse/blob/master/protocol.md). */
+export const DSSE = {
+  /** Pre-authentication encoding prefix: "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body. */
+  paePrefix: 'DSSEv1',
+} as const;
+
+/** Ed25519 key ids: lowercase hex of SHA-256 over the 32-byte public key. */
+export const KEY_ID = {
+  hash: 'sha256',
+} as const;
+
+/** RFC 9497 OPRF suite used for all tokens (§4.1 OPRF(ristretto255, SHA-512)). */
+export const OPRF = {
+  suite: 'ristretto255-SHA512',
+  /** contextString prefix, RFC 9497 §3.1: "OPRFV1-" || I2OSP(mode, 1) || "-" || identifier. */
+  contextPrefix: 'OPRFV1-',
+  modes: { oprf: 0x00, voprf: 0x01, poprf: 0x02 },
+  labels: {
+    hashToGroup: 'HashToGroup-',
+    hashToScalar: 'HashToScalar-',
+    deriveKeyPair: 'DeriveKeyPair',
+    finalize: 'Finalize',
+    seed: 'Seed-',
+    composite: 'Composite',
+    challenge: 'Challenge',
+    info: 'Info',
+  },
+  /** Sizes in bytes (Ne, Ns, Nh for ristretto255-SHA512). */
+  elementSize: 32,
+  scalarSize: 32,
+  hashSize: 64,
+  proofSize: 64,
+} as const;
+
+/** Audit log: RFC 6962 §2.1 / RFC 9162 §2.1.1 hashing prefixes. */
+export const MERKLE = {
+  leafPrefix: 0x00,
+  nodePrefix: 0x01,
+} as const;
+
+/** HTTP defaults. */
+export const HTTP = {
+  /** Default maximum request body in bytes (1 MiB). */
+  maxBodyBytes: 1024 * 1024,
+  requestIdHeader: 'x-request-id',
+} as const;
+
+/** Well-known paths. */
+export const PATHS = {
+  descriptor: '/.well-known/cairn/node',
+  healthz: '/healthz',
+  metrics: '/metrics',
+  openapi: '/openapi.json',
+} as const;
+
+/** Problem type URIs are this prefix + the error code (RFC 9457 §3.1.1). */
+export const PROBLEM_TYPE_BASE = 'https://cairn.example/problems/' as const;

@@ -1,0 +1,78 @@
+/**
+ * One error type for the whole core, in the manner of sigstore-js: a closed
+ * union of machine-readable codes plus a human message and an optional cause.
+ * Only the HTTP layer turns a CairnError into an RFC 9457 problem; the cause
+ * goes to the log, never into a response.
+ */
+
+/** Every error code Cairn raises. Stable: clients and peers match on them. */
+export const ERROR_CODES = [
+  // generic request handling
+  'not_found',
+  'method_not_allowed',
+  'body_too_large',
+  'malformed_json',
+  'invalid_request',
+  'unsupported_media_type',
+  'internal',
+  // configuration, keys and storage
+  'config_invalid',
+  'key_file_insecure',
+  'key_invalid',
+  'home_exists',
+  'home_missing',
+  // signatures and envelopes
+  'signature_invalid',
+  'envelope_invalid',
+  // identifiers and match keys
+  'identifier_invalid',
+  // crypto
+  'oprf_invalid_input',
+  'oprf_invalid_element',
+  'oprf_proof_invalid',
+  'oprf_derive_key_failed',
+  // audit log / Merkle proofs
+  'proof_invalid',
+  'checkpoint_invalid',
+  // auth (local users)
+  'unauthenticated',
+  'forbidden',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Where in the input the problem is: a field path, a row, a byte offset. */
+export interface ErrorLocation {
+  /** Dotted field path, e.g. `identifiers.names[0].family`. */
+  field?: string;
+  /** 1-based row or line number in an imported file. */
+  row?: number;
+  /** 0-based byte or character offset. */
+  position?: number;
+}
+
+/** Base error of the Cairn core. */
+export class CairnError extends Error {
+  readonly code: ErrorCode;
+  readonly location: ErrorLocation | undefined;
+  /** Extra, safe-to-show details (never raw identifiers or key material). */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { cause?: unknown; location?: ErrorLocation; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'CairnError';
+    this.code = code;
+    this.location = opts.location;
+    this.details = opts.details;
+  }
+}
+
+/** Narrowing helper that also works across realms (worker threads, bundles). */
+export function isCairnError(e: unknown, code?: ErrorCode): e is CairnError {
+  if (typeof e !== 'object' || e === null || (e as { name?: unknown }).name !== 'CairnError') return false;
+  return code === undefined || (e as { code?: unknown }).code === code;
+}
