@@ -48,6 +48,10 @@ export const OPRF = {
   scalarSize: 32,
   hashSize: 64,
   proofSize: 64,
+  /** Bytes drawn from the RNG per random scalar: Ns + Ns/2, so the reduction bias is negligible. */
+  randomScalarBytes: 48,
+  /** RFC 9497 §1.2: inputs are length-prefixed with two bytes, so at most 2^16 - 1 bytes. */
+  maxInputLength: 0xffff,
 } as const;
 
 /** Audit log: RFC 6962 §2.1 / RFC 9162 §2.1.1 hashing prefixes. */
