@@ -5,7 +5,7 @@
 import { CairnError } from './errors.js';
 
 const te = new TextEncoder();
-const td = new TextDecoder('utf-8', { fatal: true });
+const td = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** UTF-8 encode a string. */
 export const utf8 = (s: string): Uint8Array => te.encode(s);

@@ -76,4 +76,4 @@ export const PATHS = {
 } as const;
 
 /** Problem type URIs are this prefix + the error code (RFC 9457 §3.1.1). */
-export const PROBLEM_TYPE_BASE = 'https://cairn.example/problems/' as const;
+export const PROBLEM_TYPE_BASE = 'urn:cairn:problem:' as const;

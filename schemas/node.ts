@@ -1,0 +1,56 @@
+/**
+ * The node descriptor: what a node publishes about itself at
+ * /.well-known/cairn/node, inside a DSSE envelope signed by its Ed25519 key.
+ */
+import { z } from 'zod';
+import { base64url, countryCode, sha256Hex, timestamp } from './common.js';
+
+export const nodeDescriptorSchema = z
+  .object({
+    protocol: z.literal('cairn/1'),
+    nodeId: z.string().min(1).max(128),
+    country: countryCode,
+    name: z.string().min(1).max(200),
+    baseUrl: z.url(),
+    signingKey: z
+      .object({
+        algorithm: z.literal('Ed25519'),
+        keyId: sha256Hex,
+        publicKey: base64url(32),
+      })
+      .strict(),
+    oprfKey: z
+      .object({
+        suite: z.literal('ristretto255-SHA512'),
+        mode: z.literal('VOPRF'),
+        keyId: sha256Hex,
+        publicKey: base64url(32),
+      })
+      .strict(),
+    matchKeyTypes: z.array(z.string().min(1).max(64)).max(64),
+    bucketBits: z.number().int().min(0).max(24),
+    issuedAt: timestamp,
+  })
+  .strict()
+  .meta({ id: 'NodeDescriptor' });
+
+export type NodeDescriptor = z.infer<typeof nodeDescriptorSchema>;
+
+export const dsseEnvelopeWire = z
+  .object({
+    payloadType: z.string(),
+    payload: z.string().describe('standard base64 of the payload bytes'),
+    signatures: z.array(z.object({ keyid: z.string(), sig: z.string().describe('standard base64 Ed25519 signature') })),
+  })
+  .meta({ id: 'DsseEnvelope' });
+
+export const healthSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    version: z.string(),
+    nodeId: z.string(),
+    country: countryCode,
+    uptimeSeconds: z.number(),
+    checks: z.record(z.string(), z.enum(['ok', 'failing'])),
+  })
+  .meta({ id: 'Health' });

@@ -1,0 +1,119 @@
+/**
+ * Node configuration: one zod schema, fed by a JSON file and CAIRN_*
+ * environment variables (env wins). A bad value stops start-up with the field
+ * and the reason.
+ */
+import { z } from 'zod';
+import { countryCode } from '../../schemas/common.js';
+import { HTTP } from './constants.js';
+import { CairnError } from './errors.js';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const configSchema = z
+  .object({
+    node: z
+      .object({
+        id: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
+        country: countryCode,
+        name: z.string().trim().min(1).max(200),
+        url: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).transform((u) => u.replace(/\/+$/, '')),
+      })
+      .strict(),
+    http: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.default(8700),
+        maxBodyBytes: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(HTTP.maxBodyBytes),
+      })
+      .strict()
+      .prefault({}),
+    storage: z
+      .object({
+        database: z.string().min(1).default('cairn.db'),
+      })
+      .strict()
+      .prefault({}),
+    keys: z
+      .object({
+        signing: z.string().min(1).default('keys/signing.key'),
+        oprf: z.string().min(1).default('keys/oprf.key'),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .strict()
+      .prefault({}),
+    matching: z
+      .object({
+        bucketBits: z.coerce.number().int().min(0).max(24).default(16),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Name of the environment variable for a config path, e.g. http.maxBodyBytes -> CAIRN_HTTP_MAX_BODY_BYTES. */
+export function envNameOf(path: readonly string[]): string {
+  return 'CAIRN_' + path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_');
+}
+
+/** Every leaf path of the schema, for mapping environment variables. */
+export function configPaths(): string[][] {
+  const out: string[][] = [];
+  for (const [section, sub] of Object.entries(configSchema.shape)) {
+    const inner = unwrapObject(sub);
+    for (const key of Object.keys(inner.shape)) out.push([section, key]);
+  }
+  return out;
+}
+
+function unwrapObject(s: z.ZodType): z.ZodObject {
+  let cur: z.ZodType = s;
+  // prefault/default wrappers expose the inner type on def.innerType
+  while (!(cur instanceof z.ZodObject)) cur = (cur as unknown as { def: { innerType: z.ZodType } }).def.innerType;
+  return cur;
+}
+
+/**
+ * Merge environment variables over a file's content and validate. `sources`
+ * names where the file came from, so messages point at the right place.
+ */
+export function resolveConfig(
+  fileContent: unknown,
+  env: Record<string, string | undefined>,
+  fileName = 'config file',
+): Config {
+  if (typeof fileContent !== 'object' || fileContent === null || Array.isArray(fileContent)) {
+    throw new CairnError('config_invalid', `${fileName}: must be a JSON object`);
+  }
+  const merged = structuredClone(fileContent) as Record<string, Record<string, unknown>>;
+  const fromEnv = new Map<string, string>();
+  for (const path of configPaths()) {
+    const name = envNameOf(path);
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    const [section, key] = path as [string, string];
+    const sec = merged[section];
+    merged[section] = { ...(typeof sec === 'object' && sec !== null ? sec : {}), [key]: v };
+    fromEnv.set(path.join('.'), name);
+  }
+  const parsed = configSchema.safeParse(merged);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => {
+    const field = i.path.join('.') || '(root)';
+    const src = fromEnv.get(field) ?? fileName;
+    const msg = i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message;
+    return `${field} (from ${src}): ${msg}`;
+  });
+  throw new CairnError('config_invalid', `invalid configuration:\n  ${lines.join('\n  ')}`, {
+    location: { field: parsed.error.issues[0]?.path.join('.') ?? '' },
+    details: { issues: lines },
+  });
+}

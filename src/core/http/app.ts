@@ -1,0 +1,141 @@
+/**
+ * The node's HTTP application, built on Web standards only (hono), so the
+ * same app serves on Node (@hono/node-server) and on Workers.
+ */
+import { Hono, type Context } from 'hono';
+import { sql } from 'kysely';
+import { toHex } from '../bytes.js';
+import type { Config } from '../config.js';
+import { HTTP, MEDIA_TYPES, PATHS } from '../constants.js';
+import type { Db } from '../db/schema.js';
+import { signDescriptor } from '../descriptor.js';
+import type { DsseEnvelope } from '../dsse.js';
+import { CairnError, isCairnError } from '../errors.js';
+import type { Clock, Logger, Random } from '../ports.js';
+import type { Signer } from '../signing.js';
+import { Metrics } from './metrics.js';
+import { buildOpenApi } from './openapi.js';
+import { problemOf, problemResponse } from './problem.js';
+
+/** Everything the app needs from its runtime. */
+export interface NodeDeps {
+  config: Config;
+  signer: Signer;
+  oprfPublicKey: Uint8Array;
+  db: Db;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  metrics: Metrics;
+  /** Software version shown in health and OpenAPI. */
+  version: string;
+  /** Match-key types this node derives and answers for. */
+  matchKeyTypes: readonly string[];
+}
+
+export type Env = { Variables: { requestId: string; log: Logger } };
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Create the node's hono app. */
+export function createApp(deps: NodeDeps): Hono<Env> {
+  const { config, logger, metrics, clock } = deps;
+  const startedAt = clock.now();
+  const app = new Hono<Env>();
+
+  // The descriptor is signed once per process: issuedAt is the start time.
+  let descriptor: DsseEnvelope | undefined;
+  const getDescriptor = () =>
+    (descriptor ??= signDescriptor({
+      nodeId: config.node.id,
+      country: config.node.country,
+      name: config.node.name,
+      baseUrl: config.node.url,
+      signer: deps.signer,
+      oprfPublicKey: deps.oprfPublicKey,
+      matchKeyTypes: deps.matchKeyTypes,
+      bucketBits: config.matching.bucketBits,
+      issuedAt: startedAt,
+    }));
+
+  app.use('*', async (c, next) => {
+    const incoming = c.req.header(HTTP.requestIdHeader);
+    const requestId = incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : toHex(deps.random.bytes(8));
+    const log = logger.child({ requestId });
+    c.set('requestId', requestId);
+    c.set('log', log);
+    const t0 = performance.now();
+    await next();
+    c.res.headers.set(HTTP.requestIdHeader, requestId);
+    const seconds = (performance.now() - t0) / 1000;
+    // routePath is the matched template ("/v1/records/:ref"), never the raw path with identifiers.
+    const route = c.res.status === 404 && c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
+    const labels = { method: c.req.method, route, status: String(c.res.status) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, seconds);
+    log.info({ ...labels, ms: Math.round(seconds * 1000 * 10) / 10 }, 'request');
+  });
+
+  // Refuse oversized bodies before any handler reads them (the handlers'
+  // streaming reader enforces the same limit when no length is declared).
+  app.use('*', async (c, next) => {
+    const len = c.req.header('content-length');
+    if (len !== undefined && Number(len) > config.http.maxBodyBytes) {
+      throw new CairnError('body_too_large', `request body of ${len} bytes exceeds the limit of ${config.http.maxBodyBytes} bytes`);
+    }
+    await next();
+  });
+
+  app.get(PATHS.descriptor, (c) => c.json(getDescriptor(), 200, { 'cache-control': 'public, max-age=300' }));
+
+  app.get(PATHS.healthz, async (c) => {
+    let dbOk = true;
+    try {
+      await sql`select 1`.execute(deps.db);
+    } catch (e) {
+      dbOk = false;
+      c.get('log').error({ err: String(e) }, 'health check: database failing');
+    }
+    const body = {
+      status: dbOk ? ('ok' as const) : ('degraded' as const),
+      version: deps.version,
+      nodeId: config.node.id,
+      country: config.node.country,
+      uptimeSeconds: Math.round((clock.now().getTime() - startedAt.getTime()) / 1000),
+      checks: { database: dbOk ? ('ok' as const) : ('failing' as const) },
+    };
+    return c.json(body, dbOk ? 200 : 503, { 'cache-control': 'no-store' });
+  });
+
+  app.get(PATHS.metrics, (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
+
+  let openapi: string | undefined;
+  app.get(PATHS.openapi, (c) => {
+    openapi ??= JSON.stringify(buildOpenApi(config.node.url, deps.version));
+    return c.body(openapi, 200, { 'content-type': MEDIA_TYPES.json });
+  });
+
+  app.notFound((c) => problemResponse(problemOf(new CairnError('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), c.get('requestId'))));
+
+  app.onError((err, c) => handleError(err, c));
+
+  return app;
+}
+
+/** Map any thrown error to a problem response; log the cause, never return it. */
+export function handleError(err: unknown, c: Context<Env>): Response {
+  const requestId = c.get('requestId');
+  const log = c.get('log') ?? { error() {}, warn() {} };
+  if (isCairnError(err)) {
+    if (err.code === 'internal') log.error({ code: err.code, cause: describeCause(err.cause) }, err.message);
+    else log.warn({ code: err.code }, 'request refused');
+  } else {
+    log.error({ err: describeCause(err) }, 'unhandled error');
+  }
+  return problemResponse(problemOf(err, requestId));
+}
+
+function describeCause(e: unknown): string | undefined {
+  if (e === undefined) return undefined;
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}

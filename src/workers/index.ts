@@ -1,0 +1,79 @@
+/**
+ * Cloudflare Workers entry: the same core app over D1 (kysely-d1), with keys
+ * from Workers secrets and configuration from CAIRN_* variables. Migrations
+ * run once per isolate before the first request is served.
+ */
+import { Kysely } from 'kysely';
+import { D1Dialect } from 'kysely-d1';
+import { ristretto255 } from '@noble/curves/ed25519.js';
+import { fromHex } from '../core/bytes.js';
+import { resolveConfig } from '../core/config.js';
+import type { Database } from '../core/db/schema.js';
+import { migrateToLatest } from '../core/db/migrations.js';
+import { createApp } from '../core/http/app.js';
+import { Metrics } from '../core/http/metrics.js';
+import { systemClock, webRandom, type Logger } from '../core/ports.js';
+import { ed25519Signer } from '../core/signing.js';
+import { CairnError } from '../core/errors.js';
+
+export interface WorkerEnv {
+  DB: D1Database;
+  /** Secrets (wrangler secret put): 32-byte keys as hex. */
+  CAIRN_SIGNING_KEY: string;
+  CAIRN_OPRF_KEY: string;
+  [name: string]: unknown;
+}
+
+const VERSION = '0.1.0';
+
+/** JSON lines on the Workers console; same shape as the Node logger. */
+function consoleLogger(bindings: Record<string, unknown> = {}): Logger {
+  const emit = (level: string) => (obj: Record<string, unknown>, msg?: string) =>
+    console.log(JSON.stringify({ level, time: new Date().toISOString(), service: 'cairn', ...bindings, ...obj, msg }));
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'), child: (b) => consoleLogger({ ...bindings, ...b }) };
+}
+
+function secretKey(env: WorkerEnv, name: 'CAIRN_SIGNING_KEY' | 'CAIRN_OPRF_KEY'): Uint8Array {
+  const v = env[name];
+  if (typeof v !== 'string' || !/^[0-9a-fA-F]{64}$/.test(v.trim())) {
+    throw new CairnError('key_invalid', `Workers secret ${name} must be set to 32 bytes as 64 hex digits`);
+  }
+  return fromHex(v.trim(), name);
+}
+
+type App = ReturnType<typeof createApp>;
+let ready: Promise<App> | undefined;
+
+async function boot(env: WorkerEnv): Promise<App> {
+  const strings: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(env)) if (typeof v === 'string') strings[k] = v;
+  const config = resolveConfig({ node: {} }, strings, 'Workers vars');
+  const db = new Kysely<Database>({ dialect: new D1Dialect({ database: env.DB }) });
+  await migrateToLatest(db, { transactional: false });
+  const signer = ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY'));
+  const oprfSk = secretKey(env, 'CAIRN_OPRF_KEY');
+  const oprfPublicKey = ristretto255.Point.BASE.multiply(ristretto255.Point.Fn.fromBytes(oprfSk)).toBytes();
+  return createApp({
+    config,
+    signer,
+    oprfPublicKey,
+    db,
+    clock: systemClock,
+    random: webRandom,
+    logger: consoleLogger(),
+    metrics: new Metrics(),
+    version: VERSION,
+    matchKeyTypes: [],
+  });
+}
+
+export default {
+  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    ready ??= boot(env).catch((e: unknown) => {
+      ready = undefined; // retry on the next request rather than caching a failure
+      throw e;
+    });
+    const app = await ready;
+    return app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<WorkerEnv>;
