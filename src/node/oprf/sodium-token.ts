@@ -1,0 +1,73 @@
+/**
+ * The Node fast path for a node's own tokens: Evaluate(skS, input) of
+ * RFC 9497 (VOPRF mode, ristretto255-SHA512) with the group work done by
+ * libsodium (WASM) instead of noble's BigInt arithmetic. It must agree byte
+ * for byte with the portable `evaluateToken`; tests hold it to that.
+ *
+ *   uniform = expand_message_xmd(SHA-512, input, DST, 64)   noble (core)
+ *   P       = crypto_core_ristretto255_from_hash(uniform)   libsodium (RFC 9496 §4.3.4)
+ *   Z       = crypto_scalarmult_ristretto255(skS, P)        libsodium
+ *   token   = SHA-512(len||input||len||Z||"Finalize")       noble (core)
+ *
+ * Node only (WASM): Workers use the portable path.
+ */
+import sodium from 'libsodium-wrappers-sumo';
+import type { TokenBackend } from '../../core/oprf/backend.js';
+import { atIndex } from '../../core/oprf/backend.js';
+import { oprfError, requireBatch, requireInput } from '../../core/oprf/checks.js';
+import { finalizeHash } from '../../core/oprf/finalize.js';
+import { hashToGroupUniformBytes } from '../../core/oprf/hash-to-group.js';
+import { validateOprfSecretKey } from '../../core/oprf/keys.js';
+
+/** The initialised libsodium module. */
+export type Sodium = typeof sodium;
+
+/** Wait for libsodium's WASM to be ready (once per thread). */
+export async function loadSodium(): Promise<Sodium> {
+  await sodium.ready;
+  return sodium;
+}
+
+/**
+ * Evaluate(skS, input) with libsodium. `secretKey` must already be validated
+ * (validateOprfSecretKey); `input` is checked here.
+ * https://www.rfc-editor.org/rfc/rfc9497#section-3.3.2
+ */
+export function sodiumEvaluateToken(lib: Sodium, secretKey: Uint8Array, input: Uint8Array): Uint8Array {
+  const x = requireInput(input, 'input');
+  const point = lib.crypto_core_ristretto255_from_hash(hashToGroupUniformBytes(x));
+  let unblinded: Uint8Array;
+  try {
+    // Fails only when the product is the identity: an input hashing to the identity.
+    unblinded = lib.crypto_scalarmult_ristretto255(secretKey, point);
+  } catch (cause) {
+    throw oprfError('oprf_invalid_input', 'input', 'maps to the identity element', cause);
+  }
+  return finalizeHash(x, unblinded);
+}
+
+/** A TokenBackend on libsodium, on the calling thread. */
+export async function createSodiumTokenBackend(secretKey: Uint8Array): Promise<TokenBackend> {
+  const key = validateOprfSecretKey(secretKey).slice();
+  const lib = await loadSodium();
+  let closed = false;
+  return {
+    name: 'sodium',
+    async evaluateTokens(inputs) {
+      if (closed) throw oprfError('internal', 'backend', 'is closed');
+      if (Array.isArray(inputs) && inputs.length === 0) return [];
+      requireBatch(inputs, 'inputs');
+      return inputs.map((input, i) => {
+        try {
+          return sodiumEvaluateToken(lib, key, input);
+        } catch (e) {
+          throw atIndex(e, i);
+        }
+      });
+    },
+    async close() {
+      closed = true;
+      key.fill(0);
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * Where the compiled worker script is. Worker threads run JavaScript, so the
+ * pool always starts dist/src/node/oprf/token-worker.js:
+ *   1. the sibling `token-worker.js` of the running module, which is the
+ *      case when the pool itself runs from dist/ (production, the CLI);
+ *   2. otherwise, when the pool runs from TypeScript source (vitest imports
+ *      src/…/token-pool.ts), the same path with src/ mapped to dist/src/.
+ *      test/global-setup.ts builds dist/ before the suite, so it is current.
+ * Anything else is a missing build and fails with a typed error.
+ */
+import { existsSync } from 'node:fs';
+import { sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CairnError } from '../../core/errors.js';
+
+const WORKER_FILE = 'token-worker.js';
+const SOURCE_DIR = `${sep}src${sep}node${sep}oprf${sep}`;
+const DIST_DIR = `${sep}dist${sep}src${sep}node${sep}oprf${sep}`;
+
+/** Resolve the worker script for a pool module at `moduleUrl` (see the rules above). */
+export function resolveTokenWorkerUrl(moduleUrl: string): URL {
+  const sibling = new URL(`./${WORKER_FILE}`, moduleUrl);
+  if (existsSync(sibling)) return sibling;
+  const tried = [fileURLToPath(sibling)];
+  const path = fileURLToPath(moduleUrl);
+  const at = path.lastIndexOf(SOURCE_DIR);
+  if (at >= 0 && !path.slice(0, at + 1).endsWith(`${sep}dist${sep}`)) {
+    const built = path.slice(0, at) + DIST_DIR + WORKER_FILE;
+    if (existsSync(built)) return pathToFileURL(built);
+    tried.push(built);
+  }
+  throw new CairnError('internal', `token worker script not found (run \`npm run build\`); looked at ${tried.join(', ')}`);
+}

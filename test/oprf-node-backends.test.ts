@@ -1,0 +1,184 @@
+/**
+ * The Node fast paths against the portable core: the libsodium backend and
+ * the worker-thread pool must give byte-identical tokens, in input order, and
+ * fail cleanly.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromHex, toHex } from '../src/core/bytes.js';
+import { isCairnError } from '../src/core/errors.js';
+import {
+  createPortableTokenBackend,
+  deserializeElement,
+  evaluateToken,
+  generateOprfKeyPair,
+} from '../src/core/oprf/index.js';
+import {
+  createSodiumTokenBackend,
+  createTokenPool,
+  loadSodium,
+  resolveTokenWorkerUrl,
+  type TokenPool,
+} from '../src/node/oprf/index.js';
+
+const { secretKey } = generateOprfKeyPair();
+
+/** A few hundred inputs of varied length, with the edge cases (empty, maximum length). */
+function sampleInputs(n: number): Uint8Array[] {
+  const out = [new Uint8Array(0), new Uint8Array(0xffff).fill(7)];
+  while (out.length < n) out.push(new Uint8Array(randomBytes(1 + (randomBytes(1)[0]! % 96))));
+  return out;
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e,
+  );
+}
+
+describe('sodium backend', () => {
+  it('is byte-identical to the portable evaluateToken on random inputs', async () => {
+    const inputs = sampleInputs(300);
+    const sodium = await createSodiumTokenBackend(secretKey);
+    const portable = createPortableTokenBackend(secretKey);
+    const [a, b] = await Promise.all([sodium.evaluateTokens(inputs), portable.evaluateTokens(inputs)]);
+    expect(a.map(toHex)).toEqual(b.map(toHex));
+    await Promise.all([sodium.close(), portable.close()]);
+  });
+
+  it('rejects a bad input with its index, and a bad key', async () => {
+    const sodium = await createSodiumTokenBackend(secretKey);
+    const e = await rejection(sodium.evaluateTokens([new Uint8Array(1), new Uint8Array(0x10000)]));
+    expect(isCairnError(e, 'oprf_invalid_input')).toBe(true);
+    expect((e as { location?: { field?: string } }).location?.field).toBe('inputs[1]');
+    expect(isCairnError(await rejection(createSodiumTokenBackend(new Uint8Array(32))), 'oprf_invalid_input')).toBe(true);
+  });
+
+  it('agrees with noble on which encodings are valid ristretto255 elements', async () => {
+    const lib = await loadSodium();
+    const bad = (
+      JSON.parse(readFileSync(new URL('./vectors/rfc9497/cairn-invalid-elements.json', import.meta.url), 'utf8')) as {
+        cases: { hex: string }[];
+      }
+    ).cases.map((c) => fromHex(c.hex));
+    const random = Array.from({ length: 200 }, () => new Uint8Array(randomBytes(32)));
+    for (const b of [...bad, ...random]) {
+      let noble = true;
+      try {
+        deserializeElement(b);
+      } catch {
+        noble = false;
+      }
+      // libsodium accepts the identity's encoding (all zeros); RFC 9497 §3.3 makes us reject it.
+      const identity = b.length === 32 && b.every((x) => x === 0);
+      expect(b.length === 32 && lib.crypto_core_ristretto255_is_valid_point(b) && !identity).toBe(noble);
+    }
+  });
+});
+
+describe('worker pool', () => {
+  let pool: TokenPool;
+  beforeAll(async () => {
+    pool = await createTokenPool({ secretKey, threads: 2, batchSize: 16 });
+  });
+  afterAll(async () => {
+    await pool.close();
+  });
+
+  it('finds the compiled worker next to dist/ when run from TypeScript source', () => {
+    expect(resolveTokenWorkerUrl(import.meta.url.replace(/test\/[^/]*$/, 'src/node/oprf/token-pool.ts')).pathname).toMatch(
+      /\/dist\/src\/node\/oprf\/token-worker\.js$/,
+    );
+  });
+
+  it('returns portable-identical tokens in input order', async () => {
+    const inputs = sampleInputs(300);
+    const tokens = await pool.evaluateTokens(inputs);
+    expect(tokens.length).toBe(inputs.length);
+    tokens.forEach((t, i) => expect(toHex(t)).toBe(toHex(evaluateToken(secretKey, inputs[i]!))));
+  });
+
+  it('handles small and empty calls, and concurrent calls', async () => {
+    expect(await pool.evaluateTokens([])).toEqual([]);
+    const one = new Uint8Array([1, 2, 3]);
+    expect((await pool.evaluateTokens([one])).map(toHex)).toEqual([toHex(evaluateToken(secretKey, one))]);
+    const a = sampleInputs(40);
+    const b = sampleInputs(40);
+    const [ta, tb] = await Promise.all([pool.evaluateTokens(a), pool.evaluateTokens(b)]);
+    expect(ta.map(toHex)).toEqual(a.map((x) => toHex(evaluateToken(secretKey, x))));
+    expect(tb.map(toHex)).toEqual(b.map((x) => toHex(evaluateToken(secretKey, x))));
+  });
+
+  it('rejects a bad input with its index and stays usable', async () => {
+    const inputs = sampleInputs(50);
+    inputs[37] = new Uint8Array(0x10000);
+    const e = await rejection(pool.evaluateTokens(inputs));
+    expect(isCairnError(e, 'oprf_invalid_input')).toBe(true);
+    expect((e as Error).message).toMatch(/^inputs\[37\]: /);
+    expect(isCairnError(await rejection(pool.evaluateTokens(['x' as unknown as Uint8Array])), 'oprf_invalid_input')).toBe(
+      true,
+    );
+    expect((await pool.evaluateTokens([one()])).length).toBe(1);
+  });
+
+  it('refuses an invalid secret key before starting workers', async () => {
+    const e = await rejection(createTokenPool({ secretKey: new Uint8Array(32).fill(0xff), threads: 1 }));
+    expect(isCairnError(e, 'oprf_invalid_input')).toBe(true);
+    expect((e as Error).message).not.toMatch(/ff/);
+  });
+});
+
+describe('worker pool failures and shutdown', () => {
+  /** A stand-in worker script: `mode` says how it misbehaves. */
+  function fakeWorker(body: string): URL {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-pool-'));
+    const file = join(dir, 'worker.mjs');
+    writeFileSync(file, `import { parentPort } from 'node:worker_threads';\n${body}\n`);
+    return pathToFileURL(file);
+  }
+
+  it('maps a worker-reported input error to the caller index', async () => {
+    const workerUrl = fakeWorker(
+      `parentPort.postMessage({ type: 'ready' });
+       parentPort.on('message', (m) => parentPort.postMessage({ type: 'error', id: m.id,
+         error: { code: 'oprf_invalid_input', message: 'input: rejected by worker', index: 2 } }));`,
+    );
+    const p = await createTokenPool({ secretKey, threads: 1, batchSize: 4, workerUrl });
+    const e = await rejection(p.evaluateTokens(sampleInputs(12)));
+    expect(isCairnError(e, 'oprf_invalid_input')).toBe(true);
+    expect((e as Error).message).toMatch(/^inputs\[(2|6|10)\]: rejected by worker$/);
+    await p.close();
+  });
+
+  it('fails in-flight calls with internal when a worker dies', async () => {
+    const workerUrl = fakeWorker(`parentPort.postMessage({ type: 'ready' }); parentPort.on('message', () => process.exit(3));`);
+    const p = await createTokenPool({ secretKey, threads: 1, workerUrl });
+    expect(isCairnError(await rejection(p.evaluateTokens([one()])), 'internal')).toBe(true);
+    await p.close();
+  });
+
+  it('fails start-up when a worker cannot start', async () => {
+    const workerUrl = fakeWorker(`throw new Error('boom');`);
+    expect(isCairnError(await rejection(createTokenPool({ secretKey, threads: 2, workerUrl })), 'internal')).toBe(true);
+  });
+
+  it('close() fails in-flight calls, is idempotent, and refuses later calls', async () => {
+    const workerUrl = fakeWorker(`parentPort.postMessage({ type: 'ready' }); parentPort.on('message', () => {});`);
+    const p = await createTokenPool({ secretKey, threads: 2, workerUrl });
+    const inFlight = rejection(p.evaluateTokens(sampleInputs(10)));
+    await Promise.all([p.close(), p.close()]);
+    expect(isCairnError(await inFlight, 'internal')).toBe(true);
+    expect(isCairnError(await rejection(p.evaluateTokens([one()])), 'internal')).toBe(true);
+  });
+});
+
+function one(): Uint8Array {
+  return new Uint8Array([42]);
+}
