@@ -64,13 +64,16 @@ export function finalizeBatch(
       throw oprfError('oprf_invalid_input', field, `expected ${n} items (one per input), got ${arr.length}`);
     }
   }
-  const items = inputs.map((input, i) => ({
-    input: requireInput(input, `inputs[${i}]`),
-    blind: (deserializeScalar(blinds[i], `blinds[${i}]`, { nonzero: true }), blinds[i]!),
-    // Attacker-controlled: the peer's answer.
-    evaluated: requireElement(evaluatedElements[i], `evaluatedElements[${i}]`),
-    blinded: requireElement(blindedElements[i], `blindedElements[${i}]`),
-  }));
+  const items = inputs.map((input, i) => {
+    deserializeScalar(blinds[i], `blinds[${i}]`, { nonzero: true });
+    return {
+      input: requireInput(input, `inputs[${i}]`),
+      blind: blinds[i]!,
+      // Attacker-controlled: the peer's answer.
+      evaluated: requireElement(evaluatedElements[i], `evaluatedElements[${i}]`),
+      blinded: requireElement(blindedElements[i], `blindedElements[${i}]`),
+    };
+  });
   requireElement(publicKey, 'publicKey');
   requireProof(proof, 'proof');
   try {
