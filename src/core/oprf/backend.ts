@@ -37,15 +37,23 @@ export function atIndex(e: unknown, index: number): unknown {
   return e;
 }
 
-/** How many tokens the portable backend computes between yields to the event loop. */
+/** How many tokens a sequential backend computes between yields to the event loop. */
 const YIELD_EVERY = 256;
 
-/** The portable backend: noble-curves on the calling thread. */
-export function createPortableTokenBackend(secretKey: Uint8Array): TokenBackend {
+/**
+ * A backend that evaluates one input at a time on the calling thread with
+ * `evaluate(key, input)` (which checks `input`); the key is validated and copied
+ * once, and wiped on close.
+ */
+export function createSequentialTokenBackend(
+  name: string,
+  secretKey: Uint8Array,
+  evaluate: (key: Uint8Array, input: Uint8Array) => Uint8Array,
+): TokenBackend {
   const key = validateOprfSecretKey(secretKey).slice();
   let closed = false;
   return {
-    name: 'portable',
+    name,
     async evaluateTokens(inputs) {
       if (closed) throw oprfError('internal', 'backend', 'is closed');
       if (Array.isArray(inputs) && inputs.length === 0) return [];
@@ -53,7 +61,7 @@ export function createPortableTokenBackend(secretKey: Uint8Array): TokenBackend 
       const out: Uint8Array[] = new Array<Uint8Array>(inputs.length);
       for (let i = 0; i < inputs.length; i++) {
         try {
-          out[i] = evaluateToken(key, inputs[i]!);
+          out[i] = evaluate(key, inputs[i]!);
         } catch (e) {
           throw atIndex(e, i);
         }
@@ -67,4 +75,9 @@ export function createPortableTokenBackend(secretKey: Uint8Array): TokenBackend 
       key.fill(0);
     },
   };
+}
+
+/** The portable backend: noble-curves `evaluateToken` on the calling thread. */
+export function createPortableTokenBackend(secretKey: Uint8Array): TokenBackend {
+  return createSequentialTokenBackend('portable', secretKey, evaluateToken);
 }

@@ -13,7 +13,7 @@
  * same key, which is what a blind hit/no-hit query compares.
  * https://www.rfc-editor.org/rfc/rfc9497
  */
-export { createPortableTokenBackend, type TokenBackend } from './backend.js';
+export { createPortableTokenBackend, createSequentialTokenBackend, type TokenBackend } from './backend.js';
 export { blind, finalizeBatch, type BlindedInput } from './client.js';
 export { finalizeHash } from './finalize.js';
 export { hashToGroup, hashToGroupUniformBytes } from './hash-to-group.js';

@@ -12,6 +12,7 @@
  * queries, a repeated proof nonce reveals the secret key.
  */
 import { ristretto255 } from '@noble/curves/ed25519.js';
+import { bytesToNumberLE } from '@noble/curves/utils.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { OPRF } from '../constants.js';
 import { oprfError } from './checks.js';
@@ -24,12 +25,6 @@ export const defaultRandomBytes: RandomBytes = (n) => randomBytes(n);
 
 const ORDER = ristretto255.Point.Fn.ORDER;
 
-function bytesToBigIntLE(b: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
-  return n;
-}
-
 /**
  * RandomScalar: a uniformly random nonzero scalar, as a bigint.
  * https://www.rfc-editor.org/rfc/rfc9497#section-2.1
@@ -40,7 +35,7 @@ export function randomScalar(rng: RandomBytes = defaultRandomBytes): bigint {
   if (!(bytes instanceof Uint8Array) || bytes.length !== OPRF.randomScalarBytes) {
     throw oprfError('oprf_invalid_input', 'rng', `expected ${OPRF.randomScalarBytes} random bytes`);
   }
-  return (bytesToBigIntLE(bytes) % (ORDER - 1n)) + 1n;
+  return (bytesToNumberLE(bytes) % (ORDER - 1n)) + 1n;
 }
 
 /** Adapt a RandomBytes source to noble's rng signature, checking what it returns. */

@@ -10,6 +10,7 @@
  * §3.3: "applications MUST reject ... the group identity element").
  */
 import { ristretto255 } from '@noble/curves/ed25519.js';
+import { bytesToNumberLE } from '@noble/curves/utils.js';
 import { OPRF } from '../constants.js';
 import { oprfError, requireBytes } from './checks.js';
 
@@ -61,8 +62,7 @@ export function deserializeScalar(
 ): bigint {
   const code = opts.code ?? 'oprf_invalid_input';
   const b = requireBytes(bytes, field, OPRF.scalarSize, code);
-  let n = 0n;
-  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
+  const n = bytesToNumberLE(b);
   if (n >= Fn.ORDER) throw oprfError(code, field, 'not a canonical scalar (not below the group order)');
   if (opts.nonzero === true && n === 0n) throw oprfError(code, field, 'is zero');
   return n;

@@ -12,9 +12,8 @@
  * Node only (WASM): Workers use the portable path.
  */
 import sodium from 'libsodium-wrappers-sumo';
-import type { TokenBackend } from '../../core/oprf/backend.js';
-import { atIndex } from '../../core/oprf/backend.js';
-import { oprfError, requireBatch, requireInput } from '../../core/oprf/checks.js';
+import { createSequentialTokenBackend, type TokenBackend } from '../../core/oprf/backend.js';
+import { oprfError, requireInput } from '../../core/oprf/checks.js';
 import { finalizeHash } from '../../core/oprf/finalize.js';
 import { hashToGroupUniformBytes } from '../../core/oprf/hash-to-group.js';
 import { validateOprfSecretKey } from '../../core/oprf/keys.js';
@@ -48,26 +47,7 @@ export function sodiumEvaluateToken(lib: Sodium, secretKey: Uint8Array, input: U
 
 /** A TokenBackend on libsodium, on the calling thread. */
 export async function createSodiumTokenBackend(secretKey: Uint8Array): Promise<TokenBackend> {
-  const key = validateOprfSecretKey(secretKey).slice();
+  validateOprfSecretKey(secretKey);
   const lib = await loadSodium();
-  let closed = false;
-  return {
-    name: 'sodium',
-    async evaluateTokens(inputs) {
-      if (closed) throw oprfError('internal', 'backend', 'is closed');
-      if (Array.isArray(inputs) && inputs.length === 0) return [];
-      requireBatch(inputs, 'inputs');
-      return inputs.map((input, i) => {
-        try {
-          return sodiumEvaluateToken(lib, key, input);
-        } catch (e) {
-          throw atIndex(e, i);
-        }
-      });
-    },
-    async close() {
-      closed = true;
-      key.fill(0);
-    },
-  };
+  return createSequentialTokenBackend('sodium', secretKey, (key, input) => sodiumEvaluateToken(lib, key, input));
 }
