@@ -49,9 +49,9 @@ const ORDER = ristretto255.Point.Fn.ORDER;
  * An rng that makes Cairn's (and noble's) RandomScalar return the given
  * scalars in turn: RandomScalar = (LE(rng(48)) mod (L - 1)) + 1, so feed s - 1.
  */
-function scalarRng(scalarsHex: string[]): RandomBytes {
+function scalarRng(scalarsHex: string[]): RandomBytes & ((n?: number) => Uint8Array<ArrayBuffer>) {
   const queue = [...scalarsHex];
-  return (n: number) => {
+  return (n = 48) => {
     const next = queue.shift();
     if (next === undefined) throw new Error('scalarRng: no scalar left');
     let s = 0n;
