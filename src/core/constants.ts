@@ -77,3 +77,32 @@ export const PATHS = {
 
 /** Problem type URIs are this prefix + the error code (RFC 9457 §3.1.1). */
 export const PROBLEM_TYPE_BASE = 'urn:cairn:problem:' as const;
+
+/**
+ * Match keys (protocol/10-identifiers.md). An encoded key is
+ * prefix || version || typeId || field*, each field I2OSP(len, 2) || bytes.
+ * Changing any value here, the normalisation or the phonetic rules changes
+ * every key and needs a new version.
+ */
+export const MATCH_KEYS = {
+  prefix: 'cairn-mk',
+  version: 0x01,
+  /** Bucket: first b bits of SHA-256(bucketLabel || encodedKey). */
+  bucketLabel: 'cairn-mk-bucket-v1',
+  bucketBits: { min: 1, max: 24 },
+  /** Ordered weakest first; a pair matches at S if it shares a key of strength >= S. */
+  strengths: ['possible', 'probable', 'strong'],
+  types: {
+    document: { id: 0x01, strength: 'strong' },
+    phone: { id: 0x02, strength: 'strong' },
+    email: { id: 0x03, strength: 'strong' },
+    handle: { id: 0x04, strength: 'strong' },
+    fileSha256: { id: 0x05, strength: 'strong' },
+    nameDob: { id: 0x10, strength: 'probable' },
+    phoneticPairDob: { id: 0x11, strength: 'probable' },
+    phoneticFamilyEditDob: { id: 0x12, strength: 'probable' },
+    phoneticPairDobUnordered: { id: 0x20, strength: 'possible' },
+    phoneticPairYear: { id: 0x21, strength: 'possible' },
+    phoneticFamilyInitialYear: { id: 0x22, strength: 'possible' },
+  },
+} as const;

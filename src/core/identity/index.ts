@@ -1,0 +1,41 @@
+/**
+ * Identity: identifiers in, match keys out. The public surface of
+ * src/core/identity; see protocol/10-identifiers.md.
+ */
+import { MATCH_KEYS } from '../constants.js';
+import type { MatchKeyType } from './matchkeys.js';
+
+export { parseIdentifiers, formatField, type IdentifierIssue, type ParseIdentifiersOptions } from './parse.js';
+export {
+  deriveMatchKeys,
+  strengthAtLeast,
+  MATCH_KEY_TYPES,
+  type MatchKey,
+  type MatchKeyStrength,
+  type MatchKeyType,
+  type MatchKeyTypeInfo,
+} from './matchkeys.js';
+export { bucketOf } from './bucket.js';
+export { encodeMatchKey, decodeMatchKey, type DecodedMatchKey } from './encoding.js';
+export { normaliseNameField } from './normalise-name.js';
+export { phoneticCodes } from './phonetic.js';
+export { transliterate } from './transliterate.js';
+export { isCountryCode, ISO_3166_ALPHA2 } from './countries.js';
+export type {
+  Identifiers,
+  NameEntry,
+  DateOfBirth,
+  Sex,
+  IdentityDocument,
+  Phone,
+  Handle,
+  PlaceOfBirth,
+} from '../../../schemas/identifiers.js';
+
+/** Version byte of every encoded match key. */
+export const MATCH_KEY_VERSION: number = MATCH_KEYS.version;
+
+/** Names of every match key type, in type-id order. */
+export const MATCH_KEY_TYPE_NAMES: readonly MatchKeyType[] = (Object.keys(MATCH_KEYS.types) as MatchKeyType[]).sort(
+  (a, b) => MATCH_KEYS.types[a].id - MATCH_KEYS.types[b].id,
+);

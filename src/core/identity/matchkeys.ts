@@ -1,0 +1,163 @@
+/**
+ * Match keys: the values a node turns into OPRF tokens (RFC 9497) and
+ * compares blind. A searching node and an answering node derive identical
+ * keys from the same identifiers, so derivation is deterministic, total over
+ * parsed identifiers, order-independent and deduplicated. The types, their
+ * fields and encodings are specified in protocol/10-identifiers.md.
+ *
+ * Strength says what a shared key means:
+ *  - strong:   the same identifier (document, phone, e-mail, handle, file).
+ *  - probable: the same name, phonetically, and the same day of birth.
+ *  - possible: a looser coincidence worth a human look (swapped day and
+ *              month, birth year only, surname and initial).
+ */
+import type { Identifiers } from '../../../schemas/identifiers.js';
+import { MATCH_KEYS } from '../constants.js';
+import { CairnError } from '../errors.js';
+import { fromHex, toHex } from '../bytes.js';
+import { encodeMatchKey } from './encoding.js';
+import { formatDate, formatYear, keyDates } from './dates.js';
+import { codePairs, deletionNeighbourhood, nameForms } from './name-forms.js';
+import { phoneticCodes } from './phonetic.js';
+import {
+  canonicalPlatform,
+  normaliseDocumentNumber,
+  normaliseEmail,
+  normaliseFileSha256,
+  normaliseHandle,
+  normalisePhone,
+  type Normalised,
+} from './normalise-contact.js';
+
+export type MatchKeyStrength = (typeof MATCH_KEYS.strengths)[number];
+export type MatchKeyType = keyof typeof MATCH_KEYS.types;
+
+/** What a key type is: its wire id, strength, ordered fields and meaning. */
+export interface MatchKeyTypeInfo {
+  id: number;
+  strength: MatchKeyStrength;
+  fields: readonly string[];
+  description: string;
+}
+
+const info = (
+  type: MatchKeyType,
+  fields: readonly string[],
+  description: string,
+): MatchKeyTypeInfo => ({ ...MATCH_KEYS.types[type], fields, description });
+
+/** Every match key type, with the documentation protocol/10-identifiers.md repeats. */
+export const MATCH_KEY_TYPES: { readonly [K in MatchKeyType]: MatchKeyTypeInfo } = {
+  document: info('document', ['documentType', 'issuingCountry', 'number'], 'Identity document: type, issuing country, normalised number.'),
+  phone: info('phone', ['e164'], 'Phone number in E.164.'),
+  email: info('email', ['address'], 'E-mail address, trimmed and lower-cased, domain in IDNA ASCII; dots and +tags kept.'),
+  handle: info('handle', ['platform', 'handle'], 'Online handle: canonical platform slug and lower-cased handle without "@".'),
+  fileSha256: info('fileSha256', ['digest'], 'SHA-256 digest of a file (32 raw bytes).'),
+  nameDob: info('nameDob', ['tokens', 'date'], 'All normalised name tokens of a name form, sorted and space-joined, and the exact date of birth.'),
+  phoneticPairDob: info('phoneticPairDob', ['codeA', 'codeB', 'date'], 'CPH1 codes of a given/family token pair (sorted) and the exact date of birth.'),
+  phoneticFamilyEditDob: info('phoneticFamilyEditDob', ['givenCode', 'familyCodeVariant', 'date'], 'CPH1 code of the first given name, a family-name code or that code with one symbol deleted, and the exact date of birth: survives one typo in the family name.'),
+  phoneticPairDobUnordered: info('phoneticPairDobUnordered', ['codeA', 'codeB', 'dateUnordered'], 'As phoneticPairDob but with day and month as an unordered pair (YYYY-lo-hi): survives day/month swaps.'),
+  phoneticPairYear: info('phoneticPairYear', ['codeA', 'codeB', 'year'], 'CPH1 token pair and one candidate birth year (estimated dates and 1 January placeholders give several).'),
+  phoneticFamilyInitialYear: info('phoneticFamilyInitialYear', ['nameCode', 'initial', 'year'], 'CPH1 code of one name token, first CPH1 symbol of the other (both orientations of given/family), and one candidate birth year.'),
+};
+
+const STRENGTH_RANK: Readonly<Record<MatchKeyStrength, number>> = { possible: 0, probable: 1, strong: 2 };
+
+/** True if `s` is at least as strong as `min`. */
+export const strengthAtLeast = (s: MatchKeyStrength, min: MatchKeyStrength): boolean =>
+  STRENGTH_RANK[s] >= STRENGTH_RANK[min];
+
+/** One derived key. `encoded` is the canonical encoding (encoding.ts). */
+export interface MatchKey {
+  type: MatchKeyType;
+  version: number;
+  strength: MatchKeyStrength;
+  encoded: Uint8Array;
+}
+
+class KeySet {
+  private readonly byHex = new Map<string, MatchKey>();
+
+  add(type: MatchKeyType, fields: readonly (string | Uint8Array)[]): void {
+    const t = MATCH_KEY_TYPES[type];
+    const encoded = encodeMatchKey(t.id, fields);
+    const hex = toHex(encoded);
+    if (!this.byHex.has(hex)) this.byHex.set(hex, { type, version: MATCH_KEYS.version, strength: t.strength, encoded });
+  }
+
+  // Sorted by encoding (type id first, as it is byte 9), so equal inputs
+  // give equal arrays whatever their order.
+  sorted(): MatchKey[] {
+    return [...this.byHex.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, k]) => k);
+  }
+}
+
+function must(n: Normalised, field: string): string {
+  if (n.ok) return n.value;
+  throw new CairnError('identifier_invalid', `${field}: ${n.problem} (derive keys from parseIdentifiers output)`, {
+    location: { field },
+  });
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+function addStrongKeys(ids: Identifiers, keys: KeySet): void {
+  (ids.documents ?? []).forEach((d, i) => {
+    keys.add('document', [d.type, d.issuingCountry, must(normaliseDocumentNumber(d), `documents[${i}].number`)]);
+  });
+  (ids.phones ?? []).forEach((p, i) => keys.add('phone', [must(normalisePhone(p), `phones[${i}].number`)]));
+  (ids.emails ?? []).forEach((e, i) => keys.add('email', [must(normaliseEmail(e), `emails[${i}]`)]));
+  (ids.handles ?? []).forEach((h, i) => {
+    keys.add('handle', [canonicalPlatform(h.platform), must(normaliseHandle(h), `handles[${i}].handle`)]);
+  });
+  for (const d of ids.fileSha256 ?? []) keys.add('fileSha256', [fromHex(normaliseFileSha256(d), 'fileSha256')]);
+}
+
+function addNameKeys(ids: Identifiers, keys: KeySet): void {
+  const dates = keyDates(ids.dateOfBirth);
+  const exact = dates.exact;
+  const years = dates.years.map(formatYear);
+  const date = exact === undefined ? undefined : formatDate(exact);
+  const unordered =
+    exact === undefined
+      ? undefined
+      : `${formatYear(exact.year)}-${pad2(Math.min(exact.month, exact.day))}-${pad2(Math.max(exact.month, exact.day))}`;
+
+  for (const form of nameForms(ids.names ?? [])) {
+    if (date !== undefined && form.tokens.length >= 2) keys.add('nameDob', [form.tokens.join(' '), date]);
+    for (const pair of form.pairs) {
+      for (const [a, b] of codePairs(pair)) {
+        if (date !== undefined) keys.add('phoneticPairDob', [a, b, date]);
+        if (unordered !== undefined) keys.add('phoneticPairDobUnordered', [a, b, unordered]);
+        for (const y of years) keys.add('phoneticPairYear', [a, b, y]);
+      }
+    }
+    if (form.given === undefined) continue;
+    const givenCodes = phoneticCodes(form.given);
+    for (const f of form.family) {
+      for (const fc of phoneticCodes(f)) {
+        for (const gc of givenCodes) {
+          if (date !== undefined && fc.length >= 3) {
+            for (const variant of deletionNeighbourhood(fc)) keys.add('phoneticFamilyEditDob', [gc, variant, date]);
+          }
+          for (const y of years) {
+            keys.add('phoneticFamilyInitialYear', [fc, gc[0]!, y]);
+            keys.add('phoneticFamilyInitialYear', [gc, fc[0]!, y]);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Derive every match key of a person's identifiers, deduplicated and sorted
+ * by encoding. Expects the output of parseIdentifiers; given identifiers that
+ * would not parse, it throws CairnError('identifier_invalid').
+ */
+export function deriveMatchKeys(ids: Identifiers): MatchKey[] {
+  const keys = new KeySet();
+  addStrongKeys(ids, keys);
+  addNameKeys(ids, keys);
+  return keys.sorted();
+}

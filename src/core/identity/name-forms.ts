@@ -1,0 +1,82 @@
+/**
+ * Name forms: the normalised views of a record's names that keys are built
+ * from. Each name entry gives one form with roles (given / family /
+ * patronymic); each alias gives one more, with the entry's family name if the
+ * alias is a single word ("Sasha"), otherwise without roles.
+ */
+import type { NameEntry } from '../../../schemas/identifiers.js';
+import { normaliseNameField } from './normalise-name.js';
+import { phoneticCodes } from './phonetic.js';
+
+/** Cap on name forms per record (entries and aliases, in input order). */
+export const MAX_NAME_FORMS = 20;
+/** Cap on family tokens paired with the given name. */
+export const MAX_FAMILY_TOKENS = 4;
+/** Cap on tokens of a role-less form taking part in pairs. */
+export const MAX_ROLELESS_TOKENS = 5;
+
+export interface NameForm {
+  /** All tokens, sorted, without duplicates. */
+  tokens: string[];
+  /** Unordered token pairs keys are built on, each pair as given. */
+  pairs: [string, string][];
+  /** First given token, when the form has roles and both given and family names. */
+  given?: string;
+  /** Family tokens (at most MAX_FAMILY_TOKENS), when `given` is set. */
+  family: string[];
+}
+
+const uniqueSorted = (xs: readonly string[]): string[] => [...new Set(xs)].sort();
+
+function rolelessPairs(tokens: readonly string[]): [string, string][] {
+  const t = tokens.slice(0, MAX_ROLELESS_TOKENS);
+  return t.slice(1).map((x) => [t[0]!, x] as [string, string]);
+}
+
+function formWithRoles(given: string[], family: string[], patronymic: string[]): NameForm | undefined {
+  const all = [...given, ...patronymic, ...family];
+  if (all.length === 0) return undefined;
+  if (given.length > 0 && family.length > 0) {
+    const fam = family.slice(0, MAX_FAMILY_TOKENS);
+    // Only the first given name is paired: later given words are often a
+    // father's name or patronymic, which twins share.
+    return { tokens: uniqueSorted(all), pairs: fam.map((f) => [given[0]!, f]), given: given[0]!, family: fam };
+  }
+  return { tokens: uniqueSorted(all), pairs: rolelessPairs(all), family: [] };
+}
+
+/** The name forms of a record's name entries (see module header). */
+export function nameForms(entries: readonly NameEntry[]): NameForm[] {
+  const forms: NameForm[] = [];
+  const push = (f: NameForm | undefined) => {
+    if (f !== undefined && forms.length < MAX_NAME_FORMS) forms.push(f);
+  };
+  for (const e of entries) {
+    const given = e.given === undefined ? [] : normaliseNameField(e.given);
+    const family = e.family === undefined ? [] : normaliseNameField(e.family);
+    const patronymic = e.patronymic === undefined ? [] : normaliseNameField(e.patronymic);
+    push(formWithRoles(given, family, patronymic));
+    for (const alias of e.aliases ?? []) {
+      const a = normaliseNameField(alias);
+      if (a.length === 1) push(formWithRoles(a, family, []));
+      else if (a.length > 1) push({ tokens: uniqueSorted(a), pairs: rolelessPairs(a), family: [] });
+    }
+  }
+  return forms;
+}
+
+/** Phonetic code pairs of a token pair: every reading, each pair sorted. */
+export function codePairs([a, b]: readonly [string, string]): [string, string][] {
+  const out: [string, string][] = [];
+  for (const x of phoneticCodes(a)) {
+    for (const y of phoneticCodes(b)) out.push(x <= y ? [x, y] : [y, x]);
+  }
+  return out;
+}
+
+/** A code and every code one symbol shorter (the deletion neighbourhood). */
+export function deletionNeighbourhood(code: string): string[] {
+  const out = new Set([code]);
+  for (let i = 0; i < code.length; i++) out.add(code.slice(0, i) + code.slice(i + 1));
+  return [...out].sort();
+}

@@ -1,0 +1,76 @@
+/**
+ * Name normalisation: one name field (any script) to a list of lower-case
+ * ASCII tokens. Steps, in this exact order (protocol/10-identifiers.md,
+ * "Name normalisation"):
+ *
+ *  1. Unicode NFKC.
+ *  2. transliterate(): pre-rules, lower-case, any-ascii, lower-case.
+ *  3. Apostrophes and backticks are deleted (O'Brien → obrien, Igor' → igor).
+ *  4. Every other character outside a–z and "-" becomes a space; words split
+ *     on spaces, parts on "-"; a part followed by "-" is a hyphen prefix.
+ *  5. Joining prefixes (abd, abdul, abu, …) absorb an optional article and the
+ *     next part: "abd al rahman" → "abdalrahman".
+ *  6. Particles are dropped (PARTICLES anywhere, HYPHEN_PARTICLES only as a
+ *     hyphen prefix), unless that would leave the field empty.
+ *  7. One-letter tokens (initials) are dropped, unless that would leave the
+ *     field empty.
+ *
+ * Compound and hyphenated surnames thus become several tokens
+ * ("García-López" → garcia, lopez); keys pair tokens so that a record with
+ * only one of them still matches.
+ */
+import { transliterate } from './transliterate.js';
+import { ARTICLES, HYPHEN_PARTICLES, JOINING_PREFIXES, PARTICLES } from './particles.js';
+
+interface Part {
+  text: string;
+  /** Followed directly by a hyphen. */
+  prefix: boolean;
+}
+
+function splitParts(ascii: string): Part[] {
+  const cleaned = ascii.replace(/['`]/g, '').replace(/[^a-z-]+/g, ' ');
+  const parts: Part[] = [];
+  for (const word of cleaned.split(' ')) {
+    const pieces = word.split('-');
+    pieces.forEach((text, i) => {
+      if (text.length > 0) parts.push({ text, prefix: i < pieces.length - 1 });
+    });
+  }
+  return parts;
+}
+
+function joinPrefixes(parts: Part[]): Part[] {
+  const out: Part[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (JOINING_PREFIXES.has(p.text) && i + 1 < parts.length) {
+      let text = p.text;
+      let j = i + 1;
+      if (ARTICLES.has(parts[j]!.text) && j + 1 < parts.length) text += parts[j++]!.text;
+      text += parts[j]!.text;
+      out.push({ text, prefix: parts[j]!.prefix });
+      i = j;
+    } else {
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+const isParticle = (p: Part): boolean => PARTICLES.has(p.text) || (p.prefix && HYPHEN_PARTICLES.has(p.text));
+
+/** Keep `parts` without those matching `drop`, unless none would be left. */
+function dropUnlessEmpty(parts: Part[], drop: (p: Part) => boolean): Part[] {
+  const kept = parts.filter((p) => !drop(p));
+  return kept.length > 0 ? kept : parts;
+}
+
+/** Normalise one name field to tokens over [a-z]; may return []. */
+export function normaliseNameField(raw: string): string[] {
+  const ascii = transliterate(raw.normalize('NFKC'));
+  let parts = joinPrefixes(splitParts(ascii));
+  parts = dropUnlessEmpty(parts, isParticle);
+  parts = dropUnlessEmpty(parts, (p) => p.text.length === 1);
+  return parts.map((p) => p.text);
+}

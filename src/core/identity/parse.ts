@@ -1,0 +1,187 @@
+/**
+ * parseIdentifiers: the trust boundary for identifiers. Attacker-controlled
+ * input (imports, peer requests) is checked against the zod schema and then
+ * against everything the schema cannot see: calendar dates, dates in the
+ * future, numbering plans, e-mail syntax, name characters and mixed-script
+ * words. All problems are collected and raised as one CairnError
+ * ('identifier_invalid') whose `location.field` names the first problem and
+ * whose `details.issues` lists them all. Messages name fields, never values.
+ * Nothing is dropped or repaired silently.
+ */
+import type { z } from 'zod';
+import {
+  DateOfBirthSchema,
+  DocumentSchema,
+  EmailSchema,
+  HandleSchema,
+  IdentifiersSchema,
+  NameTextSchema,
+  PhoneSchema,
+  PlaceOfBirthSchema,
+  type DateOfBirth,
+  type Handle,
+  type Identifiers,
+  type IdentityDocument,
+  type Phone,
+} from '../../../schemas/identifiers.js';
+import { CairnError } from '../errors.js';
+import { dateOfBirthProblems, utcDate } from './dates.js';
+import { normaliseNameField } from './normalise-name.js';
+import { normaliseDocumentNumber, normaliseEmail, normaliseHandle, normalisePhone } from './normalise-contact.js';
+import { hasOnlyNameCharacters, isMixedScriptWord, NAME_WORD_SEPARATOR, scriptsOfWord } from './script.js';
+
+/** One problem with the input: where, and what (never the offending value). */
+export interface IdentifierIssue {
+  field: string;
+  message: string;
+}
+
+export interface ParseIdentifiersOptions {
+  /** Clock for the "not in the future" check; defaults to the current time. */
+  now?: () => Date;
+}
+
+/** Field path in the form names[0].family; "$" is the record itself. */
+export function formatField(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out === '' ? '$' : out;
+}
+
+function zodIssues(error: z.ZodError): IdentifierIssue[] {
+  const out: IdentifierIssue[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const k of issue.keys) out.push({ field: formatField([...issue.path, k]), message: 'unknown field' });
+    } else {
+      out.push({ field: formatField(issue.path), message: issue.message });
+    }
+  }
+  return out;
+}
+
+/** Problems with one name string (any script). */
+export function nameProblems(raw: string): string[] {
+  const s = raw.normalize('NFKC');
+  if (!hasOnlyNameCharacters(s)) {
+    return ['may hold only letters, combining marks, spaces, hyphens, apostrophes and dots'];
+  }
+  const problems: string[] = [];
+  for (const word of s.split(NAME_WORD_SEPARATOR)) {
+    if (isMixedScriptWord(word)) {
+      problems.push(`a word mixes scripts (${[...scriptsOfWord(word)].sort().join(' and ')}): possible homoglyph`);
+      break;
+    }
+  }
+  if (problems.length === 0 && normaliseNameField(s).length === 0) problems.push('has no letters that can be transliterated');
+  return problems;
+}
+
+// The parts of the input that pass their own schema, so that semantic checks
+// also run when another part of the record is malformed and every problem is
+// reported at once. Array positions are kept (holes for failed elements).
+interface Salvaged {
+  names: { given?: string; family?: string; patronymic?: string; aliases: (string | undefined)[]; empty: boolean }[];
+  dateOfBirth?: DateOfBirth;
+  locality?: string;
+  documents: (IdentityDocument | undefined)[];
+  phones: (Phone | undefined)[];
+  emails: (string | undefined)[];
+  handles: (Handle | undefined)[];
+}
+
+const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const asRecord = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+function pick<T>(schema: z.ZodType<T>, v: unknown): T | undefined {
+  const r = schema.safeParse(v);
+  return r.success ? r.data : undefined;
+}
+
+function salvage(input: unknown): Salvaged {
+  const rec = asRecord(input);
+  return {
+    names: asArray(rec['names']).map((n) => {
+      const e = asRecord(n);
+      const name = (k: string) => pick(NameTextSchema, e[k]);
+      return {
+        given: name('given'),
+        family: name('family'),
+        patronymic: name('patronymic'),
+        aliases: asArray(e['aliases']).map((a) => pick(NameTextSchema, a)),
+        empty: ['given', 'family', 'patronymic'].every((k) => e[k] === undefined) && asArray(e['aliases']).length === 0,
+      };
+    }),
+    dateOfBirth: pick(DateOfBirthSchema, rec['dateOfBirth']),
+    locality: pick(PlaceOfBirthSchema, rec['placeOfBirth'])?.locality,
+    documents: asArray(rec['documents']).map((d) => pick(DocumentSchema, d)),
+    phones: asArray(rec['phones']).map((p) => pick(PhoneSchema, p)),
+    emails: asArray(rec['emails']).map((e) => pick(EmailSchema, e)),
+    handles: asArray(rec['handles']).map((h) => pick(HandleSchema, h)),
+  };
+}
+
+function semanticIssues(s: Salvaged, now: Date): IdentifierIssue[] {
+  const out: IdentifierIssue[] = [];
+  const check = (field: string, problems: readonly string[]) => {
+    for (const message of problems) out.push({ field, message });
+  };
+  const fail = (field: string, r: { ok: true } | { ok: false; problem: string }) => {
+    if (!r.ok) check(field, [r.problem]);
+  };
+
+  s.names.forEach((n, i) => {
+    if (n.empty) check(`names[${i}]`, ['a name entry needs a given name, family name, patronymic or alias']);
+    for (const part of ['given', 'family', 'patronymic'] as const) {
+      const v = n[part];
+      if (v !== undefined) check(`names[${i}].${part}`, nameProblems(v));
+    }
+    n.aliases.forEach((a, j) => {
+      if (a !== undefined) check(`names[${i}].aliases[${j}]`, nameProblems(a));
+    });
+  });
+  if (s.dateOfBirth !== undefined) check('dateOfBirth', dateOfBirthProblems(s.dateOfBirth, utcDate(now)));
+  if (s.locality !== undefined) {
+    const loc = s.locality.normalize('NFKC');
+    if (loc.trim() === '') check('placeOfBirth.locality', ['empty locality']);
+    else if (loc.split(/[^\p{L}\p{M}]+/u).some(isMixedScriptWord)) {
+      check('placeOfBirth.locality', ['a word mixes scripts: possible homoglyph']);
+    }
+  }
+  s.documents.forEach((d, i) => d && fail(`documents[${i}].number`, normaliseDocumentNumber(d)));
+  s.phones.forEach((p, i) => p && fail(`phones[${i}].number`, normalisePhone(p)));
+  s.emails.forEach((e, i) => e !== undefined && fail(`emails[${i}]`, normaliseEmail(e)));
+  s.handles.forEach((h, i) => h && fail(`handles[${i}].handle`, normaliseHandle(h)));
+  return out;
+}
+
+function nothingToMatch(ids: Identifiers): IdentifierIssue[] {
+  const n =
+    (ids.names ?? []).length + (ids.documents ?? []).length + (ids.phones ?? []).length +
+    (ids.emails ?? []).length + (ids.handles ?? []).length + (ids.fileSha256 ?? []).length;
+  return n > 0 ? [] : [{ field: '$', message: 'no name, document, phone, e-mail, handle or file digest: nothing to match on' }];
+}
+
+/**
+ * Validate identifiers from outside. Returns them unchanged (normalisation
+ * happens when keys are derived) or throws CairnError('identifier_invalid')
+ * listing every problem in `details.issues`.
+ */
+export function parseIdentifiers(input: unknown, opts: ParseIdentifiersOptions = {}): Identifiers {
+  const parsed = IdentifiersSchema.safeParse(input);
+  const now = (opts.now ?? (() => new Date()))();
+  const issues = [
+    ...(parsed.success ? nothingToMatch(parsed.data) : zodIssues(parsed.error)),
+    ...semanticIssues(salvage(input), now),
+  ];
+  if (issues.length === 0 && parsed.success) return parsed.data;
+  const first = issues[0]!;
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+  throw new CairnError('identifier_invalid', `${first.field}: ${first.message}${more}`, {
+    location: { field: first.field },
+    details: { issues },
+  });
+}

@@ -1,0 +1,129 @@
+/**
+ * Transliteration of any script to lower-case ASCII, for name matching.
+ *
+ * The bulk of the work is any-ascii (https://anyascii.com), whose tables are
+ * published and implemented identically in a dozen languages, so another
+ * node can reproduce them. Its output is pinned by this module's tests: an
+ * upgrade that changes a mapping changes keys and needs a new key version.
+ *
+ * Before any-ascii, a few pre-rules fix scripts where letter-by-letter output
+ * is poor for matching (protocol/10-identifiers.md, "Transliteration"):
+ * Greek digraphs (ELOT 743 style), unvocalised Arabic (article, long vowels,
+ * ta marbuta, ain), Turkish İ and Serbo-Croatian đ.
+ */
+import anyAscii from 'any-ascii';
+
+const GREEK_LETTER = /\p{Script=Greek}/u;
+const ARABIC_LETTER = /\p{Script=Arabic}/u;
+const WORD_SPLIT = /([^\p{L}\p{M}]+)/u;
+
+// ---- Greek -----------------------------------------------------------------
+
+// Strip tonos and polytonic marks but keep the dieresis (U+0308), which marks
+// two vowels that do not form a digraph (e.g. "αϊ").
+function stripGreekAccents(word: string): string {
+  return word
+    .normalize('NFD')
+    .replace(/[\u0300-\u0307\u0309-\u036F]/gu, '')
+    .normalize('NFC');
+}
+
+// [pattern, at word start, elsewhere]; longest first. Only plain υ forms a digraph.
+const GREEK_RULES: readonly (readonly [string, string, string])[] = [
+  ['αυ', 'av', 'av'],
+  ['ευ', 'ev', 'ev'],
+  ['ηυ', 'iv', 'iv'],
+  ['ου', 'ou', 'ou'],
+  ['γγ', 'ng', 'ng'],
+  ['γκ', 'g', 'ng'],
+  ['γξ', 'nx', 'nx'],
+  ['γχ', 'nch', 'nch'],
+  ['μπ', 'b', 'mb'],
+  ['ντ', 'd', 'nd'],
+  ['τσ', 'ts', 'ts'],
+  ['τζ', 'tz', 'tz'],
+];
+
+function greekWord(word: string): string {
+  const w = stripGreekAccents(word);
+  let out = '';
+  let i = 0;
+  outer: while (i < w.length) {
+    for (const [pat, initial, medial] of GREEK_RULES) {
+      if (w.startsWith(pat, i)) {
+        out += i === 0 ? initial : medial;
+        i += pat.length;
+        continue outer;
+      }
+    }
+    out += w[i]!;
+    i++;
+  }
+  return out;
+}
+
+// ---- Arabic ----------------------------------------------------------------
+
+// Harakat, superscript alef and tatweel: rarely written in names, and when
+// written they would make a vocalised record differ from an unvocalised one.
+const ARABIC_VOCALISATION = /[\u064B-\u065F\u0670\u0640]/gu;
+const ALIFS = new Set(['\u0627', '\u0623', '\u0625', '\u0622', '\u0671']);
+const ARABIC_FIXED: Readonly<Record<string, string>> = {
+  '\u0627': 'a', // ا alif
+  '\u0623': 'a', // أ
+  '\u0625': 'a', // إ
+  '\u0622': 'a', // آ
+  '\u0671': 'a', // ٱ alif wasla
+  '\u0649': 'a', // ى alif maqsura
+  '\u0629': 'a', // ة ta marbuta: Fatima/Fatimah, never "t" in a name's citation form
+  '\u0639': 'a', // ع ain: Latin spellings write a vowel or nothing (Ali, Saad)
+  '\u0621': '', // ء hamza
+  '\u0626': 'i', // ئ
+  '\u0624': 'u', // ؤ
+};
+
+function arabicWord(word: string): string {
+  const w = [...word.replace(ARABIC_VOCALISATION, '')];
+  let out = '';
+  let i = 0;
+  // Definite article al- at the start of a word of at least three more letters.
+  if (w.length > 4 && w[0] === '\u0627' && w[1] === '\u0644') {
+    out += 'al-';
+    i = 2;
+  }
+  for (; i < w.length; i++) {
+    const c = w[i]!;
+    const next = w[i + 1];
+    const consonantal = i === 0 || (next !== undefined && ALIFS.has(next));
+    if (c === '\u0648') out += consonantal ? 'w' : 'u'; // و waw: consonant or long u/o
+    else if (c === '\u064A' || c === '\u06CC') out += consonantal ? 'y' : 'i'; // ي / Farsi ی
+    else if (c in ARABIC_FIXED) out += ARABIC_FIXED[c]!;
+    else out += c;
+  }
+  return out;
+}
+
+// ---- Latin -----------------------------------------------------------------
+
+// any-ascii gives "d" for đ; "dj" is how Serbian and Croatian names are
+// written without diacritics (Đorđe → Djordje).
+function latinPreRules(s: string): string {
+  return s.replace(/\u0130/gu, 'i').replace(/[\u0110\u0111]/gu, 'dj');
+}
+
+/**
+ * Transliterate an NFKC-normalised string to lower-case ASCII: Latin
+ * pre-rules, lower-casing, per-word Greek and Arabic pre-rules, any-ascii,
+ * lower-casing again.
+ */
+export function transliterate(nfkc: string): string {
+  const lowered = latinPreRules(nfkc).toLowerCase();
+  const words = lowered.split(WORD_SPLIT);
+  let out = '';
+  for (const w of words) {
+    if (GREEK_LETTER.test(w)) out += greekWord(w);
+    else if (ARABIC_LETTER.test(w)) out += arabicWord(w);
+    else out += w;
+  }
+  return anyAscii(out).toLowerCase();
+}
