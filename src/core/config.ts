@@ -49,7 +49,7 @@ export const configSchema = z
       .prefault({}),
     matching: z
       .object({
-        bucketBits: z.coerce.number().int().min(0).max(24).default(16),
+        bucketBits: z.coerce.number().int().min(1).max(24).default(16),
       })
       .strict()
       .prefault({}),

@@ -24,6 +24,13 @@ export const ERROR_CODES = [
   // signatures and envelopes
   'signature_invalid',
   'envelope_invalid',
+  // federation request/response authentication (protocol/30-federation-auth.md)
+  'signature_missing',
+  'peer_unknown',
+  'peer_revoked',
+  'timestamp_skew',
+  'nonce_replayed',
+  'digest_mismatch',
   // identifiers and match keys
   'identifier_invalid',
   // crypto
@@ -37,6 +44,16 @@ export const ERROR_CODES = [
   // auth (local users)
   'unauthenticated',
   'forbidden',
+  // federation policy and peers
+  'purpose_denied',
+  'rate_limited',
+  'budget_exceeded',
+  'batch_too_large',
+  'bucket_out_of_range',
+  'peer_unreachable',
+  'peer_timeout',
+  'peer_response_invalid',
+  'hit_not_found',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

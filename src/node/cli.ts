@@ -2,10 +2,13 @@
  * The `cairn` command line. Each command is a small function; errors become
  * one line on stderr and a non-zero exit, never a stack trace.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isCairnError } from '../core/errors.js';
+import { args, required, UsageError, type Out } from './cli-args.js';
+import { cmdImport, IMPORT_USAGE } from './commands/import.js';
+import { cmdRecords, RECORDS_USAGE } from './commands/records.js';
+import { cmdUsers, USERS_USAGE } from './commands/users.js';
 import { CONFIG_FILE, initHome, resolveHome } from './home.js';
 import { startNode } from './server.js';
 import { VERSION } from './version.js';
@@ -20,6 +23,9 @@ Commands:
   serve [--dev] [--port N]
                        migrate the database and serve HTTP; --dev initialises a development
                        node (country XX, loopback URL) when the home does not exist yet
+${USERS_USAGE}
+${IMPORT_USAGE}
+${RECORDS_USAGE}
   version              print the version
   help                 this text
 
@@ -27,26 +33,6 @@ Global options:
   --home DIR           the node home (default: $CAIRN_HOME, else ./data)
 
 Configuration: <home>/${CONFIG_FILE}, overridden by CAIRN_* variables (see README).`;
-
-/** Thrown for bad command lines: exit code 2. */
-class UsageError extends Error {}
-
-type Out = { out: (s: string) => void; err: (s: string) => void };
-
-const common = { home: { type: 'string' } } as const;
-
-function args<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options: { ...common, ...options }, strict: true, allowPositionals: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
-function required(v: string | undefined, flag: string): string {
-  if (v === undefined || v.trim() === '') throw new UsageError(`missing required option --${flag}`);
-  return v;
-}
 
 function portOf(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -112,6 +98,12 @@ export async function main(argv: string[], io: Out = { out: (s) => console.log(s
         return await cmdInit(rest, io);
       case 'serve':
         return await cmdServe(rest, io);
+      case 'users':
+        return await cmdUsers(rest, io);
+      case 'import':
+        return await cmdImport(rest, io);
+      case 'records':
+        return await cmdRecords(rest, io);
       case 'version':
       case '--version':
         io.out(VERSION);

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ristretto255, ristretto255_oprf } from '@noble/curves/ed25519.js';
+import { generateOprfKeyPair, oprfPublicKey as oprfPublicKey_ } from '../core/oprf/index.js';
 import { configSchema, resolveConfig, type Config, type ConfigInput } from '../core/config.js';
 import { parseJsonText } from '../core/http/json-body.js';
 import { CairnError, isCairnError } from '../core/errors.js';
@@ -57,7 +57,7 @@ export function initHome(home: string, opts: InitOptions): { config: Config; sig
   }
   const seed = webRandom.bytes(32);
   writeKeyFile(signingPath, seed, 'signing');
-  writeKeyFile(oprfPath, ristretto255_oprf.voprf.generateKeyPair().secretKey, 'oprf');
+  writeKeyFile(oprfPath, generateOprfKeyPair().secretKey, 'oprf');
   writeFileSync(configPath, `${JSON.stringify(input, null, 2)}\n`, { mode: 0o640, flag: 'wx' });
   return { config, signingFingerprint: fingerprintOf(ed25519Signer(seed).publicKey), configPath };
 }
@@ -105,17 +105,9 @@ export function loadKeys(home: string, config: Config): NodeKeys {
   const oprfSecretKey = readKeyFile(resolveIn(home, config.keys.oprf), 'oprf');
   let oprfPublicKey: Uint8Array;
   try {
-    oprfPublicKey = oprfPublicKeyOf(oprfSecretKey);
+    oprfPublicKey = oprfPublicKey_(oprfSecretKey);
   } catch (cause) {
     throw new CairnError('key_invalid', `oprf key file ${config.keys.oprf} does not hold a valid ristretto255 scalar`, { cause });
   }
   return { signer, oprfSecretKey, oprfPublicKey };
-}
-
-/** pkS = skS·G (RFC 9497 §3.2). */
-function oprfPublicKeyOf(sk: Uint8Array): Uint8Array {
-  const { Point } = ristretto255;
-  const s = Point.Fn.fromBytes(sk);
-  if (Point.Fn.is0(s)) throw new Error('zero scalar');
-  return Point.BASE.multiply(s).toBytes();
 }

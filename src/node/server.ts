@@ -2,19 +2,21 @@
  * Node runtime entry: wires better-sqlite3, pino and @hono/node-server into
  * the pure core, and shuts down cleanly.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../core/config.js';
-import { migrateToLatest } from '../core/db/migrations.js';
 import { createApp } from '../core/http/app.js';
 import { Metrics } from '../core/http/metrics.js';
 import { systemClock, webRandom, type Logger } from '../core/ports.js';
-import { loadConfig, loadKeys, resolveIn, type NodeKeys } from './home.js';
+import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
+import { purgeExpired } from '../core/records/manage.js';
+import { openNodeContext } from './context.js';
+import { createSodiumTokenBackend } from './oprf/index.js';
 import { createLogger } from './logger.js';
-import { openSqlite, type SqliteHandle } from './sqlite.js';
 import { VERSION } from './version.js';
+
+/** Records past retention are purged at start-up and then hourly. */
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface RunningNode {
   config: Config;
@@ -34,19 +36,24 @@ export interface StartOptions {
 /** Load a home, migrate its database and serve HTTP. */
 export async function startNode(home: string, opts: StartOptions = {}): Promise<RunningNode> {
   const env = opts.env ?? process.env;
-  const config = loadConfig(home, env);
+  const ctx = await openNodeContext(home, env);
+  const { config, keys, sqlite } = ctx;
   const logger = opts.logger ?? createLogger(config.log.level);
-  const keys: NodeKeys = loadKeys(home, config);
-  const dbPath = resolveIn(home, config.storage.database);
-  mkdirSync(dirname(dbPath), { recursive: true });
-  const sqlite: SqliteHandle = openSqlite(dbPath);
-  try {
-    const applied = await migrateToLatest(sqlite.db);
-    if (applied.length) logger.info({ migrations: applied }, 'database migrated');
-  } catch (e) {
-    await sqlite.close();
-    throw e;
-  }
+  if (ctx.migrated.length) logger.info({ migrations: ctx.migrated }, 'database migrated');
+  const tokenBackend = await createSodiumTokenBackend(keys.oprfSecretKey);
+  const atomic = ctx.atomic;
+  const manage = { db: sqlite.db, atomic, clock: systemClock };
+  const purge = async () => {
+    try {
+      const n = await purgeExpired(manage);
+      if (n) logger.info({ purged: n }, 'records past retention purged');
+    } catch (e) {
+      logger.error({ err: String(e) }, 'retention purge failed');
+    }
+  };
+  await purge();
+  const purgeTimer = setInterval(() => void purge(), PURGE_INTERVAL_MS);
+  purgeTimer.unref();
   const app = createApp({
     config,
     signer: keys.signer,
@@ -57,7 +64,10 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
     logger,
     metrics: new Metrics(),
     version: VERSION,
-    matchKeyTypes: [],
+    matchKeyTypes: MATCH_KEY_TYPE_NAMES,
+    oprfSecretKey: keys.oprfSecretKey,
+    atomic,
+    tokenBackend,
   });
   const port = opts.port ?? config.http.port;
   const server: ServerType = await new Promise((resolveServer, reject) => {
@@ -75,10 +85,12 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(purgeTimer);
       await new Promise<void>((r) => {
         server.close(() => r());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      await tokenBackend.close();
       await sqlite.close();
     },
   };

@@ -5,7 +5,6 @@
  */
 import { Kysely } from 'kysely';
 import { D1Dialect } from 'kysely-d1';
-import { ristretto255 } from '@noble/curves/ed25519.js';
 import { fromHex } from '../core/bytes.js';
 import { resolveConfig } from '../core/config.js';
 import type { Database } from '../core/db/schema.js';
@@ -15,6 +14,9 @@ import { Metrics } from '../core/http/metrics.js';
 import { systemClock, webRandom, type Logger } from '../core/ports.js';
 import { ed25519Signer } from '../core/signing.js';
 import { CairnError } from '../core/errors.js';
+import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
+import { createPortableTokenBackend, oprfPublicKey } from '../core/oprf/index.js';
+import { d1AtomicWriter } from './d1-atomic.js';
 
 export interface WorkerEnv {
   DB: D1Database;
@@ -52,18 +54,21 @@ async function boot(env: WorkerEnv): Promise<App> {
   await migrateToLatest(db, { transactional: false });
   const signer = ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY'));
   const oprfSk = secretKey(env, 'CAIRN_OPRF_KEY');
-  const oprfPublicKey = ristretto255.Point.BASE.multiply(ristretto255.Point.Fn.fromBytes(oprfSk)).toBytes();
   return createApp({
     config,
     signer,
-    oprfPublicKey,
+    oprfPublicKey: oprfPublicKey(oprfSk),
     db,
     clock: systemClock,
     random: webRandom,
     logger: consoleLogger(),
     metrics: new Metrics(),
     version: VERSION,
-    matchKeyTypes: [],
+    matchKeyTypes: MATCH_KEY_TYPE_NAMES,
+    oprfSecretKey: oprfSk,
+    atomic: d1AtomicWriter(env.DB),
+    // Workers run the portable path only: no runtime WASM compilation there.
+    tokenBackend: createPortableTokenBackend(oprfSk),
   });
 }
 

@@ -16,6 +16,134 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_users_records_tokens_audit': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('token_hash', 'blob', (c) => c.notNull().unique())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('records')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('ref', 'text', (c) => c.notNull().unique())
+        .addColumn('category', 'text', (c) => c.notNull())
+        .addColumn('owning_unit', 'text', (c) => c.notNull())
+        .addColumn('contact_point', 'text', (c) => c.notNull())
+        .addColumn('record_date', 'text', (c) => c.notNull())
+        .addColumn('retention_until', 'text', (c) => c.notNull())
+        .addColumn('fingerprint', 'blob', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('records_retention').on('records').column('retention_until').execute();
+      await db.schema
+        .createTable('tokens')
+        .addColumn('record_id', 'integer', (c) => c.notNull().references('records.id').onDelete('cascade'))
+        .addColumn('key_type', 'text', (c) => c.notNull())
+        .addColumn('bucket', 'integer', (c) => c.notNull())
+        .addColumn('category', 'text', (c) => c.notNull())
+        .addColumn('digest', 'blob', (c) => c.notNull())
+        .addColumn('confirm', 'blob', (c) => c.notNull())
+        .execute();
+      // Covering index for the federation's bucket query.
+      await db.schema.createIndex('tokens_bucket').on('tokens').columns(['key_type', 'bucket', 'category', 'digest']).execute();
+      await db.schema.createIndex('tokens_record').on('tokens').column('record_id').execute();
+      await db.schema.createIndex('tokens_digest').on('tokens').column('digest').execute();
+      await db.schema
+        .createTable('audit_entries')
+        .addColumn('idx', 'integer', (c) => c.primaryKey())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('entry', 'text')
+        .addColumn('leaf_hash', 'blob', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_type_at').on('audit_entries').columns(['type', 'at']).execute();
+    },
+  },
+  '0003_federation': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('peers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('country', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('base_url', 'text', (c) => c.notNull())
+        .addColumn('signing_key_id', 'text', (c) => c.notNull().unique())
+        .addColumn('signing_public_key', 'blob', (c) => c.notNull())
+        .addColumn('oprf_public_key', 'blob', (c) => c.notNull())
+        .addColumn('bucket_bits', 'integer', (c) => c.notNull())
+        .addColumn('match_key_types', 'text', (c) => c.notNull())
+        .addColumn('descriptor', 'text', (c) => c.notNull())
+        .addColumn('policy', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('added_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('peer_usage')
+        .addColumn('peer_id', 'text', (c) => c.notNull())
+        .addColumn('day', 'text', (c) => c.notNull())
+        .addColumn('elements', 'integer', (c) => c.notNull())
+        .addColumn('requests', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('peer_usage_pk', ['peer_id', 'day'])
+        .execute();
+      await db.schema
+        .createTable('nonces')
+        .addColumn('peer_id', 'text', (c) => c.notNull())
+        .addColumn('nonce', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('nonces_pk', ['peer_id', 'nonce'])
+        .execute();
+      await db.schema.createIndex('nonces_expiry').on('nonces').column('expires_at').execute();
+      await db.schema
+        .createTable('searches')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('legal_basis', 'text', (c) => c.notNull())
+        .addColumn('case_reference', 'text', (c) => c.notNull())
+        .addColumn('key_types', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('search_results')
+        .addColumn('search_id', 'text', (c) => c.notNull())
+        .addColumn('peer_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('strength', 'text')
+        .addColumn('key_types', 'text')
+        .addColumn('confirmation', 'text')
+        .addColumn('receipts', 'text')
+        .addColumn('error', 'text')
+        .addColumn('ms', 'integer')
+        .addColumn('pending', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('search_results_pk', ['search_id', 'peer_id'])
+        .execute();
+      await db.schema
+        .createTable('hits_incoming')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('peer_id', 'text', (c) => c.notNull())
+        .addColumn('peer_country', 'text', (c) => c.notNull())
+        .addColumn('record_ref', 'text', (c) => c.notNull())
+        .addColumn('category', 'text', (c) => c.notNull())
+        .addColumn('owning_unit', 'text', (c) => c.notNull())
+        .addColumn('key_type', 'text', (c) => c.notNull())
+        .addColumn('search_id', 'text', (c) => c.notNull())
+        .addColumn('case_reference', 'text', (c) => c.notNull())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('justification', 'text')
+        .execute();
+      await db.schema.createIndex('hits_incoming_at').on('hits_incoming').column('at').execute();
+    },
+  },
 };
 
 /**

@@ -1,16 +1,169 @@
 /**
  * The database as the core sees it: table types for kysely. The same schema
- * runs on SQLite (better-sqlite3) and on Cloudflare D1.
+ * runs on SQLite (better-sqlite3) and on Cloudflare D1. Nothing here holds a
+ * raw identifier: records keep tokens (keyed OPRF outputs, truncated), the
+ * reference, category, dates and contact point only.
  */
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 
 export interface MetaTable {
   key: string;
   value: string;
 }
 
+/** Local users: analysts, DPOs, operators. Only a hash of the API token is kept. */
+export interface UsersTable {
+  id: string;
+  name: string;
+  role: 'analyst' | 'dpo' | 'operator';
+  /** SHA-256 of the API token. */
+  token_hash: Uint8Array;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface RecordsTable {
+  id: Generated<number>;
+  /** Opaque reference of the national system. */
+  ref: string;
+  category: string;
+  owning_unit: string;
+  contact_point: string;
+  /** Date the record was registered nationally (YYYY-MM-DD). */
+  record_date: string;
+  /** Purge after this date (YYYY-MM-DD). */
+  retention_until: string;
+  /**
+   * Keyed fingerprint of the record's content (HMAC under a key derived from
+   * the node's OPRF key): tells "unchanged" on re-import without recomputing
+   * tokens, and reveals nothing without the key.
+   */
+  fingerprint: Uint8Array;
+  updated_at: string;
+}
+
+export interface TokensTable {
+  record_id: number;
+  /** Match-key type name, e.g. "name_dob". */
+  key_type: string;
+  /** First b bits of the public bucket hash of the match key. */
+  bucket: number;
+  /** Category of the record, denormalised so a bucket query filters without a join. */
+  category: string;
+  /** Bytes 0..15 of the RFC 9497 token: listed in bucket answers. */
+  digest: Uint8Array;
+  /**
+   * Bytes 16..23 of the token: never listed, so presenting them when asking
+   * for a hit's reference proves the asker evaluated the token itself rather
+   * than copying a digest out of a bucket answer.
+   */
+  confirm: Uint8Array;
+}
+
+/** The audit log: one row per leaf of the Merkle tree. */
+export interface AuditEntriesTable {
+  /** Leaf index, 0-based, dense. */
+  idx: number;
+  at: string;
+  type: string;
+  actor: string;
+  /** Canonical JSON of the entry (null once pruned by retention). */
+  entry: string | null;
+  /** RFC 6962 leaf hash of the canonical entry; survives pruning. */
+  leaf_hash: Uint8Array;
+}
+
+/** A registered peer node, pinned to the keys of the descriptor the operator confirmed. */
+export interface PeersTable {
+  id: string;
+  country: string;
+  name: string;
+  base_url: string;
+  signing_key_id: string;
+  signing_public_key: Uint8Array;
+  oprf_public_key: Uint8Array;
+  bucket_bits: number;
+  match_key_types: string;
+  /** The DSSE envelope as fetched, for the record. */
+  descriptor: string;
+  /** PeerPolicy JSON; deny by default. */
+  policy: string;
+  status: 'active' | 'revoked';
+  added_at: string;
+  updated_at: string;
+  revoked_at: string | null;
+}
+
+/** Evaluated elements per peer per UTC day, for the daily budget. */
+export interface PeerUsageTable {
+  peer_id: string;
+  day: string;
+  elements: number;
+  requests: number;
+}
+
+/** Nonces of authenticated federation requests, kept until they expire. */
+export interface NoncesTable {
+  peer_id: string;
+  nonce: string;
+  expires_at: number;
+}
+
+/** Searches made by our analysts. */
+export interface SearchesTable {
+  id: string;
+  created_at: string;
+  user_id: string;
+  purpose: string;
+  legal_basis: string;
+  case_reference: string;
+  key_types: string;
+}
+
+/** One peer's answer to one of our searches. */
+export interface SearchResultsTable {
+  search_id: string;
+  peer_id: string;
+  status: string;
+  strength: string | null;
+  key_types: string | null;
+  confirmation: string | null;
+  receipts: string | null;
+  error: string | null;
+  ms: number | null;
+  /** Material to confirm possible hits later: [{keyType, digest, confirm}] (tokens under the peer's key, never audited). */
+  pending: string | null;
+  updated_at: string;
+}
+
+/** Hits on our records disclosed to peers (what owning units see). */
+export interface HitsIncomingTable {
+  id: string;
+  at: string;
+  peer_id: string;
+  peer_country: string;
+  record_ref: string;
+  category: string;
+  owning_unit: string;
+  key_type: string;
+  search_id: string;
+  case_reference: string;
+  purpose: string;
+  justification: string | null;
+}
+
 export interface Database {
+  peers: PeersTable;
+  peer_usage: PeerUsageTable;
+  nonces: NoncesTable;
+  searches: SearchesTable;
+  search_results: SearchResultsTable;
+  hits_incoming: HitsIncomingTable;
   meta: MetaTable;
+  users: UsersTable;
+  records: RecordsTable;
+  tokens: TokensTable;
+  audit_entries: AuditEntriesTable;
 }
 
 export type Db = Kysely<Database>;

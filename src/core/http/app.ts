@@ -13,7 +13,12 @@ import type { DsseEnvelope } from '../dsse.js';
 import { CairnError, isCairnError } from '../errors.js';
 import type { Clock, Logger, Random } from '../ports.js';
 import type { Signer } from '../signing.js';
+import type { AtomicWriter } from '../atomic.js';
+import type { TokenBackend } from '../oprf/index.js';
+import { deriveFingerprintKey, type ImportDeps } from '../records/importer.js';
 import { Metrics } from './metrics.js';
+import { recordRoutes } from './routes/records.js';
+import { userRoutes } from './routes/users.js';
 import { buildOpenApi } from './openapi.js';
 import { problemOf, problemResponse } from './problem.js';
 
@@ -31,6 +36,17 @@ export interface NodeDeps {
   version: string;
   /** Match-key types this node derives and answers for. */
   matchKeyTypes: readonly string[];
+  /** The node's RFC 9497 secret key (never logged, never in a response). */
+  oprfSecretKey: Uint8Array;
+  /** Atomic multi-statement writes (SQLite transaction / D1 batch). */
+  atomic: AtomicWriter;
+  /** Bulk server-side tokenisation (portable, or the Node fast path). */
+  tokenBackend: TokenBackend;
+}
+
+/** What route factories get: the deps plus services derived from them once. */
+export interface Services extends NodeDeps {
+  importer: ImportDeps;
 }
 
 export type Env = { Variables: { requestId: string; log: Logger } };
@@ -38,7 +54,18 @@ export type Env = { Variables: { requestId: string; log: Logger } };
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Create the node's hono app. */
-export function createApp(deps: NodeDeps): Hono<Env> {
+export function createApp(nodeDeps: NodeDeps): Hono<Env> {
+  const deps: Services = {
+    ...nodeDeps,
+    importer: {
+      db: nodeDeps.db,
+      atomic: nodeDeps.atomic,
+      backend: nodeDeps.tokenBackend,
+      clock: nodeDeps.clock,
+      fingerprintKey: deriveFingerprintKey(nodeDeps.oprfSecretKey),
+      bucketBits: nodeDeps.config.matching.bucketBits,
+    },
+  };
   const { config, logger, metrics, clock } = deps;
   const startedAt = clock.now();
   const app = new Hono<Env>();
@@ -114,6 +141,9 @@ export function createApp(deps: NodeDeps): Hono<Env> {
     openapi ??= JSON.stringify(buildOpenApi(config.node.url, deps.version));
     return c.body(openapi, 200, { 'content-type': MEDIA_TYPES.json });
   });
+
+  app.route('/', recordRoutes(deps) as unknown as Hono<Env>);
+  app.route('/', userRoutes(deps) as unknown as Hono<Env>);
 
   app.notFound((c) => problemResponse(problemOf(new CairnError('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), c.get('requestId'))));
 

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { CairnError } from '../errors.js';
+import { locateJsonError } from '../json-locate.js';
 
 /** Read at most `limit` bytes of a request body; throws body_too_large beyond. */
 export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
@@ -48,18 +49,17 @@ function lineColumn(text: string, position: number): { line: number; column: num
   return { line, column: position - last };
 }
 
-/** Parse JSON text; on failure the error names the offset, line and column. */
+/** Parse JSON text; on failure the error names the offset, line and column, never the text. */
 export function parseJsonText(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (cause) {
-    const msg = cause instanceof Error ? cause.message : String(cause);
-    const m = /position (\d+)/.exec(msg);
-    const position = m ? Number(m[1]) : text.length;
-    const { line, column } = lineColumn(text, position);
-    throw new CairnError('malformed_json', `malformed JSON at position ${position} (line ${line}, column ${column}): ${msg.replace(/^.*?: /, '')}`, {
-      location: { position },
+    const found = locateJsonError(text) ?? { position: text.length, reason: 'invalid JSON' };
+    const { line, column } = lineColumn(text, found.position);
+    throw new CairnError('malformed_json', `malformed JSON at position ${found.position} (line ${line}, column ${column}): ${found.reason}`, {
+      location: { position: found.position },
       details: { line, column },
+      cause,
     });
   }
 }

@@ -21,6 +21,12 @@ const STATUS: Record<ErrorCode, number> = {
   home_missing: 500,
   signature_invalid: 401,
   envelope_invalid: 400,
+  signature_missing: 401,
+  peer_unknown: 401,
+  peer_revoked: 403,
+  timestamp_skew: 401,
+  nonce_replayed: 409,
+  digest_mismatch: 400,
   identifier_invalid: 422,
   oprf_invalid_input: 400,
   oprf_invalid_element: 400,
@@ -30,6 +36,15 @@ const STATUS: Record<ErrorCode, number> = {
   checkpoint_invalid: 400,
   unauthenticated: 401,
   forbidden: 403,
+  purpose_denied: 403,
+  rate_limited: 429,
+  budget_exceeded: 429,
+  batch_too_large: 413,
+  bucket_out_of_range: 400,
+  peer_unreachable: 502,
+  peer_timeout: 504,
+  peer_response_invalid: 502,
+  hit_not_found: 404,
 };
 
 const TITLES: Partial<Record<ErrorCode, string>> = {

@@ -1,0 +1,81 @@
+/**
+ * Records as national systems hand them to a node. Only the reference,
+ * category, owning unit, contact point and dates are stored; the identifiers
+ * are turned into tokens and dropped.
+ */
+import { z } from 'zod';
+
+export const RECORD_CATEGORIES = [
+  'convicted_offender',
+  'suspect',
+  'identified_victim',
+  'missing_child',
+  'unaccompanied_minor',
+  'child_at_risk',
+] as const;
+
+export const recordCategorySchema = z.enum(RECORD_CATEGORIES);
+export type RecordCategory = z.infer<typeof recordCategorySchema>;
+
+const noControl = /^[^\p{Cc}]*$/u;
+
+/** YYYY-MM-DD that names a real calendar day. */
+export const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  }, 'is not a real calendar date');
+
+/** The record fields around the identifiers (validated before the identifiers). */
+export const recordEnvelopeSchema = z
+  .object({
+    ref: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(128, 'must be at most 128 characters')
+      .regex(/^[A-Za-z0-9._:/#-]+$/, 'may contain only letters, digits and . _ : / # -'),
+    category: z.enum(RECORD_CATEGORIES, { error: `must be one of ${RECORD_CATEGORIES.join(', ')}` }),
+    owningUnit: z.string().trim().min(1, 'must not be empty').max(200).regex(noControl, 'must not contain control characters'),
+    contactPoint: z.string().trim().min(1, 'must not be empty').max(300).regex(noControl, 'must not contain control characters'),
+    recordDate: isoDate,
+    retentionUntil: isoDate,
+    identifiers: z.unknown(),
+  })
+  .strict();
+
+export type RecordEnvelope = z.infer<typeof recordEnvelopeSchema>;
+
+export const recordsBatchSchema = z
+  .object({
+    records: z.array(z.unknown()).min(1, 'must hold at least one record').max(1000, 'at most 1000 records per request'),
+  })
+  .strict()
+  .meta({ id: 'RecordsBatch' });
+
+export const rowErrorSchema = z.object({
+  row: z.number().int().describe('1-based position in the batch or file'),
+  ref: z.string().optional(),
+  field: z.string(),
+  reason: z.string(),
+});
+
+export const importSummarySchema = z
+  .object({
+    imported: z.number().int(),
+    updated: z.number().int(),
+    unchanged: z.number().int(),
+    rejected: z.number().int(),
+    errors: z.array(rowErrorSchema),
+  })
+  .meta({ id: 'ImportSummary' });
+
+export const recordStatsSchema = z
+  .object({
+    records: z.number().int(),
+    tokens: z.number().int(),
+    byCategory: z.record(z.string(), z.number().int()),
+    byMatchKeyType: z.record(z.string(), z.number().int()),
+  })
+  .meta({ id: 'RecordStats' });

@@ -1,0 +1,69 @@
+/**
+ * Audit entries: the leaves of the node's tamper-evident log.
+ *
+ * An entry is the canonical JSON of { v, at, type, actor, data }. Its leaf
+ * hash is SHA-256(0x00 || entry) (RFC 6962 §2.1). The leaf index is assigned
+ * by the database in append order and is not part of the entry, so an entry
+ * and its hash can be computed before the index is known (needed for D1,
+ * where an entry is appended in the same batch as its act).
+ *
+ * No raw identifiers and no tokens ever go into `data`.
+ */
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes, utf8 } from '../bytes.js';
+import { canonicalJson, type CanonicalValue } from '../canonical-json.js';
+import { MERKLE } from '../constants.js';
+import type { Database } from '../db/schema.js';
+
+/** Every kind of auditable event. */
+export const AUDIT_EVENT_TYPES = [
+  'records.import',
+  'records.delete',
+  'records.purge',
+  'users.add',
+  'users.revoke',
+  'peers.add',
+  'peers.update',
+  'peers.remove',
+  'peers.revoke',
+  'keys.rotate',
+  'search.outgoing',
+  'match.incoming',
+  'match.denied',
+  'hit.confirm.incoming',
+  'hit.confirm.outgoing',
+  'witness.checkpoint',
+  'witness.alert',
+  'audit.read',
+  'audit.export',
+] as const;
+
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+export interface AuditEvent {
+  type: AuditEventType;
+  /** Who acted: `user:<id>`, `peer:<CC>:<nodeId>`, `system`, `cli`. */
+  actor: string;
+  data: { [k: string]: CanonicalValue | undefined };
+}
+
+/** Canonical bytes of an entry. */
+export function entryText(e: AuditEvent, at: Date): string {
+  return canonicalJson({ v: 1, at: at.toISOString(), type: e.type, actor: e.actor, data: e.data });
+}
+
+/** RFC 6962 §2.1 leaf hash. */
+export function leafHashOf(text: string): Uint8Array {
+  return sha256(concatBytes(new Uint8Array([MERKLE.leafPrefix]), utf8(text)));
+}
+
+/**
+ * The INSERT that appends an entry, to run in the same atomic unit as the act.
+ * The index is the next free one, chosen by the database inside the unit.
+ */
+export function appendStatement(db: Kysely<Database>, e: AuditEvent, at: Date): CompiledQuery {
+  const text = entryText(e, at);
+  return sql`insert into audit_entries (idx, at, type, actor, entry, leaf_hash)
+    select coalesce(max(idx) + 1, 0), ${at.toISOString()}, ${e.type}, ${e.actor}, ${text}, ${leafHashOf(text)} from audit_entries`.compile(db);
+}

@@ -1,0 +1,151 @@
+/**
+ * Storing records as tokens. For each record: derive its match keys, turn
+ * them into RFC 9497 tokens under the node's key, and replace the record's
+ * tokens and metadata atomically together with one audit entry per batch.
+ *
+ * Re-imports are idempotent: a keyed fingerprint of the record's content
+ * tells an unchanged record apart without recomputing its tokens.
+ */
+import { sql, type CompiledQuery } from 'kysely';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import type { AtomicWriter } from '../atomic.js';
+import { appendStatement } from '../audit/entry.js';
+import { equalBytes, utf8 } from '../bytes.js';
+import { canonicalJson, type CanonicalValue } from '../canonical-json.js';
+import type { Db } from '../db/schema.js';
+import { bucketOf, deriveMatchKeys, MATCH_KEY_VERSION } from '../identity/index.js';
+import type { TokenBackend } from '../oprf/index.js';
+import type { Clock } from '../ports.js';
+import type { ParsedRecord } from './parse.js';
+
+/** Bytes of a token listed in bucket answers and compared in matching. */
+export const TOKEN_DIGEST_BYTES = 16;
+/** Bytes of a token that prove, when a hit is confirmed, that the asker computed it. */
+export const TOKEN_CONFIRM_BYTES = 8;
+
+/** The listed part of a token: its first 16 bytes (the token is already a hash output). */
+export const tokenDigest = (token: Uint8Array): Uint8Array => token.slice(0, TOKEN_DIGEST_BYTES);
+/** The confirmation part of a token: bytes 16..23, never listed. */
+export const tokenConfirm = (token: Uint8Array): Uint8Array => token.slice(TOKEN_DIGEST_BYTES, TOKEN_DIGEST_BYTES + TOKEN_CONFIRM_BYTES);
+
+/** Key for record fingerprints, derived from the node's OPRF secret key (HKDF-SHA256, RFC 5869). */
+export function deriveFingerprintKey(oprfSecretKey: Uint8Array): Uint8Array {
+  return hkdf(sha256, oprfSecretKey, utf8('cairn/record-fingerprint'), utf8('cairn record fingerprint v1'), 32);
+}
+
+export interface ImportDeps {
+  db: Db;
+  atomic: AtomicWriter;
+  backend: TokenBackend;
+  clock: Clock;
+  fingerprintKey: Uint8Array;
+  bucketBits: number;
+}
+
+export interface BatchResult {
+  imported: number;
+  updated: number;
+  unchanged: number;
+  tokens: number;
+}
+
+/** D1 binds at most 100 parameters a statement: keep IN lists under that. */
+const IN_CHUNK = 90;
+
+function fingerprint(key: Uint8Array, r: ParsedRecord, bucketBits: number): Uint8Array {
+  const content = canonicalJson({
+    v: MATCH_KEY_VERSION,
+    bucketBits,
+    ref: r.ref,
+    category: r.category,
+    owningUnit: r.owningUnit,
+    contactPoint: r.contactPoint,
+    recordDate: r.recordDate,
+    retentionUntil: r.retentionUntil,
+    identifiers: r.identifiers as unknown as CanonicalValue,
+  });
+  return hmac(sha256, key, utf8(content));
+}
+
+/** Fingerprints stored for these references. */
+async function storedFingerprints(db: Db, refs: string[]): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  for (let i = 0; i < refs.length; i += IN_CHUNK) {
+    const rows = await db
+      .selectFrom('records')
+      .select(['ref', 'fingerprint'])
+      .where('ref', 'in', refs.slice(i, i + IN_CHUNK))
+      .execute();
+    for (const r of rows) out.set(r.ref, new Uint8Array(r.fingerprint));
+  }
+  return out;
+}
+
+/**
+ * Import one batch of distinct, validated records in one atomic unit.
+ * `actor` and `source` go into the audit entry with the references.
+ */
+export async function importBatch(deps: ImportDeps, records: readonly ParsedRecord[], actor: string, source: string): Promise<BatchResult> {
+  const { db } = deps;
+  const now = deps.clock.now();
+  const stored = await storedFingerprints(db, records.map((r) => r.ref));
+  const changed: { r: ParsedRecord; fp: Uint8Array; isNew: boolean }[] = [];
+  let unchanged = 0;
+  for (const r of records) {
+    const fp = fingerprint(deps.fingerprintKey, r, deps.bucketBits);
+    const old = stored.get(r.ref);
+    if (old && equalBytes(old, fp)) unchanged++;
+    else changed.push({ r, fp, isNew: old === undefined });
+  }
+  if (changed.length === 0) return { imported: 0, updated: 0, unchanged, tokens: 0 };
+
+  const keysPerRecord = changed.map((c) => deriveMatchKeys(c.r.identifiers));
+  const tokens = await deps.backend.evaluateTokens(keysPerRecord.flat().map((k) => k.encoded));
+
+  const statements: CompiledQuery[] = [];
+  const at = now.toISOString();
+  let t = 0;
+  for (let i = 0; i < changed.length; i++) {
+    const { r, fp } = changed[i]!;
+    statements.push(
+      sql`insert into records (ref, category, owning_unit, contact_point, record_date, retention_until, fingerprint, updated_at)
+        values (${r.ref}, ${r.category}, ${r.owningUnit}, ${r.contactPoint}, ${r.recordDate}, ${r.retentionUntil}, ${fp}, ${at})
+        on conflict (ref) do update set category = excluded.category, owning_unit = excluded.owning_unit,
+          contact_point = excluded.contact_point, record_date = excluded.record_date,
+          retention_until = excluded.retention_until, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at`.compile(db),
+      sql`delete from tokens where record_id = (select id from records where ref = ${r.ref})`.compile(db),
+    );
+    for (const k of keysPerRecord[i]!) {
+      const token = tokens[t++]!;
+      statements.push(
+        sql`insert into tokens (record_id, key_type, bucket, category, digest, confirm)
+          values ((select id from records where ref = ${r.ref}), ${k.type}, ${bucketOf(k.encoded, deps.bucketBits)}, ${r.category}, ${tokenDigest(token)}, ${tokenConfirm(token)})`.compile(db),
+      );
+    }
+  }
+  const imported = changed.filter((c) => c.isNew).length;
+  const updated = changed.length - imported;
+  statements.push(
+    appendStatement(
+      db,
+      {
+        type: 'records.import',
+        actor,
+        data: {
+          source,
+          imported,
+          updated,
+          unchanged,
+          tokens: t,
+          importedRefs: changed.filter((c) => c.isNew).map((c) => c.r.ref),
+          updatedRefs: changed.filter((c) => !c.isNew).map((c) => c.r.ref),
+        },
+      },
+      now,
+    ),
+  );
+  await deps.atomic.run(statements);
+  return { imported, updated, unchanged, tokens: t };
+}

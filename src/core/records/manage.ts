@@ -1,0 +1,71 @@
+/**
+ * Deleting records, purging those past retention, and counting what is held.
+ * Each deletion or purge lands atomically with its audit entry.
+ */
+import { sql } from 'kysely';
+import type { AtomicWriter } from '../atomic.js';
+import { appendStatement } from '../audit/entry.js';
+import type { Db } from '../db/schema.js';
+import { CairnError } from '../errors.js';
+import type { Clock } from '../ports.js';
+
+export interface ManageDeps {
+  db: Db;
+  atomic: AtomicWriter;
+  clock: Clock;
+}
+
+/** Remove a record and its tokens at once. */
+export async function deleteRecord(deps: ManageDeps, ref: string, actor: string, reason?: string): Promise<{ ref: string; tokens: number }> {
+  const row = await deps.db.selectFrom('records').select(['id', 'category']).where('ref', '=', ref).executeTakeFirst();
+  if (!row) throw new CairnError('not_found', `no record with reference ${JSON.stringify(ref)}`, { location: { field: 'ref' } });
+  const count = await deps.db.selectFrom('tokens').select((eb) => eb.fn.countAll<number>().as('n')).where('record_id', '=', row.id).executeTakeFirstOrThrow();
+  const now = deps.clock.now();
+  await deps.atomic.run([
+    deps.db.deleteFrom('tokens').where('record_id', '=', row.id).compile(),
+    deps.db.deleteFrom('records').where('id', '=', row.id).compile(),
+    appendStatement(deps.db, { type: 'records.delete', actor, data: { ref, category: row.category, tokens: Number(count.n), reason } }, now),
+  ]);
+  return { ref, tokens: Number(count.n) };
+}
+
+/** Today's date in UTC as YYYY-MM-DD. */
+export const utcDate = (d: Date): string => d.toISOString().slice(0, 10);
+
+/**
+ * Purge every record whose retention date has passed, in batches, each with
+ * its audit entry naming the references. Returns how many were purged.
+ */
+export async function purgeExpired(deps: ManageDeps, actor = 'system', batchSize = 500): Promise<number> {
+  const today = utcDate(deps.clock.now());
+  let purged = 0;
+  for (;;) {
+    const rows = await deps.db.selectFrom('records').select(['id', 'ref']).where('retention_until', '<', today).orderBy('id').limit(batchSize).execute();
+    if (rows.length === 0) return purged;
+    const ids = rows.map((r) => r.id);
+    const now = deps.clock.now();
+    const lo = ids[0]!;
+    const hi = ids[ids.length - 1]!;
+    // Range plus the date condition re-selects exactly these rows, without binding every id (D1's 100-parameter cap).
+    await deps.atomic.run([
+      sql`delete from tokens where record_id in (select id from records where id between ${lo} and ${hi} and retention_until < ${today})`.compile(deps.db),
+      sql`delete from records where id between ${lo} and ${hi} and retention_until < ${today}`.compile(deps.db),
+      appendStatement(deps.db, { type: 'records.purge', actor, data: { retentionBefore: today, count: rows.length, refs: rows.map((r) => r.ref) } }, now),
+    ]);
+    purged += rows.length;
+  }
+}
+
+/** Counts per category and per match-key type; no identifiers. */
+export async function recordStats(db: Db): Promise<{ records: number; tokens: number; byCategory: Record<string, number>; byMatchKeyType: Record<string, number> }> {
+  const cats = await db.selectFrom('records').select(['category', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('category').execute();
+  const types = await db.selectFrom('tokens').select(['key_type', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('key_type').execute();
+  const byCategory = Object.fromEntries(cats.map((r) => [r.category, Number(r.n)]));
+  const byMatchKeyType = Object.fromEntries(types.map((r) => [r.key_type, Number(r.n)]));
+  return {
+    records: Object.values(byCategory).reduce((a, b) => a + b, 0),
+    tokens: Object.values(byMatchKeyType).reduce((a, b) => a + b, 0),
+    byCategory,
+    byMatchKeyType,
+  };
+}

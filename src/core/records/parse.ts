@@ -1,0 +1,73 @@
+/**
+ * Turning one untrusted record (an HTTP batch item or an import row) into a
+ * validated record, or a list of every problem with its field.
+ * Attacker-controlled input: parse defensively; messages never echo values.
+ */
+import { recordEnvelopeSchema, type RecordEnvelope } from '../../../schemas/records.js';
+import { parseIdentifiers, type Identifiers } from '../identity/index.js';
+import { CairnError, isCairnError } from '../errors.js';
+import { formatPath } from '../http/json-body.js';
+
+export interface ParsedRecord {
+  ref: string;
+  category: RecordEnvelope['category'];
+  owningUnit: string;
+  contactPoint: string;
+  recordDate: string;
+  retentionUntil: string;
+  identifiers: Identifiers;
+}
+
+export interface FieldError {
+  field: string;
+  reason: string;
+}
+
+/** Validate a record against the schema and today's date (YYYY-MM-DD, UTC). */
+export function parseRecord(input: unknown, today: string): { ok: true; record: ParsedRecord } | { ok: false; ref?: string; errors: FieldError[] } {
+  const env = recordEnvelopeSchema.safeParse(input);
+  const ref = typeof (input as { ref?: unknown })?.ref === 'string' ? ((input as { ref: string }).ref.slice(0, 128)) : undefined;
+  const errors: FieldError[] = [];
+  if (!env.success) {
+    for (const i of env.error.issues) {
+      const field = formatPath(i.path);
+      errors.push({ field, reason: i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message });
+    }
+    return { ok: false, ...(ref !== undefined ? { ref } : {}), errors };
+  }
+  const e = env.data;
+  if (e.retentionUntil < today) errors.push({ field: 'retentionUntil', reason: `is in the past (today is ${today}); a record past retention may not be stored` });
+  if (e.recordDate > today) errors.push({ field: 'recordDate', reason: `is in the future (today is ${today})` });
+  let identifiers: Identifiers | undefined;
+  try {
+    identifiers = parseIdentifiers(e.identifiers);
+  } catch (err) {
+    if (!isCairnError(err)) throw err;
+    const issues = (err.details?.issues as { field: string; message: string }[] | undefined) ?? [{ field: err.location?.field ?? '', message: err.message }];
+    for (const i of issues) errors.push({ field: i.field ? `identifiers.${i.field}` : 'identifiers', reason: i.message });
+  }
+  if (errors.length || identifiers === undefined) return { ok: false, ref: e.ref, errors };
+  return {
+    ok: true,
+    record: {
+      ref: e.ref,
+      category: e.category,
+      owningUnit: e.owningUnit,
+      contactPoint: e.contactPoint,
+      recordDate: e.recordDate,
+      retentionUntil: e.retentionUntil,
+      identifiers,
+    },
+  };
+}
+
+/** Throwing variant for single-record APIs. */
+export function requireRecord(input: unknown, today: string): ParsedRecord {
+  const r = parseRecord(input, today);
+  if (r.ok) return r.record;
+  const first = r.errors[0]!;
+  throw new CairnError('invalid_request', `${first.field}: ${first.reason}`, {
+    location: { field: first.field },
+    details: { errors: r.errors.map((x) => ({ field: x.field, message: x.reason })) },
+  });
+}

@@ -1,0 +1,31 @@
+/**
+ * AtomicWriter over better-sqlite3: one synchronous transaction, with
+ * prepared statements cached by their SQL text (the core's statements have
+ * fixed text and vary only in parameters).
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import type { CompiledQuery } from 'kysely';
+import type { AtomicWriter } from '../core/atomic.js';
+
+const CACHE_LIMIT = 256;
+
+export function sqliteAtomicWriter(raw: BetterSqlite3.Database): AtomicWriter {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  const prepare = (text: string) => {
+    let s = cache.get(text);
+    if (!s) {
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      s = raw.prepare(text);
+      cache.set(text, s);
+    }
+    return s;
+  };
+  const runAll = raw.transaction((statements: readonly CompiledQuery[]) => {
+    for (const q of statements) prepare(q.sql).run(...(q.parameters as unknown[]));
+  });
+  return {
+    async run(statements) {
+      runAll(statements);
+    },
+  };
+}

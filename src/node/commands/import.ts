@@ -1,0 +1,58 @@
+/**
+ * `cairn import FILE`.
+ */
+import { args, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
+import { openNodeContext } from '../context.js';
+import { runImport } from '../import/run.js';
+
+export const IMPORT_USAGE = `  import FILE [--format csv|ndjson] [--batch N] [--max-rejects N] [--threads N] [--out DIR]
+                       import records (CSV with the documented header, or NDJSON); bad rows go to
+                       FILE.rejects.ndjson, totals to FILE.summary.json. Exit 0: all rows stored;
+                       3: done, some rows rejected; 1: stopped (nothing stored was lost)`;
+
+function intOpt(v: string | undefined, flag: string, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export async function cmdImport(argv: string[], io: Out): Promise<number> {
+  const { values, positionals: pos } = args(argv, {
+    format: { type: 'string' },
+    batch: { type: 'string' },
+    'max-rejects': { type: 'string' },
+    threads: { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const [file] = positionals(pos, ['FILE']);
+  const ctx = await openNodeContext(homeOf(values));
+  try {
+    const batchSize = intOpt(values.batch, 'batch', 1);
+    const maxRejects = intOpt(values['max-rejects'], 'max-rejects', 0);
+    const threads = intOpt(values.threads, 'threads', 1);
+    const s = await runImport(ctx, {
+      file: file!,
+      format: values.format as 'csv' | 'ndjson' | undefined,
+      ...(batchSize !== undefined ? { batchSize } : {}),
+      ...(maxRejects !== undefined ? { maxRejects } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+      outDir: values.out,
+      progressOut: process.stderr,
+    });
+    if (values.json) io.out(JSON.stringify(s));
+    else {
+      io.out(`${s.file}: ${s.rows} rows — imported ${s.imported}, updated ${s.updated}, unchanged ${s.unchanged}, rejected ${s.rejected} (${s.tokens} tokens, ${s.seconds}s)`);
+      if (s.rejectsFile) io.out(`rejected rows (row, field, reason): ${s.rejectsFile}`);
+      io.out(`summary: ${s.summaryFile}`);
+    }
+    if (s.stoppedEarly) {
+      io.err(`cairn: stopped after more than ${maxRejects ?? 10000} rejected rows: is this the right file? Valid rows before that are stored; run again after fixing the file.`);
+      return 1;
+    }
+    return s.rejected ? 3 : 0;
+  } finally {
+    await ctx.close();
+  }
+}

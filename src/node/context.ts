@@ -1,0 +1,55 @@
+/**
+ * Opening a node home for a command: configuration, keys, database
+ * (migrated) and the atomic writer. `serve` and the admin commands share it.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AtomicWriter } from '../core/atomic.js';
+import type { Config } from '../core/config.js';
+import { migrateToLatest } from '../core/db/migrations.js';
+import type { Db } from '../core/db/schema.js';
+import { systemClock, webRandom, type Clock, type Random } from '../core/ports.js';
+import { sqliteAtomicWriter } from './atomic.js';
+import { loadConfig, loadKeys, resolveIn, type NodeKeys } from './home.js';
+import { openSqlite, type SqliteHandle } from './sqlite.js';
+
+export interface NodeContext {
+  home: string;
+  config: Config;
+  keys: NodeKeys;
+  sqlite: SqliteHandle;
+  db: Db;
+  atomic: AtomicWriter;
+  clock: Clock;
+  random: Random;
+  /** Migrations applied by this open, if any. */
+  migrated: string[];
+  close(): Promise<void>;
+}
+
+export async function openNodeContext(home: string, env: NodeJS.ProcessEnv = process.env): Promise<NodeContext> {
+  const config = loadConfig(home, env);
+  const keys = loadKeys(home, config);
+  const dbPath = resolveIn(home, config.storage.database);
+  mkdirSync(dirname(dbPath), { recursive: true });
+  const sqlite = openSqlite(dbPath);
+  let migrated: string[];
+  try {
+    migrated = await migrateToLatest(sqlite.db);
+  } catch (e) {
+    await sqlite.close();
+    throw e;
+  }
+  return {
+    home,
+    config,
+    keys,
+    sqlite,
+    db: sqlite.db,
+    atomic: sqliteAtomicWriter(sqlite.raw),
+    clock: systemClock,
+    random: webRandom,
+    migrated,
+    close: () => sqlite.close(),
+  };
+}

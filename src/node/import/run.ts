@@ -1,0 +1,233 @@
+/**
+ * `cairn import FILE`: stream a CSV or NDJSON file of records into the node.
+ *
+ * Rows are validated one by one; bad rows go to a rejects file (row, field,
+ * reason, never the values) and valid rows are stored in batches, each batch
+ * one transaction with its audit entry. Killing the process loses at most
+ * the batches in flight; running the same command again skips the stored
+ * records as unchanged and completes the import.
+ */
+import { createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { CairnError } from '../../core/errors.js';
+import { parseJsonText } from '../../core/http/json-body.js';
+import { checkCsvHeader, csvRowToRecord } from '../../core/records/csv-record.js';
+import { isOpenQuoted, parseCsvRecord } from '../../core/records/csv.js';
+import { deriveFingerprintKey, importBatch, type BatchResult, type ImportDeps } from '../../core/records/importer.js';
+import { utcDate } from '../../core/records/manage.js';
+import { parseRecord, type ParsedRecord } from '../../core/records/parse.js';
+import { isCairnError } from '../../core/errors.js';
+import type { NodeContext } from '../context.js';
+import { createTokenPool } from '../oprf/index.js';
+import { readLines } from './lines.js';
+import { createProgress } from './progress.js';
+
+export interface ImportOptions {
+  file: string;
+  format?: 'csv' | 'ndjson' | undefined;
+  batchSize?: number;
+  /** Stop after this many rejected rows (a file of garbage). */
+  maxRejects?: number;
+  threads?: number;
+  /** Folder for the rejects and summary files (default: next to the input). */
+  outDir?: string | undefined;
+  progressOut?: NodeJS.WriteStream;
+  actor?: string;
+}
+
+export interface ImportSummary {
+  file: string;
+  format: 'csv' | 'ndjson';
+  rows: number;
+  imported: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  tokens: number;
+  stoppedEarly: boolean;
+  rejectsFile: string | null;
+  summaryFile: string;
+  seconds: number;
+}
+
+const MAX_LINE_BYTES = 1 << 20;
+/** A CSV record spanning more lines than this is malformed (a stray quote). */
+const MAX_CSV_CONTINUATION = 50;
+
+export function formatOf(file: string, explicit?: string): 'csv' | 'ndjson' {
+  if (explicit === 'csv' || explicit === 'ndjson') return explicit;
+  if (explicit !== undefined) throw new CairnError('invalid_request', `--format must be csv or ndjson, not ${JSON.stringify(explicit)}`);
+  if (/\.csv$/i.test(file)) return 'csv';
+  if (/\.(ndjson|jsonl)$/i.test(file)) return 'ndjson';
+  throw new CairnError('invalid_request', `cannot tell the format of ${file} from its name; use --format csv or --format ndjson`);
+}
+
+export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<ImportSummary> {
+  const t0 = performance.now();
+  const format = formatOf(opts.file, opts.format);
+  let size: number;
+  try {
+    size = statSync(opts.file).size;
+  } catch (cause) {
+    throw new CairnError('invalid_request', `cannot read ${opts.file}`, { cause });
+  }
+  if (size === 0) throw new CairnError('invalid_request', `${opts.file} is empty: nothing to import (nothing was changed)`);
+  const batchSize = opts.batchSize ?? 500;
+  const maxRejects = opts.maxRejects ?? 10_000;
+  const outDir = opts.outDir ?? dirname(opts.file);
+  const rejectsFile = join(outDir, `${basename(opts.file)}.rejects.ndjson`);
+  const summaryFile = join(outDir, `${basename(opts.file)}.summary.json`);
+  const actor = opts.actor ?? 'cli';
+  const today = utcDate(ctx.clock.now());
+
+  const backend = await createTokenPool({ secretKey: ctx.keys.oprfSecretKey, threads: opts.threads ?? availableParallelism() });
+  const deps: ImportDeps = {
+    db: ctx.db,
+    atomic: ctx.atomic,
+    backend,
+    clock: ctx.clock,
+    fingerprintKey: deriveFingerprintKey(ctx.keys.oprfSecretKey),
+    bucketBits: ctx.config.matching.bucketBits,
+  };
+  // Duplicate references inside one file, tracked on disk (constant memory).
+  ctx.sqlite.raw.exec('create temp table if not exists import_seen (ref text primary key, row integer not null)');
+  ctx.sqlite.raw.exec('delete from import_seen');
+  const seenInsert = ctx.sqlite.raw.prepare('insert or ignore into import_seen (ref, row) values (?, ?)');
+  const seenFirst = ctx.sqlite.raw.prepare('select row from import_seen where ref = ?');
+
+  let rejectsOut: WriteStream | undefined;
+  const totals = { rows: 0, imported: 0, updated: 0, unchanged: 0, rejected: 0, tokens: 0 };
+  const reject = (row: number, field: string, reason: string, ref?: string) => {
+    rejectsOut ??= createWriteStream(rejectsFile, { mode: 0o640 });
+    rejectsOut.write(`${JSON.stringify({ row, ...(ref !== undefined ? { ref } : {}), field, reason })}\n`);
+  };
+  const rejectRow = (row: number, errors: { field: string; reason: string }[], ref?: string) => {
+    totals.rejected++;
+    for (const e of errors) reject(row, e.field, e.reason, ref);
+  };
+
+  const progress = opts.progressOut ? createProgress(size, opts.progressOut) : undefined;
+  let batch: ParsedRecord[] = [];
+  const inflight: Promise<void>[] = [];
+  let failure: unknown;
+  const add = (r: BatchResult) => {
+    totals.imported += r.imported;
+    totals.updated += r.updated;
+    totals.unchanged += r.unchanged;
+    totals.tokens += r.tokens;
+  };
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const b = batch;
+    batch = [];
+    // Keep two batches in flight: one tokenising in the workers while the
+    // next is parsed here.
+    while (inflight.length >= 2) await inflight.shift();
+    const p = importBatch(deps, b, actor, `import:${basename(opts.file)}`).then(add, (e: unknown) => {
+      failure ??= e;
+    });
+    inflight.push(p);
+  };
+
+  const accept = (row: number, value: unknown) => {
+    const parsed = parseRecord(value, today);
+    if (!parsed.ok) return rejectRow(row, parsed.errors, parsed.ref);
+    const r = parsed.record;
+    if (seenInsert.run(r.ref, row).changes === 0) {
+      const first = (seenFirst.get(r.ref) as { row: number }).row;
+      return rejectRow(row, [{ field: 'ref', reason: `duplicate reference in this file (first at row ${first})` }], r.ref);
+    }
+    batch.push(r);
+  };
+
+  let stoppedEarly = false;
+  let header: string[] | undefined;
+  let pending: { row: number; text: string; lines: number } | undefined;
+  try {
+    for await (const line of readLines(opts.file, MAX_LINE_BYTES)) {
+      if (failure) break;
+      progress?.update(line.bytesRead, totals.rows);
+      if (line.kind === 'bad') {
+        if (pending) {
+          rejectRow(pending.row, [{ field: '(row)', reason: 'a quoted field was not closed before a bad line' }]);
+          pending = undefined;
+        }
+        totals.rows++;
+        rejectRow(line.row, [{ field: '(row)', reason: line.reason }]);
+      } else if (format === 'ndjson') {
+        if (line.text.trim() === '') continue;
+        totals.rows++;
+        let value: unknown;
+        try {
+          value = parseJsonText(line.text);
+        } catch (e) {
+          rejectRow(line.row, [{ field: '(row)', reason: `not JSON: ${isCairnError(e) ? e.message : String(e)}` }]);
+          continue;
+        }
+        accept(line.row, value);
+      } else {
+        // CSV: join physical lines while a quoted field is open.
+        const text = pending ? `${pending.text}\n${line.text}` : line.text;
+        const startRow = pending ? pending.row : line.row;
+        if (isOpenQuoted(text)) {
+          const lines = (pending?.lines ?? 0) + 1;
+          if (lines > MAX_CSV_CONTINUATION) {
+            totals.rows++;
+            rejectRow(startRow, [{ field: '(row)', reason: `a quoted field is not closed within ${MAX_CSV_CONTINUATION} lines` }]);
+            pending = undefined;
+          } else pending = { row: startRow, text, lines };
+          continue;
+        }
+        pending = undefined;
+        if (header === undefined) {
+          const f = parseCsvRecord(text);
+          const h = f.ok ? checkCsvHeader(f.fields) : { ok: false as const, reason: `malformed at column ${f.column}: ${f.reason}` };
+          if (!h.ok) throw new CairnError('invalid_request', `${opts.file}: header row: ${h.reason} (nothing was changed)`, { location: { row: 1 } });
+          header = h.columns;
+          continue;
+        }
+        if (text.trim() === '') continue;
+        totals.rows++;
+        const f = parseCsvRecord(text);
+        if (!f.ok) {
+          rejectRow(startRow, [{ field: '(row)', reason: `malformed CSV at column ${f.column}: ${f.reason}` }]);
+          continue;
+        }
+        const rec = csvRowToRecord(header, f.fields);
+        if (!rec.ok) rejectRow(startRow, [{ field: '(row)', reason: rec.reason }]);
+        else accept(startRow, rec.record);
+      }
+      if (totals.rejected > maxRejects) {
+        stoppedEarly = true;
+        break;
+      }
+      if (batch.length >= batchSize) await flush();
+    }
+    if (pending) {
+      totals.rows++;
+      rejectRow(pending.row, [{ field: '(row)', reason: 'a quoted field is not closed at the end of the file' }]);
+    }
+    if (format === 'csv' && header === undefined) throw new CairnError('invalid_request', `${opts.file}: no header row (nothing was changed)`);
+    if (!failure) await flush();
+    await Promise.all(inflight);
+  } finally {
+    await Promise.allSettled(inflight);
+    await backend.close();
+    await new Promise<void>((r) => (rejectsOut ? rejectsOut.end(() => r()) : r()));
+  }
+  if (failure) throw failure;
+  progress?.done(totals.rows);
+  const summary: ImportSummary = {
+    file: opts.file,
+    format,
+    ...totals,
+    stoppedEarly,
+    rejectsFile: rejectsOut ? rejectsFile : null,
+    summaryFile,
+    seconds: Math.round((performance.now() - t0) / 10) / 100,
+  };
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}

@@ -1,0 +1,179 @@
+/**
+ * Importing records through the real CLI into a real SQLite file: rejects,
+ * idempotence, updates, tokens-only storage, bad files, deletion, purge.
+ */
+import Database from 'better-sqlite3';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cairn, initNode, tempDir } from './helpers/cli.js';
+
+const HEADER = 'ref,category,owning_unit,contact_point,record_date,retention_until,given_name,family_name,patronymic,aliases,sex,date_of_birth,nationalities,documents,phones,emails,handles';
+
+function row(cells: Record<string, string>): string {
+  const cols = HEADER.split(',');
+  return cols.map((c) => {
+    const v = cells[c] ?? '';
+    return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  }).join(',');
+}
+
+const base = { category: 'missing_child', owning_unit: 'Unit 7', contact_point: 'desk7@police.example', record_date: '2025-03-01', retention_until: '2039-01-01' };
+const RAW = {
+  given: 'Zhaklina',
+  family: 'Marinescu-Wojciechowska',
+  passport: 'XK4471920',
+  phone: '+40721555019',
+  email: 'zhaklina.child@example.ro',
+  handle: 'zhak_lina09',
+};
+
+function stats(home: string) {
+  const r = cairn(['records', 'stats', '--home', home]);
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+describe('cairn import', () => {
+  let home: string;
+  let dir: string;
+  let cleanup: () => void;
+  beforeAll(() => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    dir = t.dir;
+    home = join(dir, 'node');
+    initNode(home, 'RO', 9);
+  });
+  afterAll(() => cleanup?.());
+
+  it('stores valid rows, rejects bad ones with row, field and reason, and never writes raw identifiers', () => {
+    const lines = [
+      HEADER,
+      row({ ...base, ref: 'RO-1', given_name: RAW.given, family_name: RAW.family, sex: 'female', date_of_birth: '2012-05-17', documents: `passport:RO:${RAW.passport}`, phones: RAW.phone, emails: RAW.email, handles: `instagram:${RAW.handle}` }),
+      row({ ...base, ref: 'RO-2', given_name: 'Ion', family_name: 'Popa', date_of_birth: '2010-02-03', category: 'unaccompanied_minor' }),
+      row({ ...base, ref: 'RO-3', given_name: 'Ana', family_name: 'Pop', date_of_birth: '2011', category: 'runaway' }),
+      row({ ...base, ref: 'RO-4', given_name: 'Maria', family_name: 'Ene', date_of_birth: '2010-02-30' }),
+      row({ ...base, ref: 'RO-5', given_name: 'Dan', family_name: 'Lupu', retention_until: '2001-01-01' }),
+      row({ ...base, ref: 'RO-2', given_name: 'Ion', family_name: 'Popa', date_of_birth: '2010-02-03' }),
+      row({ ...base, ref: 'RO-6', given_name: 'Elena', family_name: 'Stan', phones: '+40 12' }),
+      'RO-7,missing_child,too,few',
+    ];
+    const file = join(dir, 'batch.csv');
+    // Row 9 carries Latin-1 bytes (0xE9) in a UTF-8 file.
+    writeFileSync(file, Buffer.concat([Buffer.from(lines.join('\n') + '\n'), Buffer.from('RO-8,missing_child,Unit,desk,2025-01-01,2039-01-01,Ren'), Buffer.from([0xe9]), Buffer.from(',Dupont,,,,,,,,,\n')]));
+    const r = cairn(['import', file, '--home', home, '--threads', '1']);
+    expect(r.stdout).toContain('imported 2, updated 0, unchanged 0, rejected 7');
+    expect(r.status).toBe(3);
+    const rejects = readFileSync(join(dir, 'batch.csv.rejects.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const byRow = (n: number) => rejects.filter((x) => x.row === n);
+    expect(byRow(4)[0]).toMatchObject({ ref: 'RO-3', field: 'category' });
+    expect(byRow(5)[0]).toMatchObject({ ref: 'RO-4', field: expect.stringContaining('identifiers.dateOfBirth') });
+    expect(byRow(6)[0]).toMatchObject({ ref: 'RO-5', field: 'retentionUntil', reason: expect.stringContaining('past') });
+    expect(byRow(7)[0]).toMatchObject({ ref: 'RO-2', field: 'ref', reason: expect.stringContaining('first at row 3') });
+    expect(byRow(8)[0]).toMatchObject({ ref: 'RO-6', field: expect.stringContaining('identifiers.phones[0]') });
+    expect(byRow(9)[0]!.reason).toMatch(/has 4 fields, the header has 17/);
+    expect(byRow(10)[0]!.reason).toMatch(/not valid UTF-8/);
+    const summary = JSON.parse(readFileSync(join(dir, 'batch.csv.summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ rows: 9, imported: 2, rejected: 7 });
+
+    // The database, its WAL, the rejects and summary files hold no raw identifier.
+    const files = ['node/cairn.db', 'node/cairn.db-wal', 'batch.csv.rejects.ndjson', 'batch.csv.summary.json'].map((f) => join(dir, f)).filter(existsSync);
+    const needles = [RAW.given, RAW.family, RAW.passport, RAW.phone, RAW.phone.slice(1), RAW.email, RAW.handle, 'Popa', 'Zhaklina'.toLowerCase(), 'marinescu'];
+    for (const f of files) {
+      const bytes = readFileSync(f);
+      for (const n of needles) {
+        expect(bytes.includes(Buffer.from(n, 'utf8')), `${n} in ${f}`).toBe(false);
+        expect(bytes.includes(Buffer.from(n, 'utf16le')), `${n} (UTF-16) in ${f}`).toBe(false);
+      }
+    }
+    const s = stats(home);
+    expect(s.byCategory).toEqual({ missing_child: 1, unaccompanied_minor: 1 });
+    expect(s.byMatchKeyType.document).toBe(1);
+    expect(s.tokens).toBeGreaterThan(5);
+  });
+
+  it('is idempotent by reference and replaces an updated record\'s tokens atomically', () => {
+    const file = join(dir, 'again.ndjson');
+    const rec = (given: string) => ({ ref: 'RO-10', ...{ category: 'child_at_risk', owningUnit: 'Unit 9', contactPoint: 'desk9@police.example', recordDate: '2025-01-01', retentionUntil: '2035-01-01' }, identifiers: { names: [{ given, family: 'Vasilescu' }], dateOfBirth: { precision: 'day', date: '2013-09-09' } } });
+    writeFileSync(file, `${JSON.stringify(rec('Irina'))}\n`);
+    expect(cairn(['import', file, '--home', home, '--threads', '1']).stdout).toContain('imported 1, updated 0, unchanged 0, rejected 0');
+    const db = () => new Database(join(home, 'cairn.db'), { readonly: true });
+    const digests = () => {
+      const d = db();
+      const out = (d.prepare("select hex(digest) h from tokens join records on records.id = tokens.record_id where ref = 'RO-10' order by h").all() as { h: string }[]).map((x) => x.h);
+      d.close();
+      return out;
+    };
+    const first = digests();
+    expect(cairn(['import', file, '--home', home, '--threads', '1']).stdout).toContain('imported 0, updated 0, unchanged 1, rejected 0');
+    expect(digests()).toEqual(first);
+    writeFileSync(file, `${JSON.stringify(rec('Irena'))}\n`);
+    expect(cairn(['import', file, '--home', home, '--threads', '1']).stdout).toContain('imported 0, updated 1, unchanged 0, rejected 0');
+    const second = digests();
+    expect(second).toHaveLength(first.length);
+    expect(second).not.toEqual(first);
+    // Every import batch left one audit entry; nothing in them is a raw identifier.
+    const d = db();
+    const entries = d.prepare("select entry from audit_entries where type = 'records.import'").all() as { entry: string }[];
+    d.close();
+    expect(entries.length).toBeGreaterThanOrEqual(3);
+    expect(entries.map((e) => e.entry).join('\n')).not.toMatch(/Irina|Irena|Vasilescu/i);
+  });
+
+  it('refuses empty files, unknown or missing columns, and non-JSON lines with clear messages', () => {
+    const before = stats(home);
+    const empty = join(dir, 'empty.csv');
+    writeFileSync(empty, '');
+    const e = cairn(['import', empty, '--home', home]);
+    expect(e.status).toBe(1);
+    expect(e.stderr).toContain('is empty');
+    const extra = join(dir, 'extra.csv');
+    writeFileSync(extra, `${HEADER},shoe_size\n`);
+    expect(cairn(['import', extra, '--home', home]).stderr).toContain('unknown column(s) "shoe_size"');
+    const missing = join(dir, 'missing.csv');
+    writeFileSync(missing, 'ref,category,given_name\nX,suspect,Y\n');
+    expect(cairn(['import', missing, '--home', home]).stderr).toContain('missing required column(s) owning_unit, contact_point, record_date, retention_until');
+    const nd = join(dir, 'mixed.ndjson');
+    writeFileSync(nd, '{"ref": "RO-20", oops}\n');
+    const n = cairn(['import', nd, '--home', home, '--threads', '1']);
+    expect(n.status).toBe(3);
+    expect(readFileSync(`${nd}.rejects.ndjson`, 'utf8')).toMatch(/"row":1,"field":"\(row\)","reason":"not JSON: malformed JSON at position 17 \(line 1, column 18\): expected a property name in double quotes/);
+    expect(stats(home)).toEqual(before);
+  });
+
+  it('stops on a file of garbage without touching what is stored', () => {
+    const before = stats(home);
+    const file = join(dir, 'garbage.ndjson');
+    const rnd = Buffer.alloc(8 * 1024 * 1024);
+    for (let i = 0; i < rnd.length; i++) rnd[i] = (i * 2654435761) >>> 24;
+    writeFileSync(file, rnd);
+    const r = cairn(['import', file, '--home', home, '--max-rejects', '100', '--threads', '1']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('stopped after more than 100 rejected rows');
+    expect(stats(home)).toEqual(before);
+  });
+
+  it('deletes a record with its tokens, and purges records past retention at start-up', () => {
+    const s0 = stats(home);
+    const del = cairn(['records', 'delete', 'RO-2', '--home', home, '--reason', 'court order 12/2026']);
+    expect(del.status, del.stderr).toBe(0);
+    const s1 = stats(home);
+    expect(s1.records).toBe(s0.records - 1);
+    expect(cairn(['records', 'delete', 'RO-2', '--home', home]).stderr).toContain('no record with reference "RO-2"');
+    // Time passes: the stored retention date of RO-1 is now behind us.
+    const d = new Database(join(home, 'cairn.db'));
+    d.prepare("update records set retention_until = '2020-01-01' where ref = 'RO-1'").run();
+    d.close();
+    expect(cairn(['records', 'purge', '--home', home]).stdout).toContain('purged 1 records');
+    const s2 = stats(home);
+    expect(s2.records).toBe(s1.records - 1);
+    const a = new Database(join(home, 'cairn.db'), { readonly: true });
+    const types = (a.prepare('select type from audit_entries order by idx').all() as { type: string }[]).map((x) => x.type);
+    const orphans = a.prepare('select count(*) n from tokens where record_id not in (select id from records)').get() as { n: number };
+    a.close();
+    expect(types).toContain('records.delete');
+    expect(types).toContain('records.purge');
+    expect(orphans.n).toBe(0);
+  });
+});
