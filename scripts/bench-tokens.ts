@@ -12,7 +12,7 @@
  * `runTokenBenchmark` returns the figures for `npm run bench` (BENCHMARKS.md).
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { createPortableTokenBackend, generateOprfKeyPair } from '../src/core/oprf/index.js';
 import type { TokenBackend } from '../src/core/oprf/index.js';
@@ -34,7 +34,14 @@ export interface TokenBenchFigure {
 
 /** Everything one run measured. */
 export interface TokenBenchResult {
-  readonly machine: { readonly cpu: string; readonly cores: number; readonly node: string; readonly platform: string };
+  readonly machine: {
+    readonly cpu: string;
+    readonly cores: number;
+    readonly node: string;
+    readonly platform: string;
+    /** 1-minute load average when the run started: other work on the machine understates the figures. */
+    readonly loadAverage: number;
+  };
   readonly threads: number;
   readonly figures: readonly TokenBenchFigure[];
   readonly target: { readonly tokensPerSecond: number; readonly achieved: number; readonly met: boolean };
@@ -74,6 +81,7 @@ export async function runTokenBenchmark(options: TokenBenchOptions = {}): Promis
   const n = options.n ?? 20_000;
   const portableN = options.portableN ?? Math.min(n, 8_000);
   const threads = options.threads ?? availableParallelism();
+  const loadAverage = loadavg()[0] ?? 0;
   const inputs = Array.from({ length: Math.max(n, portableN) }, () => new Uint8Array(randomBytes(40)));
   const { secretKey } = generateOprfKeyPair();
   const measured: { name: TokenBenchFigure['name']; label: string; tokens: number; seconds: number }[] = [];
@@ -118,6 +126,7 @@ export async function runTokenBenchmark(options: TokenBenchOptions = {}): Promis
       cores: availableParallelism(),
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
+      loadAverage,
     },
     threads,
     figures,
@@ -129,7 +138,11 @@ export async function runTokenBenchmark(options: TokenBenchOptions = {}): Promis
 export function formatTokenBenchmark(r: TokenBenchResult): string {
   const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   const lines = [
-    `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node} (${r.machine.platform})`,
+    `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node} (${r.machine.platform}), ` +
+      `load average ${fmt(r.machine.loadAverage, 2)} at start`,
+    ...(r.machine.loadAverage > 0.5 * r.machine.cores
+      ? ['Warning: the machine was busy with other work; these figures understate it.']
+      : []),
     '',
     '| path | tokens | seconds | tokens/s | × portable |',
     '| --- | ---: | ---: | ---: | ---: |',

@@ -3,6 +3,7 @@
  * the worker-thread pool must give byte-identical tokens, in input order, and
  * fail cleanly.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -167,6 +168,18 @@ describe('worker pool failures and shutdown', () => {
   it('fails start-up when a worker cannot start', async () => {
     const workerUrl = fakeWorker(`throw new Error('boom');`);
     expect(isCairnError(await rejection(createTokenPool({ secretKey, threads: 2, workerUrl })), 'internal')).toBe(true);
+  });
+
+  it('an idle pool does not keep the process alive (compiled dist/ build)', () => {
+    const dist = new URL('../dist/src/', import.meta.url).href;
+    const script = `
+      const { generateOprfKeyPair } = await import('${dist}core/oprf/index.js');
+      const { createTokenPool } = await import('${dist}node/oprf/index.js');
+      const pool = await createTokenPool({ secretKey: generateOprfKeyPair().secretKey, threads: 2 });
+      const tokens = await pool.evaluateTokens([new Uint8Array([1]), new Uint8Array([2])]);
+      console.log(tokens.length);`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000, encoding: 'utf8' });
+    expect(out.trim()).toBe('2');
   });
 
   it('close() fails in-flight calls, is idempotent, and refuses later calls', async () => {

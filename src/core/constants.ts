@@ -54,10 +54,42 @@ export const OPRF = {
   maxInputLength: 0xffff,
 } as const;
 
-/** Audit log: RFC 6962 §2.1 / RFC 9162 §2.1.1 hashing prefixes. */
+/**
+ * Audit log (protocol/40-audit-log.md): RFC 6962 §2.1 / RFC 9162 §2.1.1
+ * hashing, and the C2SP signed-note, tlog-checkpoint and tlog-cosignature
+ * formats its checkpoints use.
+ */
 export const MERKLE = {
   leafPrefix: 0x00,
   nodePrefix: 0x01,
+  /** SHA-256 output size: every leaf, node and root hash. */
+  hashSize: 32,
+  /** Checkpoint origin is `<node base URL host>` + this suffix. */
+  originSuffix: '/cairn-audit',
+  /** Upper bound on proof lengths accepted from outside (2 x 64 levels). */
+  maxProofHashes: 128,
+  /** c2sp.org/signed-note. */
+  note: {
+    /** U+2014 EM DASH, then a space, opens every signature line. */
+    signaturePrefix: '\u2014 ',
+    /** Signature type bytes (key ID input and vkey prefix). */
+    sigTypeEd25519: 0x01,
+    sigTypeCosignatureV1: 0x04,
+    /** Accept at least 16 signatures (the spec's floor); refuse more than this. */
+    maxSignatures: 64,
+    /** A note larger than this is refused before parsing. */
+    maxBytes: 256 * 1024,
+    keyIdBytes: 4,
+  },
+  /** c2sp.org/tlog-checkpoint. */
+  checkpoint: {
+    maxExtensionLines: 16,
+  },
+  /** c2sp.org/tlog-cosignature, Ed25519 (type 0x04) signed message header. */
+  cosignature: {
+    header: 'cosignature/v1',
+    timeLabel: 'time',
+  },
 } as const;
 
 /** HTTP defaults. */

@@ -62,6 +62,9 @@ interface Slot {
 
 const DEFAULT_BATCH = 256;
 
+/** The parent's Node flags, less --input-type (which only applies to `node -e` and stops a worker file from loading). */
+const WORKER_EXEC_ARGV = process.execArgv.filter((a, i, all) => !a.startsWith('--input-type') && all[i - 1] !== '--input-type');
+
 /** Start a pool of token workers; resolves once every worker is ready. */
 export async function createTokenPool(options: TokenPoolOptions): Promise<TokenPool> {
   const key = validateOprfSecretKey(options.secretKey).slice();
@@ -92,7 +95,7 @@ export async function createTokenPool(options: TokenPoolOptions): Promise<TokenP
   /** Spawn a worker; resolves when it reports ready, rejects on a start-up failure. */
   function spawn(slot?: Slot): Promise<Slot> {
     const init: WorkerInit = { secretKey: key };
-    const worker = new Worker(workerUrl, { workerData: init });
+    const worker = new Worker(workerUrl, { workerData: init, execArgv: WORKER_EXEC_ARGV });
     const s: Slot = slot ?? { worker, jobs: new Map(), load: 0 };
     s.worker = worker;
     return new Promise<Slot>((resolve, reject) => {
@@ -100,7 +103,8 @@ export async function createTokenPool(options: TokenPoolOptions): Promise<TokenP
       worker.on('message', (msg: WorkerReply) => {
         if (msg.type === 'ready') {
           ready = true;
-          worker.unref();
+          // A replacement may already have work queued; only an idle worker lets the process exit.
+          if (s.jobs.size === 0) worker.unref();
           resolve(s);
         } else if (msg.type === 'result') {
           settle(s, msg.id, (job) => job.resolve(msg.tokens));
