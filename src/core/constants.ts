@@ -132,9 +132,9 @@ export const MATCH_KEYS = {
     fileSha256: { id: 0x05, strength: 'strong' },
     nameDob: { id: 0x10, strength: 'probable' },
     phoneticPairDob: { id: 0x11, strength: 'probable' },
-    phoneticFamilyEditDob: { id: 0x12, strength: 'probable' },
+    phoneticEditDob: { id: 0x12, strength: 'probable' },
     phoneticPairDobUnordered: { id: 0x20, strength: 'possible' },
     phoneticPairYear: { id: 0x21, strength: 'possible' },
-    phoneticFamilyInitialYear: { id: 0x22, strength: 'possible' },
+    phoneticEditYear: { id: 0x22, strength: 'possible' },
   },
 } as const;

@@ -9,7 +9,7 @@
  *  - strong:   the same identifier (document, phone, e-mail, handle, file).
  *  - probable: the same name, phonetically, and the same day of birth.
  *  - possible: a looser coincidence worth a human look (swapped day and
- *              month, birth year only, surname and initial).
+ *              month, a birth year instead of the date).
  */
 import type { Identifiers } from '../../../schemas/identifiers.js';
 import { MATCH_KEYS } from '../constants.js';
@@ -17,7 +17,7 @@ import { CairnError } from '../errors.js';
 import { fromHex, toHex } from '../bytes.js';
 import { encodeMatchKey } from './encoding.js';
 import { formatDate, formatYear, keyDates } from './dates.js';
-import { codePairs, deletionNeighbourhood, nameForms } from './name-forms.js';
+import { codePairs, nameForms, typoNeighbourhood } from './name-forms.js';
 import { phoneticCodes } from './phonetic.js';
 import {
   canonicalPlatform,
@@ -55,10 +55,10 @@ export const MATCH_KEY_TYPES: { readonly [K in MatchKeyType]: MatchKeyTypeInfo }
   fileSha256: info('fileSha256', ['digest'], 'SHA-256 digest of a file (32 raw bytes).'),
   nameDob: info('nameDob', ['tokens', 'date'], 'All normalised name tokens of a name form, sorted and space-joined, and the exact date of birth.'),
   phoneticPairDob: info('phoneticPairDob', ['codeA', 'codeB', 'date'], 'CPH1 codes of a given/family token pair (sorted) and the exact date of birth.'),
-  phoneticFamilyEditDob: info('phoneticFamilyEditDob', ['givenCode', 'familyCodeVariant', 'date'], 'CPH1 code of the first given name, a family-name code or that code with one symbol deleted, and the exact date of birth: survives one typo in the family name.'),
+  phoneticEditDob: info('phoneticEditDob', ['codeA', 'codeB', 'date'], 'CPH1 codes of the first given name and one family token (sorted), one of them replaced by a member of its typo neighbourhood, and the exact date of birth: survives one typo in either name.'),
   phoneticPairDobUnordered: info('phoneticPairDobUnordered', ['codeA', 'codeB', 'dateUnordered'], 'As phoneticPairDob but with day and month as an unordered pair (YYYY-lo-hi): survives day/month swaps.'),
   phoneticPairYear: info('phoneticPairYear', ['codeA', 'codeB', 'year'], 'CPH1 token pair and one candidate birth year (estimated dates and 1 January placeholders give several).'),
-  phoneticFamilyInitialYear: info('phoneticFamilyInitialYear', ['nameCode', 'initial', 'year'], 'CPH1 code of one name token, first CPH1 symbol of the other (both orientations of given/family), and one candidate birth year.'),
+  phoneticEditYear: info('phoneticEditYear', ['codeA', 'codeB', 'year'], 'As phoneticEditDob, with one candidate birth year instead of the date: one typo and an approximate date.'),
 };
 
 const STRENGTH_RANK: Readonly<Record<MatchKeyStrength, number>> = { possible: 0, probable: 1, strong: 2 };
@@ -100,6 +100,7 @@ function must(n: Normalised, field: string): string {
 }
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
+const sortedPair = (a: string, b: string): [string, string] => (a <= b ? [a, b] : [b, a]);
 
 function addStrongKeys(ids: Identifiers, keys: KeySet): void {
   (ids.documents ?? []).forEach((d, i) => {
@@ -137,12 +138,14 @@ function addNameKeys(ids: Identifiers, keys: KeySet): void {
     for (const f of form.family) {
       for (const fc of phoneticCodes(f)) {
         for (const gc of givenCodes) {
-          if (date !== undefined && fc.length >= 3) {
-            for (const variant of deletionNeighbourhood(fc)) keys.add('phoneticFamilyEditDob', [gc, variant, date]);
-          }
-          for (const y of years) {
-            keys.add('phoneticFamilyInitialYear', [fc, gc[0]!, y]);
-            keys.add('phoneticFamilyInitialYear', [gc, fc[0]!, y]);
+          // Unordered, like phoneticPairDob, so a swapped record with a typo still matches.
+          const near = [
+            ...typoNeighbourhood(fc).map((v) => sortedPair(gc, v)),
+            ...typoNeighbourhood(gc).map((v) => sortedPair(v, fc)),
+          ];
+          for (const [a, b] of near) {
+            if (date !== undefined) keys.add('phoneticEditDob', [a, b, date]);
+            for (const y of years) keys.add('phoneticEditYear', [a, b, y]);
           }
         }
       }

@@ -74,9 +74,20 @@ export function codePairs([a, b]: readonly [string, string]): [string, string][]
   return out;
 }
 
-/** A code and every code one symbol shorter (the deletion neighbourhood). */
-export function deletionNeighbourhood(code: string): string[] {
+/**
+ * The typo neighbourhood of a CPH1 code: the code itself; for codes of three
+ * or more symbols, the code with each symbol after the first replaced by
+ * "*"; for codes of four or more, the code with each symbol after the first
+ * deleted. Two codes share a member if they are equal, differ by one
+ * substituted symbol, or one is the other with one symbol inserted and the
+ * longer has four or more symbols. The first symbol is never touched: twins'
+ * names often differ only there (Ahmed/Mohammed: AHMT/MHMT), and registrars
+ * rarely mistype it. Short codes get no deletions, so that "AL" (Julija)
+ * does not meet "ALH" (Olga).
+ */
+export function typoNeighbourhood(code: string): string[] {
   const out = new Set([code]);
-  for (let i = 0; i < code.length; i++) out.add(code.slice(0, i) + code.slice(i + 1));
+  if (code.length >= 2) for (let i = 1; i < code.length; i++) out.add(`${code.slice(0, i)}*${code.slice(i + 1)}`);
+  if (code.length >= 4) for (let i = 1; i < code.length; i++) out.add(code.slice(0, i) + code.slice(i + 1));
   return [...out].sort();
 }

@@ -9,7 +9,9 @@
  * "y" in Slavic and German spellings and as "dzh" in English and Arabic ones).
  *
  *  0. A final "h" after a vowel or l, r, m, n is dropped (Abdullah/Abdulla,
- *     Fatimah/Fatima), if the token is longer than two letters.
+ *     Fatimah/Fatima), if the token is longer than two letters. A leading
+ *     "mp", "nt" or "gk" becomes "b", "d" or "g": Greek passports (ELOT 743)
+ *     write μπ, ντ, γκ so where Greek script and other spellings have b, d, g.
  *  1. Left to right, the longest matching pattern in RULES gives one or two
  *     symbols; "v" marks a vowel, "J" a j.
  *  2. J → v in the first reading, J → S in the second (only if a J occurs).
@@ -87,6 +89,9 @@ export const RULES: readonly Rule[] = [
 
 const TOKEN = /^[a-z]+$/;
 
+/** Token-initial clusters rewritten before the rules (step 0). */
+export const INITIAL_CLUSTERS: Readonly<Record<string, string>> = { mp: 'b', nt: 'd', gk: 'g' };
+
 function symbols(token: string): Sym[] {
   const out: Sym[] = [];
   let i = 0;
@@ -124,6 +129,8 @@ export function phoneticCodes(token: string): string[] {
   if (!TOKEN.test(token)) throw new RangeError('cph1: token must match [a-z]+');
   let t = token;
   if (t.length > 2 && t.endsWith('h') && /[aeiouylrmn]/.test(t[t.length - 2]!)) t = t.slice(0, -1);
+  const initial = INITIAL_CLUSTERS[t.slice(0, 2)];
+  if (initial !== undefined && t.length > 2) t = initial + t.slice(2);
   const seq = symbols(t);
   if (!seq.includes('J')) return [finish(seq)];
   const asVowel = finish(seq.map((s) => (s === 'J' ? 'v' : s)));

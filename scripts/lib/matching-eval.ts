@@ -1,0 +1,191 @@
+/**
+ * Matching-quality evaluation: derive every synthetic record's match keys,
+ * find every pair of records that shares a key, and score the pairs against
+ * the ground truth. A pair matches at strength S if it shares any key of
+ * strength ≥ S. No crypto: equal encoded keys stand for equal tokens.
+ */
+import { deriveMatchKeys, parseIdentifiers, type MatchKeyStrength } from '../../src/core/identity/index.js';
+import { MATCH_KEYS } from '../../src/core/constants.js';
+import { toHex } from '../../src/core/bytes.js';
+import { generatePopulation, VARIANT_KINDS, type Relation, type SyntheticRecord, type VariantKind } from './variants.js';
+
+const STRENGTHS = MATCH_KEYS.strengths;
+const RANK: Record<MatchKeyStrength, number> = { possible: 0, probable: 1, strong: 2 };
+
+export interface StrengthFigures {
+  /** Pairs sharing a key of this strength or stronger. */
+  matched: number;
+  truePositives: number;
+  falsePositives: number;
+  precision: number;
+  /** Over every same-person pair. */
+  recall: number;
+  /** Over same-person pairs whose dates of birth are equal, day-exact and not 1 January. */
+  recallDobAgrees: number;
+  /** False matches by how the two persons are related. */
+  falseByRelation: Record<Relation | 'unrelated', number>;
+}
+
+export interface KindFigures {
+  pairs: number;
+  recall: Record<MatchKeyStrength, number>;
+}
+
+export interface MatchingFigures {
+  seed: number;
+  persons: number;
+  records: number;
+  sameDobPairs: number;
+  samePersonPairs: number;
+  byStrength: Record<MatchKeyStrength, StrengthFigures>;
+  byKind: Record<VariantKind | 'between-variants', KindFigures>;
+  keysPerRecord: number;
+}
+
+/** Fixed clock, so generated dates are never "in the future" for a run. */
+const EVAL_NOW = new Date('2026-06-01T00:00:00Z');
+
+const ratio = (a: number, b: number): number => (b === 0 ? 1 : a / b);
+
+function dobAgrees(a: SyntheticRecord, b: SyntheticRecord): boolean {
+  const da = a.identifiers['dateOfBirth'] as { precision?: string; date?: string } | undefined;
+  const db = b.identifiers['dateOfBirth'] as { precision?: string; date?: string } | undefined;
+  // 1 January is keyed as a placeholder (year ± 1), not as an agreed birthday.
+  return da?.precision === 'day' && db?.precision === 'day' && da.date === db.date && !(da.date ?? '').endsWith('-01-01');
+}
+
+function pairKind(a: SyntheticRecord, b: SyntheticRecord): VariantKind | 'between-variants' {
+  if (a.kind === 'source' && b.kind !== 'source') return b.kind;
+  if (b.kind === 'source' && a.kind !== 'source') return a.kind;
+  return 'between-variants';
+}
+
+/** Run the evaluation on a generated population and return the figures. */
+export function evaluateMatching(opts: { seed?: number; persons?: number } = {}): MatchingFigures {
+  const seed = opts.seed ?? 20260601;
+  const persons = opts.persons ?? 2000;
+  const records = generatePopulation({ seed, persons });
+
+  // Inverted index: encoded key → records holding it, with the key's strength.
+  const index = new Map<string, { rank: number; holders: number[] }>();
+  let keyCount = 0;
+  for (const r of records) {
+    const keys = deriveMatchKeys(parseIdentifiers(r.identifiers, { now: () => EVAL_NOW }));
+    keyCount += keys.length;
+    for (const k of keys) {
+      const hex = toHex(k.encoded);
+      let e = index.get(hex);
+      if (e === undefined) index.set(hex, (e = { rank: RANK[k.strength], holders: [] }));
+      e.holders.push(r.index);
+    }
+  }
+
+  // Strongest shared key per matched pair.
+  const best = new Map<number, number>();
+  const n = records.length;
+  for (const { rank, holders } of index.values()) {
+    for (let i = 0; i < holders.length; i++) {
+      for (let j = i + 1; j < holders.length; j++) {
+        const a = Math.min(holders[i]!, holders[j]!);
+        const b = Math.max(holders[i]!, holders[j]!);
+        if (a === b) continue;
+        const id = a * n + b;
+        if ((best.get(id) ?? -1) < rank) best.set(id, rank);
+      }
+    }
+  }
+
+  // Ground truth: every pair of records of one person.
+  const byPerson = new Map<number, SyntheticRecord[]>();
+  for (const r of records) byPerson.set(r.personId, [...(byPerson.get(r.personId) ?? []), r]);
+  const truePairs: { id: number; kind: VariantKind | 'between-variants'; dobAgrees: boolean }[] = [];
+  for (const rs of byPerson.values()) {
+    for (let i = 0; i < rs.length; i++) {
+      for (let j = i + 1; j < rs.length; j++) {
+        const a = rs[i]!;
+        const b = rs[j]!;
+        truePairs.push({ id: Math.min(a.index, b.index) * n + Math.max(a.index, b.index), kind: pairKind(a, b), dobAgrees: dobAgrees(a, b) });
+      }
+    }
+  }
+  const relationOf = (a: SyntheticRecord, b: SyntheticRecord): Relation | 'unrelated' => {
+    if (a.relation?.to === b.personId) return a.relation.relation;
+    if (b.relation?.to === a.personId) return b.relation.relation;
+    if (a.relation && b.relation && a.relation.to === b.relation.to) {
+      return a.relation.relation === 'namesake' || b.relation.relation === 'namesake' ? 'namesake' : 'sibling';
+    }
+    return 'unrelated';
+  };
+
+  const byStrength = {} as Record<MatchKeyStrength, StrengthFigures>;
+  for (const s of STRENGTHS) {
+    const min = RANK[s];
+    let tp = 0;
+    let fp = 0;
+    const falseByRelation: StrengthFigures['falseByRelation'] = { sibling: 0, twin: 0, namesake: 0, unrelated: 0 };
+    for (const [id, rank] of best) {
+      if (rank < min) continue;
+      const a = records[Math.floor(id / n)]!;
+      const b = records[id % n]!;
+      if (a.personId === b.personId) tp++;
+      else {
+        fp++;
+        falseByRelation[relationOf(a, b)]++;
+      }
+    }
+    const found = (p: { id: number }) => (best.get(p.id) ?? -1) >= min;
+    const dobPairs = truePairs.filter((p) => p.dobAgrees);
+    byStrength[s] = {
+      matched: tp + fp,
+      truePositives: tp,
+      falsePositives: fp,
+      precision: ratio(tp, tp + fp),
+      recall: ratio(truePairs.filter(found).length, truePairs.length),
+      recallDobAgrees: ratio(dobPairs.filter(found).length, dobPairs.length),
+      falseByRelation,
+    };
+  }
+
+  const byKind = {} as MatchingFigures['byKind'];
+  for (const kind of [...VARIANT_KINDS, 'between-variants'] as const) {
+    const ps = truePairs.filter((p) => p.kind === kind);
+    const recall = {} as Record<MatchKeyStrength, number>;
+    for (const s of STRENGTHS) recall[s] = ratio(ps.filter((p) => (best.get(p.id) ?? -1) >= RANK[s]).length, ps.length);
+    byKind[kind] = { pairs: ps.length, recall };
+  }
+
+  return {
+    seed,
+    persons,
+    records: records.length,
+    samePersonPairs: truePairs.length,
+    sameDobPairs: truePairs.filter((p) => p.dobAgrees).length,
+    byStrength,
+    byKind,
+    keysPerRecord: keyCount / records.length,
+  };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(7);
+
+/** The figures as a plain-text report. */
+export function formatFigures(f: MatchingFigures): string {
+  const lines: string[] = [];
+  lines.push(`seed ${f.seed}: ${f.persons} index persons, ${f.records} records, ${f.keysPerRecord.toFixed(1)} keys/record`);
+  lines.push(`${f.samePersonPairs} same-person pairs, ${f.sameDobPairs} of them with equal day-exact dates of birth other than 1 January`);
+  lines.push('');
+  lines.push('strength   matched  precision  recall  recall(DOB agrees)  false: sibling twin namesake unrelated');
+  for (const s of [...STRENGTHS].reverse()) {
+    const x = f.byStrength[s];
+    const fr = x.falseByRelation;
+    lines.push(
+      `${`>=${s}`.padEnd(10)} ${String(x.matched).padStart(7)}  ${pct(x.precision)}  ${pct(x.recall)}  ${pct(x.recallDobAgrees).padStart(18)}  ${String(fr.sibling).padStart(13)} ${String(fr.twin).padStart(4)} ${String(fr.namesake).padStart(8)} ${String(fr.unrelated).padStart(9)}`,
+    );
+  }
+  lines.push('');
+  lines.push('recall by variant kind       pairs   strong  probable  possible');
+  for (const [kind, k] of Object.entries(f.byKind)) {
+    lines.push(`${kind.padEnd(26)} ${String(k.pairs).padStart(6)}  ${pct(k.recall.strong)}  ${pct(k.recall.probable)}  ${pct(k.recall.possible)}`);
+  }
+  return lines.join('\n');
+}
