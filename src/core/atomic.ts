@@ -8,6 +8,9 @@
 import type { CompiledQuery } from 'kysely';
 
 export interface AtomicWriter {
-  /** Run all statements atomically, in order: all land or none. */
-  run(statements: readonly CompiledQuery[]): Promise<void>;
+  /**
+   * Run all statements atomically, in order: all land or none. Returns, per
+   * statement, the rows of its RETURNING clause (empty for the others).
+   */
+  run(statements: readonly CompiledQuery[]): Promise<Record<string, unknown>[][]>;
 }

@@ -47,6 +47,19 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    federation: z
+      .object({
+        /** Per-peer timeout of one federation request, in milliseconds. */
+        timeoutMs: z.coerce.number().int().min(100).max(120_000).default(10_000),
+        /** Largest answer accepted from a peer. */
+        maxResponseBytes: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+        /** Search the peers at once when a missing or unaccompanied child is registered. */
+        searchOnRegistration: z
+          .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
+          .default(false),
+      })
+      .strict()
+      .prefault({}),
     matching: z
       .object({
         bucketBits: z.coerce.number().int().min(1).max(24).default(16),

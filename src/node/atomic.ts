@@ -20,12 +20,18 @@ export function sqliteAtomicWriter(raw: BetterSqlite3.Database): AtomicWriter {
     }
     return s;
   };
-  const runAll = raw.transaction((statements: readonly CompiledQuery[]) => {
-    for (const q of statements) prepare(q.sql).run(...(q.parameters as unknown[]));
-  });
+  const runAll = raw.transaction((statements: readonly CompiledQuery[]) =>
+    statements.map((q) => {
+      const s = prepare(q.sql);
+      const params = q.parameters as unknown[];
+      if (s.reader) return s.all(...params) as Record<string, unknown>[];
+      s.run(...params);
+      return [];
+    }),
+  );
   return {
     async run(statements) {
-      runAll(statements);
+      return runAll(statements);
     },
   };
 }

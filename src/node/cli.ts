@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { isCairnError } from '../core/errors.js';
 import { args, required, UsageError, type Out } from './cli-args.js';
 import { cmdImport, IMPORT_USAGE } from './commands/import.js';
+import { cmdPeers, PEERS_USAGE } from './commands/peers.js';
 import { cmdRecords, RECORDS_USAGE } from './commands/records.js';
+import { cmdSearch, SEARCH_USAGE } from './commands/search.js';
 import { cmdUsers, USERS_USAGE } from './commands/users.js';
 import { CONFIG_FILE, initHome, resolveHome } from './home.js';
 import { startNode } from './server.js';
@@ -26,6 +28,8 @@ Commands:
 ${USERS_USAGE}
 ${IMPORT_USAGE}
 ${RECORDS_USAGE}
+${PEERS_USAGE}
+${SEARCH_USAGE}
   version              print the version
   help                 this text
 
@@ -104,6 +108,10 @@ export async function main(argv: string[], io: Out = { out: (s) => console.log(s
         return await cmdImport(rest, io);
       case 'records':
         return await cmdRecords(rest, io);
+      case 'peers':
+        return await cmdPeers(rest, io);
+      case 'search':
+        return await cmdSearch(rest, io);
       case 'version':
       case '--version':
         io.out(VERSION);

@@ -65,5 +65,13 @@ export function leafHashOf(text: string): Uint8Array {
 export function appendStatement(db: Kysely<Database>, e: AuditEvent, at: Date): CompiledQuery {
   const text = entryText(e, at);
   return sql`insert into audit_entries (idx, at, type, actor, entry, leaf_hash)
-    select coalesce(max(idx) + 1, 0), ${at.toISOString()}, ${e.type}, ${e.actor}, ${text}, ${leafHashOf(text)} from audit_entries`.compile(db);
+    select coalesce(max(idx) + 1, 0), ${at.toISOString()}, ${e.type}, ${e.actor}, ${text}, ${leafHashOf(text)} from audit_entries
+    returning idx`.compile(db);
+}
+
+/** The leaf index an appendStatement was given, from the atomic unit's results. */
+export function appendedIndex(results: Record<string, unknown>[][], statementIndex: number): number {
+  const idx = results[statementIndex]?.[0]?.idx;
+  if (typeof idx !== 'number' && typeof idx !== 'bigint') throw new Error('audit append returned no index');
+  return Number(idx);
 }

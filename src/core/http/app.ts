@@ -18,6 +18,15 @@ import type { TokenBackend } from '../oprf/index.js';
 import { deriveFingerprintKey, type ImportDeps } from '../records/importer.js';
 import { Metrics } from './metrics.js';
 import { recordRoutes } from './routes/records.js';
+import { federationRoutes } from './routes/federation.js';
+import { peerRoutes } from './routes/peers.js';
+import { searchRoutes } from './routes/searches.js';
+import type { AnswerDeps, OprfEvaluator } from '../federation/answer.js';
+import { dbNonceStore } from '../federation/nonce-store-db.js';
+import { RateLimiter } from '../federation/policy.js';
+import type { NonceStore } from '../federation/replay.js';
+import type { SearchDeps } from '../federation/search.js';
+import { blindEvaluateBatch } from '../oprf/index.js';
 import { userRoutes } from './routes/users.js';
 import { buildOpenApi } from './openapi.js';
 import { problemOf, problemResponse } from './problem.js';
@@ -42,11 +51,26 @@ export interface NodeDeps {
   atomic: AtomicWriter;
   /** Bulk server-side tokenisation (portable, or the Node fast path). */
   tokenBackend: TokenBackend;
+  /** Blind evaluation for peers (default: the portable path). */
+  evaluator?: OprfEvaluator;
+  /** Outgoing HTTP (default: globalThis.fetch). */
+  fetch?: typeof fetch;
+  /** Replay protection store (default: the database). */
+  nonceStore?: NonceStore;
 }
 
 /** What route factories get: the deps plus services derived from them once. */
 export interface Services extends NodeDeps {
   importer: ImportDeps;
+  answer: AnswerDeps;
+  search: SearchDeps;
+  nonceStore: NonceStore;
+  fetch: typeof fetch;
+}
+
+/** The portable evaluator: noble, one batch DLEQ proof. */
+export function portableEvaluator(secretKey: Uint8Array, publicKey: Uint8Array): OprfEvaluator {
+  return { blindEvaluateBatch: async (blinded) => blindEvaluateBatch(secretKey, publicKey, blinded) };
 }
 
 export type Env = { Variables: { requestId: string; log: Logger } };
@@ -55,8 +79,34 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Create the node's hono app. */
 export function createApp(nodeDeps: NodeDeps): Hono<Env> {
+  const fetchFn = nodeDeps.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const deps: Services = {
     ...nodeDeps,
+    fetch: fetchFn,
+    nonceStore: nodeDeps.nonceStore ?? dbNonceStore(nodeDeps.db),
+    answer: {
+      db: nodeDeps.db,
+      atomic: nodeDeps.atomic,
+      clock: nodeDeps.clock,
+      random: nodeDeps.random,
+      logger: nodeDeps.logger,
+      signer: nodeDeps.signer,
+      evaluator: nodeDeps.evaluator ?? portableEvaluator(nodeDeps.oprfSecretKey, nodeDeps.oprfPublicKey),
+      rateLimiter: new RateLimiter(),
+      bucketBits: nodeDeps.config.matching.bucketBits,
+      self: { nodeId: nodeDeps.config.node.id, country: nodeDeps.config.node.country },
+    },
+    search: {
+      db: nodeDeps.db,
+      atomic: nodeDeps.atomic,
+      logger: nodeDeps.logger,
+      signer: nodeDeps.signer,
+      clock: nodeDeps.clock,
+      random: nodeDeps.random,
+      fetch: fetchFn,
+      timeoutMs: nodeDeps.config.federation.timeoutMs,
+      maxResponseBytes: nodeDeps.config.federation.maxResponseBytes,
+    },
     importer: {
       db: nodeDeps.db,
       atomic: nodeDeps.atomic,
@@ -144,6 +194,9 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
 
   app.route('/', recordRoutes(deps) as unknown as Hono<Env>);
   app.route('/', userRoutes(deps) as unknown as Hono<Env>);
+  app.route('/', peerRoutes(deps) as unknown as Hono<Env>);
+  app.route('/', searchRoutes(deps) as unknown as Hono<Env>);
+  app.route('/', federationRoutes(deps));
 
   app.notFound((c) => problemResponse(problemOf(new CairnError('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), c.get('requestId'))));
 

@@ -7,8 +7,8 @@ import type { z } from 'zod';
 import { CairnError } from '../errors.js';
 import { locateJsonError } from '../json-locate.js';
 
-/** Read at most `limit` bytes of a request body; throws body_too_large beyond. */
-export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
+/** Read at most `limit` bytes of a request or response body; throws body_too_large beyond. */
+export async function readBody(req: { headers: Headers; body: ReadableStream<Uint8Array> | null }, limit: number): Promise<Uint8Array> {
   const declared = req.headers.get('content-length');
   if (declared !== null && Number(declared) > limit) {
     throw new CairnError('body_too_large', `request body of ${declared} bytes exceeds the limit of ${limit} bytes`);

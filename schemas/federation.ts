@@ -1,0 +1,180 @@
+/**
+ * The federation wire format between nodes, and the analyst's search API.
+ * Byte strings are base64url without padding; elements are RFC 9497
+ * serialisations (32-byte ristretto255 points, 64-byte DLEQ proof).
+ * See PROTOCOL.md, "Federation".
+ */
+import { z } from 'zod';
+import { base64url, countryCode } from './common.js';
+import { RECORD_CATEGORIES } from './records.js';
+
+export const PURPOSES = [
+  'victim_identification',
+  'missing_child_tracing',
+  'criminal_investigation',
+  'offender_risk_check',
+  'child_protection_assessment',
+] as const;
+
+export const purposeSchema = z.enum(PURPOSES, { error: `must be one of ${PURPOSES.join(', ')}` });
+export type Purpose = z.infer<typeof purposeSchema>;
+
+const noControl = /^[^\p{Cc}]*$/u;
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).regex(noControl, 'must not contain control characters');
+
+/** Why and under which case a search is made: carried by every search. */
+export const searchContextSchema = z.object({
+  purpose: purposeSchema,
+  legalBasis: text(500).describe('the legal basis of the search, as text'),
+  caseReference: text(128).describe('the searching unit\'s case reference'),
+});
+
+/** Most elements one match request may carry. */
+export const MAX_MATCH_ELEMENTS = 64;
+
+/** Per-peer policy: which of our categories each purpose may match. Deny by default. */
+export const peerPolicySchema = z
+  .object({
+    purposes: z.partialRecord(purposeSchema, z.array(z.enum(RECORD_CATEGORIES)).max(RECORD_CATEGORIES.length)),
+    /** Match requests per minute. */
+    ratePerMinute: z.number().int().min(0).max(100_000).default(60),
+    /** Evaluated elements per UTC day. */
+    dailyElementBudget: z.number().int().min(0).max(100_000_000).default(10_000),
+  })
+  .strict()
+  .meta({ id: 'PeerPolicy' });
+
+export type PeerPolicy = z.infer<typeof peerPolicySchema>;
+
+export const matchRequestSchema = z
+  .object({
+    searchId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/),
+    ...searchContextSchema.shape,
+    elements: z
+      .array(
+        z
+          .object({
+            keyType: z.string().min(1).max(64),
+            bucket: z.number().int().min(0),
+            blindedElement: base64url(32),
+          })
+          .strict(),
+      )
+      .min(1, 'must hold at least one element'),
+  })
+  .strict()
+  .meta({ id: 'MatchRequest' });
+
+export type MatchRequest = z.infer<typeof matchRequestSchema>;
+
+export const matchResponseSchema = z
+  .object({
+    searchId: z.string(),
+    evaluatedElements: z.array(base64url(32)),
+    proof: base64url(64),
+    buckets: z.array(
+      z
+        .object({
+          keyType: z.string(),
+          bucket: z.number().int(),
+          digests: z.array(base64url(16)).max(100_000),
+        })
+        .strict(),
+    ),
+    /** The answering node's latest audit checkpoint (C2SP signed note), for witnessing. */
+    checkpoint: z.string().max(4096).optional(),
+    /** Index of this request's entry in the answering node's audit log. */
+    logIndex: z.number().int().min(0).optional(),
+  })
+  .strict()
+  .meta({ id: 'MatchResponse' });
+
+export type MatchResponse = z.infer<typeof matchResponseSchema>;
+
+export const hitConfirmRequestSchema = z
+  .object({
+    searchId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/),
+    ...searchContextSchema.shape,
+    keyType: z.string().min(1).max(64),
+    digest: base64url(16),
+    confirm: base64url(8).describe('bytes 16..23 of the token: proves the asker evaluated it'),
+    justification: text(1000).optional(),
+  })
+  .strict()
+  .meta({ id: 'HitConfirmRequest' });
+
+export type HitConfirmRequest = z.infer<typeof hitConfirmRequestSchema>;
+
+/** The payload of a signed hit receipt (DSSE, application/vnd.cairn.hit-receipt+json). */
+export const hitReceiptSchema = z
+  .object({
+    receiptId: z.string(),
+    issuer: z.object({ nodeId: z.string(), country: countryCode }).strict(),
+    requester: z.object({ nodeId: z.string(), country: countryCode }).strict(),
+    searchId: z.string(),
+    caseReference: z.string(),
+    purpose: purposeSchema,
+    keyType: z.string(),
+    record: z
+      .object({
+        ref: z.string(),
+        category: z.enum(RECORD_CATEGORIES),
+        owningUnit: z.string(),
+        contactPoint: z.string(),
+        recordDate: z.string(),
+      })
+      .strict(),
+    issuedAt: z.string(),
+    logIndex: z.number().int().min(0).optional(),
+  })
+  .strict()
+  .meta({ id: 'HitReceipt' });
+
+export type HitReceipt = z.infer<typeof hitReceiptSchema>;
+
+export const STRENGTHS = ['strong', 'probable', 'possible'] as const;
+export type Strength = (typeof STRENGTHS)[number];
+
+export const searchRequestSchema = z
+  .object({
+    identifiers: z.unknown(),
+    ...searchContextSchema.shape,
+    /** Limit the search to these peers (countries or node ids); default: every active peer. */
+    peers: z.array(z.string().min(1).max(128)).max(100).optional(),
+  })
+  .strict()
+  .meta({ id: 'SearchRequest' });
+
+export const peerResultSchema = z
+  .object({
+    peer: z.object({ nodeId: z.string(), country: z.string(), name: z.string() }),
+    status: z.enum(['hit', 'no_hit', 'error', 'timeout', 'pending']),
+    strength: z.enum(STRENGTHS).optional(),
+    keyTypes: z.array(z.string()).optional(),
+    confirmation: z.enum(['confirmed', 'awaiting_analyst', 'not_needed', 'failed']).optional(),
+    receipts: z.array(hitReceiptSchema).optional(),
+    error: z.object({ code: z.string(), detail: z.string() }).optional(),
+    ms: z.number().optional(),
+  })
+  .meta({ id: 'PeerResult' });
+
+export const searchResultSchema = z
+  .object({
+    id: z.string(),
+    createdAt: z.string(),
+    user: z.string(),
+    purpose: purposeSchema,
+    legalBasis: z.string(),
+    caseReference: z.string(),
+    keyTypes: z.array(z.string()),
+    results: z.array(peerResultSchema),
+  })
+  .meta({ id: 'SearchResult' });
+
+export const confirmRequestSchema = z
+  .object({
+    peer: z.string().min(1).max(128).describe('country code or node id of the peer whose possible hit to confirm'),
+    justification: text(1000).describe('why the analyst asks for the reference of a possible hit'),
+  })
+  .strict()
+  .meta({ id: 'ConfirmRequest' });

@@ -1,0 +1,239 @@
+/**
+ * The answering side of the federation: a peer's blind match request and
+ * its hit confirmations. Policy first (deny by default), then rate and
+ * budget, then the OPRF evaluation with one batch DLEQ proof, then the
+ * digests listed in the requested buckets, only from the categories the
+ * purpose may match. Every answer and every refusal is audited.
+ */
+import {
+  MAX_MATCH_ELEMENTS,
+  type HitConfirmRequest,
+  type HitReceipt,
+  type MatchRequest,
+  type MatchResponse,
+} from '../../../schemas/federation.js';
+import type { RecordCategory } from '../../../schemas/records.js';
+import type { AtomicWriter } from '../atomic.js';
+import { appendedIndex, appendStatement, type AuditEvent } from '../audit/entry.js';
+import { equalBytes, fromBase64Url, toBase64Url, toHex } from '../bytes.js';
+import { MEDIA_TYPES } from '../constants.js';
+import type { Db } from '../db/schema.js';
+import { signJsonEnvelope, type DsseEnvelope } from '../dsse.js';
+import { CairnError, isCairnError } from '../errors.js';
+import { MATCH_KEY_TYPE_NAMES } from '../identity/index.js';
+import { requireElement } from '../oprf/index.js';
+import type { Clock, Logger, Random } from '../ports.js';
+import type { Signer } from '../signing.js';
+import type { Peer } from './peers.js';
+import { allowedCategories, checkBudget, usageStatement, type RateLimiter } from './policy.js';
+
+/** Server-side VOPRF evaluation with one batch proof (portable or fast path). */
+export interface OprfEvaluator {
+  blindEvaluateBatch(blindedElements: readonly Uint8Array[]): Promise<{ evaluatedElements: Uint8Array[]; proof: Uint8Array }>;
+}
+
+export interface AnswerDeps {
+  db: Db;
+  atomic: AtomicWriter;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  signer: Signer;
+  evaluator: OprfEvaluator;
+  rateLimiter: RateLimiter;
+  bucketBits: number;
+  self: { nodeId: string; country: string };
+  /** The latest signed checkpoint of our audit log, for the peer to witness. */
+  checkpoint?: () => Promise<string | undefined>;
+}
+
+/** Most digests listed per bucket: far above any honest bucket at the advertised b. */
+const MAX_DIGESTS_PER_BUCKET = 100_000;
+
+const KEY_TYPES: ReadonlySet<string> = new Set(MATCH_KEY_TYPE_NAMES);
+
+const today = (clock: Clock) => clock.now().toISOString().slice(0, 10);
+
+/** Append a refusal to the audit log in its own unit (the act refused is the query). */
+async function auditRefusal(deps: AnswerDeps, peer: Peer, what: string, code: string, req: { searchId: string; purpose: string; caseReference: string }, n: number): Promise<void> {
+  const e: AuditEvent = {
+    type: 'match.denied',
+    actor: `peer:${peer.country}:${peer.id}`,
+    data: { request: what, peer: peer.id, country: peer.country, code, searchId: req.searchId, purpose: req.purpose, caseReference: req.caseReference, elements: n },
+  };
+  try {
+    await deps.atomic.run([appendStatement(deps.db, e, deps.clock.now())]);
+  } catch (err) {
+    deps.logger.error({ err: String(err) }, 'could not audit a refusal');
+  }
+}
+
+/** Policy, rate and budget checks shared by both requests; refusals are audited. */
+async function admit(deps: AnswerDeps, peer: Peer, what: 'match' | 'hit', req: { searchId: string; purpose: MatchRequest['purpose']; caseReference: string }, elements: number): Promise<RecordCategory[]> {
+  try {
+    const cats = allowedCategories(peer, req.purpose);
+    deps.rateLimiter.take(peer.id, peer.policy.ratePerMinute, deps.clock.now().getTime());
+    if (elements > 0) await checkBudget(deps.db, peer, today(deps.clock), elements);
+    return cats;
+  } catch (e) {
+    if (isCairnError(e)) await auditRefusal(deps, peer, what, e.code, req, elements);
+    throw e;
+  }
+}
+
+/** Answer a blind match request (PROTOCOL.md "Match"). */
+export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchRequest): Promise<MatchResponse> {
+  if (req.elements.length > MAX_MATCH_ELEMENTS) {
+    throw new CairnError('batch_too_large', `at most ${MAX_MATCH_ELEMENTS} elements per request, got ${req.elements.length}`, { location: { field: 'elements' } });
+  }
+  const limit = 2 ** deps.bucketBits;
+  const blinded = req.elements.map((el, i) => {
+    if (!KEY_TYPES.has(el.keyType)) throw new CairnError('invalid_request', `unknown match-key type ${JSON.stringify(el.keyType.slice(0, 64))}`, { location: { field: `elements[${i}].keyType` } });
+    if (el.bucket >= limit) {
+      throw new CairnError('bucket_out_of_range', `bucket ${el.bucket} is outside 0..${limit - 1} (this node uses ${deps.bucketBits} bucket bits)`, { location: { field: `elements[${i}].bucket` } });
+    }
+    return requireElement(fromBase64Url(el.blindedElement, `elements[${i}].blindedElement`), `elements[${i}].blindedElement`);
+  });
+  const categories = await admit(deps, peer, 'match', req, req.elements.length);
+
+  const evaluation = await deps.evaluator.blindEvaluateBatch(blinded);
+
+  const wanted = new Map<string, { keyType: string; bucket: number }>();
+  for (const el of req.elements) wanted.set(`${el.keyType}/${el.bucket}`, { keyType: el.keyType, bucket: el.bucket });
+  const buckets: MatchResponse['buckets'] = [];
+  for (const { keyType, bucket } of wanted.values()) {
+    const rows = await deps.db
+      .selectFrom('tokens')
+      .select('digest')
+      .where('key_type', '=', keyType)
+      .where('bucket', '=', bucket)
+      .where('category', 'in', categories)
+      .limit(MAX_DIGESTS_PER_BUCKET)
+      .execute();
+    // Sorted so the order says nothing about when or in which category a token was stored.
+    const digests = rows.map((r) => toBase64Url(new Uint8Array(r.digest))).sort();
+    buckets.push({ keyType, bucket, digests });
+  }
+
+  const day = today(deps.clock);
+  const results = await deps.atomic.run([
+    usageStatement(deps.db, peer.id, day, req.elements.length),
+    appendStatement(
+      deps.db,
+      {
+        type: 'match.incoming',
+        actor: `peer:${peer.country}:${peer.id}`,
+        data: {
+          peer: peer.id,
+          country: peer.country,
+          searchId: req.searchId,
+          purpose: req.purpose,
+          legalBasis: req.legalBasis,
+          caseReference: req.caseReference,
+          elements: req.elements.length,
+          keyTypes: [...new Set(req.elements.map((e) => e.keyType))].sort(),
+          buckets: [...wanted.values()].map((w) => w.bucket),
+          categories,
+          decision: 'answered',
+        },
+      },
+      deps.clock.now(),
+    ),
+  ]);
+  const checkpoint = await deps.checkpoint?.();
+  return {
+    searchId: req.searchId,
+    evaluatedElements: evaluation.evaluatedElements.map(toBase64Url),
+    proof: toBase64Url(evaluation.proof),
+    buckets,
+    ...(checkpoint !== undefined ? { checkpoint } : {}),
+    logIndex: appendedIndex(results, 1),
+  };
+}
+
+/**
+ * Disclose the reference behind a hit (PROTOCOL.md "Confirm"). The peer
+ * shows the token's listed digest and its unlisted confirmation bytes; only
+ * records of categories its purpose may match are disclosed.
+ */
+export async function answerHit(deps: AnswerDeps, peer: Peer, req: HitConfirmRequest): Promise<{ receipts: DsseEnvelope[] }> {
+  const digest = fromBase64Url(req.digest, 'digest');
+  const confirm = fromBase64Url(req.confirm, 'confirm');
+  const categories = await admit(deps, peer, 'hit', req, 0);
+  const rows = await deps.db
+    .selectFrom('tokens')
+    .innerJoin('records', 'records.id', 'tokens.record_id')
+    .select(['tokens.confirm', 'records.ref', 'records.category', 'records.owning_unit', 'records.contact_point', 'records.record_date'])
+    .where('tokens.digest', '=', digest)
+    .where('tokens.key_type', '=', req.keyType)
+    .where('tokens.category', 'in', categories)
+    .limit(20)
+    .execute();
+  const hits = rows.filter((r) => equalBytes(new Uint8Array(r.confirm), confirm));
+  if (hits.length === 0) {
+    await auditRefusal(deps, peer, 'hit', 'hit_not_found', req, 0);
+    throw new CairnError('hit_not_found', 'no record this peer may see holds that token', { location: { field: 'digest' } });
+  }
+  const now = deps.clock.now();
+  const ids = hits.map(() => `hit_${toHex(deps.random.bytes(12))}`);
+  const statements = hits.map((h, i) =>
+    deps.db
+      .insertInto('hits_incoming')
+      .values({
+        id: ids[i]!,
+        at: now.toISOString(),
+        peer_id: peer.id,
+        peer_country: peer.country,
+        record_ref: h.ref,
+        category: h.category,
+        owning_unit: h.owning_unit,
+        key_type: req.keyType,
+        search_id: req.searchId,
+        case_reference: req.caseReference,
+        purpose: req.purpose,
+        justification: req.justification ?? null,
+      })
+      .compile(),
+  );
+  statements.push(
+    appendStatement(
+      deps.db,
+      {
+        type: 'hit.confirm.incoming',
+        actor: `peer:${peer.country}:${peer.id}`,
+        data: {
+          peer: peer.id,
+          country: peer.country,
+          searchId: req.searchId,
+          purpose: req.purpose,
+          legalBasis: req.legalBasis,
+          caseReference: req.caseReference,
+          keyType: req.keyType,
+          refs: hits.map((h) => h.ref),
+          receipts: ids,
+          justification: req.justification,
+        },
+      },
+      now,
+    ),
+  );
+  const results = await deps.atomic.run(statements);
+  const logIndex = appendedIndex(results, statements.length - 1);
+  const receipts = hits.map((h, i) => {
+    const receipt: HitReceipt = {
+      receiptId: ids[i]!,
+      issuer: { nodeId: deps.self.nodeId, country: deps.self.country },
+      requester: { nodeId: peer.id, country: peer.country },
+      searchId: req.searchId,
+      caseReference: req.caseReference,
+      purpose: req.purpose,
+      keyType: req.keyType,
+      record: { ref: h.ref, category: h.category as RecordCategory, owningUnit: h.owning_unit, contactPoint: h.contact_point, recordDate: h.record_date },
+      issuedAt: now.toISOString(),
+      logIndex,
+    };
+    return signJsonEnvelope(deps.signer, MEDIA_TYPES.hitReceipt, receipt);
+  });
+  return { receipts };
+}
+

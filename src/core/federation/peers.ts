@@ -1,0 +1,204 @@
+/**
+ * Peers: other countries' nodes this node searches and answers. A peer is
+ * added from its signed descriptor after the operator has compared the key
+ * fingerprint out of band; from then on its keys are pinned. Policy is deny
+ * by default: a new peer may search for nothing until the operator says so.
+ */
+import { nodeDescriptorSchema, type NodeDescriptor } from '../../../schemas/node.js';
+import { peerPolicySchema, type PeerPolicy } from '../../../schemas/federation.js';
+import type { AtomicWriter } from '../atomic.js';
+import { appendStatement } from '../audit/entry.js';
+import { fromBase64Url } from '../bytes.js';
+import type { Db, PeersTable } from '../db/schema.js';
+import { verifyDescriptor } from '../descriptor.js';
+import { CairnError } from '../errors.js';
+import { validate } from '../http/json-body.js';
+import type { Clock } from '../ports.js';
+import { fingerprintOf } from '../signing.js';
+
+export interface Peer {
+  id: string;
+  country: string;
+  name: string;
+  baseUrl: string;
+  signingKeyId: string;
+  signingPublicKey: Uint8Array;
+  oprfPublicKey: Uint8Array;
+  bucketBits: number;
+  matchKeyTypes: string[];
+  policy: PeerPolicy;
+  status: 'active' | 'revoked';
+  addedAt: string;
+  revokedAt: string | null;
+}
+
+export interface PeerDeps {
+  db: Db;
+  atomic: AtomicWriter;
+  clock: Clock;
+}
+
+/** Deny-all policy given to new peers. */
+export const DENY_ALL: PeerPolicy = { purposes: {}, ratePerMinute: 60, dailyElementBudget: 10_000 };
+
+function toPeer(r: PeersTable): Peer {
+  return {
+    id: r.id,
+    country: r.country,
+    name: r.name,
+    baseUrl: r.base_url,
+    signingKeyId: r.signing_key_id,
+    signingPublicKey: new Uint8Array(r.signing_public_key),
+    oprfPublicKey: new Uint8Array(r.oprf_public_key),
+    bucketBits: r.bucket_bits,
+    matchKeyTypes: JSON.parse(r.match_key_types) as string[],
+    policy: peerPolicySchema.parse(JSON.parse(r.policy)),
+    status: r.status,
+    addedAt: r.added_at,
+    revokedAt: r.revoked_at,
+  };
+}
+
+/** Public summary of a peer for operators (fingerprints, never key material beyond public keys). */
+export function describePeer(p: Peer) {
+  return {
+    id: p.id,
+    country: p.country,
+    name: p.name,
+    baseUrl: p.baseUrl,
+    status: p.status,
+    signingKeyFingerprint: fingerprintOf(p.signingPublicKey),
+    oprfKeyFingerprint: fingerprintOf(p.oprfPublicKey),
+    bucketBits: p.bucketBits,
+    matchKeyTypes: p.matchKeyTypes,
+    policy: p.policy,
+    addedAt: p.addedAt,
+    revokedAt: p.revokedAt,
+  };
+}
+
+/**
+ * Fetch and verify a node's descriptor. Attacker-controlled until the
+ * operator confirms the fingerprint: parsed defensively, size-limited.
+ */
+export async function fetchDescriptor(fetchFn: typeof fetch, baseUrl: string, timeoutMs = 10_000): Promise<{ envelope: unknown; descriptor: NodeDescriptor }> {
+  let url: URL;
+  try {
+    url = new URL('/.well-known/cairn/node', baseUrl);
+  } catch (cause) {
+    throw new CairnError('invalid_request', `not a URL: ${JSON.stringify(baseUrl)}`, { cause, location: { field: 'url' } });
+  }
+  let res: Response;
+  try {
+    res = await fetchFn(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+  } catch (cause) {
+    throw new CairnError('peer_unreachable', `could not fetch ${url.href}: ${(cause as Error).message}`, { cause });
+  }
+  if (!res.ok) throw new CairnError('peer_response_invalid', `${url.href} answered ${res.status}`);
+  const text = await res.text();
+  if (text.length > 64 * 1024) throw new CairnError('peer_response_invalid', `${url.href}: descriptor larger than 64 KiB`);
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(text);
+  } catch (cause) {
+    throw new CairnError('peer_response_invalid', `${url.href}: descriptor is not JSON`, { cause });
+  }
+  return { envelope, descriptor: verifyDescriptor(envelope) };
+}
+
+/** Register a peer from a verified descriptor, pinned to its keys. */
+export async function addPeer(deps: PeerDeps, envelope: unknown, descriptor: NodeDescriptor, actor: string, ownNodeId: string): Promise<Peer> {
+  nodeDescriptorSchema.parse(descriptor);
+  if (descriptor.nodeId === ownNodeId) throw new CairnError('invalid_request', 'that descriptor is this node itself');
+  const existing = await deps.db
+    .selectFrom('peers')
+    .select(['id', 'status'])
+    .where((eb) => eb.or([eb('id', '=', descriptor.nodeId), eb('signing_key_id', '=', descriptor.signingKey.keyId)]))
+    .executeTakeFirst();
+  if (existing) {
+    throw new CairnError('invalid_request', `peer ${existing.id} is already registered (${existing.status}); remove it first to re-add it`);
+  }
+  const now = deps.clock.now().toISOString();
+  const row: PeersTable = {
+    id: descriptor.nodeId,
+    country: descriptor.country,
+    name: descriptor.name,
+    base_url: descriptor.baseUrl,
+    signing_key_id: descriptor.signingKey.keyId,
+    signing_public_key: fromBase64Url(descriptor.signingKey.publicKey),
+    oprf_public_key: fromBase64Url(descriptor.oprfKey.publicKey),
+    bucket_bits: descriptor.bucketBits,
+    match_key_types: JSON.stringify(descriptor.matchKeyTypes),
+    descriptor: JSON.stringify(envelope),
+    policy: JSON.stringify(DENY_ALL),
+    status: 'active',
+    added_at: now,
+    updated_at: now,
+    revoked_at: null,
+  };
+  await deps.atomic.run([
+    deps.db.insertInto('peers').values(row).compile(),
+    appendStatement(
+      deps.db,
+      { type: 'peers.add', actor, data: { peer: row.id, country: row.country, baseUrl: row.base_url, signingKeyId: row.signing_key_id } },
+      deps.clock.now(),
+    ),
+  ]);
+  return toPeer(row);
+}
+
+/** All peers. */
+export async function listPeers(db: Db): Promise<Peer[]> {
+  return (await db.selectFrom('peers').selectAll().orderBy('country').orderBy('id').execute()).map(toPeer);
+}
+
+/** A peer by node id or, when unambiguous, by country code. */
+export async function findPeer(db: Db, idOrCountry: string): Promise<Peer> {
+  const byId = await db.selectFrom('peers').selectAll().where('id', '=', idOrCountry).executeTakeFirst();
+  if (byId) return toPeer(byId);
+  const byCountry = await db.selectFrom('peers').selectAll().where('country', '=', idOrCountry.toUpperCase()).execute();
+  if (byCountry.length === 1) return toPeer(byCountry[0]!);
+  if (byCountry.length > 1) throw new CairnError('invalid_request', `${byCountry.length} peers are in ${idOrCountry.toUpperCase()}; name one by node id`);
+  throw new CairnError('not_found', `no peer ${JSON.stringify(idOrCountry)}`, { location: { field: 'peer' } });
+}
+
+/** The peer holding a signing key id, if any (federation authentication). */
+export async function peerByKeyId(db: Db, keyId: string): Promise<Peer | undefined> {
+  const r = await db.selectFrom('peers').selectAll().where('signing_key_id', '=', keyId).executeTakeFirst();
+  return r ? toPeer(r) : undefined;
+}
+
+/** Replace a peer's policy (validated). */
+export async function setPeerPolicy(deps: PeerDeps, idOrCountry: string, policyInput: unknown, actor: string): Promise<Peer> {
+  const peer = await findPeer(deps.db, idOrCountry);
+  const policy = validate(peerPolicySchema, policyInput);
+  const now = deps.clock.now();
+  await deps.atomic.run([
+    deps.db.updateTable('peers').set({ policy: JSON.stringify(policy), updated_at: now.toISOString() }).where('id', '=', peer.id).compile(),
+    appendStatement(deps.db, { type: 'peers.update', actor, data: { peer: peer.id, policy: policy as never } }, now),
+  ]);
+  return { ...peer, policy };
+}
+
+/** Revoke a peer: it can no longer search us, and we no longer search it. Kept for the record. */
+export async function revokePeer(deps: PeerDeps, idOrCountry: string, actor: string, reason?: string): Promise<Peer> {
+  const peer = await findPeer(deps.db, idOrCountry);
+  if (peer.status === 'revoked') throw new CairnError('invalid_request', `peer ${peer.id} is already revoked`);
+  const now = deps.clock.now();
+  await deps.atomic.run([
+    deps.db.updateTable('peers').set({ status: 'revoked', revoked_at: now.toISOString(), updated_at: now.toISOString() }).where('id', '=', peer.id).compile(),
+    appendStatement(deps.db, { type: 'peers.revoke', actor, data: { peer: peer.id, country: peer.country, reason } }, now),
+  ]);
+  return { ...peer, status: 'revoked', revokedAt: now.toISOString() };
+}
+
+/** Remove a peer entirely (its past searches stay in the audit log). */
+export async function removePeer(deps: PeerDeps, idOrCountry: string, actor: string): Promise<Peer> {
+  const peer = await findPeer(deps.db, idOrCountry);
+  const now = deps.clock.now();
+  await deps.atomic.run([
+    deps.db.deleteFrom('peers').where('id', '=', peer.id).compile(),
+    appendStatement(deps.db, { type: 'peers.remove', actor, data: { peer: peer.id, country: peer.country } }, now),
+  ]);
+  return peer;
+}

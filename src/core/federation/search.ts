@@ -1,0 +1,246 @@
+/**
+ * An analyst's search across the federation: derive the match keys once,
+ * ask every eligible peer in parallel (each with its own timeout and fresh
+ * blinds), confirm strong and probable hits at once, keep possible hits for
+ * the analyst to confirm with a justification, and record it all: the
+ * search, each peer's outcome, and one audit entry. A peer that fails is
+ * reported as failed, never as a no-hit.
+ */
+import type { Purpose, Strength } from '../../../schemas/federation.js';
+import type { AtomicWriter } from '../atomic.js';
+import { appendStatement } from '../audit/entry.js';
+import { toHex } from '../bytes.js';
+import type { Db } from '../db/schema.js';
+import type { DsseEnvelope } from '../dsse.js';
+import { CairnError, isCairnError } from '../errors.js';
+import { deriveMatchKeys, parseIdentifiers, strengthAtLeast, type MatchKey } from '../identity/index.js';
+import type { Logger } from '../ports.js';
+import type { User } from '../users/users.js';
+import { confirmHit, queryPeer, type ClientDeps, type Hit, type SearchContext } from './client.js';
+import { findPeer, listPeers, type Peer } from './peers.js';
+
+export interface SearchDeps extends ClientDeps {
+  db: Db;
+  atomic: AtomicWriter;
+  logger: Logger;
+  /** Called with each peer's checkpoint after an answer (witnessing). */
+  witness?: (peer: Peer, checkpoint: string | undefined) => Promise<void>;
+}
+
+export interface PeerOutcome {
+  peer: { nodeId: string; country: string; name: string };
+  status: 'hit' | 'no_hit' | 'error' | 'timeout';
+  strength?: Strength;
+  keyTypes?: string[];
+  confirmation?: 'confirmed' | 'awaiting_analyst' | 'failed';
+  receipts?: unknown[];
+  error?: { code: string; detail: string };
+  ms: number;
+  /** Peer log index of the match request (for reconciliation). */
+  logIndex?: number;
+}
+
+export interface SearchInput {
+  identifiers: unknown;
+  purpose: Purpose;
+  legalBasis: string;
+  caseReference: string;
+  peers?: string[] | undefined;
+}
+
+const STRENGTH_ORDER: Strength[] = ['strong', 'probable', 'possible'];
+
+function strongest(hits: Hit[]): Strength {
+  for (const s of STRENGTH_ORDER) if (hits.some((h) => h.strength === s)) return s;
+  return 'possible';
+}
+
+/**
+ * The hit to confirm: one token of the strongest strength. Every record the
+ * peer holds under that token comes back in the answer, so one is enough;
+ * confirming every key type would only disclose the same record again.
+ */
+function toConfirm(hits: Hit[]): Hit[] {
+  const best = strongest(hits);
+  return hits.filter((h) => h.strength === best).slice(0, 1);
+}
+
+/** The error a peer outcome reports: the peer's own problem code when it refused. */
+function outcomeError(e: unknown): { code: string; detail: string } {
+  if (!isCairnError(e)) return { code: 'internal', detail: 'unexpected failure' };
+  const peerCode = e.details?.peerCode;
+  return { code: typeof peerCode === 'string' ? peerCode : e.code, detail: e.message };
+}
+
+async function askPeer(deps: SearchDeps, peer: Peer, keys: MatchKey[], ctx: SearchContext): Promise<{ outcome: PeerOutcome; pending: Hit[] }> {
+  const t0 = Date.now();
+  const who = { nodeId: peer.id, country: peer.country, name: peer.name };
+  try {
+    const answer = await queryPeer(deps, peer, keys, ctx);
+    if (deps.witness) await deps.witness(peer, answer.checkpoint).catch((e: unknown) => deps.logger.warn({ peer: peer.id, err: String(e) }, 'witnessing failed'));
+    const base = { peer: who, ...(answer.logIndex !== undefined ? { logIndex: answer.logIndex } : {}) };
+    if (answer.hits.length === 0) return { outcome: { ...base, status: 'no_hit', ms: Date.now() - t0 }, pending: [] };
+    const strength = strongest(answer.hits);
+    const keyTypes = [...new Set(answer.hits.map((h) => h.keyType))].sort();
+    if (!strengthAtLeast(strength, 'probable')) {
+      return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'awaiting_analyst', ms: Date.now() - t0 }, pending: toConfirm(answer.hits) };
+    }
+    const receipts: DsseEnvelope[] = [];
+    try {
+      for (const h of toConfirm(answer.hits)) receipts.push(...(await confirmHit(deps, peer, ctx, h)).envelopes);
+      return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'confirmed', receipts, ms: Date.now() - t0 }, pending: [] };
+    } catch (e) {
+      const error = outcomeError(e);
+      return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'failed', error, ms: Date.now() - t0 }, pending: toConfirm(answer.hits) };
+    }
+  } catch (e) {
+    const error = outcomeError(e);
+    if (!isCairnError(e)) deps.logger.error({ peer: peer.id, err: String(e) }, 'peer query failed');
+    return { outcome: { peer: who, status: error.code === 'peer_timeout' ? 'timeout' : 'error', error, ms: Date.now() - t0 }, pending: [] };
+  }
+}
+
+/** Run a search across the eligible peers and store it. */
+export async function runSearch(deps: SearchDeps, user: User, input: SearchInput): Promise<{ id: string; createdAt: string; keyTypes: string[]; results: PeerOutcome[] }> {
+  const identifiers = parseIdentifiers(input.identifiers);
+  const keys = deriveMatchKeys(identifiers);
+  if (keys.length === 0) {
+    throw new CairnError('invalid_request', 'these identifiers give no match key: add a name with a date of birth, a document, a phone, an e-mail, a handle or a file digest', {
+      location: { field: 'identifiers' },
+    });
+  }
+  let peers = (await listPeers(deps.db)).filter((p) => p.status === 'active');
+  if (input.peers?.length) {
+    const chosen = await Promise.all(input.peers.map((p) => findPeer(deps.db, p)));
+    const revoked = chosen.find((p) => p.status !== 'active');
+    if (revoked) throw new CairnError('invalid_request', `peer ${revoked.id} is revoked`, { location: { field: 'peers' } });
+    peers = chosen;
+  }
+  if (peers.length === 0) throw new CairnError('invalid_request', 'no active peer to search: add one with `cairn peers add URL`', { location: { field: 'peers' } });
+
+  const id = `s_${toHex(deps.random.bytes(12))}`;
+  const ctx: SearchContext = { searchId: id, purpose: input.purpose, legalBasis: input.legalBasis, caseReference: input.caseReference };
+  const keyTypes = [...new Set(keys.map((k) => k.type))].sort();
+  const answers = await Promise.all(peers.map((p) => askPeer(deps, p, keys, ctx)));
+  const now = deps.clock.now();
+  const createdAt = now.toISOString();
+  const statements = [
+    deps.db
+      .insertInto('searches')
+      .values({ id, created_at: createdAt, user_id: user.id, purpose: input.purpose, legal_basis: input.legalBasis, case_reference: input.caseReference, key_types: JSON.stringify(keyTypes) })
+      .compile(),
+    ...answers.map(({ outcome, pending }, i) =>
+      deps.db
+        .insertInto('search_results')
+        .values({
+          search_id: id,
+          peer_id: peers[i]!.id,
+          status: outcome.status,
+          strength: outcome.strength ?? null,
+          key_types: outcome.keyTypes ? JSON.stringify(outcome.keyTypes) : null,
+          confirmation: outcome.confirmation ?? null,
+          receipts: outcome.receipts ? JSON.stringify(outcome.receipts) : null,
+          error: outcome.error ? JSON.stringify(outcome.error) : null,
+          ms: outcome.ms,
+          pending: pending.length ? JSON.stringify(pending) : null,
+          updated_at: createdAt,
+        })
+        .compile(),
+    ),
+    appendStatement(
+      deps.db,
+      {
+        type: 'search.outgoing',
+        actor: `user:${user.id}`,
+        data: {
+          searchId: id,
+          user: user.id,
+          purpose: input.purpose,
+          legalBasis: input.legalBasis,
+          caseReference: input.caseReference,
+          keyTypes,
+          peers: answers.map(({ outcome }) => ({
+            peer: outcome.peer.nodeId,
+            country: outcome.peer.country,
+            result: outcome.status,
+            strength: outcome.strength,
+            confirmation: outcome.confirmation,
+            error: outcome.error?.code,
+            peerLogIndex: outcome.logIndex,
+            receipts: outcome.receipts?.length,
+          })),
+        },
+      },
+      now,
+    ),
+  ];
+  await deps.atomic.run(statements);
+  return { id, createdAt, keyTypes, results: answers.map((a) => a.outcome) };
+}
+
+/** A stored search with every peer's outcome. */
+export async function getSearch(db: Db, id: string) {
+  const s = await db.selectFrom('searches').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!s) throw new CairnError('not_found', `no search ${JSON.stringify(id)}`, { location: { field: 'id' } });
+  const rows = await db
+    .selectFrom('search_results')
+    .leftJoin('peers', 'peers.id', 'search_results.peer_id')
+    .select(['search_results.peer_id', 'peers.country', 'peers.name', 'search_results.status', 'search_results.strength', 'search_results.key_types', 'search_results.confirmation', 'search_results.receipts', 'search_results.error', 'search_results.ms'])
+    .where('search_id', '=', id)
+    .orderBy('peers.country')
+    .execute();
+  return {
+    id: s.id,
+    createdAt: s.created_at,
+    user: s.user_id,
+    purpose: s.purpose as Purpose,
+    legalBasis: s.legal_basis,
+    caseReference: s.case_reference,
+    keyTypes: JSON.parse(s.key_types) as string[],
+    results: rows.map((r) => ({
+      peer: { nodeId: r.peer_id, country: r.country ?? '??', name: r.name ?? '(removed peer)' },
+      status: r.status as PeerOutcome['status'],
+      ...(r.strength ? { strength: r.strength as Strength } : {}),
+      ...(r.key_types ? { keyTypes: JSON.parse(r.key_types) as string[] } : {}),
+      ...(r.confirmation ? { confirmation: r.confirmation as PeerOutcome['confirmation'] } : {}),
+      ...(r.receipts ? { receipts: JSON.parse(r.receipts) as unknown[] } : {}),
+      ...(r.error ? { error: JSON.parse(r.error) as { code: string; detail: string } } : {}),
+      ...(r.ms !== null ? { ms: r.ms } : {}),
+    })),
+  };
+}
+
+/** Confirm a possible hit on the analyst's request, with a recorded justification. */
+export async function confirmPossibleHit(deps: SearchDeps, user: User, searchId: string, peerSel: string, justification: string) {
+  const s = await deps.db.selectFrom('searches').selectAll().where('id', '=', searchId).executeTakeFirst();
+  if (!s) throw new CairnError('not_found', `no search ${JSON.stringify(searchId)}`, { location: { field: 'id' } });
+  const peer = await findPeer(deps.db, peerSel);
+  const row = await deps.db.selectFrom('search_results').selectAll().where('search_id', '=', searchId).where('peer_id', '=', peer.id).executeTakeFirst();
+  if (!row || row.status !== 'hit' || !row.pending) {
+    throw new CairnError('invalid_request', `search ${searchId} has no hit from ${peer.country} waiting for confirmation`, { location: { field: 'peer' } });
+  }
+  if (peer.status !== 'active') throw new CairnError('invalid_request', `peer ${peer.id} is revoked`);
+  const pending = JSON.parse(row.pending) as Hit[];
+  const ctx: SearchContext = { searchId, purpose: s.purpose as Purpose, legalBasis: s.legal_basis, caseReference: s.case_reference };
+  const receipts: DsseEnvelope[] = [];
+  for (const h of pending) receipts.push(...(await confirmHit(deps, peer, ctx, h, justification)).envelopes);
+  const now = deps.clock.now();
+  await deps.atomic.run([
+    deps.db
+      .updateTable('search_results')
+      .set({ confirmation: 'confirmed', receipts: JSON.stringify([...(row.receipts ? (JSON.parse(row.receipts) as unknown[]) : []), ...receipts]), pending: null, error: null, updated_at: now.toISOString() })
+      .where('search_id', '=', searchId)
+      .where('peer_id', '=', peer.id)
+      .compile(),
+    appendStatement(
+      deps.db,
+      {
+        type: 'hit.confirm.outgoing',
+        actor: `user:${user.id}`,
+        data: { searchId, peer: peer.id, country: peer.country, strength: row.strength ?? undefined, justification, caseReference: s.case_reference, receipts: receipts.length },
+      },
+      now,
+    ),
+  ]);
+  return getSearch(deps.db, searchId);
+}

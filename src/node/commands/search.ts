@@ -1,0 +1,125 @@
+/**
+ * `cairn search …`: the analyst's federated search from the command line,
+ * run in-process with the node's own keys (same code path as POST /v1/searches).
+ */
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { purposeSchema } from '../../../schemas/federation.js';
+import { parseJsonText } from '../../core/http/json-body.js';
+import { confirmPossibleHit, getSearch, runSearch, type SearchDeps } from '../../core/federation/search.js';
+import { silentLogger } from '../../core/ports.js';
+import type { User } from '../../core/users/users.js';
+import { args, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
+import { openNodeContext, type NodeContext } from '../context.js';
+
+export const SEARCH_USAGE = `  search --purpose P --legal-basis TEXT --case REF [identifiers] [--peer CC …] [--json]
+       identifiers: --given G --family F [--patronymic P] [--dob YYYY-MM-DD|YYYY-MM|YYYY] [--sex S]
+                    [--document TYPE:CC:NUMBER] [--phone +E164] [--email E] [--handle PLATFORM:HANDLE]
+                    [--file-sha256 HEX] or --identifiers FILE.json (- for stdin)
+                       search every active peer (or the --peer ones); prints each peer's answer
+  search confirm SEARCH_ID --peer CC --justification TEXT
+                       ask a peer for the reference behind a possible hit`;
+
+function cliUser(): User {
+  return { id: `cli:${userInfo().username}`, name: 'command line', role: 'analyst', createdAt: '', revokedAt: null };
+}
+
+function searchDeps(ctx: NodeContext): SearchDeps {
+  return {
+    db: ctx.db,
+    atomic: ctx.atomic,
+    logger: silentLogger,
+    signer: ctx.keys.signer,
+    clock: ctx.clock,
+    random: ctx.random,
+    fetch,
+    timeoutMs: ctx.config.federation.timeoutMs,
+    maxResponseBytes: ctx.config.federation.maxResponseBytes,
+  };
+}
+
+function print(io: Out, s: Awaited<ReturnType<typeof getSearch>>, json: boolean | undefined): void {
+  if (json) return io.out(JSON.stringify(s, null, 2));
+  io.out(`search ${s.id} (${s.purpose}, case ${s.caseReference}) with key types ${s.keyTypes.join(', ')}`);
+  for (const r of s.results) {
+    const head = `  ${r.peer.country} ${r.peer.name}: ${r.status.toUpperCase()}`;
+    if (r.status === 'hit') {
+      io.out(`${head} (${r.strength}; ${r.keyTypes?.join(', ')}) — ${r.confirmation}`);
+      for (const env of (r.receipts ?? []) as { payload: string }[]) {
+        const p = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8'));
+        io.out(`    receipt ${p.receiptId}: record ${p.record.ref} (${p.record.category}), contact ${p.record.contactPoint}, ${p.record.owningUnit}`);
+      }
+      if (r.confirmation === 'awaiting_analyst') io.out(`    possible hit: cairn search confirm ${s.id} --peer ${r.peer.country} --justification "…"`);
+    } else if (r.error) io.out(`${head}: ${r.error.code}: ${r.error.detail}`);
+    else io.out(head);
+  }
+}
+
+export async function cmdSearch(argv: string[], io: Out): Promise<number> {
+  const confirming = argv[0] === 'confirm';
+  const { values, positionals: pos } = args(confirming ? argv.slice(1) : argv, {
+    purpose: { type: 'string' },
+    'legal-basis': { type: 'string' },
+    case: { type: 'string' },
+    given: { type: 'string' },
+    family: { type: 'string' },
+    patronymic: { type: 'string' },
+    dob: { type: 'string' },
+    sex: { type: 'string' },
+    document: { type: 'string', multiple: true },
+    phone: { type: 'string', multiple: true },
+    email: { type: 'string', multiple: true },
+    handle: { type: 'string', multiple: true },
+    'file-sha256': { type: 'string', multiple: true },
+    identifiers: { type: 'string' },
+    peer: { type: 'string', multiple: true },
+    justification: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const ctx = await openNodeContext(homeOf(values));
+  try {
+    const deps = searchDeps(ctx);
+    if (confirming) {
+      const [id] = positionals(pos, ['SEARCH_ID']);
+      const peer = required(values.peer?.[0], 'peer');
+      print(io, await confirmPossibleHit(deps, cliUser(), id!, peer, required(values.justification, 'justification')), values.json);
+      return 0;
+    }
+    positionals(pos, []);
+    const purpose = purposeSchema.safeParse(required(values.purpose, 'purpose'));
+    if (!purpose.success) throw new UsageError(`--purpose: ${purpose.error.issues[0]?.message}`);
+    let identifiers: unknown;
+    if (values.identifiers !== undefined) {
+      identifiers = parseJsonText(readFileSync(values.identifiers === '-' ? 0 : values.identifiers, 'utf8'));
+    } else {
+      const ids: Record<string, unknown> = {};
+      const name: Record<string, string> = {};
+      if (values.given) name.given = values.given;
+      if (values.family) name.family = values.family;
+      if (values.patronymic) name.patronymic = values.patronymic;
+      if (Object.keys(name).length) ids.names = [name];
+      if (values.sex) ids.sex = values.sex;
+      if (values.dob) {
+        const d = values.dob;
+        ids.dateOfBirth = /^\d{4}$/.test(d) ? { precision: 'year', date: d } : /^\d{4}-\d{2}$/.test(d) ? { precision: 'month', date: d } : { precision: 'day', date: d };
+      }
+      if (values.document?.length) ids.documents = values.document.map((x) => { const [type, issuingCountry, ...n] = x.split(':'); return { type, issuingCountry, number: n.join(':') }; });
+      if (values.phone?.length) ids.phones = values.phone.map((number) => ({ number }));
+      if (values.email?.length) ids.emails = values.email;
+      if (values.handle?.length) ids.handles = values.handle.map((x) => { const [platform, ...h] = x.split(':'); return { platform, handle: h.join(':') }; });
+      if (values['file-sha256']?.length) ids.fileSha256 = values['file-sha256'];
+      identifiers = ids;
+    }
+    const r = await runSearch(deps, cliUser(), {
+      identifiers,
+      purpose: purpose.data,
+      legalBasis: required(values['legal-basis'], 'legal-basis'),
+      caseReference: required(values.case, 'case'),
+      peers: values.peer,
+    });
+    print(io, await getSearch(ctx.db, r.id), values.json);
+    return 0;
+  } finally {
+    await ctx.close();
+  }
+}
