@@ -138,3 +138,29 @@ export const MATCH_KEYS = {
     phoneticEditYear: { id: 0x22, strength: 'possible' },
   },
 } as const;
+
+/**
+ * Federation request and response authentication (protocol/30-federation-auth.md),
+ * in the manner of RFC 9421 (HTTP Message Signatures) with an RFC 9530
+ * Content-Digest. Every value here is part of the signed bytes or the wire.
+ */
+export const FEDERATION_SIGNATURE = {
+  /** First line of a request signature base (RFC 9421 §2.3 `tag`, fixed). */
+  requestLabel: 'cairn-request-v1',
+  /** First line of a response signature base. */
+  responseLabel: 'cairn-response-v1',
+  headers: {
+    contentDigest: 'Content-Digest',
+    keyId: 'Cairn-Key-Id',
+    recipient: 'Cairn-Recipient',
+    timestamp: 'Cairn-Timestamp',
+    nonce: 'Cairn-Nonce',
+    signature: 'Cairn-Signature',
+  },
+  /** The one RFC 9530 hash algorithm key Cairn sends and accepts. */
+  digestAlgorithm: 'sha-256',
+  nonceBytes: 16,
+  signatureBytes: 64,
+  /** Default accepted clock difference, either direction, in seconds. */
+  maxSkewSeconds: 300,
+} as const;
