@@ -1,0 +1,177 @@
+/**
+ * The fixed test vector of protocol/30-federation-auth.md. The expected
+ * values are written out here as well as in the document, so neither the
+ * code nor the document can drift without this test failing. Another
+ * country's implementation can check itself against the same values; they
+ * were also reproduced with OpenSSL's Ed25519 (through pyca/cryptography).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { toHex, utf8 } from '../src/core/bytes.js';
+import {
+  contentDigest,
+  requestSignatureBase,
+  requestTarget,
+  responseSignatureBase,
+  signRequest,
+  signResponse,
+  verifyRequest,
+  verifyResponse,
+} from '../src/core/federation/http-signature.js';
+import { MemoryNonceStore } from '../src/core/federation/replay.js';
+import { ed25519Signer } from '../src/core/signing.js';
+
+const doc = readFileSync(new URL('../protocol/30-federation-auth.md', import.meta.url), 'utf8');
+const blocks = [...doc.matchAll(/^```\n([\s\S]*?)\n```$/gm)].map((m) => m[1]!);
+const values = new Map<string, string>();
+for (const m of doc.matchAll(/^([A-Za-z]+) = (\S+)$/gm)) values.set(m[1]!, m[2]!);
+
+const SENDER_SEED = new Uint8Array(32).fill(0x11);
+const RECIPIENT_SEED = new Uint8Array(32).fill(0x22);
+const URL_B = 'https://node-b.example/federation/v1/match?bucketBits=16';
+const REQUEST_BODY = utf8('{"bucket":"0f3a","elements":[]}');
+const RESPONSE_BODY = utf8('{"hit":false}');
+const T_REQUEST = 1_767_225_600;
+const T_RESPONSE = 1_767_225_601;
+const NONCE_BYTES = Uint8Array.from({ length: 16 }, (_, i) => i);
+
+const EXPECTED = {
+  senderPublicKey: 'd04ab232742bb4ab3a1368bd4615e4e6d0224ab71a016baf8520a332c9778737',
+  senderKeyId: '10ba682c8ad13513971e8b56881aab8bd702bb807796eca81932c735a94d6e6d',
+  recipientPublicKey: 'a09aa5f47a6759802ff955f8dc2d2a14a5c99d23be97f864127ff9383455a4f0',
+  recipientKeyId: '1325b850c2871916eae203f0efc3c8987f64e5e3cdb27679e6d1fa97808357e6',
+  requestDigest: 'sha-256=:OFMc3ejuv8/CD3fXe7QbY+hhbqHh0Kcrkjey92kMbRI=:',
+  nonce: 'AAECAwQFBgcICQoLDA0ODw',
+  requestSignature: 'p2R8XZueAGeF2i7xXYhn8zz7Y3GRBOqCkTCU1hOQDybukbaaNnz52VI4wqi98NlzvIXKPA4u5ac686bLPyw9Dw',
+  responseDigest: 'sha-256=:LhUCWZyGO7WGXb2ddZDVdl6RHvggkcDEt0nJnXFPoQI=:',
+  responseSignature: 'Fb7mpp4M_-iLULmionOjfG6-_uNRSk5WR5pLdKztcpDQ1L397oe8gpI18uaqLxQuo6l_Bl1Ox9QR09mHY148AQ',
+  emptyDigest: 'sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:',
+};
+
+const sender = ed25519Signer(SENDER_SEED);
+const recipient = ed25519Signer(RECIPIENT_SEED);
+
+function signVector() {
+  return signRequest({
+    method: 'POST',
+    url: URL_B,
+    body: REQUEST_BODY,
+    signer: sender,
+    recipientKeyId: recipient.keyId,
+    clock: { now: () => new Date(T_REQUEST * 1000) },
+    random: { bytes: () => NONCE_BYTES.slice() },
+  });
+}
+
+const requestBase = [
+  'cairn-request-v1',
+  'POST',
+  '/federation/v1/match?bucketBits=16',
+  EXPECTED.requestDigest,
+  String(T_REQUEST),
+  EXPECTED.nonce,
+  EXPECTED.senderKeyId,
+  EXPECTED.recipientKeyId,
+].join('\n');
+
+const responseBase = [
+  'cairn-response-v1',
+  '200',
+  EXPECTED.senderKeyId,
+  EXPECTED.nonce,
+  EXPECTED.requestSignature,
+  EXPECTED.responseDigest,
+  String(T_RESPONSE),
+  EXPECTED.recipientKeyId,
+].join('\n');
+
+const requestHeaders = [
+  `Content-Digest: ${EXPECTED.requestDigest}`,
+  `Cairn-Key-Id: ${EXPECTED.senderKeyId}`,
+  `Cairn-Recipient: ${EXPECTED.recipientKeyId}`,
+  `Cairn-Timestamp: ${T_REQUEST}`,
+  `Cairn-Nonce: ${EXPECTED.nonce}`,
+  `Cairn-Signature: ${EXPECTED.requestSignature}`,
+].join('\n');
+
+const responseHeaders = [
+  `Content-Digest: ${EXPECTED.responseDigest}`,
+  `Cairn-Key-Id: ${EXPECTED.recipientKeyId}`,
+  `Cairn-Timestamp: ${T_RESPONSE}`,
+  `Cairn-Signature: ${EXPECTED.responseSignature}`,
+].join('\n');
+
+describe('protocol/30-federation-auth.md test vector', () => {
+  it('the document states the keys the code derives', () => {
+    expect(values.get('SenderSeed')).toBe(toHex(SENDER_SEED));
+    expect(values.get('RecipientSeed')).toBe(toHex(RECIPIENT_SEED));
+    expect(toHex(sender.publicKey)).toBe(EXPECTED.senderPublicKey);
+    expect(sender.keyId).toBe(EXPECTED.senderKeyId);
+    expect(toHex(recipient.publicKey)).toBe(EXPECTED.recipientPublicKey);
+    expect(recipient.keyId).toBe(EXPECTED.recipientKeyId);
+    expect(values.get('SenderPublicKey')).toBe(EXPECTED.senderPublicKey);
+    expect(values.get('SenderKeyId')).toBe(EXPECTED.senderKeyId);
+    expect(values.get('RecipientPublicKey')).toBe(EXPECTED.recipientPublicKey);
+    expect(values.get('RecipientKeyId')).toBe(EXPECTED.recipientKeyId);
+  });
+
+  it('the document shows the exact headers and signature bases', () => {
+    expect(blocks).toContain(requestHeaders);
+    expect(blocks).toContain(requestBase);
+    expect(blocks).toContain(responseHeaders);
+    expect(blocks).toContain(responseBase);
+    expect(doc).toContain(`\`${EXPECTED.emptyDigest}\``);
+    expect(doc).toContain(`the 31-byte body \`${new TextDecoder().decode(REQUEST_BODY)}\``);
+    expect(REQUEST_BODY.length).toBe(31);
+    expect(doc).toContain(`the 13-byte body \`${new TextDecoder().decode(RESPONSE_BODY)}\``);
+    expect(RESPONSE_BODY.length).toBe(13);
+  });
+
+  it('the code produces the vector', () => {
+    const { headers, binding } = signVector();
+    expect([...headers].length).toBe(6);
+    for (const line of requestHeaders.split('\n')) {
+      const [name, value] = line.split(': ') as [string, string];
+      expect(headers.get(name)).toBe(value);
+    }
+    expect(
+      requestSignatureBase({
+        method: 'POST',
+        target: requestTarget(new URL(URL_B)),
+        contentDigest: contentDigest(REQUEST_BODY),
+        timestamp: T_REQUEST,
+        nonce: binding.nonce,
+        keyId: sender.keyId,
+        recipientKeyId: recipient.keyId,
+      }),
+    ).toBe(requestBase);
+    expect(contentDigest(new Uint8Array())).toBe(EXPECTED.emptyDigest);
+
+    const res = signResponse({ status: 200, body: RESPONSE_BODY, request: binding, signer: recipient, clock: { now: () => new Date(T_RESPONSE * 1000) } });
+    expect([...res].length).toBe(4);
+    for (const line of responseHeaders.split('\n')) {
+      const [name, value] = line.split(': ') as [string, string];
+      expect(res.get(name)).toBe(value);
+    }
+    expect(responseSignatureBase({ status: 200, request: binding, contentDigest: contentDigest(RESPONSE_BODY), timestamp: T_RESPONSE, keyId: recipient.keyId })).toBe(
+      responseBase,
+    );
+  });
+
+  it('the vector verifies, built from the document text alone', async () => {
+    const headers = new Headers(requestHeaders.split('\n').map((l) => l.split(': ') as [string, string]));
+    const request = new Request(URL_B, { method: 'POST', headers, body: REQUEST_BODY.slice() });
+    const clock = { now: () => new Date((T_REQUEST + 30) * 1000) };
+    const peer = await verifyRequest(request, REQUEST_BODY, {
+      lookupKey: (keyId) => (keyId === EXPECTED.senderKeyId ? { peerId: 'node-a', publicKey: sender.publicKey, status: 'active' } : undefined),
+      ownKeyIds: [EXPECTED.recipientKeyId],
+      clock,
+      nonceStore: new MemoryNonceStore({ clock }),
+    });
+    expect(peer.binding).toEqual({ keyId: EXPECTED.senderKeyId, nonce: EXPECTED.nonce, signature: EXPECTED.requestSignature });
+
+    const resHeaders = new Headers(responseHeaders.split('\n').map((l) => l.split(': ') as [string, string]));
+    const response = new Response(RESPONSE_BODY.slice(), { status: 200, headers: resHeaders });
+    expect(verifyResponse(response, RESPONSE_BODY, { peerPublicKey: recipient.publicKey, request: peer.binding, clock }).keyId).toBe(EXPECTED.recipientKeyId);
+  });
+});
