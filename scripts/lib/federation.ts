@@ -1,0 +1,131 @@
+/**
+ * Start a federation of real Cairn nodes on loopback: one home, one SQLite
+ * file and one child process per node, registered as each other's peers
+ * through the CLI, as operators would do it. Used by the demo and by tests.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: the nearest folder above this file with a package.json (works from scripts/ and dist/scripts/). */
+export const ROOT = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
+export const BIN = join(ROOT, 'bin/cairn.js');
+
+export interface NodeSpec {
+  country: string;
+  name: string;
+  port: number;
+}
+
+export interface FedNode extends NodeSpec {
+  home: string;
+  url: string;
+  fingerprint: string;
+  tokens: { analyst: string; dpo: string; operator: string };
+  child: ChildProcess;
+  log: () => string;
+  stop(): Promise<void>;
+}
+
+/** Run the CLI synchronously; throws with its stderr on failure. */
+export function cli(args: string[], env: NodeJS.ProcessEnv = {}): string {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', input: '' });
+  if (r.status !== 0) throw new Error(`cairn ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** SHA-256 fingerprint of a node's signing key, computed from its descriptor with node:crypto. */
+export async function fingerprintOfNode(url: string): Promise<string> {
+  const env = (await (await fetch(`${url}/.well-known/cairn/node`)).json()) as { payload: string };
+  const desc = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8')) as { signingKey: { publicKey: string } };
+  const hex = createHash('sha256').update(Buffer.from(desc.signingKey.publicKey, 'base64url')).digest('hex');
+  return hex.match(/.{4}/g)!.join(':');
+}
+
+/** Start `cairn serve` for a home and wait for /healthz. */
+export async function serve(home: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; log: () => string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--home', home, '--port', String(port)], {
+    cwd: ROOT,
+    env: { ...process.env, CAIRN_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`node on port ${port} exited: ${log}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // starting
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`node on port ${port} did not start: ${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    log: () => log,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** A user's token, created through the CLI. */
+export function addUser(home: string, role: 'analyst' | 'dpo' | 'operator', name: string): string {
+  return (JSON.parse(cli(['users', 'add', '--home', home, '--role', role, '--name', name, '--json'])) as { token: string }).token;
+}
+
+/**
+ * Initialise, start and cross-register `specs` under `root`. Each node allows
+ * each peer the purposes in `policy` (purpose -> categories).
+ */
+export async function startFederation(root: string, specs: NodeSpec[], policy: Record<string, string[]>, env: NodeJS.ProcessEnv = {}): Promise<FedNode[]> {
+  const nodes: FedNode[] = [];
+  for (const s of specs) {
+    const home = join(root, s.country);
+    cli(['init', '--home', home, '--country', s.country, '--name', s.name, '--url', `http://127.0.0.1:${s.port}`, '--port', String(s.port)]);
+    const tokens = {
+      analyst: addUser(home, 'analyst', `${s.country} analyst`),
+      dpo: addUser(home, 'dpo', `${s.country} data-protection officer`),
+      operator: addUser(home, 'operator', `${s.country} operator`),
+    };
+    const srv = await serve(home, s.port, env);
+    const url = `http://127.0.0.1:${s.port}`;
+    nodes.push({ ...s, home, url, tokens, fingerprint: await fingerprintOfNode(url), child: srv.child, log: srv.log, stop: srv.stop });
+  }
+  const allow = Object.entries(policy).flatMap(([p, cats]) => ['--allow', `${p}=${cats.join(',')}`]);
+  for (const a of nodes) {
+    for (const b of nodes) {
+      if (a === b) continue;
+      cli(['peers', 'add', b.url, '--home', a.home, '--fingerprint', b.fingerprint]);
+      cli(['peers', 'policy', b.country, '--home', a.home, ...allow]);
+    }
+  }
+  return nodes;
+}
+
+/** POST JSON with a bearer token. */
+export async function api(node: { url: string }, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${node.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+}

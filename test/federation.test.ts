@@ -1,0 +1,161 @@
+/**
+ * Three real nodes on loopback (separate processes, SQLite files and keys)
+ * searching each other over real HTTP.
+ */
+import { createPublicKey, verify } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, cli, startFederation, type FedNode } from '../scripts/lib/federation.js';
+import { freePort, tempDir } from './helpers/cli.js';
+
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const POLICY = {
+  missing_child_tracing: ['missing_child', 'unaccompanied_minor', 'child_at_risk'],
+  victim_identification: ['identified_victim', 'missing_child'],
+};
+const CONTEXT = { purpose: 'missing_child_tracing', legalBasis: 'Art. 12 Child Protection Act (test)', caseReference: 'CASE-2026-0042' };
+
+function record(ref: string, category: string, identifiers: unknown) {
+  return { ref, category, owningUnit: 'Missing children unit', contactPoint: `desk-${ref}@police.example`, recordDate: '2026-01-15', retentionUntil: '2036-01-01', identifiers };
+}
+
+describe('federation across three nodes', () => {
+  const t = tempDir('cairn-fed-');
+  let xa: FedNode;
+  let xb: FedNode;
+  let xc: FedNode;
+  let nodes: FedNode[];
+
+  beforeAll(async () => {
+    const ports = [await freePort(), await freePort(), await freePort()];
+    nodes = await startFederation(
+      t.dir,
+      [
+        { country: 'XA', name: 'Arcadia child protection', port: ports[0]! },
+        { country: 'XB', name: 'Borduria police', port: ports[1]! },
+        { country: 'XC', name: 'Carpania police', port: ports[2]! },
+      ],
+      POLICY,
+    );
+    [xa, xb, xc] = nodes as [FedNode, FedNode, FedNode];
+    // XA registered Olena (written in Cyrillic) as missing; XC holds an unrelated child and a suspect.
+    const a = await api(xa, xa.tokens.analyst, 'POST', '/v1/records', {
+      records: [
+        record('XA-MC-1', 'missing_child', { names: [{ given: 'Олена', family: 'Шевченко' }], dateOfBirth: { precision: 'day', date: '2013-04-12' }, phones: [{ number: '+380501234567' }] }),
+        record('XA-UM-7', 'unaccompanied_minor', { names: [{ given: 'Yusuf', family: 'Haddad' }], dateOfBirth: { precision: 'year', date: '2011' } }),
+      ],
+    });
+    expect(a.status, JSON.stringify(a.json)).toBe(200);
+    const c = await api(xc, xc.tokens.analyst, 'POST', '/v1/records', {
+      records: [
+        record('XC-1', 'missing_child', { names: [{ given: 'Maria', family: 'Ionescu' }], dateOfBirth: { precision: 'day', date: '2012-02-02' } }),
+        record('XC-S-9', 'suspect', { names: [{ given: 'Olena', family: 'Shevchenko' }], dateOfBirth: { precision: 'day', date: '2013-04-12' } }),
+      ],
+    });
+    expect(c.status).toBe(200);
+  });
+
+  afterAll(async () => {
+    await Promise.all((nodes ?? []).map((n) => n.stop()));
+    t.cleanup();
+  });
+
+  it('finds a child registered in another script, with a signed receipt, and reports no-hit elsewhere', async () => {
+    const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', {
+      ...CONTEXT,
+      identifiers: { names: [{ given: 'Olena', family: 'Shevchenko' }], dateOfBirth: { precision: 'day', date: '2013-04-12' } },
+    });
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+    const byCountry = Object.fromEntries(r.json.results.map((x: { peer: { country: string } }) => [x.peer.country, x]));
+    expect(byCountry.XA).toMatchObject({ status: 'hit', strength: 'probable', confirmation: 'confirmed' });
+    expect(byCountry.XA.keyTypes).toContain('nameDob');
+    // XC holds the same name and date, but as a suspect: the purpose may not match that category.
+    expect(byCountry.XC).toMatchObject({ status: 'no_hit' });
+    expect(byCountry.XA.receipts).toHaveLength(1);
+    const env = byCountry.XA.receipts[0];
+    const payload = Buffer.from(env.payload, 'base64');
+    const receipt = JSON.parse(payload.toString('utf8'));
+    expect(receipt).toMatchObject({ issuer: { country: 'XA' }, requester: { country: 'XB' }, caseReference: CONTEXT.caseReference, record: { ref: 'XA-MC-1', category: 'missing_child', contactPoint: 'desk-XA-MC-1@police.example' } });
+    expect(JSON.stringify(receipt)).not.toMatch(/Olena|Шевченко|380501234567/);
+    // The receipt verifies with XA's descriptor key, using node:crypto.
+    const desc = JSON.parse(Buffer.from((await (await fetch(`${xa.url}/.well-known/cairn/node`)).json()).payload, 'base64').toString('utf8'));
+    const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(desc.signingKey.publicKey, 'base64url')]), format: 'der', type: 'spki' });
+    const pae = Buffer.concat([Buffer.from(`DSSEv1 ${env.payloadType.length} ${env.payloadType} ${payload.length} `), payload]);
+    expect(verify(null, pae, key, Buffer.from(env.signatures[0].sig, 'base64'))).toBe(true);
+
+    const stored = await api(xb, xb.tokens.analyst, 'GET', `/v1/searches/${r.json.id}`);
+    expect(stored.json.results).toEqual(r.json.results);
+    // The owning unit at XA sees the disclosure.
+    const incoming = await api(xa, xa.tokens.analyst, 'GET', '/v1/hits/incoming');
+    expect(incoming.json.hits[0]).toMatchObject({ peer: { country: 'XB' }, record: { ref: 'XA-MC-1' }, caseReference: CONTEXT.caseReference, searchId: r.json.id });
+  });
+
+  it('confirms a possible hit only when the analyst asks, with a recorded justification', async () => {
+    const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', {
+      ...CONTEXT,
+      identifiers: { names: [{ given: 'Yousef', family: 'Hadad' }], dateOfBirth: { precision: 'year', date: '2011' } },
+      peers: ['XA'],
+    });
+    expect(r.status).toBe(201);
+    expect(r.json.results[0]).toMatchObject({ status: 'hit', strength: 'possible', confirmation: 'awaiting_analyst' });
+    expect(r.json.results[0].receipts).toBeUndefined();
+    const before = (await api(xa, xa.tokens.analyst, 'GET', '/v1/hits/incoming')).json.hits.length;
+    const missing = await api(xb, xb.tokens.analyst, 'POST', `/v1/searches/${r.json.id}/confirm`, { peer: 'XA' });
+    expect(missing.status).toBe(400);
+    expect(missing.json.field).toBe('justification');
+    const ok = await api(xb, xb.tokens.analyst, 'POST', `/v1/searches/${r.json.id}/confirm`, { peer: 'XA', justification: 'Same reception centre, same age; caseworker asks for follow-up.' });
+    expect(ok.status, JSON.stringify(ok.json)).toBe(200);
+    expect(ok.json.results[0]).toMatchObject({ confirmation: 'confirmed' });
+    const receipt = JSON.parse(Buffer.from(ok.json.results[0].receipts[0].payload, 'base64').toString('utf8'));
+    expect(receipt.record.ref).toBe('XA-UM-7');
+    const after = (await api(xa, xa.tokens.analyst, 'GET', '/v1/hits/incoming')).json.hits;
+    expect(after.length).toBe(before + 1);
+    expect(after[0].justification).toMatch(/reception centre/);
+  });
+
+  it('reports a purpose the policy denies as an error from that peer, never as a no-hit', async () => {
+    const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', {
+      ...CONTEXT,
+      purpose: 'criminal_investigation',
+      identifiers: { names: [{ given: 'Olena', family: 'Shevchenko' }], dateOfBirth: { precision: 'day', date: '2013-04-12' } },
+    });
+    expect(r.status).toBe(201);
+    for (const res of r.json.results) expect(res).toMatchObject({ status: 'error', error: { code: 'purpose_denied' } });
+  });
+
+  it('refuses searches without purpose, legal basis or case reference, naming the field', async () => {
+    const ids = { names: [{ given: 'A', family: 'B' }], dateOfBirth: { precision: 'day', date: '2010-01-02' } };
+    for (const field of ['purpose', 'legalBasis', 'caseReference'] as const) {
+      const body: Record<string, unknown> = { ...CONTEXT, identifiers: ids };
+      delete body[field];
+      const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', body);
+      expect(r.status).toBe(400);
+      expect(r.json.field).toBe(field);
+    }
+    const bad = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: '' }] } });
+    expect(bad.status).toBe(422);
+  });
+
+  it('runs the same search from the command line', () => {
+    const out = cli(['search', '--home', xb.home, '--purpose', 'missing_child_tracing', '--legal-basis', 'Art. 12', '--case', 'CLI-1', '--given', 'Olena', '--family', 'Shevchenko', '--dob', '2013-04-12', '--peer', 'XA']);
+    expect(out).toMatch(/XA Arcadia child protection: HIT \(probable;/);
+    expect(out).toContain('record XA-MC-1 (missing_child), contact desk-XA-MC-1@police.example');
+  });
+
+  it('reports a peer that hangs as a timeout and a stopped peer as an error, and still answers the others', async () => {
+    const ids = { names: [{ given: 'Olena', family: 'Shevchenko' }], dateOfBirth: { precision: 'day', date: '2013-04-12' } };
+    // Freeze XC's process: it accepts connections but never answers.
+    xc.child.kill('SIGSTOP');
+    try {
+      const t0 = Date.now();
+      const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: ids });
+      const by = Object.fromEntries(r.json.results.map((x: { peer: { country: string } }) => [x.peer.country, x]));
+      expect(by.XC).toMatchObject({ status: 'timeout', error: { code: 'peer_timeout' } });
+      expect(by.XA).toMatchObject({ status: 'hit' });
+      expect(Date.now() - t0).toBeLessThan(30_000);
+    } finally {
+      xc.child.kill('SIGCONT');
+    }
+  });
+});
