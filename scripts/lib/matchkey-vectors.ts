@@ -1,0 +1,71 @@
+/**
+ * Worked match-key vectors for protocol/10-identifiers.md and
+ * test/vectors/matchkeys/vectors.json, computed from the code. Regenerate
+ * with `npx tsx scripts/lib/matchkey-vectors.ts` only when the key version
+ * changes; the identity-vectors test fails whenever code and vectors differ.
+ */
+import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { bucketOf, deriveMatchKeys, parseIdentifiers } from '../../src/core/identity/index.js';
+import { toHex } from '../../src/core/bytes.js';
+
+/** The identifiers of each vector. */
+export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string, unknown> }[] = [
+  {
+    name: 'strong identifiers only',
+    identifiers: {
+      documents: [{ type: 'passport', issuingCountry: 'DE', number: 'C01X 00T47' }],
+      phones: [{ number: '020 7946 0958', country: 'GB' }],
+      emails: ['Amina.Haddad+unhcr@Example.org'],
+      handles: [{ platform: 'twitter', handle: '@Amina_H' }],
+      fileSha256: ['BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD'],
+    },
+  },
+  {
+    name: 'Cyrillic name, exact date of birth',
+    identifiers: { names: [{ given: 'Юрий', family: 'Цой' }], dateOfBirth: { precision: 'day', date: '2011-07-05' } },
+  },
+  {
+    name: '1 January placeholder',
+    identifiers: { names: [{ given: 'Tsehaye', family: 'Tesfay' }], dateOfBirth: { precision: 'day', date: '2010-01-01' } },
+  },
+];
+
+export interface MatchKeyVector {
+  name: string;
+  identifiers: Record<string, unknown>;
+  bucketBits: number;
+  keys: { type: string; strength: string; encoded: string; bucket: number }[];
+}
+
+/** Compute the vectors from the current code. */
+export function computeVectors(): MatchKeyVector[] {
+  return VECTOR_INPUTS.map(({ name, identifiers }) => ({
+    name,
+    identifiers,
+    bucketBits: 16,
+    keys: deriveMatchKeys(parseIdentifiers(identifiers, { now: () => new Date('2026-01-01T00:00:00Z') })).map((k) => ({
+      type: k.type,
+      strength: k.strength,
+      encoded: toHex(k.encoded),
+      bucket: bucketOf(k.encoded, 16),
+    })),
+  }));
+}
+
+/** The vectors as the Markdown the protocol document embeds. */
+export function vectorsMarkdown(vectors: readonly MatchKeyVector[]): string {
+  return vectors
+    .map((v, i) => {
+      const rows = v.keys.map((k) => `${k.type} ${k.strength} ${k.encoded} ${k.bucket}`).join('\n');
+      return `### Vector ${i + 1}: ${v.name}\n\n\`\`\`json\n${JSON.stringify(v.identifiers)}\n\`\`\`\n\n\`\`\`matchkeys\n${rows}\n\`\`\`\n`;
+    })
+    .join('\n');
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const vectors = computeVectors();
+  const source = 'Computed by scripts/lib/matchkey-vectors.ts from Cairn match keys version 1; repeated in protocol/10-identifiers.md.';
+  writeFileSync('test/vectors/matchkeys/vectors.json', `${JSON.stringify({ source, vectors }, null, 2)}\n`);
+  process.stdout.write(vectorsMarkdown(vectors));
+}

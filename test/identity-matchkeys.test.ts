@@ -1,0 +1,202 @@
+/**
+ * Match keys: determinism, order independence, the canonical encoding, the
+ * bucket function and the 1 January rule (protocol/10-identifiers.md).
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { sha256 } from '@noble/hashes/sha2.js';
+import {
+  bucketOf,
+  decodeMatchKey,
+  deriveMatchKeys,
+  encodeMatchKey,
+  MATCH_KEY_TYPE_NAMES,
+  MATCH_KEY_TYPES,
+  parseIdentifiers,
+  type Identifiers,
+  type MatchKey,
+} from '../src/core/identity/index.js';
+import { concatBytes, fromHex, toHex, utf8 } from '../src/core/bytes.js';
+import { isCairnError } from '../src/core/errors.js';
+import { MATCH_KEYS } from '../src/core/constants.js';
+
+const NOW = () => new Date('2026-06-01T00:00:00Z');
+const keysOf = (input: unknown): MatchKey[] => deriveMatchKeys(parseIdentifiers(input, { now: NOW }));
+const hexes = (ks: MatchKey[]) => ks.map((k) => toHex(k.encoded));
+const shared = (a: unknown, b: unknown, min: 'strong' | 'probable' | 'possible' = 'probable') => {
+  const rank = { possible: 0, probable: 1, strong: 2 };
+  const hb = new Set(keysOf(b).filter((k) => rank[k.strength] >= rank[min]).map((k) => toHex(k.encoded)));
+  return keysOf(a).some((k) => rank[k.strength] >= rank[min] && hb.has(toHex(k.encoded)));
+};
+const dob = (date: string) => ({ precision: 'day', date });
+
+describe('MATCH_KEY_TYPES', () => {
+  it('has unique one-byte ids and a strength and description for each type', () => {
+    const ids = Object.values(MATCH_KEY_TYPES).map((t) => t.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const t of Object.values(MATCH_KEY_TYPES)) {
+      expect(t.id).toBeGreaterThan(0);
+      expect(t.id).toBeLessThan(256);
+      expect(MATCH_KEYS.strengths).toContain(t.strength);
+      expect(t.description.length).toBeGreaterThan(10);
+    }
+    expect(MATCH_KEY_TYPE_NAMES).toEqual(Object.keys(MATCH_KEY_TYPES).sort((a, b) => MATCH_KEY_TYPES[a as keyof typeof MATCH_KEY_TYPES].id - MATCH_KEY_TYPES[b as keyof typeof MATCH_KEY_TYPES].id));
+  });
+});
+
+describe('deriveMatchKeys', () => {
+  const person = {
+    names: [{ given: 'Oleksandr', family: 'Shevchenko', patronymic: 'Serhiyovych' }],
+    dateOfBirth: dob('2012-03-14'),
+    phones: [{ number: '+380 50 123 4567' }],
+  };
+
+  it('is deterministic and deduplicated, every key carrying version and strength', () => {
+    const a = keysOf(person);
+    const b = keysOf(structuredClone(person));
+    expect(hexes(a)).toEqual(hexes(b));
+    expect(new Set(hexes(a)).size).toBe(a.length);
+    for (const k of a) {
+      expect(k.version).toBe(MATCH_KEYS.version);
+      expect(k.strength).toBe(MATCH_KEY_TYPES[k.type].strength);
+      expect(decodeMatchKey(k.encoded).typeId).toBe(MATCH_KEY_TYPES[k.type].id);
+    }
+  });
+
+  it('does not depend on the order of list entries', () => {
+    const ids: Identifiers = {
+      names: [{ given: 'Amina', family: 'Haddad' }, { given: 'Aminah', family: 'al-Haddad' }],
+      dateOfBirth: dob('2010-06-30'),
+      emails: ['a@example.org', 'b@example.org'],
+      phones: [{ number: '+31 6 12345678' }, { number: '+49 171 1234567' }],
+    };
+    const rev: Identifiers = { ...ids, names: [...ids.names!].reverse(), emails: [...ids.emails!].reverse(), phones: [...ids.phones!].reverse() };
+    expect(hexes(deriveMatchKeys(rev))).toEqual(hexes(deriveMatchKeys(ids)));
+  });
+
+  it('survives given/family swaps (property)', () => {
+    const word = fc.stringMatching(/^[A-Z][a-z]{2,9}$/);
+    fc.assert(
+      fc.property(word, word, fc.integer({ min: 2, max: 28 }), (g, f, day) => {
+        const d = dob(`2011-05-${String(day).padStart(2, '0')}`);
+        const a = { names: [{ given: g, family: f }], dateOfBirth: d };
+        const b = { names: [{ given: f, family: g }], dateOfBirth: d };
+        expect(shared(a, b, 'probable')).toBe(true);
+        const ka = keysOf(a).filter((k) => k.type === 'nameDob' || k.type === 'phoneticPairDob');
+        const kb = keysOf(b).filter((k) => k.type === 'nameDob' || k.type === 'phoneticPairDob');
+        expect(hexes(ka)).toEqual(hexes(kb));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('matches the same child written from different scripts at probable strength', () => {
+    const d = dob('2014-09-21');
+    expect(shared({ names: [{ given: 'محمد', family: 'الحسن' }], dateOfBirth: d }, { names: [{ given: 'Mohamed', family: 'El Hassan' }], dateOfBirth: d })).toBe(true);
+    expect(shared({ names: [{ given: 'Дмитрий', family: 'Жуков' }], dateOfBirth: d }, { names: [{ given: 'Dmitrij', family: 'Schukow' }], dateOfBirth: d })).toBe(true);
+    expect(shared({ names: [{ given: 'ፀሐዬ', family: 'ተስፋዬ' }], dateOfBirth: d }, { names: [{ given: 'Tshaye', family: 'Tesfai' }], dateOfBirth: d })).toBe(true);
+    expect(shared({ names: [{ given: 'Χρήστος', family: 'Μπακογιάννης' }], dateOfBirth: d }, { names: [{ given: 'Christos', family: 'Mpakogiannis' }], dateOfBirth: d })).toBe(true);
+  });
+
+  it('survives a missing patronymic, an extra middle name and half a compound surname', () => {
+    const d = dob('2009-11-02');
+    expect(shared(person, { names: [{ given: 'Oleksandr', family: 'Shevchenko' }], dateOfBirth: dob('2012-03-14') })).toBe(true);
+    expect(shared({ names: [{ given: 'Ana', family: 'García López' }], dateOfBirth: d }, { names: [{ given: 'Ana Sofía', family: 'López' }], dateOfBirth: d })).toBe(true);
+  });
+
+  it('survives one typo in either name at probable strength', () => {
+    const d = dob('2013-04-17');
+    expect(shared({ names: [{ given: 'Wojciech', family: 'Kowalczyk' }], dateOfBirth: d }, { names: [{ given: 'Wojciech', family: 'Kowalczuk' }], dateOfBirth: d })).toBe(true);
+    expect(shared({ names: [{ given: 'Wojciech', family: 'Kowalczyk' }], dateOfBirth: d }, { names: [{ given: 'Wojceich', family: 'Kowalczyk' }], dateOfBirth: d })).toBe(true);
+  });
+
+  it('matches day/month swaps and year-level dates only at possible strength', () => {
+    const n = [{ given: 'Yusuf', family: 'Haddad' }];
+    expect(shared({ names: n, dateOfBirth: dob('2012-04-05') }, { names: n, dateOfBirth: dob('2012-05-04') }, 'probable')).toBe(false);
+    expect(shared({ names: n, dateOfBirth: dob('2012-04-05') }, { names: n, dateOfBirth: dob('2012-05-04') }, 'possible')).toBe(true);
+    expect(shared({ names: n, dateOfBirth: dob('2012-04-05') }, { names: n, dateOfBirth: { precision: 'year', date: '2012' } }, 'possible')).toBe(true);
+    expect(shared({ names: n, dateOfBirth: dob('2012-04-05') }, { names: n, dateOfBirth: { precision: 'estimated', date: '2014', plusMinusYears: 2 } }, 'possible')).toBe(true);
+    expect(shared({ names: n, dateOfBirth: dob('2012-04-05') }, { names: n, dateOfBirth: { precision: 'estimated', date: '2015', plusMinusYears: 2 } }, 'possible')).toBe(false);
+  });
+
+  it('keys a 1 January date as year ± 1, never day-exact', () => {
+    const n = [{ given: 'Yusuf', family: 'Haddad' }];
+    const ks = keysOf({ names: n, dateOfBirth: dob('2012-01-01') });
+    expect(ks.every((k) => k.strength === 'possible')).toBe(true);
+    const years = ks.filter((k) => k.type === 'phoneticPairYear').map((k) => new TextDecoder().decode(decodeMatchKey(k.encoded).fields[2]));
+    expect(years).toEqual(['2011', '2012', '2013']);
+    expect(shared({ names: n, dateOfBirth: dob('2011-08-19') }, { names: n, dateOfBirth: dob('2012-01-01') }, 'possible')).toBe(true);
+    expect(shared({ names: n, dateOfBirth: dob('2012-01-01') }, { names: n, dateOfBirth: dob('2012-01-01') }, 'probable')).toBe(false);
+  });
+
+  it('gives strong keys that ignore formatting but not provider-specific e-mail rules', () => {
+    const a = { documents: [{ type: 'passport', issuingCountry: 'DE', number: 'c01x-00t.47' }], phones: [{ number: '+44 20 7946 0958' }], emails: [' Amina@Example.ORG '], handles: [{ platform: 'twitter', handle: '@Amina' }] };
+    const b = { documents: [{ type: 'passport', issuingCountry: 'DE', number: 'C01X00T47' }], phones: [{ number: '020 7946 0958', country: 'GB' }], emails: ['amina@example.org'], handles: [{ platform: 'x', handle: 'amina' }] };
+    expect(hexes(keysOf(a))).toEqual(hexes(keysOf(b)));
+    expect(shared({ emails: ['amina+x@example.org'] }, { emails: ['amina@example.org'] }, 'strong')).toBe(false);
+    expect(shared({ emails: ['a.mina@gmail.com'] }, { emails: ['amina@gmail.com'] }, 'strong')).toBe(false);
+    expect(shared({ documents: [{ type: 'passport', issuingCountry: 'DE', number: 'X1' }] }, { documents: [{ type: 'passport', issuingCountry: 'AT', number: 'X1' }] }, 'strong')).toBe(false);
+  });
+
+  it('gives no name keys without a date of birth (a name alone is not a match)', () => {
+    expect(keysOf({ names: [{ given: 'Mohammed', family: 'Ali' }] })).toEqual([]);
+  });
+
+  it('throws a typed error for identifiers that would not parse', () => {
+    try {
+      deriveMatchKeys({ phones: [{ number: '+1 555 0100' }] });
+      expect.unreachable();
+    } catch (e) {
+      expect(isCairnError(e, 'identifier_invalid')).toBe(true);
+    }
+  });
+});
+
+describe('canonical encoding', () => {
+  it('is prefix || version || type id || length-prefixed fields (golden)', () => {
+    const enc = encodeMatchKey(0x11, ['AR', 'S', '2011-07-05']);
+    expect(toHex(enc)).toBe('636169726e2d6d6b011100024152000153000a323031312d30372d3035');
+    expect(decodeMatchKey(enc)).toEqual({ version: 1, typeId: 0x11, fields: [utf8('AR'), utf8('S'), utf8('2011-07-05')] });
+  });
+
+  it('round-trips any fields (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 6 }), (id, fields) => {
+        const d = decodeMatchKey(encodeMatchKey(id, fields));
+        expect(d.typeId).toBe(id);
+        expect(d.fields.map(toHex)).toEqual(fields.map(toHex));
+      }),
+    );
+  });
+
+  it('rejects malformed encodings with a typed error', () => {
+    for (const bad of ['', '636169726e2d6d6b01', '646169726e2d6d6b0111', '636169726e2d6d6b01110005414243']) {
+      expect(() => decodeMatchKey(fromHex(bad))).toThrow(expect.objectContaining({ code: 'invalid_request' }));
+    }
+  });
+});
+
+describe('bucketOf', () => {
+  const key = fromHex('636169726e2d6d6b0102000d2b343432303739343630393538');
+
+  it('is the first b bits of SHA-256(label || key)', () => {
+    const h = sha256(concatBytes(utf8(MATCH_KEYS.bucketLabel), key));
+    const first24 = (h[0]! << 16) | (h[1]! << 8) | h[2]!;
+    for (let b = 1; b <= 24; b++) expect(bucketOf(key, b)).toBe(first24 >>> (24 - b));
+    expect(bucketOf(key, 16)).toBe(30766);
+  });
+
+  it('nests: the b-bit bucket is the prefix of the (b+1)-bit bucket (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.integer({ min: 1, max: 23 }), (k, b) => {
+        const x = bucketOf(k, b + 1);
+        expect(x).toBeLessThan(2 ** (b + 1));
+        expect(x >>> 1).toBe(bucketOf(k, b));
+      }),
+    );
+  });
+
+  it.each([0, 25, 1.5, Number.NaN, -1])('rejects bits = %s', (bits) => {
+    expect(() => bucketOf(key, bits)).toThrow(expect.objectContaining({ code: 'invalid_request', location: { field: 'bits' } }));
+  });
+});

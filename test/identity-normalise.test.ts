@@ -1,0 +1,188 @@
+/**
+ * Name normalisation and the CPH1 phonetic code across scripts
+ * (protocol/10-identifiers.md, "Name normalisation", "Phonetic code CPH1").
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { normaliseNameField } from '../src/core/identity/normalise-name.js';
+import { phoneticCodes } from '../src/core/identity/phonetic.js';
+import { transliterate } from '../src/core/identity/transliterate.js';
+import { typoNeighbourhood } from '../src/core/identity/name-forms.js';
+
+const codesOf = (name: string): string[] => normaliseNameField(name).flatMap(phoneticCodes);
+
+describe('normaliseNameField', () => {
+  it.each([
+    ['  José  María ', ['jose', 'maria']],
+    ['Ştefan Ștefan', ['stefan', 'stefan']], // cedilla and comma below
+    ['Ţurcanu', ['turcanu']],
+    ['Țurcanu', ['turcanu']],
+    ['Łukasz Wiśniewski', ['lukasz', 'wisniewski']],
+    ['Straße', ['strasse']],
+    ['İsmail Kılıç', ['ismail', 'kilic']],
+    ['ISMAIL', ['ismail']],
+    ['Đorđe Đorđević', ['djordje', 'djordjevic']],
+    ["O'Brien", ['obrien']],
+    ['D’Angelo', ['dangelo']],
+    ['García-López', ['garcia', 'lopez']],
+    ['van der Berg', ['berg']],
+    ['Ludwig van Beethoven', ['ludwig', 'beethoven']],
+    ['Mohammed bin Salman', ['mohammed', 'salman']],
+    ['al-Hassan', ['hassan']],
+    ['El Hassan', ['hassan']],
+    ['Ash-Shami', ['shami']],
+    ['Van', ['van']], // a particle alone is kept
+    ['Abd al-Rahman', ['abdalrahman']],
+    ['Abdul Rahman', ['abdulrahman']],
+    ['Abu Bakr', ['abubakr']],
+    ['John F. Kennedy', ['john', 'kennedy']], // initials dropped
+    ['ﬁlip', ['filip']], // NFKC ligature
+    ['Ａｎｎａ', ['anna']], // NFKC full-width
+    // Cyrillic (Russian, Ukrainian)
+    ['Александр Сергеевич', ['aleksandr', 'sergeevich']],
+    ['Олександр', ['oleksandr']],
+    ['Хрущёв', ['khrushchev']],
+    ['Игорь', ['igor']],
+    ['Ївга', ['ivga']],
+    // Greek (ELOT-style pre-rules)
+    ['Ευάγγελος', ['evangelos']],
+    ['Μπακογιάννης', ['bakogiannis']],
+    ['Ντίνος', ['dinos']],
+    ['Χρήστος Παπαδόπουλος', ['christos', 'papadopoulos']],
+    ['Ἀλέξανδρος', ['alexandros']],
+    // Arabic (unvocalised and vocalised give the same)
+    ['محمد', ['mhmd']],
+    ['مُحَمَّد', ['mhmd']],
+    ['يوسف', ['yusf']],
+    ['فاطمة', ['fatma']],
+    ['الحسن', ['hsn']],
+    ['عبد الرحمن', ['abdalrhmn']],
+    ['أحمد', ['ahmd']],
+    // Ge'ez
+    ['ፀሐዬ', ['tsehaye']],
+    ['ተስፋዬ ገብረመድህን', ['tesfaye', 'gebremedhn']],
+    ['አበበ', ['abebe']],
+    // Others any-ascii covers
+    ['Հայաստան', ['hayastan']],
+    ['ქართველი', ['kartveli']],
+  ])('%s → %j', (input, expected) => {
+    expect(normaliseNameField(input)).toEqual(expected);
+  });
+
+  it('pins the any-ascii output Cairn depends on (an upgrade that changes it changes keys)', () => {
+    expect(transliterate('Щербаков Юлия Ёлкина Єва Ґанна')).toBe('shcherbakov yuliya elkina ieva ganna');
+    expect(transliterate('ኃይለ ሥላሴ ዮሐንስ')).toBe('hayle slase yohans');
+    expect(transliterate('李小龙 김민준')).toBe('lixiaolong gimminjun');
+  });
+
+  it('is idempotent', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), (s) => {
+        const once = normaliseNameField(s);
+        expect(normaliseNameField(once.join(' '))).toEqual(once);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('yields only [a-z]+ tokens, whatever the input', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (s) => {
+        for (const t of normaliseNameField(s)) expect(t).toMatch(/^[a-z]+$/);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('CPH1 phonetic code', () => {
+  // Spellings of one name by different transliteration habits: one shared code.
+  it.each([
+    ['Mohammed', 'Muhammad', 'Mohamad', 'Mohamed', 'Mehmet', 'محمد'],
+    ['Aleksandr', 'Alexander', 'Oleksandr', 'Александр', 'Олександр'],
+    ['Yusuf', 'Youssef', 'Iosif', 'Jusuf', 'يوسف'],
+    ['Tsehaye', 'Tshaye', 'Tsehaie', 'ፀሐዬ'],
+    ['Dmitriy', 'Dmitry', 'Dmitrii', 'Dmitrij', 'Дмитрий'],
+    ['Sergey', 'Sergei', 'Serhii', 'Serhiy', 'Sergej', 'Сергій'],
+    ['Abdullah', 'Abdulla', 'Abdallah', 'عبد الله'],
+    ['Abd al-Rahman', 'Abdul Rahman', 'Abdelrahman', 'عبد الرحمن'],
+    ['Fatima', 'Fatimah', 'Fatma', 'فاطمة'],
+    ['Zhukov', 'Joukov', 'Schukow', 'Żukow', 'Žukov', 'Жуков'],
+    ['Jovanović', 'Jovanovic', 'Jovanovich', 'Jovanowitsch'],
+    ['Christos', 'Hristos', 'Khristos', 'Χρήστος'],
+    ['Khrushchev', 'Chruschtschow', 'Chruszczow', 'Hrushchev'],
+    ['Ivanov', 'Iwanow', 'Ivanoff'],
+    ['Olga', 'Olha', 'Ольга'],
+    ['Volodymyr', 'Vladimir', 'Володимир'],
+    ['Kostas', 'Costas', 'Κώστας'],
+    ['Müller', 'Mueller', 'Muller'],
+    ['Mpakogiannis', 'Bakogiannis', 'Μπακογιάννης'],
+    ['Yohannes', 'Johannes', 'ዮሐንስ'],
+    ['Khaled', 'Khalid', 'خالد'],
+    ['Jamal', 'Djamel', 'جمال'],
+  ])('joins %s and its other spellings', (...names) => {
+    const sets = names.map((n) => new Set(codesOf(n)));
+    for (const s of sets.slice(1)) expect([...s].some((c) => sets[0]!.has(c)), `${names.join(' / ')}`).toBe(true);
+  });
+
+  // Honest limits, pinned so that a change of behaviour is noticed.
+  it.each([
+    ['Jamal', 'Gamal'], // Egyptian g for ج
+    ['Dawood', 'Daoud'], // waw read as consonant or vowel
+    ['Georgios', 'Yeoryios'], // Greek γ as y
+    ['Mykola', 'Nikolay'], // different name forms, not spellings
+    ['Capek', 'Chapek'], // č stripped to c before a back vowel
+    ['Djordje', 'Dorde'], // đ stripped to d
+  ])('does not join %s and %s', (a, b) => {
+    const ca = new Set(codesOf(a));
+    expect(codesOf(b).some((c) => ca.has(c))).toBe(false);
+  });
+
+  it('cannot tell apart names that share a consonant skeleton', () => {
+    expect(codesOf('Hassan')).toEqual(codesOf('Hussein'));
+    expect(codesOf('Mohammed')).toEqual(codesOf('Mahmoud'));
+  });
+
+  it.each([
+    ['mohammed', ['MHMT']],
+    ['aleksandr', ['ALKSNTR']],
+    ['tsehaye', ['SH']],
+    ['yusuf', ['ASF']],
+    ['josef', ['ASF', 'SSF']],
+    ['christos', ['HRSTS']],
+    ['chernenko', ['SRNNK']],
+    ['abdullah', ['APTL']],
+    ['mpakogiannis', ['PKHNS']],
+    ['aaa', ['A']],
+  ])('%s → %j', (token, codes) => {
+    expect(phoneticCodes(token)).toEqual(codes);
+  });
+
+  it('rejects anything but a normalised token', () => {
+    expect(() => phoneticCodes('Anna')).toThrow(RangeError);
+    expect(() => phoneticCodes('')).toThrow(RangeError);
+  });
+
+  it('is total over [a-z]+ and gives non-empty codes over its alphabet', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z]{1,20}$/), (t) => {
+        const codes = phoneticCodes(t);
+        expect(codes.length).toBeGreaterThanOrEqual(1);
+        expect(codes.length).toBeLessThanOrEqual(2);
+        for (const c of codes) expect(c).toMatch(/^[APFTSKHLRMN]*$|^A[PFTSKHLRMN]*$/);
+        for (const c of codes) expect(c.length).toBeGreaterThan(0);
+      }),
+    );
+  });
+});
+
+describe('typo neighbourhood', () => {
+  it('joins codes one substitution or insertion apart, keeping the first symbol', () => {
+    const meet = (a: string, b: string) => typoNeighbourhood(a).some((x) => typoNeighbourhood(b).includes(x));
+    expect(meet('SMT', 'SNT')).toBe(true); // substitution
+    expect(meet('KFLSK', 'KFLK')).toBe(true); // deletion from a long code
+    expect(meet('AHMT', 'MHMT')).toBe(false); // first symbol differs (Ahmed / Mohammed)
+    expect(meet('ALH', 'AL')).toBe(false); // short codes get no deletions (Olga / Julija)
+    expect(typoNeighbourhood('A')).toEqual(['A']);
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * parseIdentifiers at the trust boundary: every bad input gets a typed
+ * CairnError('identifier_invalid') naming the field, all problems are
+ * listed, and no message repeats the offending value.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseIdentifiers } from '../src/core/identity/index.js';
+import { ISO_3166_ALPHA2, isCountryCode } from '../src/core/identity/countries.js';
+import { isCairnError, type CairnError } from '../src/core/errors.js';
+
+const NOW = () => new Date('2026-06-01T12:00:00Z');
+const base = { names: [{ given: 'Amina', family: 'Haddad' }] };
+
+function problems(input: unknown): CairnError {
+  try {
+    parseIdentifiers(input, { now: NOW });
+  } catch (e) {
+    expect(isCairnError(e, 'identifier_invalid')).toBe(true);
+    return e as CairnError;
+  }
+  throw new Error('expected parseIdentifiers to throw');
+}
+
+const issues = (e: CairnError) => (e.details?.['issues'] ?? []) as { field: string; message: string }[];
+
+describe('parseIdentifiers accepts', () => {
+  it('a full record in several scripts', () => {
+    const ids = {
+      names: [
+        { given: 'Александр', family: 'Шевченко', patronymic: 'Сергеевич', aliases: ['Sasha'] },
+        { given: 'Oleksandr', family: 'Shevchenko' },
+      ],
+      sex: 'male',
+      dateOfBirth: { precision: 'day', date: '2012-03-14' },
+      placeOfBirth: { country: 'UA', locality: 'Kharkiv' },
+      nationalities: ['UA', 'XK'],
+      documents: [{ type: 'passport', issuingCountry: 'UA', number: 'FA 123456' }],
+      phones: [{ number: '+380 50 123 4567' }, { number: '0171 1234567', country: 'DE' }],
+      emails: ['Sasha.S+kids@Example.org'],
+      handles: [{ platform: 'telegram', handle: '@sasha_s' }],
+      fileSha256: ['A'.repeat(64)],
+    };
+    expect(parseIdentifiers(ids, { now: NOW })).toEqual(ids);
+  });
+
+  it.each([
+    { precision: 'month', date: '2012-03' },
+    { precision: 'year', date: '2012' },
+    { precision: 'estimated', date: '2012', plusMinusYears: 2 },
+    { precision: 'unknown' },
+    { precision: 'day', date: '2012-02-29' },
+  ])('a date of birth %j', (dob) => {
+    expect(parseIdentifiers({ ...base, dateOfBirth: dob }, { now: NOW }).dateOfBirth).toEqual(dob);
+  });
+
+  it('names in Arabic, Greek, Ge\'ez and Japanese (Han + kana in one word)', () => {
+    for (const given of ['محمد', 'Χρήστος', 'ፀሐዬ', '山田たろう']) expect(() => parseIdentifiers({ names: [{ given }] }, { now: NOW })).not.toThrow();
+  });
+
+  it('a record with only a strong identifier', () => {
+    expect(() => parseIdentifiers({ fileSha256: ['0'.repeat(64)] }, { now: NOW })).not.toThrow();
+  });
+});
+
+describe('parseIdentifiers rejects', () => {
+  it.each<[string, unknown, string]>([
+    ['not an object', 'Amina Haddad', '$'],
+    ['an unknown top-level field', { ...base, ssn: '123' }, 'ssn'],
+    ['an unknown nested field', { names: [{ given: 'Amina', middle: 'X' }] }, 'names[0].middle'],
+    ['an empty name', { names: [{ given: '', family: 'Haddad' }] }, 'names[0].given'],
+    ['a blank name', { names: [{ given: '   ', family: 'Haddad' }] }, 'names[0].given'],
+    ['an empty name entry', { names: [{}] }, 'names[0]'],
+    ['an over-long name', { names: [{ given: 'a'.repeat(101) }] }, 'names[0].given'],
+    ['too many name entries', { names: Array.from({ length: 11 }, () => ({ given: 'Amina' })) }, 'names'],
+    ['a control character', { names: [{ given: 'Ami\u0000na' }] }, 'names[0].given'],
+    ['a bidi override', { names: [{ given: 'Amina\u202Eanidah' }] }, 'names[0].given'],
+    ['a zero-width space', { names: [{ given: 'Ami\u200Bna' }] }, 'names[0].given'],
+    ['digits in a name', { names: [{ given: 'Amina2' }] }, 'names[0].given'],
+    ['symbols in a name', { names: [{ family: 'Haddad (née X)' }] }, 'names[0].family'],
+    ['an emoji in an alias', { names: [{ given: 'Amina', aliases: ['Ami 🙂'] }] }, 'names[0].aliases[0]'],
+    ['a Cyrillic а inside a Latin word', { names: [{ given: 'M\u0430ria' }] }, 'names[0].given'],
+    ['a Greek ο inside a Latin word', { names: [{ family: 'Ple\u03BFn' }] }, 'names[0].family'],
+    ['a Latin i inside a Cyrillic word', { names: [{ given: 'Мiхаил' }] }, 'names[0].given'],
+    ['a name with nothing to transliterate', { names: [{ given: "''" }] }, 'names[0].given'],
+    ['an unparseable date', { ...base, dateOfBirth: { precision: 'day', date: '14/03/2012' } }, 'dateOfBirth.date'],
+    ['a date at the wrong precision', { ...base, dateOfBirth: { precision: 'month', date: '2012-03-14' } }, 'dateOfBirth.date'],
+    ['an unknown precision', { ...base, dateOfBirth: { precision: 'week', date: '2012' } }, 'dateOfBirth.precision'],
+    ['30 February', { ...base, dateOfBirth: { precision: 'day', date: '2012-02-30' } }, 'dateOfBirth'],
+    ['29 February of a common year', { ...base, dateOfBirth: { precision: 'day', date: '2011-02-29' } }, 'dateOfBirth'],
+    ['month 13', { ...base, dateOfBirth: { precision: 'month', date: '2012-13' } }, 'dateOfBirth'],
+    ['day 00', { ...base, dateOfBirth: { precision: 'day', date: '2012-03-00' } }, 'dateOfBirth'],
+    ['a future date', { ...base, dateOfBirth: { precision: 'day', date: '2026-06-02' } }, 'dateOfBirth'],
+    ['a future year', { ...base, dateOfBirth: { precision: 'year', date: '2027' } }, 'dateOfBirth'],
+    ['a year before 1900', { ...base, dateOfBirth: { precision: 'year', date: '1899' } }, 'dateOfBirth'],
+    ['too wide an estimate', { ...base, dateOfBirth: { precision: 'estimated', date: '2012', plusMinusYears: 6 } }, 'dateOfBirth.plusMinusYears'],
+    ['an unknown country code', { ...base, nationalities: ['XX'] }, 'nationalities[0]'],
+    ['a lower-case country code', { ...base, nationalities: ['de'] }, 'nationalities[0]'],
+    ['an alpha-3 country code', { ...base, placeOfBirth: { country: 'DEU' } }, 'placeOfBirth.country'],
+    ['an unknown issuing country', { ...base, documents: [{ type: 'passport', issuingCountry: 'UK', number: 'X1' }] }, 'documents[0].issuingCountry'],
+    ['an unknown document type', { ...base, documents: [{ type: 'library_card', issuingCountry: 'DE', number: 'X1' }] }, 'documents[0].type'],
+    ['a document number with symbols', { ...base, documents: [{ type: 'passport', issuingCountry: 'DE', number: 'C01X#00T4' }] }, 'documents[0].number'],
+    ['an over-long document number', { ...base, documents: [{ type: 'passport', issuingCountry: 'DE', number: '1'.repeat(41) }] }, 'documents[0].number'],
+    ['an invalid phone number', { ...base, phones: [{ number: '+1 555 0100' }] }, 'phones[0].number'],
+    ['a phone number that is not one', { ...base, phones: [{ number: 'call me' }] }, 'phones[0].number'],
+    ['a national number without a country', { ...base, phones: [{ number: '030 1234567' }] }, 'phones[0].number'],
+    ['an e-mail without @', { ...base, emails: ['amina.example.org'] }, 'emails[0]'],
+    ['an e-mail with an IP domain', { ...base, emails: ['amina@127.0.0.1'] }, 'emails[0]'],
+    ['an e-mail with a double dot', { ...base, emails: ['ami..na@example.org'] }, 'emails[0]'],
+    ['an over-long e-mail', { ...base, emails: [`${'a'.repeat(250)}@x.org`] }, 'emails[0]'],
+    ['a platform slug in capitals', { ...base, handles: [{ platform: 'Telegram', handle: 'amina' }] }, 'handles[0].platform'],
+    ['a handle with spaces', { ...base, handles: [{ platform: 'telegram', handle: 'ami na' }] }, 'handles[0].handle'],
+    ['an empty handle', { ...base, handles: [{ platform: 'telegram', handle: '@' }] }, 'handles[0].handle'],
+    ['a short digest', { ...base, fileSha256: ['ab'.repeat(31)] }, 'fileSha256[0]'],
+    ['a non-hex digest', { ...base, fileSha256: ['g'.repeat(64)] }, 'fileSha256[0]'],
+    ['an unknown sex', { ...base, sex: 'f' }, 'sex'],
+    ['nothing to match on', { sex: 'female', nationalities: ['SY'] }, '$'],
+    ['a homoglyph in the place of birth', { ...base, placeOfBirth: { locality: 'Kh\u0430rkiv' } }, 'placeOfBirth.locality'],
+  ])('%s', (_what, input, field) => {
+    const e = problems(input);
+    expect(e.code).toBe('identifier_invalid');
+    expect(issues(e).map((i) => i.field)).toContain(field);
+    expect(e.location?.field).toBe(issues(e)[0]!.field);
+  });
+
+  it('lists every problem at once, malformed parts or not', () => {
+    const e = problems({
+      names: [{ given: 'M\u0430ria', family: '' }],
+      dateOfBirth: { precision: 'day', date: '2011-02-30' },
+      nationalities: ['ZZ'],
+      phones: [{ number: '+1 555 0100' }],
+      extra: true,
+    });
+    expect(issues(e).map((i) => i.field).sort()).toEqual(
+      ['dateOfBirth', 'extra', 'names[0].family', 'names[0].given', 'nationalities[0]', 'phones[0].number'].sort(),
+    );
+    expect(e.message).toMatch(/and 5 more/);
+  });
+
+  it('never repeats the offending value in messages', () => {
+    const secret = 'Zzyzxw\u0430';
+    const e = problems({ names: [{ given: secret }], emails: ['secret-mail@'], phones: [{ number: '+99 1234' }] });
+    const text = JSON.stringify({ m: e.message, d: e.details });
+    expect(text).not.toContain('Zzyzxw');
+    expect(text).not.toContain('secret-mail');
+    expect(text).not.toContain('1234');
+  });
+});
+
+describe('country codes', () => {
+  it('embeds the 249 officially assigned ISO 3166-1 alpha-2 codes', () => {
+    expect(ISO_3166_ALPHA2).toHaveLength(249);
+    expect(new Set(ISO_3166_ALPHA2).size).toBe(249);
+    expect([...ISO_3166_ALPHA2].sort()).toEqual(ISO_3166_ALPHA2);
+    for (const c of ['DE', 'SY', 'ER', 'ET', 'UA', 'GR', 'SS', 'PS', 'AX', 'BQ']) expect(isCountryCode(c)).toBe(true);
+    for (const c of ['UK', 'EU', 'XX', 'YU', 'AN', 'de', 'DEU']) expect(isCountryCode(c)).toBe(false);
+    expect(isCountryCode('XK')).toBe(true); // user-assigned, accepted on purpose
+  });
+});
