@@ -30,7 +30,7 @@ export {
   type MerkleNodeSource,
   type StoredLevelReader,
 } from './storage.js';
-export { proveConsistency, proveInclusion, rootAtSize } from './prove.js';
+export { loadAppendState, proveConsistency, proveInclusion, rootAtSize } from './prove.js';
 export { rootFromInclusionProof, verifyConsistency, verifyInclusion, type ProofFailure } from './verify.js';
 export {
   consistencyProofToJson,

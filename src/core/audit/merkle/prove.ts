@@ -10,7 +10,9 @@
  * Arguments come from requesters (an HTTP query's leaf index or sizes), so
  * they are checked and rejected with `invalid_request`.
  */
+import { MERKLE } from '../../constants.js';
 import { CairnError } from '../../errors.js';
+import { AppendState } from './append-state.js';
 import { type MerkleHasher, rfc6962 } from './hasher.js';
 import {
   consistencyProofRanges,
@@ -34,6 +36,11 @@ async function hashRanges(source: MerkleNodeSource, ranges: readonly LeafRange[]
   const hashes = await source.nodeHashes(ids);
   if (!Array.isArray(hashes) || hashes.length !== ids.length) {
     throw new CairnError('internal', `merkle node source returned ${Array.isArray(hashes) ? hashes.length : 'no'} hashes for ${ids.length} nodes`);
+  }
+  for (const h of hashes) {
+    if (!(h instanceof Uint8Array) || h.length !== MERKLE.hashSize) {
+      throw new CairnError('internal', `merkle node source returned a hash that is not ${MERKLE.hashSize} bytes`);
+    }
   }
   let next = 0;
   return plan.map((nodes) => foldRange(hasher, hashes.slice(next, (next += nodes.length))));
@@ -75,4 +82,18 @@ export async function rootAtSize(source: MerkleNodeSource, treeSize: number, has
   if (!isTreeSize(treeSize)) throw badArg('treeSize', `tree size ${String(treeSize)} is not a safe non-negative integer`);
   const [root] = await hashRanges(source, [{ start: 0, end: treeSize }], hasher);
   return root!;
+}
+
+/**
+ * The append state at `treeSize`, rebuilt from stored nodes: lets a node
+ * recover after a crash, or start from storage without persisting the state.
+ */
+export async function loadAppendState(source: MerkleNodeSource, treeSize: number, hasher: MerkleHasher = rfc6962): Promise<AppendState> {
+  if (!isTreeSize(treeSize)) throw badArg('treeSize', `tree size ${String(treeSize)} is not a safe non-negative integer`);
+  const roots = await hashRanges(
+    source,
+    perfectNodes({ start: 0, end: treeSize }).map(({ level, index }) => ({ start: index * 2 ** level, end: (index + 1) * 2 ** level })),
+    hasher,
+  );
+  return AppendState.fromSubtrees(treeSize, roots, hasher);
 }
