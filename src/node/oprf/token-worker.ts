@@ -16,7 +16,9 @@ if (port === null) throw new Error('token-worker must run in a worker thread');
 const send = (reply: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(reply, transfer);
 
 try {
-  const key = validateOprfSecretKey((workerData as WorkerInit).secretKey).slice();
+  const init = workerData as WorkerInit;
+  const key = validateOprfSecretKey(init.secretKey).slice();
+  init.secretKey.fill(0); // keep one copy of the key in this thread, not two
   const lib = await loadSodium();
 
   port.on('message', (req: WorkerRequest) => {
