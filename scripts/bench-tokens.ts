@@ -39,8 +39,10 @@ export interface TokenBenchResult {
     readonly cores: number;
     readonly node: string;
     readonly platform: string;
-    /** 1-minute load average when the run started: other work on the machine understates the figures. */
+    /** 1-minute load average when the run started (it lags by a minute). */
     readonly loadAverage: number;
+    /** Share of CPU time busy with other work during one second before the run (0..1). */
+    readonly busyBefore: number;
   };
   readonly threads: number;
   readonly figures: readonly TokenBenchFigure[];
@@ -58,6 +60,23 @@ export interface TokenBenchOptions {
 }
 
 const WARM_UP = 300;
+
+/** Share of all cores' time that was not idle over `ms`: other work that would skew the figures. */
+async function cpuBusy(ms: number): Promise<number> {
+  const total = () => {
+    let idle = 0;
+    let all = 0;
+    for (const { times: t } of cpus()) {
+      idle += t.idle;
+      all += t.idle + t.user + t.nice + t.sys + t.irq;
+    }
+    return { idle, all };
+  };
+  const a = total();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = total();
+  return b.all === a.all ? 0 : 1 - (b.idle - a.idle) / (b.all - a.all);
+}
 
 async function timeBackend(backend: TokenBackend, inputs: Uint8Array[]): Promise<number> {
   await backend.evaluateTokens(inputs.slice(0, WARM_UP));
@@ -82,6 +101,7 @@ export async function runTokenBenchmark(options: TokenBenchOptions = {}): Promis
   const portableN = options.portableN ?? Math.min(n, 8_000);
   const threads = options.threads ?? availableParallelism();
   const loadAverage = loadavg()[0] ?? 0;
+  const busyBefore = await cpuBusy(1000);
   const inputs = Array.from({ length: Math.max(n, portableN) }, () => new Uint8Array(randomBytes(40)));
   const { secretKey } = generateOprfKeyPair();
   const measured: { name: TokenBenchFigure['name']; label: string; tokens: number; seconds: number }[] = [];
@@ -127,6 +147,7 @@ export async function runTokenBenchmark(options: TokenBenchOptions = {}): Promis
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
       loadAverage,
+      busyBefore,
     },
     threads,
     figures,
@@ -139,8 +160,8 @@ export function formatTokenBenchmark(r: TokenBenchResult): string {
   const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   const lines = [
     `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node} (${r.machine.platform}), ` +
-      `load average ${fmt(r.machine.loadAverage, 2)} at start`,
-    ...(r.machine.loadAverage > 0.5 * r.machine.cores
+      `load average ${fmt(r.machine.loadAverage, 2)}, CPU ${fmt(100 * r.machine.busyBefore)}% busy just before the run`,
+    ...(r.machine.busyBefore > 0.2
       ? ['Warning: the machine was busy with other work; these figures understate it.']
       : []),
     '',
