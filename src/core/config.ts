@@ -60,6 +60,15 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    audit: z
+      .object({
+        /** Days after which an entry's payload is pruned (its leaf hash stays). 3 years, as for SIS and ECRIS-TCN logs. */
+        retentionDays: z.coerce.number().int().min(1).max(36500).default(1095),
+        /** Sign a new checkpoint for federation answers at most this often. */
+        checkpointIntervalMs: z.coerce.number().int().min(0).max(3_600_000).default(1000),
+      })
+      .strict()
+      .prefault({}),
     matching: z
       .object({
         bucketBits: z.coerce.number().int().min(1).max(24).default(16),

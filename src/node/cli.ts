@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isCairnError } from '../core/errors.js';
 import { args, required, UsageError, type Out } from './cli-args.js';
+import { AUDIT_USAGE, cmdAudit } from './commands/audit.js';
 import { cmdImport, IMPORT_USAGE } from './commands/import.js';
 import { cmdPeers, PEERS_USAGE } from './commands/peers.js';
 import { cmdRecords, RECORDS_USAGE } from './commands/records.js';
@@ -30,6 +31,7 @@ ${IMPORT_USAGE}
 ${RECORDS_USAGE}
 ${PEERS_USAGE}
 ${SEARCH_USAGE}
+${AUDIT_USAGE}
   version              print the version
   help                 this text
 
@@ -112,6 +114,8 @@ export async function main(argv: string[], io: Out = { out: (s) => console.log(s
         return await cmdPeers(rest, io);
       case 'search':
         return await cmdSearch(rest, io);
+      case 'audit':
+        return await cmdAudit(rest, io);
       case 'version':
       case '--version':
         io.out(VERSION);

@@ -10,6 +10,7 @@ import { Metrics } from '../core/http/metrics.js';
 import { systemClock, webRandom, type Logger } from '../core/ports.js';
 import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
 import { purgeExpired } from '../core/records/manage.js';
+import { integrate, pruneEntries } from '../core/audit/log.js';
 import { openNodeContext } from './context.js';
 import { createSodiumTokenBackend } from './oprf/index.js';
 import { createLogger } from './logger.js';
@@ -17,6 +18,7 @@ import { VERSION } from './version.js';
 
 /** Records past retention are purged at start-up and then hourly. */
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+const INTEGRATE_INTERVAL_MS = 5_000;
 
 export interface RunningNode {
   config: Config;
@@ -47,10 +49,19 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
     try {
       const n = await purgeExpired(manage);
       if (n) logger.info({ purged: n }, 'records past retention purged');
+      const before = new Date(Date.now() - config.audit.retentionDays * 86_400_000);
+      const pruned = await pruneEntries(manage, before);
+      if (pruned) logger.info({ pruned }, 'audit entry payloads past retention pruned');
     } catch (e) {
       logger.error({ err: String(e) }, 'retention purge failed');
     }
   };
+  // Fold new audit entries into the Merkle tree in the background, so a
+  // checkpoint or proof rarely has much to integrate.
+  const integrateTimer = setInterval(() => {
+    integrate(manage).catch((e: unknown) => logger.error({ err: String(e) }, 'audit integration failed'));
+  }, INTEGRATE_INTERVAL_MS);
+  integrateTimer.unref();
   await purge();
   const purgeTimer = setInterval(() => void purge(), PURGE_INTERVAL_MS);
   purgeTimer.unref();
@@ -86,6 +97,7 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
       if (closed) return;
       closed = true;
       clearInterval(purgeTimer);
+      clearInterval(integrateTimer);
       await new Promise<void>((r) => {
         server.close(() => r());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();

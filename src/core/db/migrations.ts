@@ -144,6 +144,65 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('hits_incoming_at').on('hits_incoming').column('at').execute();
     },
   },
+  '0004_audit_tree': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('audit_tree')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('state', 'blob', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('merkle_nodes')
+        .addColumn('level', 'integer', (c) => c.notNull())
+        .addColumn('idx', 'integer', (c) => c.notNull())
+        .addColumn('hash', 'blob', (c) => c.notNull())
+        .addPrimaryKeyConstraint('merkle_nodes_pk', ['level', 'idx'])
+        .execute();
+      await db.schema
+        .createTable('audit_checkpoints')
+        .addColumn('size', 'integer', (c) => c.primaryKey())
+        .addColumn('root', 'blob', (c) => c.notNull())
+        .addColumn('note', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('witnessed_checkpoints')
+        .addColumn('peer_id', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('root', 'blob', (c) => c.notNull())
+        .addColumn('note', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('witnessed_checkpoints_pk', ['peer_id', 'size'])
+        .execute();
+      await db.schema
+        .createTable('witness_alerts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('peer_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .addColumn('evidence', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.alterTable('search_results').addColumn('peer_log_index', 'integer').execute();
+      await db.schema.createIndex('audit_at').on('audit_entries').column('at').execute();
+    },
+  },
+  '0005_console_sessions': {
+    async up(db: Kysely<unknown>) {
+      // Web console sign-ins: only the SHA-256 of the session id is stored.
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id_hash', 'blob', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('csrf_token', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sessions_expiry').on('sessions').column('expires_at').execute();
+    },
+  },
 };
 
 /**

@@ -133,6 +133,8 @@ export interface SearchResultsTable {
   ms: number | null;
   /** Material to confirm possible hits later: [{keyType, digest, confirm}] (tokens under the peer's key, never audited). */
   pending: string | null;
+  /** Index of our match request in the peer's audit log, for reconciliation. */
+  peer_log_index: number | null;
   updated_at: string;
 }
 
@@ -152,7 +154,70 @@ export interface HitsIncomingTable {
   justification: string | null;
 }
 
+/** The integrated state of the audit tree: AppendState at `size`. */
+export interface AuditTreeTable {
+  id: number;
+  size: number;
+  state: Uint8Array;
+}
+
+/** Perfect subtree hashes of every 4th level (4, 8, 12, …) of the audit tree; level 0 is audit_entries.leaf_hash. */
+export interface MerkleNodesTable {
+  level: number;
+  idx: number;
+  hash: Uint8Array;
+}
+
+/** Our signed checkpoints (C2SP tlog-checkpoint notes). */
+export interface AuditCheckpointsTable {
+  size: number;
+  root: Uint8Array;
+  note: string;
+  at: string;
+}
+
+/** Checkpoints peers showed us, verified and consistent with what we saw before. */
+export interface WitnessedCheckpointsTable {
+  peer_id: string;
+  size: number;
+  root: Uint8Array;
+  note: string;
+  at: string;
+}
+
+/** A peer whose log is inconsistent with what it showed us before: evidence kept for the DPO. */
+export interface WitnessAlertsTable {
+  id: string;
+  at: string;
+  peer_id: string;
+  kind: string;
+  detail: string;
+  /** The conflicting checkpoints and proof, as JSON. */
+  evidence: string;
+}
+
+/**
+ * Web console sessions. The cookie holds a random session id; only its
+ * SHA-256 is kept, so a copy of the database cannot be replayed as a cookie.
+ */
+export interface SessionsTable {
+  id_hash: Uint8Array;
+  user_id: string;
+  /** Per-session CSRF token, echoed by every console form. */
+  csrf_token: string;
+  created_at: string;
+  /** Idle expiry runs from here. */
+  last_seen_at: string;
+  /** Absolute expiry, whatever the activity. */
+  expires_at: string;
+}
+
 export interface Database {
+  audit_tree: AuditTreeTable;
+  merkle_nodes: MerkleNodesTable;
+  audit_checkpoints: AuditCheckpointsTable;
+  witnessed_checkpoints: WitnessedCheckpointsTable;
+  witness_alerts: WitnessAlertsTable;
   peers: PeersTable;
   peer_usage: PeerUsageTable;
   nonces: NoncesTable;
@@ -164,6 +229,7 @@ export interface Database {
   records: RecordsTable;
   tokens: TokensTable;
   audit_entries: AuditEntriesTable;
+  sessions: SessionsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -143,6 +143,7 @@ export async function runSearch(deps: SearchDeps, user: User, input: SearchInput
           error: outcome.error ? JSON.stringify(outcome.error) : null,
           ms: outcome.ms,
           pending: pending.length ? JSON.stringify(pending) : null,
+          peer_log_index: outcome.logIndex ?? null,
           updated_at: createdAt,
         })
         .compile(),

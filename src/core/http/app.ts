@@ -27,6 +27,9 @@ import { RateLimiter } from '../federation/policy.js';
 import type { NonceStore } from '../federation/replay.js';
 import type { SearchDeps } from '../federation/search.js';
 import { blindEvaluateBatch } from '../oprf/index.js';
+import { latestCheckpoint, type LogDeps } from '../audit/log.js';
+import { witnessCheckpoint, type WitnessDeps } from '../audit/witness.js';
+import { auditRoutes } from './routes/audit.js';
 import { userRoutes } from './routes/users.js';
 import { buildOpenApi } from './openapi.js';
 import { problemOf, problemResponse } from './problem.js';
@@ -64,6 +67,7 @@ export interface Services extends NodeDeps {
   importer: ImportDeps;
   answer: AnswerDeps;
   search: SearchDeps;
+  log: LogDeps;
   nonceStore: NonceStore;
   fetch: typeof fetch;
 }
@@ -80,6 +84,18 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** Create the node's hono app. */
 export function createApp(nodeDeps: NodeDeps): Hono<Env> {
   const fetchFn = nodeDeps.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const logDeps: LogDeps = { db: nodeDeps.db, atomic: nodeDeps.atomic, clock: nodeDeps.clock, signer: nodeDeps.signer, baseUrl: nodeDeps.config.node.url };
+  const witnessDeps: WitnessDeps = {
+    db: nodeDeps.db,
+    atomic: nodeDeps.atomic,
+    logger: nodeDeps.logger,
+    clock: nodeDeps.clock,
+    random: nodeDeps.random,
+    signer: nodeDeps.signer,
+    fetch: fetchFn,
+    timeoutMs: nodeDeps.config.federation.timeoutMs,
+    maxResponseBytes: nodeDeps.config.federation.maxResponseBytes,
+  };
   const deps: Services = {
     ...nodeDeps,
     fetch: fetchFn,
@@ -95,6 +111,7 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
       rateLimiter: new RateLimiter(),
       bucketBits: nodeDeps.config.matching.bucketBits,
       self: { nodeId: nodeDeps.config.node.id, country: nodeDeps.config.node.country },
+      checkpoint: async () => (await latestCheckpoint(logDeps, nodeDeps.config.audit.checkpointIntervalMs)).note,
     },
     search: {
       db: nodeDeps.db,
@@ -106,7 +123,11 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
       fetch: fetchFn,
       timeoutMs: nodeDeps.config.federation.timeoutMs,
       maxResponseBytes: nodeDeps.config.federation.maxResponseBytes,
+      witness: async (peer, note) => {
+        await witnessCheckpoint(witnessDeps, peer, note);
+      },
     },
+    log: logDeps,
     importer: {
       db: nodeDeps.db,
       atomic: nodeDeps.atomic,
@@ -197,6 +218,7 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
   app.route('/', peerRoutes(deps) as unknown as Hono<Env>);
   app.route('/', searchRoutes(deps) as unknown as Hono<Env>);
   app.route('/', federationRoutes(deps));
+  app.route('/', auditRoutes(deps) as unknown as Hono<Env>);
 
   app.notFound((c) => problemResponse(problemOf(new CairnError('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), c.get('requestId'))));
 

@@ -17,48 +17,52 @@ import { problemOf } from '../problem.js';
 
 export const FEDERATION_PREFIX = '/federation/v1';
 
+/**
+ * A peer-facing route: authenticate the signed request, run `handle`, and
+ * sign whatever comes back (answer or problem) bound to the request.
+ */
+export function signedFederationRoute(deps: Services, handle: (peer: Peer, body: unknown, c: Context<Env>) => Promise<unknown>) {
+  return async (c: Context<Env>): Promise<Response> => {
+    const raw = await readBody(c.req.raw, deps.config.http.maxBodyBytes);
+    let peer: Peer | undefined;
+    let auth: AuthenticatedRequest;
+    try {
+      auth = await verifyRequest(c.req.raw, raw, {
+        lookupKey: async (keyId) => {
+          peer = await peerByKeyId(deps.db, keyId);
+          return peer && { peerId: peer.id, publicKey: peer.signingPublicKey, status: peer.status };
+        },
+        ownKeyIds: [deps.signer.keyId],
+        clock: deps.clock,
+        nonceStore: deps.nonceStore,
+      });
+    } catch (e) {
+      if (isCairnError(e) && peer) c.get('log').warn({ peer: peer.id, code: e.code }, 'federation request refused');
+      throw e;
+    }
+    const p = peer!;
+    let status: number;
+    let body: unknown;
+    try {
+      const text = fromUtf8(raw);
+      body = await handle(p, text === '' ? {} : parseJsonText(text), c);
+      status = 200;
+    } catch (e) {
+      const problem = problemOf(e, c.get('requestId'));
+      if (!isCairnError(e) || e.code === 'internal') c.get('log').error({ err: String(e), peer: p.id }, 'federation handler failed');
+      status = problem.status;
+      body = problem;
+    }
+    const bytes = utf8(JSON.stringify(body));
+    const headers = signResponse({ status, body: bytes, request: auth.binding, signer: deps.signer, clock: deps.clock });
+    headers.set('content-type', status === 200 ? MEDIA_TYPES.json : MEDIA_TYPES.problem);
+    return new Response(bytes as Uint8Array<ArrayBuffer>, { status, headers });
+  };
+}
+
 export function federationRoutes(deps: Services): Hono<Env> {
   const r = new Hono<Env>();
-
-  /** Authenticate, run `handle`, and sign whatever comes back (answer or problem). */
-  const signed =
-    (handle: (peer: Peer, body: unknown, c: Context<Env>) => Promise<unknown>) =>
-    async (c: Context<Env>): Promise<Response> => {
-      const raw = await readBody(c.req.raw, deps.config.http.maxBodyBytes);
-      let peer: Peer | undefined;
-      let auth: AuthenticatedRequest;
-      try {
-        auth = await verifyRequest(c.req.raw, raw, {
-          lookupKey: async (keyId) => {
-            peer = await peerByKeyId(deps.db, keyId);
-            return peer && { peerId: peer.id, publicKey: peer.signingPublicKey, status: peer.status };
-          },
-          ownKeyIds: [deps.signer.keyId],
-          clock: deps.clock,
-          nonceStore: deps.nonceStore,
-        });
-      } catch (e) {
-        if (isCairnError(e) && peer) c.get('log').warn({ peer: peer.id, code: e.code }, 'federation request refused');
-        throw e;
-      }
-      const p = peer!;
-      let status: number;
-      let body: unknown;
-      try {
-        const text = fromUtf8(raw);
-        body = await handle(p, parseJsonText(text), c);
-        status = 200;
-      } catch (e) {
-        const problem = problemOf(e, c.get('requestId'));
-        if (!isCairnError(e) || e.code === 'internal') c.get('log').error({ err: String(e), peer: p.id }, 'federation handler failed');
-        status = problem.status;
-        body = problem;
-      }
-      const bytes = utf8(JSON.stringify(body));
-      const headers = signResponse({ status, body: bytes, request: auth.binding, signer: deps.signer, clock: deps.clock });
-      headers.set('content-type', status === 200 ? MEDIA_TYPES.json : MEDIA_TYPES.problem);
-      return new Response(bytes as Uint8Array<ArrayBuffer>, { status, headers });
-    };
+  const signed = (handle: (peer: Peer, body: unknown, c: Context<Env>) => Promise<unknown>) => signedFederationRoute(deps, handle);
 
   r.post(
     `${FEDERATION_PREFIX}/match`,

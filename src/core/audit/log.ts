@@ -1,0 +1,263 @@
+/**
+ * The node's audit log as a Certificate-Transparency-style Merkle log.
+ *
+ * Entries are appended in the same atomic unit as the act they record
+ * (entry.ts). Integration then folds new leaves into the tree: it advances
+ * the stored AppendState and stores the perfect nodes of every 4th level
+ * (merkle/storage.ts explains why), so proofs for a large log read a few
+ * hundred small rows. Checkpoints are C2SP signed notes over the integrated
+ * tree, signed with the node's Ed25519 key under the origin
+ * `<host>/cairn-audit`.
+ */
+import { sql } from 'kysely';
+import type { AtomicWriter } from '../atomic.js';
+import { equalBytes } from '../bytes.js';
+import type { Db } from '../db/schema.js';
+import { CairnError } from '../errors.js';
+import type { Clock } from '../ports.js';
+import type { Signer } from '../signing.js';
+import { checkpointOrigin, openCheckpoint, parseCheckpoint, signCheckpoint } from './checkpoint.js';
+import { leafHashOf } from './entry.js';
+import { AppendState, proveConsistency, proveInclusion, rootAtSize, strideNodeSource, type MerkleNodeSource } from './merkle/index.js';
+import { ed25519NoteSigner, ed25519NoteVerifier, formatVerifierKey } from './note.js';
+
+/** Levels of the tree stored in merkle_nodes: every STRIDE-th. */
+export const STRIDE = 4;
+/** Entries integrated per read. */
+const CHUNK = 2000;
+
+export interface LogDeps {
+  db: Db;
+  atomic: AtomicWriter;
+  clock: Clock;
+  signer: Signer;
+  /** The node's base URL: its host names the log. */
+  baseUrl: string;
+}
+
+/** The checkpoint origin of a node, from its base URL. */
+export function originOf(baseUrl: string): string {
+  return checkpointOrigin(new URL(baseUrl).host.toLowerCase());
+}
+
+/** The C2SP vkey that verifies a node's checkpoints (name+keyid+base64 key). */
+export function logVerifierKey(baseUrl: string, publicKey: Uint8Array): string {
+  return formatVerifierKey(originOf(baseUrl), publicKey);
+}
+
+async function readState(db: Db): Promise<AppendState> {
+  const row = await db.selectFrom('audit_tree').select(['size', 'state']).where('id', '=', 1).executeTakeFirst();
+  return row ? AppendState.deserialize(new Uint8Array(row.state)) : AppendState.empty();
+}
+
+// One integration at a time per process; across processes the conditional
+// update below keeps a stale integrator from moving the state backwards.
+let integrating: Promise<number> | undefined;
+
+/** Fold every appended entry into the tree; returns the integrated size. */
+export function integrate(deps: Pick<LogDeps, 'db' | 'atomic'>): Promise<number> {
+  integrating ??= doIntegrate(deps).finally(() => {
+    integrating = undefined;
+  });
+  return integrating;
+}
+
+async function doIntegrate({ db, atomic }: Pick<LogDeps, 'db' | 'atomic'>): Promise<number> {
+  for (;;) {
+    const state = await readState(db);
+    const from = state.size;
+    const rows = await db.selectFrom('audit_entries').select(['idx', 'leaf_hash']).where('idx', '>=', from).orderBy('idx').limit(CHUNK).execute();
+    if (rows.length === 0) return from;
+    const nodes: { level: number; idx: number; hash: Uint8Array }[] = [];
+    rows.forEach((r, i) => {
+      if (r.idx !== from + i) throw new CairnError('internal', `audit log has a gap: expected entry ${from + i}, found ${r.idx}`);
+      state.append(new Uint8Array(r.leaf_hash), (node, hash) => {
+        if (node.level > 0 && node.level % STRIDE === 0) nodes.push({ level: node.level, idx: node.index, hash: hash.slice() });
+      });
+    });
+    const statements = nodes.map((n) =>
+      sql`insert into merkle_nodes (level, idx, hash) values (${n.level}, ${n.idx}, ${n.hash}) on conflict (level, idx) do nothing`.compile(db),
+    );
+    statements.push(
+      from === 0
+        ? sql`insert into audit_tree (id, size, state) values (1, ${state.size}, ${state.serialize()}) on conflict (id) do update set size = excluded.size, state = excluded.state where audit_tree.size < excluded.size`.compile(db)
+        : sql`update audit_tree set size = ${state.size}, state = ${state.serialize()} where id = 1 and size = ${from}`.compile(db),
+    );
+    await atomic.run(statements);
+    if (rows.length < CHUNK) return state.size;
+  }
+}
+
+/** Proof source over the database: leaf hashes from audit_entries, stored nodes from merkle_nodes. */
+export function nodeSource(db: Db): MerkleNodeSource {
+  return strideNodeSource(
+    {
+      async readLevel(level, start, end) {
+        if (level === 0) {
+          const rows = await db.selectFrom('audit_entries').select('leaf_hash').where('idx', '>=', start).where('idx', '<', end).orderBy('idx').execute();
+          return rows.map((r) => new Uint8Array(r.leaf_hash));
+        }
+        const rows = await db.selectFrom('merkle_nodes').select('hash').where('level', '=', level).where('idx', '>=', start).where('idx', '<', end).orderBy('idx').execute();
+        return rows.map((r) => new Uint8Array(r.hash));
+      },
+    },
+    STRIDE,
+  );
+}
+
+export interface SignedCheckpoint {
+  size: number;
+  root: Uint8Array;
+  note: string;
+}
+
+let lastCheckpoint: { at: number; cp: SignedCheckpoint } | undefined;
+
+/**
+ * The latest signed checkpoint, integrating first. A new checkpoint is signed
+ * only when the tree grew and at most every `minIntervalMs`, so answering
+ * many searches does not mean signing as many notes.
+ */
+export async function latestCheckpoint(deps: LogDeps, minIntervalMs = 0): Promise<SignedCheckpoint> {
+  const now = deps.clock.now().getTime();
+  if (lastCheckpoint && now - lastCheckpoint.at < minIntervalMs) return lastCheckpoint.cp;
+  const size = await integrate(deps);
+  const stored = await deps.db.selectFrom('audit_checkpoints').selectAll().orderBy('size', 'desc').limit(1).executeTakeFirst();
+  let cp: SignedCheckpoint;
+  if (stored && stored.size >= size) {
+    cp = { size: stored.size, root: new Uint8Array(stored.root), note: stored.note };
+  } else {
+    const state = await readState(deps.db);
+    const root = state.root();
+    const origin = originOf(deps.baseUrl);
+    const note = await signCheckpoint({ origin, treeSize: state.size, rootHash: root, extensions: [] }, ed25519NoteSigner(origin, deps.signer));
+    await deps.atomic.run([
+      sql`insert into audit_checkpoints (size, root, note, at) values (${state.size}, ${root}, ${note}, ${deps.clock.now().toISOString()}) on conflict (size) do nothing`.compile(deps.db),
+    ]);
+    cp = { size: state.size, root, note };
+  }
+  lastCheckpoint = { at: now, cp };
+  return cp;
+}
+
+/** Forget the cached checkpoint (tests, or after a key change). */
+export function resetCheckpointCache(): void {
+  lastCheckpoint = undefined;
+}
+
+function checkSizes(index: number | undefined, size: number, integrated: number): void {
+  if (!Number.isSafeInteger(size) || size < 1) throw new CairnError('invalid_request', `tree size must be a positive integer, got ${size}`, { location: { field: 'size' } });
+  if (size > integrated) throw new CairnError('invalid_request', `tree size ${size} is beyond the log's size ${integrated}`, { location: { field: 'size' } });
+  if (index !== undefined && (!Number.isSafeInteger(index) || index < 0 || index >= size)) {
+    throw new CairnError('invalid_request', `index ${index} is outside 0..${size - 1}`, { location: { field: 'index' } });
+  }
+}
+
+/** RFC 9162 §2.1.3 inclusion proof of entry `index` in the tree of `size`. */
+export async function inclusionProof(deps: Pick<LogDeps, 'db' | 'atomic'>, index: number, size: number) {
+  checkSizes(index, size, await integrate(deps));
+  const row = await deps.db.selectFrom('audit_entries').select(['leaf_hash', 'entry']).where('idx', '=', index).executeTakeFirstOrThrow();
+  const hashes = await proveInclusion(nodeSource(deps.db), index, size);
+  return { leafIndex: index, treeSize: size, leafHash: new Uint8Array(row.leaf_hash), entry: row.entry, hashes: [...hashes] };
+}
+
+/** RFC 9162 §2.1.4 consistency proof between two tree sizes. */
+export async function consistencyProof(deps: Pick<LogDeps, 'db' | 'atomic'>, from: number, to: number) {
+  const integrated = await integrate(deps);
+  checkSizes(undefined, to, integrated);
+  if (!Number.isSafeInteger(from) || from < 1 || from > to) throw new CairnError('invalid_request', `from must be in 1..${to}, got ${from}`, { location: { field: 'from' } });
+  return { size1: from, size2: to, hashes: [...(await proveConsistency(nodeSource(deps.db), from, to))] };
+}
+
+/** The root of the tree at `size` (from stored nodes). */
+export async function rootAt(db: Db, size: number): Promise<Uint8Array> {
+  return rootAtSize(nodeSource(db), size);
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  size: number;
+  checkpoints: number;
+  pruned: number;
+  /** The first problem found, with the entry index it concerns. */
+  problem?: { index?: number; size?: number; message: string };
+}
+
+/**
+ * Recompute the whole log: every entry against its leaf hash, the tree from
+ * the leaves, every checkpoint's signature and root against the tree at its
+ * size (which also proves the checkpoints consistent with each other).
+ */
+export async function verifyLog(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl'>, onProgress?: (done: number) => void): Promise<VerifyReport> {
+  const { db } = deps;
+  const checkpoints = await db.selectFrom('audit_checkpoints').selectAll().orderBy('size').execute();
+  const verifier = ed25519NoteVerifier(logVerifierKey(deps.baseUrl, deps.signer.publicKey));
+  const origin = originOf(deps.baseUrl);
+  const storedNodes = new Map<string, Uint8Array>();
+  const state = AppendState.empty();
+  let cpi = 0;
+  let pruned = 0;
+  const report = (problem: VerifyReport['problem']): VerifyReport => ({ ok: false, size: state.size, checkpoints: checkpoints.length, pruned, ...(problem ? { problem } : {}) });
+  const checkCheckpointsAt = (size: number): VerifyReport | undefined => {
+    while (cpi < checkpoints.length && checkpoints[cpi]!.size === size) {
+      const c = checkpoints[cpi++]!;
+      let parsed;
+      try {
+        parsed = openCheckpoint(c.note, verifier, { origin }).checkpoint;
+      } catch (e) {
+        return report({ size: c.size, message: `checkpoint at size ${c.size}: ${(e as Error).message}` });
+      }
+      const root = state.root();
+      if (parsed.treeSize !== c.size || !equalBytes(parsed.rootHash, root) || !equalBytes(new Uint8Array(c.root), root)) {
+        return report({ size: c.size, message: `checkpoint at size ${c.size} does not match the tree recomputed from the entries: entries before ${c.size} were changed, inserted or removed` });
+      }
+    }
+    return undefined;
+  };
+  if (checkpoints[0]?.size === 0) {
+    const bad = checkCheckpointsAt(0);
+    if (bad) return bad;
+  }
+  for (let from = 0; ; from += CHUNK) {
+    const rows = await db.selectFrom('audit_entries').select(['idx', 'entry', 'leaf_hash']).where('idx', '>=', from).orderBy('idx').limit(CHUNK).execute();
+    for (const [i, r] of rows.entries()) {
+      const idx = from + i;
+      if (r.idx !== idx) return report({ index: idx, message: `entry ${idx} is missing (the next stored entry is ${r.idx})` });
+      const leaf = new Uint8Array(r.leaf_hash);
+      if (r.entry === null) pruned++;
+      else if (!equalBytes(leafHashOf(r.entry), leaf)) return report({ index: idx, message: `entry ${idx} does not match its leaf hash: its content was changed` });
+      state.append(leaf, (node, hash) => {
+        if (node.level > 0 && node.level % STRIDE === 0) storedNodes.set(`${node.level}/${node.index}`, hash);
+      });
+      const bad = checkCheckpointsAt(state.size);
+      if (bad) return bad;
+    }
+    onProgress?.(state.size);
+    if (rows.length < CHUNK) break;
+  }
+  if (cpi < checkpoints.length) {
+    const c = checkpoints[cpi]!;
+    return report({ size: c.size, message: `checkpoint at size ${c.size} is beyond the log's ${state.size} entries: entries were removed (truncated)` });
+  }
+  // The stored subtree hashes must agree with the recomputed ones (proofs are built from them).
+  for (let from = 0; ; from += CHUNK) {
+    const rows = await db.selectFrom('merkle_nodes').selectAll().orderBy('level').orderBy('idx').limit(CHUNK).offset(from).execute();
+    for (const n of rows) {
+      const want = storedNodes.get(`${n.level}/${n.idx}`);
+      if (want && !equalBytes(want, new Uint8Array(n.hash))) {
+        return report({ index: n.idx * 2 ** n.level, message: `stored tree node (level ${n.level}, index ${n.idx}) covering entries ${n.idx * 2 ** n.level}..${(n.idx + 1) * 2 ** n.level - 1} differs from the recomputed tree` });
+      }
+    }
+    if (rows.length < CHUNK) break;
+  }
+  return { ok: true, size: state.size, checkpoints: checkpoints.length, pruned };
+}
+
+/** Prune the payload of entries older than `before` (their leaf hashes stay, so the tree still verifies). */
+export async function pruneEntries(deps: Pick<LogDeps, 'db' | 'atomic'>, before: Date): Promise<number> {
+  const r = await deps.db.updateTable('audit_entries').set({ entry: null }).where('at', '<', before.toISOString()).where('entry', 'is not', null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Parse a checkpoint note's body without verifying it (display only). */
+export const checkpointBody = (note: string) => parseCheckpoint(note.slice(0, note.indexOf('\n\n') + 1));

@@ -1,0 +1,129 @@
+/**
+ * `cairn audit verify|export|checkpoint|reconcile|prune`: DPO tooling.
+ */
+import { createWriteStream } from 'node:fs';
+import { appendStatement } from '../../core/audit/entry.js';
+import { latestCheckpoint, pruneEntries, verifyLog } from '../../core/audit/log.js';
+import { auditFilterSchema, entriesToCsv, listEntries } from '../../core/audit/query.js';
+import { reconcile } from '../../core/audit/reconcile.js';
+import { findPeer } from '../../core/federation/peers.js';
+import { validate } from '../../core/http/json-body.js';
+import { silentLogger } from '../../core/ports.js';
+import { args, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
+import { openNodeContext, type NodeContext } from '../context.js';
+
+export const AUDIT_USAGE = `  audit verify         recompute the log from its entries, check every checkpoint; exit 1 naming
+                       the first bad entry
+  audit export [--format csv|json] [--out FILE] [--from T] [--to T] [--type T] [--user U]
+               [--peer P] [--purpose P] [--case REF]
+                       export entries (every export is itself logged)
+  audit checkpoint     sign (if the log grew) and print the latest checkpoint
+  audit reconcile --peer CC
+                       prove with inclusion proofs that each of our searches is in the peer's log
+  audit prune          prune entry payloads past audit.retentionDays (leaf hashes stay)`;
+
+const logDeps = (ctx: NodeContext) => ({ db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, signer: ctx.keys.signer, baseUrl: ctx.config.node.url });
+
+export async function cmdAudit(argv: string[], io: Out): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values, positionals: pos } = args(rest, {
+    format: { type: 'string' },
+    out: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    type: { type: 'string' },
+    user: { type: 'string' },
+    peer: { type: 'string' },
+    purpose: { type: 'string' },
+    case: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (!['verify', 'export', 'checkpoint', 'reconcile', 'prune'].includes(sub ?? '')) {
+    throw new UsageError(`audit: expected verify, export, checkpoint, reconcile or prune${sub ? `, not ${JSON.stringify(sub)}` : ''}`);
+  }
+  positionals(pos, []);
+  const ctx = await openNodeContext(homeOf(values));
+  try {
+    const deps = logDeps(ctx);
+    switch (sub) {
+      case 'verify': {
+        const r = await verifyLog(deps, (n) => process.stderr.isTTY && process.stderr.write(`\rverified ${n.toLocaleString('en-US')} entries`));
+        if (process.stderr.isTTY) process.stderr.write('\n');
+        if (values.json) io.out(JSON.stringify(r));
+        if (!r.ok) {
+          io.err(`cairn: audit log verification FAILED: ${r.problem?.message}`);
+          return 1;
+        }
+        if (!values.json) io.out(`audit log OK: ${r.size} entries (${r.pruned} pruned by retention), ${r.checkpoints} checkpoints verified`);
+        return 0;
+      }
+      case 'export': {
+        const format = values.format ?? 'json';
+        if (format !== 'csv' && format !== 'json') throw new UsageError('--format must be csv or json');
+        const filter = validate(auditFilterSchema, {
+          ...(values.from ? { from: values.from } : {}),
+          ...(values.to ? { to: values.to } : {}),
+          ...(values.type ? { type: values.type } : {}),
+          ...(values.user ? { user: values.user } : {}),
+          ...(values.peer ? { peer: values.peer } : {}),
+          ...(values.purpose ? { purpose: values.purpose } : {}),
+          ...(values.case ? { caseReference: values.case } : {}),
+          limit: 1000,
+        });
+        await ctx.atomic.run([appendStatement(ctx.db, { type: 'audit.export', actor: 'cli', data: { format, filter: JSON.parse(JSON.stringify(filter)) } }, ctx.clock.now())]);
+        const out = values.out ? createWriteStream(values.out, { mode: 0o640 }) : process.stdout;
+        let cursor: number | undefined;
+        let first = true;
+        let n = 0;
+        if (format === 'json') out.write('[\n');
+        for (;;) {
+          const page = await listEntries(ctx.db, { ...filter, ...(cursor !== undefined ? { cursor } : {}) });
+          if (format === 'csv') out.write(first ? entriesToCsv(page.entries) : entriesToCsv(page.entries).split('\r\n').slice(1).join('\r\n'));
+          else for (const e of page.entries) out.write(`${first && n === 0 ? '' : ',\n'}${JSON.stringify(e)}`), n++;
+          first = false;
+          if (page.next === null) break;
+          cursor = page.next;
+        }
+        if (format === 'json') out.write('\n]\n');
+        if (values.out) await new Promise<void>((r) => (out as ReturnType<typeof createWriteStream>).end(() => r()));
+        return 0;
+      }
+      case 'checkpoint': {
+        const cp = await latestCheckpoint(deps);
+        io.out(cp.note.trimEnd());
+        return 0;
+      }
+      case 'reconcile': {
+        const peer = await findPeer(ctx.db, required(values.peer, 'peer'));
+        const r = await reconcile(
+          {
+            db: ctx.db,
+            atomic: ctx.atomic,
+            logger: silentLogger,
+            clock: ctx.clock,
+            random: ctx.random,
+            signer: ctx.keys.signer,
+            fetch,
+            timeoutMs: ctx.config.federation.timeoutMs,
+            maxResponseBytes: ctx.config.federation.maxResponseBytes,
+          },
+          peer,
+          { nodeId: ctx.config.node.id, country: ctx.config.node.country },
+        );
+        if (values.json) io.out(JSON.stringify(r, null, 2));
+        else {
+          io.out(`${peer.country}: checkpoint size ${r.checkpointSize} (${r.witness}); ${r.proven} of ${r.checked} searches proven in its log`);
+          for (const m of r.missing) io.out(`  MISSING ${m.searchId} (index ${m.index ?? '-'}): ${m.reason}`);
+        }
+        return r.missing.length || r.witness === 'alert' ? 1 : 0;
+      }
+      default: {
+        const before = new Date(ctx.clock.now().getTime() - ctx.config.audit.retentionDays * 86_400_000);
+        io.out(`pruned ${await pruneEntries(deps, before)} entries older than ${before.toISOString().slice(0, 10)}`);
+        return 0;
+      }
+    }
+  } finally {
+    await ctx.close();
+  }
+}
