@@ -4,7 +4,6 @@
  * run once per isolate before the first request is served.
  */
 import { Kysely } from 'kysely';
-import { D1Dialect } from 'kysely-d1';
 import { fromHex } from '../core/bytes.js';
 import { resolveConfig } from '../core/config.js';
 import type { Database } from '../core/db/schema.js';
@@ -15,8 +14,9 @@ import { systemClock, webRandom, type Logger } from '../core/ports.js';
 import { ed25519Signer } from '../core/signing.js';
 import { CairnError } from '../core/errors.js';
 import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
-import { createPortableTokenBackend, oprfPublicKey } from '../core/oprf/index.js';
+import { createPortableTokenBackend, oprfPublicKey, validateOprfSecretKey } from '../core/oprf/index.js';
 import { d1AtomicWriter } from './d1-atomic.js';
+import { CairnD1Dialect } from './d1-dialect.js';
 
 export interface WorkerEnv {
   DB: D1Database;
@@ -40,7 +40,15 @@ function secretKey(env: WorkerEnv, name: 'CAIRN_SIGNING_KEY' | 'CAIRN_OPRF_KEY')
   if (typeof v !== 'string' || !/^[0-9a-fA-F]{64}$/.test(v.trim())) {
     throw new CairnError('key_invalid', `Workers secret ${name} must be set to 32 bytes as 64 hex digits`);
   }
-  return fromHex(v.trim(), name);
+  const key = fromHex(v.trim(), name);
+  if (name === 'CAIRN_OPRF_KEY') {
+    try {
+      validateOprfSecretKey(key, name);
+    } catch (cause) {
+      throw new CairnError('key_invalid', `Workers secret ${name} is not a canonical nonzero ristretto255 scalar: generate keys with \`node dist/scripts/workers-setup.js keys\``, { cause });
+    }
+  }
+  return key;
 }
 
 type App = ReturnType<typeof createApp>;
@@ -50,7 +58,7 @@ async function boot(env: WorkerEnv): Promise<App> {
   const strings: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(env)) if (typeof v === 'string') strings[k] = v;
   const config = resolveConfig({ node: {} }, strings, 'Workers vars');
-  const db = new Kysely<Database>({ dialect: new D1Dialect({ database: env.DB }) });
+  const db = new Kysely<Database>({ dialect: new CairnD1Dialect({ database: env.DB }) });
   await migrateToLatest(db, { transactional: false });
   const signer = ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY'));
   const oprfSk = secretKey(env, 'CAIRN_OPRF_KEY');
