@@ -1,0 +1,144 @@
+/**
+ * The audit log of one real node: DPO access, proofs that verify against a
+ * signed checkpoint, exports, tampering detected by `cairn audit verify`,
+ * and retention pruning that keeps the tree verifiable.
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, cli, serve, addUser } from '../scripts/lib/federation.js';
+import { openCheckpoint } from '../src/core/audit/checkpoint.js';
+import { leafHashOf } from '../src/core/audit/entry.js';
+import { logVerifierKey } from '../src/core/audit/log.js';
+import { verifyConsistency, verifyInclusion } from '../src/core/audit/merkle/index.js';
+import { ed25519NoteVerifier } from '../src/core/audit/note.js';
+import { fromBase64, fromBase64Url } from '../src/core/bytes.js';
+import { cairn, freePort, initNode, tempDir } from './helpers/cli.js';
+
+describe('audit log', () => {
+  const t = tempDir('cairn-audit-');
+  const home = join(t.dir, 'node');
+  let node: { url: string; stop: () => Promise<void> };
+  let dpo: string;
+  let analyst: string;
+  let verifierKey: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    initNode(home, 'XD', port);
+    dpo = addUser(home, 'dpo', 'Dana DPO');
+    analyst = addUser(home, 'analyst', 'Ana');
+    const s = await serve(home, port);
+    node = { url: `http://127.0.0.1:${port}`, stop: s.stop };
+    const records = Array.from({ length: 5 }, (_, i) => ({
+      ref: `XD-${i}`,
+      category: 'missing_child',
+      owningUnit: 'U',
+      contactPoint: 'u@x.example',
+      recordDate: '2026-01-01',
+      retentionUntil: '2036-01-01',
+      identifiers: { names: [{ given: ['Ana', 'Ion', 'Mara', 'Luca', 'Ilie'][i]!, family: 'Testescu' }], dateOfBirth: { precision: 'day', date: `2012-0${i + 1}-15` } },
+    }));
+    for (const r of records) expect((await api(node, analyst, 'POST', '/v1/records', { records: [r] })).status).toBe(200);
+    const desc = JSON.parse(Buffer.from((await (await fetch(`${node.url}/.well-known/cairn/node`)).json()).payload, 'base64').toString('utf8'));
+    verifierKey = logVerifierKey(node.url, fromBase64Url(desc.signingKey.publicKey));
+  });
+  afterAll(async () => {
+    await node?.stop();
+    t.cleanup();
+  });
+
+  it('lets DPOs, and only DPOs, read the log; every read is itself logged', async () => {
+    expect((await api(node, analyst, 'GET', '/v1/audit/entries')).status).toBe(403);
+    const r = await api(node, dpo, 'GET', '/v1/audit/entries?type=records.import&limit=2');
+    expect(r.status).toBe(200);
+    expect(r.json.entries).toHaveLength(2);
+    expect(r.json.entries[0]).toMatchObject({ type: 'records.import', actor: expect.stringMatching(/^user:u_/), data: { imported: 1 } });
+    expect(r.json.next).toBe(r.json.entries[1].idx);
+    const page2 = await api(node, dpo, 'GET', `/v1/audit/entries?type=records.import&limit=10&cursor=${r.json.next}`);
+    expect(page2.json.entries).toHaveLength(3);
+    const reads = await api(node, dpo, 'GET', '/v1/audit/entries?type=audit.read');
+    expect(reads.json.entries.length).toBeGreaterThanOrEqual(2);
+    expect(reads.json.entries[0].data.filter).toMatchObject({ type: 'records.import', limit: 2 });
+    const bad = await api(node, dpo, 'GET', '/v1/audit/entries?type=nonsense');
+    expect([bad.status, bad.json.field]).toEqual([400, 'type']);
+  });
+
+  it('serves a signed checkpoint with inclusion and consistency proofs that verify', async () => {
+    const first = await api(node, dpo, 'GET', '/v1/audit/checkpoint');
+    const cp1 = openCheckpoint(first.json.checkpoint, ed25519NoteVerifier(verifierKey)).checkpoint;
+    expect(cp1.treeSize).toBe(first.json.size);
+    await api(node, dpo, 'GET', '/v1/audit/entries?limit=1');
+    const second = await api(node, dpo, 'GET', '/v1/audit/checkpoint');
+    const cp2 = openCheckpoint(second.json.checkpoint, ed25519NoteVerifier(verifierKey)).checkpoint;
+    expect(cp2.treeSize).toBeGreaterThan(cp1.treeSize);
+    for (let index = 0; index < cp2.treeSize; index++) {
+      const p = await api(node, dpo, 'GET', `/v1/audit/proofs/inclusion?index=${index}&size=${cp2.treeSize}`);
+      expect(p.status).toBe(200);
+      const leaf = leafHashOf(p.json.entry);
+      expect(Buffer.from(leaf).toString('base64')).toBe(p.json.leafHash);
+      verifyInclusion(index, cp2.treeSize, leaf, p.json.hashes.map((h: string) => fromBase64(h)), cp2.rootHash);
+    }
+    const c = await api(node, dpo, 'GET', `/v1/audit/proofs/consistency?from=${cp1.treeSize}&to=${cp2.treeSize}`);
+    verifyConsistency(cp1.treeSize, cp2.treeSize, c.json.hashes.map((h: string) => fromBase64(h)), cp1.rootHash, cp2.rootHash);
+    const beyond = await api(node, dpo, 'GET', `/v1/audit/proofs/inclusion?index=999990&size=1000000`);
+    expect([beyond.status, beyond.json.code, beyond.json.field]).toEqual([400, 'invalid_request', 'size']);
+  });
+
+  it('exports as CSV and JSON, over HTTP and from the CLI', async () => {
+    const csv = await fetch(`${node.url}/v1/audit/export?format=csv&type=records.import`, { headers: { authorization: `Bearer ${dpo}` } });
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    const text = await csv.text();
+    expect(text.split('\r\n')[0]).toBe('idx,at,type,actor,peer,purpose,caseReference,data');
+    expect(text.trim().split('\r\n')).toHaveLength(6);
+    const out = cli(['audit', 'export', '--home', home, '--format', 'json', '--type', 'records.import']);
+    expect(JSON.parse(out)).toHaveLength(5);
+    const exports = await api(node, dpo, 'GET', '/v1/audit/entries?type=audit.export');
+    expect(exports.json.entries.map((e: { actor: string }) => e.actor)).toEqual(expect.arrayContaining([expect.stringMatching(/^user:/), 'cli']));
+  });
+
+  it('verifies, then detects an edited entry, a rewritten history and a truncation', async () => {
+    await node.stop();
+    // Sign a checkpoint over everything so far (the CLI does what the server does).
+    expect(cli(['audit', 'checkpoint', '--home', home])).toMatch(/cairn-audit\n\d+\n/);
+    const ok = cairn(['audit', 'verify', '--home', home]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/audit log OK: \d+ entries \(0 pruned by retention\), \d+ checkpoints verified/);
+    const file = join(home, 'cairn.db');
+    const db = new Database(file);
+    const snapshot = db.prepare('select idx, entry, leaf_hash from audit_entries order by idx').all() as { idx: number; entry: string; leaf_hash: Buffer }[];
+    expect(snapshot[2]!.entry).toContain('"imported":1');
+    // 1. Edit the payload of entry 2 in place.
+    db.prepare('update audit_entries set entry = ? where idx = 2').run(snapshot[2]!.entry.replace('"imported":1', '"imported":0'));
+    let r = cairn(['audit', 'verify', '--home', home]);
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toContain('entry 2 does not match its leaf hash');
+    // 2. Rewrite it together with its leaf hash: the signed checkpoints no longer match.
+    const forged = snapshot[2]!.entry.replace('"imported":1', '"imported":0');
+    db.prepare('update audit_entries set entry = ?, leaf_hash = ? where idx = 2').run(forged, Buffer.from(leafHashOf(forged)));
+    r = cairn(['audit', 'verify', '--home', home]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/checkpoint at size \d+ does not match the tree recomputed from the entries/);
+    db.prepare('update audit_entries set entry = ?, leaf_hash = ? where idx = 2').run(snapshot[2]!.entry, snapshot[2]!.leaf_hash);
+    expect(cairn(['audit', 'verify', '--home', home]).status).toBe(0);
+    // 3. Truncate the log.
+    const last = snapshot[snapshot.length - 1]!;
+    db.prepare('delete from audit_entries where idx = ?').run(last.idx);
+    r = cairn(['audit', 'verify', '--home', home]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/beyond the log's \d+ entries: entries were removed \(truncated\)/);
+    db.prepare('insert into audit_entries (idx, at, type, actor, entry, leaf_hash) select ?, ?, ?, ?, ?, ?').run(last.idx, JSON.parse(last.entry).at, JSON.parse(last.entry).type, JSON.parse(last.entry).actor, last.entry, last.leaf_hash);
+    db.close();
+    expect(cairn(['audit', 'verify', '--home', home]).status).toBe(0);
+  });
+
+  it('prunes payloads past retention and still verifies', () => {
+    const db = new Database(join(home, 'cairn.db'));
+    db.prepare("update audit_entries set at = '2020-01-01T00:00:00.000Z' where idx < 3").run();
+    db.close();
+    expect(cairn(['audit', 'prune', '--home', home]).stdout).toContain('pruned 3 entries');
+    const r = cairn(['audit', 'verify', '--home', home]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('(3 pruned by retention)');
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Witnessing between real nodes: a searching node keeps the checkpoints its
+ * peer shows it, proves its searches are in the peer's log (reconcile), and
+ * raises an alert when the peer rewrites its history, without overwriting
+ * what it stored. Forged checkpoints are refused the same way.
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, serve, startFederation, type FedNode } from '../scripts/lib/federation.js';
+import { leafHashOf } from '../src/core/audit/entry.js';
+import { cairn, freePort, tempDir } from './helpers/cli.js';
+
+const CTX = { purpose: 'missing_child_tracing', legalBasis: 'Art. 3 (test)', caseReference: 'WIT-1' };
+const IDS = { names: [{ given: 'Nadia', family: 'Karimi' }], dateOfBirth: { precision: 'day', date: '2015-03-03' } };
+
+function dbOf(node: FedNode, readonly = true) {
+  return new Database(join(node.home, 'cairn.db'), { readonly });
+}
+
+describe('witnessing and reconciliation', () => {
+  const t = tempDir('cairn-witness-');
+  let xa: FedNode;
+  let xb: FedNode;
+
+  beforeAll(async () => {
+    const ports = [await freePort(), await freePort()];
+    [xa, xb] = (await startFederation(t.dir, [{ country: 'XA', name: 'A', port: ports[0]! }, { country: 'XB', name: 'B', port: ports[1]! }], { missing_child_tracing: ['missing_child'] }, { CAIRN_AUDIT_CHECKPOINT_INTERVAL_MS: '0' })) as [FedNode, FedNode];
+    const r = await api(xa, xa.tokens.analyst, 'POST', '/v1/records', {
+      records: [{ ref: 'XA-N-1', category: 'missing_child', owningUnit: 'U', contactPoint: 'c@x.example', recordDate: '2026-01-01', retentionUntil: '2036-01-01', identifiers: IDS }],
+    });
+    expect(r.status).toBe(200);
+  });
+  afterAll(async () => {
+    await Promise.all([xa?.stop(), xb?.stop()]);
+    t.cleanup();
+  });
+
+  it('stores the checkpoints a peer shows, and proves every search is in its log', async () => {
+    for (let i = 0; i < 3; i++) {
+      const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CTX, caseReference: `WIT-${i}`, identifiers: IDS });
+      expect(r.json.results[0].status).toBe('hit');
+    }
+    const d = dbOf(xb);
+    const witnessed = d.prepare('select size from witnessed_checkpoints order by size').all() as { size: number }[];
+    d.close();
+    expect(witnessed.length).toBeGreaterThanOrEqual(2);
+    const rec = cairn(['audit', 'reconcile', '--peer', 'XA', '--home', xb.home]);
+    expect(rec.status, rec.stdout + rec.stderr).toBe(0);
+    expect(rec.stdout).toMatch(/XA: checkpoint size \d+ \((stored|known)\); 3 of 3 searches proven in its log/);
+    const status = await api(xb, xb.tokens.dpo, 'GET', '/v1/audit/witness');
+    expect(status.json.peers[0]).toMatchObject({ country: 'XA', alerts: 0 });
+    expect(status.json.peers[0].witnessedSize).toBeGreaterThan(0);
+  });
+
+  it('lists a search the peer cannot prove', async () => {
+    // Pretend the peer had given another index for one of our searches.
+    const d = dbOf(xb, false);
+    d.prepare("update search_results set peer_log_index = 0 where rowid = (select min(rowid) from search_results)").run();
+    d.close();
+    const rec = cairn(['audit', 'reconcile', '--peer', 'XA', '--home', xb.home]);
+    expect(rec.status).toBe(1);
+    expect(rec.stdout).toMatch(/2 of 3 searches proven/);
+    expect(rec.stdout).toMatch(/MISSING s_[0-9a-f]+ \(index 0\): entry 0 is not ours/);
+  });
+
+  it('raises an alert when the peer rewrites its history, and keeps the checkpoints it stored', async () => {
+    const before = dbOf(xb);
+    const stored = before.prepare('select size, hex(root) root from witnessed_checkpoints order by size').all();
+    before.close();
+    // XA's operator rewrites an early entry and rebuilds the whole tree and checkpoints from it.
+    await xa.stop();
+    const a = dbOf(xa, false);
+    const row = a.prepare('select entry from audit_entries where idx = 3').get() as { entry: string };
+    const forged = `${row.entry.slice(0, -1)},"z":"rewritten"}`;
+    expect(forged).not.toBe(row.entry);
+    a.prepare('update audit_entries set entry = ?, leaf_hash = ? where idx = 3').run(forged, Buffer.from(leafHashOf(forged)));
+    a.exec('delete from merkle_nodes; delete from audit_tree; delete from audit_checkpoints;');
+    a.close();
+    const srv = await serve(xa.home, xa.port, { CAIRN_AUDIT_CHECKPOINT_INTERVAL_MS: '0' });
+    xa.stop = srv.stop;
+    const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CTX, caseReference: 'WIT-after', identifiers: IDS });
+    expect(r.json.results[0].status).toBe('hit');
+    const status = await api(xb, xb.tokens.dpo, 'GET', '/v1/audit/witness');
+    expect(status.json.alerts[0]).toMatchObject({ peer: expect.any(String), kind: 'inconsistent', detail: expect.stringContaining('history was rewritten or forked') });
+    const after = dbOf(xb);
+    const kept = after.prepare('select size, hex(root) root from witnessed_checkpoints order by size').all();
+    after.close();
+    expect(kept).toEqual(stored);
+    const rec = cairn(['audit', 'reconcile', '--peer', 'XA', '--home', xb.home]);
+    expect(rec.status).toBe(1);
+    expect(rec.stdout).toContain('(alert)');
+    // The alert is itself in XB's log.
+    const entries = await api(xb, xb.tokens.dpo, 'GET', '/v1/audit/entries?type=witness.alert');
+    expect(entries.json.entries.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses a forged checkpoint and a proof request beyond the tree', async () => {
+    const { witnessCheckpoint } = await import('../src/core/audit/witness.js');
+    const { findPeer } = await import('../src/core/federation/peers.js');
+    const { openSqlite } = await import('../src/node/sqlite.js');
+    const { sqliteAtomicWriter } = await import('../src/node/atomic.js');
+    const { silentLogger, systemClock, webRandom } = await import('../src/core/ports.js');
+    const { ed25519Signer } = await import('../src/core/signing.js');
+    const h = openSqlite(join(xb.home, 'cairn.db'));
+    try {
+      const peer = await findPeer(h.db, 'XA');
+      const deps = { db: h.db, atomic: sqliteAtomicWriter(h.raw), logger: silentLogger, clock: systemClock, random: webRandom, signer: ed25519Signer(new Uint8Array(32).fill(3)), fetch, timeoutMs: 5000, maxResponseBytes: 1 << 20 };
+      const count = () => (h.raw.prepare('select count(*) n from witnessed_checkpoints').get() as { n: number }).n;
+      const n0 = count();
+      const forged = `127.0.0.1:${xa.port}/cairn-audit\n999\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n— 127.0.0.1:${xa.port}/cairn-audit AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n`;
+      expect(await witnessCheckpoint(deps, peer, forged)).toBe('alert');
+      expect(await witnessCheckpoint(deps, peer, 'not a note at all')).toBe('alert');
+      expect(count()).toBe(n0);
+    } finally {
+      await h.close();
+    }
+    const beyond = await api(xa, xa.tokens.dpo, 'GET', '/v1/audit/proofs/consistency?from=5&to=100000');
+    expect([beyond.status, beyond.json.field]).toEqual([400, 'size']);
+  });
+});
