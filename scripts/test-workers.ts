@@ -1,0 +1,225 @@
+/**
+ * `npm run test:workers`: a Cairn node on workerd with D1 (`wrangler dev`,
+ * local, offline) and a Cairn node on Node.js with SQLite federate over real
+ * loopback HTTP. Each finds a record the other imported, with a receipt that
+ * verifies under the issuer's descriptor key (checked with node:crypto, not
+ * our own code), and each reports a no-hit; the Worker's D1 nonce store
+ * refuses a replayed federation request.
+ *
+ * Not part of `npm test`: it needs wrangler and workerd and takes ~1 minute.
+ * Every child process is stopped (the wrangler process group included) on
+ * success, failure, or Ctrl-C.
+ */
+import assert from 'node:assert/strict';
+import { createPublicKey, verify } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fromHex } from '../src/core/bytes.js';
+import { buildSignedRequest } from '../src/core/federation/http-signature.js';
+import { systemClock, webRandom } from '../src/core/ports.js';
+import { ed25519Signer } from '../src/core/signing.js';
+import { api, fingerprintOfNode, startFederation, type FedNode } from './lib/federation.js';
+import { addWorkerUsers, dryRunDeploy, freePort, generateWorkerSecrets, secretsDotEnv, startWranglerDev, type WranglerDev } from './lib/workers.js';
+
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const CONTEXT = { purpose: 'missing_child_tracing', legalBasis: 'Art. 12 Child Protection Act (test)', caseReference: 'CASE-WORKERS-1' };
+const POLICY = { purposes: { missing_child_tracing: ['missing_child', 'unaccompanied_minor', 'child_at_risk'] } };
+const WORKER = { country: 'XW', nodeId: 'cairn-workers-test', name: 'Westmark child protection (Workers)' };
+
+const t0 = Date.now();
+const step = (msg: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
+
+function record(ref: string, category: string, identifiers: unknown) {
+  return { ref, category, owningUnit: 'Missing children unit', contactPoint: `desk-${ref}@police.example`, recordDate: '2026-01-15', retentionUntil: '2036-01-01', identifiers };
+}
+
+/** The signing public key in a node's descriptor. */
+async function descriptorOf(url: string): Promise<{ nodeId: string; country: string; signingKey: { keyId: string; publicKey: string } }> {
+  const env = (await (await fetch(`${url}/.well-known/cairn/node`)).json()) as { payload: string };
+  return JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8'));
+}
+
+/** Verify a DSSE receipt with node:crypto against the issuer's descriptor key; returns its payload. */
+async function verifiedReceipt(issuerUrl: string, env: { payload: string; payloadType: string; signatures: { sig: string }[] }) {
+  const desc = await descriptorOf(issuerUrl);
+  const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(desc.signingKey.publicKey, 'base64url')]), format: 'der', type: 'spki' });
+  const payload = Buffer.from(env.payload, 'base64');
+  const pae = Buffer.concat([Buffer.from(`DSSEv1 ${env.payloadType.length} ${env.payloadType} ${payload.length} `), payload]);
+  assert.equal(env.signatures.length, 1);
+  assert.ok(verify(null, pae, key, Buffer.from(env.signatures[0]!.sig, 'base64')), 'receipt signature verifies under the issuer descriptor key');
+  return JSON.parse(payload.toString('utf8'));
+}
+
+function expectStatus(r: { status: number; json: unknown }, status: number, what: string): void {
+  assert.equal(r.status, status, `${what}: ${JSON.stringify(r.json)}`);
+}
+
+interface Started {
+  stops: (() => Promise<void>)[];
+  worker?: WranglerDev;
+}
+
+async function run(root: string, started: Started): Promise<void> {
+  const [nodePort, workerPort] = [await freePort(), await freePort()];
+
+  step('bundling the Worker as `wrangler deploy` would (dry run)');
+  const { gzipKiB } = dryRunDeploy(join(root, 'bundle'));
+  assert.ok(gzipKiB < 3 * 1024, `the bundle (${gzipKiB} KiB gzip) fits the Workers free-plan limit of 3 MiB`);
+  step(`bundle: ${gzipKiB} KiB gzip`);
+
+  step('starting the Node.js node (XA, SQLite)');
+  const [xa] = (await startFederation(root, [{ country: 'XA', name: 'Arcadia child protection', port: nodePort }], {})) as [FedNode];
+  started.stops.push(() => xa.stop());
+
+  step('starting the Workers node (XW, workerd + local D1) with wrangler dev');
+  const secrets = generateWorkerSecrets();
+  const envFile = join(root, 'worker.env');
+  writeFileSync(envFile, secretsDotEnv(secrets), { mode: 0o600 });
+  const persistTo = join(root, 'wrangler-state');
+  const worker: WranglerDev = await startWranglerDev({
+    port: workerPort,
+    persistTo,
+    envFile,
+    vars: { CAIRN_NODE_URL: `http://127.0.0.1:${workerPort}`, CAIRN_NODE_ID: WORKER.nodeId, CAIRN_NODE_COUNTRY: WORKER.country, CAIRN_NODE_NAME: WORKER.name },
+  });
+  started.worker = worker;
+  started.stops.push(() => worker.stop());
+  const xw = { url: worker.url };
+  step(`Workers node up at ${xw.url}; migrations applied to D1`);
+
+  const desc = await descriptorOf(xw.url);
+  assert.equal(desc.nodeId, WORKER.nodeId);
+  assert.equal(desc.country, WORKER.country);
+  const xwFingerprint = await fingerprintOfNode(xw.url);
+  assert.equal(xwFingerprint, secrets.fingerprint, 'the Worker signs with the key from its secret');
+
+  step('creating the Worker\'s first users with wrangler d1 execute --local');
+  const [op, analyst] = await addWorkerUsers({ local: true, persistTo }, [
+    { role: 'operator', name: 'XW operator' },
+    { role: 'analyst', name: 'XW analyst' },
+  ]);
+  const xwTokens = { operator: op!.token, analyst: analyst!.token };
+  expectStatus(await api(xw, xwTokens.analyst, 'GET', '/v1/peers'), 403, 'an analyst may not list peers');
+  expectStatus(await api(xw, 'cairn_not-a-token', 'GET', '/v1/records/stats'), 401, 'unknown token');
+
+  step('peering both ways (URL + fingerprint, then a policy)');
+  const addXa = await api(xw, xwTokens.operator, 'POST', '/v1/peers', { url: xa.url, fingerprint: xa.fingerprint });
+  expectStatus(addXa, 201, 'Worker adds the Node node');
+  assert.equal(addXa.json.peer.country, 'XA');
+  expectStatus(await api(xw, xwTokens.operator, 'PUT', '/v1/peers/XA/policy', POLICY), 200, 'Worker sets the policy for XA');
+  const wrongFp = await api(xa, xa.tokens.operator, 'POST', '/v1/peers', { url: xw.url, fingerprint: xa.fingerprint });
+  expectStatus(wrongFp, 401, 'a wrong fingerprint is refused');
+  expectStatus(await api(xa, xa.tokens.operator, 'POST', '/v1/peers', { url: xw.url, fingerprint: xwFingerprint }), 201, 'Node node adds the Worker');
+  expectStatus(await api(xa, xa.tokens.operator, 'PUT', '/v1/peers/XW/policy', POLICY), 200, 'Node node sets the policy for XW');
+
+  step('importing records on both nodes');
+  const impA = await api(xa, xa.tokens.analyst, 'POST', '/v1/records', {
+    records: [record('XA-MC-1', 'missing_child', { names: [{ given: 'Олена', family: 'Шевченко' }], dateOfBirth: { precision: 'day', date: '2013-04-12' } })],
+  });
+  expectStatus(impA, 200, 'import on the Node node');
+  const impW = await api(xw, xwTokens.analyst, 'POST', '/v1/records', {
+    records: [
+      record('XW-UM-7', 'unaccompanied_minor', { names: [{ given: 'Yusuf', family: 'Haddad' }], dateOfBirth: { precision: 'day', date: '2011-09-03' }, phones: [{ number: '+491701234567' }] }),
+      record('XW-S-1', 'suspect', { names: [{ given: 'Maria', family: 'Ionescu' }], dateOfBirth: { precision: 'day', date: '2012-02-02' } }),
+    ],
+  });
+  expectStatus(impW, 200, 'import on the Worker (portable token backend, D1 batch)');
+  assert.equal(impW.json.imported, 2);
+  const stats = await api(xw, xwTokens.analyst, 'GET', '/v1/records/stats');
+  expectStatus(stats, 200, 'record stats on the Worker');
+
+  step('searching from the Worker for a record on the Node node');
+  const s1 = await api(xw, xwTokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Olena', family: 'Shevchenko' }], dateOfBirth: { precision: 'day', date: '2013-04-12' } } });
+  expectStatus(s1, 201, 'search from the Worker');
+  assert.equal(s1.json.results.length, 1);
+  const hitA = s1.json.results[0];
+  assert.equal(hitA.status, 'hit', JSON.stringify(hitA));
+  assert.equal(hitA.confirmation, 'confirmed', JSON.stringify(hitA));
+  const rA = await verifiedReceipt(xa.url, hitA.receipts[0]);
+  assert.equal(rA.issuer.country, 'XA');
+  assert.equal(rA.requester.country, 'XW');
+  assert.equal(rA.searchId, s1.json.id);
+  assert.equal(rA.record.ref, 'XA-MC-1');
+  assert.equal(rA.record.contactPoint, 'desk-XA-MC-1@police.example');
+  const incomingA = await api(xa, xa.tokens.analyst, 'GET', '/v1/hits/incoming');
+  assert.equal(incomingA.json.hits[0]?.searchId, s1.json.id);
+  assert.equal(incomingA.json.hits[0]?.peer.country, 'XW');
+  const stored = await api(xw, xwTokens.analyst, 'GET', `/v1/searches/${s1.json.id}`);
+  expectStatus(stored, 200, 'the Worker stored the search');
+  assert.deepEqual(stored.json.results, s1.json.results);
+
+  step('searching from the Node node for a record on the Worker');
+  const s2 = await api(xa, xa.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Yousef', family: 'Haddad' }], dateOfBirth: { precision: 'day', date: '2011-09-03' }, phones: [{ number: '+49 170 1234567' }] } });
+  expectStatus(s2, 201, 'search from the Node node');
+  const hitW = s2.json.results[0];
+  assert.equal(hitW.status, 'hit', JSON.stringify(hitW));
+  assert.equal(hitW.confirmation, 'confirmed', JSON.stringify(hitW));
+  const rW = await verifiedReceipt(xw.url, hitW.receipts[0]);
+  assert.equal(rW.issuer.nodeId, WORKER.nodeId);
+  assert.equal(rW.requester.country, 'XA');
+  assert.equal(rW.record.ref, 'XW-UM-7');
+  assert.doesNotMatch(JSON.stringify(rW), /Yusuf|Yousef|1234567/);
+  const incomingW = await api(xw, xwTokens.analyst, 'GET', '/v1/hits/incoming');
+  assert.equal(incomingW.json.hits[0]?.searchId, s2.json.id);
+  assert.equal(incomingW.json.hits[0]?.record.ref, 'XW-UM-7');
+
+  step('no-hits both ways (including a record the purpose may not match)');
+  const s3 = await api(xa, xa.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Maria', family: 'Ionescu' }], dateOfBirth: { precision: 'day', date: '2012-02-02' } } });
+  expectStatus(s3, 201, 'no-hit search from the Node node');
+  assert.equal(s3.json.results[0].status, 'no_hit', JSON.stringify(s3.json.results[0]));
+  const s4 = await api(xw, xwTokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Petra', family: 'Novak' }], dateOfBirth: { precision: 'day', date: '2010-10-10' } } });
+  expectStatus(s4, 201, 'no-hit search from the Worker');
+  assert.equal(s4.json.results[0].status, 'no_hit', JSON.stringify(s4.json.results[0]));
+
+  step('replaying a signed federation request to the Worker (nonce store in D1)');
+  const xaSigner = ed25519Signer(fromHex(readFileSync(join(xa.home, 'keys/signing.key'), 'utf8').trim()));
+  const { request } = buildSignedRequest({
+    method: 'POST',
+    url: `${xw.url}/federation/v1/match`,
+    body: new TextEncoder().encode('{}'),
+    signer: xaSigner,
+    recipientKeyId: desc.signingKey.keyId,
+    clock: systemClock,
+    random: webRandom,
+    headers: { 'content-type': 'application/json' },
+  });
+  const replay = request.clone();
+  const first = await fetch(request);
+  assert.equal(first.status, 400, 'an authenticated but empty match request is refused as invalid, not as unauthenticated');
+  const second = await fetch(replay);
+  assert.equal(second.status, 409, 'the same nonce again is a replay');
+  assert.equal(((await second.json()) as { code: string }).code, 'nonce_replayed');
+}
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'cairn-workers-'));
+  const started: Started = { stops: [] };
+  let stopping: Promise<void> | undefined;
+  const cleanup = () =>
+    (stopping ??= (async () => {
+      await Promise.allSettled(started.stops.map((stop) => stop()));
+      rmSync(root, { recursive: true, force: true });
+    })());
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      process.stderr.write(`\n${sig}: stopping\n`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+  let failure: unknown;
+  try {
+    await run(root, started);
+  } catch (e) {
+    failure = e;
+  }
+  if (failure !== undefined && started.worker) process.stderr.write(`\n--- wrangler dev output ---\n${started.worker.log()}\n`);
+  await cleanup();
+  if (failure !== undefined) {
+    process.stderr.write(`\ntest:workers FAILED after ${((Date.now() - t0) / 1000).toFixed(1)}s\n${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}\n`);
+    process.exit(1);
+  }
+  step('test:workers passed: a Workers node and a Node node found each other\'s records');
+}
+
+await main();
