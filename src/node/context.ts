@@ -8,7 +8,8 @@ import type { AtomicWriter } from '../core/atomic.js';
 import type { Config } from '../core/config.js';
 import { migrateToLatest } from '../core/db/migrations.js';
 import type { Db } from '../core/db/schema.js';
-import { systemClock, webRandom, type Clock, type Random } from '../core/ports.js';
+import type { SearchDeps } from '../core/federation/search.js';
+import { silentLogger, systemClock, webRandom, type Clock, type Logger, type Random } from '../core/ports.js';
 import { sqliteAtomicWriter } from './atomic.js';
 import { loadConfig, loadKeys, resolveIn, type NodeKeys } from './home.js';
 import { openSqlite, type SqliteHandle } from './sqlite.js';
@@ -25,6 +26,21 @@ export interface NodeContext {
   /** Migrations applied by this open, if any. */
   migrated: string[];
   close(): Promise<void>;
+}
+
+/** Search dependencies for commands that search peers in-process. */
+export function searchDepsOf(ctx: NodeContext, logger: Logger = silentLogger): SearchDeps {
+  return {
+    db: ctx.db,
+    atomic: ctx.atomic,
+    logger,
+    signer: ctx.keys.signer,
+    clock: ctx.clock,
+    random: ctx.random,
+    fetch,
+    timeoutMs: ctx.config.federation.timeoutMs,
+    maxResponseBytes: ctx.config.federation.maxResponseBytes,
+  };
 }
 
 export async function openNodeContext(home: string, env: NodeJS.ProcessEnv = process.env): Promise<NodeContext> {

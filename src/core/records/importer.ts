@@ -49,6 +49,8 @@ export interface BatchResult {
   updated: number;
   unchanged: number;
   tokens: number;
+  /** References of the records imported or updated by this batch. */
+  changedRefs: string[];
 }
 
 /** D1 binds at most 100 parameters a statement: keep IN lists under that. */
@@ -99,7 +101,7 @@ export async function importBatch(deps: ImportDeps, records: readonly ParsedReco
     if (old && equalBytes(old, fp)) unchanged++;
     else changed.push({ r, fp, isNew: old === undefined });
   }
-  if (changed.length === 0) return { imported: 0, updated: 0, unchanged, tokens: 0 };
+  if (changed.length === 0) return { imported: 0, updated: 0, unchanged, tokens: 0, changedRefs: [] };
 
   const keysPerRecord = changed.map((c) => deriveMatchKeys(c.r.identifiers));
   const tokens = await deps.backend.evaluateTokens(keysPerRecord.flat().map((k) => k.encoded));
@@ -147,5 +149,5 @@ export async function importBatch(deps: ImportDeps, records: readonly ParsedReco
     ),
   );
   await deps.atomic.run(statements);
-  return { imported, updated, unchanged, tokens: t };
+  return { imported, updated, unchanged, tokens: t, changedRefs: changed.map((c) => c.r.ref) };
 }

@@ -6,11 +6,10 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { purposeSchema } from '../../../schemas/federation.js';
 import { parseJsonText } from '../../core/http/json-body.js';
-import { confirmPossibleHit, getSearch, runSearch, type SearchDeps } from '../../core/federation/search.js';
-import { silentLogger } from '../../core/ports.js';
+import { confirmPossibleHit, getSearch, runSearch } from '../../core/federation/search.js';
 import type { User } from '../../core/users/users.js';
 import { args, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
-import { openNodeContext, type NodeContext } from '../context.js';
+import { openNodeContext, searchDepsOf } from '../context.js';
 
 export const SEARCH_USAGE = `  search --purpose P --legal-basis TEXT --case REF [identifiers] [--peer CC …] [--json]
        identifiers: --given G --family F [--patronymic P] [--dob YYYY-MM-DD|YYYY-MM|YYYY] [--sex S]
@@ -22,20 +21,6 @@ export const SEARCH_USAGE = `  search --purpose P --legal-basis TEXT --case REF 
 
 function cliUser(): User {
   return { id: `cli:${userInfo().username}`, name: 'command line', role: 'analyst', createdAt: '', revokedAt: null };
-}
-
-function searchDeps(ctx: NodeContext): SearchDeps {
-  return {
-    db: ctx.db,
-    atomic: ctx.atomic,
-    logger: silentLogger,
-    signer: ctx.keys.signer,
-    clock: ctx.clock,
-    random: ctx.random,
-    fetch,
-    timeoutMs: ctx.config.federation.timeoutMs,
-    maxResponseBytes: ctx.config.federation.maxResponseBytes,
-  };
 }
 
 function print(io: Out, s: Awaited<ReturnType<typeof getSearch>>, json: boolean | undefined): void {
@@ -78,7 +63,7 @@ export async function cmdSearch(argv: string[], io: Out): Promise<number> {
   });
   const ctx = await openNodeContext(homeOf(values));
   try {
-    const deps = searchDeps(ctx);
+    const deps = searchDepsOf(ctx);
     if (confirming) {
       const [id] = positionals(pos, ['SEARCH_ID']);
       const peer = required(values.peer?.[0], 'peer');

@@ -18,7 +18,8 @@ import { deriveFingerprintKey, importBatch, type BatchResult, type ImportDeps } 
 import { utcDate } from '../../core/records/manage.js';
 import { parseRecord, type ParsedRecord } from '../../core/records/parse.js';
 import { isCairnError } from '../../core/errors.js';
-import type { NodeContext } from '../context.js';
+import { searchDepsOf, type NodeContext } from '../context.js';
+import { searchOnRegistration } from '../../core/federation/registration.js';
 import { createTokenPool } from '../oprf/index.js';
 import { readLines } from './lines.js';
 import { createProgress } from './progress.js';
@@ -45,6 +46,8 @@ export interface ImportSummary {
   unchanged: number;
   rejected: number;
   tokens: number;
+  /** Searches fired by federation.searchOnRegistration. */
+  searches: number;
   stoppedEarly: boolean;
   rejectsFile: string | null;
   summaryFile: string;
@@ -97,7 +100,7 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
   const seenFirst = ctx.sqlite.raw.prepare('select row from import_seen where ref = ?');
 
   let rejectsOut: WriteStream | undefined;
-  const totals = { rows: 0, imported: 0, updated: 0, unchanged: 0, rejected: 0, tokens: 0 };
+  const totals = { rows: 0, imported: 0, updated: 0, unchanged: 0, rejected: 0, tokens: 0, searches: 0 };
   const reject = (row: number, field: string, reason: string, ref?: string) => {
     rejectsOut ??= createWriteStream(rejectsFile, { mode: 0o640 });
     rejectsOut.write(`${JSON.stringify({ row, ...(ref !== undefined ? { ref } : {}), field, reason })}\n`);
@@ -111,6 +114,8 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
   let batch: ParsedRecord[] = [];
   const inflight: Promise<void>[] = [];
   let failure: unknown;
+  const registrationSearches = ctx.config.federation.searchOnRegistration;
+  const searchDeps = searchDepsOf(ctx);
   const add = (r: BatchResult) => {
     totals.imported += r.imported;
     totals.updated += r.updated;
@@ -124,9 +129,14 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
     // Keep two batches in flight: one tokenising in the workers while the
     // next is parsed here.
     while (inflight.length >= 2) await inflight.shift();
-    const p = importBatch(deps, b, actor, `import:${basename(opts.file)}`).then(add, (e: unknown) => {
-      failure ??= e;
-    });
+    const p = importBatch(deps, b, actor, `import:${basename(opts.file)}`)
+      .then(async (r) => {
+        add(r);
+        if (registrationSearches) totals.searches += (await searchOnRegistration(searchDeps, b, r.changedRefs)).length;
+      })
+      .catch((e: unknown) => {
+        failure ??= e;
+      });
     inflight.push(p);
   };
 

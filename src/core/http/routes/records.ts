@@ -7,6 +7,7 @@ import type { ParsedRecord } from '../../records/parse.js';
 import { parseRecord } from '../../records/parse.js';
 import { importBatch } from '../../records/importer.js';
 import { deleteRecord, recordStats, utcDate } from '../../records/manage.js';
+import { searchOnRegistration } from '../../federation/registration.js';
 import { requireRole, type AuthEnv } from '../auth.js';
 import type { Env, Services } from '../app.js';
 import { readJson } from '../json-body.js';
@@ -37,9 +38,13 @@ export function recordRoutes(deps: Services): Hono<Env & AuthEnv> {
     const user = c.get('user');
     const res = valid.length
       ? await importBatch(deps.importer, valid, `user:${user.id}`, 'api')
-      : { imported: 0, updated: 0, unchanged: 0, tokens: 0 };
+      : { imported: 0, updated: 0, unchanged: 0, tokens: 0, changedRefs: [] };
     const rejected = new Set(errors.map((e) => e.row)).size;
-    return c.json({ imported: res.imported, updated: res.updated, unchanged: res.unchanged, rejected, errors }, errors.length && !valid.length ? 422 : 200);
+    const searches = deps.config.federation.searchOnRegistration ? await searchOnRegistration(deps.search, valid, res.changedRefs) : [];
+    return c.json(
+      { imported: res.imported, updated: res.updated, unchanged: res.unchanged, rejected, errors, ...(searches.length ? { searches } : {}) },
+      errors.length && !valid.length ? 422 : 200,
+    );
   });
 
   r.delete('/v1/records/:ref{.+}', requireRole(deps.db, 'analyst'), async (c) => {

@@ -19,6 +19,29 @@ export function searchRoutes(deps: Services): Hono<Env & AuthEnv> {
     return c.json({ ...(await getSearch(deps.db, result.id)) }, 201, { location: `/v1/searches/${result.id}` });
   });
 
+  r.get('/v1/searches', analyst, async (c) => {
+    const caseReference = c.req.query('caseReference');
+    // At most 90: the id list below is bound as parameters, and D1 binds at most 100.
+    const limit = Math.min(90, Math.max(1, Number(c.req.query('limit') ?? 50) || 50));
+    let q = deps.db.selectFrom('searches').select(['id', 'created_at', 'user_id', 'purpose', 'case_reference']).orderBy('created_at', 'desc').limit(limit);
+    if (caseReference) q = q.where('case_reference', '=', caseReference);
+    const rows = await q.execute();
+    const results = rows.length
+      ? await deps.db.selectFrom('search_results').select(['search_id', 'status']).where('search_id', 'in', rows.map((r) => r.id)).execute()
+      : [];
+    return c.json({
+      searches: rows.map((r) => ({
+        id: r.id,
+        createdAt: r.created_at,
+        user: r.user_id,
+        purpose: r.purpose,
+        caseReference: r.case_reference,
+        hits: results.filter((x) => x.search_id === r.id && x.status === 'hit').length,
+        peers: results.filter((x) => x.search_id === r.id).length,
+      })),
+    });
+  });
+
   r.get('/v1/searches/:id', analyst, async (c) => c.json(await getSearch(deps.db, c.req.param('id'))));
 
   r.post('/v1/searches/:id/confirm', analyst, async (c) => {
