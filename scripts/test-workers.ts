@@ -3,10 +3,11 @@
  * local, offline) and a Cairn node on Node.js with SQLite federate over real
  * loopback HTTP. Each finds a record the other imported, with a receipt that
  * verifies under the issuer's descriptor key (checked with node:crypto, not
- * our own code), and each reports a no-hit; the Worker's D1 nonce store
- * refuses a replayed federation request.
+ * our own code), and each reports a no-hit; the Worker's audit log on D1
+ * verifies and each node witnessed the other's checkpoints; the Worker's D1
+ * nonce store refuses a replayed federation request.
  *
- * Not part of `npm test`: it needs wrangler and workerd and takes ~1 minute.
+ * Not part of `npm test`: it needs wrangler and workerd (about 20 s after the build).
  * Every child process is stopped (the wrangler process group included) on
  * success, failure, or Ctrl-C.
  */
@@ -34,7 +35,7 @@ function record(ref: string, category: string, identifiers: unknown) {
   return { ref, category, owningUnit: 'Missing children unit', contactPoint: `desk-${ref}@police.example`, recordDate: '2026-01-15', retentionUntil: '2036-01-01', identifiers };
 }
 
-/** The signing public key in a node's descriptor. */
+/** The payload of a node's signed descriptor (read, not verified: the checks below verify with node:crypto). */
 async function descriptorOf(url: string): Promise<{ nodeId: string; country: string; signingKey: { keyId: string; publicKey: string } }> {
   const env = (await (await fetch(`${url}/.well-known/cairn/node`)).json()) as { payload: string };
   return JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8'));
@@ -94,12 +95,11 @@ async function run(root: string, started: Started): Promise<void> {
   const xwFingerprint = await fingerprintOfNode(xw.url);
   assert.equal(xwFingerprint, secrets.fingerprint, 'the Worker signs with the key from its secret');
 
-  step('creating the Worker\'s first users with wrangler d1 execute --local');
-  const [op, analyst] = await addWorkerUsers({ local: true, persistTo }, [
-    { role: 'operator', name: 'XW operator' },
-    { role: 'analyst', name: 'XW analyst' },
-  ]);
-  const xwTokens = { operator: op!.token, analyst: analyst!.token };
+  step('creating the Worker\'s first operator with wrangler d1 execute --local, then an analyst over the API');
+  const [op] = await addWorkerUsers({ local: true, persistTo }, [{ role: 'operator', name: 'XW operator' }]);
+  const newAnalyst = await api(xw, op!.token, 'POST', '/v1/users', { role: 'analyst', name: 'XW analyst' });
+  expectStatus(newAnalyst, 201, 'the first operator creates an analyst');
+  const xwTokens = { operator: op!.token, analyst: newAnalyst.json.token as string };
   expectStatus(await api(xw, xwTokens.analyst, 'GET', '/v1/peers'), 403, 'an analyst may not list peers');
   expectStatus(await api(xw, 'cairn_not-a-token', 'GET', '/v1/records/stats'), 401, 'unknown token');
 
@@ -171,6 +171,20 @@ async function run(root: string, started: Started): Promise<void> {
   const s4 = await api(xw, xwTokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Petra', family: 'Novak' }], dateOfBirth: { precision: 'day', date: '2010-10-10' } } });
   expectStatus(s4, 201, 'no-hit search from the Worker');
   assert.equal(s4.json.results[0].status, 'no_hit', JSON.stringify(s4.json.results[0]));
+
+  step('verifying the audit logs: the Worker\'s Merkle log on D1, and each node witnessing the other');
+  const dpo = await api(xw, xwTokens.operator, 'POST', '/v1/users', { role: 'dpo', name: 'XW data-protection officer' });
+  expectStatus(dpo, 201, 'the operator creates a DPO');
+  const verified = await api(xw, dpo.json.token, 'POST', '/v1/audit/verify');
+  expectStatus(verified, 200, 'audit verify on the Worker');
+  assert.equal(verified.json.ok, true, JSON.stringify(verified.json));
+  assert.ok(verified.json.size > 5, `the Worker's log holds its acts (size ${verified.json.size})`);
+  const xaWitness = await api(xa, xa.tokens.dpo, 'GET', '/v1/audit/witness');
+  const ofXw = xaWitness.json.peers.find((p: { country: string }) => p.country === 'XW');
+  assert.ok(ofXw?.witnessedSize > 0 && ofXw.alerts === 0, `XA witnessed the Worker's checkpoints without alerts: ${JSON.stringify(xaWitness.json)}`);
+  const xwWitness = await api(xw, dpo.json.token, 'GET', '/v1/audit/witness');
+  const ofXa = xwWitness.json.peers.find((p: { country: string }) => p.country === 'XA');
+  assert.ok(ofXa?.witnessedSize > 0 && ofXa.alerts === 0, `the Worker witnessed XA's checkpoints without alerts: ${JSON.stringify(xwWitness.json)}`);
 
   step('replaying a signed federation request to the Worker (nonce store in D1)');
   const xaSigner = ed25519Signer(fromHex(readFileSync(join(xa.home, 'keys/signing.key'), 'utf8').trim()));

@@ -42,7 +42,12 @@ async function main(argv: string[]): Promise<void> {
       if (!values.out) fail('keys: --out FILE is required (keys are never printed to the terminal)');
       const secrets = generateWorkerSecrets();
       // wx: never overwrite a key file; 0600: the file holds the node's secrets.
-      writeFileSync(values.out, secretsDotEnv(secrets), { mode: 0o600, flag: 'wx' });
+      try {
+        writeFileSync(values.out, secretsDotEnv(secrets), { mode: 0o600, flag: 'wx' });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') fail(`keys: ${values.out} already exists; keys are never overwritten`);
+        throw e;
+      }
       process.stdout.write(`wrote CAIRN_SIGNING_KEY and CAIRN_OPRF_KEY to ${values.out}\nsigning key fingerprint (give it to peers): ${secrets.fingerprint}\n`);
       return;
     }
