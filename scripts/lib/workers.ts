@@ -243,7 +243,7 @@ export async function startWranglerDev(opts: { port: number; persistTo: string; 
       // not listening yet
     }
     // A Worker that throws while booting (bad secret, failed migration) will not recover: fail now.
-    if (log.includes('[wrangler:error]')) {
+    if (log.includes('[wrangler:error]') || log.includes('"msg":"the node could not start"')) {
       await stop();
       throw new Error(`the Worker failed to start:\n${log}`);
     }

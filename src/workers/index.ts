@@ -12,7 +12,8 @@ import { createApp } from '../core/http/app.js';
 import { Metrics } from '../core/http/metrics.js';
 import { systemClock, webRandom, type Logger } from '../core/ports.js';
 import { ed25519Signer } from '../core/signing.js';
-import { CairnError } from '../core/errors.js';
+import { CairnError, isCairnError } from '../core/errors.js';
+import { problemOf, problemResponse } from '../core/http/problem.js';
 import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
 import { createPortableTokenBackend, oprfPublicKey, validateOprfSecretKey } from '../core/oprf/index.js';
 import { d1AtomicWriter } from './d1-atomic.js';
@@ -35,6 +36,11 @@ function consoleLogger(bindings: Record<string, unknown> = {}): Logger {
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'), child: (b) => consoleLogger({ ...bindings, ...b }) };
 }
 
+function describe(e: unknown): string | undefined {
+  if (e === undefined) return undefined;
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
 function secretKey(env: WorkerEnv, name: 'CAIRN_SIGNING_KEY' | 'CAIRN_OPRF_KEY'): Uint8Array {
   const v = env[name];
   if (typeof v !== 'string' || !/^[0-9a-fA-F]{64}$/.test(v.trim())) {
@@ -45,7 +51,7 @@ function secretKey(env: WorkerEnv, name: 'CAIRN_SIGNING_KEY' | 'CAIRN_OPRF_KEY')
     try {
       validateOprfSecretKey(key, name);
     } catch (cause) {
-      throw new CairnError('key_invalid', `Workers secret ${name} is not a canonical nonzero ristretto255 scalar: generate keys with \`node dist/scripts/workers-setup.js keys\``, { cause });
+      throw new CairnError('key_invalid', `Workers secret ${name} is not a canonical nonzero ristretto255 scalar: generate keys with \`node dist/scripts/workers-setup.js keys --out FILE\``, { cause });
     }
   }
   return key;
@@ -86,7 +92,15 @@ export default {
       ready = undefined; // retry on the next request rather than caching a failure
       throw e;
     });
-    const app = await ready;
+    let app: App;
+    try {
+      app = await ready;
+    } catch (e) {
+      // A missing secret or a failed migration: say so in the log (where the
+      // operator looks), and give clients a problem, not the runtime's error page.
+      consoleLogger().error({ code: isCairnError(e) ? e.code : 'internal', err: describe(e), cause: isCairnError(e) ? describe(e.cause) : undefined }, 'the node could not start');
+      return problemResponse(problemOf(new CairnError('internal', 'the node could not start', { cause: e })));
+    }
     return app.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<WorkerEnv>;
