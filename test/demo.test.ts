@@ -1,0 +1,29 @@
+/**
+ * `npm run demo -- --once`: the quick start's walkthrough runs end to end
+ * (three nodes, peering, imports, a hit with a receipt, a confirmed possible
+ * hit, a no-hit, verified logs) and stops its nodes.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './helpers/cli.js';
+
+describe('demo', () => {
+  it('walks through a hit, a confirmed possible hit and a no-hit, and verifies every log', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist/scripts/demo.js'), '--once'], {
+      cwd: ROOT,
+      env: { ...process.env, DEMO_BACKGROUND: '20' },
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const out = r.stdout;
+    expect(out).toMatch(/XA Arcadia National Police: HIT \(probable, .*confirmed\)/);
+    expect(out).toMatch(/receipt hit_[0-9a-f]+ signed by XA: record XA-MP-2026-0117 \(missing_child\)/);
+    expect(out).toMatch(/record XA-RC-NG-0031 \(unaccompanied_minor\), Northgate Reception Centre/);
+    expect(out).toMatch(/3\. Arcadia searches for a child nobody has registered[\s\S]*XB Borduria Child Protection: NO-HIT[\s\S]*XC Carpania Border Police: NO-HIT/);
+    expect(out.match(/audit log OK/g)).toHaveLength(3);
+    expect(out).toMatch(/analyst token cairn_[A-Za-z0-9_-]{43}/);
+    expect(out).toContain('stopping the demo nodes');
+  });
+});
