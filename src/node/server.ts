@@ -13,6 +13,7 @@ import { purgeExpired } from '../core/records/manage.js';
 import { integrate, pruneEntries } from '../core/audit/log.js';
 import { openNodeContext } from './context.js';
 import { createSodiumTokenBackend } from './oprf/index.js';
+import { createSodiumEvaluator } from './oprf/sodium-evaluate.js';
 import { createLogger } from './logger.js';
 import { VERSION } from './version.js';
 
@@ -43,6 +44,8 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
   const logger = opts.logger ?? createLogger(config.log.level);
   if (ctx.migrated.length) logger.info({ migrations: ctx.migrated }, 'database migrated');
   const tokenBackend = await createSodiumTokenBackend(keys.oprfSecretKey);
+  // Peers' blind match queries: libsodium instead of the portable noble path.
+  const evaluator = await createSodiumEvaluator(keys.oprfSecretKey, keys.oprfPublicKey);
   const atomic = ctx.atomic;
   const manage = { db: sqlite.db, atomic, clock: systemClock };
   const purge = async () => {
@@ -79,6 +82,7 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
     oprfSecretKey: keys.oprfSecretKey,
     atomic,
     tokenBackend,
+    evaluator,
   });
   const port = opts.port ?? config.http.port;
   const server: ServerType = await new Promise((resolveServer, reject) => {
