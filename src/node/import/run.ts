@@ -6,11 +6,16 @@
  * one transaction with its audit entry. Killing the process loses at most
  * the batches in flight; running the same command again skips the stored
  * records as unchanged and completes the import.
+ *
+ * CAIRN_IMPORT_PORTABLE=1 tokenises with the portable noble path on the
+ * calling thread instead of the libsodium worker pool: the baseline that
+ * `npm run bench:import` measures the fast path against.
  */
 import { createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { CairnError } from '../../core/errors.js';
+import { createPortableTokenBackend } from '../../core/oprf/index.js';
 import { parseJsonText } from '../../core/http/json-body.js';
 import { checkCsvHeader, csvRowToRecord } from '../../core/records/csv-record.js';
 import { isOpenQuoted, parseCsvRecord } from '../../core/records/csv.js';
@@ -84,7 +89,10 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
   const actor = opts.actor ?? 'cli';
   const today = utcDate(ctx.clock.now());
 
-  const backend = await createTokenPool({ secretKey: ctx.keys.oprfSecretKey, threads: opts.threads ?? availableParallelism() });
+  const backend =
+    process.env.CAIRN_IMPORT_PORTABLE === '1'
+      ? createPortableTokenBackend(ctx.keys.oprfSecretKey)
+      : await createTokenPool({ secretKey: ctx.keys.oprfSecretKey, threads: opts.threads ?? availableParallelism() });
   const deps: ImportDeps = {
     db: ctx.db,
     atomic: ctx.atomic,
