@@ -21,7 +21,6 @@ import type { Db } from '../db/schema.js';
 import { signJsonEnvelope, type DsseEnvelope } from '../dsse.js';
 import { CairnError, isCairnError } from '../errors.js';
 import { MATCH_KEY_TYPE_NAMES } from '../identity/index.js';
-import { requireElement } from '../oprf/index.js';
 import type { Clock, Logger, Random } from '../ports.js';
 import type { Signer } from '../signing.js';
 import type { Peer } from './peers.js';
@@ -92,11 +91,23 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
     if (el.bucket >= limit) {
       throw new CairnError('bucket_out_of_range', `bucket ${el.bucket} is outside 0..${limit - 1} (this node uses ${deps.bucketBits} bucket bits)`, { location: { field: `elements[${i}].bucket` } });
     }
-    return requireElement(fromBase64Url(el.blindedElement, `elements[${i}].blindedElement`), `elements[${i}].blindedElement`);
+    // Length only: the evaluator decodes each element once and rejects
+    // non-canonical encodings and the identity (RFC 9497 §2.1 DeserializeElement).
+    return fromBase64Url(el.blindedElement, `elements[${i}].blindedElement`);
   });
   const categories = await admit(deps, peer, 'match', req, req.elements.length);
 
-  const evaluation = await deps.evaluator.blindEvaluateBatch(blinded);
+  let evaluation: Awaited<ReturnType<OprfEvaluator['blindEvaluateBatch']>>;
+  try {
+    evaluation = await deps.evaluator.blindEvaluateBatch(blinded);
+  } catch (e) {
+    // Name the element as the peer sent it: blindedElements[i] -> elements[i].blindedElement.
+    if (!isCairnError(e, 'oprf_invalid_element')) throw e;
+    const m = /^blindedElements\[(\d+)\]$/.exec(e.location?.field ?? '');
+    if (!m) throw e;
+    const field = `elements[${m[1]}].blindedElement`;
+    throw new CairnError('oprf_invalid_element', e.message.replace(/^blindedElements\[\d+\]/, field), { location: { field }, cause: e });
+  }
 
   const wanted = new Map<string, { keyType: string; bucket: number }>();
   for (const el of req.elements) wanted.set(`${el.keyType}/${el.bucket}`, { keyType: el.keyType, bucket: el.bucket });
