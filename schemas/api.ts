@@ -3,9 +3,31 @@
  * The OpenAPI document at /openapi.json is generated from this list, and the
  * handlers validate with the same schemas, so the two cannot drift apart.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
+import {
+  auditFilterSchema,
+  auditPageSchema,
+  checkpointSchema,
+  consistencyProofSchema,
+  consistencyQuerySchema,
+  inclusionProofSchema,
+  inclusionQuerySchema,
+  verifyReportSchema,
+} from './audit.js';
 import { problemSchema } from './common.js';
+import {
+  addPeerSchema,
+  confirmRequestSchema,
+  hitConfirmRequestSchema,
+  matchRequestSchema,
+  matchResponseSchema,
+  peerPolicySchema,
+  searchRequestSchema,
+  searchResultSchema,
+} from './federation.js';
 import { dsseEnvelopeWire, healthSchema } from './node.js';
+import { importSummarySchema, recordsBatchSchema, recordStatsSchema } from './records.js';
+import { newUserSchema, userSchema } from './users.js';
 
 /** Who may call a route. */
 export type Access = 'public' | 'analyst' | 'dpo' | 'operator' | 'peer';
@@ -60,6 +82,114 @@ export const routes: RouteSpec[] = [
     tags: ['node'],
     access: 'public',
     responses: { 200: { description: 'OpenAPI document' } },
+  },
+  // Records (analysts)
+  {
+    method: 'post', path: '/v1/records', operationId: 'importRecords', tags: ['records'], access: 'analyst',
+    summary: 'Import a batch of records (at most 1,000): tokens are stored, identifiers are not. Per-record errors name row and field.',
+    request: { body: recordsBatchSchema },
+    responses: { 200: { description: 'summary', schema: importSummarySchema }, 422: { description: 'every record was rejected', schema: importSummarySchema } },
+  },
+  {
+    method: 'delete', path: '/v1/records/{ref}', operationId: 'deleteRecord', tags: ['records'], access: 'analyst',
+    summary: 'Delete a record and its tokens at once.',
+    request: { params: z.object({ ref: z.string() }) },
+    responses: { 200: { description: 'deleted', schema: z.object({ deleted: z.string(), tokens: z.number().int() }) } },
+  },
+  {
+    method: 'get', path: '/v1/records/stats', operationId: 'recordStats', tags: ['records'], access: 'analyst',
+    summary: 'Counts per category and per match-key type (any role).',
+    responses: { 200: { description: 'counts', schema: recordStatsSchema } },
+  },
+  // Users (operators)
+  { method: 'get', path: '/v1/users', operationId: 'listUsers', tags: ['users'], access: 'operator', summary: 'Local users and roles.', responses: { 200: { description: 'users', schema: z.object({ users: z.array(userSchema) }) } } },
+  {
+    method: 'post', path: '/v1/users', operationId: 'addUser', tags: ['users'], access: 'operator',
+    summary: 'Create a user; the API token is returned once and only its hash is stored.',
+    request: { body: newUserSchema },
+    responses: { 201: { description: 'created', schema: z.object({ user: userSchema, token: z.string() }) } },
+  },
+  {
+    method: 'delete', path: '/v1/users/{id}', operationId: 'revokeUser', tags: ['users'], access: 'operator', summary: 'Revoke a user\'s token.',
+    request: { params: z.object({ id: z.string() }) }, responses: { 200: { description: 'revoked', schema: z.object({ user: userSchema }) } },
+  },
+  // Peers (operators)
+  { method: 'get', path: '/v1/peers', operationId: 'listPeers', tags: ['peers'], access: 'operator', summary: 'Peers with fingerprints and policy.', responses: { 200: { description: 'peers' } } },
+  {
+    method: 'post', path: '/v1/peers', operationId: 'addPeer', tags: ['peers'], access: 'operator',
+    summary: 'Fetch a node\'s signed descriptor and pin it when its fingerprint equals the one given. Policy starts as deny-all.',
+    request: { body: addPeerSchema }, responses: { 201: { description: 'added' } },
+  },
+  {
+    method: 'put', path: '/v1/peers/{id}/policy', operationId: 'setPeerPolicy', tags: ['peers'], access: 'operator',
+    summary: 'Replace a peer\'s policy: purposes → categories, rate per minute, daily element budget.',
+    request: { params: z.object({ id: z.string() }), body: peerPolicySchema }, responses: { 200: { description: 'updated' } },
+  },
+  {
+    method: 'post', path: '/v1/peers/{id}/revoke', operationId: 'revokePeer', tags: ['peers'], access: 'operator', summary: 'Revoke a peer (kept for the record).',
+    request: { params: z.object({ id: z.string() }) }, responses: { 200: { description: 'revoked' } },
+  },
+  {
+    method: 'delete', path: '/v1/peers/{id}', operationId: 'removePeer', tags: ['peers'], access: 'operator', summary: 'Remove a peer.',
+    request: { params: z.object({ id: z.string() }) }, responses: { 200: { description: 'removed' } },
+  },
+  // Searches (analysts)
+  {
+    method: 'post', path: '/v1/searches', operationId: 'search', tags: ['searches'], access: 'analyst',
+    summary: 'Search every eligible peer in parallel; strong and probable hits are confirmed with signed receipts.',
+    request: { body: searchRequestSchema }, responses: { 201: { description: 'the search with each peer\'s outcome', schema: searchResultSchema }, 422: problem('Identifiers invalid (field named)') },
+  },
+  {
+    method: 'get', path: '/v1/searches', operationId: 'listSearches', tags: ['searches'], access: 'analyst', summary: 'Recent searches, optionally for one case reference.',
+    request: { query: z.object({ caseReference: z.string().optional(), limit: z.coerce.number().int().optional() }) }, responses: { 200: { description: 'searches' } },
+  },
+  {
+    method: 'get', path: '/v1/searches/{id}', operationId: 'getSearch', tags: ['searches'], access: 'analyst', summary: 'A search with each peer\'s outcome.',
+    request: { params: z.object({ id: z.string() }) }, responses: { 200: { description: 'search', schema: searchResultSchema } },
+  },
+  {
+    method: 'post', path: '/v1/searches/{id}/confirm', operationId: 'confirmHit', tags: ['searches'], access: 'analyst',
+    summary: 'Confirm a possible hit from one peer, with a justification that both sides record.',
+    request: { params: z.object({ id: z.string() }), body: confirmRequestSchema }, responses: { 200: { description: 'search', schema: searchResultSchema } },
+  },
+  { method: 'get', path: '/v1/hits/incoming', operationId: 'incomingHits', tags: ['searches'], access: 'analyst', summary: 'Hits peers confirmed on our records (disclosures).', responses: { 200: { description: 'hits' } } },
+  // Audit (DPOs)
+  {
+    method: 'get', path: '/v1/audit/entries', operationId: 'auditEntries', tags: ['audit'], access: 'dpo', summary: 'Filtered, paged audit entries (this read is itself logged).',
+    request: { query: auditFilterSchema }, responses: { 200: { description: 'page', schema: auditPageSchema } },
+  },
+  {
+    method: 'get', path: '/v1/audit/export', operationId: 'auditExport', tags: ['audit'], access: 'dpo', summary: 'Export entries as CSV or JSON (logged).',
+    request: { query: auditFilterSchema.extend({ format: z.enum(['csv', 'json']).optional() }) }, responses: { 200: { description: 'export file', contentType: 'text/csv' } },
+  },
+  { method: 'get', path: '/v1/audit/checkpoint', operationId: 'auditCheckpoint', tags: ['audit'], access: 'dpo', summary: 'The latest signed checkpoint (C2SP signed note).', responses: { 200: { description: 'checkpoint', schema: checkpointSchema } } },
+  {
+    method: 'get', path: '/v1/audit/proofs/inclusion', operationId: 'auditInclusionProof', tags: ['audit'], access: 'dpo', summary: 'RFC 9162 inclusion proof.',
+    request: { query: inclusionQuerySchema }, responses: { 200: { description: 'proof', schema: inclusionProofSchema } },
+  },
+  {
+    method: 'get', path: '/v1/audit/proofs/consistency', operationId: 'auditConsistencyProof', tags: ['audit'], access: 'dpo', summary: 'RFC 9162 consistency proof.',
+    request: { query: consistencyQuerySchema }, responses: { 200: { description: 'proof', schema: consistencyProofSchema } },
+  },
+  { method: 'post', path: '/v1/audit/verify', operationId: 'auditVerify', tags: ['audit'], access: 'dpo', summary: 'Recompute the log and check every checkpoint.', responses: { 200: { description: 'report', schema: verifyReportSchema } } },
+  { method: 'get', path: '/v1/audit/witness', operationId: 'auditWitness', tags: ['audit'], access: 'dpo', summary: 'Peers\' witnessed checkpoints and inconsistency alerts.', responses: { 200: { description: 'witness status' } } },
+  // Federation (signed peer requests; see PROTOCOL.md)
+  {
+    method: 'post', path: '/federation/v1/match', operationId: 'federationMatch', tags: ['federation'], access: 'peer', summary: 'Blind bucketed match (PROTOCOL.md §35).',
+    request: { body: matchRequestSchema }, responses: { 200: { description: 'evaluation, proof and bucket digests', schema: matchResponseSchema } },
+  },
+  {
+    method: 'post', path: '/federation/v1/hits', operationId: 'federationConfirm', tags: ['federation'], access: 'peer', summary: 'Confirm a hit: signed receipts (PROTOCOL.md §35).',
+    request: { body: hitConfirmRequestSchema }, responses: { 200: { description: 'receipts', schema: z.object({ receipts: z.array(dsseEnvelopeWire) }) } },
+  },
+  { method: 'post', path: '/federation/v1/audit/checkpoint', operationId: 'federationCheckpoint', tags: ['federation'], access: 'peer', summary: 'Latest checkpoint.', responses: { 200: { description: 'checkpoint', schema: z.object({ checkpoint: z.string() }) } } },
+  {
+    method: 'post', path: '/federation/v1/audit/consistency', operationId: 'federationConsistency', tags: ['federation'], access: 'peer', summary: 'Consistency proof for witnessing.',
+    request: { body: consistencyQuerySchema }, responses: { 200: { description: 'proof', schema: consistencyProofSchema } },
+  },
+  {
+    method: 'post', path: '/federation/v1/audit/inclusion', operationId: 'federationInclusion', tags: ['federation'], access: 'peer', summary: 'Inclusion proof for reconciliation (entry text only for the asker\'s own entries).',
+    request: { body: inclusionQuerySchema }, responses: { 200: { description: 'proof', schema: inclusionProofSchema } },
   },
 ];
 

@@ -178,3 +178,12 @@ export const confirmRequestSchema = z
   })
   .strict()
   .meta({ id: 'ConfirmRequest' });
+
+/** An operator adds a peer by URL and the fingerprint it gave out of band. */
+export const addPeerSchema = z
+  .object({
+    url: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }),
+    fingerprint: z.string().regex(/^([0-9a-f]{4}:){15}[0-9a-f]{4}$/, 'must be the 16 groups of 4 hex digits `cairn init` printed'),
+  })
+  .strict()
+  .meta({ id: 'AddPeer' });

@@ -16,30 +16,8 @@ import { canonicalJson, type CanonicalValue } from '../canonical-json.js';
 import { MERKLE } from '../constants.js';
 import type { Database } from '../db/schema.js';
 
-/** Every kind of auditable event. */
-export const AUDIT_EVENT_TYPES = [
-  'records.import',
-  'records.delete',
-  'records.purge',
-  'users.add',
-  'users.revoke',
-  'peers.add',
-  'peers.update',
-  'peers.remove',
-  'peers.revoke',
-  'keys.rotate',
-  'search.outgoing',
-  'match.incoming',
-  'match.denied',
-  'hit.confirm.incoming',
-  'hit.confirm.outgoing',
-  'witness.checkpoint',
-  'witness.alert',
-  'audit.read',
-  'audit.export',
-] as const;
-
-export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+export { AUDIT_EVENT_TYPES, type AuditEventType } from '../../../schemas/audit.js';
+import type { AuditEventType } from '../../../schemas/audit.js';
 
 export interface AuditEvent {
   type: AuditEventType;

@@ -3,28 +3,11 @@
  * itself audited by the caller (an `audit.read` entry).
  */
 import { sql } from 'kysely';
-import { z } from 'zod';
 import { toHex } from '../bytes.js';
 import type { Db } from '../db/schema.js';
-import { AUDIT_EVENT_TYPES } from './entry.js';
+import type { AuditFilter } from '../../../schemas/audit.js';
 
-export const auditFilterSchema = z
-  .object({
-    from: z.iso.datetime({ offset: true }).optional().describe('entries at or after this time'),
-    to: z.iso.datetime({ offset: true }).optional().describe('entries before this time'),
-    type: z.enum(AUDIT_EVENT_TYPES).optional(),
-    actor: z.string().max(200).optional(),
-    user: z.string().max(100).optional().describe('local user id (actor user:<id>)'),
-    peer: z.string().max(128).optional().describe('peer node id or country code'),
-    purpose: z.string().max(64).optional(),
-    caseReference: z.string().max(128).optional(),
-    cursor: z.coerce.number().int().min(0).optional().describe('continue after this entry index'),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-  })
-  .strict()
-  .meta({ id: 'AuditFilter' });
-
-export type AuditFilter = z.infer<typeof auditFilterSchema>;
+export { auditFilterSchema, type AuditFilter } from '../../../schemas/audit.js';
 
 export interface AuditEntryView {
   idx: number;

@@ -4,7 +4,7 @@
  * witnessing and reconciliation.
  */
 import { Hono } from 'hono';
-import { z } from 'zod';
+import { consistencyQuerySchema, inclusionQuerySchema } from '../../../../schemas/audit.js';
 import { appendStatement } from '../../audit/entry.js';
 import { consistencyProof, inclusionProof, latestCheckpoint, verifyLog } from '../../audit/log.js';
 import { auditFilterSchema, entriesToCsv, listEntries, type AuditFilter } from '../../audit/query.js';
@@ -15,9 +15,6 @@ import type { Env, Services } from '../app.js';
 import { validate } from '../json-body.js';
 import { signedFederationRoute } from './federation.js';
 
-const sizeQuery = (name: string) => z.coerce.number().int().min(0).describe(name);
-export const inclusionQuerySchema = z.object({ index: sizeQuery('leaf index'), size: sizeQuery('tree size') }).strict();
-export const consistencyQuerySchema = z.object({ from: sizeQuery('older tree size'), to: sizeQuery('newer tree size') }).strict();
 
 export function auditRoutes(deps: Services): Hono<Env & AuthEnv> {
   const r = new Hono<Env & AuthEnv>();

@@ -3,6 +3,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { addPeerSchema } from '../../../../schemas/federation.js';
 import { CairnError } from '../../errors.js';
 import { addPeer, describePeer, fetchDescriptor, listPeers, removePeer, revokePeer, setPeerPolicy } from '../../federation/peers.js';
 import { fingerprintOf } from '../../signing.js';
@@ -10,14 +11,6 @@ import { fromBase64Url } from '../../bytes.js';
 import { requireRole, type AuthEnv } from '../auth.js';
 import type { Env, Services } from '../app.js';
 import { readJson } from '../json-body.js';
-
-export const addPeerSchema = z
-  .object({
-    url: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }),
-    fingerprint: z.string().regex(/^([0-9a-f]{4}:){15}[0-9a-f]{4}$/, 'must be the 16 groups of 4 hex digits `cairn init` printed'),
-  })
-  .strict()
-  .meta({ id: 'AddPeer' });
 
 export function peerRoutes(deps: Services): Hono<Env & AuthEnv> {
   const r = new Hono<Env & AuthEnv>();
