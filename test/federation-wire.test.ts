@@ -44,7 +44,7 @@ describe('federation wire', () => {
     });
     const headers = new Headers(request.headers);
     opts.mutate?.(headers);
-    const res = await fetch(request.url, { method: 'POST', headers, body: opts.bodyOverride ?? bytes });
+    const res = await fetch(request.url, { method: 'POST', headers, body: (opts.bodyOverride ?? bytes) as Uint8Array<ArrayBuffer> });
     return { status: res.status, json: await res.json(), headers: res.headers, requestHeaders: headers, bytes };
   }
 

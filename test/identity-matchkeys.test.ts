@@ -28,7 +28,7 @@ const shared = (a: unknown, b: unknown, min: 'strong' | 'probable' | 'possible' 
   const hb = new Set(keysOf(b).filter((k) => rank[k.strength] >= rank[min]).map((k) => toHex(k.encoded)));
   return keysOf(a).some((k) => rank[k.strength] >= rank[min] && hb.has(toHex(k.encoded)));
 };
-const dob = (date: string) => ({ precision: 'day', date });
+const dob = (date: string) => ({ precision: 'day' as const, date });
 
 describe('MATCH_KEY_TYPES', () => {
   it('has unique one-byte ids and a strength and description for each type', () => {
