@@ -30,6 +30,7 @@ import { blindEvaluateBatch } from '../oprf/index.js';
 import { latestCheckpoint, type LogDeps } from '../audit/log.js';
 import { witnessCheckpoint, type WitnessDeps } from '../audit/witness.js';
 import { auditRoutes } from './routes/audit.js';
+import { consoleRoutes } from './console/routes.js';
 import { userRoutes } from './routes/users.js';
 import { buildOpenApi } from './openapi.js';
 import { problemOf, problemResponse } from './problem.js';
@@ -219,6 +220,7 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
   app.route('/', searchRoutes(deps) as unknown as Hono<Env>);
   app.route('/', federationRoutes(deps));
   app.route('/', auditRoutes(deps) as unknown as Hono<Env>);
+  app.route('/', consoleRoutes(deps) as unknown as Hono<Env>);
 
   app.notFound((c) => problemResponse(problemOf(new CairnError('not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), c.get('requestId'))));
 
