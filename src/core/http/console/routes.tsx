@@ -14,6 +14,7 @@ import { problemOf } from '../problem.js';
 import { analystRoutes } from './analyst.js';
 import { HOME } from './components.js';
 import { CONSOLE } from './constants.js';
+import { dpoRoutes } from './dpo.js';
 import { readForm } from './form.js';
 import { clearSessionCookie, originCheck, requireSession, safeNext, securityHeaders, sessionIdOf, setSessionCookie, type ConsoleDeps, type ConsoleEnv } from './guard.js';
 import { LoginPage } from './pages/login.js';
@@ -85,6 +86,7 @@ export function consoleRoutes(deps: Services): Hono<ConsoleEnv> {
   });
 
   resumables.push(...analystRoutes(r, cd));
+  dpoRoutes(r, cd);
 
   const notFound = (c: Parameters<Parameters<typeof r.notFound>[0]>[0]) =>
     c.html(<StatusPage nodeName={cd.nodeName} session={c.get('session')} title="Not found" message="There is no console page at this address." />, 404);
