@@ -17,6 +17,7 @@ import { CONSOLE } from './constants.js';
 import { dpoRoutes } from './dpo.js';
 import { readForm } from './form.js';
 import { clearSessionCookie, originCheck, requireSession, safeNext, securityHeaders, sessionIdOf, setSessionCookie, type ConsoleDeps, type ConsoleEnv } from './guard.js';
+import { operatorRoutes } from './operator.js';
 import { LoginPage } from './pages/login.js';
 import { StatusPage } from './pages/status.js';
 import type { Resumable } from './resume.js';
@@ -87,6 +88,7 @@ export function consoleRoutes(deps: Services): Hono<ConsoleEnv> {
 
   resumables.push(...analystRoutes(r, cd));
   dpoRoutes(r, cd);
+  operatorRoutes(r, cd);
 
   const notFound = (c: Parameters<Parameters<typeof r.notFound>[0]>[0]) =>
     c.html(<StatusPage nodeName={cd.nodeName} session={c.get('session')} title="Not found" message="There is no console page at this address." />, 404);
