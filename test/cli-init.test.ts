@@ -25,6 +25,20 @@ describe('cairn init', () => {
     expect(readFileSync(join(home, 'cairn.json'), 'utf8')).not.toContain(readFileSync(join(home, 'keys/signing.key'), 'utf8').trim());
   });
 
+  it('shows the public keys, fingerprints and the audit log verifier key', () => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    const init = cairn(['init', '--home', t.dir, '--country', 'LT', '--name', 'x', '--url', 'https://cairn.policija.example']);
+    const fp = /fingerprint: (\S+)/.exec(init.stdout)![1];
+    const r = cairn(['keys', 'show', '--home', t.dir, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const k = JSON.parse(r.stdout);
+    expect(k.signing).toMatchObject({ fingerprint: fp, mode: '0600' });
+    expect(k.oprf.mode).toBe('0600');
+    expect(k.auditLog.verifierKey).toMatch(/^cairn\.policija\.example\/cairn-audit\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/);
+    expect(r.stdout).not.toContain(readFileSync(join(t.dir, 'keys/signing.key'), 'utf8').trim());
+  });
+
   it('refuses to initialise over an existing home and changes nothing', () => {
     const t = tempDir();
     cleanup = t.cleanup;

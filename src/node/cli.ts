@@ -8,6 +8,7 @@ import { isCairnError } from '../core/errors.js';
 import { args, required, UsageError, type Out } from './cli-args.js';
 import { AUDIT_USAGE, cmdAudit } from './commands/audit.js';
 import { cmdImport, IMPORT_USAGE } from './commands/import.js';
+import { cmdKeys, KEYS_USAGE } from './commands/keys.js';
 import { cmdPeers, PEERS_USAGE } from './commands/peers.js';
 import { cmdRecords, RECORDS_USAGE } from './commands/records.js';
 import { cmdSearch, SEARCH_USAGE } from './commands/search.js';
@@ -32,6 +33,7 @@ ${RECORDS_USAGE}
 ${PEERS_USAGE}
 ${SEARCH_USAGE}
 ${AUDIT_USAGE}
+${KEYS_USAGE}
   version              print the version
   help                 this text
 
@@ -116,6 +118,8 @@ export async function main(argv: string[], io: Out = { out: (s) => console.log(s
         return await cmdSearch(rest, io);
       case 'audit':
         return await cmdAudit(rest, io);
+      case 'keys':
+        return await cmdKeys(rest, io);
       case 'version':
       case '--version':
         io.out(VERSION);
