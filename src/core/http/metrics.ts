@@ -66,7 +66,9 @@ export class Histogram {
 export class Metrics {
   readonly httpRequests = new Counter('cairn_http_requests_total', 'HTTP requests by method, route and status.');
   readonly httpDuration = new Histogram('cairn_http_request_duration_seconds', 'HTTP request latency by method, route and status.');
-  private readonly extra: (Counter | Histogram)[] = [];
+  readonly federationAnswers = new Counter('cairn_federation_answers_total', 'Federation requests from peers by route and problem code (ok when answered).');
+  readonly searchOutcomes = new Counter('cairn_search_peer_outcomes_total', 'Per-peer outcomes of our searches: hit, no_hit, error, timeout.');
+  private readonly extra: (Counter | Histogram)[] = [this.federationAnswers, this.searchOutcomes];
 
   /** Register a further metric (domain modules). */
   register<T extends Counter | Histogram>(m: T): T {

@@ -53,6 +53,7 @@ export function signedFederationRoute(deps: Services, handle: (peer: Peer, body:
       status = problem.status;
       body = problem;
     }
+    deps.metrics.federationAnswers.inc({ route: c.req.routePath, code: status === 200 ? 'ok' : String((body as { code?: string }).code) });
     const bytes = utf8(JSON.stringify(body));
     const headers = signResponse({ status, body: bytes, request: auth.binding, signer: deps.signer, clock: deps.clock });
     headers.set('content-type', status === 200 ? MEDIA_TYPES.json : MEDIA_TYPES.problem);
