@@ -37,6 +37,8 @@ describe('federation across three nodes', () => {
         { country: 'XC', name: 'Carpania police', port: ports[2]! },
       ],
       POLICY,
+      // Debug logging: the last test checks that even then no identifier reaches a log.
+      { CAIRN_LOG_LEVEL: 'debug' },
     );
     [xa, xb, xc] = nodes as [FedNode, FedNode, FedNode];
     // XA registered Olena (written in Cyrillic) as missing; XC holds an unrelated child and a suspect.
@@ -161,5 +163,32 @@ describe('federation across three nodes', () => {
     } finally {
       xc.child.kill('SIGCONT');
     }
+  });
+
+  it('reports garbage from a misbehaving peer as that peer\'s error', async () => {
+    // XC is replaced by something that answers 200 with junk, then with unsigned JSON.
+    await xc.stop();
+    const { createServer } = await import('node:http');
+    for (const body of ['<html>not json</html>', JSON.stringify({ searchId: 'x', evaluatedElements: [], proof: '', buckets: [] })]) {
+      const srv = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(body);
+      });
+      await new Promise<void>((r) => srv.listen(xc.port, '127.0.0.1', () => r()));
+      try {
+        const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Olena', family: 'Shevchenko' }], dateOfBirth: { precision: 'day', date: '2013-04-12' } } });
+        const by = Object.fromEntries(r.json.results.map((x: { peer: { country: string } }) => [x.peer.country, x]));
+        expect(by.XC).toMatchObject({ status: 'error', error: { code: 'peer_response_invalid' } });
+        expect(by.XA.status).toBe('hit');
+      } finally {
+        await new Promise<void>((r) => srv.close(() => r()));
+      }
+    }
+  });
+
+  it('never writes an identifier to any log, even at debug level', () => {
+    const logs = nodes.map((n) => n.log()).join('\n');
+    expect(logs.length).toBeGreaterThan(1000);
+    for (const needle of ['Olena', 'Shevchenko', 'Шевченко', 'Олена', '380501234567', 'Haddad', 'Yousef', 'Ionescu']) expect(logs, needle).not.toContain(needle);
   });
 });
