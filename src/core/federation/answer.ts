@@ -53,13 +53,18 @@ const KEY_TYPES: ReadonlySet<string> = new Set(MATCH_KEY_TYPE_NAMES);
 
 const today = (clock: Clock) => clock.now().toISOString().slice(0, 10);
 
-/** Append a refusal to the audit log in its own unit (the act refused is the query). */
-async function auditRefusal(deps: AnswerDeps, peer: Peer, what: string, code: string, req: { searchId: string; purpose: string; caseReference: string }, n: number): Promise<void> {
-  const e: AuditEvent = {
-    type: 'match.denied',
+/** Who asked and why: the part every audit entry of a peer's request shares. */
+function requestContext(peer: Peer, req: { searchId: string; purpose: string; legalBasis: string; caseReference: string }) {
+  return {
     actor: `peer:${peer.country}:${peer.id}`,
-    data: { request: what, peer: peer.id, country: peer.country, code, searchId: req.searchId, purpose: req.purpose, caseReference: req.caseReference, elements: n },
+    data: { peer: peer.id, country: peer.country, searchId: req.searchId, purpose: req.purpose, legalBasis: req.legalBasis, caseReference: req.caseReference },
   };
+}
+
+/** Append a refusal to the audit log in its own unit (the act refused is the query). */
+async function auditRefusal(deps: AnswerDeps, peer: Peer, what: string, code: string, req: { searchId: string; purpose: string; legalBasis: string; caseReference: string }, n: number): Promise<void> {
+  const ctx = requestContext(peer, req);
+  const e: AuditEvent = { type: 'match.denied', actor: ctx.actor, data: { ...ctx.data, request: what, code, elements: n } };
   try {
     await deps.atomic.run([appendStatement(deps.db, e, deps.clock.now())]);
   } catch (err) {
@@ -68,7 +73,7 @@ async function auditRefusal(deps: AnswerDeps, peer: Peer, what: string, code: st
 }
 
 /** Policy, rate and budget checks shared by both requests; refusals are audited. */
-async function admit(deps: AnswerDeps, peer: Peer, what: 'match' | 'hit', req: { searchId: string; purpose: MatchRequest['purpose']; caseReference: string }, elements: number): Promise<RecordCategory[]> {
+async function admit(deps: AnswerDeps, peer: Peer, what: 'match' | 'hit', req: { searchId: string; purpose: MatchRequest['purpose']; legalBasis: string; caseReference: string }, elements: number): Promise<RecordCategory[]> {
   try {
     const cats = allowedCategories(peer, req.purpose);
     deps.rateLimiter.take(peer.id, peer.policy.ratePerMinute, deps.clock.now().getTime());
@@ -127,20 +132,16 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
   }
 
   const day = today(deps.clock);
+  const ctx = requestContext(peer, req);
   const results = await deps.atomic.run([
     usageStatement(deps.db, peer.id, day, req.elements.length),
     appendStatement(
       deps.db,
       {
         type: 'match.incoming',
-        actor: `peer:${peer.country}:${peer.id}`,
+        actor: ctx.actor,
         data: {
-          peer: peer.id,
-          country: peer.country,
-          searchId: req.searchId,
-          purpose: req.purpose,
-          legalBasis: req.legalBasis,
-          caseReference: req.caseReference,
+          ...ctx.data,
           elements: req.elements.length,
           keyTypes: [...new Set(req.elements.map((e) => e.keyType))].sort(),
           buckets: [...wanted.values()].map((w) => w.bucket),
@@ -186,6 +187,7 @@ export async function answerHit(deps: AnswerDeps, peer: Peer, req: HitConfirmReq
     throw new CairnError('hit_not_found', 'no record this peer may see holds that token', { location: { field: 'digest' } });
   }
   const now = deps.clock.now();
+  const ctx = requestContext(peer, req);
   const ids = hits.map(() => `hit_${toHex(deps.random.bytes(12))}`);
   const statements = hits.map((h, i) =>
     deps.db
@@ -211,14 +213,9 @@ export async function answerHit(deps: AnswerDeps, peer: Peer, req: HitConfirmReq
       deps.db,
       {
         type: 'hit.confirm.incoming',
-        actor: `peer:${peer.country}:${peer.id}`,
+        actor: ctx.actor,
         data: {
-          peer: peer.id,
-          country: peer.country,
-          searchId: req.searchId,
-          purpose: req.purpose,
-          legalBasis: req.legalBasis,
-          caseReference: req.caseReference,
+          ...ctx.data,
           keyType: req.keyType,
           refs: hits.map((h) => h.ref),
           receipts: ids,

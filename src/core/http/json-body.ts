@@ -4,6 +4,7 @@
  * with zod, naming the field. Attacker-controlled input: parse defensively.
  */
 import type { z } from 'zod';
+import { concatBytes } from '../bytes.js';
 import { CairnError } from '../errors.js';
 import { locateJsonError } from '../json-locate.js';
 
@@ -27,13 +28,7 @@ export async function readBody(req: { headers: Headers; body: ReadableStream<Uin
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  return concatBytes(...chunks);
 }
 
 /** Line and column (1-based) of a character offset. */
