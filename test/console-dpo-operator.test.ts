@@ -116,6 +116,11 @@ describe('DPO and operator console', () => {
     expect(reads.filter((e) => e.data.what === 'console.overview').length).toBeGreaterThanOrEqual(2);
     expect(exports.map((e) => e.data.filter.format).sort()).toEqual(['csv', 'json']);
     for (const e of exports) expect(e).toMatchObject({ actor: dpoActor, data: { what: 'console.export', entries: 1, filter: { caseReference: CTX.caseReference } } });
+
+    // Paging is by entry index: a page continues after its cursor, and links back to the first page.
+    await page.goto(`${xb.url}/console/audit/log?cursor=3`);
+    expect(await page.locator('tbody tr').first().locator('td').first().textContent()).toBe('4');
+    expect(await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents()).toEqual(['First page']);
     await page.close();
   });
 

@@ -82,7 +82,7 @@ export const BarChart: FC<BarChartProps> = ({ id, title, description, days, seri
               <g>
                 <rect x={M.left + j * 180} y={H - 16} width="12" height="12" fill={PALETTE[j % PALETTE.length]} />
                 <text x={M.left + j * 180 + 16} y={H - 6} fill="#1b1b1b">
-                  {labelOf(s.name).slice(0, 22)}
+                  {labelOf(s.name).slice(0, 28)}
                 </text>
               </g>
             ))}
@@ -128,8 +128,8 @@ export interface BudgetRow {
 export const BudgetChart: FC<{ id: string; title: string; rows: readonly BudgetRow[] }> = ({ id, title, rows }) => {
   const rowH = 30;
   const h = 16 + rows.length * rowH;
-  const labelW = 200;
-  const barMax = W - labelW - 150;
+  const labelW = 230;
+  const barMax = W - labelW - 140;
   return (
     <figure>
       <figcaption id={`${id}-title`}>{title}</figcaption>
@@ -145,7 +145,7 @@ export const BudgetChart: FC<{ id: string; title: string; rows: readonly BudgetR
             return (
               <g>
                 <text x={0} y={yy + 15} fill="#1b1b1b">
-                  {r.label.slice(0, 24)}
+                  {r.label.slice(0, 28)}
                 </text>
                 <rect x={labelW} y={yy} width={barMax} height={20} fill="#eef0f3" stroke="#8a8a8a" />
                 <rect x={labelW} y={yy} width={Math.max(share > 0 ? 2 : 0, Math.min(1, share) * barMax)} height={20} fill={colour} />

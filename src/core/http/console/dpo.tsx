@@ -73,7 +73,7 @@ async function overview(cd: ConsoleDeps, c: ConsoleContext, force: boolean) {
   const { db } = cd.deps;
   const session = c.get('session');
   const now = cd.deps.clock.now();
-  const cp = await latestCheckpoint(cd.deps.log);
+  const cp = await latestCheckpoint(cd.deps.log, cd.deps.config.audit.checkpointIntervalMs);
   const cpAt = await db.selectFrom('audit_checkpoints').select('at').where('size', '=', cp.size).executeTakeFirst();
   const size = Number((await db.selectFrom('audit_entries').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const report = force || size <= CONSOLE.audit.autoVerifyMax ? await verifyLog(cd.deps.log) : undefined;

@@ -92,7 +92,7 @@ export function consoleRoutes(deps: Services): Hono<ConsoleEnv> {
 
   const notFound = (c: Parameters<Parameters<typeof r.notFound>[0]>[0]) =>
     c.html(<StatusPage nodeName={cd.nodeName} session={c.get('session')} title="Not found" message="There is no console page at this address." />, 404);
-  r.get(`${CONSOLE.prefix}/*`, notFound);
+  r.all(`${CONSOLE.prefix}/*`, notFound);
 
   // Errors inside the console are pages, not JSON problems; the same rules
   // apply: a CairnError's message is shown, an internal cause only logged.

@@ -50,7 +50,7 @@ button.secondary,.button.secondary{background:#fff;color:#0b4fb3}
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:.95rem}
 .table-wrap{overflow-x:auto;max-width:100%}
 td{overflow-wrap:break-word}
-time{white-space:nowrap}
+td.free{overflow-wrap:anywhere;min-width:8rem}
 form.narrow{max-width:40rem}
 .nowrap{white-space:nowrap;overflow-wrap:normal}
 pre.wrap{white-space:pre-wrap;margin:.25rem 0}

@@ -122,7 +122,7 @@ export const AuditLogPage: FC<AuditLogProps> = ({ nodeName, session, filter, err
                   <td>{actorLabel(e.actor)}</td>
                   <td>{orDash(peer ? (labels[peer] ?? peer) : (summary(e.data, 'country') ?? asked))}</td>
                   <td>{orDash(summary(e.data, 'purpose') && words(summary(e.data, 'purpose')!))}</td>
-                  <td>{orDash(summary(e.data, 'caseReference'))}</td>
+                  <td class="free">{orDash(summary(e.data, 'caseReference'))}</td>
                   <td>
                     {e.data === null ? (
                       <em>pruned (past retention; its hash remains in the tree)</em>

@@ -56,14 +56,14 @@ export const HitsPage: FC<HitsPageProps> = ({ nodeName, session, hits, limit, pe
                 {peerNames[h.peer_id] ? ` · ${peerNames[h.peer_id]}` : ''}
               </td>
               <td>
-                <code>{h.record_ref}</code>
+                <code class="nowrap">{h.record_ref}</code>
               </td>
               <td>{words(h.category)}</td>
               <td>{h.owning_unit}</td>
               <td>{h.key_type}</td>
               <td>{words(h.purpose)}</td>
-              <td>{h.case_reference}</td>
-              <td>{orDash(h.justification)}</td>
+              <td class="free">{h.case_reference}</td>
+              <td class="free">{orDash(h.justification)}</td>
             </tr>
           ))}
         </tbody>

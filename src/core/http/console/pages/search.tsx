@@ -183,7 +183,7 @@ export const SearchPage: FC<SearchPageProps> = ({ nodeName, session, values: v, 
                     <When at={s.createdAt} />
                   </a>
                 </td>
-                <td>{s.caseReference}</td>
+                <td class="free">{s.caseReference}</td>
                 <td>{words(s.purpose)}</td>
                 <td class="num">{s.peers}</td>
                 <td class="num">{s.hits}</td>
