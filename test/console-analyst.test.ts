@@ -172,6 +172,15 @@ describe('analyst console', () => {
       for (const [k, v] of Object.entries(full)) if (k !== missing) expect(await page.locator(`#f-${k}`).inputValue()).toBe(v);
       if (missing === 'legalBasis') await shot(page, '07-search-missing-legal-basis');
     }
+    // Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+    await page.goto(`${xb.url}/console/search`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    await fillContext(page, { purpose: 'missing_child_tracing', legalBasis: LEGAL });
+    await skipBrowserValidation(page);
+    await submitSearch(page);
     // The error summary links to the field, and the link moves focus there (keyboard users).
     await page.getByRole('alert').getByRole('link').first().click();
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-caseReference');
