@@ -1,0 +1,192 @@
+/**
+ * A benchmark federation on loopback: one searching node and N answering
+ * peers, each a real `cairn serve` child process with its own home and
+ * SQLite file, set up through the CLI as an operator would. Each peer's index
+ * holds `recordsPerPeer` records: a few hundred imported with `cairn import`
+ * (so searches can hit and be confirmed) and the rest filled directly
+ * (bench-fill.ts). The filled database is built once and copied to every
+ * peer before its node first opens it (it holds no node identity: only the
+ * migrated schema, records and tokens).
+ *
+ * Persons to search for: `hitPersons` are records imported at the last peer;
+ * `noHitPersons` are synthetic people born in the 1990s, outside the
+ * generator's 2005–2023, with documents, phones and e-mails nobody holds.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openNodeContext } from '../../src/node/context.js';
+import { addUser, BIN, cli, fingerprintOfNode, ROOT } from './federation.js';
+import { fillIndex, sampleKeyMix, type FillResult } from './bench-fill.js';
+import { track } from './bench-proc.js';
+import { prng, syntheticRecord } from './synthetic-records.js';
+
+/** Every category: the purpose the benchmark searches for may match them all (the largest answers). */
+export const ALL_CATEGORIES = ['convicted_offender', 'suspect', 'identified_victim', 'missing_child', 'unaccompanied_minor', 'child_at_risk'] as const;
+export const BENCH_PURPOSE = 'missing_child_tracing';
+
+export interface BenchNode {
+  readonly country: string;
+  readonly home: string;
+  readonly port: number;
+  readonly url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export interface BenchFederation {
+  readonly searcher: BenchNode;
+  readonly peers: readonly BenchNode[];
+  /** The searcher's analyst token. */
+  readonly analyst: string;
+  readonly hitPersons: readonly unknown[];
+  readonly noHitPersons: readonly unknown[];
+  readonly fill: FillResult | undefined;
+  readonly recordsPerPeer: number;
+  /** Restart every node with extra environment (e.g. another audit configuration). */
+  restart(env: NodeJS.ProcessEnv): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface BenchFederationOptions {
+  readonly root: string;
+  readonly basePort: number;
+  readonly peers: readonly string[];
+  readonly recordsPerPeer: number;
+  /** Records imported with `cairn import` at each peer (default 200). */
+  readonly realPerPeer?: number;
+  /** Environment of every node. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Node flags of every node, e.g. --cpu-prof (which NODE_OPTIONS does not allow). */
+  readonly nodeArgs?: readonly string[];
+  readonly log: (msg: string) => void;
+}
+
+const BUCKET_BITS = 16;
+
+function realRecords(n: number, offset: number, country: string, seed: number): Record<string, unknown>[] {
+  const rnd = prng(seed);
+  // Offset the index: documents, phones and e-mails derive from it, and must differ between peers.
+  return Array.from({ length: n }, (_, i) => ({ ...syntheticRecord(offset + i, rnd, { prefix: country }), ref: `${country}-REAL-${i}` }));
+}
+
+function noHitPersons(n: number): unknown[] {
+  const rnd = prng(991);
+  return Array.from({ length: n }, (_, i) => {
+    const ids = (syntheticRecord(9_000_000 + i, rnd) as { identifiers: Record<string, unknown> }).identifiers;
+    return { ...ids, dateOfBirth: { precision: 'day', date: `199${i % 10}-0${1 + (i % 9)}-1${i % 10}` } };
+  });
+}
+
+/**
+ * `cairn serve` as a tracked child, ready when /healthz answers. Like
+ * federation.ts `serve`, plus node flags (a profiler must be a flag).
+ */
+async function startNode(home: string, port: number, country: string, env: NodeJS.ProcessEnv, nodeArgs: readonly string[]): Promise<BenchNode> {
+  const child = track(
+    spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--home', home, '--port', String(port)], {
+      cwd: ROOT,
+      env: { ...process.env, CAIRN_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
+  let log = '';
+  child.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-8192)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`node ${country} on port ${port} exited: ${log}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // starting
+    }
+    if (Date.now() > deadline) throw new Error(`node ${country} on port ${port} did not start: ${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return { country, home, port, url, pid: child.pid!, stop };
+}
+
+/** Build and start the federation. Stop it with `stop()` (the exit handler kills it anyway). */
+export async function setupBenchFederation(o: BenchFederationOptions): Promise<BenchFederation> {
+  const realN = Math.min(o.realPerPeer ?? 200, o.recordsPerPeer);
+  const searcherSpec = { country: 'SE', port: o.basePort, home: join(o.root, 'SE') };
+  const peerSpecs = o.peers.map((country, i) => ({ country, port: o.basePort + 1 + i, home: join(o.root, country) }));
+  for (const s of [searcherSpec, ...peerSpecs]) {
+    cli(['init', '--home', s.home, '--country', s.country, '--name', `bench ${s.country}`, '--url', `http://127.0.0.1:${s.port}`, '--port', String(s.port)]);
+  }
+
+  // One filled database, copied to every peer before its node opens it.
+  let fill: FillResult | undefined;
+  const fillN = o.recordsPerPeer - realN;
+  if (fillN > 0) {
+    const templateHome = join(o.root, 'template');
+    cli(['init', '--home', templateHome, '--country', 'XX', '--name', 'template', '--url', 'http://127.0.0.1:9']);
+    const ctx = await openNodeContext(templateHome); // creates and migrates the database
+    await ctx.close();
+    o.log(`filling ${fillN.toLocaleString('en-US')} records directly (key types as derived, random tokens, uniform buckets)`);
+    fill = fillIndex(join(templateHome, 'cairn.db'), {
+      records: fillN,
+      bucketBits: BUCKET_BITS,
+      keyMix: sampleKeyMix(2000),
+      onProgress: (d) => d % 200_000 === 0 && o.log(`  filled ${d.toLocaleString('en-US')}`),
+    });
+    o.log(`filled ${fill.records.toLocaleString('en-US')} records, ${fill.tokens.toLocaleString('en-US')} tokens in ${fill.seconds.toFixed(0)} s`);
+    for (const p of peerSpecs) copyFileSync(join(templateHome, 'cairn.db'), join(p.home, 'cairn.db'));
+  }
+  let hitPersons: unknown[] = [];
+  for (const [i, p] of peerSpecs.entries()) {
+    const records = realRecords(realN, (i + 1) * 1_000_000, p.country, 100 + i);
+    const file = join(o.root, `${p.country}-real.ndjson`);
+    writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    cli(['import', file, '--home', p.home, '--out', o.root], { CAIRN_LOG_LEVEL: 'warn' });
+    if (i === peerSpecs.length - 1) hitPersons = records.map((r) => r.identifiers);
+  }
+  o.log(`imported ${realN} real records at each peer with cairn import`);
+  const analyst = addUser(searcherSpec.home, 'analyst', 'bench analyst');
+
+  let env = { CAIRN_MATCHING_BUCKET_BITS: String(BUCKET_BITS), ...o.env };
+  const startAll = async () => ({
+    searcher: await startNode(searcherSpec.home, searcherSpec.port, searcherSpec.country, env, o.nodeArgs ?? []),
+    peers: await Promise.all(peerSpecs.map((p) => startNode(p.home, p.port, p.country, env, o.nodeArgs ?? []))),
+  });
+  let nodes = await startAll();
+  const allow = ['--allow', `${BENCH_PURPOSE}=${ALL_CATEGORIES.join(',')}`];
+  for (const p of nodes.peers) {
+    cli(['peers', 'add', p.url, '--home', searcherSpec.home, '--fingerprint', await fingerprintOfNode(p.url)]);
+    cli(['peers', 'add', nodes.searcher.url, '--home', p.home, '--fingerprint', await fingerprintOfNode(nodes.searcher.url)]);
+    // Rate and budget high enough that the benchmark measures capacity, not policy.
+    cli(['peers', 'policy', searcherSpec.country, '--home', p.home, ...allow, '--rate', '100000', '--budget', '100000000']);
+  }
+  o.log(`federation up: searcher ${nodes.searcher.url}, peers ${nodes.peers.map((p) => `${p.country} ${p.url}`).join(', ')}`);
+
+  const stopAll = async () => {
+    await Promise.all([nodes.searcher, ...nodes.peers].map((n) => n.stop()));
+  };
+  const fed: BenchFederation = {
+    get searcher() {
+      return nodes.searcher;
+    },
+    get peers() {
+      return nodes.peers;
+    },
+    analyst,
+    hitPersons,
+    noHitPersons: noHitPersons(Math.max(50, realN)),
+    fill,
+    recordsPerPeer: o.recordsPerPeer,
+    async restart(extra) {
+      await stopAll();
+      env = { ...env, ...extra };
+      nodes = await startAll();
+    },
+    stop: stopAll,
+  };
+  return fed;
+}
