@@ -223,6 +223,15 @@ describe('DPO and operator console', () => {
     const after = await fetch(`${xb.url}/console/search`, { redirect: 'manual', headers: { cookie: `cairn_console=${cookie!.value}` } });
     expect(after.status).toBe(303);
     expect(after.headers.get('location')).toBe('/console/login?next=%2Fconsole%2Fsearch');
+    // A form with nothing to keep, posted without a live session, goes straight to sign-in.
+    const lateSignOut = await fetch(`${xb.url}/console/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: `cairn_console=${cookie!.value}`, origin: xb.url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf }),
+    });
+    expect(lateSignOut.status).toBe(303);
+    expect(lateSignOut.headers.get('location')).toBe('/console/login');
     await ctx.close();
   });
 

@@ -128,12 +128,14 @@ export function requireSession(cd: ConsoleDeps, ...roles: Role[]): MiddlewareHan
     if (found.state !== 'active') {
       if (found.state === 'expired') clearSessionCookie(c, cd);
       const expired = found.state === 'expired';
-      if (!isPost) {
-        const q = new URLSearchParams({ [CONSOLE.fields.next]: url.pathname + url.search });
+      // A GET, or a form with nothing worth keeping (sign-out): straight to sign-in.
+      if (!isPost || !cd.resumable(url.pathname)) {
+        const q = new URLSearchParams(isPost ? {} : { [CONSOLE.fields.next]: url.pathname + url.search });
         if (expired) q.set('expired', '1');
-        return c.redirect(`${CONSOLE.paths.login}?${q}`, 303);
+        const query = q.toString();
+        return c.redirect(query ? `${CONSOLE.paths.login}?${query}` : CONSOLE.paths.login, 303);
       }
-      const keep = cd.resumable(url.pathname) ? { action: url.pathname, fields: form.without(CONSOLE.fields.csrf) } : undefined;
+      const keep = { action: url.pathname, fields: form.without(CONSOLE.fields.csrf) };
       return c.html(
         <LoginPage
           nodeName={cd.nodeName}
