@@ -23,6 +23,8 @@ export const AUDIT_EVENT_TYPES = [
   'witness.alert',
   'audit.read',
   'audit.export',
+  'console.signin',
+  'console.signout',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

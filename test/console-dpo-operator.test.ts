@@ -116,6 +116,9 @@ describe('DPO and operator console', () => {
     expect(reads.filter((e) => e.data.what === 'console.overview').length).toBeGreaterThanOrEqual(2);
     expect(exports.map((e) => e.data.filter.format).sort()).toEqual(['csv', 'json']);
     for (const e of exports) expect(e).toMatchObject({ actor: dpoActor, data: { what: 'console.export', entries: 1, filter: { caseReference: CTX.caseReference } } });
+    // So is the sign-in itself.
+    const signins = (await api(xb, xb.tokens.dpo, 'GET', '/v1/audit/entries?type=console.signin&limit=1000')).json.entries as { actor: string; data: { role: string } }[];
+    expect(signins.some((e) => e.actor === dpoActor && e.data.role === 'dpo')).toBe(true);
 
     // Paging is by entry index: a page continues after its cursor, and links back to the first page.
     await page.goto(`${xb.url}/console/audit/log?cursor=3`);

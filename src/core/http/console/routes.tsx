@@ -7,6 +7,7 @@
  */
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { appendStatement } from '../../audit/entry.js';
 import { isCairnError } from '../../errors.js';
 import { authenticate } from '../../users/users.js';
 import type { Services } from '../app.js';
@@ -75,6 +76,7 @@ export function consoleRoutes(deps: Services): Hono<ConsoleEnv> {
     await closeSession(sdeps, sessionIdOf(c, cd));
     const { id, session } = await openSession(sdeps, user);
     setSessionCookie(c, cd, id);
+    await deps.atomic.run([appendStatement(deps.db, { type: 'console.signin', actor: `user:${user.id}`, data: { user: user.id, role: user.role } }, deps.clock.now())]);
     c.get('log').info({ user: user.id, role: user.role }, 'console: signed in');
     if (resume && resumable && resumable.roles.includes(user.role)) return resumable.render(c, session, resume.fields, resume.action);
     return c.redirect(next ?? HOME[user.role], 303);
@@ -83,6 +85,8 @@ export function consoleRoutes(deps: Services): Hono<ConsoleEnv> {
   r.post(CONSOLE.paths.logout, requireSession(cd, 'analyst', 'dpo', 'operator'), async (c) => {
     await closeSession(sdeps, c.get('sessionId'));
     clearSessionCookie(c, cd);
+    const who = c.get('session').user;
+    await deps.atomic.run([appendStatement(deps.db, { type: 'console.signout', actor: `user:${who.id}`, data: { user: who.id } }, deps.clock.now())]);
     return c.redirect(`${CONSOLE.paths.login}?signedout=1`, 303);
   });
 
