@@ -96,6 +96,16 @@ export function addUser(home: string, role: 'analyst' | 'dpo' | 'operator', name
  */
 export async function startFederation(root: string, specs: NodeSpec[], policy: Record<string, string[]>, env: NodeJS.ProcessEnv = {}): Promise<FedNode[]> {
   const nodes: FedNode[] = [];
+  try {
+    return await startAll(root, specs, policy, env, nodes);
+  } catch (e) {
+    // Never leave a started node behind when a later step fails.
+    await Promise.all(nodes.map((n) => n.stop()));
+    throw e;
+  }
+}
+
+async function startAll(root: string, specs: NodeSpec[], policy: Record<string, string[]>, env: NodeJS.ProcessEnv, nodes: FedNode[]): Promise<FedNode[]> {
   for (const s of specs) {
     const home = join(root, s.country);
     cli(['init', '--home', home, '--country', s.country, '--name', s.name, '--url', `http://127.0.0.1:${s.port}`, '--port', String(s.port)]);
