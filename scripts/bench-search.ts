@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { api } from './lib/federation.js';
-import { formatMachine, sampleMachine, type BenchMachine } from './lib/bench-machine.js';
+import { cpuSecondsOf, formatMachine, sampleMachine, type BenchMachine } from './lib/bench-machine.js';
 import { removeOnExit } from './lib/bench-proc.js';
 import { fmt, formatTargets, parseFlags, stepLogger, summarize, type LatencySummary, type TargetCheck } from './lib/bench-report.js';
 import { BENCH_PURPOSE, setupBenchFederation, type BenchFederation } from './lib/bench-federation.js';
@@ -45,8 +45,16 @@ export interface SearchLatency {
   readonly firstUnexpected: string | undefined;
 }
 
+/** CPU time per search of each node during the sequential latency series (from /proc). */
+export interface SearchCpu {
+  readonly country: string;
+  readonly role: 'searcher' | 'peer';
+  readonly msPerSearch: number;
+}
+
 export interface SearchBenchResult {
   readonly machine: BenchMachine;
+  readonly cpuPerSearch: readonly SearchCpu[];
   readonly recordsPerPeer: number;
   readonly filledTokensPerPeer: number;
   readonly peers: number;
@@ -133,10 +141,20 @@ export async function runSearchBenchmark(options: SearchBenchOptions = {}): Prom
     log,
   });
   try {
+    log('warm-up: 6 searches');
+    await measureLatency(fed, 3, 0);
     const machine = await sampleMachine();
     log(formatMachine(machine));
     log(`latency: ${searches} hit and ${searches} no-hit searches, sequential`);
-    const latency = await measureLatency(fed, searches);
+    const nodes = [{ node: fed.searcher, role: 'searcher' as const }, ...fed.peers.map((node) => ({ node, role: 'peer' as const }))];
+    const cpu0 = nodes.map(({ node }) => cpuSecondsOf(node.pid));
+    const latency = await measureLatency(fed, searches, 0);
+    const done = latency.reduce((a, l) => a + l.ms.n, 0);
+    const cpuPerSearch: SearchCpu[] = nodes.map(({ node, role }, i) => ({
+      country: node.country,
+      role,
+      msPerSearch: ((1000 * ((cpuSecondsOf(node.pid) ?? NaN) - (cpu0[i] ?? NaN))) / done),
+    }));
     for (const l of latency) log(`  ${l.kind}: p50 ${fmt(l.ms.p50, 1)} ms, p99 ${fmt(l.ms.p99, 1)} ms${l.unexpected ? `, ${l.unexpected} unexpected (${l.firstUnexpected})` : ''}`);
 
     const answering = fed.peers[0]!;
@@ -168,6 +186,7 @@ export async function runSearchBenchmark(options: SearchBenchOptions = {}): Prom
     });
     return {
       machine,
+      cpuPerSearch,
       recordsPerPeer: records,
       filledTokensPerPeer: fed.fill?.tokens ?? 0,
       peers: fed.peers.length,
@@ -199,6 +218,9 @@ export function formatSearchBenchmark(r: SearchBenchResult): string {
       (l) =>
         `| ${l.kind} | ${l.ms.n} | ${fmt(l.ms.p50, 1)} | ${fmt(l.ms.p90, 1)} | ${fmt(l.ms.p99, 1)} | ${fmt(l.ms.max, 1)} | ${fmt(l.slowestPeerMs.p50, 1)} | ${fmt(l.ms.p50 / p.hmacLookupMs)} | ${l.unexpected}${l.firstUnexpected ? ` (${l.firstUnexpected})` : ''} |`,
     ),
+    '',
+    `CPU per search during the sequential series (/proc): ${r.cpuPerSearch.map((c) => `${c.role} ${c.country} ${fmt(c.msPerSearch, 1)} ms`).join(', ')}. ` +
+      'A node is one JavaScript thread: its CPU per search bounds its latency from below.',
     '',
     '| one answering node | answers/s | answers per node CPU-second | node CPU ms/answer | load generator CPU s | failed |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
