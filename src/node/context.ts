@@ -11,6 +11,7 @@ import type { Db } from '../core/db/schema.js';
 import type { SearchDeps } from '../core/federation/search.js';
 import { silentLogger, systemClock, webRandom, type Clock, type Logger, type Random } from '../core/ports.js';
 import { sqliteAtomicWriter } from './atomic.js';
+import { createSodiumOprfClient } from './oprf/sodium-client.js';
 import { loadConfig, loadKeys, resolveIn, type NodeKeys } from './home.js';
 import { openSqlite, type SqliteHandle } from './sqlite.js';
 
@@ -29,8 +30,9 @@ export interface NodeContext {
 }
 
 /** Search dependencies for commands that search peers in-process. */
-export function searchDepsOf(ctx: NodeContext, logger: Logger = silentLogger): SearchDeps {
+export async function searchDepsOf(ctx: NodeContext, logger: Logger = silentLogger): Promise<SearchDeps> {
   return {
+    oprf: await createSodiumOprfClient(),
     db: ctx.db,
     atomic: ctx.atomic,
     logger,

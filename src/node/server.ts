@@ -14,6 +14,7 @@ import { integrate, pruneEntries } from '../core/audit/log.js';
 import { openNodeContext } from './context.js';
 import { createSodiumTokenBackend } from './oprf/index.js';
 import { createSodiumEvaluator } from './oprf/sodium-evaluate.js';
+import { createSodiumOprfClient } from './oprf/sodium-client.js';
 import { createLogger } from './logger.js';
 import { VERSION } from './version.js';
 
@@ -46,6 +47,8 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
   const tokenBackend = await createSodiumTokenBackend(keys.oprfSecretKey);
   // Peers' blind match queries: libsodium instead of the portable noble path.
   const evaluator = await createSodiumEvaluator(keys.oprfSecretKey, keys.oprfPublicKey);
+  // Our own searches: blinding and proof verification on libsodium too.
+  const oprfClient = await createSodiumOprfClient();
   const atomic = ctx.atomic;
   const manage = { db: sqlite.db, atomic, clock: systemClock };
   const purge = async () => {
@@ -83,6 +86,7 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
     atomic,
     tokenBackend,
     evaluator,
+    oprfClient,
   });
   const port = opts.port ?? config.http.port;
   const server: ServerType = await new Promise((resolveServer, reject) => {

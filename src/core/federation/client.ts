@@ -26,7 +26,18 @@ import type { Signer } from '../signing.js';
 import { buildSignedRequest, verifyResponse } from './http-signature.js';
 import type { Peer } from './peers.js';
 
+/** The searching side of the VOPRF: portable (noble) by default, libsodium on Node. */
+export interface OprfClient {
+  blind(input: Uint8Array): { blind: Uint8Array; blindedElement: Uint8Array };
+  finalizeBatch: typeof finalizeBatch;
+}
+
+/** The portable client: noble, with `rng` for the blinds. */
+export const portableOprfClient = (rng: (n: number) => Uint8Array): OprfClient => ({ blind: (input) => blind(input, rng), finalizeBatch });
+
 export interface ClientDeps {
+  /** Blinding and finalization (default: the portable path with `random`). */
+  oprf?: OprfClient;
   signer: Signer;
   clock: Clock;
   random: Random;
@@ -124,7 +135,8 @@ export async function queryPeer(deps: ClientDeps, peer: Peer, keys: readonly Mat
   const usable = keys.filter((k) => peer.matchKeyTypes.includes(k.type)).slice(0, MAX_MATCH_ELEMENTS);
   if (usable.length === 0) return { hits: [], checkpoint: undefined, logIndex: undefined };
   // Fresh blinds per peer: the same blinded element sent to two peers would let them link the searches.
-  const blinds = usable.map((k) => blind(k.encoded, deps.random.bytes));
+  const oprf = deps.oprf ?? portableOprfClient(deps.random.bytes);
+  const blinds = usable.map((k) => oprf.blind(k.encoded));
   const request: MatchRequest = {
     ...ctx,
     elements: usable.map((k, i) => ({ keyType: k.type, bucket: bucketOf(k.encoded, peer.bucketBits), blindedElement: toBase64Url(blinds[i]!.blindedElement) })),
@@ -135,7 +147,7 @@ export async function queryPeer(deps: ClientDeps, peer: Peer, keys: readonly Mat
   }
   let tokens: Uint8Array[];
   try {
-    tokens = finalizeBatch(
+    tokens = oprf.finalizeBatch(
       usable.map((k) => k.encoded),
       blinds.map((b) => b.blind),
       answer.evaluatedElements.map((e, i) => fromBase64Url(e, `evaluatedElements[${i}]`)),

@@ -26,6 +26,7 @@ import { dbNonceStore } from '../federation/nonce-store-db.js';
 import { RateLimiter } from '../federation/policy.js';
 import type { NonceStore } from '../federation/replay.js';
 import type { SearchDeps } from '../federation/search.js';
+import type { OprfClient } from '../federation/client.js';
 import { blindEvaluateBatch } from '../oprf/index.js';
 import { latestCheckpoint, type LogDeps } from '../audit/log.js';
 import { witnessCheckpoint, type WitnessDeps } from '../audit/witness.js';
@@ -57,6 +58,8 @@ export interface NodeDeps {
   tokenBackend: TokenBackend;
   /** Blind evaluation for peers (default: the portable path). */
   evaluator?: OprfEvaluator;
+  /** Blinding and finalization when we search (default: the portable path). */
+  oprfClient?: OprfClient;
   /** Outgoing HTTP (default: globalThis.fetch). */
   fetch?: typeof fetch;
   /** Replay protection store (default: the database). */
@@ -122,6 +125,7 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
       clock: nodeDeps.clock,
       random: nodeDeps.random,
       fetch: fetchFn,
+      ...(nodeDeps.oprfClient ? { oprf: nodeDeps.oprfClient } : {}),
       timeoutMs: nodeDeps.config.federation.timeoutMs,
       maxResponseBytes: nodeDeps.config.federation.maxResponseBytes,
       witness: async (peer, note) => {

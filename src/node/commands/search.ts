@@ -63,7 +63,7 @@ export async function cmdSearch(argv: string[], io: Out): Promise<number> {
   });
   const ctx = await openNodeContext(homeOf(values));
   try {
-    const deps = searchDepsOf(ctx);
+    const deps = await searchDepsOf(ctx);
     if (confirming) {
       const [id] = positionals(pos, ['SEARCH_ID']);
       const peer = required(values.peer?.[0], 'peer');

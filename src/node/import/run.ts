@@ -123,7 +123,7 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
   const inflight: Promise<void>[] = [];
   let failure: unknown;
   const registrationSearches = ctx.config.federation.searchOnRegistration;
-  const searchDeps = searchDepsOf(ctx);
+  const searchDeps = registrationSearches ? await searchDepsOf(ctx) : undefined;
   const add = (r: BatchResult) => {
     totals.imported += r.imported;
     totals.updated += r.updated;
@@ -140,7 +140,7 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
     const p = importBatch(deps, b, actor, `import:${basename(opts.file)}`)
       .then(async (r) => {
         add(r);
-        if (registrationSearches) totals.searches += (await searchOnRegistration(searchDeps, b, r.changedRefs)).length;
+        if (searchDeps) totals.searches += (await searchOnRegistration(searchDeps, b, r.changedRefs)).length;
       })
       .catch((e: unknown) => {
         failure ??= e;

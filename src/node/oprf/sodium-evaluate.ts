@@ -42,20 +42,20 @@ import { VOPRF_CONTEXT } from '../../core/oprf/suite.js';
 import { loadSodium, type Sodium } from './sodium-token.js';
 
 /** The identity element's canonical encoding (RFC 9496 §4.3.2: s = 0). */
-const IDENTITY = new Uint8Array(OPRF.elementSize);
+export const IDENTITY = new Uint8Array(OPRF.elementSize);
 
 const HASH_TO_SCALAR_DST = concatBytes(utf8(OPRF.labels.hashToScalar), VOPRF_CONTEXT);
-const SEED_DST = concatBytes(utf8(OPRF.labels.seed), VOPRF_CONTEXT);
-const COMPOSITE = utf8(OPRF.labels.composite);
-const CHALLENGE = utf8(OPRF.labels.challenge);
+export const SEED_DST = concatBytes(utf8(OPRF.labels.seed), VOPRF_CONTEXT);
+export const COMPOSITE = utf8(OPRF.labels.composite);
+export const CHALLENGE = utf8(OPRF.labels.challenge);
 
 /** Composite indices are I2OSP(i, 2): a batch holds at most 2^16 elements. */
 const MAX_BATCH = 0x10000;
 
-const isZero = (b: Uint8Array): boolean => b.every((x) => x === 0);
+export const isZero = (b: Uint8Array): boolean => b.every((x) => x === 0);
 
 /** I2OSP(len(x), 2) || x for each part: the RFC's length-prefixed transcript fields. */
-function lengthPrefixed(...parts: Uint8Array[]): Uint8Array[] {
+export function lengthPrefixed(...parts: Uint8Array[]): Uint8Array[] {
   return parts.flatMap((p) => [i2osp(p.length, 2), p]);
 }
 
@@ -98,7 +98,7 @@ export function compositeElement(lib: Sodium, elements: readonly Uint8Array[], w
 }
 
 /** Check a blinded element as DeserializeElement would; same codes and messages as the portable path. */
-function requireSodiumElement(lib: Sodium, value: unknown, field: string): Uint8Array {
+export function requireSodiumElement(lib: Sodium, value: unknown, field: string): Uint8Array {
   const b = requireBytes(value, field, OPRF.elementSize, 'oprf_invalid_element');
   // is_valid_point decodes as RFC 9496 §4.3.1 (canonical, non-negative s, square) but accepts the identity.
   if (!lib.crypto_core_ristretto255_is_valid_point(b)) {
