@@ -87,6 +87,11 @@ describe('GET /.well-known/cairn/node', () => {
     expect(doc.paths['/healthz'].get.responses['404'].content['application/problem+json'].schema.$ref).toBe('#/components/schemas/Problem');
   });
 
+  it('keeps idle connections longer than clients do, so a reused socket is never closed under a request', async () => {
+    const r = await fetch(`${node.url}/healthz`);
+    expect(r.headers.get('keep-alive')).toBe('timeout=65');
+  });
+
   it('echoes a well-formed request id and replaces a malformed one', async () => {
     const r = await fetch(`${node.url}/healthz`, { headers: { 'x-request-id': 'abc-123' } });
     expect(r.headers.get('x-request-id')).toBe('abc-123');

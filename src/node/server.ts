@@ -21,6 +21,8 @@ import { VERSION } from './version.js';
 /** Records past retention are purged at start-up and then hourly. */
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 const INTEGRATE_INTERVAL_MS = 5_000;
+/** Idle keep-alive of server sockets: longer than any client's, so clients close first. */
+const KEEP_ALIVE_MS = 65_000;
 
 export interface RunningNode {
   config: Config;
@@ -93,6 +95,12 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
     const s = serve({ fetch: app.fetch, port, hostname: config.http.host }, () => resolveServer(s));
     s.once('error', reject);
   });
+  // Outlive clients' idle keep-alive (undici closes idle sockets after ~4 s):
+  // a server that closes first races the client's next request on the same
+  // socket, which then fails with "other side closed" (seen in the demo).
+  const http = server as unknown as { keepAliveTimeout: number; headersTimeout: number };
+  http.keepAliveTimeout = KEEP_ALIVE_MS;
+  http.headersTimeout = KEEP_ALIVE_MS + 1000;
   const actual = (server.address() as AddressInfo).port;
   logger.info({ node: config.node.id, country: config.node.country, host: config.http.host, port: actual, signingKeyId: keys.signer.keyId }, 'cairn node listening');
   let closed = false;
