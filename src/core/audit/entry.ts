@@ -10,11 +10,10 @@
  * No raw identifiers and no tokens ever go into `data`.
  */
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { concatBytes, utf8 } from '../bytes.js';
+import { utf8 } from '../bytes.js';
 import { canonicalJson, type CanonicalValue } from '../canonical-json.js';
-import { MERKLE } from '../constants.js';
 import type { Database } from '../db/schema.js';
+import { leafHash } from './merkle/hasher.js';
 
 export { AUDIT_EVENT_TYPES, type AuditEventType } from '../../../schemas/audit.js';
 import type { AuditEventType } from '../../../schemas/audit.js';
@@ -33,7 +32,7 @@ export function entryText(e: AuditEvent, at: Date): string {
 
 /** RFC 6962 §2.1 leaf hash. */
 export function leafHashOf(text: string): Uint8Array {
-  return sha256(concatBytes(new Uint8Array([MERKLE.leafPrefix]), utf8(text)));
+  return leafHash(utf8(text));
 }
 
 /**

@@ -16,7 +16,7 @@ import type { Db } from '../db/schema.js';
 import { CairnError } from '../errors.js';
 import type { Clock } from '../ports.js';
 import type { Signer } from '../signing.js';
-import { checkpointOrigin, openCheckpoint, parseCheckpoint, signCheckpoint } from './checkpoint.js';
+import { checkpointOrigin, openCheckpoint, signCheckpoint } from './checkpoint.js';
 import { leafHashOf } from './entry.js';
 import { AppendState, proveConsistency, proveInclusion, rootAtSize, strideNodeSource, type MerkleNodeSource } from './merkle/index.js';
 import { ed25519NoteSigner, ed25519NoteVerifier, formatVerifierKey } from './note.js';
@@ -258,6 +258,3 @@ export async function pruneEntries(deps: Pick<LogDeps, 'db' | 'atomic'>, before:
   const r = await deps.db.updateTable('audit_entries').set({ entry: null }).where('at', '<', before.toISOString()).where('entry', 'is not', null).executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
-
-/** Parse a checkpoint note's body without verifying it (display only). */
-export const checkpointBody = (note: string) => parseCheckpoint(note.slice(0, note.indexOf('\n\n') + 1));

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { AtomicWriter } from '../atomic.js';
-import { equalBytes, fromBase64, toBase64, toHex } from '../bytes.js';
+import { equalBytes, fromBase64, toHex } from '../bytes.js';
 import type { Db } from '../db/schema.js';
 import { CairnError, isCairnError } from '../errors.js';
 import type { Clock, Logger, Random } from '../ports.js';
@@ -107,6 +107,3 @@ export async function witnessCheckpoint(deps: WitnessDeps, peer: Peer, note: str
   ]);
   return 'stored';
 }
-
-/** Hashes on the wire: standard base64, as in the proof endpoints. */
-export const hashesToWire = (hs: readonly Uint8Array[]) => hs.map(toBase64);
