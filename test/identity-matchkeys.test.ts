@@ -119,6 +119,21 @@ describe('deriveMatchKeys', () => {
     expect(shared({ names: n, dateOfBirth: dob('2012-04-05') }, { names: n, dateOfBirth: { precision: 'estimated', date: '2015', plusMinusYears: 2 } }, 'possible')).toBe(false);
   });
 
+  it('derives the unordered-date key only where day and month could have been swapped', () => {
+    const n = [{ given: 'Yusuf', family: 'Haddad' }];
+    const types = (date: string) => keysOf({ names: n, dateOfBirth: dob(date) }).map((k) => k.type);
+    expect(types('2012-04-05')).toContain('phoneticPairDobUnordered');
+    expect(types('2012-04-13')).not.toContain('phoneticPairDobUnordered'); // day over 12
+    expect(types('2012-04-04')).not.toContain('phoneticPairDobUnordered'); // day equals month
+    expect(shared({ names: n, dateOfBirth: dob('2012-04-13') }, { names: n, dateOfBirth: dob('2012-04-13') }, 'probable')).toBe(true);
+  });
+
+  it('derives no typo-and-year key (0x22 is retired)', () => {
+    const ks = keysOf({ names: [{ given: 'Wojciech', family: 'Kowalczyk' }], dateOfBirth: { precision: 'year', date: '2012' } });
+    expect(ks.map((k) => k.type)).toEqual(['phoneticPairYear']);
+    expect(MATCH_KEY_TYPE_NAMES).not.toContain('phoneticEditYear');
+  });
+
   it('keys a 1 January date as year ± 1, never day-exact', () => {
     const n = [{ given: 'Yusuf', family: 'Haddad' }];
     const ks = keysOf({ names: n, dateOfBirth: dob('2012-01-01') });

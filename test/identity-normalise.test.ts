@@ -185,4 +185,11 @@ describe('typo neighbourhood', () => {
     expect(meet('ALH', 'AL')).toBe(false); // short codes get no deletions (Olga / Julija)
     expect(typoNeighbourhood('A')).toEqual(['A']);
   });
+
+  it('gives long codes deletions only: a substitution meets at the deleted position', () => {
+    expect(typoNeighbourhood('SMT')).toEqual(['S*T', 'SM*', 'SMT']);
+    expect(typoNeighbourhood('KFLSK')).toEqual(['KFLK', 'KFLS', 'KFLSK', 'KFSK', 'KLSK']);
+    const meet = (a: string, b: string) => typoNeighbourhood(a).some((x) => typoNeighbourhood(b).includes(x));
+    expect(meet('KFLSK', 'KFRSK')).toBe(true); // substitution in a long code
+  });
 });

@@ -29,6 +29,10 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     name: '1 January placeholder',
     identifiers: { names: [{ given: 'Tsehaye', family: 'Tesfay' }], dateOfBirth: { precision: 'day', date: '2010-01-01' } },
   },
+  {
+    name: 'long codes (deletion neighbourhood), day over 12 (no unordered key)',
+    identifiers: { names: [{ given: 'Mustafa', family: 'Abdelrahman' }], dateOfBirth: { precision: 'day', date: '2012-11-23' } },
+  },
 ];
 
 export interface MatchKeyVector {

@@ -135,7 +135,7 @@ export const MATCH_KEYS = {
     phoneticEditDob: { id: 0x12, strength: 'probable' },
     phoneticPairDobUnordered: { id: 0x20, strength: 'possible' },
     phoneticPairYear: { id: 0x21, strength: 'possible' },
-    phoneticEditYear: { id: 0x22, strength: 'possible' },
+    // 0x22 (phoneticEditYear) is retired: never derived, never accepted.
   },
 } as const;
 

@@ -9,7 +9,10 @@
  *  - strong:   the same identifier (document, phone, e-mail, handle, file).
  *  - probable: the same name, phonetically, and the same day of birth.
  *  - possible: a looser coincidence worth a human look (swapped day and
- *              month, a birth year instead of the date).
+ *              month, a birth year instead of the date). There is no
+ *              typo-and-year key: it cost a third of all tokens and
+ *              two in five false possible matches for 0.6 points of recall
+ *              (protocol/10-identifiers.md, 10.5).
  */
 import type { Identifiers } from '../../../schemas/identifiers.js';
 import { MATCH_KEYS } from '../constants.js';
@@ -58,7 +61,6 @@ export const MATCH_KEY_TYPES: { readonly [K in MatchKeyType]: MatchKeyTypeInfo }
   phoneticEditDob: info('phoneticEditDob', ['codeA', 'codeB', 'date'], 'CPH1 codes of the first given name and one family token (sorted), one of them replaced by a member of its typo neighbourhood, and the exact date of birth: survives one typo in either name.'),
   phoneticPairDobUnordered: info('phoneticPairDobUnordered', ['codeA', 'codeB', 'dateUnordered'], 'As phoneticPairDob but with day and month as an unordered pair (YYYY-lo-hi): survives day/month swaps.'),
   phoneticPairYear: info('phoneticPairYear', ['codeA', 'codeB', 'year'], 'CPH1 token pair and one candidate birth year (estimated dates and 1 January placeholders give several).'),
-  phoneticEditYear: info('phoneticEditYear', ['codeA', 'codeB', 'year'], 'As phoneticEditDob, with one candidate birth year instead of the date: one typo and an approximate date.'),
 };
 
 const STRENGTH_RANK: Readonly<Record<MatchKeyStrength, number>> = { possible: 0, probable: 1, strong: 2 };
@@ -119,8 +121,11 @@ function addNameKeys(ids: Identifiers, keys: KeySet): void {
   const exact = dates.exact;
   const years = dates.years.map(formatYear);
   const date = exact === undefined ? undefined : formatDate(exact);
+  // Only a date that could have been written the other way round needs the
+  // unordered key: with a day over 12, or day equal to month, any record
+  // sharing the unordered key shares the exact date too.
   const unordered =
-    exact === undefined
+    exact === undefined || exact.day > 12 || exact.day === exact.month
       ? undefined
       : `${formatYear(exact.year)}-${pad2(Math.min(exact.month, exact.day))}-${pad2(Math.max(exact.month, exact.day))}`;
 
@@ -133,7 +138,7 @@ function addNameKeys(ids: Identifiers, keys: KeySet): void {
         for (const y of years) keys.add('phoneticPairYear', [a, b, y]);
       }
     }
-    if (form.given === undefined) continue;
+    if (form.given === undefined || date === undefined) continue;
     const givenCodes = phoneticCodes(form.given);
     for (const f of form.family) {
       for (const fc of phoneticCodes(f)) {
@@ -143,10 +148,7 @@ function addNameKeys(ids: Identifiers, keys: KeySet): void {
             ...typoNeighbourhood(fc).map((v) => sortedPair(gc, v)),
             ...typoNeighbourhood(gc).map((v) => sortedPair(v, fc)),
           ];
-          for (const [a, b] of near) {
-            if (date !== undefined) keys.add('phoneticEditDob', [a, b, date]);
-            for (const y of years) keys.add('phoneticEditYear', [a, b, y]);
-          }
+          for (const [a, b] of near) keys.add('phoneticEditDob', [a, b, date]);
         }
       }
     }

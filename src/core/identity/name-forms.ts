@@ -75,19 +75,22 @@ export function codePairs([a, b]: readonly [string, string]): [string, string][]
 }
 
 /**
- * The typo neighbourhood of a CPH1 code: the code itself; for codes of three
- * or more symbols, the code with each symbol after the first replaced by
+ * The typo neighbourhood of a CPH1 code: the code itself; for codes of two
+ * or three symbols, the code with each symbol after the first replaced by
  * "*"; for codes of four or more, the code with each symbol after the first
  * deleted. Two codes share a member if they are equal, differ by one
  * substituted symbol, or one is the other with one symbol inserted and the
- * longer has four or more symbols. The first symbol is never touched: twins'
- * names often differ only there (Ahmed/Mohammed: AHMT/MHMT), and registrars
- * rarely mistype it. Short codes get no deletions, so that "AL" (Julija)
- * does not meet "ALH" (Olga).
+ * longer has four or more symbols. Long codes need no "*" members: codes that
+ * differ by a substitution at i are equal once i is deleted, so "*" members
+ * would only repeat matches at the price of a token each. The first symbol
+ * is never touched: twins' names often differ only there (Ahmed/Mohammed:
+ * AHMT/MHMT), and registrars rarely mistype it. Short codes get no
+ * deletions, so that "AL" (Julija) does not meet "ALH" (Olga).
  */
 export function typoNeighbourhood(code: string): string[] {
   const out = new Set([code]);
-  if (code.length >= 2) for (let i = 1; i < code.length; i++) out.add(`${code.slice(0, i)}*${code.slice(i + 1)}`);
-  if (code.length >= 4) for (let i = 1; i < code.length; i++) out.add(code.slice(0, i) + code.slice(i + 1));
+  for (let i = 1; i < code.length; i++) {
+    out.add(code.length >= 4 ? code.slice(0, i) + code.slice(i + 1) : `${code.slice(0, i)}*${code.slice(i + 1)}`);
+  }
   return [...out].sort();
 }
