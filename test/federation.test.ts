@@ -71,7 +71,7 @@ describe('federation across three nodes', () => {
     expect(r.status, JSON.stringify(r.json)).toBe(201);
     const byCountry = Object.fromEntries(r.json.results.map((x: { peer: { country: string } }) => [x.peer.country, x]));
     expect(byCountry.XA).toMatchObject({ status: 'hit', strength: 'probable', confirmation: 'confirmed' });
-    expect(byCountry.XA.keyTypes).toContain('nameDob');
+    expect(byCountry.XA.keyTypes).toContain('phoneticPairDob');
     // XC holds the same name and date, but as a suspect: the purpose may not match that category.
     expect(byCountry.XC).toMatchObject({ status: 'no_hit' });
     expect(byCountry.XA.receipts).toHaveLength(1);

@@ -82,8 +82,8 @@ describe('deriveMatchKeys', () => {
         const a = { names: [{ given: g, family: f }], dateOfBirth: d };
         const b = { names: [{ given: f, family: g }], dateOfBirth: d };
         expect(shared(a, b, 'probable')).toBe(true);
-        const ka = keysOf(a).filter((k) => k.type === 'nameDob' || k.type === 'phoneticPairDob');
-        const kb = keysOf(b).filter((k) => k.type === 'nameDob' || k.type === 'phoneticPairDob');
+        const ka = keysOf(a).filter((k) => k.type === 'phoneticPairDob');
+        const kb = keysOf(b).filter((k) => k.type === 'phoneticPairDob');
         expect(hexes(ka)).toEqual(hexes(kb));
       }),
       { numRuns: 200 },
@@ -128,10 +128,11 @@ describe('deriveMatchKeys', () => {
     expect(shared({ names: n, dateOfBirth: dob('2012-04-13') }, { names: n, dateOfBirth: dob('2012-04-13') }, 'probable')).toBe(true);
   });
 
-  it('derives no typo-and-year key (0x22 is retired)', () => {
+  it('derives no typo-and-year and no exact-spelling key (0x22 and 0x10 are retired)', () => {
     const ks = keysOf({ names: [{ given: 'Wojciech', family: 'Kowalczyk' }], dateOfBirth: { precision: 'year', date: '2012' } });
     expect(ks.map((k) => k.type)).toEqual(['phoneticPairYear']);
     expect(MATCH_KEY_TYPE_NAMES).not.toContain('phoneticEditYear');
+    expect(MATCH_KEY_TYPE_NAMES).not.toContain('nameDob');
   });
 
   it('keys a 1 January date as year ± 1, never day-exact', () => {

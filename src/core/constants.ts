@@ -130,7 +130,7 @@ export const MATCH_KEYS = {
     email: { id: 0x03, strength: 'strong' },
     handle: { id: 0x04, strength: 'strong' },
     fileSha256: { id: 0x05, strength: 'strong' },
-    nameDob: { id: 0x10, strength: 'probable' },
+    // 0x10 (nameDob) is retired: never derived, never accepted.
     phoneticPairDob: { id: 0x11, strength: 'probable' },
     phoneticEditDob: { id: 0x12, strength: 'probable' },
     phoneticPairDobUnordered: { id: 0x20, strength: 'possible' },

@@ -12,7 +12,9 @@
  *              month, a birth year instead of the date). There is no
  *              typo-and-year key: it cost a third of all tokens and
  *              two in five false possible matches for 0.6 points of recall
- *              (protocol/10-identifiers.md, 10.5).
+ *              (protocol/10-identifiers.md, 10.5). Nor is there an
+ *              exact-spelling key: every pair it matched, the phonetic
+ *              pair key matched too.
  */
 import type { Identifiers } from '../../../schemas/identifiers.js';
 import { MATCH_KEYS } from '../constants.js';
@@ -56,7 +58,6 @@ export const MATCH_KEY_TYPES: { readonly [K in MatchKeyType]: MatchKeyTypeInfo }
   email: info('email', ['address'], 'E-mail address, trimmed and lower-cased, domain in IDNA ASCII; dots and +tags kept.'),
   handle: info('handle', ['platform', 'handle'], 'Online handle: canonical platform slug and lower-cased handle without "@".'),
   fileSha256: info('fileSha256', ['digest'], 'SHA-256 digest of a file (32 raw bytes).'),
-  nameDob: info('nameDob', ['tokens', 'date'], 'All normalised name tokens of a name form, sorted and space-joined, and the exact date of birth.'),
   phoneticPairDob: info('phoneticPairDob', ['codeA', 'codeB', 'date'], 'CPH1 codes of a given/family token pair (sorted) and the exact date of birth.'),
   phoneticEditDob: info('phoneticEditDob', ['codeA', 'codeB', 'date'], 'CPH1 codes of the first given name and one family token (sorted), one of them replaced by a member of its typo neighbourhood, and the exact date of birth: survives one typo in either name.'),
   phoneticPairDobUnordered: info('phoneticPairDobUnordered', ['codeA', 'codeB', 'dateUnordered'], 'As phoneticPairDob but with day and month as an unordered pair (YYYY-lo-hi): survives day/month swaps.'),
@@ -130,7 +131,6 @@ function addNameKeys(ids: Identifiers, keys: KeySet): void {
       : `${formatYear(exact.year)}-${pad2(Math.min(exact.month, exact.day))}-${pad2(Math.max(exact.month, exact.day))}`;
 
   for (const form of nameForms(ids.names ?? [])) {
-    if (date !== undefined && form.tokens.length >= 2) keys.add('nameDob', [form.tokens.join(' '), date]);
     for (const pair of form.pairs) {
       for (const [a, b] of codePairs(pair)) {
         if (date !== undefined) keys.add('phoneticPairDob', [a, b, date]);
