@@ -16,7 +16,9 @@ import {
   createPortableTokenBackend,
   deserializeElement,
   evaluateToken,
+  finalizeHash,
   generateOprfKeyPair,
+  hashToGroupUniformBytes,
 } from '../src/core/oprf/index.js';
 import {
   createSodiumTokenBackend,
@@ -25,6 +27,7 @@ import {
   resolveTokenWorkerUrl,
   type TokenPool,
 } from '../src/node/oprf/index.js';
+import { nodeFinalizeHash, nodeHashToGroupUniformBytes } from '../src/node/oprf/node-hash.js';
 
 const { secretKey } = generateOprfKeyPair();
 
@@ -43,6 +46,16 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
     (e: unknown) => e,
   );
 }
+
+describe('node:crypto hash steps', () => {
+  it('equal the core expand_message_xmd and Finalize byte for byte', () => {
+    for (const x of sampleInputs(200)) {
+      expect(toHex(nodeHashToGroupUniformBytes(x))).toBe(toHex(hashToGroupUniformBytes(x)));
+      const element = new Uint8Array(randomBytes(32));
+      expect(toHex(nodeFinalizeHash(x, element))).toBe(toHex(finalizeHash(x, element)));
+    }
+  });
+});
 
 describe('sodium backend', () => {
   it('is byte-identical to the portable evaluateToken on random inputs', async () => {

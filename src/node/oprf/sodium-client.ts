@@ -11,8 +11,7 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes, equalBytes, i2osp } from '../../core/bytes.js';
 import type { OprfClient } from '../../core/federation/client.js';
 import { oprfError, requireBatch, requireInput } from '../../core/oprf/checks.js';
-import { finalizeHash } from '../../core/oprf/finalize.js';
-import { hashToGroupUniformBytes } from '../../core/oprf/hash-to-group.js';
+import { nodeFinalizeHash, nodeHashToGroupUniformBytes } from './node-hash.js';
 import { defaultRandomBytes, randomScalar, type RandomBytes } from '../../core/oprf/random.js';
 import { deserializeScalar, requireProof, serializeScalar } from '../../core/oprf/serialization.js';
 import { CHALLENGE, COMPOSITE, IDENTITY, isZero, lengthPrefixed, multiplyElement, requireSodiumElement, SEED_DST, sodiumHashToScalar, compositeElement } from './sodium-evaluate.js';
@@ -28,7 +27,7 @@ export async function createSodiumOprfClient(rng: RandomBytes = defaultRandomByt
   return {
     blind(input: Uint8Array) {
       const x = requireInput(input, 'input');
-      const point = lib.crypto_core_ristretto255_from_hash(hashToGroupUniformBytes(x));
+      const point = lib.crypto_core_ristretto255_from_hash(nodeHashToGroupUniformBytes(x));
       if (isZero(point)) throw oprfError('oprf_invalid_input', 'input', 'maps to the identity element');
       const blind = serializeScalar(randomScalar(rng));
       return { blind, blindedElement: multiplyElement(lib, blind, point) };
@@ -68,7 +67,7 @@ export async function createSodiumOprfClient(rng: RandomBytes = defaultRandomByt
         const x = requireInput(input, `inputs[${i}]`);
         deserializeScalar(blinds[i], `blinds[${i}]`, { nonzero: true });
         const rInv = lib.crypto_core_ristretto255_scalar_invert(blinds[i]!);
-        return finalizeHash(x, multiplyElement(lib, rInv, evaluated[i]!));
+        return nodeFinalizeHash(x, multiplyElement(lib, rInv, evaluated[i]!));
       });
     },
   };

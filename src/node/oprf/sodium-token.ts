@@ -4,18 +4,17 @@
  * libsodium (WASM) instead of noble's BigInt arithmetic. It must agree byte
  * for byte with the portable `evaluateToken`; tests hold it to that.
  *
- *   uniform = expand_message_xmd(SHA-512, input, DST, 64)   noble (core)
+ *   uniform = expand_message_xmd(SHA-512, input, DST, 64)   node:crypto (node-hash.ts)
  *   P       = crypto_core_ristretto255_from_hash(uniform)   libsodium (RFC 9496 §4.3.4)
  *   Z       = crypto_scalarmult_ristretto255(skS, P)        libsodium
- *   token   = SHA-512(len||input||len||Z||"Finalize")       noble (core)
+ *   token   = SHA-512(len||input||len||Z||"Finalize")       node:crypto (node-hash.ts)
  *
  * Node only (WASM): Workers use the portable path.
  */
 import sodium from 'libsodium-wrappers-sumo';
 import { createSequentialTokenBackend, type TokenBackend } from '../../core/oprf/backend.js';
 import { oprfError, requireInput } from '../../core/oprf/checks.js';
-import { finalizeHash } from '../../core/oprf/finalize.js';
-import { hashToGroupUniformBytes } from '../../core/oprf/hash-to-group.js';
+import { nodeFinalizeHash, nodeHashToGroupUniformBytes } from './node-hash.js';
 import { validateOprfSecretKey } from '../../core/oprf/keys.js';
 
 /** The initialised libsodium module. */
@@ -34,7 +33,7 @@ export async function loadSodium(): Promise<Sodium> {
  */
 export function sodiumEvaluateToken(lib: Sodium, secretKey: Uint8Array, input: Uint8Array): Uint8Array {
   const x = requireInput(input, 'input');
-  const point = lib.crypto_core_ristretto255_from_hash(hashToGroupUniformBytes(x));
+  const point = lib.crypto_core_ristretto255_from_hash(nodeHashToGroupUniformBytes(x));
   let unblinded: Uint8Array;
   try {
     // Fails only when the product is the identity: an input hashing to the identity.
@@ -42,7 +41,7 @@ export function sodiumEvaluateToken(lib: Sodium, secretKey: Uint8Array, input: U
   } catch (cause) {
     throw oprfError('oprf_invalid_input', 'input', 'maps to the identity element', cause);
   }
-  return finalizeHash(x, unblinded);
+  return nodeFinalizeHash(x, unblinded);
 }
 
 /** A TokenBackend on libsodium, on the calling thread. */
