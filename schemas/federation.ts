@@ -96,6 +96,7 @@ export const hitConfirmRequestSchema = z
     searchId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/),
     ...searchContextSchema.shape,
     keyType: z.string().min(1).max(64),
+    bucket: z.number().int().min(0).describe('the bucket the hit was listed in'),
     digest: base64url(16),
     confirm: base64url(8).describe('bytes 16..23 of the token: proves the asker evaluated it'),
     justification: text(1000).optional(),

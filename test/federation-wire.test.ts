@@ -88,6 +88,16 @@ describe('federation wire', () => {
     const listed = new Set(r.json.buckets.flatMap((b: { digests: string[] }) => b.digests));
     const found = outputs.filter((o) => listed.has(toBase64Url(o.slice(0, 16))));
     expect(found.length).toBeGreaterThanOrEqual(3);
+    // Confirmation names the key type and bucket the digest was listed in.
+    const i = outputs.findIndex((o) => listed.has(toBase64Url(o.slice(0, 16))));
+    const hit = { ...CTX, keyType: elements[i]!.keyType, bucket: elements[i]!.bucket, digest: toBase64Url(outputs[i]!.slice(0, 16)), confirm: toBase64Url(outputs[i]!.slice(16, 24)) };
+    const confirmed = await send('/federation/v1/hits', hit);
+    expect(confirmed.status, JSON.stringify(confirmed.json)).toBe(200);
+    expect(confirmed.json.receipts).toHaveLength(1);
+    const otherBucket = await send('/federation/v1/hits', { ...hit, bucket: (hit.bucket + 1) % 2 ** xaDescriptor.bucketBits });
+    expect([otherBucket.status, otherBucket.json.code]).toEqual([404, 'hit_not_found']);
+    const outOfRange = await send('/federation/v1/hits', { ...hit, bucket: 2 ** xaDescriptor.bucketBits });
+    expect([outOfRange.status, outOfRange.json.code, outOfRange.json.field]).toEqual([400, 'bucket_out_of_range', 'bucket']);
     // The response is signed and bound to this request.
     expect(r.headers.get('cairn-signature')).toMatch(/^[A-Za-z0-9_-]{86}$/);
   });

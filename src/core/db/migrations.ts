@@ -203,6 +203,13 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('sessions_expiry').on('sessions').column('expires_at').execute();
     },
   },
+  '0006_confirm_by_bucket': {
+    async up(db: Kysely<unknown>) {
+      // Confirmations name the bucket and use tokens_bucket; an index on the
+      // random digests alone was the costliest part of every token insert.
+      await db.schema.dropIndex('tokens_digest').ifExists().execute();
+    },
+  },
 };
 
 /**

@@ -171,14 +171,18 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
 export async function answerHit(deps: AnswerDeps, peer: Peer, req: HitConfirmRequest): Promise<{ receipts: DsseEnvelope[] }> {
   const digest = fromBase64Url(req.digest, 'digest');
   const confirm = fromBase64Url(req.confirm, 'confirm');
+  if (req.bucket >= 2 ** deps.bucketBits) {
+    throw new CairnError('bucket_out_of_range', `bucket ${req.bucket} is outside 0..${2 ** deps.bucketBits - 1} (this node uses ${deps.bucketBits} bucket bits)`, { location: { field: 'bucket' } });
+  }
   const categories = await admit(deps, peer, 'hit', req, 0);
   const rows = await deps.db
     .selectFrom('tokens')
     .innerJoin('records', 'records.id', 'tokens.record_id')
     .select(['tokens.confirm', 'records.ref', 'records.category', 'records.owning_unit', 'records.contact_point', 'records.record_date'])
-    .where('tokens.digest', '=', digest)
     .where('tokens.key_type', '=', req.keyType)
+    .where('tokens.bucket', '=', req.bucket)
     .where('tokens.category', 'in', categories)
+    .where('tokens.digest', '=', digest)
     .limit(20)
     .execute();
   const hits = rows.filter((r) => equalBytes(new Uint8Array(r.confirm), confirm));

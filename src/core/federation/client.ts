@@ -58,6 +58,8 @@ export interface SearchContext {
 /** A token of ours found in a peer's bucket. */
 export interface Hit {
   keyType: string;
+  /** The bucket the peer listed the digest in; confirmation names it. */
+  bucket: number;
   strength: MatchKeyStrength;
   digest: string;
   confirm: string;
@@ -163,8 +165,9 @@ export async function queryPeer(deps: ClientDeps, peer: Peer, keys: readonly Mat
   const hits: Hit[] = [];
   usable.forEach((k, i) => {
     const digest = toBase64Url(tokenDigest(tokens[i]!));
-    if (listed.get(`${k.type}/${request.elements[i]!.bucket}`)?.has(digest)) {
-      hits.push({ keyType: k.type, strength: MATCH_KEY_TYPES[k.type].strength, digest, confirm: toBase64Url(tokenConfirm(tokens[i]!)) });
+    const bucket = request.elements[i]!.bucket;
+    if (listed.get(`${k.type}/${bucket}`)?.has(digest)) {
+      hits.push({ keyType: k.type, bucket, strength: MATCH_KEY_TYPES[k.type].strength, digest, confirm: toBase64Url(tokenConfirm(tokens[i]!)) });
     }
   });
   return { hits, checkpoint: answer.checkpoint, logIndex: answer.logIndex };
@@ -174,7 +177,7 @@ const receiptsResponse = z.object({ receipts: z.array(z.unknown()).min(1).max(20
 
 /** Ask the peer for the reference behind a hit; returns its verified signed receipts. */
 export async function confirmHit(deps: ClientDeps, peer: Peer, ctx: SearchContext, hit: Hit, justification?: string): Promise<{ envelopes: DsseEnvelope[]; receipts: HitReceipt[] }> {
-  const body = { ...ctx, keyType: hit.keyType, digest: hit.digest, confirm: hit.confirm, ...(justification ? { justification } : {}) };
+  const body = { ...ctx, keyType: hit.keyType, bucket: hit.bucket, digest: hit.digest, confirm: hit.confirm, ...(justification ? { justification } : {}) };
   const answer = await postSigned(deps, peer, '/federation/v1/hits', body, receiptsResponse);
   const receipts = answer.receipts.map((env, i) => {
     let payload: unknown;
