@@ -18,7 +18,6 @@ export function openSqlite(file: string): SqliteHandle {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
-  raw.pragma(`cache_size = ${process.env.X_CACHE ?? -2000}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   return {
     db,
