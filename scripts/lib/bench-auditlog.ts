@@ -31,7 +31,7 @@ export function syntheticEvent(i: number): AuditEvent {
     return {
       type: 'search.outgoing',
       actor: 'user:u_analyst',
-      data: { searchId: `s_${i.toString(16).padStart(24, '0')}`, user: 'u_analyst', purpose: PURPOSES[i % 3]!, legalBasis: 'Art. 8 national child protection act', caseReference: `CASE-${i}`, keyTypes: ['phoneticEditDob', 'phoneticPairYear'], peers: [{ peer: nodeId, country: peer, result: 'no_hit', peerLogIndex: i }] },
+      data: { searchId: `s_${i.toString(16).padStart(24, '0')}`, user: 'u_analyst', purpose: PURPOSES[i % 3]!, legalBasis: 'Art. 8 national child protection act', caseReference: `CASE-${i}`, keyTypes: ['phoneticPairYear'], peers: [{ peer: nodeId, country: peer, result: 'no_hit', peerLogIndex: i }] },
     };
   }
   return {
@@ -45,7 +45,7 @@ export function syntheticEvent(i: number): AuditEvent {
       legalBasis: 'Art. 8 national child protection act',
       caseReference: `CASE-${i}`,
       elements: 17,
-      keyTypes: ['phoneticEditDob', 'phoneticPairDob', 'phoneticPairYear'],
+      keyTypes: ['phoneticPairDob', 'phoneticPairYear'],
       buckets: [((i * 7919) % 65536), ((i * 104729) % 65536), ((i * 1299709) % 65536)],
       categories: ['missing_child', 'unaccompanied_minor'],
       decision: 'answered',

@@ -132,7 +132,7 @@ export const MATCH_KEYS = {
     fileSha256: { id: 0x05, strength: 'strong' },
     // 0x10 (nameDob) is retired: never derived, never accepted.
     phoneticPairDob: { id: 0x11, strength: 'probable' },
-    phoneticEditDob: { id: 0x12, strength: 'probable' },
+    // 0x12 (phoneticEditDob) is retired: its keys are 0x11 keys now.
     phoneticPairDobUnordered: { id: 0x20, strength: 'possible' },
     phoneticPairYear: { id: 0x21, strength: 'possible' },
     // 0x22 (phoneticEditYear) is retired: never derived, never accepted.

@@ -14,7 +14,8 @@
  *              two in five false possible matches for 0.6 points of recall
  *              (protocol/10-identifiers.md, 10.5). Nor is there an
  *              exact-spelling key: every pair it matched, the phonetic
- *              pair key matched too.
+ *              pair key matched too; and typo variants share the phonetic
+ *              pair's type, so the exact pair is one token, not two.
  */
 import type { Identifiers } from '../../../schemas/identifiers.js';
 import { MATCH_KEYS } from '../constants.js';
@@ -58,8 +59,7 @@ export const MATCH_KEY_TYPES: { readonly [K in MatchKeyType]: MatchKeyTypeInfo }
   email: info('email', ['address'], 'E-mail address, trimmed and lower-cased, domain in IDNA ASCII; dots and +tags kept.'),
   handle: info('handle', ['platform', 'handle'], 'Online handle: canonical platform slug and lower-cased handle without "@".'),
   fileSha256: info('fileSha256', ['digest'], 'SHA-256 digest of a file (32 raw bytes).'),
-  phoneticPairDob: info('phoneticPairDob', ['codeA', 'codeB', 'date'], 'CPH1 codes of a given/family token pair (sorted) and the exact date of birth.'),
-  phoneticEditDob: info('phoneticEditDob', ['codeA', 'codeB', 'date'], 'CPH1 codes of the first given name and one family token (sorted), one of them replaced by a member of its typo neighbourhood, and the exact date of birth: survives one typo in either name.'),
+  phoneticPairDob: info('phoneticPairDob', ['codeA', 'codeB', 'date'], 'CPH1 codes of a given/family token pair (sorted) and the exact date of birth; for the first given name and each family token also with one code replaced by a member of its typo neighbourhood, so the key survives one typo in either name.'),
   phoneticPairDobUnordered: info('phoneticPairDobUnordered', ['codeA', 'codeB', 'dateUnordered'], 'As phoneticPairDob but with day and month as an unordered pair (YYYY-lo-hi): survives day/month swaps.'),
   phoneticPairYear: info('phoneticPairYear', ['codeA', 'codeB', 'year'], 'CPH1 token pair and one candidate birth year (estimated dates and 1 January placeholders give several).'),
 };
@@ -148,7 +148,10 @@ function addNameKeys(ids: Identifiers, keys: KeySet): void {
             ...typoNeighbourhood(fc).map((v) => sortedPair(gc, v)),
             ...typoNeighbourhood(gc).map((v) => sortedPair(v, fc)),
           ];
-          for (const [a, b] of near) keys.add('phoneticEditDob', [a, b, date]);
+          // The same type as the exact pair: a deletion variant on one side
+          // must meet the exact code on the other, and the exact pair, a
+          // member of both neighbourhoods, is then one key instead of two.
+          for (const [a, b] of near) keys.add('phoneticPairDob', [a, b, date]);
         }
       }
     }
