@@ -60,6 +60,7 @@ export interface ImportSummary {
 }
 
 const MAX_LINE_BYTES = 1 << 20;
+const MAX_BATCHES_IN_FLIGHT = 3;
 /** Page cache of an import's connection: 64 MiB (negative: KiB). */
 const IMPORT_CACHE_KIB = -65_536;
 /** WAL pages before an import checkpoints: about 200 MiB. */
@@ -147,9 +148,9 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
     if (batch.length === 0) return;
     const b = batch;
     batch = [];
-    // Keep two batches in flight: one tokenising in the workers while the
-    // next is parsed here.
-    while (inflight.length >= 2) await inflight.shift();
+    // Keep three batches in flight, so the workers always have tokens to
+    // compute while this thread parses the next batch or commits one.
+    while (inflight.length >= MAX_BATCHES_IN_FLIGHT) await inflight.shift();
     const p = importBatch(deps, b, actor, `import:${basename(opts.file)}`)
       .then(async (r) => {
         add(r);
