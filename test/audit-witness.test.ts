@@ -41,10 +41,14 @@ describe('witnessing and reconciliation', () => {
       const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CTX, caseReference: `WIT-${i}`, identifiers: IDS });
       expect(r.json.results[0].status).toBe('hit');
     }
-    const d = dbOf(xb);
-    const witnessed = d.prepare('select size from witnessed_checkpoints order by size').all() as { size: number }[];
-    d.close();
-    expect(witnessed.length).toBeGreaterThanOrEqual(2);
+    // Witnessing runs after the search has answered.
+    const witnessed = () => {
+      const d = dbOf(xb);
+      const n = (d.prepare('select count(*) n from witnessed_checkpoints').get() as { n: number }).n;
+      d.close();
+      return n;
+    };
+    await expect.poll(witnessed, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
     const rec = cairn(['audit', 'reconcile', '--peer', 'XA', '--home', xb.home]);
     expect(rec.status, rec.stdout + rec.stderr).toBe(0);
     expect(rec.stdout).toMatch(/XA: checkpoint size \d+ \((stored|known)\); 3 of 3 searches proven in its log/);
@@ -81,6 +85,7 @@ describe('witnessing and reconciliation', () => {
     xa.stop = srv.stop;
     const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CTX, caseReference: 'WIT-after', identifiers: IDS });
     expect(r.json.results[0].status).toBe('hit');
+    await expect.poll(async () => (await api(xb, xb.tokens.dpo, 'GET', '/v1/audit/witness')).json.alerts.length, { timeout: 10_000 }).toBeGreaterThan(0);
     const status = await api(xb, xb.tokens.dpo, 'GET', '/v1/audit/witness');
     expect(status.json.alerts[0]).toMatchObject({ peer: expect.any(String), kind: 'inconsistent', detail: expect.stringContaining('history was rewritten or forked') });
     const after = dbOf(xb);

@@ -38,6 +38,9 @@ export function ed25519Signer(seed: Uint8Array): Signer {
   };
 }
 
+/** Checks an Ed25519 signature; false on any malformed input. */
+export type Ed25519Verify = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
+
 /** Verify an Ed25519 signature (RFC 8032 §5.1.7); false on any malformed input. */
 export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== 32 || signature.length !== 64) return false;

@@ -12,6 +12,7 @@ import type { SearchDeps } from '../core/federation/search.js';
 import { silentLogger, systemClock, webRandom, type Clock, type Logger, type Random } from '../core/ports.js';
 import { sqliteAtomicWriter } from './atomic.js';
 import { createSodiumOprfClient } from './oprf/sodium-client.js';
+import { nodeEd25519Verify } from './ed25519.js';
 import { loadConfig, loadKeys, resolveIn, type NodeKeys } from './home.js';
 import { openSqlite, type SqliteHandle } from './sqlite.js';
 
@@ -37,6 +38,7 @@ export async function searchDepsOf(ctx: NodeContext, logger: Logger = silentLogg
     atomic: ctx.atomic,
     logger,
     signer: ctx.keys.signer,
+    verify: nodeEd25519Verify,
     clock: ctx.clock,
     random: ctx.random,
     fetch,

@@ -15,6 +15,7 @@ import { parseJsonText } from '../core/http/json-body.js';
 import { CairnError, isCairnError } from '../core/errors.js';
 import { webRandom } from '../core/ports.js';
 import { ed25519Signer, fingerprintOf, type Signer } from '../core/signing.js';
+import { nodeEd25519Signer } from './ed25519.js';
 import { writeKeyFile, readKeyFile } from './keyfile.js';
 
 export const CONFIG_FILE = 'cairn.json';
@@ -101,7 +102,7 @@ export interface NodeKeys {
 
 /** Read both private keys, refusing insecure modes. */
 export function loadKeys(home: string, config: Config): NodeKeys {
-  const signer = ed25519Signer(readKeyFile(resolveIn(home, config.keys.signing), 'signing'));
+  const signer = nodeEd25519Signer(readKeyFile(resolveIn(home, config.keys.signing), 'signing'));
   const oprfSecretKey = readKeyFile(resolveIn(home, config.keys.oprf), 'oprf');
   let oprfPublicKey: Uint8Array;
   try {

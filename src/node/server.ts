@@ -13,7 +13,8 @@ import { purgeExpired } from '../core/records/manage.js';
 import { integrate, pruneEntries } from '../core/audit/log.js';
 import { openNodeContext } from './context.js';
 import { createSodiumTokenBackend } from './oprf/index.js';
-import { createSodiumEvaluator } from './oprf/sodium-evaluate.js';
+import { nodeEd25519Verify } from './ed25519.js';
+import { createThreadedEvaluator } from './oprf/evaluator-thread.js';
 import { createSodiumOprfClient } from './oprf/sodium-client.js';
 import { createLogger } from './logger.js';
 import { VERSION } from './version.js';
@@ -47,8 +48,8 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
   const logger = opts.logger ?? createLogger(config.log.level);
   if (ctx.migrated.length) logger.info({ migrations: ctx.migrated }, 'database migrated');
   const tokenBackend = await createSodiumTokenBackend(keys.oprfSecretKey);
-  // Peers' blind match queries: libsodium instead of the portable noble path.
-  const evaluator = await createSodiumEvaluator(keys.oprfSecretKey, keys.oprfPublicKey);
+  // Peers' blind match queries: libsodium in a worker thread, off the main thread.
+  const evaluator = await createThreadedEvaluator(keys.oprfSecretKey, keys.oprfPublicKey);
   // Our own searches: blinding and proof verification on libsodium too.
   const oprfClient = await createSodiumOprfClient();
   const atomic = ctx.atomic;
@@ -73,6 +74,12 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
   await purge();
   const purgeTimer = setInterval(() => void purge(), PURGE_INTERVAL_MS);
   purgeTimer.unref();
+  // Work a response need not wait for (witnessing peers' checkpoints); close() lets it finish.
+  const deferred = new Set<Promise<void>>();
+  const defer = (task: Promise<void>) => {
+    deferred.add(task);
+    void task.finally(() => deferred.delete(task));
+  };
   const app = createApp({
     config,
     signer: keys.signer,
@@ -89,6 +96,8 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
     tokenBackend,
     evaluator,
     oprfClient,
+    ed25519Verify: nodeEd25519Verify,
+    defer,
   });
   const port = opts.port ?? config.http.port;
   const server: ServerType = await new Promise((resolveServer, reject) => {
@@ -118,6 +127,8 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
         server.close(() => r());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      await Promise.allSettled([...deferred]);
+      await evaluator.close();
       await tokenBackend.close();
       await sqlite.close();
     },

@@ -22,7 +22,7 @@ import { bucketOf, MATCH_KEY_TYPES, type MatchKey, type MatchKeyStrength } from 
 import { blind, finalizeBatch } from '../oprf/index.js';
 import type { Clock, Random } from '../ports.js';
 import { tokenConfirm, tokenDigest } from '../records/importer.js';
-import type { Signer } from '../signing.js';
+import type { Ed25519Verify, Signer } from '../signing.js';
 import { buildSignedRequest, verifyResponse } from './http-signature.js';
 import type { Peer } from './peers.js';
 
@@ -39,6 +39,8 @@ export interface ClientDeps {
   /** Blinding and finalization (default: the portable path with `random`). */
   oprf?: OprfClient;
   signer: Signer;
+  /** Ed25519 verification of responses (default: noble). */
+  verify?: Ed25519Verify;
   clock: Clock;
   random: Random;
   fetch: typeof fetch;
@@ -116,7 +118,7 @@ export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Pe
     throw new CairnError('peer_response_invalid', `${peer.country} refused: ${code}${detail ? `: ${detail}` : ''}`, { details: { peerCode: code, peerStatus: res.status } });
   }
   try {
-    verifyResponse(res, raw, { peerPublicKey: peer.signingPublicKey, request: binding, clock: deps.clock });
+    verifyResponse(res, raw, { peerPublicKey: peer.signingPublicKey, request: binding, clock: deps.clock, ...(deps.verify ? { verify: deps.verify } : {}) });
   } catch (cause) {
     throw new CairnError('peer_response_invalid', `${peer.country}: response signature: ${isCairnError(cause) ? cause.message : String(cause)}`, { cause });
   }

@@ -35,7 +35,7 @@ import { equalBytes, fromBase64, fromBase64Url, toBase64, toBase64Url, utf8 } fr
 import { FEDERATION_SIGNATURE } from '../constants.js';
 import { CairnError } from '../errors.js';
 import type { Clock, Random } from '../ports.js';
-import { ed25519Verify, keyIdOf, type Signer } from '../signing.js';
+import { ed25519Verify, keyIdOf, type Ed25519Verify, type Signer } from '../signing.js';
 import type { NonceStore } from './replay.js';
 
 const H = FEDERATION_SIGNATURE.headers;
@@ -119,6 +119,8 @@ export interface VerifyRequestOptions {
   nonceStore: NonceStore;
   /** Accepted clock difference in either direction; default 300 s. */
   maxSkewSeconds?: number;
+  /** Ed25519 verification (default: noble; the Node entry passes OpenSSL's). */
+  verify?: Ed25519Verify;
 }
 
 /** A request whose signature, freshness and nonce have been checked. */
@@ -147,6 +149,8 @@ export interface VerifyResponseOptions {
   clock: Clock;
   /** Accepted clock difference in either direction; default 300 s. */
   maxSkewSeconds?: number;
+  /** Ed25519 verification (default: noble; the Node entry passes OpenSSL's). */
+  verify?: Ed25519Verify;
 }
 
 /** A response whose signature, freshness and binding to its request have been checked. */
@@ -300,7 +304,7 @@ export async function verifyRequest(req: Request, body: Uint8Array, opts: Verify
     keyId,
     recipientKeyId,
   });
-  if (!ed25519Verify(peer.publicKey, utf8(base), signature)) {
+  if (!(opts.verify ?? ed25519Verify)(peer.publicKey, utf8(base), signature)) {
     throw new CairnError('signature_invalid', `the request signature does not verify under the key of peer ${peer.peerId}`, {
       location: { field: H.signature },
     });
@@ -359,7 +363,7 @@ export function verifyResponse(res: Response, body: Uint8Array, opts: VerifyResp
   checkSkew(timestamp, opts.clock, maxSkew);
   checkDigest(body, digest);
   const base = responseSignatureBase({ status: res.status, request, contentDigest: raw.digest, timestamp, keyId });
-  if (!ed25519Verify(opts.peerPublicKey, utf8(base), signature)) {
+  if (!(opts.verify ?? ed25519Verify)(opts.peerPublicKey, utf8(base), signature)) {
     throw new CairnError('signature_invalid', 'the response signature does not verify for this request under the peer key', {
       location: { field: H.signature },
     });

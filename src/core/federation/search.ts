@@ -25,6 +25,12 @@ export interface SearchDeps extends ClientDeps {
   logger: Logger;
   /** Called with each peer's checkpoint after an answer (witnessing). */
   witness?: (peer: Peer, checkpoint: string | undefined) => Promise<void>;
+  /**
+   * Runs work the analyst need not wait for (witnessing: a consistency
+   * proof round trip per peer) after the search has answered. Without it,
+   * such work is awaited in line (Workers, where unawaited work may be cut).
+   */
+  defer?: (task: Promise<void>) => void;
 }
 
 export interface PeerOutcome {
@@ -77,7 +83,11 @@ async function askPeer(deps: SearchDeps, peer: Peer, keys: MatchKey[], ctx: Sear
   const who = { nodeId: peer.id, country: peer.country, name: peer.name };
   try {
     const answer = await queryPeer(deps, peer, keys, ctx);
-    if (deps.witness) await deps.witness(peer, answer.checkpoint).catch((e: unknown) => deps.logger.warn({ peer: peer.id, err: String(e) }, 'witnessing failed'));
+    if (deps.witness) {
+      const witnessed = deps.witness(peer, answer.checkpoint).catch((e: unknown) => deps.logger.warn({ peer: peer.id, err: String(e) }, 'witnessing failed'));
+      if (deps.defer) deps.defer(witnessed);
+      else await witnessed;
+    }
     const base = { peer: who, ...(answer.logIndex !== undefined ? { logIndex: answer.logIndex } : {}) };
     if (answer.hits.length === 0) return { outcome: { ...base, status: 'no_hit', ms: Date.now() - t0 }, pending: [] };
     const strength = strongest(answer.hits);

@@ -12,7 +12,7 @@ import { signDescriptor } from '../descriptor.js';
 import type { DsseEnvelope } from '../dsse.js';
 import { CairnError, isCairnError } from '../errors.js';
 import type { Clock, Logger, Random } from '../ports.js';
-import type { Signer } from '../signing.js';
+import type { Ed25519Verify, Signer } from '../signing.js';
 import type { AtomicWriter } from '../atomic.js';
 import type { TokenBackend } from '../oprf/index.js';
 import { deriveFingerprintKey, type ImportDeps } from '../records/importer.js';
@@ -40,6 +40,8 @@ import { problemOf, problemResponse } from './problem.js';
 export interface NodeDeps {
   config: Config;
   signer: Signer;
+  /** Ed25519 verification of peers' signatures (default: noble). */
+  ed25519Verify?: Ed25519Verify;
   oprfPublicKey: Uint8Array;
   db: Db;
   clock: Clock;
@@ -64,6 +66,8 @@ export interface NodeDeps {
   fetch?: typeof fetch;
   /** Replay protection store (default: the database). */
   nonceStore?: NonceStore;
+  /** Runs work a response need not wait for (default: none; such work is awaited). */
+  defer?: (task: Promise<void>) => void;
 }
 
 /** What route factories get: the deps plus services derived from them once. */
@@ -126,11 +130,13 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
       random: nodeDeps.random,
       fetch: fetchFn,
       ...(nodeDeps.oprfClient ? { oprf: nodeDeps.oprfClient } : {}),
+      ...(nodeDeps.ed25519Verify ? { verify: nodeDeps.ed25519Verify } : {}),
       timeoutMs: nodeDeps.config.federation.timeoutMs,
       maxResponseBytes: nodeDeps.config.federation.maxResponseBytes,
       witness: async (peer, note) => {
         await witnessCheckpoint(witnessDeps, peer, note);
       },
+      ...(nodeDeps.defer ? { defer: nodeDeps.defer } : {}),
     },
     log: logDeps,
     importer: {

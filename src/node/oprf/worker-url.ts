@@ -19,15 +19,20 @@ const DIST_DIR = `${sep}dist${sep}src${sep}node${sep}oprf${sep}`;
 
 /** Resolve the worker script for a pool module at `moduleUrl` (see the rules above). */
 export function resolveTokenWorkerUrl(moduleUrl: string): URL {
-  const sibling = new URL(`./${WORKER_FILE}`, moduleUrl);
+  return resolveWorkerUrl(moduleUrl, WORKER_FILE);
+}
+
+/** Resolve `file`, a worker script in this folder, by the same rules. */
+export function resolveWorkerUrl(moduleUrl: string, file: string): URL {
+  const sibling = new URL(`./${file}`, moduleUrl);
   if (existsSync(sibling)) return sibling;
   const tried = [fileURLToPath(sibling)];
   const path = fileURLToPath(moduleUrl);
   const at = path.lastIndexOf(SOURCE_DIR);
   if (at >= 0 && !path.slice(0, at + 1).endsWith(`${sep}dist${sep}`)) {
-    const built = path.slice(0, at) + DIST_DIR + WORKER_FILE;
+    const built = path.slice(0, at) + DIST_DIR + file;
     if (existsSync(built)) return pathToFileURL(built);
     tried.push(built);
   }
-  throw new CairnError('internal', `token worker script not found (run \`npm run build\`); looked at ${tried.join(', ')}`);
+  throw new CairnError('internal', `worker script ${file} not found (run \`npm run build\`); looked at ${tried.join(', ')}`);
 }

@@ -35,6 +35,7 @@ export function signedFederationRoute(deps: Services, handle: (peer: Peer, body:
         ownKeyIds: [deps.signer.keyId],
         clock: deps.clock,
         nonceStore: deps.nonceStore,
+        ...(deps.ed25519Verify ? { verify: deps.ed25519Verify } : {}),
       });
     } catch (e) {
       if (isCairnError(e) && peer) c.get('log').warn({ peer: peer.id, code: e.code }, 'federation request refused');
