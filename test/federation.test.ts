@@ -5,6 +5,7 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, cli, startFederation, type FedNode } from '../scripts/lib/federation.js';
 import { freePort, tempDir } from './helpers/cli.js';
@@ -118,6 +119,24 @@ describe('federation across three nodes', () => {
     const after = (await api(xa, xa.tokens.analyst, 'GET', '/v1/hits/incoming')).json.hits;
     expect(after.length).toBe(before + 1);
     expect(after[0].justification).toMatch(/reception centre/);
+  });
+
+  it('explains that a possible hit stored before confirmations named buckets must be searched again', async () => {
+    const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', {
+      ...CONTEXT,
+      identifiers: { names: [{ given: 'Yousef', family: 'Hadad' }], dateOfBirth: { precision: 'year', date: '2011' } },
+      peers: ['XA'],
+    });
+    expect(r.json.results[0]).toMatchObject({ confirmation: 'awaiting_analyst' });
+    // Rewrite the pending material as a node before migration 0006 stored it: without the bucket.
+    const db = new Database(join(xb.home, 'cairn.db'));
+    const row = db.prepare('select rowid, pending from search_results where search_id = ?').get(r.json.id) as { rowid: number; pending: string };
+    const old = (JSON.parse(row.pending) as Record<string, unknown>[]).map(({ bucket: _bucket, ...rest }) => rest);
+    db.prepare('update search_results set pending = ? where rowid = ?').run(JSON.stringify(old), row.rowid);
+    db.close();
+    const res = await api(xb, xb.tokens.analyst, 'POST', `/v1/searches/${r.json.id}/confirm`, { peer: 'XA', justification: 'Follow-up requested by the caseworker.' });
+    expect([res.status, res.json.code, res.json.field]).toEqual([400, 'invalid_request', 'peer']);
+    expect(res.json.detail).toMatch(/run search s_[0-9a-f]+ again/);
   });
 
   it('reports a purpose the policy denies as an error from that peer, never as a no-hit', async () => {

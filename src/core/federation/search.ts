@@ -232,6 +232,12 @@ export async function confirmPossibleHit(deps: SearchDeps, user: User, searchId:
   }
   if (peer.status !== 'active') throw new CairnError('invalid_request', `peer ${peer.id} is revoked`);
   const pending = JSON.parse(row.pending) as Hit[];
+  if (pending.some((h) => typeof h.bucket !== 'number')) {
+    // Stored before confirmations named the bucket (migration 0006): the peer can no longer find it.
+    throw new CairnError('invalid_request', `the hit from ${peer.country} was found before confirmations named their bucket; run search ${searchId} again to confirm it`, {
+      location: { field: 'peer' },
+    });
+  }
   const ctx: SearchContext = { searchId, purpose: s.purpose as Purpose, legalBasis: s.legal_basis, caseReference: s.case_reference };
   const receipts: DsseEnvelope[] = [];
   for (const h of pending) receipts.push(...(await confirmHit(deps, peer, ctx, h, justification)).envelopes);
