@@ -20,7 +20,7 @@ import { CairnError, ERROR_CODES, type ErrorCode } from '../../core/errors.js';
 import { OPRF } from '../../core/constants.js';
 import { oprfError, requireBatch, requireBytes } from '../../core/oprf/checks.js';
 import { validateOprfSecretKey } from '../../core/oprf/keys.js';
-import { resolveWorkerUrl } from './worker-url.js';
+import { resolveWorkerUrl, WORKER_EXEC_ARGV } from './worker-url.js';
 
 /** Data handed to each worker at start-up. */
 export interface EvaluatorInit {
@@ -61,7 +61,6 @@ interface Slot {
   readonly calls: Map<number, Call>;
 }
 
-const WORKER_EXEC_ARGV = process.execArgv.filter((a, i, all) => !a.startsWith('--input-type') && all[i - 1] !== '--input-type');
 
 function fromWire(w: WireError): CairnError {
   const code: ErrorCode = (ERROR_CODES as readonly string[]).includes(w.code) ? (w.code as ErrorCode) : 'internal';
@@ -108,6 +107,7 @@ export async function createThreadedEvaluator(secretKey: Uint8Array, publicKey: 
         }
       });
       const fail = (why: string) => {
+        if (s.worker !== worker) return; // 'error' and then 'exit': already replaced
         for (const c of s.calls.values()) c.reject(new CairnError('internal', `evaluate worker ${why}`));
         s.calls.clear();
         if (!ready) reject(new CairnError('internal', `evaluate worker ${why} while starting`));

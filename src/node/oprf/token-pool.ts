@@ -18,7 +18,7 @@ import type { TokenBackend } from '../../core/oprf/backend.js';
 import { oprfError, requireBatch, requireInput } from '../../core/oprf/checks.js';
 import { validateOprfSecretKey } from '../../core/oprf/keys.js';
 import { CairnError } from '../../core/errors.js';
-import { resolveTokenWorkerUrl } from './worker-url.js';
+import { resolveTokenWorkerUrl, WORKER_EXEC_ARGV } from './worker-url.js';
 import {
   fromWireError,
   packInputs,
@@ -61,9 +61,6 @@ interface Slot {
 }
 
 const DEFAULT_BATCH = 256;
-
-/** The parent's Node flags, less --input-type (which only applies to `node -e` and stops a worker file from loading). */
-const WORKER_EXEC_ARGV = process.execArgv.filter((a, i, all) => !a.startsWith('--input-type') && all[i - 1] !== '--input-type');
 
 /** Start a pool of token workers; resolves once every worker is ready. */
 export async function createTokenPool(options: TokenPoolOptions): Promise<TokenPool> {

@@ -17,6 +17,9 @@ const WORKER_FILE = 'token-worker.js';
 const SOURCE_DIR = `${sep}src${sep}node${sep}oprf${sep}`;
 const DIST_DIR = `${sep}dist${sep}src${sep}node${sep}oprf${sep}`;
 
+/** The parent's Node flags, less --input-type (which only applies to `node -e` and stops a worker file from loading). */
+export const WORKER_EXEC_ARGV = process.execArgv.filter((a, i, all) => !a.startsWith('--input-type') && all[i - 1] !== '--input-type');
+
 /** Resolve the worker script for a pool module at `moduleUrl` (see the rules above). */
 export function resolveTokenWorkerUrl(moduleUrl: string): URL {
   return resolveWorkerUrl(moduleUrl, WORKER_FILE);
