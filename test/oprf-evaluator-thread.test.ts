@@ -64,6 +64,21 @@ describe('threaded evaluator', () => {
     expect((await evaluator.blindEvaluateBatch([good])).evaluatedElements).toHaveLength(1);
   });
 
+  it('fails the calls of a worker that dies, restarts it, and never hangs', async () => {
+    const crashing = await createThreadedEvaluator(keys.secretKey, keys.publicKey, {
+      threads: 1,
+      workerUrl: new URL('./fixtures/crashing-evaluate-worker.mjs', import.meta.url),
+    });
+    try {
+      const element = blind(utf8('x')).blindedElement;
+      for (let i = 0; i < 3; i++) {
+        expect(await failure(() => crashing.blindEvaluateBatch([element]))).toMatchObject({ code: 'internal', message: 'evaluate worker exited with code 3' });
+      }
+    } finally {
+      await crashing.close();
+    }
+  });
+
   it('refuses a mismatched key pair at start-up, and calls after close', async () => {
     const other = generateOprfKeyPair();
     expect(await failure(() => createThreadedEvaluator(keys.secretKey, other.publicKey, { threads: 1 }))).toMatchObject({ code: 'oprf_invalid_input', field: 'publicKey' });

@@ -59,8 +59,9 @@ interface Call {
 interface Slot {
   worker: Worker;
   readonly calls: Map<number, Call>;
+  /** Its worker died and could not be restarted: calls go to the other slots. */
+  broken?: boolean;
 }
-
 
 function fromWire(w: WireError): CairnError {
   const code: ErrorCode = (ERROR_CODES as readonly string[]).includes(w.code) ? (w.code as ErrorCode) : 'internal';
@@ -111,7 +112,12 @@ export async function createThreadedEvaluator(secretKey: Uint8Array, publicKey: 
         for (const c of s.calls.values()) c.reject(new CairnError('internal', `evaluate worker ${why}`));
         s.calls.clear();
         if (!ready) reject(new CairnError('internal', `evaluate worker ${why} while starting`));
-        else if (!closed && s.worker === worker) void start(s).catch(() => {});
+        else if (!closed) {
+          void start(s).then(
+            () => (s.broken = false),
+            () => (s.broken = true),
+          );
+        }
       };
       worker.on('error', () => fail('crashed'));
       worker.on('exit', (code) => {
@@ -119,7 +125,13 @@ export async function createThreadedEvaluator(secretKey: Uint8Array, publicKey: 
       });
     });
 
-  for (let i = 0; i < threads; i++) slots.push(await start());
+  try {
+    for (let i = 0; i < threads; i++) slots.push(await start());
+  } catch (e) {
+    closed = true;
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+    throw e;
+  }
 
   return {
     threads,
@@ -128,7 +140,9 @@ export async function createThreadedEvaluator(secretKey: Uint8Array, publicKey: 
       const elements = requireBatch(blindedElements, 'blindedElements');
       const packed = new Uint8Array(elements.length * OPRF.elementSize);
       elements.forEach((e, i) => packed.set(requireBytes(e, `blindedElements[${i}]`, OPRF.elementSize, 'oprf_invalid_element'), i * OPRF.elementSize));
-      const slot = slots.reduce((a, b) => (b.calls.size < a.calls.size ? b : a));
+      const live = slots.filter((s) => !s.broken);
+      if (live.length === 0) throw new CairnError('internal', 'every evaluate worker has failed');
+      const slot = live.reduce((a, b) => (b.calls.size < a.calls.size ? b : a));
       const id = nextId++;
       return new Promise((resolve, reject) => {
         slot.calls.set(id, { resolve, reject });
