@@ -53,8 +53,10 @@ describe('users and roles', () => {
     const none = await fetch(`${node.url}/v1/records/stats`);
     expect(none.status).toBe(401);
     expect(await none.json()).toMatchObject({ code: 'unauthenticated', status: 401 });
+    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="cairn"');
     const bogus = await fetch(`${node.url}/v1/records/stats`, { headers: { authorization: 'Bearer cairn_nope' } });
     expect(bogus.status).toBe(401);
+    expect(bogus.headers.get('www-authenticate')).toBe('Bearer realm="cairn", error="invalid_token"');
     const wrong = await fetch(`${node.url}/v1/users`, { headers: { authorization: `Bearer ${analyst.token}` } });
     expect(wrong.status).toBe(403);
     expect(await wrong.json()).toMatchObject({ code: 'forbidden', detail: expect.stringContaining('needs operator') });

@@ -249,7 +249,11 @@ export function handleError(err: unknown, c: Context<Env>): Response {
   } else {
     log.error({ err: describeCause(err) }, 'unhandled error');
   }
-  return problemResponse(problemOf(err, requestId));
+  // RFC 6750 §3: a 401 on a local route names the scheme; with error="invalid_token" when a token was sent.
+  const headers: Record<string, string> = isCairnError(err, 'unauthenticated')
+    ? { 'www-authenticate': `Bearer realm="cairn"${c.req.header('authorization') === undefined ? '' : ', error="invalid_token"'}` }
+    : {};
+  return problemResponse(problemOf(err, requestId), headers);
 }
 
 function describeCause(e: unknown): string | undefined {
