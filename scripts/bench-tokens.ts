@@ -14,6 +14,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { cpuBusy } from './lib/bench-machine.js';
 import { createPortableTokenBackend, generateOprfKeyPair } from '../src/core/oprf/index.js';
 import type { TokenBackend } from '../src/core/oprf/index.js';
 import { createSodiumTokenBackend, createTokenPool } from '../src/node/oprf/index.js';
@@ -60,23 +61,6 @@ export interface TokenBenchOptions {
 }
 
 const WARM_UP = 300;
-
-/** Share of all cores' time that was not idle over `ms`: other work that would skew the figures. */
-async function cpuBusy(ms: number): Promise<number> {
-  const total = () => {
-    let idle = 0;
-    let all = 0;
-    for (const { times: t } of cpus()) {
-      idle += t.idle;
-      all += t.idle + t.user + t.nice + t.sys + t.irq;
-    }
-    return { idle, all };
-  };
-  const a = total();
-  await new Promise((r) => setTimeout(r, ms));
-  const b = total();
-  return b.all === a.all ? 0 : 1 - (b.idle - a.idle) / (b.all - a.all);
-}
 
 async function timeBackend(backend: TokenBackend, inputs: Uint8Array[]): Promise<number> {
   await backend.evaluateTokens(inputs.slice(0, WARM_UP));

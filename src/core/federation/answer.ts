@@ -53,6 +53,14 @@ const KEY_TYPES: ReadonlySet<string> = new Set(MATCH_KEY_TYPE_NAMES);
 
 const today = (clock: Clock) => clock.now().toISOString().slice(0, 10);
 
+/** A bucket a peer names must exist at this node's b (the schema already made it a non-negative integer). */
+function requireBucket(bucket: number, bucketBits: number, field: string): void {
+  const limit = 2 ** bucketBits;
+  if (bucket >= limit) {
+    throw new CairnError('bucket_out_of_range', `bucket ${bucket} is outside 0..${limit - 1} (this node uses ${bucketBits} bucket bits)`, { location: { field } });
+  }
+}
+
 /** Who asked and why: the part every audit entry of a peer's request shares. */
 function requestContext(peer: Peer, req: { searchId: string; purpose: string; legalBasis: string; caseReference: string }) {
   return {
@@ -90,12 +98,9 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
   if (req.elements.length > MAX_MATCH_ELEMENTS) {
     throw new CairnError('batch_too_large', `at most ${MAX_MATCH_ELEMENTS} elements per request, got ${req.elements.length}`, { location: { field: 'elements' } });
   }
-  const limit = 2 ** deps.bucketBits;
   const blinded = req.elements.map((el, i) => {
     if (!KEY_TYPES.has(el.keyType)) throw new CairnError('invalid_request', `unknown match-key type ${JSON.stringify(el.keyType.slice(0, 64))}`, { location: { field: `elements[${i}].keyType` } });
-    if (el.bucket >= limit) {
-      throw new CairnError('bucket_out_of_range', `bucket ${el.bucket} is outside 0..${limit - 1} (this node uses ${deps.bucketBits} bucket bits)`, { location: { field: `elements[${i}].bucket` } });
-    }
+    requireBucket(el.bucket, deps.bucketBits, `elements[${i}].bucket`);
     // Length only: the evaluator decodes each element once and rejects
     // non-canonical encodings and the identity (RFC 9497 §2.1 DeserializeElement).
     return fromBase64Url(el.blindedElement, `elements[${i}].blindedElement`);
@@ -171,9 +176,7 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
 export async function answerHit(deps: AnswerDeps, peer: Peer, req: HitConfirmRequest): Promise<{ receipts: DsseEnvelope[] }> {
   const digest = fromBase64Url(req.digest, 'digest');
   const confirm = fromBase64Url(req.confirm, 'confirm');
-  if (req.bucket >= 2 ** deps.bucketBits) {
-    throw new CairnError('bucket_out_of_range', `bucket ${req.bucket} is outside 0..${2 ** deps.bucketBits - 1} (this node uses ${deps.bucketBits} bucket bits)`, { location: { field: 'bucket' } });
-  }
+  requireBucket(req.bucket, deps.bucketBits, 'bucket');
   const categories = await admit(deps, peer, 'hit', req, 0);
   const rows = await deps.db
     .selectFrom('tokens')

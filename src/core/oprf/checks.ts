@@ -47,3 +47,16 @@ export function requireBatch(value: unknown, field: string): readonly unknown[] 
   if (value.length === 0) throw oprfError('oprf_invalid_input', field, 'expected at least one item');
   return value;
 }
+
+/** Require FinalizeBatch's arrays to be batches of one item per input; returns the batch size. */
+export function requireFinalizeBatches(
+  inputs: unknown,
+  others: { blinds: unknown; evaluatedElements: unknown; blindedElements: unknown },
+): number {
+  const n = requireBatch(inputs, 'inputs').length;
+  for (const [field, arr] of Object.entries(others)) {
+    const m = requireBatch(arr, field).length;
+    if (m !== n) throw oprfError('oprf_invalid_input', field, `expected ${n} items (one per input), got ${m}`);
+  }
+  return n;
+}

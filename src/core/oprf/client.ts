@@ -11,7 +11,7 @@
  */
 import { ristretto255_oprf } from '@noble/curves/ed25519.js';
 import { isCairnError } from '../errors.js';
-import { oprfError, requireBatch, requireInput } from './checks.js';
+import { oprfError, requireFinalizeBatches, requireInput } from './checks.js';
 import { defaultRandomBytes, nobleRng, type RandomBytes } from './random.js';
 import { deserializeScalar, requireElement, requireProof } from './serialization.js';
 
@@ -54,16 +54,7 @@ export function finalizeBatch(
   publicKey: Uint8Array,
   proof: Uint8Array,
 ): Uint8Array[] {
-  const n = requireBatch(inputs, 'inputs').length;
-  for (const [field, arr] of [
-    ['blinds', blinds],
-    ['evaluatedElements', evaluatedElements],
-    ['blindedElements', blindedElements],
-  ] as const) {
-    if (requireBatch(arr, field).length !== n) {
-      throw oprfError('oprf_invalid_input', field, `expected ${n} items (one per input), got ${arr.length}`);
-    }
-  }
+  requireFinalizeBatches(inputs, { blinds, evaluatedElements, blindedElements });
   const items = inputs.map((input, i) => {
     deserializeScalar(blinds[i], `blinds[${i}]`, { nonzero: true });
     return {

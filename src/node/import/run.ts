@@ -116,10 +116,10 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
   raw.pragma(`cache_size = ${IMPORT_CACHE_KIB}`);
   raw.pragma(`wal_autocheckpoint = ${IMPORT_WAL_PAGES}`);
   // Duplicate references inside one file, tracked on disk (constant memory).
-  ctx.sqlite.raw.exec('create temp table if not exists import_seen (ref text primary key, row integer not null)');
-  ctx.sqlite.raw.exec('delete from import_seen');
-  const seenInsert = ctx.sqlite.raw.prepare('insert or ignore into import_seen (ref, row) values (?, ?)');
-  const seenFirst = ctx.sqlite.raw.prepare('select row from import_seen where ref = ?');
+  raw.exec('create temp table if not exists import_seen (ref text primary key, row integer not null)');
+  raw.exec('delete from import_seen');
+  const seenInsert = raw.prepare('insert or ignore into import_seen (ref, row) values (?, ?)');
+  const seenFirst = raw.prepare('select row from import_seen where ref = ?');
 
   let rejectsOut: WriteStream | undefined;
   const totals = { rows: 0, imported: 0, updated: 0, unchanged: 0, rejected: 0, tokens: 0, searches: 0 };

@@ -10,7 +10,7 @@
 import { sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes, equalBytes, i2osp } from '../../core/bytes.js';
 import type { OprfClient } from '../../core/federation/client.js';
-import { oprfError, requireBatch, requireInput } from '../../core/oprf/checks.js';
+import { oprfError, requireFinalizeBatches, requireInput } from '../../core/oprf/checks.js';
 import { nodeFinalizeHash, nodeHashToGroupUniformBytes } from './node-hash.js';
 import { defaultRandomBytes, randomScalar, type RandomBytes } from '../../core/oprf/random.js';
 import { deserializeScalar, requireProof, serializeScalar } from '../../core/oprf/serialization.js';
@@ -34,14 +34,7 @@ export async function createSodiumOprfClient(rng: RandomBytes = defaultRandomByt
     },
 
     finalizeBatch(inputs, blinds, evaluatedElements, blindedElements, publicKey, proof) {
-      const n = requireBatch(inputs, 'inputs').length;
-      for (const [field, arr] of [
-        ['blinds', blinds],
-        ['evaluatedElements', evaluatedElements],
-        ['blindedElements', blindedElements],
-      ] as const) {
-        if (requireBatch(arr, field).length !== n) throw oprfError('oprf_invalid_input', field, `expected ${n} items (one per input), got ${arr.length}`);
-      }
+      requireFinalizeBatches(inputs, { blinds, evaluatedElements, blindedElements });
       // Attacker-controlled: the peer's answer.
       const evaluated = evaluatedElements.map((e, i) => requireSodiumElement(lib, e, `evaluatedElements[${i}]`));
       const blinded = blindedElements.map((e, i) => requireSodiumElement(lib, e, `blindedElements[${i}]`));
