@@ -1,8 +1,9 @@
 /**
- * Where the compiled worker script is. Worker threads run JavaScript, so the
- * pool always starts dist/src/node/oprf/token-worker.js:
- *   1. the sibling `token-worker.js` of the running module, which is the
- *      case when the pool itself runs from dist/ (production, the CLI);
+ * Where a compiled worker script is (token-worker.js for the token pool,
+ * evaluate-worker.js for the answering node's evaluator). Worker threads run
+ * JavaScript, so a pool always starts the script under dist/src/node/oprf/:
+ *   1. the sibling script of the running module, which is the case when the
+ *      pool itself runs from dist/ (production, the CLI);
  *   2. otherwise, when the pool runs from TypeScript source (vitest imports
  *      src/…/token-pool.ts), the same path with src/ mapped to dist/src/.
  *      test/global-setup.ts builds dist/ before the suite, so it is current.
