@@ -101,7 +101,7 @@ describe('witnessing and reconciliation', () => {
   });
 
   it('refuses a forged checkpoint and a proof request beyond the tree', async () => {
-    const { witnessCheckpoint } = await import('../src/core/audit/witness.js');
+    const { witnessCheckpoint } = await import('../src/core/federation/witness.js');
     const { findPeer } = await import('../src/core/federation/peers.js');
     const { openSqlite } = await import('../src/node/sqlite.js');
     const { sqliteAtomicWriter } = await import('../src/node/atomic.js');

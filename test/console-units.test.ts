@@ -5,14 +5,14 @@
  * idle and absolute expiry against a fake clock.
  */
 import { describe, expect, it } from 'vitest';
-import { activityOf, findFlags, lastDays, perDay, type ActivityEvent } from '../src/core/http/console/activity.js';
-import { niceMax } from '../src/core/http/console/charts.js';
-import { CONSOLE, FLAG_RULES } from '../src/core/http/console/constants.js';
-import { logFilterFrom } from '../src/core/http/console/dpo.js';
-import { FormFields } from '../src/core/http/console/form.js';
-import { safeNext } from '../src/core/http/console/guard.js';
-import { formFieldOf, readSearchForm } from '../src/core/http/console/search-form.js';
-import { closeSession, csrfMatches, findSession, openSession } from '../src/core/http/console/session.js';
+import { activityOf, findFlags, lastDays, perDay, type ActivityEvent } from '../src/http/console/activity.js';
+import { niceMax } from '../src/http/console/charts.js';
+import { CONSOLE, FLAG_RULES } from '../src/http/console/constants.js';
+import { logFilterFrom } from '../src/http/console/dpo.js';
+import { FormFields } from '../src/http/console/form.js';
+import { safeNext } from '../src/http/console/guard.js';
+import { formFieldOf, readSearchForm } from '../src/http/console/search-form.js';
+import { closeSession, csrfMatches, findSession, openSession } from '../src/http/console/session.js';
 import { migrateToLatest } from '../src/core/db/migrations.js';
 import { openSqlite } from '../src/node/sqlite.js';
 

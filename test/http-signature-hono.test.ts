@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { utf8 } from '../src/core/bytes.js';
 import { buildSignedRequest, signResponse, verifyRequest, verifyResponse, type PeerKey } from '../src/core/federation/http-signature.js';
 import { MemoryNonceStore } from '../src/core/federation/replay.js';
-import { problemOf, problemResponse } from '../src/core/http/problem.js';
+import { problemOf, problemResponse } from '../src/http/problem.js';
 import type { Clock } from '../src/core/ports.js';
 import { ed25519Signer, type Signer } from '../src/core/signing.js';
 

@@ -20,7 +20,7 @@ import {
   type VerifyRequestOptions,
 } from '../src/core/federation/http-signature.js';
 import { MemoryNonceStore, type NonceStore } from '../src/core/federation/replay.js';
-import { statusOf } from '../src/core/http/problem.js';
+import { statusOf } from '../src/http/problem.js';
 import type { Clock, Random } from '../src/core/ports.js';
 import { ed25519Signer, type Signer } from '../src/core/signing.js';
 

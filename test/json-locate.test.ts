@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseJsonText } from '../src/core/http/json-body.js';
-import { locateJsonError } from '../src/core/json-locate.js';
+import { parseJsonText } from '../src/core/decode/json-body.js';
+import { locateJsonError } from '../src/core/decode/json-locate.js';
 
 describe('locateJsonError', () => {
   it('accepts exactly what JSON.parse accepts', () => {

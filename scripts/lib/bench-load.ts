@@ -12,7 +12,7 @@ import { matchResponseSchema, type MatchRequest } from '../../schemas/federation
 import { toBase64Url, utf8 } from '../../src/core/bytes.js';
 import { MEDIA_TYPES } from '../../src/core/constants.js';
 import { z } from 'zod';
-import { consistencyAnswerSchema, openPeerCheckpoint } from '../../src/core/audit/witness.js';
+import { consistencyAnswerSchema, openPeerCheckpoint } from '../../src/core/federation/witness.js';
 import { postSigned, type ClientDeps } from '../../src/core/federation/client.js';
 import { buildSignedRequest, verifyResponse } from '../../src/core/federation/http-signature.js';
 import { findPeer, type Peer } from '../../src/core/federation/peers.js';

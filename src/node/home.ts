@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { generateOprfKeyPair, oprfPublicKey as oprfPublicKey_ } from '../core/oprf/index.js';
 import { configSchema, resolveConfig, type Config, type ConfigInput } from '../core/config.js';
-import { parseJsonText } from '../core/http/json-body.js';
+import { parseJsonText } from '../core/decode/json-body.js';
 import { CairnError, isCairnError } from '../core/errors.js';
 import { webRandom } from '../core/ports.js';
 import { ed25519Signer, fingerprintOf, type Signer } from '../core/signing.js';

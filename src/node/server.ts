@@ -5,8 +5,8 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../core/config.js';
-import { createApp } from '../core/http/app.js';
-import { Metrics } from '../core/http/metrics.js';
+import { createApp } from '../http/app.js';
+import { Metrics } from '../http/metrics.js';
 import { systemClock, webRandom, type Logger } from '../core/ports.js';
 import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
 import { purgeExpired } from '../core/records/manage.js';

@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { resolveConfig } from '../../src/core/config.js';
 import { migrateToLatest } from '../../src/core/db/migrations.js';
-import { createApp } from '../../src/core/http/app.js';
-import { Metrics } from '../../src/core/http/metrics.js';
+import { createApp } from '../../src/http/app.js';
+import { Metrics } from '../../src/http/metrics.js';
 import { MATCH_KEY_TYPE_NAMES } from '../../src/core/identity/index.js';
 import { createPortableTokenBackend, generateOprfKeyPair } from '../../src/core/oprf/index.js';
 import { silentLogger, systemClock, webRandom } from '../../src/core/ports.js';

@@ -17,7 +17,7 @@ import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../bytes.js';
 import { MEDIA_TYPES } from '../constants.js';
 import { verifyJsonEnvelope, type DsseEnvelope } from '../dsse.js';
 import { CairnError, isCairnError } from '../errors.js';
-import { readBody } from '../http/json-body.js';
+import { readBody } from '../decode/json-body.js';
 import { bucketOf, MATCH_KEY_TYPES, type MatchKey, type MatchKeyStrength } from '../identity/index.js';
 import { blind, finalizeBatch } from '../oprf/index.js';
 import type { Clock, Random } from '../ports.js';

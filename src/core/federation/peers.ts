@@ -12,7 +12,7 @@ import { fromBase64Url } from '../bytes.js';
 import type { Db, PeersTable } from '../db/schema.js';
 import { verifyDescriptor } from '../descriptor.js';
 import { CairnError } from '../errors.js';
-import { validate } from '../http/json-body.js';
+import { validate } from '../decode/json-body.js';
 import type { Clock } from '../ports.js';
 import { fingerprintOf } from '../signing.js';
 

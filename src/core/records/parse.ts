@@ -6,7 +6,7 @@
 import { recordEnvelopeSchema, type RecordEnvelope } from '../../../schemas/records.js';
 import { parseIdentifiers, type Identifiers } from '../identity/index.js';
 import { CairnError, isCairnError } from '../errors.js';
-import { formatPath } from '../http/json-body.js';
+import { formatPath } from '../decode/json-body.js';
 
 export interface ParsedRecord {
   ref: string;

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { purposeSchema } from '../../../schemas/federation.js';
-import { parseJsonText } from '../../core/http/json-body.js';
+import { parseJsonText } from '../../core/decode/json-body.js';
 import { confirmPossibleHit, getSearch, runSearch } from '../../core/federation/search.js';
 import type { User } from '../../core/users/users.js';
 import { args, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';

@@ -16,7 +16,7 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { CairnError } from '../../core/errors.js';
 import { createPortableTokenBackend } from '../../core/oprf/index.js';
-import { parseJsonText } from '../../core/http/json-body.js';
+import { parseJsonText } from '../../core/decode/json-body.js';
 import { checkCsvHeader, csvRowToRecord } from '../../core/records/csv-record.js';
 import { isOpenQuoted, parseCsvRecord } from '../../core/records/csv.js';
 import { deriveFingerprintKey, importBatch, type BatchResult, type ImportDeps } from '../../core/records/importer.js';

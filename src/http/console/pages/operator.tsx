@@ -1,0 +1,211 @@
+/**
+ * The operator's page: node status, this node's key fingerprints (to read
+ * out to peers' operators), peers with their pinned fingerprints and
+ * policy, and the local users with their roles.
+ */
+import type { FC } from 'hono/jsx';
+import type { describePeer } from '../../../core/federation/peers.js';
+import type { User } from '../../../core/users/users.js';
+import { CONSOLE } from '../constants.js';
+import { Layout, When, words } from '../components.js';
+import type { Session } from '../session.js';
+
+export interface OperatorData {
+  node: { id: string; country: string; name: string; url: string; version: string; startedAt: string; uptimeSeconds: number; database: 'ok' | 'failing' };
+  keys: { signingKeyId: string; signingFingerprint: string; oprfFingerprint: string; bucketBits: number; matchKeyTypes: readonly string[] };
+  records: { records: number; tokens: number; byCategory: Record<string, number> };
+  audit: { entries: number; latestCheckpoint?: { size: number; at: string } | undefined };
+  sessions: number;
+  peers: (ReturnType<typeof describePeer> & { usageToday?: { elements: number; requests: number } | undefined })[];
+  users: readonly User[];
+}
+
+const uptime = (s: number): string => {
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return d ? `${d} d ${h} h` : h ? `${h} h ${m} min` : `${m} min ${s % 60} s`;
+};
+
+export const OperatorPage: FC<{ nodeName: string; session: Session; data: OperatorData }> = ({ nodeName, session, data }) => {
+  const { node, keys, records, audit, peers, users } = data;
+  return (
+    <Layout title="Node, peers and users" session={session} current={CONSOLE.paths.operator} nodeName={nodeName}>
+      <h1>Node, peers and users</h1>
+      <div class={node.database === 'ok' ? 'ok' : 'alert'} role="status">
+        <p>
+          <strong>{node.database === 'ok' ? 'The node is up.' : 'The database is failing.'}</strong> Version {node.version}, up for {uptime(node.uptimeSeconds)} (since{' '}
+          <When at={node.startedAt} />
+          ).
+        </p>
+      </div>
+
+      <h2>This node</h2>
+      <dl class="kv box">
+        <dt>Node id</dt>
+        <dd>
+          <code>{node.id}</code>
+        </dd>
+        <dt>Country</dt>
+        <dd>{node.country}</dd>
+        <dt>Name</dt>
+        <dd>{node.name}</dd>
+        <dt>Base URL</dt>
+        <dd>
+          <code>{node.url}</code>
+        </dd>
+        <dt>Records held</dt>
+        <dd>
+          {records.records} ({records.tokens} tokens)
+          {Object.keys(records.byCategory).length > 0 &&
+            `: ${Object.entries(records.byCategory)
+              .map(([k, n]) => `${words(k)} ${n}`)
+              .join(', ')}`}
+        </dd>
+        <dt>Audit log</dt>
+        <dd>
+          {audit.entries} entries
+          {audit.latestCheckpoint && (
+            <>
+              ; latest signed checkpoint at size {audit.latestCheckpoint.size} (<When at={audit.latestCheckpoint.at} />)
+            </>
+          )}
+        </dd>
+        <dt>Console sessions open</dt>
+        <dd>{data.sessions}</dd>
+      </dl>
+
+      <h2>Key fingerprints</h2>
+      <p>
+        Read the signing key fingerprint to each peer's operator out of band; they pin it when they add this node (<code>cairn peers add URL --fingerprint …</code>).
+      </p>
+      <dl class="kv box">
+        <dt>Signing key (Ed25519) fingerprint</dt>
+        <dd>
+          <code>{keys.signingFingerprint}</code>
+        </dd>
+        <dt>Signing key id</dt>
+        <dd>
+          <code>{keys.signingKeyId}</code>
+        </dd>
+        <dt>OPRF key (ristretto255) fingerprint</dt>
+        <dd>
+          <code>{keys.oprfFingerprint}</code>
+        </dd>
+        <dt>Bucket bits</dt>
+        <dd>{keys.bucketBits}</dd>
+        <dt>Match key types</dt>
+        <dd>{keys.matchKeyTypes.join(', ')}</dd>
+      </dl>
+
+      <h2>Peers</h2>
+      {peers.length === 0 ? (
+        <p>
+          No peers yet. Add one with <code>cairn peers add URL --fingerprint …</code> after comparing its fingerprint with its operator.
+        </p>
+      ) : (
+        <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Peer</th>
+              <th scope="col">Status</th>
+              <th scope="col">Pinned fingerprints</th>
+              <th scope="col">Policy: what each purpose may match here</th>
+              <th scope="col" class="num">Rate / min</th>
+              <th scope="col" class="num">Daily budget</th>
+              <th scope="col" class="num">Used today</th>
+            </tr>
+          </thead>
+          <tbody>
+            {peers.map((p) => {
+              const purposes = Object.entries(p.policy.purposes);
+              return (
+                <tr>
+                  <td>
+                    <strong>
+                      {p.country} · {p.name}
+                    </strong>
+                    <br />
+                    <code>{p.id}</code>
+                    <br />
+                    <code>{p.baseUrl}</code>
+                  </td>
+                  <td>
+                    {p.status}
+                    {p.revokedAt && (
+                      <>
+                        {' '}
+                        (<When at={p.revokedAt} />)
+                      </>
+                    )}
+                    <br />
+                    <span class="muted">
+                      added <When at={p.addedAt} />
+                    </span>
+                  </td>
+                  <td>
+                    signing <code>{p.signingKeyFingerprint}</code>
+                    <br />
+                    OPRF <code>{p.oprfKeyFingerprint}</code>
+                  </td>
+                  <td>
+                    {purposes.length === 0 ? (
+                      <em>denies everything (default)</em>
+                    ) : (
+                      <ul>
+                        {purposes.map(([purpose, cats]) => (
+                          <li>
+                            {words(purpose)}: {(cats ?? []).map(words).join(', ') || 'nothing'}
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </td>
+                  <td class="num">{p.policy.ratePerMinute}</td>
+                  <td class="num">{p.policy.dailyElementBudget}</td>
+                  <td class="num">
+                    {p.usageToday ? `${p.usageToday.elements} elements in ${p.usageToday.requests} requests` : '0'}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        </div>
+      )}
+
+      <h2>Users</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Role</th>
+            <th scope="col">User id</th>
+            <th scope="col">Created</th>
+            <th scope="col">Token</th>
+          </tr>
+        </thead>
+        <tbody>
+          {users.map((u) => (
+            <tr>
+              <td>{u.name}</td>
+              <td>{u.role}</td>
+              <td>
+                <code>{u.id}</code>
+              </td>
+              <td>
+                <When at={u.createdAt} />
+              </td>
+              <td>{u.revokedAt ? <>revoked <When at={u.revokedAt} /></> : 'active'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p class="muted">
+        Users are added and revoked with <code>cairn users add</code> / <code>cairn users revoke</code> or the <code>/v1/users</code> API; a token is shown only once, when it is
+        created.
+      </p>
+    </Layout>
+  );
+};

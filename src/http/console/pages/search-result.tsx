@@ -1,0 +1,182 @@
+/**
+ * One search, peer by peer: status, strength and the key types that
+ * matched; for confirmed hits the signed receipts decoded (reference,
+ * category, owning unit, contact point); for possible hits a form to
+ * confirm them with a justification.
+ */
+import type { FC } from 'hono/jsx';
+import type { getSearch } from '../../../core/federation/search.js';
+import { CONSOLE } from '../constants.js';
+import { CsrfField, ErrorSummary, Layout, TextArea, When, orDash, words, type FieldErrors } from '../components.js';
+import type { FormFields } from '../form.js';
+import type { ReceiptView } from '../receipts.js';
+import type { Session } from '../session.js';
+
+export type StoredSearch = Awaited<ReturnType<typeof getSearch>>;
+export type PeerResult = StoredSearch['results'][number];
+
+export interface SearchResultProps {
+  nodeName: string;
+  session: Session;
+  search: StoredSearch;
+  /** The analyst who ran it (name), when known. */
+  byName?: string | undefined;
+  /** Decoded receipts per peer node id, in the stored order. */
+  receipts: Record<string, ReceiptView[]>;
+  /** Errors of a confirmation form, keyed `justification:<peer id>`. */
+  errors?: FieldErrors;
+  /** Values of a confirmation form being shown again. */
+  values?: FormFields | undefined;
+  notice?: string | undefined;
+}
+
+/** The error key of the justification field of one peer's confirm form. */
+export const justificationKey = (peerId: string) => `justification:${peerId}`;
+
+const STATUS_WORDS: Record<string, string> = { hit: 'Hit', no_hit: 'No hit', error: 'Failed', timeout: 'Timed out', pending: 'Pending' };
+
+const Receipt: FC<{ view: ReceiptView; country: string }> = ({ view, country }) =>
+  view.ok ? (
+    <div class="receipt">
+      <h4>Receipt {view.receipt.receiptId}</h4>
+      <dl class="kv">
+        <dt>Reference</dt>
+        <dd>
+          <code>{view.receipt.record.ref}</code>
+        </dd>
+        <dt>Category</dt>
+        <dd>{words(view.receipt.record.category)}</dd>
+        <dt>Owning unit</dt>
+        <dd>{view.receipt.record.owningUnit}</dd>
+        <dt>Contact point</dt>
+        <dd>
+          <strong>{view.receipt.record.contactPoint}</strong>
+        </dd>
+        <dt>Recorded</dt>
+        <dd>{view.receipt.record.recordDate}</dd>
+        <dt>Matched on</dt>
+        <dd>{view.receipt.keyType}</dd>
+        <dt>Issued</dt>
+        <dd>
+          <When at={view.receipt.issuedAt} /> by {view.receipt.issuer.country} ({view.receipt.issuer.nodeId})
+        </dd>
+        <dt>Signature</dt>
+        <dd>{view.signature === 'verified' ? `verified with ${country}'s pinned signing key` : `not checked: the peer is no longer registered here`}</dd>
+      </dl>
+    </div>
+  ) : (
+    <div class="alert">
+      <p>A receipt from {country} could not be read: {view.problem}</p>
+    </div>
+  );
+
+const PeerSection: FC<{ r: PeerResult; searchId: string; session: Session; receipts: ReceiptView[]; errors: FieldErrors; values?: FormFields | undefined }> = ({ r, searchId, session, receipts, errors, values }) => (
+  <section class="peer" aria-labelledby={`peer-${r.peer.nodeId}`}>
+    <h3 id={`peer-${r.peer.nodeId}`}>
+      {r.peer.country} · {r.peer.name} <span class={`badge ${r.status}`}>{STATUS_WORDS[r.status] ?? r.status}</span>{' '}
+      {r.strength && <span class={`badge ${r.strength}`}>{r.strength}</span>}
+    </h3>
+    <dl class="kv">
+      <dt>Node</dt>
+      <dd>
+        <code>{r.peer.nodeId}</code>
+      </dd>
+      {r.keyTypes && (
+        <>
+          <dt>Matched key types</dt>
+          <dd>{r.keyTypes.join(', ')}</dd>
+        </>
+      )}
+      {r.ms !== undefined && (
+        <>
+          <dt>Answered in</dt>
+          <dd>{r.ms} ms</dd>
+        </>
+      )}
+    </dl>
+    {r.error && (
+      <div class="alert">
+        <p>
+          {r.status === 'hit' ? 'The hit could not be confirmed: ' : ''}
+          <code>{r.error.code}</code> — {r.error.detail}
+        </p>
+      </div>
+    )}
+    {r.status === 'no_hit' && <p>No record of this peer matched.</p>}
+    {receipts.map((view) => (
+      <Receipt view={view} country={r.peer.country} />
+    ))}
+    {r.status === 'hit' && r.confirmation !== 'confirmed' && (
+      <form method="post" action={`${CONSOLE.paths.searches}/${searchId}/confirm`}>
+        <CsrfField session={session} />
+        <input type="hidden" name="peer" value={r.peer.nodeId} />
+        <p>
+          {r.confirmation === 'failed'
+            ? 'Ask again for the reference of this hit.'
+            : `This is a ${r.strength ?? 'possible'} hit: a looser coincidence worth a human look. ${r.peer.country} discloses the record's reference and contact point only if you confirm, and records your justification.`}
+        </p>
+        <TextArea
+          name="justification"
+          fieldKey={justificationKey(r.peer.nodeId)}
+          label="Justification"
+          required
+          wide
+          rows={3}
+          maxlength={1000}
+          hint="Why this coincidence is worth following up (shown to the peer's owning unit and recorded in both audit logs)"
+          value={values?.get('peer') === r.peer.nodeId ? values.get('justification') : ''}
+          errors={errors}
+        />
+        <p>
+          <button type="submit">Confirm and ask {r.peer.country} for the reference</button>
+        </p>
+      </form>
+    )}
+  </section>
+);
+
+export const SearchResultPage: FC<SearchResultProps> = ({ nodeName, session, search, byName, receipts, errors = {}, values, notice }) => {
+  const hits = search.results.filter((r) => r.status === 'hit').length;
+  const failed = search.results.filter((r) => r.status === 'error' || r.status === 'timeout').length;
+  return (
+    <Layout title={`Search ${search.caseReference}`} session={session} current={CONSOLE.paths.search} nodeName={nodeName}>
+      <h1>Search results</h1>
+      {notice && (
+        <div class="notice" role="status">
+          <p>{notice}</p>
+        </div>
+      )}
+      <ErrorSummary errors={errors} labels={Object.fromEntries(search.results.map((r) => [justificationKey(r.peer.nodeId), `Justification for ${r.peer.country}`]))} />
+      <dl class="kv box">
+        <dt>Search</dt>
+        <dd>
+          <code>{search.id}</code>
+        </dd>
+        <dt>When</dt>
+        <dd>
+          <When at={search.createdAt} />
+        </dd>
+        <dt>By</dt>
+        <dd>{orDash(byName ?? search.user)}</dd>
+        <dt>Purpose</dt>
+        <dd>{words(search.purpose)}</dd>
+        <dt>Legal basis</dt>
+        <dd>{search.legalBasis}</dd>
+        <dt>Case reference</dt>
+        <dd>{search.caseReference}</dd>
+        <dt>Key types sent</dt>
+        <dd>{search.keyTypes.join(', ')}</dd>
+      </dl>
+      <p role="status">
+        {search.results.length} peer{search.results.length === 1 ? '' : 's'} asked: {hits} with a hit, {search.results.length - hits - failed} without
+        {failed ? `, ${failed} failed (a failure is not a no-hit)` : ''}.
+      </p>
+      {search.results.map((r) => (
+        <PeerSection r={r} searchId={search.id} session={session} receipts={receipts[r.peer.nodeId] ?? []} errors={errors} values={values} />
+      ))}
+      <p>
+        <a href={CONSOLE.paths.search}>New search</a>
+      </p>
+    </Layout>
+  );
+};

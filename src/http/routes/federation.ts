@@ -1,0 +1,79 @@
+/**
+ * Peer-facing routes under /federation/v1. Every request must carry a valid
+ * signature of a registered, active peer addressed to this node; every
+ * answer to an authenticated request is signed and bound to it.
+ */
+import { Hono, type Context } from 'hono';
+import { hitConfirmRequestSchema, matchRequestSchema } from '../../../schemas/federation.js';
+import { fromUtf8, utf8 } from '../../core/bytes.js';
+import { MEDIA_TYPES } from '../../core/constants.js';
+import { isCairnError } from '../../core/errors.js';
+import { answerHit, answerMatch } from '../../core/federation/answer.js';
+import { signResponse, verifyRequest, type AuthenticatedRequest } from '../../core/federation/http-signature.js';
+import { peerByKeyId, type Peer } from '../../core/federation/peers.js';
+import type { Env, Services } from '../app.js';
+import { parseJsonText, readBody, validate } from '../../core/decode/json-body.js';
+import { problemOf } from '../problem.js';
+
+export const FEDERATION_PREFIX = '/federation/v1';
+
+/**
+ * A peer-facing route: authenticate the signed request, run `handle`, and
+ * sign whatever comes back (answer or problem) bound to the request.
+ */
+export function signedFederationRoute(deps: Services, handle: (peer: Peer, body: unknown, c: Context<Env>) => Promise<unknown>) {
+  return async (c: Context<Env>): Promise<Response> => {
+    const raw = await readBody(c.req.raw, deps.config.http.maxBodyBytes);
+    let peer: Peer | undefined;
+    let auth: AuthenticatedRequest;
+    try {
+      auth = await verifyRequest(c.req.raw, raw, {
+        lookupKey: async (keyId) => {
+          peer = await peerByKeyId(deps.db, keyId);
+          return peer && { peerId: peer.id, publicKey: peer.signingPublicKey, status: peer.status };
+        },
+        ownKeyIds: [deps.signer.keyId],
+        clock: deps.clock,
+        nonceStore: deps.nonceStore,
+        ...(deps.ed25519Verify ? { verify: deps.ed25519Verify } : {}),
+      });
+    } catch (e) {
+      if (isCairnError(e) && peer) c.get('log').warn({ peer: peer.id, code: e.code }, 'federation request refused');
+      throw e;
+    }
+    const p = peer!;
+    let status: number;
+    let body: unknown;
+    try {
+      const text = fromUtf8(raw);
+      body = await handle(p, text === '' ? {} : parseJsonText(text), c);
+      status = 200;
+    } catch (e) {
+      const problem = problemOf(e, c.get('requestId'));
+      if (!isCairnError(e) || e.code === 'internal') c.get('log').error({ err: String(e), peer: p.id }, 'federation handler failed');
+      status = problem.status;
+      body = problem;
+    }
+    deps.metrics.federationAnswers.inc({ route: c.req.routePath, code: status === 200 ? 'ok' : String((body as { code?: string }).code) });
+    const bytes = utf8(JSON.stringify(body));
+    const headers = signResponse({ status, body: bytes, request: auth.binding, signer: deps.signer, clock: deps.clock });
+    headers.set('content-type', status === 200 ? MEDIA_TYPES.json : MEDIA_TYPES.problem);
+    return new Response(bytes as Uint8Array<ArrayBuffer>, { status, headers });
+  };
+}
+
+export function federationRoutes(deps: Services): Hono<Env> {
+  const r = new Hono<Env>();
+  const signed = (handle: (peer: Peer, body: unknown, c: Context<Env>) => Promise<unknown>) => signedFederationRoute(deps, handle);
+
+  r.post(
+    `${FEDERATION_PREFIX}/match`,
+    signed(async (peer, body) => answerMatch(deps.answer, peer, validate(matchRequestSchema, body))),
+  );
+  r.post(
+    `${FEDERATION_PREFIX}/hits`,
+    signed(async (peer, body) => answerHit(deps.answer, peer, validate(hitConfirmRequestSchema, body))),
+  );
+  return r;
+}
+
