@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { isCairnError } from '../core/errors.js';
 import { args, required, UsageError, type Out } from './cli-args.js';
 import { AUDIT_USAGE, cmdAudit } from './commands/audit.js';
+import { BACKUP_USAGE, cmdBackup } from './commands/backup.js';
+import { cmdRestore, RESTORE_USAGE } from './commands/restore.js';
 import { cmdImport, IMPORT_USAGE } from './commands/import.js';
 import { cmdKeys, KEYS_USAGE } from './commands/keys.js';
 import { cmdPeers, PEERS_USAGE } from './commands/peers.js';
@@ -34,6 +36,8 @@ ${PEERS_USAGE}
 ${SEARCH_USAGE}
 ${AUDIT_USAGE}
 ${KEYS_USAGE}
+${BACKUP_USAGE}
+${RESTORE_USAGE}
   version              print the version
   help                 this text
 
@@ -123,6 +127,10 @@ export async function main(argv: string[], io: Out = { out: (s) => console.log(s
         return await cmdAudit(rest, io);
       case 'keys':
         return await cmdKeys(rest, io);
+      case 'backup':
+        return await cmdBackup(rest, io);
+      case 'restore':
+        return await cmdRestore(rest, io);
       case 'version':
       case '--version':
         io.out(VERSION);

@@ -1,0 +1,177 @@
+/**
+ * Online backup and restore of a node home.
+ *
+ *   <dest>/backup.json   manifest: format, node, time, which files, SHA-256 of each
+ *   <dest>/cairn.json    the configuration file as it was
+ *   <dest>/cairn.db      a consistent copy of the database (SQLite's online backup API)
+ *   <dest>/keys/*.key    only with includeKeys
+ *
+ * A plain file copy of a live WAL database misses the pages still in the
+ * -wal file; the backup API copies a consistent snapshot while the node keeps
+ * serving and writing. Every file is 0600 in a 0700 folder: the database
+ * holds tokens and the audit log, the keys are the node's identity.
+ */
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { z } from 'zod';
+import { parseJsonText } from '../core/decode/json-body.js';
+import { CairnError, isCairnError } from '../core/errors.js';
+import { CONFIG_FILE, loadConfig, resolveIn } from './home.js';
+import { servingPid } from './lock.js';
+import { databaseFiles, DATABASE_FILE_MODE } from './sqlite.js';
+import { VERSION } from './version.js';
+
+export const BACKUP_MANIFEST = 'backup.json';
+const BACKUP_FORMAT = 'cairn-backup/1';
+const BACKUP_DB = 'cairn.db';
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+/** Pages per backup step after the first: all of them, so a busy writer cannot make the copy restart forever. */
+const ALL_PAGES = 1 << 30;
+
+const manifestSchema = z
+  .object({
+    format: z.literal(BACKUP_FORMAT),
+    createdAt: z.string(),
+    cairnVersion: z.string(),
+    node: z.object({ id: z.string(), country: z.string(), name: z.string() }),
+    includesKeys: z.boolean(),
+    /** Relative path in the backup -> SHA-256 (hex). */
+    files: z.record(z.string().regex(/^(cairn\.json|cairn\.db|keys\/(signing|oprf)\.key)$/), z.string().regex(/^[0-9a-f]{64}$/)),
+  })
+  .strict();
+
+export type BackupManifest = z.infer<typeof manifestSchema>;
+
+const sha256File = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+
+function copyPrivate(from: string, to: string): void {
+  mkdirSync(dirname(to), { recursive: true, mode: DIR_MODE });
+  copyFileSync(from, to);
+  chmodSync(to, FILE_MODE);
+}
+
+/** Take a consistent online backup of a home into `dest` (a new or empty folder). */
+export async function backupHome(home: string, dest: string, opts: { includeKeys: boolean; env?: NodeJS.ProcessEnv }): Promise<BackupManifest> {
+  const config = loadConfig(home, opts.env ?? process.env);
+  if (existsSync(dest) && readdirSync(dest).length > 0) {
+    throw new CairnError('home_exists', `${dest} is not empty; back up into a new folder (nothing was written)`);
+  }
+  mkdirSync(dest, { recursive: true, mode: DIR_MODE });
+  chmodSync(dest, DIR_MODE);
+  const files: Record<string, string> = {};
+  try {
+    const dbPath = resolveIn(home, config.storage.database);
+    const target = join(dest, BACKUP_DB);
+    const source = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
+    try {
+      await source.backup(target, { progress: () => ALL_PAGES });
+    } finally {
+      source.close();
+    }
+    // The copy is a standalone database: no WAL beside it.
+    const check = new BetterSqlite3(target);
+    try {
+      check.pragma('journal_mode = DELETE');
+      const ok = check.pragma('quick_check', { simple: true });
+      if (ok !== 'ok') throw new CairnError('backup_invalid', `the database copy failed SQLite's quick_check: ${String(ok)}`);
+    } finally {
+      check.close();
+    }
+    chmodSync(target, FILE_MODE);
+    files[BACKUP_DB] = sha256File(target);
+    copyPrivate(join(home, CONFIG_FILE), join(dest, CONFIG_FILE));
+    files[CONFIG_FILE] = sha256File(join(dest, CONFIG_FILE));
+    if (opts.includeKeys) {
+      for (const [name, path] of [['signing', config.keys.signing], ['oprf', config.keys.oprf]] as const) {
+        const rel = `keys/${name}.key`;
+        copyPrivate(resolveIn(home, path), join(dest, rel));
+        files[rel] = sha256File(join(dest, rel));
+      }
+    }
+    const manifest: BackupManifest = {
+      format: BACKUP_FORMAT,
+      createdAt: new Date().toISOString(),
+      cairnVersion: VERSION,
+      node: { id: config.node.id, country: config.node.country, name: config.node.name },
+      includesKeys: opts.includeKeys,
+      files,
+    };
+    writeFileSync(join(dest, BACKUP_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: FILE_MODE });
+    return manifest;
+  } catch (e) {
+    // Leave no half backup that looks whole.
+    rmSync(dest, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Read and check a backup's manifest and every file's digest. */
+export function readBackup(src: string): BackupManifest {
+  const manifestPath = join(src, BACKUP_MANIFEST);
+  if (!existsSync(manifestPath)) throw new CairnError('backup_invalid', `${src} is not a Cairn backup: no ${BACKUP_MANIFEST}`);
+  let raw: unknown;
+  try {
+    raw = parseJsonText(readFileSync(manifestPath, 'utf8'));
+  } catch (e) {
+    throw new CairnError('backup_invalid', `${manifestPath}: ${isCairnError(e) ? e.message : String(e)}`, { cause: e });
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new CairnError('backup_invalid', `${manifestPath}: ${i.path.join('.') || '(top level)'}: ${i.message}`, { location: { field: i.path.join('.') } });
+  }
+  const m = parsed.data;
+  for (const required of [BACKUP_DB, CONFIG_FILE]) {
+    if (!(required in m.files)) throw new CairnError('backup_invalid', `${manifestPath}: lists no ${required}`);
+  }
+  for (const [rel, digest] of Object.entries(m.files)) {
+    const f = join(src, rel);
+    if (!existsSync(f)) throw new CairnError('backup_invalid', `${src}: ${rel} is missing`);
+    if (sha256File(f) !== digest) throw new CairnError('backup_invalid', `${src}: ${rel} does not match its SHA-256 in ${BACKUP_MANIFEST}; the backup is damaged`);
+  }
+  return m;
+}
+
+export interface RestoreResult {
+  manifest: BackupManifest;
+  /** Whether the home has both key files after the restore. */
+  keysPresent: boolean;
+}
+
+/**
+ * Restore a backup into a home. Refuses a home that is being served (even
+ * with force), and a home that already holds a configuration or database
+ * unless `force`.
+ */
+export function restoreHome(src: string, home: string, opts: { force: boolean; env?: NodeJS.ProcessEnv }): RestoreResult {
+  const manifest = readBackup(src);
+  const pid = existsSync(home) ? servingPid(home) : undefined;
+  if (pid !== undefined) {
+    throw new CairnError('home_locked', `${home} is being served by process ${pid}; stop it before restoring (nothing was changed)`, { details: { pid } });
+  }
+  const occupied = existsSync(home) ? readdirSync(home).filter((f) => f !== 'serve.lock') : [];
+  if (occupied.length > 0 && !opts.force) {
+    throw new CairnError('home_exists', `${home} is not empty (${occupied.slice(0, 3).join(', ')}${occupied.length > 3 ? ', …' : ''}); restore into an empty folder, or pass --force to replace its configuration and database (nothing was changed)`);
+  }
+  mkdirSync(home, { recursive: true, mode: 0o750 });
+  copyPrivate(join(src, CONFIG_FILE), join(home, CONFIG_FILE));
+  chmodSync(join(home, CONFIG_FILE), 0o640);
+  const config = loadConfig(home, opts.env ?? process.env);
+  const dbPath = resolveIn(home, config.storage.database);
+  // A WAL or SHM file left from the replaced database would be replayed into the restored one.
+  for (const f of databaseFiles(dbPath)) rmSync(f, { force: true });
+  mkdirSync(dirname(dbPath), { recursive: true });
+  copyFileSync(join(src, BACKUP_DB), dbPath);
+  chmodSync(dbPath, DATABASE_FILE_MODE);
+  if (manifest.includesKeys) {
+    for (const [name, path] of [['signing', config.keys.signing], ['oprf', config.keys.oprf]] as const) {
+      copyPrivate(join(src, `keys/${name}.key`), resolveIn(home, path));
+    }
+    chmodSync(dirname(resolveIn(home, config.keys.signing)), DIR_MODE);
+  }
+  const keysPresent = existsSync(resolveIn(home, config.keys.signing)) && existsSync(resolveIn(home, config.keys.oprf));
+  return { manifest, keysPresent };
+}
