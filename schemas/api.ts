@@ -26,7 +26,7 @@ import {
   searchResultSchema,
 } from './federation.js';
 import { dsseEnvelopeWire, healthSchema } from './node.js';
-import { importSummarySchema, recordsBatchSchema, recordStatsSchema } from './records.js';
+import { importChunkResultSchema, importIdSchema, importStateSchema, importSummarySchema, recordsBatchSchema, recordStatsSchema } from './records.js';
 import { newUserSchema, userSchema } from './users.js';
 
 /** Who may call a route. */
@@ -40,7 +40,7 @@ export interface RouteSpec {
   summary: string;
   tags: string[];
   access: Access;
-  request?: { body?: z.ZodType; query?: z.ZodObject; params?: z.ZodObject };
+  request?: { body?: z.ZodType; bodyContentType?: string; query?: z.ZodObject; params?: z.ZodObject };
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
 }
 
@@ -100,6 +100,29 @@ export const routes: RouteSpec[] = [
     method: 'get', path: '/v1/records/stats', operationId: 'recordStats', tags: ['records'], access: 'analyst',
     summary: 'Counts per category and per match-key type (any role).',
     responses: { 200: { description: 'counts', schema: recordStatsSchema } },
+  },
+  // Bulk import over HTTP (operators; `cairn import FILE --node URL`)
+  {
+    method: 'put', path: '/v1/imports/{importId}/chunks/{seq}', operationId: 'putImportChunk', tags: ['records'], access: 'operator',
+    summary: 'Apply one chunk (at most 1,000 records, one JSON record per line) of a bulk import; a chunk applied before with the same body is acknowledged (replayed: true), with another body refused (409 import_conflict).',
+    request: {
+      params: z.object({ importId: importIdSchema, seq: z.string().regex(/^\d{1,9}$/) }),
+      body: z.string().describe('NDJSON: one record (as in RecordsBatch.records) per line'),
+      bodyContentType: 'application/x-ndjson',
+    },
+    responses: { 200: { description: 'applied or acknowledged', schema: importChunkResultSchema }, 409: problem('the seq was applied with another body, or the import is complete') },
+  },
+  {
+    method: 'get', path: '/v1/imports/{importId}', operationId: 'getImport', tags: ['records'], access: 'operator',
+    summary: 'Where a bulk import stands: totals, and nextSeq to resume at.',
+    request: { params: z.object({ importId: importIdSchema }) },
+    responses: { 200: { description: 'state', schema: importStateSchema } },
+  },
+  {
+    method: 'post', path: '/v1/imports/{importId}/complete', operationId: 'completeImport', tags: ['records'], access: 'operator',
+    summary: 'Mark a bulk import complete (further chunks are refused) and return its totals. Idempotent.',
+    request: { params: z.object({ importId: importIdSchema }) },
+    responses: { 200: { description: 'totals', schema: importStateSchema }, 404: problem('no chunk of this import was applied') },
   },
   // Users (operators)
   { method: 'get', path: '/v1/users', operationId: 'listUsers', tags: ['users'], access: 'operator', summary: 'Local users and roles.', responses: { 200: { description: 'users', schema: z.object({ users: z.array(userSchema) }) } } },

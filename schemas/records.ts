@@ -79,3 +79,38 @@ export const recordStatsSchema = z
     byMatchKeyType: z.record(z.string(), z.number().int()),
   })
   .meta({ id: 'RecordStats' });
+
+/** Bulk import over HTTP: a client-chosen id, safe in a URL path. */
+export const importIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8 to 64 letters, digits, _ or -');
+
+/** One chunk's outcome (PUT /v1/imports/{importId}/chunks/{seq}). */
+export const importChunkResultSchema = z
+  .object({
+    importId: importIdSchema,
+    seq: z.number().int().min(0),
+    rows: z.number().int(),
+    imported: z.number().int(),
+    updated: z.number().int(),
+    unchanged: z.number().int(),
+    rejected: z.number().int(),
+    errors: z.array(rowErrorSchema).describe('row = 1-based line in the chunk'),
+    replayed: z.boolean().describe('true when the chunk had been applied before and was only acknowledged'),
+    searches: z.number().int().optional().describe('searches fired by federation.searchOnRegistration'),
+  })
+  .meta({ id: 'ImportChunkResult' });
+
+/** Where a bulk import stands (GET /v1/imports/{importId}, POST …/complete). */
+export const importStateSchema = z
+  .object({
+    importId: importIdSchema,
+    chunks: z.number().int(),
+    nextSeq: z.number().int().describe('the lowest seq not applied yet: where a client resumes'),
+    rows: z.number().int(),
+    imported: z.number().int(),
+    updated: z.number().int(),
+    unchanged: z.number().int(),
+    rejected: z.number().int(),
+    completed: z.boolean(),
+    completedAt: z.string().nullable(),
+  })
+  .meta({ id: 'ImportState' });

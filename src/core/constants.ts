@@ -14,6 +14,7 @@ export const MEDIA_TYPES = {
   searchReceipt: 'application/vnd.cairn.search-receipt+json',
   problem: 'application/problem+json',
   json: 'application/json',
+  ndjson: 'application/x-ndjson',
 } as const;
 
 /** DSSE (https://github.com/secure-systems-lab/dsse/blob/master/protocol.md). */

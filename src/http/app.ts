@@ -33,6 +33,7 @@ import { witnessCheckpoint, type WitnessDeps } from '../core/federation/witness.
 import { auditRoutes } from './routes/audit.js';
 import { consoleRoutes } from './console/routes.js';
 import { userRoutes } from './routes/users.js';
+import { importRoutes } from './routes/imports.js';
 import { buildOpenApi } from './openapi.js';
 import { problemOf, problemResponse } from './problem.js';
 
@@ -226,6 +227,7 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
 
   app.route('/', recordRoutes(deps) as unknown as Hono<Env>);
   app.route('/', userRoutes(deps) as unknown as Hono<Env>);
+  app.route('/', importRoutes(deps) as unknown as Hono<Env>);
   app.route('/', peerRoutes(deps) as unknown as Hono<Env>);
   app.route('/', searchRoutes(deps) as unknown as Hono<Env>);
   app.route('/', federationRoutes(deps));

@@ -224,6 +224,35 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0008_import_chunks': {
+    async up(db: Kysely<unknown>) {
+      // Chunks of bulk imports over HTTP, so a resent chunk is acknowledged
+      // instead of applied twice and a client can resume where it stopped.
+      await db.schema
+        .createTable('import_chunks')
+        .ifNotExists()
+        .addColumn('import_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('digest', 'blob', (c) => c.notNull())
+        .addColumn('rows', 'integer', (c) => c.notNull())
+        .addColumn('imported', 'integer', (c) => c.notNull())
+        .addColumn('updated', 'integer', (c) => c.notNull())
+        .addColumn('unchanged', 'integer', (c) => c.notNull())
+        .addColumn('rejected', 'integer', (c) => c.notNull())
+        .addColumn('errors', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('applied_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('import_chunks_pk', ['import_id', 'seq'])
+        .execute();
+      await db.schema
+        .createTable('imports_completed')
+        .ifNotExists()
+        .addColumn('import_id', 'text', (c) => c.primaryKey())
+        .addColumn('chunks', 'integer', (c) => c.notNull())
+        .addColumn('completed_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /**

@@ -219,7 +219,33 @@ export interface SessionsTable {
   expires_at: string;
 }
 
+/** One applied chunk of a bulk import over HTTP (PUT /v1/imports/{id}/chunks/{seq}). */
+export interface ImportChunksTable {
+  import_id: string;
+  seq: number;
+  /** SHA-256 of the chunk's body: the same seq with other content is a conflict. */
+  digest: Uint8Array;
+  rows: number;
+  imported: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  /** JSON array of { row, ref?, field, reason } (never values). */
+  errors: string;
+  actor: string;
+  applied_at: string;
+}
+
+/** Bulk imports whose client said they are complete. */
+export interface ImportsCompletedTable {
+  import_id: string;
+  chunks: number;
+  completed_at: string;
+}
+
 export interface Database {
+  import_chunks: ImportChunksTable;
+  imports_completed: ImportsCompletedTable;
   audit_tree: AuditTreeTable;
   merkle_nodes: MerkleNodesTable;
   audit_checkpoints: AuditCheckpointsTable;

@@ -6,17 +6,57 @@ import { CairnError } from '../../core/errors.js';
 import { openNodeContext } from '../context.js';
 import { servingPid } from '../lock.js';
 import { runImport } from '../import/run.js';
+import { runRemoteImport } from '../import/remote.js';
+import { IMPORT_CHUNK_MAX_ROWS } from '../../core/records/bulk-import.js';
 
 export const IMPORT_USAGE = `  import FILE [--format csv|ndjson] [--batch N] [--max-rejects N] [--threads N] [--out DIR]
                        import records (CSV with the documented header, or NDJSON); bad rows go to
                        FILE.rejects.ndjson, totals to FILE.summary.json. Exit 0: all rows stored;
-                       3: done, some rows rejected; 1: stopped (nothing stored was lost)`;
+                       3: done, some rows rejected; 1: stopped (nothing stored was lost)
+  import FILE --node URL [--token T] [--batch N] [--import-id ID]
+                       the same through a serving node (operator token, or $CAIRN_TOKEN): chunks of
+                       --batch records; running the same command again resumes where it stopped`;
 
 function intOpt(v: string | undefined, flag: string, min: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
   return n;
+}
+
+async function importThroughNode(
+  file: string,
+  values: { node?: string | undefined; token?: string | undefined; format?: string | undefined; batch?: string | undefined; 'import-id'?: string | undefined; out?: string | undefined; json?: boolean | undefined },
+  io: Out,
+): Promise<number> {
+  const token = values.token ?? process.env.CAIRN_TOKEN;
+  if (!token) throw new UsageError('--node needs an operator token: --token T or $CAIRN_TOKEN');
+  let node: URL;
+  try {
+    node = new URL(values.node!);
+    if (node.protocol !== 'https:' && node.protocol !== 'http:') throw new Error('not http(s)');
+  } catch {
+    throw new UsageError(`--node: ${JSON.stringify(values.node)} is not an http(s) URL`);
+  }
+  const chunkRows = intOpt(values.batch, 'batch', 1);
+  if (chunkRows !== undefined && chunkRows > IMPORT_CHUNK_MAX_ROWS) throw new UsageError(`--batch: at most ${IMPORT_CHUNK_MAX_ROWS} records per chunk`);
+  const s = await runRemoteImport({
+    file,
+    node: node.toString(),
+    token,
+    format: values.format as 'csv' | 'ndjson' | undefined,
+    ...(chunkRows !== undefined ? { chunkRows } : {}),
+    ...(values['import-id'] !== undefined ? { importId: values['import-id'] } : {}),
+    outDir: values.out,
+    progressOut: process.stderr,
+  });
+  if (values.json) io.out(JSON.stringify(s));
+  else {
+    io.out(`${s.file} -> ${s.node} (import ${s.importId}): ${s.rows} rows — imported ${s.imported}, updated ${s.updated}, unchanged ${s.unchanged}, rejected ${s.rejected} (${s.chunksSent} chunks sent${s.chunksSkipped ? `, ${s.chunksSkipped} applied before` : ''}, ${s.seconds}s)`);
+    if (s.rejectsFile) io.out(`rejected rows (row, field, reason): ${s.rejectsFile}`);
+    io.out(`summary: ${s.summaryFile}`);
+  }
+  return s.rejected ? 3 : 0;
 }
 
 export async function cmdImport(argv: string[], io: Out): Promise<number> {
@@ -27,8 +67,12 @@ export async function cmdImport(argv: string[], io: Out): Promise<number> {
     threads: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
+    node: { type: 'string' },
+    token: { type: 'string' },
+    'import-id': { type: 'string' },
   });
   const [file] = positionals(pos, ['FILE']);
+  if (values.node !== undefined) return importThroughNode(file!, values, io);
   const home = homeOf(values);
   // A second writer beside a serving node would starve it through SQLite's write lock.
   const pid = servingPid(home);

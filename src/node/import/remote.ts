@@ -1,0 +1,245 @@
+/**
+ * `cairn import FILE --node URL`: stream a file to a serving node (Node or
+ * Workers) over its bulk-import routes, so the node stays the only writer.
+ *
+ * The file is read as lines (CSV rows become JSON records here, with the same
+ * parser as the local import), cut into chunks of `chunkRows` records and
+ * sent as PUT /v1/imports/{id}/chunks/{seq}. The import id is derived from
+ * the file's content and the chunk size, so running the same command again
+ * asks the node where it stopped (GET /v1/imports/{id}) and resumes there;
+ * a chunk the node already applied is only acknowledged.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, statSync, writeFileSync, type WriteStream } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { importChunkResultSchema, importStateSchema } from '../../../schemas/records.js';
+import { MEDIA_TYPES } from '../../core/constants.js';
+import { parseJsonText } from '../../core/decode/json-body.js';
+import { CairnError, isCairnError } from '../../core/errors.js';
+import { checkCsvHeader, csvRowToRecord } from '../../core/records/csv-record.js';
+import { isOpenQuoted, parseCsvRecord } from '../../core/records/csv.js';
+import { IMPORT_CHUNK_MAX_ROWS } from '../../core/records/bulk-import.js';
+import { readLines } from './lines.js';
+import { createProgress } from './progress.js';
+import { formatOf } from './run.js';
+
+const MAX_LINE_BYTES = 1 << 20;
+const MAX_CSV_CONTINUATION = 50;
+/** Attempts per chunk when the node is unreachable or answers 5xx. */
+const ATTEMPTS = 5;
+const RETRY_BASE_MS = 500;
+
+export interface RemoteImportOptions {
+  file: string;
+  node: string;
+  token: string;
+  format?: 'csv' | 'ndjson' | undefined;
+  /** Records per chunk (at most 1,000). */
+  chunkRows?: number;
+  importId?: string;
+  outDir?: string | undefined;
+  progressOut?: NodeJS.WriteStream;
+  fetch?: typeof fetch;
+}
+
+export interface RemoteImportSummary {
+  file: string;
+  node: string;
+  importId: string;
+  rows: number;
+  imported: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  /** Chunks sent by this run, and those the node had applied before (resumed). */
+  chunksSent: number;
+  chunksSkipped: number;
+  rejectsFile: string | null;
+  summaryFile: string;
+  seconds: number;
+}
+
+/** A stable import id for this file and chunk size: the same command resumes. */
+async function importIdOf(file: string, chunkRows: number): Promise<string> {
+  const h = createHash('sha256');
+  for await (const b of createReadStream(file)) h.update(b as Buffer);
+  h.update(`\nchunk-rows:${chunkRows}`);
+  return `f${h.digest('hex').slice(0, 40)}`;
+}
+
+async function problemText(res: Response): Promise<string> {
+  const text = await res.text();
+  try {
+    const p = JSON.parse(text) as { code?: string; detail?: string; title?: string };
+    return `${res.status} [${p.code ?? '?'}]: ${p.detail ?? p.title ?? text.slice(0, 200)}`;
+  } catch {
+    return `${res.status}: ${text.slice(0, 200)}`;
+  }
+}
+
+/** Run an import against a serving node. */
+export async function runRemoteImport(opts: RemoteImportOptions): Promise<RemoteImportSummary> {
+  const t0 = performance.now();
+  const format = formatOf(opts.file, opts.format);
+  let size: number;
+  try {
+    size = statSync(opts.file).size;
+  } catch (cause) {
+    throw new CairnError('invalid_request', `cannot read ${opts.file}`, { cause });
+  }
+  if (size === 0) throw new CairnError('invalid_request', `${opts.file} is empty: nothing to import (nothing was changed)`);
+  const chunkRows = Math.min(opts.chunkRows ?? 500, IMPORT_CHUNK_MAX_ROWS);
+  const base = opts.node.replace(/\/+$/, '');
+  const doFetch = opts.fetch ?? fetch;
+  const importId = opts.importId ?? (await importIdOf(opts.file, chunkRows));
+  const headers = { authorization: `Bearer ${opts.token}` };
+  const outDir = opts.outDir ?? dirname(opts.file);
+  const rejectsFile = join(outDir, `${basename(opts.file)}.rejects.ndjson`);
+  const summaryFile = join(outDir, `${basename(opts.file)}.summary.json`);
+
+  /** One request, retried with backoff while the node is unreachable or failing (5xx). */
+  const call = async (method: string, path: string, body?: string): Promise<unknown> => {
+    let last = '';
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      let res: Response;
+      try {
+        res = await doFetch(`${base}${path}`, {
+          method,
+          headers: body === undefined ? headers : { ...headers, 'content-type': MEDIA_TYPES.ndjson },
+          ...(body === undefined ? {} : { body }),
+        });
+      } catch (e) {
+        last = `cannot reach ${base}: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}`;
+        await new Promise((r) => setTimeout(r, RETRY_BASE_MS * 2 ** (attempt - 1)));
+        continue;
+      }
+      if (res.ok) return res.json();
+      last = `${method} ${path}: ${await problemText(res)}`;
+      if (res.status < 500) break;
+      await new Promise((r) => setTimeout(r, RETRY_BASE_MS * 2 ** (attempt - 1)));
+    }
+    throw new CairnError('peer_unreachable', `${last} (import ${importId}; run the same command again to resume)`);
+  };
+
+  const start = importStateSchema.parse(await call('GET', `/v1/imports/${importId}`));
+  let rejectsOut: WriteStream | undefined;
+  const totals = { rows: 0, imported: 0, updated: 0, unchanged: 0, rejected: 0, chunksSent: 0, chunksSkipped: 0 };
+  const reject = (row: number, field: string, reason: string, ref?: string) => {
+    rejectsOut ??= createWriteStream(rejectsFile, { mode: 0o640 });
+    rejectsOut.write(`${JSON.stringify({ row, ...(ref !== undefined ? { ref } : {}), field, reason })}\n`);
+  };
+  const progress = opts.progressOut ? createProgress(size, opts.progressOut) : undefined;
+
+  // The chunk being filled: JSON lines and the file row of each.
+  let lines: string[] = [];
+  let rows: number[] = [];
+  let seq = 0;
+  const send = async () => {
+    if (lines.length === 0) return;
+    const body = `${lines.join('\n')}\n`;
+    const fileRows = rows;
+    lines = [];
+    rows = [];
+    const s = seq++;
+    if (start.completed || s < start.nextSeq) {
+      // Applied before: the node's totals (in its state) include it.
+      totals.chunksSkipped++;
+      return;
+    }
+    const r = importChunkResultSchema.parse(await call('PUT', `/v1/imports/${importId}/chunks/${s}`, body));
+    totals.chunksSent++;
+    totals.imported += r.imported;
+    totals.updated += r.updated;
+    totals.unchanged += r.unchanged;
+    totals.rejected += r.rejected;
+    for (const e of r.errors) reject(fileRows[e.row - 1] ?? e.row, e.field, e.reason, e.ref);
+  };
+  const add = (row: number, record: unknown) => {
+    lines.push(JSON.stringify(record));
+    rows.push(row);
+  };
+  const rejectRow = (row: number, reason: string) => {
+    totals.rejected++;
+    reject(row, '(row)', reason);
+  };
+
+  let header: string[] | undefined;
+  let pending: { row: number; text: string; lines: number } | undefined;
+  try {
+    for await (const line of readLines(opts.file, MAX_LINE_BYTES)) {
+      progress?.update(line.bytesRead, totals.rows);
+      if (line.kind === 'bad') {
+        totals.rows++;
+        rejectRow(line.row, line.reason);
+      } else if (format === 'ndjson') {
+        if (line.text.trim() === '') continue;
+        totals.rows++;
+        try {
+          add(line.row, parseJsonText(line.text));
+        } catch (e) {
+          rejectRow(line.row, `not JSON: ${isCairnError(e) ? e.message : String(e)}`);
+        }
+      } else {
+        const text = pending ? `${pending.text}\n${line.text}` : line.text;
+        const startRow = pending ? pending.row : line.row;
+        if (isOpenQuoted(text)) {
+          const n = (pending?.lines ?? 0) + 1;
+          if (n > MAX_CSV_CONTINUATION) {
+            totals.rows++;
+            rejectRow(startRow, `a quoted field is not closed within ${MAX_CSV_CONTINUATION} lines`);
+            pending = undefined;
+          } else pending = { row: startRow, text, lines: n };
+          continue;
+        }
+        pending = undefined;
+        if (header === undefined) {
+          const f = parseCsvRecord(text);
+          const h = f.ok ? checkCsvHeader(f.fields) : { ok: false as const, reason: `malformed at column ${f.column}: ${f.reason}` };
+          if (!h.ok) throw new CairnError('invalid_request', `${opts.file}: header row: ${h.reason} (nothing was changed)`, { location: { row: 1 } });
+          header = h.columns;
+          continue;
+        }
+        if (text.trim() === '') continue;
+        totals.rows++;
+        const f = parseCsvRecord(text);
+        if (!f.ok) {
+          rejectRow(startRow, `malformed CSV at column ${f.column}: ${f.reason}`);
+          continue;
+        }
+        const rec = csvRowToRecord(header, f.fields);
+        if (!rec.ok) rejectRow(startRow, rec.reason);
+        else add(startRow, rec.record);
+      }
+      if (lines.length >= chunkRows) await send();
+    }
+    if (pending) {
+      totals.rows++;
+      rejectRow(pending.row, 'a quoted field is not closed at the end of the file');
+    }
+    if (format === 'csv' && header === undefined) throw new CairnError('invalid_request', `${opts.file}: no header row (nothing was changed)`);
+    await send();
+  } finally {
+    await new Promise<void>((r) => (rejectsOut ? rejectsOut.end(() => r()) : r()));
+  }
+  const end = importStateSchema.parse(await call('POST', `/v1/imports/${importId}/complete`));
+  progress?.done(totals.rows);
+  // The node's totals cover every chunk of this import, including those of an earlier, interrupted run.
+  const clientRejected = totals.rejected - (end.rejected - start.rejected);
+  const summary: RemoteImportSummary = {
+    file: opts.file,
+    node: base,
+    importId,
+    rows: totals.rows,
+    imported: end.imported,
+    updated: end.updated,
+    unchanged: end.unchanged,
+    rejected: end.rejected + Math.max(0, clientRejected),
+    chunksSent: totals.chunksSent,
+    chunksSkipped: totals.chunksSkipped,
+    rejectsFile: rejectsOut ? rejectsFile : null,
+    summaryFile,
+    seconds: Math.round((performance.now() - t0) / 10) / 100,
+  };
+  writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
