@@ -10,7 +10,7 @@
  * extrapolate, which BENCHMARKS.md then says. `--quick` runs everything
  * small (minutes), to check the benchmarks themselves.
  *
- * Usage: npm run bench [-- --import-n 100000] [--search-records 1000000] [--audit-entries 1000000]
+ * Usage: npm run bench [-- --import-n 100000] [--search-records 1000000] [--audit-entries 1000000] [--import-http-n 100000]
  *          [--quick] [--out BENCHMARKS.md] [--json]
  */
 import { writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { formatTokenBenchmark, runTokenBenchmark, TOKEN_TARGET_PER_SECOND, type 
 import { formatImportBenchmark, runImportBenchmark, type ImportBenchResult } from './bench-import.js';
 import { formatSearchBenchmark, runSearchBenchmark, type SearchBenchResult } from './bench-search.js';
 import { formatAuditBenchmark, runAuditBenchmark, type AuditBenchResult } from './bench-audit.js';
+import { formatImportHttpBenchmark, runImportHttpBenchmark, type ImportHttpBenchOptions, type ImportHttpBenchResult } from './bench-import-http.js';
 import { ROOT } from './lib/federation.js';
 import { formatMachine, sampleMachine, type BenchMachine } from './lib/bench-machine.js';
 import { clock, fmt, formatTargets, parseFlags, stepLogger, type TargetCheck } from './lib/bench-report.js';
@@ -29,6 +30,7 @@ export interface AllBenchOptions {
   readonly import?: { n?: number; baselineN?: number };
   readonly search?: { records?: number; searches?: number; seconds?: number };
   readonly audit?: { entries?: number; records?: number; searches?: number; seconds?: number };
+  readonly importHttp?: ImportHttpBenchOptions;
   /** The command line that was run, for the report. */
   readonly command: string;
 }
@@ -40,6 +42,7 @@ export interface AllBenchResult {
   readonly import: ImportBenchResult;
   readonly search: SearchBenchResult;
   readonly audit: AuditBenchResult;
+  readonly importHttp: ImportHttpBenchResult;
   readonly targets: readonly TargetCheck[];
   readonly command: string;
 }
@@ -50,6 +53,7 @@ const QUICK = {
   import: { n: 5000, baselineN: 100 },
   search: { records: 20_000, searches: 20, seconds: 5 },
   audit: { entries: 50_000, records: 5000, searches: 10, seconds: 5 },
+  importHttp: { n: 5000, seconds: 5 },
 } as const;
 
 function tokenTargets(t: TokenBenchResult): TargetCheck[] {
@@ -79,14 +83,16 @@ export async function runAllBenchmarks(o: AllBenchOptions): Promise<AllBenchResu
   const t0 = performance.now();
   const machine = await sampleMachine();
   log(formatMachine(machine));
-  log('1/4 tokens');
+  log('1/5 tokens');
   const tokens = await runTokenBenchmark(o.tokens ?? {});
-  log('2/4 import');
+  log('2/5 import');
   const imp = await runImportBenchmark(o.import ?? {});
-  log('3/4 search');
+  log('3/5 search');
   const search = await runSearchBenchmark(o.search ?? {});
-  log('4/4 audit');
+  log('4/5 audit');
   const audit = await runAuditBenchmark(o.audit ?? {});
+  log('5/5 answers during an import over HTTP');
+  const importHttp = await runImportHttpBenchmark(o.importHttp ?? {});
   const seconds = (performance.now() - t0) / 1000;
   log(`done in ${clock(seconds)}`);
   return {
@@ -96,6 +102,7 @@ export async function runAllBenchmarks(o: AllBenchOptions): Promise<AllBenchResu
     import: imp,
     search,
     audit,
+    importHttp,
     targets: [...tokenTargets(tokens), ...imp.targets, ...search.targets, ...audit.targets],
     command: o.command,
   };
@@ -154,6 +161,8 @@ export function formatBenchmarksMd(r: AllBenchResult): string {
     '',
     formatAuditBenchmark(r.audit),
     '',
+    formatImportHttpBenchmark(r.importHttp),
+    '',
   ].join('\n');
 }
 
@@ -163,6 +172,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     'import-n': 'int',
     'search-records': 'int',
     'audit-entries': 'int',
+    'import-http-n': 'int',
     out: 'string',
     json: 'boolean',
   });
@@ -173,6 +183,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     import: { ...(q ? QUICK.import : {}), ...(num('import-n') !== undefined ? { n: num('import-n')! } : {}) },
     search: { ...(q ? QUICK.search : {}), ...(num('search-records') !== undefined ? { records: num('search-records')! } : {}) },
     audit: { ...(q ? QUICK.audit : {}), ...(num('audit-entries') !== undefined ? { entries: num('audit-entries')! } : {}) },
+    importHttp: { ...(q ? QUICK.importHttp : {}), ...(num('import-http-n') !== undefined ? { n: num('import-http-n')! } : {}) },
     command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
   };
   const result = await runAllBenchmarks(options);

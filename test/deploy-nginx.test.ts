@@ -165,6 +165,9 @@ describe.skipIf(skip)('deploy/nginx/cairn.conf: two nodes federate over https th
       expect(pol.status, pol.stderr).toBe(0);
     }
 
+    // The CLI calls above block this process (spawnSync) past the nodes' keep-alive timeout,
+    // so a pooled socket may be closed under us: a throwaway request clears it.
+    for (const n of Object.keys(nodes)) await fetch(`http://127.0.0.1:${ports[n]!.plain}/healthz`).catch(() => undefined);
     const ids = { names: [{ given: 'Lena', family: 'Proxova' }], dateOfBirth: { precision: 'day', date: '2014-05-06' } };
     const put = await fetch(`http://127.0.0.1:${ports.xb!.plain}/v1/records`, {
       method: 'POST',
@@ -180,5 +183,8 @@ describe.skipIf(skip)('deploy/nginx/cairn.conf: two nodes federate over https th
     const body = await search.json();
     expect(search.status, JSON.stringify(body)).toBe(201);
     expect(body.results[0], JSON.stringify(body)).toMatchObject({ status: 'hit' });
+    // The outcome is counted per peer and path.
+    const metrics = await (await fetch(`http://127.0.0.1:${ports.xa!.plain}/metrics`)).text();
+    expect(metrics).toContain('cairn_search_peer_outcomes_total{outcome="hit",path="api",peer="XB"} 1');
   }, 300_000);
 });

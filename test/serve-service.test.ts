@@ -36,7 +36,7 @@ describe('cairn serve as a service', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     while (cleanups.length) await cleanups.pop()!();
-  });
+  }, 180_000);
 
   it('exits 1 with a clear message when its port is taken, stopping its worker threads, and leaves no lock behind', async () => {
     const t = tempDir();
@@ -51,7 +51,7 @@ describe('cairn serve as a service', () => {
     expect(r.stderr).toContain('listen_failed');
     expect(r.stderr).toContain(`cannot listen on 127.0.0.1:${port}: the address is already in use`);
     expect(existsSync(join(t.dir, 'serve.lock'))).toBe(false);
-  });
+  }, 180_000);
 
   it('refuses a second serve on the same home naming the first one\'s PID, and takes over the lock of a killed one', async () => {
     const t = tempDir();
@@ -79,7 +79,7 @@ describe('cairn serve as a service', () => {
     cleanups.push(third.stop);
     expect(readFileSync(join(t.dir, 'serve.lock'), 'utf8').trim()).toBe(String(third.child.pid));
     expect(third.stderr()).toContain('took over the serve lock');
-  });
+  }, 180_000);
 
   it('refuses a local import while the home is being served, pointing at --node', async () => {
     const t = tempDir();
@@ -95,7 +95,7 @@ describe('cairn serve as a service', () => {
     expect(r.stderr).toContain('home_locked');
     expect(r.stderr).toContain(`served by process ${node.child.pid}`);
     expect(r.stderr).toContain('--node');
-  });
+  }, 180_000);
 
   it('on SIGTERM finishes the request in flight, exits 0 and removes its lock', async () => {
     const t = tempDir();
@@ -150,7 +150,7 @@ describe('cairn serve as a service', () => {
     // The record the drained request carried is stored.
     const stats = cairn(['records', 'stats', '--home', t.dir]);
     expect(stats.stdout).toMatch(/"records":\s*1/);
-  });
+  }, 180_000);
 
   it('keeps the database and its WAL and SHM files 0600, and fixes a database created 0644', async () => {
     const t = tempDir();

@@ -75,6 +75,21 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    metrics: z
+      .object({
+        /** Serve /metrics only on this separate HOST:PORT (e.g. 127.0.0.1:9700), not on the port peers use. */
+        listen: z
+          .string()
+          .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:9700')
+          .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port must be 0-65535')
+          .optional(),
+        /** Require an operator's bearer token on /metrics. */
+        requireToken: z
+          .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
+          .default(false),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

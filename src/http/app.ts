@@ -2,7 +2,7 @@
  * The node's HTTP application, built on Web standards only (hono), so the
  * same app serves on Node (@hono/node-server) and on Workers.
  */
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { sql } from 'kysely';
 import { toHex } from '../core/bytes.js';
 import type { Config } from '../core/config.js';
@@ -16,7 +16,8 @@ import type { Ed25519Verify, Signer } from '../core/signing.js';
 import type { AtomicWriter } from '../core/atomic.js';
 import type { TokenBackend } from '../core/oprf/index.js';
 import { deriveFingerprintKey, type ImportDeps } from '../core/records/importer.js';
-import { Metrics } from './metrics.js';
+import { Metrics, METRICS_CONTENT_TYPE } from './metrics.js';
+import { requireRole } from './auth.js';
 import { recordRoutes } from './routes/records.js';
 import { federationRoutes } from './routes/federation.js';
 import { peerRoutes } from './routes/peers.js';
@@ -134,6 +135,7 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
       ...(nodeDeps.ed25519Verify ? { verify: nodeDeps.ed25519Verify } : {}),
       timeoutMs: nodeDeps.config.federation.timeoutMs,
       maxResponseBytes: nodeDeps.config.federation.maxResponseBytes,
+      onPeerOutcome: (o, path) => nodeDeps.metrics.searchOutcomes.inc({ peer: o.peer.country, outcome: o.status, path }),
       witness: async (peer, note) => {
         await witnessCheckpoint(witnessDeps, peer, note);
       },
@@ -217,7 +219,13 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
     return c.json(body, dbOk ? 200 : 503, { 'cache-control': 'no-store' });
   });
 
-  app.get(PATHS.metrics, (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
+  // /metrics: on the main port unless metrics.listen moves it to its own (src/node/server.ts);
+  // behind an operator token when metrics.requireToken.
+  if (config.metrics.listen === undefined) {
+    const render = (c: Context<Env>) => c.text(metrics.render(), 200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' });
+    if (config.metrics.requireToken) app.get(PATHS.metrics, requireRole(deps.db, 'operator') as unknown as MiddlewareHandler<Env>, render);
+    else app.get(PATHS.metrics, render);
+  }
 
   let openapi: string | undefined;
   app.get(PATHS.openapi, (c) => {

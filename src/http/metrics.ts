@@ -6,6 +6,9 @@
 
 type Labels = Record<string, string>;
 
+/** Media type of the Prometheus text exposition format. */
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
 const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 const labelKey = (l: Labels) =>
   Object.keys(l)
@@ -67,7 +70,7 @@ export class Metrics {
   readonly httpRequests = new Counter('cairn_http_requests_total', 'HTTP requests by method, route and status.');
   readonly httpDuration = new Histogram('cairn_http_request_duration_seconds', 'HTTP request latency by method, route and status.');
   readonly federationAnswers = new Counter('cairn_federation_answers_total', 'Federation requests from peers by route and problem code (ok when answered).');
-  readonly searchOutcomes = new Counter('cairn_search_peer_outcomes_total', 'Per-peer outcomes of our searches: hit, no_hit, error, timeout.');
+  readonly searchOutcomes = new Counter('cairn_search_peer_outcomes_total', 'Per-peer outcomes of our searches by peer (country), outcome (hit, no_hit, error, timeout) and path (api, console, registration).');
   private readonly extra: (Counter | Histogram)[] = [this.federationAnswers, this.searchOutcomes];
 
   /** Register a further metric (domain modules). */

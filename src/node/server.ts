@@ -2,13 +2,13 @@
  * Node runtime entry: wires better-sqlite3, pino and @hono/node-server into
  * the pure core, and shuts down cleanly.
  */
-import type { Server as HttpServer } from 'node:http';
+import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../core/config.js';
 import { CairnError } from '../core/errors.js';
 import { createApp } from '../http/app.js';
-import { Metrics } from '../http/metrics.js';
+import { Metrics, METRICS_CONTENT_TYPE } from '../http/metrics.js';
 import { systemClock, webRandom, type Logger } from '../core/ports.js';
 import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
 import { purgeExpired } from '../core/records/manage.js';
@@ -31,6 +31,28 @@ const KEEP_ALIVE_MS = 65_000;
 /** How long close() waits for in-flight requests before cutting connections. */
 const DRAIN_TIMEOUT_MS = 10_000;
 const DRAIN_POLL_MS = 25;
+
+/**
+ * /metrics on its own HOST:PORT (config metrics.listen), for a monitoring
+ * network that peers never reach; every other path is 404 there.
+ */
+async function serveMetrics(listen: string, metrics: Metrics, cleanups: (() => Promise<void> | void)[]): Promise<string> {
+  const cut = listen.lastIndexOf(':');
+  const host = listen.slice(0, cut).replace(/^\[|\]$/g, '');
+  const port = Number(listen.slice(cut + 1));
+  const srv = createServer((req, res) => {
+    if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/metrics') {
+      res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' }).end(metrics.render());
+    } else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: only /metrics is served here\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', (e: NodeJS.ErrnoException) => reject(listenProblem(e, host, port)));
+    srv.listen(port, host, () => resolve());
+  });
+  cleanups.push(() => new Promise<void>((r) => srv.close(() => r())));
+  const actual = (srv.address() as AddressInfo).port;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${actual}/metrics`;
+}
 
 /** Why a listen failed, in the operator's terms. */
 function listenProblem(e: NodeJS.ErrnoException, host: string, port: number): CairnError {
@@ -130,6 +152,7 @@ async function startLocked(
     deferred.add(task);
     void task.finally(() => deferred.delete(task));
   };
+  const metrics = new Metrics();
   const app = createApp({
     config,
     signer: keys.signer,
@@ -138,7 +161,7 @@ async function startLocked(
     clock: systemClock,
     random: webRandom,
     logger,
-    metrics: new Metrics(),
+    metrics,
     version: VERSION,
     matchKeyTypes: MATCH_KEY_TYPE_NAMES,
     oprfSecretKey: keys.oprfSecretKey,
@@ -154,6 +177,9 @@ async function startLocked(
     const s = serve({ fetch: app.fetch, port, hostname: config.http.host }, () => resolveServer(s));
     s.once('error', (e: NodeJS.ErrnoException) => reject(listenProblem(e, config.http.host, port)));
   });
+  cleanups.push(() => new Promise<void>((r) => (server as unknown as HttpServer).close(() => r())));
+  const metricsUrl = config.metrics.listen === undefined ? undefined : await serveMetrics(config.metrics.listen, metrics, cleanups);
+  if (metricsUrl) logger.info({ metrics: metricsUrl }, 'metrics on their own listener');
   // In-flight requests, so that close() drains them instead of cutting them off.
   const http = server as unknown as HttpServer;
   let inFlight = 0;

@@ -33,6 +33,7 @@ export async function searchOnRegistration(deps: SearchDeps, records: readonly P
         purpose: 'missing_child_tracing',
         legalBasis: 'search on registration of a missing or unaccompanied child (node policy federation.searchOnRegistration)',
         caseReference: r.ref,
+        path: 'registration',
       });
       out.push({ ref: r.ref, searchId: s.id });
     } catch (e) {

@@ -31,6 +31,8 @@ export interface SearchDeps extends ClientDeps {
    * such work is awaited in line (Workers, where unawaited work may be cut).
    */
   defer?: (task: Promise<void>) => void;
+  /** Told each peer's outcome of every search, whichever path ran it (metrics). */
+  onPeerOutcome?: (outcome: PeerOutcome, path: string) => void;
 }
 
 export interface PeerOutcome {
@@ -52,6 +54,8 @@ export interface SearchInput {
   legalBasis: string;
   caseReference: string;
   peers?: string[] | undefined;
+  /** Which path ran the search, for metrics: api (default), console, cli, registration. */
+  path?: 'api' | 'console' | 'cli' | 'registration';
 }
 
 const STRENGTH_ORDER: Strength[] = ['strong', 'probable', 'possible'];
@@ -186,6 +190,7 @@ export async function runSearch(deps: SearchDeps, user: User, input: SearchInput
     ),
   ];
   await deps.atomic.run(statements);
+  for (const a of answers) deps.onPeerOutcome?.(a.outcome, input.path ?? 'api');
   return { id, createdAt, keyTypes, results: answers.map((a) => a.outcome) };
 }
 

@@ -85,7 +85,7 @@ export function analystRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): Resumable[]
     const read = readSearchForm(form, active, cd.deps.clock.now());
     if (!read.ok) return renderSearch(c, cd, session, form, read.errors, 422);
     try {
-      const s = await runSearch(cd.deps.search, session.user, read.input);
+      const s = await runSearch(cd.deps.search, session.user, { ...read.input, path: 'console' });
       return c.redirect(`${CONSOLE.paths.searches}/${s.id}`, 303);
     } catch (e) {
       // Refusals of the input (4xx) go back onto the form; anything else is a failure page.

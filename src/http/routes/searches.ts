@@ -15,8 +15,8 @@ export function searchRoutes(deps: Services): Hono<Env & AuthEnv> {
 
   r.post('/v1/searches', analyst, async (c) => {
     const body = await readJson(c.req.raw, deps.config.http.maxBodyBytes, searchRequestSchema);
-    const result = await runSearch(deps.search, c.get('user'), body);
-    for (const r of result.results) deps.metrics.searchOutcomes.inc({ outcome: r.status });
+    // Per-peer outcomes are counted for every path by the search service's onPeerOutcome (app.ts).
+    const result = await runSearch(deps.search, c.get('user'), { ...body, path: 'api' });
     return c.json({ ...(await getSearch(deps.db, result.id)) }, 201, { location: `/v1/searches/${result.id}` });
   });
 
