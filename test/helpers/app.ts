@@ -15,10 +15,11 @@ import { ed25519Signer } from '../../src/core/signing.js';
 import { sqliteAtomicWriter } from '../../src/node/atomic.js';
 import { openSqlite } from '../../src/node/sqlite.js';
 
-export async function memoryApp(country = 'XT') {
+/** A node over a fresh in-memory database; `url` names its audit log (default http://127.0.0.1:9). */
+export async function memoryApp(country = 'XT', url = 'http://127.0.0.1:9') {
   const sqlite = openSqlite(':memory:');
   await migrateToLatest(sqlite.db);
-  const config = resolveConfig({ node: { id: randomUUID(), country, name: `Test ${country}`, url: 'http://127.0.0.1:9' } }, {});
+  const config = resolveConfig({ node: { id: randomUUID(), country, name: `Test ${country}`, url } }, {});
   const oprf = generateOprfKeyPair();
   const services = createServices(
     {
