@@ -2,7 +2,7 @@
  * The composition root: the one place that turns the runtime's ports and
  * the node's configuration into the use cases, each with its instance state
  * (the audit log's integration lock and checkpoint cache, the peers' rate
- * limiter, the replay-nonce store). The Node server, every Node CLI command
+ * and budget reservations, the replay-nonce store). The Node server, every Node CLI command
  * and the Workers entry call `createServices`; delivery (HTTP routes, the
  * console) receives the result and never reaches storage itself.
  *
@@ -17,7 +17,7 @@ import type { Db } from './db/schema.js';
 import type { OprfClient } from './federation/client.js';
 import type { OprfEvaluator } from './federation/answer.js';
 import { dbNonceStore } from './federation/nonce-store-db.js';
-import { RateLimiter } from './federation/policy.js';
+import { PeerReservations } from './federation/policy.js';
 import type { NonceStore } from './federation/replay.js';
 import { blindEvaluateBatch, createPortableTokenBackend, oprfPublicKey as derivePublicKey, type TokenBackend } from './oprf/index.js';
 import { MATCH_KEY_TYPE_NAMES } from './identity/index.js';
@@ -113,7 +113,7 @@ export function createServices(ports: Ports, config: Config): Services {
     logger,
     signer,
     evaluator: ports.evaluator ?? portableEvaluator(ports.oprfSecretKey, oprfPublicKey),
-    rateLimiter: new RateLimiter(),
+    reservations: new PeerReservations(store),
     bucketBits: config.matching.bucketBits,
     self,
     checkpoint: async () => (await log.latestCheckpoint(config.audit.checkpointIntervalMs)).note,
