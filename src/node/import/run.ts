@@ -22,7 +22,7 @@ import { createPortableTokenBackend } from '../../core/oprf/index.js';
 import { parseJsonText } from '../../core/decode/json-body.js';
 import { checkCsvHeader, csvRowToRecord } from '../../core/records/csv-record.js';
 import { isOpenQuoted, parseCsvRecord } from '../../core/records/csv.js';
-import type { ImportResult, RowReject, SeenRefs, ValidatedRows } from '../../core/records/import.js';
+import type { RowReject, SeenRefs } from '../../core/records/import.js';
 import { isCairnError } from '../../core/errors.js';
 import { nodeServices, type NodeContext } from '../context.js';
 import { createTokenPool } from '../oprf/index.js';
@@ -131,47 +131,19 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
   };
 
   const progress = opts.progressOut ? createProgress(size, opts.progressOut) : undefined;
-  const emptyBatch = (): ValidatedRows => ({ accepted: [], rejects: [], rejectedRows: [] });
-  let batch = emptyBatch();
-  const inflight: Promise<void>[] = [];
-  let failure: unknown;
-  const add = (r: ImportResult) => {
-    totals.imported += r.imported;
-    totals.updated += r.updated;
-    totals.unchanged += r.unchanged;
-    totals.tokens += r.tokens;
-    totals.searches += r.searches.length;
+  // The import use case: validation, dedup and batches of `batchSize`, three in flight.
+  const session = records.session({ actor, source, seen, batchSize, inFlight: MAX_BATCHES_IN_FLIGHT });
+  const accept = async (row: number, value: unknown) => {
+    (await session.add(row, value)).forEach(reject);
   };
-  const flush = async () => {
-    if (batch.accepted.length === 0) return;
-    const b = batch;
-    batch = emptyBatch();
-    // Keep three batches in flight, so the workers always have tokens to
-    // compute while this thread parses the next batch or commits one.
-    while (inflight.length >= MAX_BATCHES_IN_FLIGHT) await inflight.shift();
-    const p = records
-      .store(b, { actor, source })
-      .then(add)
-      .catch((e: unknown) => {
-        failure ??= e;
-      });
-    inflight.push(p);
-  };
-
-  // Validated at once (so --max-rejects counts in file order), stored by batch.
-  const accept = (row: number, value: unknown) => {
-    const v = records.validate([{ row, value }], seen);
-    totals.rejected += v.rejectedRows.length;
-    v.rejects.forEach(reject);
-    batch.accepted.push(...v.accepted);
-  };
+  const rejectedSoFar = () => totals.rejected + session.totals.rejected;
 
   let stoppedEarly = false;
   let header: string[] | undefined;
   let pending: { row: number; text: string; lines: number } | undefined;
   try {
     for await (const line of readLines(opts.file, MAX_LINE_BYTES)) {
-      if (failure) break;
+      if (session.failed !== undefined) break;
       progress?.update(line.bytesRead, totals.rows);
       if (line.kind === 'bad') {
         if (pending) {
@@ -190,7 +162,7 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
           rejectRow(line.row, [{ field: '(row)', reason: `not JSON: ${isCairnError(e) ? e.message : String(e)}` }]);
           continue;
         }
-        accept(line.row, value);
+        await accept(line.row, value);
       } else {
         // CSV: join physical lines while a quoted field is open.
         const text = pending ? `${pending.text}\n${line.text}` : line.text;
@@ -221,23 +193,27 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
         }
         const rec = csvRowToRecord(header, f.fields);
         if (!rec.ok) rejectRow(startRow, [{ field: '(row)', reason: rec.reason }]);
-        else accept(startRow, rec.record);
+        else await accept(startRow, rec.record);
       }
-      if (totals.rejected > maxRejects) {
+      if (rejectedSoFar() > maxRejects) {
         stoppedEarly = true;
         break;
       }
-      if (batch.accepted.length >= batchSize) await flush();
     }
     if (pending) {
       totals.rows++;
       rejectRow(pending.row, [{ field: '(row)', reason: 'a quoted field is not closed at the end of the file' }]);
     }
     if (format === 'csv' && header === undefined) throw new CairnError('invalid_request', `${opts.file}: no header row (nothing was changed)`);
-    if (!failure) await flush();
-    await Promise.all(inflight);
+    // Rows validated before an early stop are stored too.
+    const stored = await session.finish();
+    totals.imported = stored.imported;
+    totals.updated = stored.updated;
+    totals.unchanged = stored.unchanged;
+    totals.tokens = stored.tokens;
+    totals.searches = stored.searches;
   } finally {
-    await Promise.allSettled(inflight);
+    await session.settle();
     await backend.close();
     raw.pragma(`cache_size = ${Number(restore.cache)}`);
     raw.pragma(`wal_autocheckpoint = ${Number(restore.checkpoint)}`);
@@ -248,7 +224,8 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
     }
     await new Promise<void>((r) => (rejectsOut ? rejectsOut.end(() => r()) : r()));
   }
-  if (failure) throw failure;
+  if (session.failed !== undefined) throw session.failed;
+  totals.rejected += session.totals.rejected;
   progress?.done(totals.rows);
   const summary: ImportSummary = {
     file: opts.file,
