@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { base64url, countryCode } from './common.js';
+import { MATCH_KEYS } from '../src/core/constants.js';
 import { RECORD_CATEGORIES } from './records.js';
 
 export const PURPOSES = [
@@ -133,7 +134,8 @@ export const hitReceiptSchema = z
 
 export type HitReceipt = z.infer<typeof hitReceiptSchema>;
 
-export const STRENGTHS = ['strong', 'probable', 'possible'] as const;
+/** Match strengths, weakest first (src/core/constants.ts MATCH_KEYS.strengths). */
+export const STRENGTHS = MATCH_KEYS.strengths;
 export type Strength = (typeof STRENGTHS)[number];
 
 export const searchRequestSchema = z
