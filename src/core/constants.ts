@@ -54,6 +54,13 @@ export const OPRF = {
   maxInputLength: 0xffff,
 } as const;
 
+/** Ed25519 sizes in bytes (RFC 8032 §5.1.5, §5.1.6). */
+export const ED25519 = {
+  seedSize: 32,
+  publicKeySize: 32,
+  signatureSize: 64,
+} as const;
+
 /**
  * Audit log (protocol/40-audit-log.md): RFC 6962 §2.1 / RFC 9162 §2.1.1
  * hashing, and the C2SP signed-note, tlog-checkpoint and tlog-cosignature
