@@ -166,3 +166,15 @@ export const FEDERATION_SIGNATURE = {
   /** Default accepted clock difference, either direction, in seconds. */
   maxSkewSeconds: 300,
 } as const;
+
+/** Console sessions (users/sessions.ts): lifetimes and sizes. */
+export const SESSION = {
+  /** Signed out after this long without a request. */
+  idleMs: 30 * 60 * 1000,
+  /** Signed out this long after signing in, however active. */
+  absoluteMs: 12 * 60 * 60 * 1000,
+  /** last_seen_at is rewritten at most this often, to spare the database a write per page. */
+  touchEveryMs: 60 * 1000,
+  /** Random bytes in a session id and a CSRF token. */
+  idBytes: 32,
+} as const;

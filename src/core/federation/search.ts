@@ -24,7 +24,7 @@ export interface SearchDeps extends ClientDeps {
   atomic: AtomicWriter;
   logger: Logger;
   /** Called with each peer's checkpoint after an answer (witnessing). */
-  witness?: (peer: Peer, checkpoint: string | undefined) => Promise<void>;
+  witness: (peer: Peer, checkpoint: string | undefined) => Promise<void>;
   /**
    * Runs work the analyst need not wait for (witnessing: a consistency
    * proof round trip per peer) after the search has answered. Without it,
