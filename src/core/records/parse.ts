@@ -5,7 +5,7 @@
  */
 import { recordEnvelopeSchema, type RecordEnvelope } from '../../../schemas/records.js';
 import { parseIdentifiers, type Identifiers } from '../identity/index.js';
-import { CairnError, isCairnError } from '../errors.js';
+import { isCairnError } from '../errors.js';
 import { formatPath } from '../decode/json-body.js';
 
 export interface ParsedRecord {
@@ -61,13 +61,3 @@ export function parseRecord(input: unknown, today: string): { ok: true; record: 
   };
 }
 
-/** Throwing variant for single-record APIs. */
-export function requireRecord(input: unknown, today: string): ParsedRecord {
-  const r = parseRecord(input, today);
-  if (r.ok) return r.record;
-  const first = r.errors[0]!;
-  throw new CairnError('invalid_request', `${first.field}: ${first.reason}`, {
-    location: { field: first.field },
-    details: { errors: r.errors.map((x) => ({ field: x.field, message: x.reason })) },
-  });
-}
