@@ -133,6 +133,7 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
       ...(nodeDeps.ed25519Verify ? { verify: nodeDeps.ed25519Verify } : {}),
       timeoutMs: nodeDeps.config.federation.timeoutMs,
       maxResponseBytes: nodeDeps.config.federation.maxResponseBytes,
+      phoneCountry: nodeDeps.config.node.country,
       witness: async (peer, note) => {
         await witnessCheckpoint(witnessDeps, peer, note);
       },

@@ -44,6 +44,7 @@ export async function searchDepsOf(ctx: NodeContext, logger: Logger = silentLogg
     fetch,
     timeoutMs: ctx.config.federation.timeoutMs,
     maxResponseBytes: ctx.config.federation.maxResponseBytes,
+    phoneCountry: ctx.config.node.country,
   };
 }
 

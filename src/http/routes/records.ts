@@ -22,7 +22,7 @@ export function recordRoutes(deps: Services): Hono<Env & AuthEnv> {
     const valid: ParsedRecord[] = [];
     const seen = new Map<string, number>();
     body.records.forEach((item, i) => {
-      const p = parseRecord(item, today);
+      const p = parseRecord(item, today, { phoneCountry: deps.config.node.country });
       if (!p.ok) {
         for (const e of p.errors) errors.push({ row: i + 1, ...(p.ref !== undefined ? { ref: p.ref } : {}), field: e.field, reason: e.reason });
         return;

@@ -17,7 +17,7 @@ import { basename, dirname, join } from 'node:path';
 import { CairnError } from '../../core/errors.js';
 import { createPortableTokenBackend } from '../../core/oprf/index.js';
 import { parseJsonText } from '../../core/decode/json-body.js';
-import { checkCsvHeader, csvRowToRecord } from '../../core/records/csv-record.js';
+import { checkCsvHeader, csvColumnOf, csvRowToRecord } from '../../core/records/csv-record.js';
 import { isOpenQuoted, parseCsvRecord } from '../../core/records/csv.js';
 import { deriveFingerprintKey, importBatch, type BatchResult, type ImportDeps } from '../../core/records/importer.js';
 import { utcDate } from '../../core/records/manage.js';
@@ -162,9 +162,13 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
     inflight.push(p);
   };
 
-  const accept = (row: number, value: unknown) => {
-    const parsed = parseRecord(value, today);
-    if (!parsed.ok) return rejectRow(row, parsed.errors, parsed.ref);
+  const accept = (row: number, value: unknown, fromCsv = false) => {
+    const parsed = parseRecord(value, today, { phoneCountry: ctx.config.node.country });
+    if (!parsed.ok) {
+      // A CSV row's problem is named by the column the user wrote.
+      const errors = fromCsv ? parsed.errors.map((e) => ({ ...e, field: csvColumnOf(e.field) })) : parsed.errors;
+      return rejectRow(row, errors, parsed.ref);
+    }
     const r = parsed.record;
     if (seenInsert.run(r.ref, row).changes === 0) {
       const first = (seenFirst.get(r.ref) as { row: number }).row;
@@ -228,7 +232,7 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
         }
         const rec = csvRowToRecord(header, f.fields);
         if (!rec.ok) rejectRow(startRow, [{ field: '(row)', reason: rec.reason }]);
-        else accept(startRow, rec.record);
+        else accept(startRow, rec.record, true);
       }
       if (totals.rejected > maxRejects) {
         stoppedEarly = true;
