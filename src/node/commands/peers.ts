@@ -5,11 +5,10 @@ import { createInterface } from 'node:readline/promises';
 import { PURPOSES } from '../../../schemas/federation.js';
 import { RECORD_CATEGORIES } from '../../../schemas/records.js';
 import { fromBase64Url } from '../../core/bytes.js';
-import { CairnError } from '../../core/errors.js';
-import { addPeer, describePeer, fetchDescriptor, findPeer, listPeers, removePeer, revokePeer, setPeerPolicy } from '../../core/federation/peers.js';
+import { describePeer } from '../../core/federation/peers.js';
 import { fingerprintOf } from '../../core/signing.js';
 import { args, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
-import { openNodeContext } from '../context.js';
+import { nodeServices, openNodeContext } from '../context.js';
 
 export const PEERS_USAGE = `  peers add URL [--fingerprint FP]
                        fetch a peer's signed descriptor, show its key fingerprints and, once you
@@ -37,19 +36,17 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
   }
   const ctx = await openNodeContext(homeOf(values));
   try {
+    const { peers } = await nodeServices(ctx);
     switch (sub) {
       case 'add': {
         const [url] = positionals(pos, ['URL']);
-        const { envelope, descriptor } = await fetchDescriptor(fetch, url!);
+        const fetched = await peers.fetchDescriptor(url!);
+        const { descriptor } = fetched;
         const fp = fingerprintOf(fromBase64Url(descriptor.signingKey.publicKey));
         io.out(`node ${descriptor.nodeId}: ${descriptor.country} "${descriptor.name}" at ${descriptor.baseUrl}`);
         io.out(`  signing key fingerprint: ${fp}`);
         io.out(`  VOPRF key fingerprint:   ${fingerprintOf(fromBase64Url(descriptor.oprfKey.publicKey))}`);
-        if (values.fingerprint !== undefined) {
-          if (values.fingerprint.trim().toLowerCase() !== fp) {
-            throw new CairnError('signature_invalid', `fingerprint mismatch: expected ${values.fingerprint.trim()}, the node presents ${fp}; nothing was added`);
-          }
-        } else {
+        if (values.fingerprint === undefined) {
           if (!process.stdin.isTTY) throw new UsageError('compare the fingerprint with the peer out of band, then run again with --fingerprint FP (no terminal to ask on)');
           const rl = createInterface({ input: process.stdin, output: process.stderr });
           const answer = await rl.question('Does this fingerprint match the one the peer gave you out of band? Type "yes" to pin it: ');
@@ -59,17 +56,17 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
             return 1;
           }
         }
-        const peer = await addPeer(ctx, envelope, descriptor, 'cli', ctx.config.node.id);
+        const peer = await peers.add(fetched, 'cli', values.fingerprint);
         io.out(`added peer ${peer.country} (${peer.id}); policy: deny all — set it with \`cairn peers policy ${peer.country} --allow …\``);
         return 0;
       }
       case 'list': {
         positionals(pos, []);
-        const peers = (await listPeers(ctx.db)).map(describePeer);
-        if (values.json) io.out(JSON.stringify(peers, null, 2));
-        else if (peers.length === 0) io.out('no peers yet: cairn peers add URL');
+        const all = (await peers.list()).map(describePeer);
+        if (values.json) io.out(JSON.stringify(all, null, 2));
+        else if (all.length === 0) io.out('no peers yet: cairn peers add URL');
         else
-          for (const p of peers) {
+          for (const p of all) {
             io.out(`${p.country}  ${p.status.padEnd(7)}  ${p.name}  ${p.baseUrl}  (${p.id})`);
             io.out(`    signing ${p.signingKeyFingerprint}`);
             const allowed = Object.entries(p.policy.purposes).map(([k, v]) => `${k}=${(v ?? []).join(',')}`);
@@ -79,7 +76,7 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
       }
       case 'policy': {
         const [sel] = positionals(pos, ['PEER']);
-        const current = await findPeer(ctx.db, sel!);
+        const current = await peers.find(sel!);
         const purposes: Record<string, string[]> = {};
         for (const a of values.allow ?? []) {
           const m = /^([a-z_]+)=([a-z_,]+)$/.exec(a);
@@ -92,8 +89,7 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
           if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${flag}: expected a non-negative integer`);
           return n;
         };
-        const p = await setPeerPolicy(
-          ctx,
+        const p = await peers.setPolicy(
           current.id,
           { purposes, ratePerMinute: num(values.rate, current.policy.ratePerMinute, 'rate'), dailyElementBudget: num(values.budget, current.policy.dailyElementBudget, 'budget') },
           'cli',
@@ -103,13 +99,13 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
       }
       case 'revoke': {
         const [sel] = positionals(pos, ['PEER']);
-        const p = await revokePeer(ctx, sel!, 'cli', values.reason);
+        const p = await peers.revoke(sel!, 'cli', values.reason);
         io.out(`revoked peer ${p.country} (${p.id})`);
         return 0;
       }
       default: {
         const [sel] = positionals(pos, ['PEER']);
-        const p = await removePeer(ctx, sel!, 'cli');
+        const p = await peers.remove(sel!, 'cli');
         io.out(`removed peer ${p.country} (${p.id})`);
         return 0;
       }
