@@ -129,3 +129,41 @@ export function csvRowToRecord(columns: string[], fields: string[]): { ok: true;
     },
   };
 }
+
+// Record field paths (as parseRecord reports them) and the CSV column each
+// comes from; list columns add which value of the cell.
+const FIELD_COLUMNS: readonly (readonly [RegExp, string])[] = [
+  [/^ref$/, 'ref'],
+  [/^category$/, 'category'],
+  [/^owningUnit$/, 'owning_unit'],
+  [/^contactPoint$/, 'contact_point'],
+  [/^recordDate$/, 'record_date'],
+  [/^retentionUntil$/, 'retention_until'],
+  [/^identifiers\.names\[0\]\.given$/, 'given_name'],
+  [/^identifiers\.names\[0\]\.family$/, 'family_name'],
+  [/^identifiers\.names\[0\]\.patronymic$/, 'patronymic'],
+  [/^identifiers\.names\[0\]\.aliases\[(\d+)\]/, 'aliases'],
+  [/^identifiers\.sex$/, 'sex'],
+  [/^identifiers\.dateOfBirth/, 'date_of_birth'],
+  [/^identifiers\.placeOfBirth\.country$/, 'birth_country'],
+  [/^identifiers\.placeOfBirth\.locality$/, 'birth_place'],
+  [/^identifiers\.nationalities\[(\d+)\]/, 'nationalities'],
+  [/^identifiers\.documents\[(\d+)\]/, 'documents'],
+  [/^identifiers\.phones\[(\d+)\]/, 'phones'],
+  [/^identifiers\.emails\[(\d+)\]/, 'emails'],
+  [/^identifiers\.handles\[(\d+)\]/, 'handles'],
+  [/^identifiers\.fileSha256\[(\d+)\]/, 'file_sha256'],
+];
+
+/**
+ * The CSV column a record field path came from ("phones, value 2" for
+ * identifiers.phones[1].number), so a rejected CSV row names the column the
+ * user wrote; the path itself when no column maps to it.
+ */
+export function csvColumnOf(field: string): string {
+  for (const [re, column] of FIELD_COLUMNS) {
+    const m = re.exec(field);
+    if (m) return m[1] === undefined ? column : `${column}, value ${Number(m[1]) + 1}`;
+  }
+  return field;
+}

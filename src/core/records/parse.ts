@@ -23,8 +23,16 @@ export interface FieldError {
   reason: string;
 }
 
-/** Validate a record against the schema and today's date (YYYY-MM-DD, UTC). */
-export function parseRecord(input: unknown, today: string): { ok: true; record: ParsedRecord } | { ok: false; ref?: string; errors: FieldError[] } {
+/**
+ * Validate a record against the schema and today's date (YYYY-MM-DD, UTC).
+ * `phoneCountry`, the node's country, is the numbering plan of phones given
+ * in national or "00…" form without a country.
+ */
+export function parseRecord(
+  input: unknown,
+  today: string,
+  opts: { phoneCountry?: string } = {},
+): { ok: true; record: ParsedRecord } | { ok: false; ref?: string; errors: FieldError[] } {
   const env = recordEnvelopeSchema.safeParse(input);
   const ref = typeof (input as { ref?: unknown })?.ref === 'string' ? ((input as { ref: string }).ref.slice(0, 128)) : undefined;
   const errors: FieldError[] = [];
@@ -40,7 +48,7 @@ export function parseRecord(input: unknown, today: string): { ok: true; record: 
   if (e.recordDate > today) errors.push({ field: 'recordDate', reason: `is in the future (today is ${today})` });
   let identifiers: Identifiers | undefined;
   try {
-    identifiers = parseIdentifiers(e.identifiers);
+    identifiers = parseIdentifiers(e.identifiers, opts.phoneCountry !== undefined ? { phoneCountry: opts.phoneCountry } : {});
   } catch (err) {
     if (!isCairnError(err)) throw err;
     const issues = (err.details?.issues as { field: string; message: string }[] | undefined) ?? [{ field: err.location?.field ?? '', message: err.message }];
