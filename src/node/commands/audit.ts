@@ -9,18 +9,22 @@ import { reconcile } from '../../core/federation/reconcile.js';
 import { findPeer } from '../../core/federation/peers.js';
 import { validate } from '../../core/decode/json-body.js';
 import { silentLogger } from '../../core/ports.js';
+import type { CommandHelp } from '../cli-help.js';
 import { args, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
 import { openNodeContext, type NodeContext } from '../context.js';
 
-export const AUDIT_USAGE = `  audit verify         recompute the log from its entries, check every checkpoint; exit 1 naming
-                       the first bad entry
-  audit export [--format csv|json] [--out FILE] [--from T] [--to T] [--type T] [--user U]
-               [--peer P] [--purpose P] [--case REF]
-                       export entries (every export is itself logged)
-  audit checkpoint     sign (if the log grew) and print the latest checkpoint
-  audit reconcile --peer CC
-                       prove with inclusion proofs that each of our searches is in the peer's log
-  audit prune          prune entry payloads past audit.retentionDays (leaf hashes stay)`;
+export const AUDIT_HELP: CommandHelp[] = [
+  { command: 'audit verify', about: ['recompute the log from its entries, check every checkpoint; exit 1 naming', 'the first bad entry'] },
+  {
+    command: 'audit export',
+    synopsis: `[--format csv|json] [--out FILE] [--from T] [--to T] [--type T] [--user U]
+               [--peer P] [--purpose P] [--case REF]`,
+    about: ['export entries (every export is itself logged)'],
+  },
+  { command: 'audit checkpoint', about: ['sign (if the log grew) and print the latest checkpoint'] },
+  { command: 'audit reconcile', synopsis: '--peer CC', about: ["prove with inclusion proofs that each of our searches is in the peer's log"] },
+  { command: 'audit prune', about: ['prune entry payloads past audit.retentionDays (leaf hashes stay)'] },
+];
 
 const logDeps = (ctx: NodeContext) => ({ db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, signer: ctx.keys.signer, baseUrl: ctx.config.node.url });
 

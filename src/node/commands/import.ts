@@ -1,14 +1,22 @@
 /**
  * `cairn import FILE`.
  */
+import type { CommandHelp } from '../cli-help.js';
 import { args, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
 import { openNodeContext } from '../context.js';
 import { runImport } from '../import/run.js';
 
-export const IMPORT_USAGE = `  import FILE [--format csv|ndjson] [--batch N] [--max-rejects N] [--threads N] [--out DIR]
-                       import records (CSV with the documented header, or NDJSON); bad rows go to
-                       FILE.rejects.ndjson, totals to FILE.summary.json. Exit 0: all rows stored;
-                       3: done, some rows rejected; 1: stopped (nothing stored was lost)`;
+export const IMPORT_HELP: CommandHelp[] = [
+  {
+    command: 'import',
+    synopsis: 'FILE [--format csv|ndjson] [--batch N] [--max-rejects N] [--threads N] [--out DIR]',
+    about: [
+      'import records (CSV as in docs/import.md, or NDJSON); bad rows go to',
+      'FILE.rejects.ndjson, totals to FILE.summary.json. Exit 0: all rows stored;',
+      '3: done, some rows rejected; 1: stopped (nothing stored was lost)',
+    ],
+  },
+];
 
 function intOpt(v: string | undefined, flag: string, min: number): number | undefined {
   if (v === undefined) return undefined;

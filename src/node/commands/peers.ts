@@ -8,19 +8,29 @@ import { fromBase64Url } from '../../core/bytes.js';
 import { CairnError } from '../../core/errors.js';
 import { addPeer, describePeer, fetchDescriptor, findPeer, listPeers, removePeer, revokePeer, setPeerPolicy } from '../../core/federation/peers.js';
 import { fingerprintOf } from '../../core/signing.js';
+import type { CommandHelp } from '../cli-help.js';
 import { args, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
 import { openNodeContext } from '../context.js';
 
-export const PEERS_USAGE = `  peers add URL [--fingerprint FP]
-                       fetch a peer's signed descriptor, show its key fingerprints and, once you
-                       confirm them (or they equal --fingerprint), pin them; the peer may search
-                       for nothing until you set its policy
-  peers list           peers, fingerprints and policy
-  peers policy PEER --allow PURPOSE=CATEGORY[,CATEGORY…] […] [--rate N] [--budget N]
-                       replace a peer's policy: which purposes it may search for and which of our
-                       record categories each may match; requests/minute; elements/day
-  peers revoke PEER [--reason TEXT]
-  peers remove PEER`;
+export const PEERS_HELP: CommandHelp[] = [
+  {
+    command: 'peers add',
+    synopsis: 'URL [--fingerprint FP]',
+    about: [
+      "fetch a peer's signed descriptor, show its key fingerprints and, once you",
+      'confirm them (or they equal --fingerprint), pin them; the peer may search',
+      'for nothing until you set its policy',
+    ],
+  },
+  { command: 'peers list', about: ['peers, fingerprints and policy'] },
+  {
+    command: 'peers policy',
+    synopsis: 'PEER --allow PURPOSE=CATEGORY[,CATEGORY…] […] [--rate N] [--budget N]',
+    about: ["replace a peer's policy: which purposes it may search for and which of our", 'record categories each may match; requests/minute; elements/day'],
+  },
+  { command: 'peers revoke', synopsis: 'PEER [--reason TEXT]', about: ['stop searching and answering a peer; it stays listed'] },
+  { command: 'peers remove', synopsis: 'PEER', about: ['forget a peer (its past searches stay in the audit log)'] },
+];
 
 export async function cmdPeers(argv: string[], io: Out): Promise<number> {
   const [sub, ...rest] = argv;

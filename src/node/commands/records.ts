@@ -2,13 +2,15 @@
  * `cairn records delete|stats|purge`.
  */
 import { deleteRecord, purgeExpired, recordStats } from '../../core/records/manage.js';
+import type { CommandHelp } from '../cli-help.js';
 import { args, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
 import { openNodeContext } from '../context.js';
 
-export const RECORDS_USAGE = `  records delete REF [--reason TEXT]
-                       remove a record and its tokens at once
-  records stats        counts per category and match-key type
-  records purge        purge records past their retention date now`;
+export const RECORDS_HELP: CommandHelp[] = [
+  { command: 'records delete', synopsis: 'REF [--reason TEXT]', about: ['remove a record and its tokens at once'] },
+  { command: 'records stats', about: ['counts per category and match-key type'] },
+  { command: 'records purge', about: ['purge records past their retention date now'] },
+];
 
 export async function cmdRecords(argv: string[], io: Out): Promise<number> {
   const [sub, ...rest] = argv;

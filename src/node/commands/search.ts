@@ -8,16 +8,21 @@ import { purposeSchema } from '../../../schemas/federation.js';
 import { parseJsonText } from '../../core/decode/json-body.js';
 import { confirmPossibleHit, getSearch, runSearch } from '../../core/federation/search.js';
 import type { User } from '../../core/users/users.js';
+import type { CommandHelp } from '../cli-help.js';
 import { args, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
 import { openNodeContext, searchDepsOf } from '../context.js';
 
-export const SEARCH_USAGE = `  search --purpose P --legal-basis TEXT --case REF [identifiers] [--peer CC …] [--json]
+export const SEARCH_HELP: CommandHelp[] = [
+  {
+    command: 'search',
+    synopsis: `--purpose P --legal-basis TEXT --case REF [identifiers] [--peer CC …] [--json]
        identifiers: --given G --family F [--patronymic P] [--dob YYYY-MM-DD|YYYY-MM|YYYY] [--sex S]
                     [--document TYPE:CC:NUMBER] [--phone +E164] [--email E] [--handle PLATFORM:HANDLE]
-                    [--file-sha256 HEX] or --identifiers FILE.json (- for stdin)
-                       search every active peer (or the --peer ones); prints each peer's answer
-  search confirm SEARCH_ID --peer CC --justification TEXT
-                       ask a peer for the reference behind a possible hit`;
+                    [--file-sha256 HEX] or --identifiers FILE.json (- for stdin)`,
+    about: ["search every active peer (or the --peer ones); prints each peer's answer"],
+  },
+  { command: 'search confirm', synopsis: 'SEARCH_ID --peer CC --justification TEXT', about: ['ask a peer for the reference behind a possible hit'] },
+];
 
 function cliUser(): User {
   return { id: `cli:${userInfo().username}`, name: 'command line', role: 'analyst', createdAt: '', revokedAt: null };

@@ -3,13 +3,15 @@
  */
 import { roleSchema } from '../../../schemas/users.js';
 import { addUser, listUsers, revokeUser } from '../../core/users/users.js';
+import type { CommandHelp } from '../cli-help.js';
 import { args, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
 import { openNodeContext } from '../context.js';
 
-export const USERS_USAGE = `  users add --role analyst|dpo|operator --name NAME
-                       create a local user; prints its API token once (only a hash is stored)
-  users list           list users and roles
-  users revoke ID      revoke a user's token`;
+export const USERS_HELP: CommandHelp[] = [
+  { command: 'users add', synopsis: '--role analyst|dpo|operator --name NAME', about: ['create a local user; prints its API token once (only a hash is stored)'] },
+  { command: 'users list', about: ['list users and roles'] },
+  { command: 'users revoke', synopsis: 'ID', about: ["revoke a user's token"] },
+];
 
 export async function cmdUsers(argv: string[], io: Out): Promise<number> {
   const [sub, ...rest] = argv;
