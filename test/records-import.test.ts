@@ -137,7 +137,9 @@ describe('cairn import', () => {
     const nd = join(dir, 'mixed.ndjson');
     writeFileSync(nd, '{"ref": "RO-20", oops}\n');
     const n = cairn(['import', nd, '--home', home, '--threads', '1']);
-    expect(n.status).toBe(3);
+    // Its only row is rejected: nothing was imported, which is a failure (1), not "some rejected" (3).
+    expect(n.status).toBe(1);
+    expect(n.stderr).toContain('every row of');
     expect(readFileSync(`${nd}.rejects.ndjson`, 'utf8')).toMatch(/"row":1,"field":"\(row\)","reason":"not JSON: malformed JSON at position 17 \(line 1, column 18\): expected a property name in double quotes/);
     expect(stats(home)).toEqual(before);
   });

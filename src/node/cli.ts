@@ -117,8 +117,22 @@ async function cmdServe(argv: string[], io: Out): Promise<number> {
   return 0;
 }
 
+const consoleIo: Out = { out: (s) => console.log(s), err: (s) => console.error(s) };
+let pipeGuarded = false;
+
+/** A reader that stops early (`cairn audit export | head`) ends the command quietly, as Unix tools do. */
+function exitQuietlyOnClosedPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 /** Run the CLI; returns the exit code. */
-export async function main(argv: string[], io: Out = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+export async function main(argv: string[], io: Out = consoleIo): Promise<number> {
+  if (io === consoleIo) exitQuietlyOnClosedPipe();
   const [cmd, ...rest] = argv;
   try {
     if (cmd === 'help' && rest.length) {

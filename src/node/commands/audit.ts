@@ -1,6 +1,7 @@
 /**
  * `cairn audit verify|export|checkpoint|reconcile|prune`: DPO tooling.
  */
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { appendStatement } from '../../core/audit/entry.js';
 import { latestCheckpoint, pruneEntries, verifyLog } from '../../core/audit/log.js';
@@ -10,7 +11,7 @@ import { findPeer } from '../../core/federation/peers.js';
 import { validate } from '../../core/decode/json-body.js';
 import { silentLogger } from '../../core/ports.js';
 import type { CommandHelp } from '../cli-help.js';
-import { args, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
+import { args, cliActor, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
 import { openNodeContext, type NodeContext } from '../context.js';
 
 export const AUDIT_HELP: CommandHelp[] = [
@@ -18,13 +19,31 @@ export const AUDIT_HELP: CommandHelp[] = [
   {
     command: 'audit export',
     synopsis: `[--format csv|json] [--out FILE] [--from T] [--to T] [--type T] [--user U]
-               [--peer P] [--purpose P] [--case REF]`,
-    about: ['export entries (every export is itself logged)'],
+               [--actor A] [--peer P] [--purpose P] [--case REF]`,
+    about: [
+      'export entries (every export is itself logged); T is a day (YYYY-MM-DD, --to',
+      'includes the whole day, UTC) or an RFC 3339 time (2026-12-01T08:00:00Z)',
+    ],
   },
   { command: 'audit checkpoint', about: ['sign (if the log grew) and print the latest checkpoint'] },
   { command: 'audit reconcile', synopsis: '--peer CC', about: ["prove with inclusion proofs that each of our searches is in the peer's log"] },
   { command: 'audit prune', about: ['prune entry payloads past audit.retentionDays (leaf hashes stay)'] },
 ];
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * `--from`/`--to` as the console takes them: a UTC day (`--to` includes its
+ * whole day) or an RFC 3339 time, passed on as the filter's instant.
+ */
+export function timeOption(v: string, flag: 'from' | 'to'): string {
+  const t = Date.parse(DAY.test(v) ? `${v}T00:00:00Z` : v);
+  if (DAY.test(v) && !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === v) {
+    return new Date(flag === 'to' ? t + 86_400_000 : t).toISOString();
+  }
+  if (!DAY.test(v) && /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(t)) return v;
+  throw new UsageError(`--${flag}: expected a day (YYYY-MM-DD) or an RFC 3339 time (2026-12-01T08:00:00Z), not ${JSON.stringify(v)}`);
+}
 
 const logDeps = (ctx: NodeContext) => ({ db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, signer: ctx.keys.signer, baseUrl: ctx.config.node.url });
 
@@ -40,6 +59,7 @@ export async function cmdAudit(argv: string[], io: Out): Promise<number> {
     peer: { type: 'string' },
     purpose: { type: 'string' },
     case: { type: 'string' },
+    actor: { type: 'string' },
     json: { type: 'boolean' },
   });
   if (!['verify', 'export', 'checkpoint', 'reconcile', 'prune'].includes(sub ?? '')) {
@@ -65,30 +85,35 @@ export async function cmdAudit(argv: string[], io: Out): Promise<number> {
         const format = values.format ?? 'json';
         if (format !== 'csv' && format !== 'json') throw new UsageError('--format must be csv or json');
         const filter = validate(auditFilterSchema, {
-          ...(values.from ? { from: values.from } : {}),
-          ...(values.to ? { to: values.to } : {}),
+          ...(values.from ? { from: timeOption(values.from, 'from') } : {}),
+          ...(values.to ? { to: timeOption(values.to, 'to') } : {}),
           ...(values.type ? { type: values.type } : {}),
           ...(values.user ? { user: values.user } : {}),
+          ...(values.actor ? { actor: values.actor } : {}),
           ...(values.peer ? { peer: values.peer } : {}),
           ...(values.purpose ? { purpose: values.purpose } : {}),
           ...(values.case ? { caseReference: values.case } : {}),
           limit: 1000,
         });
-        await ctx.atomic.run([appendStatement(ctx.db, { type: 'audit.export', actor: 'cli', data: { format, filter: JSON.parse(JSON.stringify(filter)) } }, ctx.clock.now())]);
+        await ctx.atomic.run([appendStatement(ctx.db, { type: 'audit.export', actor: cliActor(), data: { format, filter: JSON.parse(JSON.stringify(filter)) } }, ctx.clock.now())]);
         const out = values.out ? createWriteStream(values.out, { mode: 0o640 }) : process.stdout;
+        // Wait for the reader between pages: a slow pipe holds one page in memory, not the log.
+        const write = async (s: string) => {
+          if (!out.write(s)) await once(out, 'drain');
+        };
         let cursor: number | undefined;
         let first = true;
         let n = 0;
-        if (format === 'json') out.write('[\n');
+        if (format === 'json') await write('[\n');
         for (;;) {
           const page = await listEntries(ctx.db, { ...filter, ...(cursor !== undefined ? { cursor } : {}) });
-          if (format === 'csv') out.write(first ? entriesToCsv(page.entries) : entriesToCsv(page.entries).split('\r\n').slice(1).join('\r\n'));
-          else for (const e of page.entries) out.write(`${first && n === 0 ? '' : ',\n'}${JSON.stringify(e)}`), n++;
+          if (format === 'csv') await write(first ? entriesToCsv(page.entries) : entriesToCsv(page.entries).split('\r\n').slice(1).join('\r\n'));
+          else await write(page.entries.map((e) => `${n++ === 0 ? '' : ',\n'}${JSON.stringify(e)}`).join(''));
           first = false;
           if (page.next === null) break;
           cursor = page.next;
         }
-        if (format === 'json') out.write('\n]\n');
+        if (format === 'json') await write('\n]\n');
         if (values.out) await new Promise<void>((r) => (out as ReturnType<typeof createWriteStream>).end(() => r()));
         return 0;
       }

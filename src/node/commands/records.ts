@@ -3,7 +3,7 @@
  */
 import { deleteRecord, purgeExpired, recordStats } from '../../core/records/manage.js';
 import type { CommandHelp } from '../cli-help.js';
-import { args, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
+import { args, cliActor, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
 import { openNodeContext } from '../context.js';
 
 export const RECORDS_HELP: CommandHelp[] = [
@@ -22,14 +22,14 @@ export async function cmdRecords(argv: string[], io: Out): Promise<number> {
   try {
     if (sub === 'delete') {
       const [ref] = positionals(pos, ['REF']);
-      const r = await deleteRecord(ctx, ref!, 'cli', values.reason);
+      const r = await deleteRecord(ctx, ref!, cliActor(), values.reason);
       io.out(`deleted record ${r.ref} and its ${r.tokens} tokens`);
     } else if (sub === 'stats') {
       positionals(pos, []);
       io.out(JSON.stringify(await recordStats(ctx.db), null, 2));
     } else {
       positionals(pos, []);
-      io.out(`purged ${await purgeExpired(ctx, 'cli')} records past retention`);
+      io.out(`purged ${await purgeExpired(ctx, cliActor())} records past retention`);
     }
     return 0;
   } finally {

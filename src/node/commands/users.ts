@@ -4,7 +4,7 @@
 import { roleSchema } from '../../../schemas/users.js';
 import { addUser, listUsers, revokeUser } from '../../core/users/users.js';
 import type { CommandHelp } from '../cli-help.js';
-import { args, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
+import { args, cliActor, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
 import { openNodeContext } from '../context.js';
 
 export const USERS_HELP: CommandHelp[] = [
@@ -25,7 +25,7 @@ export async function cmdUsers(argv: string[], io: Out): Promise<number> {
         if (!role.success) throw new UsageError(`--role: must be analyst, dpo or operator`);
         const name = required(values.name, 'name').trim();
         if (name.length > 200 || /\p{Cc}/u.test(name)) throw new UsageError('--name: at most 200 characters, no control characters');
-        const { user, token } = await addUser(ctx, { name, role: role.data }, 'cli');
+        const { user, token } = await addUser(ctx, { name, role: role.data }, cliActor());
         if (values.json) io.out(JSON.stringify({ user, token }));
         else {
           io.out(`created ${user.role} ${JSON.stringify(user.name)} (id ${user.id})`);
@@ -43,7 +43,7 @@ export async function cmdUsers(argv: string[], io: Out): Promise<number> {
       }
       case 'revoke': {
         const [id] = positionals(pos, ['ID']);
-        const u = await revokeUser(ctx, id!, 'cli');
+        const u = await revokeUser(ctx, id!, cliActor());
         io.out(`revoked ${u.id} (${u.role} ${JSON.stringify(u.name)})`);
         return 0;
       }
