@@ -50,15 +50,18 @@ describe('cairn exit codes, pipes, dates and actors', () => {
   });
 
   it('exits 1 when every row of an import is rejected, 3 when only some are', () => {
+    // A local import needs a home that is not being served.
+    const i = join(t.dir, 'XI');
+    initNode(i, 'XI', 9);
     const header = 'ref,category,owning_unit,contact_point,record_date,retention_until,given_name,family_name,date_of_birth';
     const bad = join(t.dir, 'bad.csv');
     writeFileSync(bad, `${header}\nX-1,runaway,U,c@x.example,2025-01-01,2040-01-01,Ana,Pop,2011\nX-2,suspect,U,c@x.example,2025-13-01,2040-01-01,Ion,Popa,2010\n`);
-    const all = cairn(['import', bad, '--home', b, '--threads', '1']);
+    const all = cairn(['import', bad, '--home', i, '--threads', '1']);
     expect(all.status, all.stderr).toBe(1);
     expect(all.stderr).toContain(`every row of ${bad} was rejected`);
     const some = join(t.dir, 'some.csv');
     writeFileSync(some, `${header}\nX-3,suspect,U,c@x.example,2025-01-01,2040-01-01,Ion,Popa,2010\nX-4,runaway,U,c@x.example,2025-01-01,2040-01-01,Ana,Pop,2011\n`);
-    expect(cairn(['import', some, '--home', b, '--threads', '1']).status).toBe(3);
+    expect(cairn(['import', some, '--home', i, '--threads', '1']).status).toBe(3);
   });
 
   it('records the OS user as the actor of CLI acts, and exports by day', () => {

@@ -210,6 +210,20 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropIndex('tokens_digest').ifExists().execute();
     },
   },
+  '0007_peer_rate': {
+    async up(db: Kysely<unknown>) {
+      // Requests per peer per fixed one-minute window, counted in the same
+      // unit that reserves the budget, so the rate holds across processes
+      // and Workers isolates (the per-process limiter did not).
+      await db.schema
+        .createTable('peer_rate')
+        .addColumn('peer_id', 'text', (c) => c.notNull())
+        .addColumn('minute', 'integer', (c) => c.notNull())
+        .addColumn('requests', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('peer_rate_pk', ['peer_id', 'minute'])
+        .execute();
+    },
+  },
 };
 
 /**
