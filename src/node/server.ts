@@ -11,8 +11,8 @@ import { createApp } from '../http/app.js';
 import { Metrics } from '../http/metrics.js';
 import { systemClock, webRandom, type Logger } from '../core/ports.js';
 import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
-import { purgeExpired } from '../core/records/manage.js';
-import { integrate, pruneEntries } from '../core/audit/log.js';
+import { runRetention } from '../core/records/manage.js';
+import { integrate } from '../core/audit/log.js';
 import { openNodeContext } from './context.js';
 import { loadConfig } from './home.js';
 import { acquireServeLock } from './lock.js';
@@ -104,10 +104,8 @@ async function startLocked(
   const manage = { db: sqlite.db, atomic, clock: systemClock };
   const purge = async () => {
     try {
-      const n = await purgeExpired(manage);
-      if (n) logger.info({ purged: n }, 'records past retention purged');
-      const before = new Date(Date.now() - config.audit.retentionDays * 86_400_000);
-      const pruned = await pruneEntries(manage, before);
+      const { purged, pruned } = await runRetention({ ...manage, auditRetentionDays: config.audit.retentionDays });
+      if (purged) logger.info({ purged }, 'records past retention purged');
       if (pruned) logger.info({ pruned }, 'audit entry payloads past retention pruned');
     } catch (e) {
       logger.error({ err: String(e) }, 'retention purge failed');
