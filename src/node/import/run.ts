@@ -17,7 +17,7 @@ import { basename, dirname, join } from 'node:path';
 import { CairnError } from '../../core/errors.js';
 import { createPortableTokenBackend } from '../../core/oprf/index.js';
 import { parseJsonText } from '../../core/decode/json-body.js';
-import { checkCsvHeader, csvRowToRecord } from '../../core/records/csv-record.js';
+import { checkCsvHeader, csvColumnOf, csvRowToRecord } from '../../core/records/csv-record.js';
 import { isOpenQuoted, parseCsvRecord } from '../../core/records/csv.js';
 import { deriveFingerprintKey, importBatch, type BatchResult, type ImportDeps } from '../../core/records/importer.js';
 import { utcDate } from '../../core/records/manage.js';
@@ -164,7 +164,8 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
 
   const accept = (row: number, value: unknown) => {
     const parsed = parseRecord(value, today);
-    if (!parsed.ok) return rejectRow(row, parsed.errors, parsed.ref);
+    // A CSV author knows columns, not the record's internal field names.
+    if (!parsed.ok) return rejectRow(row, format === 'csv' ? parsed.errors.map((e) => ({ ...e, field: csvColumnOf(e.field) })) : parsed.errors, parsed.ref);
     const r = parsed.record;
     if (seenInsert.run(r.ref, row).changes === 0) {
       const first = (seenFirst.get(r.ref) as { row: number }).row;
