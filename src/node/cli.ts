@@ -3,7 +3,7 @@
  * one line on stderr and a non-zero exit, never a stack trace.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { isCairnError } from '../core/errors.js';
 import { args, required, UsageError, type Out } from './cli-args.js';
 import { formatHelp, helpFor, wantsHelp, type CommandHelp } from './cli-help.js';
@@ -16,6 +16,8 @@ import { cmdSearch, SEARCH_HELP } from './commands/search.js';
 import { cmdUsers, USERS_HELP } from './commands/users.js';
 import { CONFIG_FILE, initHome, resolveHome } from './home.js';
 import { startNode } from './server.js';
+import { openNodeContext } from './context.js';
+import { listUsers } from '../core/users/users.js';
 import { VERSION } from './version.js';
 
 /** Every command and subcommand, in the order `cairn help` lists them. */
@@ -95,6 +97,19 @@ async function cmdInit(argv: string[], io: Out): Promise<number> {
   return 0;
 }
 
+/** Whether the home has a user who can sign in (read once at start-up). */
+async function hasActiveUser(home: string): Promise<boolean> {
+  const ctx = await openNodeContext(home);
+  try {
+    return (await listUsers(ctx.db)).some((u) => u.revokedAt === null);
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** A path as one shell word, quoted only when it must be. */
+const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
 async function cmdServe(argv: string[], io: Out): Promise<number> {
   const { values } = args(argv, { dev: { type: 'boolean' }, port: { type: 'string' } });
   const home = resolveHome(values.home, process.env);
@@ -105,6 +120,10 @@ async function cmdServe(argv: string[], io: Out): Promise<number> {
   }
   const port = portOf(values.port);
   const node = await startNode(home, port !== undefined ? { port } : {});
+  if (!(await hasActiveUser(home))) {
+    io.err(`cairn: no users yet. Create the first one (it prints an API token once), then sign in at ${node.url}/console:`);
+    io.err(`  npx cairn users add --home ${shellWord(relative(process.cwd(), home) || '.')} --role operator --name "Ops desk"`);
+  }
   io.err(`cairn: serving ${node.config.node.country} node "${node.config.node.name}" on ${node.url} (descriptor: ${node.url}/.well-known/cairn/node)`);
   await new Promise<void>((resolveStop) => {
     const stop = (sig: string) => {
