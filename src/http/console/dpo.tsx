@@ -156,7 +156,7 @@ export function dpoRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): void {
     let entries: AuditEntryView[] = [];
     let next: number | null = null;
     if (filter) {
-      ({ entries, next } = await listEntries(cd.deps.db, filter));
+      ({ entries, next } = await listEntries(cd.deps.db, filter, 'newest'));
       await recordRead(cd, session.user.id, 'audit.read', { what: 'console.entries', filter, shown: entries.length });
     }
     return c.html(
