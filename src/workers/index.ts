@@ -15,9 +15,9 @@ import { systemClock, webRandom, type Logger } from '../core/ports.js';
 import { ed25519Signer } from '../core/signing.js';
 import { CairnError, isCairnError } from '../core/errors.js';
 import { problemOf, problemResponse } from '../http/problem.js';
-import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
-import { createPortableTokenBackend, oprfPublicKey, validateOprfSecretKey } from '../core/oprf/index.js';
+import { validateOprfSecretKey } from '../core/oprf/index.js';
 import { runRetention, type RetentionDeps } from '../core/records/manage.js';
+import { createServices } from '../core/services.js';
 import { d1AtomicWriter } from './d1-atomic.js';
 import { CairnD1Dialect } from './d1-dialect.js';
 
@@ -90,26 +90,23 @@ async function boot(env: WorkerEnv): Promise<Node> {
   const config = resolveConfig({ node: {} }, strings, 'Workers vars');
   const db = new Kysely<Database>({ dialect: new CairnD1Dialect({ database: env.DB }) });
   await migrateToLatest(db, { transactional: false });
-  const signer = ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY'));
-  const oprfSk = secretKey(env, 'CAIRN_OPRF_KEY');
-  const atomic = d1AtomicWriter(env.DB);
   const logger = consoleLogger();
-  const app = createApp({
+  const atomic = d1AtomicWriter(env.DB);
+  // Workers run the portable paths only (no runtime WASM compilation there):
+  // createServices' defaults for tokens, evaluation and blinding.
+  const services = createServices(
+    {
+      db,
+      atomic,
+      clock: systemClock,
+      random: webRandom,
+      logger,
+      signer: ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY')),
+      oprfSecretKey: secretKey(env, 'CAIRN_OPRF_KEY'),
+    },
     config,
-    signer,
-    oprfPublicKey: oprfPublicKey(oprfSk),
-    db,
-    clock: systemClock,
-    random: webRandom,
-    logger,
-    metrics: new Metrics(),
-    version: VERSION,
-    matchKeyTypes: MATCH_KEY_TYPE_NAMES,
-    oprfSecretKey: oprfSk,
-    atomic,
-    // Workers run the portable path only: no runtime WASM compilation there.
-    tokenBackend: createPortableTokenBackend(oprfSk),
-  });
+  );
+  const app = createApp(services, { logger, clock: systemClock, random: webRandom, metrics: new Metrics(), version: VERSION });
   return { app, jobs: { retention: { db, atomic, clock: systemClock, auditRetentionDays: config.audit.retentionDays }, logger } };
 }
 

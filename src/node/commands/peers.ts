@@ -5,14 +5,14 @@ import { createInterface } from 'node:readline/promises';
 import { PURPOSES, type PeerPolicy } from '../../../schemas/federation.js';
 import { RECORD_CATEGORIES } from '../../../schemas/records.js';
 import { fromBase64Url } from '../../core/bytes.js';
-import { CairnError, isCairnError } from '../../core/errors.js';
-import { addPeer, describePeer, fetchDescriptor, findPeer, listPeers, pinnedBaseUrl, removePeer, revokePeer, setPeerPolicy, updatePeerDescriptor } from '../../core/federation/peers.js';
+import { isCairnError } from '../../core/errors.js';
+import { describePeer, pinnedBaseUrl } from '../../core/federation/peers.js';
 import { applyPolicyEdit, describePolicyChange, parseGrant, type PolicyEdit } from '../../core/federation/policy-edit.js';
 import { isCountryCode } from '../../core/identity/countries.js';
 import { fingerprintOf } from '../../core/signing.js';
 import type { CommandHelp } from '../cli-help.js';
 import { args, cliActor, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
-import { openNodeContext } from '../context.js';
+import { nodeServices, openNodeContext } from '../context.js';
 
 export const PEERS_HELP: CommandHelp[] = [
   {
@@ -108,20 +108,18 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
   const edit = sub === 'policy' ? policyEditOf(values) : undefined;
   const ctx = await openNodeContext(homeOf(values));
   try {
+    const { peers } = await nodeServices(ctx);
     switch (sub) {
       case 'add': {
         const [url] = positionals(pos, ['URL']);
-        const { envelope, descriptor } = await fetchDescriptor(fetch, url!);
+        const fetched = await peers.fetchDescriptor(url!);
+        const { descriptor } = fetched;
         pinnedBaseUrl(url!, descriptor, values['use-descriptor-url']);
         const fp = fingerprintOf(fromBase64Url(descriptor.signingKey.publicKey));
         io.out(`node ${descriptor.nodeId}: ${descriptor.country} "${descriptor.name}" at ${descriptor.baseUrl}`);
         io.out(`  signing key fingerprint: ${fp}`);
         io.out(`  VOPRF key fingerprint:   ${fingerprintOf(fromBase64Url(descriptor.oprfKey.publicKey))}`);
-        if (values.fingerprint !== undefined) {
-          if (values.fingerprint.trim().toLowerCase() !== fp) {
-            throw new CairnError('signature_invalid', `fingerprint mismatch: expected ${values.fingerprint.trim()}, the node presents ${fp}; nothing was added`);
-          }
-        } else {
+        if (values.fingerprint === undefined) {
           if (!process.stdin.isTTY) throw new UsageError('compare the fingerprint with the peer out of band, then run again with --fingerprint FP (no terminal to ask on)');
           const rl = createInterface({ input: process.stdin, output: process.stderr });
           const answer = await rl.question('Does this fingerprint match the one the peer gave you out of band? Type "yes" to pin it: ');
@@ -131,28 +129,28 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
             return 1;
           }
         }
-        const peer = await addPeer(ctx, envelope, descriptor, cliActor(), ctx.config.node.id);
+        const peer = await peers.add(fetched, cliActor(), values.fingerprint);
         io.out(`added peer ${peer.country} (${peer.id}); policy: deny all — set it with \`cairn peers policy ${peer.country} --allow …\``);
         return 0;
       }
       case 'update': {
         const [sel] = positionals(pos, ['PEER']);
-        const current = await findPeer(ctx.db, peerSelector(sel!, io));
+        const current = await peers.find(peerSelector(sel!, io));
         const url = values.url ?? current.baseUrl;
-        const { envelope, descriptor } = await fetchDescriptor(fetch, url, ctx.config.federation.timeoutMs);
-        pinnedBaseUrl(url, descriptor, values['use-descriptor-url']);
-        const p = await updatePeerDescriptor(ctx, current.id, envelope, descriptor, cliActor());
+        const fetched = await peers.fetchDescriptor(url);
+        pinnedBaseUrl(url, fetched.descriptor, values['use-descriptor-url']);
+        const p = await peers.update(current.id, fetched, cliActor());
         io.out(`updated peer ${p.country} (${p.id}): ${current.baseUrl === p.baseUrl ? `descriptor refreshed from ${p.baseUrl}` : `${current.baseUrl} -> ${p.baseUrl}`}; keys unchanged`);
         io.out(`    policy: ${policyLine(p.policy)}`);
         return 0;
       }
       case 'list': {
         positionals(pos, []);
-        const peers = (await listPeers(ctx.db)).map(describePeer);
-        if (values.json) io.out(JSON.stringify(peers, null, 2));
-        else if (peers.length === 0) io.out('no peers yet: cairn peers add URL');
+        const all = (await peers.list()).map(describePeer);
+        if (values.json) io.out(JSON.stringify(all, null, 2));
+        else if (all.length === 0) io.out('no peers yet: cairn peers add URL');
         else
-          for (const p of peers) {
+          for (const p of all) {
             io.out(`${p.country}  ${p.status.padEnd(7)}  ${p.name}  ${p.baseUrl}  (${p.id})`);
             io.out(`    signing ${p.signingKeyFingerprint}`);
             io.out(`    policy: ${policyLine(p.policy)}`);
@@ -161,7 +159,7 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
       }
       case 'policy': {
         const [sel] = positionals(pos, ['PEER']);
-        const current = await findPeer(ctx.db, peerSelector(sel!, io));
+        const current = await peers.find(peerSelector(sel!, io));
         const num = (v: string | undefined, d: number, flag: string) => {
           if (v === undefined) return d;
           const n = Number(v);
@@ -175,7 +173,7 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
         };
         const changes = describePolicyChange(current.policy.purposes, next.purposes);
         const same = changes.length === 0 && next.ratePerMinute === current.policy.ratePerMinute && next.dailyElementBudget === current.policy.dailyElementBudget;
-        const p = same ? current : await setPeerPolicy(ctx, current.id, next, cliActor());
+        const p = same ? current : await peers.setPolicy(current.id, next, cliActor());
         if (values.json) io.out(JSON.stringify(p.policy));
         else {
           io.out(`policy of ${p.country} (${p.id})${same ? ' unchanged' : ''}: ${policyLine(p.policy)}`);
@@ -185,13 +183,13 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
       }
       case 'revoke': {
         const [sel] = positionals(pos, ['PEER']);
-        const p = await revokePeer(ctx, peerSelector(sel!, io), cliActor(), values.reason);
+        const p = await peers.revoke(peerSelector(sel!, io), cliActor(), values.reason);
         io.out(`revoked peer ${p.country} (${p.id})`);
         return 0;
       }
       default: {
         const [sel] = positionals(pos, ['PEER']);
-        const p = await removePeer(ctx, peerSelector(sel!, io), cliActor());
+        const p = await peers.remove(peerSelector(sel!, io), cliActor());
         io.out(`removed peer ${p.country} (${p.id})`);
         return 0;
       }

@@ -5,11 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { purposeSchema } from '../../../schemas/federation.js';
 import { parseJsonText } from '../../core/decode/json-body.js';
-import { confirmPossibleHit, getSearch, runSearch } from '../../core/federation/search.js';
+import type { SearchService } from '../../core/services-federation.js';
 import type { User } from '../../core/users/users.js';
+import type { getSearch } from '../../core/federation/search.js';
 import type { CommandHelp } from '../cli-help.js';
 import { EXIT, args, osUser, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
-import { openNodeContext, searchDepsOf } from '../context.js';
+import { nodeServices, openNodeContext } from '../context.js';
 
 export const SEARCH_HELP: CommandHelp[] = [
   {
@@ -30,7 +31,7 @@ function cliUser(): User {
   return { id: `cli:${osUser()}`, name: 'command line', role: 'analyst', createdAt: '', revokedAt: null };
 }
 
-function print(io: Out, s: Awaited<ReturnType<typeof getSearch>>, json: boolean | undefined): void {
+function print(io: Out, s: Awaited<ReturnType<SearchService['get']>>, json: boolean | undefined): void {
   if (json) return io.out(JSON.stringify(s, null, 2));
   io.out(`search ${s.id} (${s.purpose}, case ${s.caseReference}) with key types ${s.keyTypes.join(', ')}`);
   for (const r of s.results) {
@@ -82,11 +83,11 @@ export async function cmdSearch(argv: string[], io: Out): Promise<number> {
   });
   const ctx = await openNodeContext(homeOf(values));
   try {
-    const deps = await searchDepsOf(ctx);
+    const { searches } = await nodeServices(ctx, { searches: true });
     if (confirming) {
       const [id] = positionals(pos, ['SEARCH_ID']);
       const peer = required(values.peer?.[0], 'peer');
-      print(io, await confirmPossibleHit(deps, cliUser(), id!, peer, required(values.justification, 'justification')), values.json);
+      print(io, await searches.confirm(cliUser(), id!, peer, required(values.justification, 'justification')), values.json);
       return 0;
     }
     positionals(pos, []);
@@ -114,14 +115,14 @@ export async function cmdSearch(argv: string[], io: Out): Promise<number> {
       if (values['file-sha256']?.length) ids.fileSha256 = values['file-sha256'];
       identifiers = ids;
     }
-    const r = await runSearch(deps, cliUser(), {
+    const r = await searches.run(cliUser(), {
       identifiers,
       purpose: purpose.data,
       legalBasis: required(values['legal-basis'], 'legal-basis'),
       caseReference: required(values.case, 'case'),
       peers: values.peer,
     });
-    const s = await getSearch(ctx.db, r.id);
+    const s = await searches.get(r.id);
     print(io, s, values.json);
     return exitOf(s, io);
   } finally {

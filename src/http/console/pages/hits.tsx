@@ -7,7 +7,7 @@ import type { HitsIncomingTable } from '../../../core/db/schema.js';
 import { CONSOLE } from '../constants.js';
 import { keyTypeLabel } from '../key-types.js';
 import { Layout, When, orDash, words } from '../components.js';
-import type { Session } from '../session.js';
+import type { Session } from '../../../core/users/sessions.js';
 
 export interface HitsPageProps {
   nodeName: string;
