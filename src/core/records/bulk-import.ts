@@ -8,7 +8,7 @@
  *   with another body is a conflict.
  * - The state names the next seq to send, so a client resumes where it
  *   stopped.
- * - Records go through the same `importBatch` as every other import path,
+ * - Records go through the records service's `importBatch`, as on every other import path,
  *   so re-sent records are recognised as unchanged by their fingerprint even
  *   if the node stopped between storing a chunk and recording it.
  */
@@ -18,9 +18,7 @@ import { parseJsonText } from '../decode/json-body.js';
 import type { Db } from '../db/schema.js';
 import { CairnError, isCairnError } from '../errors.js';
 import type { Clock } from '../ports.js';
-import { importBatch, type ImportDeps } from './importer.js';
-import { utcDate } from './manage.js';
-import { parseRecord, type ParsedRecord } from './parse.js';
+import type { ImportResult, ImportRow } from './import.js';
 
 /** Records a chunk may hold (one importBatch, one audit entry). */
 export const IMPORT_CHUNK_MAX_ROWS = 1000;
@@ -46,10 +44,8 @@ export interface ChunkResult {
   errors: RowError[];
   /** True when this chunk had been applied before and was only acknowledged. */
   replayed: boolean;
-  /** References stored or changed by this chunk (empty on a replay). */
-  changedRefs: string[];
-  /** The valid records of the chunk (for search on registration; empty on a replay). */
-  records: ParsedRecord[];
+  /** Searches on registration this chunk fired (0 on a replay). */
+  searches: number;
 }
 
 export interface ImportState {
@@ -69,8 +65,9 @@ export interface ImportState {
 
 export interface BulkImportDeps {
   db: Db;
-  importer: ImportDeps;
   clock: Clock;
+  /** The records service's importBatch: validation, dedup, storage, search on registration. */
+  importBatch: (rows: readonly ImportRow[], opts: { actor: string; source: string }) => Promise<ImportResult>;
 }
 
 function checkId(importId: string): void {
@@ -81,8 +78,8 @@ function checkId(importId: string): void {
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-/** Parse a chunk body: one JSON record per line. Row errors never carry values. */
-function parseChunk(body: Uint8Array, today: string): { rows: number; valid: ParsedRecord[]; errors: RowError[]; rejected: number } {
+/** Split a chunk body into rows: one JSON record per line. Row errors never carry values. */
+function parseChunk(body: Uint8Array): { rows: ImportRow[]; errors: RowError[] } {
   let text: string;
   try {
     text = fatalUtf8.decode(body);
@@ -95,38 +92,17 @@ function parseChunk(body: Uint8Array, today: string): { rows: number; valid: Par
     throw new CairnError('batch_too_large', `a chunk holds at most ${IMPORT_CHUNK_MAX_ROWS} records, this one ${lines.length}`);
   }
   const errors: RowError[] = [];
-  const valid: ParsedRecord[] = [];
-  const rejectedRows = new Set<number>();
-  const seen = new Map<string, number>();
-  let rows = 0;
+  const rows: ImportRow[] = [];
   lines.forEach((line, i) => {
     const row = i + 1;
     if (line.trim() === '') return;
-    rows++;
-    let value: unknown;
     try {
-      value = parseJsonText(line);
+      rows.push({ row, value: parseJsonText(line) });
     } catch (e) {
-      rejectedRows.add(row);
       errors.push({ row, field: '(row)', reason: `not JSON: ${isCairnError(e) ? e.message : 'malformed'}` });
-      return;
     }
-    const p = parseRecord(value, today);
-    if (!p.ok) {
-      rejectedRows.add(row);
-      for (const e of p.errors) errors.push({ row, ...(p.ref !== undefined ? { ref: p.ref } : {}), field: e.field, reason: e.reason });
-      return;
-    }
-    const first = seen.get(p.record.ref);
-    if (first !== undefined) {
-      rejectedRows.add(row);
-      errors.push({ row, ref: p.record.ref, field: 'ref', reason: `duplicate reference in this chunk (first at line ${first})` });
-      return;
-    }
-    seen.set(p.record.ref, row);
-    valid.push(p.record);
   });
-  return { rows, valid, errors, rejected: rejectedRows.size };
+  return { rows, errors };
 }
 
 /** Apply one chunk of an import, or acknowledge it if it was applied before. */
@@ -150,16 +126,18 @@ export async function applyImportChunk(deps: BulkImportDeps, importId: string, s
       rejected: prior.rejected,
       errors: JSON.parse(prior.errors) as RowError[],
       replayed: true,
-      changedRefs: [],
-      records: [],
+      searches: 0,
     };
   }
   if (done) throw new CairnError('import_conflict', `import ${importId} was completed at ${done.completed_at}; a new file needs a new import id`, { details: { importId, seq } });
   const now = deps.clock.now();
-  const chunk = parseChunk(body, utcDate(now));
-  const res = chunk.valid.length
-    ? await importBatch(deps.importer, chunk.valid, actor, `import:${importId}`)
-    : { imported: 0, updated: 0, unchanged: 0, tokens: 0, changedRefs: [] };
+  const chunk = parseChunk(body);
+  const res = chunk.rows.length
+    ? await deps.importBatch(chunk.rows, { actor, source: `import:${importId}` })
+    : { imported: 0, updated: 0, unchanged: 0, rejected: 0, errors: [], searches: [] };
+  const errors = [...chunk.errors, ...res.errors].sort((a, b) => a.row - b.row);
+  const rows = chunk.rows.length + chunk.errors.length;
+  const rejected = chunk.errors.length + res.rejected;
   // Recorded after the batch: a node stopping in between applies the chunk
   // again on resend, which stores nothing new (the records are unchanged).
   await deps.db
@@ -168,12 +146,12 @@ export async function applyImportChunk(deps: BulkImportDeps, importId: string, s
       import_id: importId,
       seq,
       digest,
-      rows: chunk.rows,
+      rows,
       imported: res.imported,
       updated: res.updated,
       unchanged: res.unchanged,
-      rejected: chunk.rejected,
-      errors: JSON.stringify(chunk.errors),
+      rejected,
+      errors: JSON.stringify(errors),
       actor,
       applied_at: now.toISOString(),
     })
@@ -182,15 +160,14 @@ export async function applyImportChunk(deps: BulkImportDeps, importId: string, s
   return {
     importId,
     seq,
-    rows: chunk.rows,
+    rows,
     imported: res.imported,
     updated: res.updated,
     unchanged: res.unchanged,
-    rejected: chunk.rejected,
-    errors: chunk.errors,
+    rejected,
+    errors,
     replayed: false,
-    changedRefs: res.changedRefs,
-    records: chunk.valid,
+    searches: res.searches.length,
   };
 }
 

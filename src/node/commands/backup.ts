@@ -1,12 +1,20 @@
 /**
  * `cairn backup DEST [--include-keys]`: a consistent online backup of a home.
  */
+import type { CommandHelp } from '../cli-help.js';
 import { backupHome } from '../backup.js';
 import { args, homeOf, positionals, type Out } from '../cli-args.js';
 
-export const BACKUP_USAGE = `  backup DEST [--include-keys]
-                       consistent online backup (SQLite backup API) of the database and configuration
-                       into the new folder DEST (0700); keys only with --include-keys`;
+export const BACKUP_HELP: CommandHelp[] = [
+  {
+    command: 'backup',
+    synopsis: 'DEST [--include-keys]',
+    about: [
+      'consistent online backup (SQLite backup API) of the database and configuration',
+      'into the new folder DEST (0700); keys only with --include-keys',
+    ],
+  },
+];
 
 export async function cmdBackup(argv: string[], io: Out): Promise<number> {
   const { values, positionals: pos } = args(argv, { 'include-keys': { type: 'boolean' } });

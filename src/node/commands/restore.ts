@@ -1,12 +1,20 @@
 /**
  * `cairn restore SRC [--home DIR] [--force]`: put a backup back into a home.
  */
+import type { CommandHelp } from '../cli-help.js';
 import { restoreHome } from '../backup.js';
 import { args, homeOf, positionals, type Out } from '../cli-args.js';
 
-export const RESTORE_USAGE = `  restore SRC [--force]
-                       restore a backup into the home (refused while it is served; a non-empty home
-                       only with --force); then run \`cairn audit verify\``;
+export const RESTORE_HELP: CommandHelp[] = [
+  {
+    command: 'restore',
+    synopsis: 'SRC [--force]',
+    about: [
+      'restore a backup into the home (refused while it is served; a non-empty home',
+      'only with --force); then run `cairn audit verify`',
+    ],
+  },
+];
 
 export async function cmdRestore(argv: string[], io: Out): Promise<number> {
   const { values, positionals: pos } = args(argv, { force: { type: 'boolean' } });
