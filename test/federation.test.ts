@@ -91,7 +91,7 @@ describe('federation across three nodes', () => {
     expect(stored.json.results).toEqual(r.json.results);
     // The owning unit at XA sees the disclosure.
     const metricsB = await (await fetch(`${xb.url}/metrics`)).text();
-    expect(metricsB).toMatch(/cairn_search_peer_outcomes_total\{outcome="hit"\} [1-9]/);
+    expect(metricsB).toMatch(/cairn_search_peer_outcomes_total\{outcome="hit",path="api",peer="XA"\} [1-9]/);
     const metricsA = await (await fetch(`${xa.url}/metrics`)).text();
     expect(metricsA).toMatch(/cairn_federation_answers_total\{code="ok",route="\/federation\/v1\/match"\} [1-9]/);
     const incoming = await api(xa, xa.tokens.analyst, 'GET', '/v1/hits/incoming');
