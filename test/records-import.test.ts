@@ -72,7 +72,7 @@ describe('cairn import', () => {
     expect(byRow(5)[0]).toMatchObject({ ref: 'RO-4', field: 'date_of_birth' });
     expect(byRow(6)[0]).toMatchObject({ ref: 'RO-5', field: 'retention_until', reason: expect.stringContaining('past') });
     expect(byRow(7)[0]).toMatchObject({ ref: 'RO-2', field: 'ref', reason: expect.stringContaining('first at row 3') });
-    expect(byRow(8)[0]).toMatchObject({ ref: 'RO-6', field: 'phones (value 1)' });
+    expect(byRow(8)[0]).toMatchObject({ ref: 'RO-6', field: 'phones (value 1, NUMBER)' });
     expect(byRow(9)[0]!.reason).toMatch(/has 4 fields, the header has 17/);
     expect(byRow(10)[0]!.reason).toMatch(/not valid UTF-8/);
     const summary = JSON.parse(readFileSync(join(dir, 'batch.csv.summary.json'), 'utf8'));
