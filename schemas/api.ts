@@ -10,6 +10,7 @@ import {
   checkpointSchema,
   consistencyProofSchema,
   consistencyQuerySchema,
+  cosignatureRequestSchema,
   inclusionProofSchema,
   inclusionQuerySchema,
   verifyReportSchema,
@@ -186,6 +187,10 @@ export const routes: RouteSpec[] = [
   {
     method: 'post', path: '/federation/v1/audit/consistency', operationId: 'federationConsistency', tags: ['federation'], access: 'peer', summary: 'Consistency proof for witnessing.',
     request: { body: consistencyQuerySchema }, responses: { 200: { description: 'proof', schema: consistencyProofSchema } },
+  },
+  {
+    method: 'post', path: '/federation/v1/audit/cosignature', operationId: 'federationCosignature', tags: ['federation'], access: 'peer', summary: 'A witness returns its cosignature on a checkpoint of this node it verified (PROTOCOL.md §45).',
+    request: { body: cosignatureRequestSchema }, responses: { 200: { description: 'stored: the tree size it covers', schema: z.object({ size: z.number().int() }) } },
   },
   {
     method: 'post', path: '/federation/v1/audit/inclusion', operationId: 'federationInclusion', tags: ['federation'], access: 'peer', summary: 'Inclusion proof for reconciliation (entry text only for the asker\'s own entries).',

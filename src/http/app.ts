@@ -29,7 +29,7 @@ import type { SearchDeps } from '../core/federation/search.js';
 import type { OprfClient } from '../core/federation/client.js';
 import { blindEvaluateBatch } from '../core/oprf/index.js';
 import { latestCheckpoint, type LogDeps } from '../core/audit/log.js';
-import { witnessCheckpoint, type WitnessDeps } from '../core/federation/witness.js';
+import { returnCosignature, witnessCheckpoint, type WitnessDeps } from '../core/federation/witness.js';
 import { auditRoutes } from './routes/audit.js';
 import { consoleRoutes } from './console/routes.js';
 import { userRoutes } from './routes/users.js';
@@ -134,7 +134,10 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
       timeoutMs: nodeDeps.config.federation.timeoutMs,
       maxResponseBytes: nodeDeps.config.federation.maxResponseBytes,
       witness: async (peer, note) => {
-        await witnessCheckpoint(witnessDeps, peer, note);
+        // A checkpoint newly verified as consistent: cosign it and send it back.
+        if ((await witnessCheckpoint(witnessDeps, peer, note)) === 'stored' && note !== undefined) {
+          await returnCosignature({ ...witnessDeps, baseUrl: nodeDeps.config.node.url }, peer, note);
+        }
       },
       ...(nodeDeps.defer ? { defer: nodeDeps.defer } : {}),
     },

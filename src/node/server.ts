@@ -10,7 +10,7 @@ import { Metrics } from '../http/metrics.js';
 import { systemClock, webRandom, type Logger } from '../core/ports.js';
 import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
 import { purgeExpired } from '../core/records/manage.js';
-import { integrate, pruneEntries } from '../core/audit/log.js';
+import { Checkpointer, integrate, pruneEntries } from '../core/audit/log.js';
 import { openNodeContext } from './context.js';
 import { createSodiumTokenBackend } from './oprf/index.js';
 import { nodeEd25519Verify } from './ed25519.js';
@@ -71,6 +71,15 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
     integrate(manage).catch((e: unknown) => logger.error({ err: String(e) }, 'audit integration failed'));
   }, INTEGRATE_INTERVAL_MS);
   integrateTimer.unref();
+  // A signed checkpoint at most audit.checkpointIntervalMs after any new
+  // entry, whether or not anyone asks for one, so the tail of the log is
+  // never long unsigned (PROTOCOL.md §40).
+  const checkpointer = new Checkpointer(
+    { ...manage, signer: keys.signer, baseUrl: config.node.url },
+    { intervalMs: config.audit.checkpointIntervalMs, sleep: async () => {}, onError: (e) => logger.error({ err: String(e) }, 'background checkpoint failed') },
+  );
+  const checkpointTimer = setInterval(() => void checkpointer.poke(), Math.max(50, Math.floor(config.audit.checkpointIntervalMs / 2)));
+  checkpointTimer.unref();
   await purge();
   const purgeTimer = setInterval(() => void purge(), PURGE_INTERVAL_MS);
   purgeTimer.unref();
@@ -123,6 +132,7 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
       closed = true;
       clearInterval(purgeTimer);
       clearInterval(integrateTimer);
+      clearInterval(checkpointTimer);
       await new Promise<void>((r) => {
         server.close(() => r());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();

@@ -9,6 +9,7 @@ import { resolveConfig } from '../core/config.js';
 import type { Database } from '../core/db/schema.js';
 import { migrateToLatest } from '../core/db/migrations.js';
 import { createApp } from '../http/app.js';
+import { Checkpointer } from '../core/audit/log.js';
 import { Metrics } from '../http/metrics.js';
 import { systemClock, webRandom, type Logger } from '../core/ports.js';
 import { ed25519Signer } from '../core/signing.js';
@@ -57,7 +58,7 @@ function secretKey(env: WorkerEnv, name: 'CAIRN_SIGNING_KEY' | 'CAIRN_OPRF_KEY')
   return key;
 }
 
-type App = ReturnType<typeof createApp>;
+type App = { app: ReturnType<typeof createApp>; checkpointer: Checkpointer };
 let ready: Promise<App> | undefined;
 
 async function boot(env: WorkerEnv): Promise<App> {
@@ -68,22 +69,30 @@ async function boot(env: WorkerEnv): Promise<App> {
   await migrateToLatest(db, { transactional: false });
   const signer = ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY'));
   const oprfSk = secretKey(env, 'CAIRN_OPRF_KEY');
-  return createApp({
+  const atomic = d1AtomicWriter(env.DB);
+  const logger = consoleLogger();
+  // Signs a checkpoint within audit.checkpointIntervalMs of a request that may have appended (PROTOCOL.md §40).
+  const checkpointer = new Checkpointer(
+    { db, atomic, clock: systemClock, signer, baseUrl: config.node.url },
+    { intervalMs: config.audit.checkpointIntervalMs, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), onError: (e) => logger.error({ err: describe(e) }, 'background checkpoint failed') },
+  );
+  const app = createApp({
     config,
     signer,
     oprfPublicKey: oprfPublicKey(oprfSk),
     db,
     clock: systemClock,
     random: webRandom,
-    logger: consoleLogger(),
+    logger,
     metrics: new Metrics(),
     version: VERSION,
     matchKeyTypes: MATCH_KEY_TYPE_NAMES,
     oprfSecretKey: oprfSk,
-    atomic: d1AtomicWriter(env.DB),
+    atomic,
     // Workers run the portable path only: no runtime WASM compilation there.
     tokenBackend: createPortableTokenBackend(oprfSk),
   });
+  return { app, checkpointer };
 }
 
 export default {
@@ -101,6 +110,8 @@ export default {
       consoleLogger().error({ code: isCairnError(e) ? e.code : 'internal', err: describe(e), cause: isCairnError(e) ? describe(e.cause) : undefined }, 'the node could not start');
       return problemResponse(problemOf(new CairnError('internal', 'the node could not start', { cause: e })));
     }
-    return app.fetch(request, env, ctx);
+    const response = await app.app.fetch(request, env, ctx);
+    ctx.waitUntil(app.checkpointer.poke());
+    return response;
   },
 } satisfies ExportedHandler<WorkerEnv>;

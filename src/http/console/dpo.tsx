@@ -7,6 +7,7 @@
 import type { Hono } from 'hono';
 import { AUDIT_EVENT_TYPES, appendStatement, type AuditEventType } from '../../core/audit/entry.js';
 import { latestCheckpoint, verifyLog } from '../../core/audit/log.js';
+import { newestCosignedSizes } from '../../core/audit/cosignatures.js';
 import { auditFilterSchema, entriesToCsv, listEntries, type AuditEntryView, type AuditFilter } from '../../core/audit/query.js';
 import type { CanonicalValue } from '../../core/canonical-json.js';
 import { peerPolicySchema } from '../../../schemas/federation.js';
@@ -84,6 +85,7 @@ async function overview(cd: ConsoleDeps, c: ConsoleContext, force: boolean) {
     .select(['peer_id', (eb) => eb.fn.max('size').as('size'), (eb) => eb.fn.max('at').as('at'), (eb) => eb.fn.countAll<number>().as('count')])
     .groupBy('peer_id')
     .execute();
+  const cosigned = await newestCosignedSizes(db);
   const alerts = await db.selectFrom('witness_alerts').select(['id', 'at', 'peer_id', 'kind', 'detail']).orderBy('at', 'desc').limit(100).execute();
 
   const days = lastDays(now, CONSOLE.audit.chartDays);
@@ -123,6 +125,7 @@ async function overview(cd: ConsoleDeps, c: ConsoleContext, force: boolean) {
         witnessedSize: w?.size === undefined || w.size === null ? null : Number(w.size),
         lastWitnessedAt: (w?.at as string | null | undefined) ?? null,
         checkpoints: Number(w?.count ?? 0),
+        cosignedSize: cosigned.find((x) => x.peerId === p.id)?.size ?? null,
         alerts: alerts.filter((a) => a.peer_id === p.id).length,
       };
     }),

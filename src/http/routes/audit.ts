@@ -4,7 +4,8 @@
  * witnessing and reconciliation.
  */
 import { Hono } from 'hono';
-import { consistencyQuerySchema, inclusionQuerySchema } from '../../../schemas/audit.js';
+import { consistencyQuerySchema, cosignatureRequestSchema, inclusionQuerySchema } from '../../../schemas/audit.js';
+import { acceptCosignature, newestCosignedSizes } from '../../core/audit/cosignatures.js';
 import { appendStatement } from '../../core/audit/entry.js';
 import { consistencyProof, inclusionProof, latestCheckpoint, verifyLog } from '../../core/audit/log.js';
 import { auditFilterSchema, entriesToCsv, listEntries, type AuditFilter } from '../../core/audit/query.js';
@@ -87,11 +88,12 @@ export function auditRoutes(deps: Services): Hono<Env & AuthEnv> {
       .groupBy('peer_id')
       .execute();
     const alerts = await deps.db.selectFrom('witness_alerts').selectAll().orderBy('at', 'desc').limit(200).execute();
+    const cosigned = await newestCosignedSizes(deps.db);
     await audited(c.get('user').id, 'witness', {});
     return c.json({
       peers: peers.map((p) => {
         const w = latest.find((l) => l.peer_id === p.id);
-        return { peer: p.id, country: p.country, name: p.name, witnessedSize: w?.size ?? null, lastWitnessedAt: w?.at ?? null, checkpoints: Number(w?.count ?? 0), alerts: alerts.filter((a) => a.peer_id === p.id).length };
+        return { peer: p.id, country: p.country, name: p.name, witnessedSize: w?.size ?? null, lastWitnessedAt: w?.at ?? null, checkpoints: Number(w?.count ?? 0), cosignedSize: cosigned.find((x) => x.peerId === p.id)?.size ?? null, alerts: alerts.filter((a) => a.peer_id === p.id).length };
       }),
       alerts: alerts.map((a) => ({ id: a.id, at: a.at, peer: a.peer_id, kind: a.kind, detail: a.detail })),
     });
@@ -111,6 +113,14 @@ export function auditRoutes(deps: Services): Hono<Env & AuthEnv> {
       const q = validate(consistencyQuerySchema, body);
       const p = await consistencyProof(deps.log, q.from, q.to);
       return { size1: p.size1, size2: p.size2, hashes: p.hashes.map(toBase64) };
+    }),
+  );
+  r.post(
+    '/federation/v1/audit/cosignature',
+    signedFederationRoute(deps, async (peer, body) => {
+      const q = validate(cosignatureRequestSchema, body);
+      const { size } = await acceptCosignature({ ...deps.log, signer: deps.signer }, peer, q.checkpoint);
+      return { size };
     }),
   );
   r.post(
