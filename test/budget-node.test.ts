@@ -1,12 +1,12 @@
 /**
  * Budgets and rates hold under concurrency on Node: two real `cairn serve`
- * processes share XA's home (one SQLite file), and XB's correctly signed
+ * processes share XA's SQLite file (each with its own home), and XB's correctly signed
  * match requests are fired at both at once. The daily element budget and
  * the per-minute rate are reserved in the database before evaluation, so no
  * interleaving lets more through than the policy allows. Refusals before
  * the reservation (a denied purpose) and failed evaluations cost nothing.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,7 +77,11 @@ describe('budget and rate reservations (Node, two processes on one database)', (
   beforeAll(async () => {
     const ports = [await freePort(), await freePort(), await freePort()];
     [xa, xb] = (await startFederation(t.dir, [{ country: 'XA', name: 'A', port: ports[0]! }, { country: 'XB', name: 'B', port: ports[1]! }], { missing_child_tracing: ['missing_child'] })) as [FedNode, FedNode];
-    second = await serve(xa.home, ports[2]!);
+    // One `cairn serve` per home: the second process has a home of its own
+    // (same configuration and keys) whose database is XA's SQLite file.
+    const home2 = join(t.dir, 'XA-second');
+    cpSync(xa.home, home2, { recursive: true, filter: (src) => !/cairn\.db|serve\.lock/.test(src) });
+    second = await serve(home2, ports[2]!, { CAIRN_STORAGE_DATABASE: join(xa.home, 'cairn.db') });
     secondUrl = `http://127.0.0.1:${ports[2]}`;
     const env = await (await fetch(`${xa.url}/.well-known/cairn/node`)).json();
     const desc = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8'));

@@ -19,6 +19,9 @@ const STATUS: Record<ErrorCode, number> = {
   key_invalid: 500,
   home_exists: 409,
   home_missing: 500,
+  home_locked: 409,
+  listen_failed: 500,
+  backup_invalid: 400,
   signature_invalid: 401,
   envelope_invalid: 400,
   signature_missing: 401,
@@ -44,6 +47,7 @@ const STATUS: Record<ErrorCode, number> = {
   peer_unreachable: 502,
   peer_timeout: 504,
   peer_response_invalid: 502,
+  import_conflict: 409,
   hit_not_found: 404,
 };
 
