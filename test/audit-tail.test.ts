@@ -71,7 +71,7 @@ describe('the audit tail', () => {
     [xa, xb] = (await startFederation(t.dir, [{ country: 'XA', name: 'A', port: ports[0]! }, { country: 'XB', name: 'B', port: ports[1]! }], { missing_child_tracing: ['missing_child'] }, {
       CAIRN_AUDIT_CHECKPOINT_INTERVAL_MS: String(INTERVAL_MS),
     })) as [FedNode, FedNode];
-  }, 120_000);
+  }, 400_000);
   afterAll(async () => {
     await Promise.all([xa?.stop(), xb?.stop()]);
     t.cleanup();

@@ -34,8 +34,8 @@ describe('budget and rate reservations (Node, two processes on one database)', (
   /** A valid blinded element of a fresh random input. */
   const element = () => ({ keyType: 'phoneticPairDob', bucket: 7, blindedElement: toBase64Url(blind(webRandom.bytes(16)).blindedElement) });
 
-  async function match(base: string, elements: unknown[], purpose = CTX.purpose) {
-    const bytes = utf8(JSON.stringify({ ...CTX, purpose, searchId: `b-${n++}`, elements }));
+  async function match(base: string, elements: unknown[], purpose = CTX.purpose, raw?: Uint8Array) {
+    const bytes = raw ?? utf8(JSON.stringify({ ...CTX, purpose, searchId: `b-${n++}`, elements }));
     const { request } = buildSignedRequest({
       method: 'POST',
       url: new URL('/federation/v1/match', base),
@@ -86,7 +86,7 @@ describe('budget and rate reservations (Node, two processes on one database)', (
     const env = await (await fetch(`${xa.url}/.well-known/cairn/node`)).json();
     const desc = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8'));
     xaKeyId = keyIdOf(fromBase64Url(desc.signingKey.publicKey));
-  }, 120_000);
+  }, 400_000);
   afterAll(async () => {
     await Promise.all([xa?.stop(), xb?.stop(), second?.stop()]);
     t.cleanup();
@@ -135,5 +135,10 @@ describe('budget and rate reservations (Node, two processes on one database)', (
     expect(usageToday().elements).toBe(before);
     // The rate still counted the request, so the next one this minute is refused.
     expect((await match(xa.url, [element()])).json.code).toBe('rate_limited');
+  });
+
+  it('a correctly signed body that is not UTF-8 gets a signed 400, not a 500', async () => {
+    const r = await match(xa.url, [], CTX.purpose, new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]));
+    expect([r.status, r.json.code]).toEqual([400, 'malformed_json']);
   });
 });

@@ -34,6 +34,7 @@ import { auditRoutes } from './routes/audit.js';
 import { consoleRoutes } from './console/routes.js';
 import { userRoutes } from './routes/users.js';
 import { buildOpenApi } from './openapi.js';
+import { checkPathEncoding } from '../core/decode/path.js';
 import { problemOf, problemResponse } from './problem.js';
 
 /** Everything the app needs from its runtime. */
@@ -186,6 +187,12 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, seconds);
     log.info({ ...labels, ms: Math.round(seconds * 1000 * 10) / 10 }, 'request');
+  });
+
+  // A malformed percent-encoding anywhere in the path is a 400, before routing decodes parameters.
+  app.use('*', async (c, next) => {
+    checkPathEncoding(new URL(c.req.url).pathname);
+    await next();
   });
 
   // Refuse oversized bodies before any handler reads them (the handlers'

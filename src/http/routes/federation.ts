@@ -5,14 +5,14 @@
  */
 import { Hono, type Context } from 'hono';
 import { hitConfirmRequestSchema, matchRequestSchema } from '../../../schemas/federation.js';
-import { fromUtf8, utf8 } from '../../core/bytes.js';
+import { utf8 } from '../../core/bytes.js';
 import { MEDIA_TYPES } from '../../core/constants.js';
 import { isCairnError } from '../../core/errors.js';
 import { answerHit, answerMatch } from '../../core/federation/answer.js';
 import { signResponse, verifyRequest, type AuthenticatedRequest } from '../../core/federation/http-signature.js';
 import { peerByKeyId, type Peer } from '../../core/federation/peers.js';
 import type { Env, Services } from '../app.js';
-import { parseJsonText, readBody, validate } from '../../core/decode/json-body.js';
+import { decodeUtf8Body, parseJsonText, readBody, validate } from '../../core/decode/json-body.js';
 import { problemOf } from '../problem.js';
 
 export const FEDERATION_PREFIX = '/federation/v1';
@@ -45,7 +45,7 @@ export function signedFederationRoute(deps: Services, handle: (peer: Peer, body:
     let status: number;
     let body: unknown;
     try {
-      const text = fromUtf8(raw);
+      const text = decodeUtf8Body(raw);
       body = await handle(p, text === '' ? {} : parseJsonText(text), c);
       status = 200;
     } catch (e) {

@@ -2,6 +2,7 @@
  * Local record routes (analysts): batch import, deletion, statistics.
  */
 import { Hono } from 'hono';
+import { routeRoles } from '../../../schemas/api.js';
 import { recordsBatchSchema } from '../../../schemas/records.js';
 import type { ParsedRecord } from '../../core/records/parse.js';
 import { parseRecord } from '../../core/records/parse.js';
@@ -48,12 +49,13 @@ export function recordRoutes(deps: Services): Hono<Env & AuthEnv> {
   });
 
   r.delete('/v1/records/:ref{.+}', requireRole(deps.db, 'analyst'), async (c) => {
-    const ref = decodeURIComponent(c.req.param('ref'));
+    // hono has decoded the parameter once already; the app refused malformed encodings.
+    const ref = c.req.param('ref');
     const res = await deleteRecord(deps.importer, ref, `user:${c.get('user').id}`);
     return c.json({ deleted: res.ref, tokens: res.tokens });
   });
 
-  r.get('/v1/records/stats', requireRole(deps.db, 'analyst', 'dpo', 'operator'), async (c) => c.json(await recordStats(deps.db)));
+  r.get('/v1/records/stats', requireRole(deps.db, ...routeRoles('get', '/v1/records/stats')), async (c) => c.json(await recordStats(deps.db)));
 
   return r;
 }
