@@ -224,7 +224,7 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  '0008_audit_cosignatures': {
+  '0009_audit_cosignatures': {
     async up(db: Kysely<unknown>) {
       // Peers' cosignatures on our checkpoints (c2sp.org/tlog-cosignature):
       // evidence, held by someone else, of how far our log had grown.
