@@ -22,11 +22,6 @@ export const DSSE = {
   paePrefix: 'DSSEv1',
 } as const;
 
-/** Ed25519 key ids: lowercase hex of SHA-256 over the 32-byte public key. */
-export const KEY_ID = {
-  hash: 'sha256',
-} as const;
-
 /** RFC 9497 OPRF suite used for all tokens (§4.1 OPRF(ristretto255, SHA-512)). */
 export const OPRF = {
   suite: 'ristretto255-SHA512',
@@ -52,6 +47,13 @@ export const OPRF = {
   randomScalarBytes: 48,
   /** RFC 9497 §1.2: inputs are length-prefixed with two bytes, so at most 2^16 - 1 bytes. */
   maxInputLength: 0xffff,
+} as const;
+
+/** Ed25519 sizes in bytes (RFC 8032 §5.1.5, §5.1.6). */
+export const ED25519 = {
+  seedSize: 32,
+  publicKeySize: 32,
+  signatureSize: 64,
 } as const;
 
 /**
@@ -165,4 +167,16 @@ export const FEDERATION_SIGNATURE = {
   signatureBytes: 64,
   /** Default accepted clock difference, either direction, in seconds. */
   maxSkewSeconds: 300,
+} as const;
+
+/** Console sessions (users/sessions.ts): lifetimes and sizes. */
+export const SESSION = {
+  /** Signed out after this long without a request. */
+  idleMs: 30 * 60 * 1000,
+  /** Signed out this long after signing in, however active. */
+  absoluteMs: 12 * 60 * 60 * 1000,
+  /** last_seen_at is rewritten at most this often, to spare the database a write per page. */
+  touchEveryMs: 60 * 1000,
+  /** Random bytes in a session id and a CSRF token. */
+  idBytes: 32,
 } as const;

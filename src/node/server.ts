@@ -9,17 +9,13 @@ import type { Config } from '../core/config.js';
 import { CairnError } from '../core/errors.js';
 import { createApp } from '../http/app.js';
 import { Metrics } from '../http/metrics.js';
-import { systemClock, webRandom, type Logger } from '../core/ports.js';
-import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
-import { purgeExpired } from '../core/records/manage.js';
-import { Checkpointer, integrate, pruneEntries } from '../core/audit/log.js';
-import { openNodeContext } from './context.js';
+import type { Logger } from '../core/ports.js';
+import { runRetention } from '../core/records/manage.js';
+import { nodeServices, openNodeContext } from './context.js';
 import { loadConfig } from './home.js';
 import { acquireServeLock } from './lock.js';
 import { createSodiumTokenBackend } from './oprf/index.js';
-import { nodeEd25519Verify } from './ed25519.js';
 import { createThreadedEvaluator } from './oprf/evaluator-thread.js';
-import { createSodiumOprfClient } from './oprf/sodium-client.js';
 import { createLogger } from './logger.js';
 import { VERSION } from './version.js';
 
@@ -98,16 +94,18 @@ async function startLocked(
   // Peers' blind match queries: libsodium in a worker thread, off the main thread.
   const evaluator = await createThreadedEvaluator(keys.oprfSecretKey, keys.oprfPublicKey);
   cleanups.push(() => evaluator.close());
-  // Our own searches: blinding and proof verification on libsodium too.
-  const oprfClient = await createSodiumOprfClient();
-  const atomic = ctx.atomic;
-  const manage = { db: sqlite.db, atomic, clock: systemClock };
+  // Work a response need not wait for (witnessing peers' checkpoints); close() lets it finish.
+  const deferred = new Set<Promise<void>>();
+  const defer = (task: Promise<void>) => {
+    deferred.add(task);
+    void task.finally(() => deferred.delete(task));
+  };
+  const services = await nodeServices(ctx, { logger, tokenBackend, evaluator, defer, searches: true });
   const purge = async () => {
     try {
-      const n = await purgeExpired(manage);
-      if (n) logger.info({ purged: n }, 'records past retention purged');
-      const before = new Date(Date.now() - config.audit.retentionDays * 86_400_000);
-      const pruned = await pruneEntries(manage, before);
+      // The same retention job as the Workers Cron Trigger (src/workers/index.ts).
+      const { purged, pruned } = await runRetention({ db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, auditRetentionDays: config.audit.retentionDays });
+      if (purged) logger.info({ purged }, 'records past retention purged');
       if (pruned) logger.info({ pruned }, 'audit entry payloads past retention pruned');
     } catch (e) {
       logger.error({ err: String(e) }, 'retention purge failed');
@@ -116,49 +114,21 @@ async function startLocked(
   // Fold new audit entries into the Merkle tree in the background, so a
   // checkpoint or proof rarely has much to integrate.
   const integrateTimer = setInterval(() => {
-    integrate(manage).catch((e: unknown) => logger.error({ err: String(e) }, 'audit integration failed'));
+    services.audit.log.integrate().catch((e: unknown) => logger.error({ err: String(e) }, 'audit integration failed'));
   }, INTEGRATE_INTERVAL_MS);
   integrateTimer.unref();
   cleanups.push(() => clearInterval(integrateTimer));
   // A signed checkpoint at most audit.checkpointIntervalMs after any new
   // entry, whether or not anyone asks for one, so the tail of the log is
   // never long unsigned (PROTOCOL.md §40).
-  const checkpointer = new Checkpointer(
-    { ...manage, signer: keys.signer, baseUrl: config.node.url },
-    { intervalMs: config.audit.checkpointIntervalMs, sleep: async () => {}, onError: (e) => logger.error({ err: String(e) }, 'background checkpoint failed') },
-  );
-  const checkpointTimer = setInterval(() => void checkpointer.poke(), Math.max(50, Math.floor(config.audit.checkpointIntervalMs / 2)));
+  const checkpointTimer = setInterval(() => void services.audit.checkpointer.poke(), Math.max(50, Math.floor(config.audit.checkpointIntervalMs / 2)));
   checkpointTimer.unref();
   cleanups.push(() => clearInterval(checkpointTimer));
   await purge();
   const purgeTimer = setInterval(() => void purge(), PURGE_INTERVAL_MS);
   purgeTimer.unref();
   cleanups.push(() => clearInterval(purgeTimer));
-  // Work a response need not wait for (witnessing peers' checkpoints); close() lets it finish.
-  const deferred = new Set<Promise<void>>();
-  const defer = (task: Promise<void>) => {
-    deferred.add(task);
-    void task.finally(() => deferred.delete(task));
-  };
-  const app = createApp({
-    config,
-    signer: keys.signer,
-    oprfPublicKey: keys.oprfPublicKey,
-    db: sqlite.db,
-    clock: systemClock,
-    random: webRandom,
-    logger,
-    metrics: new Metrics(),
-    version: VERSION,
-    matchKeyTypes: MATCH_KEY_TYPE_NAMES,
-    oprfSecretKey: keys.oprfSecretKey,
-    atomic,
-    tokenBackend,
-    evaluator,
-    oprfClient,
-    ed25519Verify: nodeEd25519Verify,
-    defer,
-  });
+  const app = createApp(services, { logger, clock: ctx.clock, random: ctx.random, metrics: new Metrics(), version: VERSION });
   const port = opts.port ?? config.http.port;
   const server: ServerType = await new Promise((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, port, hostname: config.http.host }, () => resolveServer(s));

@@ -1,7 +1,8 @@
 /**
  * Cloudflare Workers entry: the same core app over D1 (kysely-d1), with keys
  * from Workers secrets and configuration from CAIRN_* variables. Migrations
- * run once per isolate before the first request is served.
+ * run once per isolate before the first request is served. Cron Triggers
+ * run the scheduled jobs (SCHEDULED_JOBS: retention, …).
  */
 import { Kysely } from 'kysely';
 import { fromHex } from '../core/bytes.js';
@@ -9,14 +10,15 @@ import { resolveConfig } from '../core/config.js';
 import type { Database } from '../core/db/schema.js';
 import { migrateToLatest } from '../core/db/migrations.js';
 import { createApp } from '../http/app.js';
-import { Checkpointer } from '../core/audit/log.js';
+import type { Checkpointer } from '../core/audit/log.js';
 import { Metrics } from '../http/metrics.js';
 import { systemClock, webRandom, type Logger } from '../core/ports.js';
 import { ed25519Signer } from '../core/signing.js';
 import { CairnError, isCairnError } from '../core/errors.js';
 import { problemOf, problemResponse } from '../http/problem.js';
-import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
-import { createPortableTokenBackend, oprfPublicKey, validateOprfSecretKey } from '../core/oprf/index.js';
+import { validateOprfSecretKey } from '../core/oprf/index.js';
+import { runRetention, type RetentionDeps } from '../core/records/manage.js';
+import { createServices } from '../core/services.js';
 import { d1AtomicWriter } from './d1-atomic.js';
 import { CairnD1Dialect } from './d1-dialect.js';
 
@@ -58,60 +60,104 @@ function secretKey(env: WorkerEnv, name: 'CAIRN_SIGNING_KEY' | 'CAIRN_OPRF_KEY')
   return key;
 }
 
-type App = { app: ReturnType<typeof createApp>; checkpointer: Checkpointer };
-let ready: Promise<App> | undefined;
+type App = ReturnType<typeof createApp>;
 
-async function boot(env: WorkerEnv): Promise<App> {
+/** What an isolate builds once: the app, and what the scheduled jobs need. */
+interface Node {
+  app: App;
+  jobs: ScheduledDeps;
+  /** Signs a checkpoint within audit.checkpointIntervalMs of a request that may have appended (PROTOCOL.md §40). */
+  checkpointer: Checkpointer;
+}
+
+/** The dependencies of the scheduled jobs. */
+export interface ScheduledDeps {
+  retention: RetentionDeps;
+  logger: Logger;
+}
+
+/**
+ * The jobs every Cron Trigger runs, in order (wrangler.toml `[triggers]`).
+ * One failing job is logged and does not stop the others.
+ */
+export const SCHEDULED_JOBS: readonly { name: string; run: (deps: ScheduledDeps) => Promise<Record<string, number>> }[] = [
+  // Records past retention purged, audit payloads past audit.retentionDays pruned: the Node job's twin.
+  { name: 'retention', run: (deps) => runRetention(deps.retention) },
+];
+
+let ready: Promise<Node> | undefined;
+
+async function boot(env: WorkerEnv): Promise<Node> {
   const strings: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(env)) if (typeof v === 'string') strings[k] = v;
   const config = resolveConfig({ node: {} }, strings, 'Workers vars');
   const db = new Kysely<Database>({ dialect: new CairnD1Dialect({ database: env.DB }) });
   await migrateToLatest(db, { transactional: false });
-  const signer = ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY'));
-  const oprfSk = secretKey(env, 'CAIRN_OPRF_KEY');
-  const atomic = d1AtomicWriter(env.DB);
   const logger = consoleLogger();
-  // Signs a checkpoint within audit.checkpointIntervalMs of a request that may have appended (PROTOCOL.md §40).
-  const checkpointer = new Checkpointer(
-    { db, atomic, clock: systemClock, signer, baseUrl: config.node.url },
-    { intervalMs: config.audit.checkpointIntervalMs, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), onError: (e) => logger.error({ err: describe(e) }, 'background checkpoint failed') },
-  );
-  const app = createApp({
+  const atomic = d1AtomicWriter(env.DB);
+  // Workers run the portable paths only (no runtime WASM compilation there):
+  // createServices' defaults for tokens, evaluation and blinding.
+  const services = createServices(
+    {
+      db,
+      atomic,
+      clock: systemClock,
+      random: webRandom,
+      logger,
+      signer: ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY')),
+      oprfSecretKey: secretKey(env, 'CAIRN_OPRF_KEY'),
+      // The background checkpointer waits in waitUntil: no timer outlives a request here.
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    },
     config,
-    signer,
-    oprfPublicKey: oprfPublicKey(oprfSk),
-    db,
-    clock: systemClock,
-    random: webRandom,
-    logger,
-    metrics: new Metrics(),
-    version: VERSION,
-    matchKeyTypes: MATCH_KEY_TYPE_NAMES,
-    oprfSecretKey: oprfSk,
-    atomic,
-    // Workers run the portable path only: no runtime WASM compilation there.
-    tokenBackend: createPortableTokenBackend(oprfSk),
+  );
+  const app = createApp(services, { logger, clock: systemClock, random: webRandom, metrics: new Metrics(), version: VERSION });
+  return { app, jobs: { retention: { db, atomic, clock: systemClock, auditRetentionDays: config.audit.retentionDays }, logger }, checkpointer: services.audit.checkpointer };
+}
+
+/** The isolate's node, booted once (a failed boot is retried on the next event). */
+function node(env: WorkerEnv): Promise<Node> {
+  ready ??= boot(env).catch((e: unknown) => {
+    ready = undefined; // retry on the next event rather than caching a failure
+    throw e;
   });
-  return { app, checkpointer };
+  return ready;
+}
+
+/** Run every scheduled job; returns false when one failed (each failure is logged). */
+export async function runScheduledJobs(deps: ScheduledDeps, cron: string): Promise<boolean> {
+  let ok = true;
+  for (const job of SCHEDULED_JOBS) {
+    try {
+      const result = await job.run(deps);
+      deps.logger.info({ job: job.name, cron, ...result }, 'scheduled job done');
+    } catch (e) {
+      ok = false;
+      deps.logger.error({ job: job.name, cron, code: isCairnError(e) ? e.code : 'internal', err: describe(e) }, 'scheduled job failed');
+    }
+  }
+  return ok;
 }
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    ready ??= boot(env).catch((e: unknown) => {
-      ready = undefined; // retry on the next request rather than caching a failure
-      throw e;
-    });
-    let app: App;
+    let n: Node;
     try {
-      app = await ready;
+      n = await node(env);
     } catch (e) {
       // A missing secret or a failed migration: say so in the log (where the
       // operator looks), and give clients a problem, not the runtime's error page.
       consoleLogger().error({ code: isCairnError(e) ? e.code : 'internal', err: describe(e), cause: isCairnError(e) ? describe(e.cause) : undefined }, 'the node could not start');
       return problemResponse(problemOf(new CairnError('internal', 'the node could not start', { cause: e })));
     }
-    const response = await app.app.fetch(request, env, ctx);
-    ctx.waitUntil(app.checkpointer.poke());
+    const response = await n.app.fetch(request, env, ctx);
+    ctx.waitUntil(n.checkpointer.poke());
     return response;
+  },
+
+  /** Cron Triggers: the scheduled jobs (retention first). A failure makes the invocation fail, so the dashboard shows it. */
+  async scheduled(controller: ScheduledController, env: WorkerEnv): Promise<void> {
+    const { jobs } = await node(env);
+    if (!(await runScheduledJobs(jobs, controller.cron))) throw new CairnError('internal', `a scheduled job failed (cron ${controller.cron}); see the log`);
   },
 } satisfies ExportedHandler<WorkerEnv>;

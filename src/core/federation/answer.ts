@@ -20,11 +20,13 @@ import { MEDIA_TYPES } from '../constants.js';
 import type { Db } from '../db/schema.js';
 import { signJsonEnvelope, type DsseEnvelope } from '../dsse.js';
 import { CairnError, isCairnError } from '../errors.js';
+import { relocate } from '../oprf/index.js';
 import { MATCH_KEY_TYPE_NAMES } from '../identity/index.js';
 import type { Clock, Logger, Random } from '../ports.js';
 import type { Signer } from '../signing.js';
 import type { Peer } from './peers.js';
 import { allowedCategories, type PeerReservations, type Reservation } from './policy.js';
+import { expiredSince, notExpired, utcDate } from '../records/manage.js';
 
 /** Server-side VOPRF evaluation with one batch proof (portable or fast path). */
 export interface OprfEvaluator {
@@ -116,25 +118,24 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
     // Nothing was evaluated: the elements go back to the budget.
     await deps.reservations.release(reservation).catch((err: unknown) => deps.logger.error({ err: String(err) }, 'could not release a budget reservation'));
     // Name the element as the peer sent it: blindedElements[i] -> elements[i].blindedElement.
-    if (!isCairnError(e, 'oprf_invalid_element')) throw e;
-    const m = /^blindedElements\[(\d+)\]$/.exec(e.location?.field ?? '');
-    if (!m) throw e;
-    const field = `elements[${m[1]}].blindedElement`;
-    throw new CairnError('oprf_invalid_element', e.message.replace(/^blindedElements\[\d+\]/, field), { location: { field }, cause: e });
+    const index = isCairnError(e, 'oprf_invalid_element') ? e.location?.index : undefined;
+    throw index === undefined ? e : relocate(e, `elements[${index}].blindedElement`);
   }
 
   const wanted = new Map<string, { keyType: string; bucket: number }>();
   for (const el of req.elements) wanted.set(`${el.keyType}/${el.bucket}`, { keyType: el.keyType, bucket: el.bucket });
   const buckets: MatchResponse['buckets'] = [];
+  // Records past retention never match, even before the purge has run.
+  const expired = await expiredSince(deps.db, deps.clock.now());
   for (const { keyType, bucket } of wanted.values()) {
-    const rows = await deps.db
+    let q = deps.db
       .selectFrom('tokens')
       .select('digest')
       .where('key_type', '=', keyType)
       .where('bucket', '=', bucket)
-      .where('category', 'in', categories)
-      .limit(MAX_DIGESTS_PER_BUCKET)
-      .execute();
+      .where('category', 'in', categories);
+    if (expired !== undefined) q = q.where(notExpired(expired));
+    const rows = await q.limit(MAX_DIGESTS_PER_BUCKET).execute();
     // Sorted so the order says nothing about when or in which category a token was stored.
     const digests = rows.map((r) => toBase64Url(new Uint8Array(r.digest))).sort();
     buckets.push({ keyType, bucket, digests });
@@ -188,6 +189,8 @@ export async function answerHit(deps: AnswerDeps, peer: Peer, req: HitConfirmReq
     .where('tokens.bucket', '=', req.bucket)
     .where('tokens.category', 'in', categories)
     .where('tokens.digest', '=', digest)
+    // A record past retention is never disclosed, even before the purge has run.
+    .where('records.retention_until', '>=', utcDate(deps.clock.now()))
     .limit(20)
     .execute();
   const hits = rows.filter((r) => equalBytes(new Uint8Array(r.confirm), confirm));

@@ -13,7 +13,7 @@ import { toHex } from '../bytes.js';
 import type { Db } from '../db/schema.js';
 import type { DsseEnvelope } from '../dsse.js';
 import { CairnError, isCairnError } from '../errors.js';
-import { deriveMatchKeys, parseIdentifiers, strengthAtLeast, type MatchKey } from '../identity/index.js';
+import { deriveMatchKeys, parseIdentifiers, strengthAtLeast, strongestOf, type MatchKey } from '../identity/index.js';
 import type { Logger } from '../ports.js';
 import type { User } from '../users/users.js';
 import { confirmHit, queryPeer, type ClientDeps, type Hit, type SearchContext } from './client.js';
@@ -24,13 +24,15 @@ export interface SearchDeps extends ClientDeps {
   atomic: AtomicWriter;
   logger: Logger;
   /** Called with each peer's checkpoint after an answer (witnessing). */
-  witness?: (peer: Peer, checkpoint: string | undefined) => Promise<void>;
+  witness: (peer: Peer, checkpoint: string | undefined) => Promise<void>;
   /**
    * Runs work the analyst need not wait for (witnessing: a consistency
    * proof round trip per peer) after the search has answered. Without it,
    * such work is awaited in line (Workers, where unawaited work may be cut).
    */
   defer?: (task: Promise<void>) => void;
+  /** The node's country: the numbering plan of searched phones in national or "00…" form. */
+  phoneCountry?: string;
 }
 
 export interface PeerOutcome {
@@ -54,11 +56,8 @@ export interface SearchInput {
   peers?: string[] | undefined;
 }
 
-const STRENGTH_ORDER: Strength[] = ['strong', 'probable', 'possible'];
-
 function strongest(hits: Hit[]): Strength {
-  for (const s of STRENGTH_ORDER) if (hits.some((h) => h.strength === s)) return s;
-  return 'possible';
+  return strongestOf(hits.map((h) => h.strength)) ?? 'possible';
 }
 
 /**
@@ -112,7 +111,7 @@ async function askPeer(deps: SearchDeps, peer: Peer, keys: MatchKey[], ctx: Sear
 
 /** Run a search across the eligible peers and store it. */
 export async function runSearch(deps: SearchDeps, user: User, input: SearchInput): Promise<{ id: string; createdAt: string; keyTypes: string[]; results: PeerOutcome[] }> {
-  const identifiers = parseIdentifiers(input.identifiers);
+  const identifiers = parseIdentifiers(input.identifiers, deps.phoneCountry !== undefined ? { phoneCountry: deps.phoneCountry } : {});
   const keys = deriveMatchKeys(identifiers);
   if (keys.length === 0) {
     throw new CairnError('invalid_request', 'these identifiers give no match key: add a name with a date of birth, a document, a phone, an e-mail, a handle or a file digest', {

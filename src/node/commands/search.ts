@@ -3,27 +3,35 @@
  * run in-process with the node's own keys (same code path as POST /v1/searches).
  */
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { purposeSchema } from '../../../schemas/federation.js';
 import { parseJsonText } from '../../core/decode/json-body.js';
-import { confirmPossibleHit, getSearch, runSearch } from '../../core/federation/search.js';
+import type { SearchService } from '../../core/services-federation.js';
 import type { User } from '../../core/users/users.js';
-import { args, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
-import { openNodeContext, searchDepsOf } from '../context.js';
+import type { getSearch } from '../../core/federation/search.js';
+import type { CommandHelp } from '../cli-help.js';
+import { EXIT, args, osUser, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
+import { nodeServices, openNodeContext } from '../context.js';
 
-export const SEARCH_USAGE = `  search --purpose P --legal-basis TEXT --case REF [identifiers] [--peer CC …] [--json]
+export const SEARCH_HELP: CommandHelp[] = [
+  {
+    command: 'search',
+    synopsis: `--purpose P --legal-basis TEXT --case REF [identifiers] [--peer CC …] [--json]
        identifiers: --given G --family F [--patronymic P] [--dob YYYY-MM-DD|YYYY-MM|YYYY] [--sex S]
                     [--document TYPE:CC:NUMBER] [--phone +E164] [--email E] [--handle PLATFORM:HANDLE]
-                    [--file-sha256 HEX] or --identifiers FILE.json (- for stdin)
-                       search every active peer (or the --peer ones); prints each peer's answer
-  search confirm SEARCH_ID --peer CC --justification TEXT
-                       ask a peer for the reference behind a possible hit`;
+                    [--file-sha256 HEX] or --identifiers FILE.json (- for stdin)`,
+    about: [
+      "search every active peer (or the --peer ones); prints each peer's answer. Exit 0: every",
+      'peer answered; 3: some did not (error, timeout); 4: none did, or no peer to ask',
+    ],
+  },
+  { command: 'search confirm', synopsis: 'SEARCH_ID --peer CC --justification TEXT', about: ['ask a peer for the reference behind a possible hit'] },
+];
 
 function cliUser(): User {
-  return { id: `cli:${userInfo().username}`, name: 'command line', role: 'analyst', createdAt: '', revokedAt: null };
+  return { id: `cli:${osUser()}`, name: 'command line', role: 'analyst', createdAt: '', revokedAt: null };
 }
 
-function print(io: Out, s: Awaited<ReturnType<typeof getSearch>>, json: boolean | undefined): void {
+function print(io: Out, s: Awaited<ReturnType<SearchService['get']>>, json: boolean | undefined): void {
   if (json) return io.out(JSON.stringify(s, null, 2));
   io.out(`search ${s.id} (${s.purpose}, case ${s.caseReference}) with key types ${s.keyTypes.join(', ')}`);
   for (const r of s.results) {
@@ -38,6 +46,18 @@ function print(io: Out, s: Awaited<ReturnType<typeof getSearch>>, json: boolean 
     } else if (r.error) io.out(`${head}: ${r.error.code}: ${r.error.detail}`);
     else io.out(head);
   }
+}
+
+/** 0 when every peer answered, 3 when some did not, 4 when none did (or there was no peer to ask). */
+export function exitOf(s: Pick<Awaited<ReturnType<typeof getSearch>>, 'results'>, io: Out): number {
+  const answered = s.results.filter((r) => r.status === 'hit' || r.status === 'no_hit').length;
+  if (answered === s.results.length && answered > 0) return EXIT.ok;
+  if (answered === 0) {
+    io.err(s.results.length === 0 ? 'cairn: no peer was searched (no active peer matches)' : `cairn: no peer answered (${s.results.length} asked)`);
+    return EXIT.noAnswer;
+  }
+  io.err(`cairn: ${s.results.length - answered} of ${s.results.length} peers did not answer`);
+  return EXIT.partial;
 }
 
 export async function cmdSearch(argv: string[], io: Out): Promise<number> {
@@ -63,11 +83,11 @@ export async function cmdSearch(argv: string[], io: Out): Promise<number> {
   });
   const ctx = await openNodeContext(homeOf(values));
   try {
-    const deps = await searchDepsOf(ctx);
+    const { searches } = await nodeServices(ctx, { searches: true });
     if (confirming) {
       const [id] = positionals(pos, ['SEARCH_ID']);
       const peer = required(values.peer?.[0], 'peer');
-      print(io, await confirmPossibleHit(deps, cliUser(), id!, peer, required(values.justification, 'justification')), values.json);
+      print(io, await searches.confirm(cliUser(), id!, peer, required(values.justification, 'justification')), values.json);
       return 0;
     }
     positionals(pos, []);
@@ -95,15 +115,16 @@ export async function cmdSearch(argv: string[], io: Out): Promise<number> {
       if (values['file-sha256']?.length) ids.fileSha256 = values['file-sha256'];
       identifiers = ids;
     }
-    const r = await runSearch(deps, cliUser(), {
+    const r = await searches.run(cliUser(), {
       identifiers,
       purpose: purpose.data,
       legalBasis: required(values['legal-basis'], 'legal-basis'),
       caseReference: required(values.case, 'case'),
       peers: values.peer,
     });
-    print(io, await getSearch(ctx.db, r.id), values.json);
-    return 0;
+    const s = await searches.get(r.id);
+    print(io, s, values.json);
+    return exitOf(s, io);
   } finally {
     await ctx.close();
   }
