@@ -10,6 +10,7 @@ import {
   checkpointSchema,
   consistencyProofSchema,
   consistencyQuerySchema,
+  cosignatureRequestSchema,
   inclusionProofSchema,
   inclusionQuerySchema,
   verifyReportSchema,
@@ -29,8 +30,24 @@ import { dsseEnvelopeWire, healthSchema } from './node.js';
 import { importChunkResultSchema, importIdSchema, importStateSchema, importSummarySchema, recordsBatchSchema, recordStatsSchema } from './records.js';
 import { newUserSchema, userSchema } from './users.js';
 
-/** Who may call a route. */
-export type Access = 'public' | 'analyst' | 'dpo' | 'operator' | 'peer';
+/** A local user's role. */
+export type Role = 'analyst' | 'dpo' | 'operator';
+
+/** Who may call a route: anyone, a signed peer, or local users of the roles listed. */
+export type Access = 'public' | 'peer' | Role | readonly Role[];
+
+/** The roles a route's access admits (none for public and peer routes). */
+export function rolesOf(access: Access): Role[] {
+  if (access === 'public' || access === 'peer') return [];
+  return typeof access === 'string' ? [access] : [...access];
+}
+
+/** The roles the role table admits to `method path` (the OpenAPI path template); throws for a route not in the table. */
+export function routeRoles(method: RouteSpec['method'], path: string): Role[] {
+  const r = routes.find((x) => x.method === method && x.path === path);
+  if (!r) throw new Error(`no route ${method.toUpperCase()} ${path} in schemas/api.ts`);
+  return rolesOf(r.access);
+}
 
 export interface RouteSpec {
   method: 'get' | 'post' | 'put' | 'delete';
@@ -97,7 +114,7 @@ export const routes: RouteSpec[] = [
     responses: { 200: { description: 'deleted', schema: z.object({ deleted: z.string(), tokens: z.number().int() }) } },
   },
   {
-    method: 'get', path: '/v1/records/stats', operationId: 'recordStats', tags: ['records'], access: 'analyst',
+    method: 'get', path: '/v1/records/stats', operationId: 'recordStats', tags: ['records'], access: ['analyst', 'dpo', 'operator'],
     summary: 'Counts per category and per match-key type (any role).',
     responses: { 200: { description: 'counts', schema: recordStatsSchema } },
   },
@@ -209,6 +226,10 @@ export const routes: RouteSpec[] = [
   {
     method: 'post', path: '/federation/v1/audit/consistency', operationId: 'federationConsistency', tags: ['federation'], access: 'peer', summary: 'Consistency proof for witnessing.',
     request: { body: consistencyQuerySchema }, responses: { 200: { description: 'proof', schema: consistencyProofSchema } },
+  },
+  {
+    method: 'post', path: '/federation/v1/audit/cosignature', operationId: 'federationCosignature', tags: ['federation'], access: 'peer', summary: 'A witness returns its cosignature on a checkpoint of this node it verified (PROTOCOL.md §45).',
+    request: { body: cosignatureRequestSchema }, responses: { 200: { description: 'stored: the tree size it covers', schema: z.object({ size: z.number().int() }) } },
   },
   {
     method: 'post', path: '/federation/v1/audit/inclusion', operationId: 'federationInclusion', tags: ['federation'], access: 'peer', summary: 'Inclusion proof for reconciliation (entry text only for the asker\'s own entries).',

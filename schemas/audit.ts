@@ -87,7 +87,15 @@ export const verifyReportSchema = z
     ok: z.boolean(),
     size: z.number().int(),
     checkpoints: z.number().int(),
+    cosignatures: z.number().int().describe("peers' cosignatures on this node's checkpoints, checked like its own"),
+    uncovered: z.number().int().describe('entries after the largest signed or cosigned size: not yet covered by a checkpoint'),
     pruned: z.number().int(),
     problem: z.object({ index: z.number().int().optional(), size: z.number().int().optional(), message: z.string() }).optional(),
   })
   .meta({ id: 'VerifyReport' });
+
+/** A peer's cosignature on one of our checkpoints (PROTOCOL.md §45): our note with its cosignature line added. */
+export const cosignatureRequestSchema = z
+  .object({ checkpoint: z.string().min(1).max(8192) })
+  .strict()
+  .meta({ id: 'CosignatureRequest' });

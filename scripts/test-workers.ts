@@ -18,13 +18,15 @@ import { createPublicKey, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fromHex } from '../src/core/bytes.js';
+import { spawnSync } from 'node:child_process';
+import { fromHex, toBase64Url } from '../src/core/bytes.js';
+import { blind } from '../src/core/oprf/index.js';
 import { buildSignedRequest } from '../src/core/federation/http-signature.js';
 import { systemClock, webRandom } from '../src/core/ports.js';
 import { ed25519Signer, ed25519Verify } from '../src/core/signing.js';
 import { nodeEd25519Verify } from '../src/node/ed25519.js';
 import { api, fingerprintOfNode, ROOT, startFederation, type FedNode } from './lib/federation.js';
-import { addWorkerUsers, d1ExecuteFile, dryRunDeploy, freePort, generateWorkerSecrets, secretsDotEnv, startWranglerDev, type WranglerDev } from './lib/workers.js';
+import { addWorkerUsers, D1_DATABASE, d1ExecuteFile, dryRunDeploy, freePort, generateWorkerSecrets, secretsDotEnv, startWranglerDev, WRANGLER, type WranglerDev } from './lib/workers.js';
 
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const CONTEXT = { purpose: 'missing_child_tracing', legalBasis: 'Art. 12 Child Protection Act (test)', caseReference: 'CASE-WORKERS-1' };
@@ -234,8 +236,10 @@ async function run(root: string, started: Started): Promise<void> {
   const ofXa = xwWitness.json.peers.find((p: { country: string }) => p.country === 'XA');
   assert.ok(ofXa?.witnessedSize > 0 && ofXa.alerts === 0, `the Worker witnessed XA's checkpoints without alerts: ${JSON.stringify(xwWitness.json)}`);
 
-  step('replaying a signed federation request to the Worker (nonce store in D1)');
   const xaSigner = ed25519Signer(fromHex(readFileSync(join(xa.home, 'keys/signing.key'), 'utf8').trim()));
+  await budgetAndRateHold(xw.url, desc, xaSigner, xwTokens.operator, persistTo);
+
+  step('replaying a signed federation request to the Worker (nonce store in D1)');
   const { request } = buildSignedRequest({
     method: 'POST',
     url: `${xw.url}/federation/v1/match`,
@@ -252,6 +256,60 @@ async function run(root: string, started: Started): Promise<void> {
   const second = await fetch(replay);
   assert.equal(second.status, 409, 'the same nonce again is a replay');
   assert.equal(((await second.json()) as { code: string }).code, 'nonce_replayed');
+}
+
+/** One row of a query on the Worker's local D1 (wrangler d1 execute --json). */
+function d1Row(persistTo: string, query: string): Record<string, number> {
+  const r = spawnSync(process.execPath, [WRANGLER, 'd1', 'execute', D1_DATABASE, '--local', '--persist-to', persistTo, '--json', '--command', query], {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, `wrangler d1 execute: ${r.stdout}\n${r.stderr}`);
+  return (JSON.parse(r.stdout) as { results: Record<string, number>[] }[])[0]!.results[0]!;
+}
+
+/**
+ * 16 concurrent, correctly signed match requests from XA against the
+ * Worker's daily budget, then against its rate: the reservations in D1
+ * batches let exactly as many through as the policy allows.
+ */
+async function budgetAndRateHold(xwUrl: string, desc: { signingKey: { keyId: string } }, signer: ReturnType<typeof ed25519Signer>, operator: string, persistTo: string): Promise<void> {
+  const concurrent = 16;
+  const size = 4;
+  let n = 0;
+  const element = () => ({ keyType: 'phoneticPairDob', bucket: 1, blindedElement: toBase64Url(blind(webRandom.bytes(16)).blindedElement) });
+  const matchOnce = async (elements: number) => {
+    const body = new TextEncoder().encode(JSON.stringify({ ...CONTEXT, searchId: `budget-${n++}`, elements: Array.from({ length: elements }, element) }));
+    const { request } = buildSignedRequest({ method: 'POST', url: `${xwUrl}/federation/v1/match`, body, signer, recipientKeyId: desc.signingKey.keyId, clock: systemClock, random: webRandom, headers: { 'content-type': 'application/json' } });
+    const res = await fetch(request);
+    return { status: res.status, code: ((await res.json()) as { code?: string }).code };
+  };
+  const usage = () => d1Row(persistTo, "select coalesce(sum(elements), 0) as elements from peer_usage").elements!;
+  const setPolicy = async (ratePerMinute: number, dailyElementBudget: number) =>
+    expectStatus(await api({ url: xwUrl }, operator, 'PUT', '/v1/peers/XA/policy', { ...POLICY, ratePerMinute, dailyElementBudget }), 200, 'policy for XA');
+  const awayFromMinuteEdge = async () => {
+    while (60 - new Date().getUTCSeconds() < 20) await new Promise((r) => setTimeout(r, 250));
+  };
+
+  step(`${concurrent} concurrent match requests against the Worker's daily budget (D1)`);
+  const before = usage();
+  await setPolicy(10_000, before + 6 * size + 2);
+  const byBudget = await Promise.all(Array.from({ length: concurrent }, () => matchOnce(size)));
+  assert.equal(byBudget.filter((r) => r.status === 200).length, 6, `exactly 6 fit the budget: ${JSON.stringify(byBudget)}`);
+  assert.ok(byBudget.every((r) => r.status === 200 || r.code === 'budget_exceeded'), JSON.stringify(byBudget));
+  assert.equal(usage() - before, 6 * size, 'D1 counted only the evaluated elements');
+
+  step(`${concurrent} concurrent match requests against the Worker's rate (D1)`);
+  await awayFromMinuteEdge();
+  const minute = Math.floor(Date.now() / 60_000);
+  const counted = d1Row(persistTo, `select coalesce(sum(requests), 0) as n from peer_rate where minute = ${minute}`).n!;
+  await setPolicy(counted + 3, 1_000_000);
+  const byRate = await Promise.all(Array.from({ length: concurrent }, () => matchOnce(1)));
+  assert.equal(byRate.filter((r) => r.status === 200).length, 3, `exactly 3 fit the rate: ${JSON.stringify(byRate)}`);
+  assert.ok(byRate.every((r) => r.status === 200 || r.code === 'rate_limited'), JSON.stringify(byRate));
+  await setPolicy(60, 10_000);
 }
 
 async function main(): Promise<void> {

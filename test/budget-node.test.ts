@@ -1,12 +1,12 @@
 /**
  * Budgets and rates hold under concurrency on Node: two real `cairn serve`
- * processes share XA's home (one SQLite file), and XB's correctly signed
+ * processes share XA's SQLite file (each with its own home), and XB's correctly signed
  * match requests are fired at both at once. The daily element budget and
  * the per-minute rate are reserved in the database before evaluation, so no
  * interleaving lets more through than the policy allows. Refusals before
  * the reservation (a denied purpose) and failed evaluations cost nothing.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,8 +34,8 @@ describe('budget and rate reservations (Node, two processes on one database)', (
   /** A valid blinded element of a fresh random input. */
   const element = () => ({ keyType: 'phoneticPairDob', bucket: 7, blindedElement: toBase64Url(blind(webRandom.bytes(16)).blindedElement) });
 
-  async function match(base: string, elements: unknown[], purpose = CTX.purpose) {
-    const bytes = utf8(JSON.stringify({ ...CTX, purpose, searchId: `b-${n++}`, elements }));
+  async function match(base: string, elements: unknown[], purpose = CTX.purpose, raw?: Uint8Array) {
+    const bytes = raw ?? utf8(JSON.stringify({ ...CTX, purpose, searchId: `b-${n++}`, elements }));
     const { request } = buildSignedRequest({
       method: 'POST',
       url: new URL('/federation/v1/match', base),
@@ -77,12 +77,16 @@ describe('budget and rate reservations (Node, two processes on one database)', (
   beforeAll(async () => {
     const ports = [await freePort(), await freePort(), await freePort()];
     [xa, xb] = (await startFederation(t.dir, [{ country: 'XA', name: 'A', port: ports[0]! }, { country: 'XB', name: 'B', port: ports[1]! }], { missing_child_tracing: ['missing_child'] })) as [FedNode, FedNode];
-    second = await serve(xa.home, ports[2]!);
+    // One `cairn serve` per home: the second process has a home of its own
+    // (same configuration and keys) whose database is XA's SQLite file.
+    const home2 = join(t.dir, 'XA-second');
+    cpSync(xa.home, home2, { recursive: true, filter: (src) => !/cairn\.db|serve\.lock/.test(src) });
+    second = await serve(home2, ports[2]!, { CAIRN_STORAGE_DATABASE: join(xa.home, 'cairn.db') });
     secondUrl = `http://127.0.0.1:${ports[2]}`;
     const env = await (await fetch(`${xa.url}/.well-known/cairn/node`)).json();
     const desc = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8'));
     xaKeyId = keyIdOf(fromBase64Url(desc.signingKey.publicKey));
-  }, 120_000);
+  }, 400_000);
   afterAll(async () => {
     await Promise.all([xa?.stop(), xb?.stop(), second?.stop()]);
     t.cleanup();
@@ -131,5 +135,10 @@ describe('budget and rate reservations (Node, two processes on one database)', (
     expect(usageToday().elements).toBe(before);
     // The rate still counted the request, so the next one this minute is refused.
     expect((await match(xa.url, [element()])).json.code).toBe('rate_limited');
+  });
+
+  it('a correctly signed body that is not UTF-8 gets a signed 400, not a 500', async () => {
+    const r = await match(xa.url, [], CTX.purpose, new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]));
+    expect([r.status, r.json.code]).toEqual([400, 'malformed_json']);
   });
 });

@@ -66,7 +66,7 @@ describe('DPO and operator console', () => {
     expect(new URL(page.url()).pathname).toBe('/console/audit');
     expect(await page.locator('.ok').first().textContent()).toMatch(/Our audit log verifies\. \d+ entries/);
     const row = page.locator('tr', { hasText: 'XA · Arcadia child protection' });
-    expect(await row.locator('td').nth(4).textContent()).toBe('consistent');
+    expect(await row.locator('td').nth(5).textContent()).toBe('consistent');
     expect(Number(await row.locator('td').nth(1).textContent())).toBeGreaterThan(0);
     // Four charts; those with nothing to show (no peer has searched us yet) say so instead of drawing.
     expect(await page.locator('figure').count()).toBe(4);
@@ -270,7 +270,7 @@ describe('DPO and operator console', () => {
     const alert = page.getByRole('alert');
     expect(await alert.textContent()).toContain('Inconsistency detected');
     expect(await alert.textContent()).toContain('XA signed two different roots for tree size 7');
-    expect(await page.locator('tr', { hasText: 'XA · Arcadia child protection' }).locator('td').nth(4).textContent()).toMatch(/1 alert: inconsistent/);
+    expect(await page.locator('tr', { hasText: 'XA · Arcadia child protection' }).locator('td').nth(5).textContent()).toMatch(/1 alert: inconsistent/);
 
     // Someone edits an entry of our own log in the database.
     const w = dbOf(xb);

@@ -69,6 +69,8 @@ export const MERKLE = {
   hashSize: 32,
   /** Checkpoint origin is `<node base URL host>` + this suffix. */
   originSuffix: '/cairn-audit',
+  /** A node's name as a witness cosigning peers' checkpoints: `<host>/cairn-witness`. */
+  witnessSuffix: '/cairn-witness',
   /** Upper bound on proof lengths accepted from outside (2 x 64 levels). */
   maxProofHashes: 128,
   /** c2sp.org/signed-note. */

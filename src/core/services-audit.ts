@@ -6,12 +6,14 @@
  */
 import type { AtomicWriter } from './atomic.js';
 import { appendStatement, type AuditEventType } from './audit/entry.js';
-import type { AuditLog, SignedCheckpoint } from './audit/log.js';
+import { acceptCosignature, type Cosigner } from './audit/cosignatures.js';
+import { Checkpointer, type AuditLog, type SignedCheckpoint } from './audit/log.js';
 import { entriesToCsv, listEntries, type AuditEntryView, type AuditFilter } from './audit/query.js';
 import type { CanonicalValue } from './canonical-json.js';
 import type { Config } from './config.js';
 import type { Db } from './db/schema.js';
-import type { Clock } from './ports.js';
+import type { Clock, Logger } from './ports.js';
+import type { Signer } from './signing.js';
 
 /** Pages of 1,000 read for one export over HTTP (larger exports: `cairn audit export`). */
 const EXPORT_PAGES = 100;
@@ -21,6 +23,14 @@ const EXPORT_PAGE_SIZE = 1000;
 export interface AuditService {
   /** The Merkle log: checkpoints, proofs, verification, pruning. */
   log: AuditLog;
+  /**
+   * The background checkpointer (PROTOCOL.md §40): the runtime pokes it (a
+   * timer on Node, `waitUntil` after each request on Workers) and a
+   * checkpoint follows within audit.checkpointIntervalMs of any entry.
+   */
+  checkpointer: Checkpointer;
+  /** Verify and keep a peer's cosignature on one of our checkpoints (PROTOCOL.md §45). */
+  acceptCosignature(peer: Cosigner, note: string): Promise<{ size: number }>;
   /** The latest checkpoint, re-signed at most every audit.checkpointIntervalMs (what peers see). */
   checkpointForPeers(): Promise<SignedCheckpoint>;
   /** Append one entry for an act (console sign-in, a DPO's read). */
@@ -44,10 +54,27 @@ export interface AuditService {
 }
 
 /** Build the audit service. */
-export function createAuditService(deps: { db: Db; atomic: AtomicWriter; clock: Clock; log: AuditLog; config: Config }): AuditService {
+export function createAuditService(deps: {
+  db: Db;
+  atomic: AtomicWriter;
+  clock: Clock;
+  log: AuditLog;
+  config: Config;
+  signer: Signer;
+  logger: Logger;
+  /** How the checkpointer waits before signing (default: not at all; the caller's timer paces it). */
+  sleep?: (ms: number) => Promise<void>;
+}): AuditService {
   const { db } = deps;
+  const checkpointer = new Checkpointer(deps.log, {
+    intervalMs: deps.config.audit.checkpointIntervalMs,
+    sleep: deps.sleep ?? (async () => {}),
+    onError: (e) => deps.logger.error({ err: String(e) }, 'background checkpoint failed'),
+  });
   return {
     log: deps.log,
+    checkpointer,
+    acceptCosignature: (peer, note) => acceptCosignature({ db, atomic: deps.atomic, clock: deps.clock, signer: deps.signer, baseUrl: deps.config.node.url }, peer, note),
     checkpointForPeers: () => deps.log.latestCheckpoint(deps.config.audit.checkpointIntervalMs),
     async record(type, actor, data) {
       // Through JSON once: drops undefined members, which canonical JSON refuses.

@@ -16,7 +16,8 @@ import { reconcile, type ReconcileReport } from './federation/reconcile.js';
 import { searchOnRegistration } from './federation/registration.js';
 import type { NonceStore } from './federation/replay.js';
 import { confirmPossibleHit, getSearch, runSearch, type PeerOutcome, type SearchDeps, type SearchInput } from './federation/search.js';
-import { witnessCheckpoint, type WitnessDeps } from './federation/witness.js';
+import { returnCosignature, witnessCheckpoint, type WitnessDeps } from './federation/witness.js';
+import { newestCosignedSizes } from './audit/cosignatures.js';
 import { CairnError } from './errors.js';
 import type { ParsedRecord } from './records/parse.js';
 import { fingerprintOf, type Ed25519Verify } from './signing.js';
@@ -216,6 +217,8 @@ export interface WitnessedPeer {
   witnessedSize: number | null;
   lastWitnessedAt: string | null;
   checkpoints: number;
+  /** The newest size of our log this peer cosigned (PROTOCOL.md §45). */
+  cosignedSize: number | null;
   alerts: number;
 }
 
@@ -230,10 +233,15 @@ export interface WitnessService {
 }
 
 /** Build the witness service. */
-export function createWitnessService(deps: WitnessDeps, self: { nodeId: string; country: string }): WitnessService {
+export function createWitnessService(deps: WitnessDeps, self: { nodeId: string; country: string; baseUrl: string }): WitnessService {
   const { db } = deps;
   return {
-    witness: (peer, note) => witnessCheckpoint(deps, peer, note),
+    async witness(peer, note) {
+      const outcome = await witnessCheckpoint(deps, peer, note);
+      // A checkpoint newly verified as consistent: cosign it and send it back (PROTOCOL.md §45).
+      if (outcome === 'stored' && note !== undefined) await returnCosignature({ ...deps, baseUrl: self.baseUrl }, peer, note);
+      return outcome;
+    },
     reconcile: (peer) => reconcile(deps, peer, self),
     async status(alertLimit) {
       const peers = await db.selectFrom('peers').select(['id', 'country', 'name', 'status']).orderBy('country').orderBy('id').execute();
@@ -243,6 +251,7 @@ export function createWitnessService(deps: WitnessDeps, self: { nodeId: string; 
         .groupBy('peer_id')
         .execute();
       const alerts = await db.selectFrom('witness_alerts').select(['id', 'at', 'peer_id', 'kind', 'detail']).orderBy('at', 'desc').limit(alertLimit).execute();
+      const cosigned = await newestCosignedSizes(db);
       return {
         peers: peers.map((p) => {
           const w = latest.find((l) => l.peer_id === p.id);
@@ -254,6 +263,7 @@ export function createWitnessService(deps: WitnessDeps, self: { nodeId: string; 
             witnessedSize: w?.size === undefined || w.size === null ? null : Number(w.size),
             lastWitnessedAt: (w?.at as string | null | undefined) ?? null,
             checkpoints: Number(w?.count ?? 0),
+            cosignedSize: cosigned.find((x) => x.peerId === p.id)?.size ?? null,
             alerts: alerts.filter((a) => a.peer_id === p.id).length,
           };
         }),

@@ -54,6 +54,8 @@ export interface Ports {
   fetch?: typeof fetch;
   /** Replay protection store (default: the database). */
   nonceStore?: NonceStore;
+  /** How the background checkpointer waits before signing (default: not at all; the runtime's timer paces it). */
+  sleep?: (ms: number) => Promise<void>;
   /** Runs work a response need not wait for (default: none; such work is awaited). */
   defer?: (task: Promise<void>) => void;
 }
@@ -95,7 +97,7 @@ export function createServices(ports: Ports, config: Config): Services {
     maxResponseBytes: config.federation.maxResponseBytes,
   };
   const self = { nodeId: config.node.id, country: config.node.country };
-  const witness = createWitnessService({ ...client, db, atomic, logger }, self);
+  const witness = createWitnessService({ ...client, db, atomic, logger }, { ...self, baseUrl: config.node.url });
   const peers = createPeerService({ ...store, fetch: fetchFn, ownNodeId: config.node.id, timeoutMs: config.federation.timeoutMs });
   const searches = createSearchService({
     ...client,
@@ -137,7 +139,7 @@ export function createServices(ports: Ports, config: Config): Services {
     answers,
     peers,
     witness,
-    audit: createAuditService({ ...store, log, config }),
+    audit: createAuditService({ ...store, log, config, signer, logger, ...(ports.sleep ? { sleep: ports.sleep } : {}) }),
     users: createUserService({ ...store, random }),
     sessions: createSessionService({ ...store, random }),
   };

@@ -19,6 +19,7 @@ import { consoleRoutes } from './console/routes.js';
 import { userRoutes } from './routes/users.js';
 import { importRoutes } from './routes/imports.js';
 import { buildOpenApi } from './openapi.js';
+import { checkPathEncoding } from '../core/decode/path.js';
 import { problemOf, problemResponse } from './problem.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -52,6 +53,12 @@ export function createApp(services: Services, opts: AppOptions): Hono<Env> {
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, seconds);
     log.info({ ...labels, ms: Math.round(seconds * 1000 * 10) / 10 }, 'request');
+  });
+
+  // A malformed percent-encoding anywhere in the path is a 400, before routing decodes parameters.
+  app.use('*', async (c, next) => {
+    checkPathEncoding(new URL(c.req.url).pathname);
+    await next();
   });
 
   // Refuse oversized bodies before any handler reads them (the handlers'

@@ -3,7 +3,7 @@
  * JSON Schema output is draft 2020-12, which OpenAPI 3.1 uses).
  */
 import { z } from 'zod';
-import { authResponses, commonResponses, routes, type RouteSpec } from '../../schemas/api.js';
+import { authResponses, commonResponses, rolesOf, routes, type RouteSpec } from '../../schemas/api.js';
 import { PROTOCOL_VERSION } from '../core/constants.js';
 
 /** Named schemas (zod `.meta({ id })`) collected into components.schemas. */
@@ -57,7 +57,7 @@ function operation(r: RouteSpec, components: Components): Record<string, unknown
     tags: r.tags,
     ...(params.length ? { parameters: params } : {}),
     ...(r.request?.body ? { requestBody: { required: true, content: { [r.request.bodyContentType ?? 'application/json']: { schema: jsonSchema(r.request.body, 'input', components) } } } } : {}),
-    ...(r.access === 'public' ? { security: [] } : r.access === 'peer' ? { security: [{ peerSignature: [] }] } : { security: [{ apiToken: [r.access] }] }),
+    ...(r.access === 'public' ? { security: [] } : r.access === 'peer' ? { security: [{ peerSignature: [] }] } : { security: [{ apiToken: rolesOf(r.access) }] }),
     'x-cairn-access': r.access,
     responses,
   };

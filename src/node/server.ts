@@ -140,6 +140,12 @@ async function startLocked(
   }, INTEGRATE_INTERVAL_MS);
   integrateTimer.unref();
   cleanups.push(() => clearInterval(integrateTimer));
+  // A signed checkpoint at most audit.checkpointIntervalMs after any new
+  // entry, whether or not anyone asks for one, so the tail of the log is
+  // never long unsigned (PROTOCOL.md §40).
+  const checkpointTimer = setInterval(() => void services.audit.checkpointer.poke(), Math.max(50, Math.floor(config.audit.checkpointIntervalMs / 2)));
+  checkpointTimer.unref();
+  cleanups.push(() => clearInterval(checkpointTimer));
   await purge();
   const purgeTimer = setInterval(() => void purge(), PURGE_INTERVAL_MS);
   purgeTimer.unref();

@@ -10,6 +10,7 @@ import { resolveConfig } from '../core/config.js';
 import type { Database } from '../core/db/schema.js';
 import { migrateToLatest } from '../core/db/migrations.js';
 import { createApp } from '../http/app.js';
+import type { Checkpointer } from '../core/audit/log.js';
 import { Metrics } from '../http/metrics.js';
 import { systemClock, webRandom, type Logger } from '../core/ports.js';
 import { ed25519Signer } from '../core/signing.js';
@@ -65,6 +66,8 @@ type App = ReturnType<typeof createApp>;
 interface Node {
   app: App;
   jobs: ScheduledDeps;
+  /** Signs a checkpoint within audit.checkpointIntervalMs of a request that may have appended (PROTOCOL.md §40). */
+  checkpointer: Checkpointer;
 }
 
 /** The dependencies of the scheduled jobs. */
@@ -103,11 +106,13 @@ async function boot(env: WorkerEnv): Promise<Node> {
       logger,
       signer: ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY')),
       oprfSecretKey: secretKey(env, 'CAIRN_OPRF_KEY'),
+      // The background checkpointer waits in waitUntil: no timer outlives a request here.
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     },
     config,
   );
   const app = createApp(services, { logger, clock: systemClock, random: webRandom, metrics: new Metrics(), version: VERSION });
-  return { app, jobs: { retention: { db, atomic, clock: systemClock, auditRetentionDays: config.audit.retentionDays }, logger } };
+  return { app, jobs: { retention: { db, atomic, clock: systemClock, auditRetentionDays: config.audit.retentionDays }, logger }, checkpointer: services.audit.checkpointer };
 }
 
 /** The isolate's node, booted once (a failed boot is retried on the next event). */
@@ -136,16 +141,18 @@ export async function runScheduledJobs(deps: ScheduledDeps, cron: string): Promi
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    let app: App;
+    let n: Node;
     try {
-      app = (await node(env)).app;
+      n = await node(env);
     } catch (e) {
       // A missing secret or a failed migration: say so in the log (where the
       // operator looks), and give clients a problem, not the runtime's error page.
       consoleLogger().error({ code: isCairnError(e) ? e.code : 'internal', err: describe(e), cause: isCairnError(e) ? describe(e.cause) : undefined }, 'the node could not start');
       return problemResponse(problemOf(new CairnError('internal', 'the node could not start', { cause: e })));
     }
-    return app.fetch(request, env, ctx);
+    const response = await n.app.fetch(request, env, ctx);
+    ctx.waitUntil(n.checkpointer.poke());
+    return response;
   },
 
   /** Cron Triggers: the scheduled jobs (retention first). A failure makes the invocation fail, so the dashboard shows it. */

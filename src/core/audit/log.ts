@@ -17,6 +17,7 @@ import { CairnError } from '../errors.js';
 import type { Clock } from '../ports.js';
 import type { Signer } from '../signing.js';
 import { checkpointOrigin, openCheckpoint, signCheckpoint } from './checkpoint.js';
+import { openCosignedCheckpoint } from './cosignatures.js';
 import { leafHashOf } from './entry.js';
 import { AppendState, proveConsistency, proveInclusion, rootAtSize, strideNodeSource, type MerkleNodeSource } from './merkle/index.js';
 import { ed25519NoteSigner, ed25519NoteVerifier, formatVerifierKey } from './note.js';
@@ -99,6 +100,44 @@ export interface SignedCheckpoint {
   note: string;
 }
 
+/**
+ * The background checkpointer (PROTOCOL.md §40): `poke()` after the log may
+ * have grown; within `intervalMs` a checkpoint covering every entry appended
+ * before the poke is signed (only if the log grew). Pokes while one is
+ * waiting join it; a poke while one is signing starts the next, so no entry
+ * is left uncovered. The runtime drives it: a timer on Node, `waitUntil`
+ * after each request on Workers. One per audit log instance (services-audit.ts).
+ */
+export class Checkpointer {
+  readonly #log: Pick<AuditLog, 'latestCheckpoint'>;
+  readonly #delayMs: number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #onError: (e: unknown) => void;
+  #waiting: Promise<void> | undefined;
+  #signing: Promise<unknown> = Promise.resolve();
+
+  constructor(log: Pick<AuditLog, 'latestCheckpoint'>, opts: { intervalMs: number; sleep: (ms: number) => Promise<void>; onError: (e: unknown) => void }) {
+    this.#log = log;
+    // Half the interval waiting, leaving the other half for integrating and signing.
+    this.#delayMs = Math.floor(opts.intervalMs / 2);
+    this.#sleep = opts.sleep;
+    this.#onError = opts.onError;
+  }
+
+  /** Make sure a checkpoint follows soon; resolves once it is signed (or was not needed). */
+  poke(): Promise<void> {
+    this.#waiting ??= (async () => {
+      await this.#sleep(this.#delayMs);
+      this.#waiting = undefined;
+      // One signing at a time: the next waits for the previous to finish.
+      const run = this.#signing.then(() => this.#log.latestCheckpoint(0));
+      this.#signing = run.catch(() => undefined);
+      await run;
+    })().catch((e: unknown) => this.#onError(e));
+    return this.#waiting;
+  }
+}
+
 function checkSizes(index: number | undefined, size: number, integrated: number): void {
   if (!Number.isSafeInteger(size) || size < 1) throw new CairnError('invalid_request', `tree size must be a positive integer, got ${size}`, { location: { field: 'size' } });
   if (size > integrated) throw new CairnError('invalid_request', `tree size ${size} is beyond the log's size ${integrated}`, { location: { field: 'size' } });
@@ -148,44 +187,104 @@ export interface VerifyReport {
   ok: boolean;
   size: number;
   checkpoints: number;
+  /** Peers' cosignatures on our checkpoints, checked like our own checkpoints. */
+  cosignatures: number;
+  /** Entries after the largest signed or cosigned size: not yet covered by any checkpoint. */
+  uncovered: number;
   pruned: number;
   /** The first problem found, with the entry index it concerns. */
   problem?: { index?: number; size?: number; message: string };
 }
 
+/** A signed statement of the tree at `size`: our checkpoint, or a peer's cosignature on one. */
+interface Commitment {
+  size: number;
+  root: Uint8Array;
+  /** "the checkpoint at size 12" / "XB's cosignature on size 12". */
+  what: string;
+  /** Throws if the note's signatures do not verify. */
+  open(): { size: number; root: Uint8Array };
+}
+
+async function commitments(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl'>): Promise<{ list: Commitment[]; checkpoints: number; cosignatures: number }> {
+  const { db } = deps;
+  const verifier = ed25519NoteVerifier(logVerifierKey(deps.baseUrl, deps.signer.publicKey));
+  const origin = originOf(deps.baseUrl);
+  const own = await db.selectFrom('audit_checkpoints').selectAll().orderBy('size').execute();
+  const cosigned = await db
+    .selectFrom('audit_cosignatures')
+    .leftJoin('peers', 'peers.id', 'audit_cosignatures.peer_id')
+    .select(['audit_cosignatures.peer_id', 'audit_cosignatures.size', 'audit_cosignatures.root', 'audit_cosignatures.note', 'peers.country', 'peers.base_url', 'peers.signing_public_key'])
+    .orderBy('audit_cosignatures.size')
+    .execute();
+  const list: Commitment[] = [
+    ...own.map((c) => ({
+      size: c.size,
+      root: new Uint8Array(c.root),
+      what: `the checkpoint at size ${c.size}`,
+      open: () => {
+        const cp = openCheckpoint(c.note, verifier, { origin }).checkpoint;
+        return { size: cp.treeSize, root: cp.rootHash };
+      },
+    })),
+    ...cosigned.map((c) => ({
+      size: c.size,
+      root: new Uint8Array(c.root),
+      what: `${c.country ?? c.peer_id}'s cosignature on size ${c.size}`,
+      open: () => {
+        // A peer removed since keeps its evidence: our own signature on the note still verifies.
+        if (c.base_url === null || c.signing_public_key === null || c.country === null) {
+          const cp = openCheckpoint(c.note, verifier, { origin }).checkpoint;
+          return { size: cp.treeSize, root: cp.rootHash };
+        }
+        return openCosignedCheckpoint(c.note, { baseUrl: deps.baseUrl, publicKey: deps.signer.publicKey }, { baseUrl: c.base_url, signingPublicKey: new Uint8Array(c.signing_public_key), country: c.country });
+      },
+    })),
+  ].sort((a, b) => a.size - b.size);
+  return { list, checkpoints: own.length, cosignatures: cosigned.length };
+}
+
 /**
  * Recompute the whole log: every entry against its leaf hash, the tree from
- * the leaves, every checkpoint's signature and root against the tree at its
- * size (which also proves the checkpoints consistent with each other).
+ * the leaves, every checkpoint's signature and root — and every peer's
+ * cosignature on one — against the tree at its size (which also proves them
+ * consistent with each other). A log shorter than, or different from, any
+ * of them fails, naming the first entry no matching checkpoint vouches for.
  */
 async function verifyLog(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl'>, onProgress?: (done: number) => void): Promise<VerifyReport> {
   const { db } = deps;
-  const checkpoints = await db.selectFrom('audit_checkpoints').selectAll().orderBy('size').execute();
-  const verifier = ed25519NoteVerifier(logVerifierKey(deps.baseUrl, deps.signer.publicKey));
-  const origin = originOf(deps.baseUrl);
+  const { list, checkpoints, cosignatures } = await commitments(deps);
   const storedNodes = new Map<string, Uint8Array>();
   const state = AppendState.empty();
-  let cpi = 0;
+  let ci = 0;
   let pruned = 0;
-  const report = (problem: VerifyReport['problem']): VerifyReport => ({ ok: false, size: state.size, checkpoints: checkpoints.length, pruned, ...(problem ? { problem } : {}) });
-  const checkCheckpointsAt = (size: number): VerifyReport | undefined => {
-    while (cpi < checkpoints.length && checkpoints[cpi]!.size === size) {
-      const c = checkpoints[cpi++]!;
-      let parsed;
+  // The largest size a signed statement matched: entries below it are vouched for.
+  let vouched = 0;
+  const counts = { checkpoints, cosignatures };
+  const report = (problem: VerifyReport['problem']): VerifyReport => ({ ok: false, size: state.size, ...counts, uncovered: Math.max(0, state.size - vouched), pruned, ...(problem ? { problem } : {}) });
+  const checkCommitmentsAt = (size: number): VerifyReport | undefined => {
+    while (ci < list.length && list[ci]!.size === size) {
+      const c = list[ci++]!;
+      let opened;
       try {
-        parsed = openCheckpoint(c.note, verifier, { origin }).checkpoint;
+        opened = c.open();
       } catch (e) {
-        return report({ size: c.size, message: `checkpoint at size ${c.size}: ${(e as Error).message}` });
+        return report({ size: c.size, message: `${c.what}: ${(e as Error).message}` });
       }
       const root = state.root();
-      if (parsed.treeSize !== c.size || !equalBytes(parsed.rootHash, root) || !equalBytes(new Uint8Array(c.root), root)) {
-        return report({ size: c.size, message: `checkpoint at size ${c.size} does not match the tree recomputed from the entries: entries before ${c.size} were changed, inserted or removed` });
+      if (opened.size !== c.size || !equalBytes(opened.root, root) || !equalBytes(c.root, root)) {
+        return report({
+          index: vouched,
+          size: c.size,
+          message: `entry ${vouched} is the first bad entry at the latest: ${c.what} does not match the tree recomputed from entries 0..${c.size - 1}, and nothing signed vouches for entries from ${vouched} on (entries were changed, inserted or removed)`,
+        });
       }
+      vouched = size;
     }
     return undefined;
   };
-  if (checkpoints[0]?.size === 0) {
-    const bad = checkCheckpointsAt(0);
+  if (list[0]?.size === 0) {
+    const bad = checkCommitmentsAt(0);
     if (bad) return bad;
   }
   for (let from = 0; ; from += CHUNK) {
@@ -199,15 +298,19 @@ async function verifyLog(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl'>, onPro
       state.append(leaf, (node, hash) => {
         if (node.level > 0 && node.level % STRIDE === 0) storedNodes.set(`${node.level}/${node.index}`, hash);
       });
-      const bad = checkCheckpointsAt(state.size);
+      const bad = checkCommitmentsAt(state.size);
       if (bad) return bad;
     }
     onProgress?.(state.size);
     if (rows.length < CHUNK) break;
   }
-  if (cpi < checkpoints.length) {
-    const c = checkpoints[cpi]!;
-    return report({ size: c.size, message: `checkpoint at size ${c.size} is beyond the log's ${state.size} entries: entries were removed (truncated)` });
+  if (ci < list.length) {
+    const c = list[list.length - 1]!;
+    return report({
+      index: state.size,
+      size: c.size,
+      message: `entry ${state.size} is missing: the log ends after ${state.size} entries, but ${c.what} covers ${c.size} (entries ${state.size}..${c.size - 1} were removed: truncated)`,
+    });
   }
   // The stored subtree hashes must agree with the recomputed ones (proofs are built from them).
   for (let from = 0; ; from += CHUNK) {
@@ -220,7 +323,7 @@ async function verifyLog(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl'>, onPro
     }
     if (rows.length < CHUNK) break;
   }
-  return { ok: true, size: state.size, checkpoints: checkpoints.length, pruned };
+  return { ok: true, size: state.size, ...counts, uncovered: state.size - vouched, pruned };
 }
 
 /** Prune the payload of entries older than `before` (their leaf hashes stay, so the tree still verifies). */

@@ -253,6 +253,22 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0009_audit_cosignatures': {
+    async up(db: Kysely<unknown>) {
+      // Peers' cosignatures on our checkpoints (c2sp.org/tlog-cosignature):
+      // evidence, held by someone else, of how far our log had grown.
+      await db.schema
+        .createTable('audit_cosignatures')
+        .addColumn('peer_id', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('root', 'blob', (c) => c.notNull())
+        .addColumn('note', 'text', (c) => c.notNull())
+        .addColumn('cosigned_at', 'integer', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('audit_cosignatures_pk', ['peer_id', 'size'])
+        .execute();
+    },
+  },
 };
 
 /**

@@ -192,6 +192,18 @@ export interface WitnessedCheckpointsTable {
   at: string;
 }
 
+/** A peer's cosignature on one of our checkpoints: the note with our signature and theirs. */
+export interface AuditCosignaturesTable {
+  peer_id: string;
+  size: number;
+  root: Uint8Array;
+  /** The checkpoint note carrying our signature and the peer's cosignature line. */
+  note: string;
+  /** The cosignature's own timestamp (POSIX seconds). */
+  cosigned_at: number;
+  at: string;
+}
+
 /** A peer whose log is inconsistent with what it showed us before: evidence kept for the DPO. */
 export interface WitnessAlertsTable {
   id: string;
@@ -251,6 +263,7 @@ export interface Database {
   audit_checkpoints: AuditCheckpointsTable;
   witnessed_checkpoints: WitnessedCheckpointsTable;
   witness_alerts: WitnessAlertsTable;
+  audit_cosignatures: AuditCosignaturesTable;
   peers: PeersTable;
   peer_usage: PeerUsageTable;
   peer_rate: PeerRateTable;

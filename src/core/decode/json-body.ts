@@ -59,6 +59,15 @@ export function parseJsonText(text: string): unknown {
   }
 }
 
+/** Strict UTF-8 decoding of a body; invalid bytes are the client's error (malformed_json, 400). */
+export function decodeUtf8Body(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch (cause) {
+    throw new CairnError('malformed_json', 'request body is not valid UTF-8', { cause });
+  }
+}
+
 /** Read, decode and parse a JSON body, then validate it with a zod schema. */
 export async function readJson<T extends z.ZodType>(req: Request, limit: number, schema: T): Promise<z.infer<T>> {
   const ct = req.headers.get('content-type') ?? '';
@@ -66,13 +75,7 @@ export async function readJson<T extends z.ZodType>(req: Request, limit: number,
     throw new CairnError('unsupported_media_type', `expected content-type application/json, got ${ct === '' ? 'none' : JSON.stringify(ct)}`);
   }
   const bytes = await readBody(req, limit);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch (cause) {
-    throw new CairnError('malformed_json', 'request body is not valid UTF-8', { cause });
-  }
-  return validate(schema, parseJsonText(text));
+  return validate(schema, parseJsonText(decodeUtf8Body(bytes)));
 }
 
 /** Validate a value with zod, turning issues into one invalid_request error listing every field. */

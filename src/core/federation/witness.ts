@@ -19,6 +19,7 @@ import { logVerifierKey, originOf } from '../audit/log.js';
 import { openCheckpoint } from '../audit/checkpoint.js';
 import { verifyConsistency } from '../audit/merkle/index.js';
 import { ed25519NoteVerifier } from '../audit/note.js';
+import { cosignCheckpoint } from '../audit/cosignatures.js';
 
 export interface WitnessDeps extends ClientDeps {
   db: Db;
@@ -106,4 +107,23 @@ export async function witnessCheckpoint(deps: WitnessDeps, peer: Peer, note: str
       .compile(),
   ]);
   return 'stored';
+}
+
+const cosignatureAnswerSchema = z.object({ size: z.number().int() }).strict();
+
+/**
+ * Send `peer` our cosignature on a checkpoint of its log that we just
+ * verified and stored (PROTOCOL.md §45), so its DPO holds evidence, signed
+ * by someone else, of how far its log had grown. Failures are logged only:
+ * the peer gets the next one.
+ */
+export async function returnCosignature(deps: WitnessDeps & { baseUrl: string }, peer: Peer, note: string): Promise<boolean> {
+  try {
+    const cosigned = await cosignCheckpoint(note, { baseUrl: deps.baseUrl, signer: deps.signer }, deps.clock.now());
+    await postSigned(deps, peer, '/federation/v1/audit/cosignature', { checkpoint: cosigned }, cosignatureAnswerSchema);
+    return true;
+  } catch (e) {
+    deps.logger.warn({ peer: peer.id, err: isCairnError(e) ? e.code : String(e) }, 'could not return a cosignature');
+    return false;
+  }
 }

@@ -90,7 +90,7 @@ async function overview(cd: ConsoleDeps, c: ConsoleContext, force: boolean) {
 
   const data: AuditOverview = {
     log: { size, report, checkpoint: { size: cp.size, at: cpAt ?? '' } },
-    witness: status.peers.map(({ peer, country, name, status, witnessedSize, lastWitnessedAt, checkpoints, alerts }) => ({
+    witness: status.peers.map(({ peer, country, name, status, witnessedSize, lastWitnessedAt, checkpoints, cosignedSize, alerts }) => ({
       id: peer,
       country,
       name,
@@ -98,6 +98,7 @@ async function overview(cd: ConsoleDeps, c: ConsoleContext, force: boolean) {
       witnessedSize,
       lastWitnessedAt,
       checkpoints,
+      cosignedSize,
       alerts,
     })),
     alerts: status.alerts,

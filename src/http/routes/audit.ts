@@ -4,7 +4,7 @@
  * witnessing and reconciliation.
  */
 import { Hono } from 'hono';
-import { consistencyQuerySchema, inclusionQuerySchema } from '../../../schemas/audit.js';
+import { consistencyQuerySchema, cosignatureRequestSchema, inclusionQuerySchema } from '../../../schemas/audit.js';
 import { auditFilterSchema, type AuditFilter } from '../../core/audit/query.js';
 import { toBase64 } from '../../core/bytes.js';
 import { CairnError } from '../../core/errors.js';
@@ -76,7 +76,7 @@ export function auditRoutes(ctx: AppContext): Hono<Env & AuthEnv> {
     const status = await services.witness.status(WITNESS_ALERTS);
     await audited(c.get('user').id, 'witness', {});
     return c.json({
-      peers: status.peers.map(({ peer, country, name, witnessedSize, lastWitnessedAt, checkpoints, alerts }) => ({ peer, country, name, witnessedSize, lastWitnessedAt, checkpoints, alerts })),
+      peers: status.peers.map(({ peer, country, name, witnessedSize, lastWitnessedAt, checkpoints, cosignedSize, alerts }) => ({ peer, country, name, witnessedSize, lastWitnessedAt, checkpoints, cosignedSize, alerts })),
       alerts: status.alerts,
     });
   });
@@ -95,6 +95,14 @@ export function auditRoutes(ctx: AppContext): Hono<Env & AuthEnv> {
       const q = validate(consistencyQuerySchema, body);
       const p = await audit.log.consistencyProof(q.from, q.to);
       return { size1: p.size1, size2: p.size2, hashes: p.hashes.map(toBase64) };
+    }),
+  );
+  r.post(
+    '/federation/v1/audit/cosignature',
+    signedFederationRoute(ctx, async (peer, body) => {
+      const q = validate(cosignatureRequestSchema, body);
+      const { size } = await audit.acceptCosignature(peer, q.checkpoint);
+      return { size };
     }),
   );
   r.post(

@@ -5,12 +5,12 @@
  */
 import { Hono, type Context } from 'hono';
 import { hitConfirmRequestSchema, matchRequestSchema } from '../../../schemas/federation.js';
-import { fromUtf8, utf8 } from '../../core/bytes.js';
+import { utf8 } from '../../core/bytes.js';
 import { MEDIA_TYPES } from '../../core/constants.js';
 import { isCairnError } from '../../core/errors.js';
 import type { Peer } from '../../core/federation/peers.js';
 import type { AppContext, Env } from '../context.js';
-import { parseJsonText, readBody, validate } from '../../core/decode/json-body.js';
+import { decodeUtf8Body, parseJsonText, readBody, validate } from '../../core/decode/json-body.js';
 import { problemOf } from '../problem.js';
 
 export const FEDERATION_PREFIX = '/federation/v1';
@@ -28,7 +28,7 @@ export function signedFederationRoute({ services, metrics }: AppContext, handle:
     let status: number;
     let body: unknown;
     try {
-      const text = fromUtf8(raw);
+      const text = decodeUtf8Body(raw);
       body = await handle(p, text === '' ? {} : parseJsonText(text), c);
       status = 200;
     } catch (e) {

@@ -3,6 +3,7 @@
  * Import runs the one import use case (records.importBatch), as the CLI does.
  */
 import { Hono } from 'hono';
+import { routeRoles } from '../../../schemas/api.js';
 import { recordsBatchSchema } from '../../../schemas/records.js';
 import { requireRole, type AuthEnv } from '../auth.js';
 import type { AppContext, Env } from '../context.js';
@@ -23,12 +24,13 @@ export function recordRoutes({ services }: AppContext): Hono<Env & AuthEnv> {
   });
 
   r.delete('/v1/records/:ref{.+}', requireRole(users, 'analyst'), async (c) => {
-    const ref = decodeURIComponent(c.req.param('ref'));
+    // hono has decoded the parameter once already; the app refused malformed encodings.
+    const ref = c.req.param('ref');
     const res = await records.delete(ref, `user:${c.get('user').id}`);
     return c.json({ deleted: res.ref, tokens: res.tokens });
   });
 
-  r.get('/v1/records/stats', requireRole(users, 'analyst', 'dpo', 'operator'), async (c) => c.json(await records.stats()));
+  r.get('/v1/records/stats', requireRole(users, ...routeRoles('get', '/v1/records/stats')), async (c) => c.json(await records.stats()));
 
   return r;
 }

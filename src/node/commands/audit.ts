@@ -68,10 +68,13 @@ export async function cmdAudit(argv: string[], io: Out): Promise<number> {
         if (process.stderr.isTTY) process.stderr.write('\n');
         if (values.json) io.out(JSON.stringify(r));
         if (!r.ok) {
-          io.err(`cairn: audit log verification FAILED: ${r.problem?.message}`);
+          io.err(`cairn: audit log verification FAILED${r.problem?.index !== undefined ? ` at entry ${r.problem.index}` : ''}: ${r.problem?.message}`);
           return 1;
         }
-        if (!values.json) io.out(`audit log OK: ${r.size} entries (${r.pruned} pruned by retention), ${r.checkpoints} checkpoints verified`);
+        if (!values.json) {
+          io.out(`audit log OK: ${r.size} entries (${r.pruned} pruned by retention), ${r.checkpoints} checkpoints and ${r.cosignatures} peer cosignatures verified`);
+          io.out(`${r.uncovered} ${r.uncovered === 1 ? 'entry is' : 'entries are'} not yet covered by a signed checkpoint`);
+        }
         return 0;
       }
       case 'export': {

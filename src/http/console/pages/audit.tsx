@@ -19,6 +19,8 @@ export interface WitnessRow {
   witnessedSize: number | null;
   lastWitnessedAt: string | null;
   checkpoints: number;
+  /** The largest size of our log this peer cosigned (PROTOCOL.md §45). */
+  cosignedSize: number | null;
   alerts: number;
 }
 
@@ -126,6 +128,7 @@ export const AuditOverviewPage: FC<{ nodeName: string; session: Session; data: A
             <th scope="col" class="num">Largest witnessed size</th>
             <th scope="col">Last witnessed</th>
             <th scope="col" class="num">Checkpoints stored</th>
+            <th scope="col" class="num">Our log cosigned up to</th>
             <th scope="col">Status</th>
           </tr>
         </thead>
@@ -139,6 +142,7 @@ export const AuditOverviewPage: FC<{ nodeName: string; session: Session; data: A
               <td class="num">{orDash(w.witnessedSize)}</td>
               <td>{w.lastWitnessedAt ? <When at={w.lastWitnessedAt} /> : '—'}</td>
               <td class="num">{w.checkpoints}</td>
+              <td class="num">{orDash(w.cosignedSize)}</td>
               <td>
                 {w.alerts > 0 ? (
                   <strong class="error-text">
