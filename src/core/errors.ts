@@ -54,6 +54,9 @@ export const ERROR_CODES = [
   'peer_timeout',
   'peer_response_invalid',
   'hit_not_found',
+  // token indexes and their replicas (protocol/37-token-index.md)
+  'index_resync',
+  'index_invalid',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

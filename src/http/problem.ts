@@ -45,6 +45,8 @@ const STATUS: Record<ErrorCode, number> = {
   peer_timeout: 504,
   peer_response_invalid: 502,
   hit_not_found: 404,
+  index_resync: 410,
+  index_invalid: 502,
 };
 
 const TITLES: Partial<Record<ErrorCode, string>> = {
