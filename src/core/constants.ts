@@ -164,3 +164,35 @@ export const FEDERATION_SIGNATURE = {
   /** Default accepted clock difference, either direction, in seconds. */
   maxSkewSeconds: 300,
 } as const;
+
+/**
+ * Token indexes (protocol/37-token-index.md): every node publishes, per
+ * record category, the sorted multiset of short fingerprints of its tokens,
+ * split into shards by the fingerprint's first bytes, hashed per shard, per
+ * group of shards and once more into a root that a signed head carries.
+ */
+export const INDEX = {
+  /** Fingerprint = first `fingerprintBytes` of SHA-256(fingerprintLabel || token). */
+  fingerprintLabel: 'cairn-index-fp-v1',
+  fingerprintBytes: 8,
+  /** A fingerprint's shard is its first `shardBits` bits (big-endian). */
+  shardBits: 16,
+  shardCount: 65536,
+  /** Shards per group: a group hash covers this many consecutive shard hashes. */
+  groupSize: 256,
+  groupCount: 256,
+  shardLabel: 'cairn-index-shard-v1',
+  groupLabel: 'cairn-index-group-v1',
+  rootLabel: 'cairn-index-root-v1',
+  /** DSSE payload type of a signed index head. */
+  headPayloadType: 'application/vnd.cairn.index-head+json',
+  headVersion: 1,
+  /** Most changes one delta carries (riding on an answer or asked for). */
+  maxDeltaChanges: 20_000,
+  /** Most shards one snapshot page covers. */
+  maxSnapshotShards: 4096,
+  /** The owner keeps changes for at least this long ... */
+  logWindowDays: 30,
+  /** ... unless there are more than this many per category (then a replica resyncs fully). */
+  maxLogChanges: 2_000_000,
+} as const;

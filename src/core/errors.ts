@@ -59,6 +59,9 @@ export const ERROR_CODES = [
   'hit_not_found',
   // bulk import over HTTP
   'import_conflict',
+  // token indexes and their replicas (protocol/37-token-index.md)
+  'index_resync',
+  'index_invalid',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

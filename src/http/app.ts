@@ -30,6 +30,7 @@ import type { OprfClient } from '../core/federation/client.js';
 import { blindEvaluateBatch } from '../core/oprf/index.js';
 import { latestCheckpoint, type LogDeps } from '../core/audit/log.js';
 import { witnessCheckpoint, type WitnessDeps } from '../core/federation/witness.js';
+import { IndexService } from '../core/federation/index/service.js';
 import { auditRoutes } from './routes/audit.js';
 import { consoleRoutes } from './console/routes.js';
 import { userRoutes } from './routes/users.js';
@@ -76,6 +77,8 @@ export interface Services extends NodeDeps {
   answer: AnswerDeps;
   search: SearchDeps;
   log: LogDeps;
+  /** Token indexes: ours (owner side) and our replicas of peers' (searcher side). */
+  index: IndexService;
   nonceStore: NonceStore;
   fetch: typeof fetch;
 }
@@ -139,6 +142,24 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
       ...(nodeDeps.defer ? { defer: nodeDeps.defer } : {}),
     },
     log: logDeps,
+    index: new IndexService({
+      db: nodeDeps.db,
+      atomic: nodeDeps.atomic,
+      clock: nodeDeps.clock,
+      logger: nodeDeps.logger,
+      signer: nodeDeps.signer,
+      nodeId: nodeDeps.config.node.id,
+      client: {
+        signer: nodeDeps.signer,
+        clock: nodeDeps.clock,
+        random: nodeDeps.random,
+        fetch: fetchFn,
+        timeoutMs: nodeDeps.config.federation.timeoutMs,
+        maxResponseBytes: nodeDeps.config.federation.maxResponseBytes,
+        ...(nodeDeps.ed25519Verify ? { verify: nodeDeps.ed25519Verify } : {}),
+      },
+      ...(nodeDeps.defer ? { defer: nodeDeps.defer } : {}),
+    }),
     importer: {
       db: nodeDeps.db,
       atomic: nodeDeps.atomic,

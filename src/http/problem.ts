@@ -49,6 +49,8 @@ const STATUS: Record<ErrorCode, number> = {
   peer_response_invalid: 502,
   import_conflict: 409,
   hit_not_found: 404,
+  index_resync: 410,
+  index_invalid: 502,
 };
 
 const TITLES: Partial<Record<ErrorCode, string>> = {

@@ -14,6 +14,7 @@ import { peerByKeyId, type Peer } from '../../core/federation/peers.js';
 import type { Env, Services } from '../app.js';
 import { parseJsonText, readBody, validate } from '../../core/decode/json-body.js';
 import { problemOf } from '../problem.js';
+import { indexSyncRoutes } from './index-sync.js';
 
 export const FEDERATION_PREFIX = '/federation/v1';
 
@@ -74,6 +75,7 @@ export function federationRoutes(deps: Services): Hono<Env> {
     `${FEDERATION_PREFIX}/hits`,
     signed(async (peer, body) => answerHit(deps.answer, peer, validate(hitConfirmRequestSchema, body))),
   );
+  indexSyncRoutes(r, deps);
   return r;
 }
 
