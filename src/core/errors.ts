@@ -21,6 +21,9 @@ export const ERROR_CODES = [
   'key_invalid',
   'home_exists',
   'home_missing',
+  'home_locked',
+  'listen_failed',
+  'backup_invalid',
   // signatures and envelopes
   'signature_invalid',
   'envelope_invalid',
@@ -54,6 +57,8 @@ export const ERROR_CODES = [
   'peer_timeout',
   'peer_response_invalid',
   'hit_not_found',
+  // bulk import over HTTP
+  'import_conflict',
   // token indexes and their replicas (protocol/37-token-index.md)
   'index_resync',
   'index_invalid',

@@ -23,7 +23,7 @@ import { peerRoutes } from './routes/peers.js';
 import { searchRoutes } from './routes/searches.js';
 import type { AnswerDeps, OprfEvaluator } from '../core/federation/answer.js';
 import { dbNonceStore } from '../core/federation/nonce-store-db.js';
-import { RateLimiter } from '../core/federation/policy.js';
+import { PeerReservations } from '../core/federation/policy.js';
 import type { NonceStore } from '../core/federation/replay.js';
 import type { SearchDeps } from '../core/federation/search.js';
 import type { OprfClient } from '../core/federation/client.js';
@@ -119,7 +119,7 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
       logger: nodeDeps.logger,
       signer: nodeDeps.signer,
       evaluator: nodeDeps.evaluator ?? portableEvaluator(nodeDeps.oprfSecretKey, nodeDeps.oprfPublicKey),
-      rateLimiter: new RateLimiter(),
+      reservations: new PeerReservations({ db: nodeDeps.db, atomic: nodeDeps.atomic, clock: nodeDeps.clock }),
       bucketBits: nodeDeps.config.matching.bucketBits,
       self: { nodeId: nodeDeps.config.node.id, country: nodeDeps.config.node.country },
       checkpoint: async () => (await latestCheckpoint(logDeps, nodeDeps.config.audit.checkpointIntervalMs)).note,

@@ -88,8 +88,11 @@ async function cmdServe(argv: string[], io: Out): Promise<number> {
   io.err(`cairn: serving ${node.config.node.country} node "${node.config.node.name}" on ${node.url} (descriptor: ${node.url}/.well-known/cairn/node)`);
   await new Promise<void>((resolveStop) => {
     const stop = (sig: string) => {
-      io.err(`cairn: ${sig}: shutting down`);
-      node.close().then(resolveStop, resolveStop);
+      io.err(`cairn: ${sig}: draining in-flight requests and shutting down`);
+      node.close().then(() => {
+        io.err('cairn: stopped');
+        resolveStop();
+      }, resolveStop);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -6,12 +6,13 @@
  * Ed25519 signing is deterministic, and test/ed25519-node.test.ts checks
  * that they agree.
  *
- * Verification is RFC 8032 §5.1.7 strict (canonical S and points), where
- * noble follows ZIP 215; the two differ only on signatures crafted to sit
- * between the rules, which no honest signer produces.
+ * Verification follows Cairn's one rule (src/core/signing.ts): OpenSSL
+ * checks canonical S and the cofactorless equation itself; the byte checks
+ * it leaves out (canonical A and R, neither of small order) run first, so
+ * this path and the core's give the same verdict on every input.
  */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { keyIdOf, type Ed25519Verify, type Signer } from '../core/signing.js';
+import { ed25519EncodingsStrict, keyIdOf, type Ed25519Verify, type Signer } from '../core/signing.js';
 import { CairnError } from '../core/errors.js';
 import { toHex } from '../core/bytes.js';
 
@@ -52,9 +53,9 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject | null {
   return k;
 }
 
-/** Verify an Ed25519 signature with OpenSSL; false on any malformed input. */
+/** Verify an Ed25519 signature under Cairn's rule, with OpenSSL; false on any malformed input. */
 export const nodeEd25519Verify: Ed25519Verify = (publicKey, message, signature) => {
-  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  if (!ed25519EncodingsStrict(publicKey, signature)) return false;
   const key = publicKeyObject(publicKey);
   if (key === null) return false;
   try {

@@ -2,9 +2,11 @@
  * Node runtime entry: wires better-sqlite3, pino and @hono/node-server into
  * the pure core, and shuts down cleanly.
  */
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../core/config.js';
+import { CairnError } from '../core/errors.js';
 import { createApp } from '../http/app.js';
 import { Metrics } from '../http/metrics.js';
 import { systemClock, webRandom, type Logger } from '../core/ports.js';
@@ -12,6 +14,8 @@ import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
 import { purgeExpired } from '../core/records/manage.js';
 import { integrate, pruneEntries } from '../core/audit/log.js';
 import { openNodeContext } from './context.js';
+import { loadConfig } from './home.js';
+import { acquireServeLock } from './lock.js';
 import { createSodiumTokenBackend } from './oprf/index.js';
 import { nodeEd25519Verify } from './ed25519.js';
 import { createThreadedEvaluator } from './oprf/evaluator-thread.js';
@@ -24,6 +28,23 @@ const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 const INTEGRATE_INTERVAL_MS = 5_000;
 /** Idle keep-alive of server sockets: longer than any client's, so clients close first. */
 const KEEP_ALIVE_MS = 65_000;
+/** How long close() waits for in-flight requests before cutting connections. */
+const DRAIN_TIMEOUT_MS = 10_000;
+const DRAIN_POLL_MS = 25;
+
+/** Why a listen failed, in the operator's terms. */
+function listenProblem(e: NodeJS.ErrnoException, host: string, port: number): CairnError {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const why =
+    e.code === 'EADDRINUSE'
+      ? 'the address is already in use (another cairn serve or another program holds the port; choose another with --port or http.port)'
+      : e.code === 'EACCES'
+        ? 'permission denied (ports below 1024 need privileges: serve on a higher port behind the TLS reverse proxy, see deploy/README.md)'
+        : e.code === 'EADDRNOTAVAIL'
+          ? `no interface of this machine has the address ${host} (check http.host)`
+          : e.message;
+  return new CairnError('listen_failed', `cannot listen on ${where}: ${why}`, { cause: e, details: { code: e.code } });
+}
 
 export interface RunningNode {
   config: Config;
@@ -43,13 +64,40 @@ export interface StartOptions {
 /** Load a home, migrate its database and serve HTTP. */
 export async function startNode(home: string, opts: StartOptions = {}): Promise<RunningNode> {
   const env = opts.env ?? process.env;
+  // A bad configuration is reported before the home is locked; then one process per home.
+  loadConfig(home, env);
+  const lock = acquireServeLock(home);
+  const cleanups: (() => Promise<void> | void)[] = [() => lock.release()];
+  const cleanUp = async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  };
+  try {
+    return await startLocked(home, env, opts, cleanups, cleanUp, lock.tookOverFrom);
+  } catch (e) {
+    await cleanUp();
+    throw e;
+  }
+}
+
+async function startLocked(
+  home: string,
+  env: NodeJS.ProcessEnv,
+  opts: StartOptions,
+  cleanups: (() => Promise<void> | void)[],
+  cleanUp: () => Promise<void>,
+  staleLockOf: number | undefined,
+): Promise<RunningNode> {
   const ctx = await openNodeContext(home, env);
+  cleanups.push(() => ctx.sqlite.close());
   const { config, keys, sqlite } = ctx;
   const logger = opts.logger ?? createLogger(config.log.level);
+  if (staleLockOf !== undefined) logger.warn({ pid: staleLockOf }, 'took over the serve lock of a process that no longer runs');
   if (ctx.migrated.length) logger.info({ migrations: ctx.migrated }, 'database migrated');
   const tokenBackend = await createSodiumTokenBackend(keys.oprfSecretKey);
+  cleanups.push(() => tokenBackend.close());
   // Peers' blind match queries: libsodium in a worker thread, off the main thread.
   const evaluator = await createThreadedEvaluator(keys.oprfSecretKey, keys.oprfPublicKey);
+  cleanups.push(() => evaluator.close());
   // Our own searches: blinding and proof verification on libsodium too.
   const oprfClient = await createSodiumOprfClient();
   const atomic = ctx.atomic;
@@ -71,9 +119,11 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
     integrate(manage).catch((e: unknown) => logger.error({ err: String(e) }, 'audit integration failed'));
   }, INTEGRATE_INTERVAL_MS);
   integrateTimer.unref();
+  cleanups.push(() => clearInterval(integrateTimer));
   await purge();
   const purgeTimer = setInterval(() => void purge(), PURGE_INTERVAL_MS);
   purgeTimer.unref();
+  cleanups.push(() => clearInterval(purgeTimer));
   // Work a response need not wait for (witnessing peers' checkpoints); close() lets it finish.
   const deferred = new Set<Promise<void>>();
   const defer = (task: Promise<void>) => {
@@ -102,12 +152,21 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
   const port = opts.port ?? config.http.port;
   const server: ServerType = await new Promise((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, port, hostname: config.http.host }, () => resolveServer(s));
-    s.once('error', reject);
+    s.once('error', (e: NodeJS.ErrnoException) => reject(listenProblem(e, config.http.host, port)));
+  });
+  // In-flight requests, so that close() drains them instead of cutting them off.
+  const http = server as unknown as HttpServer;
+  let inFlight = 0;
+  let draining = false;
+  http.on('request', (_req, res) => {
+    inFlight++;
+    // While draining, tell keep-alive clients not to send another request on this socket.
+    if (draining) res.setHeader('connection', 'close');
+    res.once('close', () => inFlight--);
   });
   // Outlive clients' idle keep-alive (undici closes idle sockets after ~4 s):
   // a server that closes first races the client's next request on the same
   // socket, which then fails with "other side closed" (seen in the demo).
-  const http = server as unknown as { keepAliveTimeout: number; headersTimeout: number };
   http.keepAliveTimeout = KEEP_ALIVE_MS;
   http.headersTimeout = KEEP_ALIVE_MS + 1000;
   const actual = (server.address() as AddressInfo).port;
@@ -121,16 +180,21 @@ export async function startNode(home: string, opts: StartOptions = {}): Promise<
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(purgeTimer);
-      clearInterval(integrateTimer);
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-      });
+      draining = true;
+      // Stop accepting, let in-flight requests finish (up to DRAIN_TIMEOUT_MS),
+      // closing keep-alive sockets as they fall idle; then cut what is left.
+      const stopped = new Promise<void>((r) => http.close(() => r()));
+      const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+      http.closeIdleConnections();
+      while (inFlight > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+        http.closeIdleConnections();
+      }
+      if (inFlight > 0) logger.warn({ inFlight }, 'requests still running after the drain timeout were cut off');
+      http.closeAllConnections();
+      await stopped;
       await Promise.allSettled([...deferred]);
-      await evaluator.close();
-      await tokenBackend.close();
-      await sqlite.close();
+      await cleanUp();
     },
   };
 }

@@ -1,9 +1,13 @@
 /**
  * Embedded SQLite through better-sqlite3 and kysely.
  */
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../core/db/schema.js';
+
+/** Mode of the database and its WAL and shared-memory files: tokens and audit entries are the node's alone. */
+export const DATABASE_FILE_MODE = 0o600;
 
 export interface SqliteHandle {
   db: Kysely<Database>;
@@ -11,13 +15,35 @@ export interface SqliteHandle {
   close(): Promise<void>;
 }
 
-/** Open (creating if needed) a SQLite file with WAL and foreign keys. */
+/** The database file and the files SQLite keeps beside it in WAL mode. */
+export const databaseFiles = (file: string): string[] => [file, `${file}-wal`, `${file}-shm`];
+
+/**
+ * Make the database files owner-only. SQLite gives the -wal and -shm files
+ * the main file's mode, so a database created 0600 stays so; this also
+ * fixes a database created earlier with the umask's 0644.
+ */
+function restrictModes(file: string): void {
+  for (const f of databaseFiles(file)) {
+    try {
+      chmodSync(f, DATABASE_FILE_MODE);
+    } catch (e) {
+      // Missing (not created yet) is fine; not ours to chmod is the operator's call.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'EPERM') throw e;
+    }
+  }
+}
+
+/** Open (creating if needed, mode 0600) a SQLite file with WAL and foreign keys. */
 export function openSqlite(file: string): SqliteHandle {
+  if (file !== ':memory:' && !existsSync(file)) closeSync(openSync(file, 'a', DATABASE_FILE_MODE));
   const raw = new BetterSqlite3(file);
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
+  if (file !== ':memory:') restrictModes(file);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   return {
     db,

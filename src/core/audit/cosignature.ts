@@ -24,10 +24,10 @@
 import { concatBytes, i2osp, utf8 } from '../bytes.js';
 import { MERKLE } from '../constants.js';
 import { CairnError } from '../errors.js';
+import { ed25519Verify } from '../signing.js';
 import {
   computeKeyId,
   ed25519Key,
-  ed25519VerifyStrict,
   isValidKeyName,
   parseVerifierKey,
   type Ed25519KeyHolder,
@@ -107,7 +107,7 @@ export function cosignatureVerifier(key: string | VerifierKey): NoteVerifier {
       } catch {
         return false;
       }
-      return ed25519VerifyStrict(publicKey, cosignatureMessage(t, message), signature.subarray(8));
+      return ed25519Verify(publicKey, cosignatureMessage(t, message), signature.subarray(8));
     },
   };
 }

@@ -27,6 +27,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, equalBytes, fromBase64, fromUtf8, toBase64, utf8 } from '../bytes.js';
 import { MERKLE } from '../constants.js';
 import { CairnError } from '../errors.js';
+import { ed25519Verify } from '../signing.js';
 
 const { note: N } = MERKLE;
 
@@ -142,16 +143,6 @@ export function parseVerifierKey(vkey: string): VerifierKey {
   return { name, keyId, type, publicKey };
 }
 
-/** Ed25519 over `message`, RFC 8032 §5.1.7 with canonical encodings (no ZIP-215 leniency). */
-export function ed25519VerifyStrict(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (publicKey.length !== 32 || signature.length !== 64) return false;
-  try {
-    return ed25519.verify(signature, message, publicKey, { zip215: false });
-  } catch {
-    return false;
-  }
-}
-
 /** Verifier for an Ed25519 (type 0x01) note key, from a vkey string or its decoded form. */
 export function ed25519NoteVerifier(key: string | VerifierKey): NoteVerifier {
   const k = typeof key === 'string' ? parseVerifierKey(key) : key;
@@ -159,7 +150,7 @@ export function ed25519NoteVerifier(key: string | VerifierKey): NoteVerifier {
     throw malformed(`verifier key ${k.name}: type ${k.type} is not a plain Ed25519 note key (cosigner keys go to cosignatureVerifier)`, 'verifierKey');
   }
   const publicKey = k.publicKey.slice();
-  return { name: k.name, keyId: k.keyId, verify: (msg, sig) => ed25519VerifyStrict(publicKey, msg, sig) };
+  return { name: k.name, keyId: k.keyId, verify: (msg, sig) => ed25519Verify(publicKey, msg, sig) };
 }
 
 /** Turn a 32-byte seed or a key holder into (public key, sign function). */

@@ -210,7 +210,21 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropIndex('tokens_digest').ifExists().execute();
     },
   },
-  '0007_token_index': {
+  '0007_peer_rate': {
+    async up(db: Kysely<unknown>) {
+      // Requests per peer per fixed one-minute window, counted in the same
+      // unit that reserves the budget, so the rate holds across processes
+      // and Workers isolates (the per-process limiter did not).
+      await db.schema
+        .createTable('peer_rate')
+        .addColumn('peer_id', 'text', (c) => c.notNull())
+        .addColumn('minute', 'integer', (c) => c.notNull())
+        .addColumn('requests', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('peer_rate_pk', ['peer_id', 'minute'])
+        .execute();
+    },
+  },
+  '0008_token_index': {
     async up(db: Kysely<unknown>) {
       // cairn/2 token indexes (protocol/37-token-index.md). Tokens gain their
       // index fingerprint. cairn/1 rows cannot be given one (it hashes the

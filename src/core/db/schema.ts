@@ -177,6 +177,13 @@ export interface PeerUsageTable {
   requests: number;
 }
 
+/** Requests per peer per one-minute window (minutes since the epoch), for the rate limit. */
+export interface PeerRateTable {
+  peer_id: string;
+  minute: number;
+  requests: number;
+}
+
 /** Nonces of authenticated federation requests, kept until they expire. */
 export interface NoncesTable {
   peer_id: string;
@@ -295,6 +302,7 @@ export interface Database {
   witness_alerts: WitnessAlertsTable;
   peers: PeersTable;
   peer_usage: PeerUsageTable;
+  peer_rate: PeerRateTable;
   nonces: NoncesTable;
   searches: SearchesTable;
   search_results: SearchResultsTable;

@@ -24,7 +24,7 @@ import { MATCH_KEY_TYPE_NAMES } from '../identity/index.js';
 import type { Clock, Logger, Random } from '../ports.js';
 import type { Signer } from '../signing.js';
 import type { Peer } from './peers.js';
-import { allowedCategories, checkBudget, usageStatement, type RateLimiter } from './policy.js';
+import { allowedCategories, type PeerReservations, type Reservation } from './policy.js';
 
 /** Server-side VOPRF evaluation with one batch proof (portable or fast path). */
 export interface OprfEvaluator {
@@ -39,7 +39,8 @@ export interface AnswerDeps {
   logger: Logger;
   signer: Signer;
   evaluator: OprfEvaluator;
-  rateLimiter: RateLimiter;
+  /** Rate and budget, reserved in the database before any evaluation. */
+  reservations: PeerReservations;
   bucketBits: number;
   self: { nodeId: string; country: string };
   /** The latest signed checkpoint of our audit log, for the peer to witness. */
@@ -50,8 +51,6 @@ export interface AnswerDeps {
 const MAX_DIGESTS_PER_BUCKET = 100_000;
 
 const KEY_TYPES: ReadonlySet<string> = new Set(MATCH_KEY_TYPE_NAMES);
-
-const today = (clock: Clock) => clock.now().toISOString().slice(0, 10);
 
 /** A bucket a peer names must exist at this node's b (the schema already made it a non-negative integer). */
 function requireBucket(bucket: number, bucketBits: number, field: string): void {
@@ -80,13 +79,16 @@ async function auditRefusal(deps: AnswerDeps, peer: Peer, what: string, code: st
   }
 }
 
-/** Policy, rate and budget checks shared by both requests; refusals are audited. */
-async function admit(deps: AnswerDeps, peer: Peer, what: 'match' | 'hit', req: { searchId: string; purpose: MatchRequest['purpose']; legalBasis: string; caseReference: string }, elements: number): Promise<RecordCategory[]> {
+/**
+ * Policy, then rate and budget reserved atomically (PROTOCOL.md §35 check
+ * order), shared by both requests; refusals are audited. A purpose refused
+ * costs the peer nothing; an admitted request holds its reservation.
+ */
+async function admit(deps: AnswerDeps, peer: Peer, what: 'match' | 'hit', req: { searchId: string; purpose: MatchRequest['purpose']; legalBasis: string; caseReference: string }, elements: number): Promise<{ categories: RecordCategory[]; reservation: Reservation }> {
   try {
-    const cats = allowedCategories(peer, req.purpose);
-    deps.rateLimiter.take(peer.id, peer.policy.ratePerMinute, deps.clock.now().getTime());
-    if (elements > 0) await checkBudget(deps.db, peer, today(deps.clock), elements);
-    return cats;
+    const categories = allowedCategories(peer, req.purpose);
+    const reservation = await deps.reservations.reserve(peer, elements);
+    return { categories, reservation };
   } catch (e) {
     if (isCairnError(e)) await auditRefusal(deps, peer, what, e.code, req, elements);
     throw e;
@@ -105,12 +107,14 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
     // non-canonical encodings and the identity (RFC 9497 §2.1 DeserializeElement).
     return fromBase64Url(el.blindedElement, `elements[${i}].blindedElement`);
   });
-  const categories = await admit(deps, peer, 'match', req, req.elements.length);
+  const { categories, reservation } = await admit(deps, peer, 'match', req, req.elements.length);
 
   let evaluation: Awaited<ReturnType<OprfEvaluator['blindEvaluateBatch']>>;
   try {
     evaluation = await deps.evaluator.blindEvaluateBatch(blinded);
   } catch (e) {
+    // Nothing was evaluated: the elements go back to the budget.
+    await deps.reservations.release(reservation).catch((err: unknown) => deps.logger.error({ err: String(err) }, 'could not release a budget reservation'));
     // Name the element as the peer sent it: blindedElements[i] -> elements[i].blindedElement.
     if (!isCairnError(e, 'oprf_invalid_element')) throw e;
     const m = /^blindedElements\[(\d+)\]$/.exec(e.location?.field ?? '');
@@ -136,10 +140,8 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
     buckets.push({ keyType, bucket, digests });
   }
 
-  const day = today(deps.clock);
   const ctx = requestContext(peer, req);
   const results = await deps.atomic.run([
-    usageStatement(deps.db, peer.id, day, req.elements.length),
     appendStatement(
       deps.db,
       {
@@ -164,7 +166,7 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
     proof: toBase64Url(evaluation.proof),
     buckets,
     ...(checkpoint !== undefined ? { checkpoint } : {}),
-    logIndex: appendedIndex(results, 1),
+    logIndex: appendedIndex(results, 0),
   };
 }
 
@@ -177,7 +179,7 @@ export async function answerHit(deps: AnswerDeps, peer: Peer, req: HitConfirmReq
   const digest = fromBase64Url(req.digest, 'digest');
   const confirm = fromBase64Url(req.confirm, 'confirm');
   requireBucket(req.bucket, deps.bucketBits, 'bucket');
-  const categories = await admit(deps, peer, 'hit', req, 0);
+  const { categories } = await admit(deps, peer, 'hit', req, 0);
   const rows = await deps.db
     .selectFrom('tokens')
     .innerJoin('records', 'records.id', 'tokens.record_id')

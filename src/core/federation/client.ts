@@ -21,7 +21,7 @@ import { readBody } from '../decode/json-body.js';
 import { bucketOf, MATCH_KEY_TYPES, type MatchKey, type MatchKeyStrength } from '../identity/index.js';
 import { blind, finalizeBatch } from '../oprf/index.js';
 import type { Clock, Random } from '../ports.js';
-import { tokenConfirm, tokenDigest } from '../records/importer.js';
+import { tokenConfirm, tokenDigest } from '../records/token-layout.js';
 import type { Ed25519Verify, Signer } from '../signing.js';
 import { buildSignedRequest, verifyResponse } from './http-signature.js';
 import type { Peer } from './peers.js';

@@ -21,16 +21,7 @@ import { indexFingerprint } from '../federation/index/fingerprint.js';
 import type { TokenBackend } from '../oprf/index.js';
 import type { Clock } from '../ports.js';
 import type { ParsedRecord } from './parse.js';
-
-/** Bytes of a token listed in bucket answers and compared in matching. */
-export const TOKEN_DIGEST_BYTES = 16;
-/** Bytes of a token that prove, when a hit is confirmed, that the asker computed it. */
-export const TOKEN_CONFIRM_BYTES = 8;
-
-/** The listed part of a token: its first 16 bytes (the token is already a hash output). */
-export const tokenDigest = (token: Uint8Array): Uint8Array => token.slice(0, TOKEN_DIGEST_BYTES);
-/** The confirmation part of a token: bytes 16..23, never listed. */
-export const tokenConfirm = (token: Uint8Array): Uint8Array => token.slice(TOKEN_DIGEST_BYTES, TOKEN_DIGEST_BYTES + TOKEN_CONFIRM_BYTES);
+import { tokenConfirm, tokenDigest } from './token-layout.js';
 
 /** Key for record fingerprints, derived from the node's OPRF secret key (HKDF-SHA256, RFC 5869). */
 export function deriveFingerprintKey(oprfSecretKey: Uint8Array): Uint8Array {

@@ -2,7 +2,9 @@
  * `cairn import FILE`.
  */
 import { args, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
+import { CairnError } from '../../core/errors.js';
 import { openNodeContext } from '../context.js';
+import { servingPid } from '../lock.js';
 import { runImport } from '../import/run.js';
 
 export const IMPORT_USAGE = `  import FILE [--format csv|ndjson] [--batch N] [--max-rejects N] [--threads N] [--out DIR]
@@ -27,7 +29,13 @@ export async function cmdImport(argv: string[], io: Out): Promise<number> {
     json: { type: 'boolean' },
   });
   const [file] = positionals(pos, ['FILE']);
-  const ctx = await openNodeContext(homeOf(values));
+  const home = homeOf(values);
+  // A second writer beside a serving node would starve it through SQLite's write lock.
+  const pid = servingPid(home);
+  if (pid !== undefined) {
+    throw new CairnError('home_locked', `${home} is served by process ${pid}: import through it with \`cairn import ${file} --node URL --token T\` (the node stays the only writer)`, { details: { pid } });
+  }
+  const ctx = await openNodeContext(home);
   try {
     const batchSize = intOpt(values.batch, 'batch', 1);
     const maxRejects = intOpt(values['max-rejects'], 'max-rejects', 0);
