@@ -26,6 +26,7 @@ import {
   searchResultSchema,
 } from './federation.js';
 import { dsseEnvelopeWire, healthSchema } from './node.js';
+import { indexChangesRequestSchema, indexChangesWireSchema, indexHeadsResponseSchema, indexSnapshotPageSchema, indexSnapshotRequestSchema } from './index.js';
 import { importSummarySchema, recordsBatchSchema, recordStatsSchema } from './records.js';
 import { newUserSchema, userSchema } from './users.js';
 
@@ -181,6 +182,18 @@ export const routes: RouteSpec[] = [
   {
     method: 'post', path: '/federation/v1/hits', operationId: 'federationConfirm', tags: ['federation'], access: 'peer', summary: 'Confirm a hit: signed receipts (PROTOCOL.md §35).',
     request: { body: hitConfirmRequestSchema }, responses: { 200: { description: 'receipts', schema: z.object({ receipts: z.array(dsseEnvelopeWire) }) } },
+  },
+  {
+    method: 'post', path: '/federation/v1/index/heads', operationId: 'federationIndexHeads', tags: ['federation'], access: 'peer', summary: 'Signed heads of the token indexes the asking peer may fetch (PROTOCOL.md §37).',
+    responses: { 200: { description: 'signed heads', schema: indexHeadsResponseSchema } },
+  },
+  {
+    method: 'post', path: '/federation/v1/index/changes', operationId: 'federationIndexChanges', tags: ['federation'], access: 'peer', summary: 'Added and removed index fingerprints since a version, or resync (PROTOCOL.md §37).',
+    request: { body: indexChangesRequestSchema }, responses: { 200: { description: 'delta or resync', schema: indexChangesWireSchema } },
+  },
+  {
+    method: 'post', path: '/federation/v1/index/snapshot', operationId: 'federationIndexSnapshot', tags: ['federation'], access: 'peer', summary: 'One page of a full index snapshot by shard range, as of a version (PROTOCOL.md §37).',
+    request: { body: indexSnapshotRequestSchema }, responses: { 200: { description: 'sorted packed fingerprints', schema: indexSnapshotPageSchema } },
   },
   { method: 'post', path: '/federation/v1/audit/checkpoint', operationId: 'federationCheckpoint', tags: ['federation'], access: 'peer', summary: 'Latest checkpoint.', responses: { 200: { description: 'checkpoint', schema: z.object({ checkpoint: z.string() }) } } },
   {

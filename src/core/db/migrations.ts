@@ -224,7 +224,7 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  '0007_token_index': {
+  '0008_token_index': {
     async up(db: Kysely<unknown>) {
       // cairn/2 token indexes (protocol/37-token-index.md). Tokens gain their
       // index fingerprint. cairn/1 rows cannot be given one (it hashes the
