@@ -45,13 +45,14 @@ function receiptLine(env: { payload: string }): string {
 
 function showSearch(title: string, s: { id: string; keyTypes: string[]; results: any[] }): void {
   say(bold(`\n${title}`));
-  say(`  search ${s.id} — match keys derived: ${s.keyTypes.join(', ')}`);
+  say(`  search ${s.id} — match keys derived: ${s.keyTypes.join(', ')} (they stay here: each peer gets only blinded elements, padded to 8/16/32/64)`);
   for (const r of s.results) {
     const head = `  ${r.peer.country} ${r.peer.name}: ${r.status.toUpperCase().replace('_', '-')}`;
     if (r.status === 'hit') {
       say(`${head} (${r.strength}, via ${r.keyTypes.join(', ')}; ${r.confirmation.replace('_', ' ')})`);
       for (const env of r.receipts ?? []) say(`      ${receiptLine(env)}`);
-    } else if (r.error) say(`${head} — ${r.error.code}`);
+    } else if (r.status === 'index_syncing') say(`${head} — our copy of its index is still syncing: not a no-hit`);
+    else if (r.error) say(`${head} — ${r.error.code}`);
     else say(head);
   }
 }

@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromHex } from '../src/core/bytes.js';
+import { FEDERATION } from '../src/core/constants.js';
 import { buildSignedRequest } from '../src/core/federation/http-signature.js';
 import { systemClock, webRandom } from '../src/core/ports.js';
 import { ed25519Signer } from '../src/core/signing.js';
@@ -190,13 +191,13 @@ async function run(root: string, started: Started): Promise<void> {
   const xaSigner = ed25519Signer(fromHex(readFileSync(join(xa.home, 'keys/signing.key'), 'utf8').trim()));
   const { request } = buildSignedRequest({
     method: 'POST',
-    url: `${xw.url}/federation/v1/match`,
+    url: `${xw.url}${FEDERATION.prefix}/match`,
     body: new TextEncoder().encode('{}'),
     signer: xaSigner,
     recipientKeyId: desc.signingKey.keyId,
     clock: systemClock,
     random: webRandom,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': FEDERATION.mediaType },
   });
   const replay = request.clone();
   const first = await fetch(request);

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, cli, startFederation, type FedNode } from '../scripts/lib/federation.js';
+import { api, cli, startFederation, untilReplicasReady, type FedNode } from '../scripts/lib/federation.js';
 import { freePort, tempDir } from './helpers/cli.js';
 
 const IDS = { names: [{ given: 'Dawit', family: 'Tesfaye' }], dateOfBirth: { precision: 'day', date: '2012-11-05' } };
@@ -27,6 +27,8 @@ describe('search on registration', () => {
       records: [{ ref: 'XA-RC-12', category: 'unaccompanied_minor', owningUnit: 'Reception centre North', contactPoint: 'rc-north@xa.example', recordDate: '2026-02-01', retentionUntil: '2036-01-01', identifiers: IDS }],
     });
     expect(r.status).toBe(200);
+    // XB searches against its copy of XA's index: in sync before the child is registered.
+    await untilReplicasReady(xb);
   });
   afterAll(async () => {
     await Promise.all([xa?.stop(), xb?.stop()]);

@@ -5,7 +5,23 @@
  */
 
 /** Cairn protocol version advertised in the node descriptor. */
-export const PROTOCOL_VERSION = 'cairn/1' as const;
+export const PROTOCOL_VERSION = 'cairn/2' as const;
+
+/**
+ * The match exchange of cairn/2 (protocol/35-federation.md): versioned paths
+ * and media type, and the fixed sizes a request's blinded elements are padded
+ * to, so the count says nothing about which identifiers the searcher held.
+ */
+export const FEDERATION = {
+  /** Peer-facing match and confirmation routes. */
+  prefix: '/federation/v2',
+  /** The cairn/1 match and confirmation paths: answered with protocol_version_unsupported. */
+  retiredPaths: ['/federation/v1/match', '/federation/v1/hits'],
+  /** Content type of cairn/2 match and confirmation requests and their answers. */
+  mediaType: 'application/vnd.cairn.federation.v2+json',
+  /** Allowed element counts of a match request, smallest first; the last is the most a request may carry. */
+  paddedSizes: [8, 16, 32, 64],
+} as const;
 
 /** Media types (DSSE payload types and HTTP content types). */
 export const MEDIA_TYPES = {

@@ -62,6 +62,8 @@ export const ERROR_CODES = [
   // token indexes and their replicas (protocol/37-token-index.md)
   'index_resync',
   'index_invalid',
+  // protocol versions (cairn/2)
+  'protocol_version_unsupported',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

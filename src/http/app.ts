@@ -21,7 +21,7 @@ import { recordRoutes } from './routes/records.js';
 import { federationRoutes } from './routes/federation.js';
 import { peerRoutes } from './routes/peers.js';
 import { searchRoutes } from './routes/searches.js';
-import type { AnswerDeps, OprfEvaluator } from '../core/federation/answer.js';
+import type { AnswerDeps, IndexOwner, OprfEvaluator } from '../core/federation/answer.js';
 import { dbNonceStore } from '../core/federation/nonce-store-db.js';
 import { PeerReservations } from '../core/federation/policy.js';
 import type { NonceStore } from '../core/federation/replay.js';
@@ -107,6 +107,29 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
     timeoutMs: nodeDeps.config.federation.timeoutMs,
     maxResponseBytes: nodeDeps.config.federation.maxResponseBytes,
   };
+  const index = new IndexService({
+    db: nodeDeps.db,
+    atomic: nodeDeps.atomic,
+    clock: nodeDeps.clock,
+    logger: nodeDeps.logger,
+    signer: nodeDeps.signer,
+    nodeId: nodeDeps.config.node.id,
+    client: {
+      signer: nodeDeps.signer,
+      clock: nodeDeps.clock,
+      random: nodeDeps.random,
+      fetch: fetchFn,
+      timeoutMs: nodeDeps.config.federation.timeoutMs,
+      maxResponseBytes: nodeDeps.config.federation.maxResponseBytes,
+      ...(nodeDeps.ed25519Verify ? { verify: nodeDeps.ed25519Verify } : {}),
+    },
+    ...(nodeDeps.defer ? { defer: nodeDeps.defer } : {}),
+  });
+  /** Our index as the answer needs it: a searcher without a replica of a category gets the head only. */
+  const indexOwner: IndexOwner = {
+    changesSince: (category, sinceVersion, max) => index.changesSince(category, sinceVersion, max),
+    resync: async (category) => ({ category, head: (await index.owner.head(category)).envelope, resync: true }),
+  };
   const deps: Services = {
     ...nodeDeps,
     fetch: fetchFn,
@@ -120,7 +143,7 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
       signer: nodeDeps.signer,
       evaluator: nodeDeps.evaluator ?? portableEvaluator(nodeDeps.oprfSecretKey, nodeDeps.oprfPublicKey),
       reservations: new PeerReservations({ db: nodeDeps.db, atomic: nodeDeps.atomic, clock: nodeDeps.clock }),
-      bucketBits: nodeDeps.config.matching.bucketBits,
+      index: indexOwner,
       self: { nodeId: nodeDeps.config.node.id, country: nodeDeps.config.node.country },
       checkpoint: async () => (await latestCheckpoint(logDeps, nodeDeps.config.audit.checkpointIntervalMs)).note,
     },
@@ -136,30 +159,14 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
       ...(nodeDeps.ed25519Verify ? { verify: nodeDeps.ed25519Verify } : {}),
       timeoutMs: nodeDeps.config.federation.timeoutMs,
       maxResponseBytes: nodeDeps.config.federation.maxResponseBytes,
+      replicas: index,
       witness: async (peer, note) => {
         await witnessCheckpoint(witnessDeps, peer, note);
       },
       ...(nodeDeps.defer ? { defer: nodeDeps.defer } : {}),
     },
     log: logDeps,
-    index: new IndexService({
-      db: nodeDeps.db,
-      atomic: nodeDeps.atomic,
-      clock: nodeDeps.clock,
-      logger: nodeDeps.logger,
-      signer: nodeDeps.signer,
-      nodeId: nodeDeps.config.node.id,
-      client: {
-        signer: nodeDeps.signer,
-        clock: nodeDeps.clock,
-        random: nodeDeps.random,
-        fetch: fetchFn,
-        timeoutMs: nodeDeps.config.federation.timeoutMs,
-        maxResponseBytes: nodeDeps.config.federation.maxResponseBytes,
-        ...(nodeDeps.ed25519Verify ? { verify: nodeDeps.ed25519Verify } : {}),
-      },
-      ...(nodeDeps.defer ? { defer: nodeDeps.defer } : {}),
-    }),
+    index,
     importer: {
       db: nodeDeps.db,
       atomic: nodeDeps.atomic,

@@ -51,6 +51,7 @@ const STATUS: Record<ErrorCode, number> = {
   hit_not_found: 404,
   index_resync: 410,
   index_invalid: 502,
+  protocol_version_unsupported: 400,
 };
 
 const TITLES: Partial<Record<ErrorCode, string>> = {

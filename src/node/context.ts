@@ -8,6 +8,7 @@ import type { AtomicWriter } from '../core/atomic.js';
 import type { Config } from '../core/config.js';
 import { migrateToLatest } from '../core/db/migrations.js';
 import type { Db } from '../core/db/schema.js';
+import { ReplicaStore } from '../core/federation/index/replica.js';
 import type { SearchDeps } from '../core/federation/search.js';
 import { silentLogger, systemClock, webRandom, type Clock, type Logger, type Random } from '../core/ports.js';
 import { sqliteAtomicWriter } from './atomic.js';
@@ -30,9 +31,14 @@ export interface NodeContext {
   close(): Promise<void>;
 }
 
-/** Search dependencies for commands that search peers in-process. */
+/**
+ * Search dependencies for commands that search peers in-process. The
+ * command applies the deltas of the answers to the replicas in the shared
+ * database; full syncs stay with the serving node.
+ */
 export async function searchDepsOf(ctx: NodeContext, logger: Logger = silentLogger): Promise<SearchDeps> {
   return {
+    replicas: new ReplicaStore({ db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, logger }),
     oprf: await createSodiumOprfClient(),
     db: ctx.db,
     atomic: ctx.atomic,

@@ -1,13 +1,15 @@
 /**
- * Peer-facing routes under /federation/v1. Every request must carry a valid
+ * Peer-facing match and confirmation routes of protocol cairn/2, under
+ * /federation/v2 with their own media type. Every request must carry a valid
  * signature of a registered, active peer addressed to this node; every
- * answer to an authenticated request is signed and bound to it.
+ * answer to an authenticated request is signed and bound to it. The cairn/1
+ * paths answer a problem that names the version this node speaks.
  */
 import { Hono, type Context } from 'hono';
 import { hitConfirmRequestSchema, matchRequestSchema } from '../../../schemas/federation.js';
 import { fromUtf8, utf8 } from '../../core/bytes.js';
-import { MEDIA_TYPES } from '../../core/constants.js';
-import { isCairnError } from '../../core/errors.js';
+import { FEDERATION, MEDIA_TYPES, PROTOCOL_VERSION } from '../../core/constants.js';
+import { CairnError, isCairnError } from '../../core/errors.js';
 import { answerHit, answerMatch } from '../../core/federation/answer.js';
 import { signResponse, verifyRequest, type AuthenticatedRequest } from '../../core/federation/http-signature.js';
 import { peerByKeyId, type Peer } from '../../core/federation/peers.js';
@@ -16,13 +18,30 @@ import { parseJsonText, readBody, validate } from '../../core/decode/json-body.j
 import { problemOf } from '../problem.js';
 import { indexSyncRoutes } from './index-sync.js';
 
-export const FEDERATION_PREFIX = '/federation/v1';
+export const FEDERATION_PREFIX = FEDERATION.prefix;
+
+/** The problem a cairn/1 peer gets: what this node speaks, and where. */
+function versionUnsupported(what: string): CairnError {
+  return new CairnError('protocol_version_unsupported', `${what} is protocol cairn/1; this node speaks ${PROTOCOL_VERSION} only (${FEDERATION.prefix}/match and /hits, content-type ${FEDERATION.mediaType})`, {
+    details: { supported: [PROTOCOL_VERSION] },
+  });
+}
+
+/** A cairn/2 body must say so by its media type; a cairn/1 body (elements with key types and buckets) is named as such. */
+function requireCairn2(c: Context<Env>, body: unknown): unknown {
+  const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (typeof body === 'object' && body !== null && 'elements' in body) throw versionUnsupported('this match request');
+  if (ct !== FEDERATION.mediaType) {
+    throw new CairnError('unsupported_media_type', `expected content-type ${FEDERATION.mediaType}, got ${ct === '' ? 'none' : JSON.stringify(ct.slice(0, 100))}`);
+  }
+  return body;
+}
 
 /**
  * A peer-facing route: authenticate the signed request, run `handle`, and
  * sign whatever comes back (answer or problem) bound to the request.
  */
-export function signedFederationRoute(deps: Services, handle: (peer: Peer, body: unknown, c: Context<Env>) => Promise<unknown>) {
+export function signedFederationRoute(deps: Services, handle: (peer: Peer, body: unknown, c: Context<Env>) => Promise<unknown>, mediaType: string = MEDIA_TYPES.json) {
   return async (c: Context<Env>): Promise<Response> => {
     const raw = await readBody(c.req.raw, deps.config.http.maxBodyBytes);
     let peer: Peer | undefined;
@@ -58,24 +77,30 @@ export function signedFederationRoute(deps: Services, handle: (peer: Peer, body:
     deps.metrics.federationAnswers.inc({ route: c.req.routePath, code: status === 200 ? 'ok' : String((body as { code?: string }).code) });
     const bytes = utf8(JSON.stringify(body));
     const headers = signResponse({ status, body: bytes, request: auth.binding, signer: deps.signer, clock: deps.clock });
-    headers.set('content-type', status === 200 ? MEDIA_TYPES.json : MEDIA_TYPES.problem);
+    headers.set('content-type', status === 200 ? mediaType : MEDIA_TYPES.problem);
     return new Response(bytes as Uint8Array<ArrayBuffer>, { status, headers });
   };
 }
 
 export function federationRoutes(deps: Services): Hono<Env> {
   const r = new Hono<Env>();
-  const signed = (handle: (peer: Peer, body: unknown, c: Context<Env>) => Promise<unknown>) => signedFederationRoute(deps, handle);
+  const signed = (handle: (peer: Peer, body: unknown, c: Context<Env>) => Promise<unknown>) => signedFederationRoute(deps, handle, FEDERATION.mediaType);
 
   r.post(
     `${FEDERATION_PREFIX}/match`,
-    signed(async (peer, body) => answerMatch(deps.answer, peer, validate(matchRequestSchema, body))),
+    signed(async (peer, body, c) => answerMatch(deps.answer, peer, validate(matchRequestSchema, requireCairn2(c, body)))),
   );
   r.post(
     `${FEDERATION_PREFIX}/hits`,
-    signed(async (peer, body) => answerHit(deps.answer, peer, validate(hitConfirmRequestSchema, body))),
+    signed(async (peer, body, c) => answerHit(deps.answer, peer, validate(hitConfirmRequestSchema, requireCairn2(c, body)))),
   );
   indexSyncRoutes(r, deps);
+  // Before authentication: a cairn/1 peer learns why, whatever else is wrong with its request.
+  for (const path of FEDERATION.retiredPaths) {
+    r.post(path, () => {
+      throw versionUnsupported(`POST ${path}`);
+    });
+  }
   return r;
 }
 
