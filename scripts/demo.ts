@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { demoRecords, DEMO_POLICY } from './lib/demo-data.js';
-import { api, cli, startFederation, type FedNode } from './lib/federation.js';
+import { api, cli, startFederation, untilReplicasReady, type FedNode } from './lib/federation.js';
 
 const once = process.argv.includes('--once');
 const keep = process.argv.includes('--keep');
@@ -97,6 +97,10 @@ async function main(): Promise<void> {
     say(`  ${n.country}: imported ${s.imported} records as ${s.tokens} tokens (raw identifiers are not stored)`);
     rmSync(file);
   }
+
+  // Each node matches against its copies of the others' token indexes: wait until they are in sync.
+  for (const n of nodes) await untilReplicasReady(n);
+  say('  each node holds a verified copy of the others\' token indexes (fingerprints of OPRF tokens under their keys: no use without them)');
 
   say(bold('\nNodes'));
   for (const n of nodes) {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, api, cli, fingerprintOfNode, serve } from '../scripts/lib/federation.js';
+import { addUser, api, cli, fingerprintOfNode, serve, untilReplicasReady } from '../scripts/lib/federation.js';
 import { fromHex, toBase64Url, toHex } from '../src/core/bytes.js';
 import { FEDERATION } from '../src/core/constants.js';
 import { indexFingerprint } from '../src/core/federation/index/fingerprint.js';
@@ -86,6 +86,7 @@ describe('a curious peer', () => {
     cli(['init', '--home', bHome, '--country', 'XB', '--name', 'Searching B', '--url', `http://127.0.0.1:${bPort}`, '--port', String(bPort)]);
     const aAnalyst = addUser(aHome, 'analyst', 'XA analyst');
     const bAnalyst = addUser(bHome, 'analyst', 'XB analyst');
+    const bOperator = addUser(bHome, 'operator', 'XB operator');
     const a = await serve(aHome, aPort);
     stops.push(a.stop);
     const b = await serve(bHome, bPort);
@@ -99,8 +100,11 @@ describe('a curious peer', () => {
     expect(rec.status, JSON.stringify(rec.json)).toBe(200);
     cli(['peers', 'add', `http://127.0.0.1:${bPort}`, '--home', aHome, '--fingerprint', await fingerprintOfNode(xb.url)]);
     cli(['peers', 'policy', 'XB', '--home', aHome, ...POLICY]);
-    cli(['peers', 'add', xa.url, '--home', bHome, '--fingerprint', await fingerprintOfNode(xa.url)]);
-    cli(['peers', 'policy', 'XA', '--home', bHome, ...POLICY]);
+    // Over XB's operator API, not the CLI: XB fetches XA's descriptor through the proxy, which runs in this process.
+    const added = await api(xb, bOperator, 'POST', '/v1/peers', { url: xa.url, fingerprint: await fingerprintOfNode(xa.url) });
+    expect(added.status, JSON.stringify(added.json)).toBe(201);
+    const policy = await api(xb, bOperator, 'PUT', `/v1/peers/${added.json.peer.id}/policy`, { purposes: { missing_child_tracing: ['missing_child', 'unaccompanied_minor'] } });
+    expect(policy.status, JSON.stringify(policy.json)).toBe(200);
   });
 
   afterAll(async () => {
@@ -142,6 +146,8 @@ describe('a curious peer', () => {
   }
 
   it('sends match requests that hold nothing computed from identifiers but random blinded elements, padded', async () => {
+    // Both searches run with the same replicas in sync, so any difference between the requests could only come from the people searched.
+    await untilReplicasReady({ url: xb.url, tokens: { analyst: xb.analyst } });
     const held = await search(HELD);
     expect(held.result).toMatchObject({ status: 'hit', confirmation: 'confirmed' });
     const other = await search(OTHER);
