@@ -122,10 +122,12 @@ async function startAll(root: string, specs: NodeSpec[], policy: Record<string, 
   for (const a of nodes) {
     for (const b of nodes) {
       if (a === b) continue;
-      cli(['peers', 'add', b.url, '--home', a.home, '--fingerprint', b.fingerprint]);
+      cli(['peers', 'add', b.url, '--home', a.home, '--fingerprint', b.fingerprint, '--no-sync']);
       cli(['peers', 'policy', b.country, '--home', a.home, ...allow]);
     }
   }
+  // Every node lets every other fetch its indexes now: replicate them before anyone searches.
+  for (const a of nodes) cli(['peers', 'sync', '--home', a.home]);
   return nodes;
 }
 
