@@ -27,7 +27,7 @@ import {
   searchResultSchema,
 } from './federation.js';
 import { dsseEnvelopeWire, healthSchema } from './node.js';
-import { indexChangesRequestSchema, indexChangesWireSchema, indexHeadsResponseSchema, indexSnapshotPageSchema, indexSnapshotRequestSchema } from './index.js';
+import { indexChangesRequestSchema, indexChangesWireSchema, indexHeadsResponseSchema, indexSnapshotPageSchema, indexSnapshotRequestSchema, replicaStateSchema } from './index.js';
 import { importSummarySchema, recordsBatchSchema, recordStatsSchema } from './records.js';
 import { newUserSchema, userSchema } from './users.js';
 
@@ -116,6 +116,10 @@ export const routes: RouteSpec[] = [
     request: { params: z.object({ id: z.string() }) }, responses: { 200: { description: 'revoked', schema: z.object({ user: userSchema }) } },
   },
   // Peers (operators)
+  {
+    method: 'get', path: '/v1/peers/replicas', operationId: 'listReplicas', tags: ['peers'], access: 'operator', summary: 'Our replicas of peers\' token indexes: status, version, count, sync progress.',
+    responses: { 200: { description: 'replica states', schema: z.object({ replicas: z.array(replicaStateSchema) }) } },
+  },
   { method: 'get', path: '/v1/peers', operationId: 'listPeers', tags: ['peers'], access: 'operator', summary: 'Peers with fingerprints and policy.', responses: { 200: { description: 'peers' } } },
   {
     method: 'post', path: '/v1/peers', operationId: 'addPeer', tags: ['peers'], access: 'operator',

@@ -5,7 +5,9 @@
  * verifies under the issuer's descriptor key (checked with node:crypto, not
  * our own code), and each reports a no-hit; the Worker's audit log on D1
  * verifies and each node witnessed the other's checkpoints; the Worker's D1
- * nonce store refuses a replayed federation request.
+ * nonce store refuses a replayed federation request. The Ed25519 edge-case
+ * vectors (test/vectors/ed25519) get the same verdicts inside workerd as
+ * from the core on Node (noble) and from OpenSSL.
  *
  * Not part of `npm test`: it needs wrangler and workerd (about 20 s after the build).
  * Every child process is stopped (the wrangler process group included) on
@@ -20,8 +22,9 @@ import { fromHex } from '../src/core/bytes.js';
 import { FEDERATION } from '../src/core/constants.js';
 import { buildSignedRequest } from '../src/core/federation/http-signature.js';
 import { systemClock, webRandom } from '../src/core/ports.js';
-import { ed25519Signer } from '../src/core/signing.js';
-import { api, fingerprintOfNode, startFederation, type FedNode } from './lib/federation.js';
+import { ed25519Signer, ed25519Verify } from '../src/core/signing.js';
+import { nodeEd25519Verify } from '../src/node/ed25519.js';
+import { api, fingerprintOfNode, ROOT, startFederation, type FedNode } from './lib/federation.js';
 import { addWorkerUsers, dryRunDeploy, freePort, generateWorkerSecrets, secretsDotEnv, startWranglerDev, type WranglerDev } from './lib/workers.js';
 
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -62,7 +65,37 @@ interface Started {
   worker?: WranglerDev;
 }
 
+/**
+ * Run the Ed25519 edge cases inside workerd (scripts/workers/ed25519-vectors.ts)
+ * and check them against cairn-verdicts.json, the core on Node and OpenSSL.
+ */
+async function checkEd25519Vectors(root: string): Promise<void> {
+  const dir = join(ROOT, 'test/vectors/ed25519');
+  const cases = (JSON.parse(readFileSync(join(dir, 'speccheck-cases.json'), 'utf8')) as { message: string; pub_key: string; signature: string }[]).map((c) => ({
+    publicKey: c.pub_key,
+    message: c.message,
+    signature: c.signature,
+  }));
+  const expected = (JSON.parse(readFileSync(join(dir, 'cairn-verdicts.json'), 'utf8')) as { verdicts: { valid: boolean }[] }).verdicts.map((v) => v.valid);
+  const vectors = await startWranglerDev({ port: await freePort(), persistTo: join(root, 'wrangler-vectors'), vars: {}, script: 'scripts/workers/ed25519-vectors.ts' });
+  try {
+    const res = await fetch(vectors.url, { method: 'POST', body: JSON.stringify(cases) });
+    assert.equal(res.status, 200, 'the vectors Worker answers');
+    const inWorkerd = (await res.json()) as boolean[];
+    const onNode = (verify: typeof ed25519Verify) => cases.map((c) => verify(fromHex(c.publicKey), fromHex(c.message), fromHex(c.signature)));
+    assert.deepEqual(inWorkerd, expected, 'workerd gives cairn-verdicts.json');
+    assert.deepEqual(onNode(ed25519Verify), expected, 'the core on Node gives cairn-verdicts.json');
+    assert.deepEqual(onNode(nodeEd25519Verify), expected, 'OpenSSL gives cairn-verdicts.json');
+  } finally {
+    await vectors.stop();
+  }
+}
+
 async function run(root: string, started: Started): Promise<void> {
+  step('the Ed25519 edge cases inside workerd, on the core and on OpenSSL');
+  await checkEd25519Vectors(root);
+  step('Ed25519: the same verdicts on every path');
+
   const [nodePort, workerPort] = [await freePort(), await freePort()];
 
   step('bundling the Worker as `wrangler deploy` would (dry run)');

@@ -96,6 +96,23 @@ describe('deriveMatchKeys', () => {
     expect(shared({ names: [{ given: 'Дмитрий', family: 'Жуков' }], dateOfBirth: d }, { names: [{ given: 'Dmitrij', family: 'Schukow' }], dateOfBirth: d })).toBe(true);
     expect(shared({ names: [{ given: 'ፀሐዬ', family: 'ተስፋዬ' }], dateOfBirth: d }, { names: [{ given: 'Tshaye', family: 'Tesfai' }], dateOfBirth: d })).toBe(true);
     expect(shared({ names: [{ given: 'Χρήστος', family: 'Μπακογιάννης' }], dateOfBirth: d }, { names: [{ given: 'Christos', family: 'Mpakogiannis' }], dateOfBirth: d })).toBe(true);
+    // Somali orthography against English spelling: reading B of both tokens.
+    expect(shared({ names: [{ given: 'Maxamed', family: 'Cabdullaahi' }], dateOfBirth: d }, { names: [{ given: 'Mohamed', family: 'Abdullahi' }], dateOfBirth: d })).toBe(true);
+  });
+
+  it('survives patronymic chains recorded differently (10.4 given pair)', () => {
+    const d = dob('2012-05-19');
+    // Given, father, grandfather: one register writes "given father / grandfather", another "given / father grandfather".
+    expect(shared({ names: [{ given: 'Hodan Jaamac', family: 'Cabdulahi' }], dateOfBirth: d }, { names: [{ given: 'Hodan', family: 'Jama Abdulahi' }], dateOfBirth: d })).toBe(true);
+    expect(shared({ names: [{ given: 'Dawit Tesfaye', family: 'Gebremedhin' }], dateOfBirth: d }, { names: [{ given: 'Dawit', family: 'Tesfaye' }], dateOfBirth: d })).toBe(true);
+  });
+
+  it('joins Vietnamese compound given names and keeps twins who share a syllable apart', () => {
+    const d = dob('2016-10-23');
+    const spaced = { names: [{ given: 'Thị Thu Hà', family: 'Nguyễn' }], dateOfBirth: d };
+    expect(shared(spaced, { names: [{ given: 'Thuha', family: 'Nguyen' }], dateOfBirth: d })).toBe(true);
+    expect(shared(spaced, { names: [{ given: 'Nguyen', family: 'Thu-Ha' }], dateOfBirth: d })).toBe(true); // family name first
+    expect(shared(spaced, { names: [{ given: 'Thị Thu Trang', family: 'Nguyễn' }], dateOfBirth: d })).toBe(false); // her twin
   });
 
   it('survives a missing patronymic, an extra middle name and half a compound surname', () => {

@@ -1,19 +1,31 @@
 /**
- * Matching quality as a regression test: a small seeded evaluation must meet
- * the targets of protocol/10-identifiers.md — at probable strength or better,
- * recall ≥ 0.95 for same-person pairs whose dates of birth agree and
- * precision ≥ 0.99; strong keys never match two different persons.
+ * Matching quality as a regression test: a smaller fixed-seed run of the
+ * evaluation of protocol/10-identifiers.md (10.7) must keep its floors. The
+ * seed is fixed, so the figures are exact and the test cannot flake; a
+ * change that lowers one below its floor fails CI.
  */
 import { describe, expect, it } from 'vitest';
 import { evaluateMatching } from '../scripts/eval-matching.js';
+import { ORIGINS } from '../scripts/lib/name-data.js';
 
-describe('matching evaluation (seeded, 1200 persons)', () => {
+// Floors of the 1,200-person run. Issue 14's targets, where not yet met, are
+// noted beside the floor that guards what has been reached.
+const FLOOR = {
+  probableRecallDobAgrees: 0.955, // target 0.97
+  probablePrecision: 0.995,
+  possiblePrecision: 0.8,
+  originProbableRecallDobAgrees: 0.9, // target 0.93 for every group
+  keysPerRecord: 10.5, // target 10
+} as const;
+
+describe('matching evaluation (seed 20260601, 1200 persons)', () => {
   const f = evaluateMatching({ seed: 20260601, persons: 1200 });
 
-  it('meets the probable-strength targets', () => {
+  it('meets the probable-strength floors', () => {
     expect(f.sameDobPairs).toBeGreaterThan(1000);
-    expect(f.byStrength.probable.recallDobAgrees).toBeGreaterThanOrEqual(0.95);
-    expect(f.byStrength.probable.precision).toBeGreaterThanOrEqual(0.99);
+    expect(f.byStrength.probable.recallDobAgrees).toBeGreaterThanOrEqual(FLOOR.probableRecallDobAgrees);
+    expect(f.byStrength.probable.precision).toBeGreaterThanOrEqual(FLOOR.probablePrecision);
+    expect(f.byStrength.possible.precision).toBeGreaterThanOrEqual(FLOOR.possiblePrecision);
   });
 
   it('has no false strong match', () => {
@@ -21,8 +33,30 @@ describe('matching evaluation (seeded, 1200 persons)', () => {
     expect(f.byStrength.strong.truePositives).toBeGreaterThan(0);
   });
 
-  it('keeps transliteration variants matching at probable strength', () => {
-    for (const kind of ['translit-cyrillic', 'translit-arabic', 'translit-geez', 'diacritics-latin', 'order-swap', 'middle-names'] as const) {
+  it('keeps every origin group above its floor', () => {
+    for (const { pool } of ORIGINS) {
+      const o = f.byOrigin[pool.origin];
+      expect(o.dobPairs, pool.origin).toBeGreaterThan(20);
+      expect(o.recallDobAgrees.probable, pool.origin).toBeGreaterThanOrEqual(FLOOR.originProbableRecallDobAgrees);
+    }
+  });
+
+  it('keeps the key set small', () => {
+    expect(f.keysPerRecord).toBeLessThanOrEqual(FLOOR.keysPerRecord);
+  });
+
+  it('keeps transliteration and naming-system variants matching at probable strength', () => {
+    for (const kind of [
+      'translit-cyrillic',
+      'translit-arabic',
+      'translit-geez',
+      'orthography-latin',
+      'diacritics-latin',
+      'patronymic-chain',
+      'vietnamese-form',
+      'order-swap',
+      'middle-names',
+    ] as const) {
       expect(f.byKind[kind].recall.probable, kind).toBeGreaterThanOrEqual(0.9);
     }
     expect(f.byKind['dob-day-month-swap'].recall.possible).toBeGreaterThanOrEqual(0.95);

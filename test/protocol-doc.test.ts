@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assembleProtocol } from '../scripts/build-protocol.js';
-import { ERROR_CODES } from '../src/core/errors.js';
+import { ERROR_CODES, LOCAL_ERROR_CODES } from '../src/core/errors.js';
 import { ROOT } from './helpers/cli.js';
 
 describe('PROTOCOL.md', () => {
@@ -12,7 +12,7 @@ describe('PROTOCOL.md', () => {
 
   it('documents every problem code a peer can receive', () => {
     const doc = readFileSync(join(ROOT, 'PROTOCOL.md'), 'utf8');
-    const peerFacing = ERROR_CODES.filter((c) => !['config_invalid', 'key_file_insecure', 'key_invalid', 'home_exists', 'home_missing', 'unauthenticated', 'forbidden', 'internal', 'not_found', 'method_not_allowed', 'unsupported_media_type', 'identifier_invalid', 'oprf_invalid_input', 'oprf_derive_key_failed', 'oprf_proof_invalid', 'proof_invalid', 'checkpoint_invalid', 'envelope_invalid', 'peer_unreachable', 'peer_timeout', 'peer_response_invalid'].includes(c));
+    const peerFacing = ERROR_CODES.filter((c) => !LOCAL_ERROR_CODES.has(c));
     for (const code of peerFacing) expect(doc, code).toContain(`\`${code}\``);
   });
 });

@@ -122,10 +122,16 @@ async function startAll(root: string, specs: NodeSpec[], policy: Record<string, 
   for (const a of nodes) {
     for (const b of nodes) {
       if (a === b) continue;
-      cli(['peers', 'add', b.url, '--home', a.home, '--fingerprint', b.fingerprint]);
+      cli(['peers', 'add', b.url, '--home', a.home, '--fingerprint', b.fingerprint, '--no-sync']);
       cli(['peers', 'policy', b.country, '--home', a.home, ...allow]);
     }
   }
+  // Every node lets every other fetch its indexes now: replicate them before anyone searches.
+  for (const a of nodes) cli(['peers', 'sync', '--home', a.home]);
+  // The synchronous CLI calls above held the event loop past the servers'
+  // keep-alive: let it see the sockets they closed meanwhile, or the next
+  // fetch picks a dead one from the pool ("other side closed").
+  await new Promise((r) => setTimeout(r, 100));
   return nodes;
 }
 

@@ -8,6 +8,7 @@ import { deriveMatchKeys, parseIdentifiers, type MatchKeyStrength } from '../../
 import { MATCH_KEYS } from '../../src/core/constants.js';
 import { toHex } from '../../src/core/bytes.js';
 import { generatePopulation, VARIANT_KINDS, type Relation, type SyntheticRecord, type VariantKind } from './variants.js';
+import { ORIGINS, type Origin } from './name-data.js';
 
 const STRENGTHS = MATCH_KEYS.strengths;
 const RANK: Record<MatchKeyStrength, number> = { possible: 0, probable: 1, strong: 2 };
@@ -31,6 +32,17 @@ export interface KindFigures {
   recall: Record<MatchKeyStrength, number>;
 }
 
+/** Figures of one origin group: its persons' same-person pairs, and false pairs touching it. */
+export interface OriginFigures {
+  pairs: number;
+  dobPairs: number;
+  /** Recall over same-person pairs whose dates agree (as recallDobAgrees), per strength. */
+  recallDobAgrees: Record<MatchKeyStrength, number>;
+  recall: Record<MatchKeyStrength, number>;
+  /** False pairs at probable or stronger with a record of this origin on either side. */
+  falseProbable: number;
+}
+
 export interface MatchingFigures {
   seed: number;
   persons: number;
@@ -39,6 +51,7 @@ export interface MatchingFigures {
   samePersonPairs: number;
   byStrength: Record<MatchKeyStrength, StrengthFigures>;
   byKind: Record<VariantKind | 'between-variants', KindFigures>;
+  byOrigin: Record<Origin, OriginFigures>;
   keysPerRecord: number;
 }
 
@@ -98,13 +111,13 @@ export function evaluateMatching(opts: { seed?: number; persons?: number } = {})
   // Ground truth: every pair of records of one person.
   const byPerson = new Map<number, SyntheticRecord[]>();
   for (const r of records) byPerson.set(r.personId, [...(byPerson.get(r.personId) ?? []), r]);
-  const truePairs: { id: number; kind: VariantKind | 'between-variants'; dobAgrees: boolean }[] = [];
+  const truePairs: { id: number; kind: VariantKind | 'between-variants'; dobAgrees: boolean; origin: Origin }[] = [];
   for (const rs of byPerson.values()) {
     for (let i = 0; i < rs.length; i++) {
       for (let j = i + 1; j < rs.length; j++) {
         const a = rs[i]!;
         const b = rs[j]!;
-        truePairs.push({ id: Math.min(a.index, b.index) * n + Math.max(a.index, b.index), kind: pairKind(a, b), dobAgrees: dobAgrees(a, b) });
+        truePairs.push({ id: Math.min(a.index, b.index) * n + Math.max(a.index, b.index), kind: pairKind(a, b), dobAgrees: dobAgrees(a, b), origin: a.origin });
       }
     }
   }
@@ -154,6 +167,34 @@ export function evaluateMatching(opts: { seed?: number; persons?: number } = {})
     byKind[kind] = { pairs: ps.length, recall };
   }
 
+  const byOrigin = {} as MatchingFigures['byOrigin'];
+  const falseProbableByOrigin = new Map<Origin, number>();
+  for (const [id, rank] of best) {
+    if (rank < RANK.probable) continue;
+    const a = records[Math.floor(id / n)]!;
+    const b = records[id % n]!;
+    if (a.personId === b.personId) continue;
+    for (const o of new Set([a.origin, b.origin])) falseProbableByOrigin.set(o, (falseProbableByOrigin.get(o) ?? 0) + 1);
+  }
+  for (const { pool } of ORIGINS) {
+    const ps = truePairs.filter((p) => p.origin === pool.origin);
+    const dps = ps.filter((p) => p.dobAgrees);
+    const recall = {} as Record<MatchKeyStrength, number>;
+    const recallDob = {} as Record<MatchKeyStrength, number>;
+    for (const s of STRENGTHS) {
+      const found = (p: { id: number }) => (best.get(p.id) ?? -1) >= RANK[s];
+      recall[s] = ratio(ps.filter(found).length, ps.length);
+      recallDob[s] = ratio(dps.filter(found).length, dps.length);
+    }
+    byOrigin[pool.origin] = {
+      pairs: ps.length,
+      dobPairs: dps.length,
+      recall,
+      recallDobAgrees: recallDob,
+      falseProbable: falseProbableByOrigin.get(pool.origin) ?? 0,
+    };
+  }
+
   return {
     seed,
     persons,
@@ -162,6 +203,7 @@ export function evaluateMatching(opts: { seed?: number; persons?: number } = {})
     sameDobPairs: truePairs.filter((p) => p.dobAgrees).length,
     byStrength,
     byKind,
+    byOrigin,
     keysPerRecord: keyCount / records.length,
   };
 }
@@ -186,6 +228,13 @@ export function formatFigures(f: MatchingFigures): string {
   lines.push('recall by variant kind       pairs   strong  probable  possible');
   for (const [kind, k] of Object.entries(f.byKind)) {
     lines.push(`${kind.padEnd(26)} ${String(k.pairs).padStart(6)}  ${pct(k.recall.strong)}  ${pct(k.recall.probable)}  ${pct(k.recall.possible)}`);
+  }
+  lines.push('');
+  lines.push('by origin group   pairs  DOB-agree  probable(DOB agrees)  possible(DOB agrees)  probable  possible  false probable');
+  for (const [origin, o] of Object.entries(f.byOrigin)) {
+    lines.push(
+      `${origin.padEnd(16)} ${String(o.pairs).padStart(6)}  ${String(o.dobPairs).padStart(9)}  ${pct(o.recallDobAgrees.probable).padStart(20)}  ${pct(o.recallDobAgrees.possible).padStart(20)}  ${pct(o.recall.probable).padStart(8)}  ${pct(o.recall.possible).padStart(8)}  ${String(o.falseProbable).padStart(14)}`,
+    );
   }
   return lines.join('\n');
 }

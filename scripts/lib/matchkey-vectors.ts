@@ -33,6 +33,14 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     name: 'long codes (deletion neighbourhood), day over 12 (no unordered key)',
     identifiers: { names: [{ given: 'Mustafa', family: 'Abdelrahman' }], dateOfBirth: { precision: 'day', date: '2012-11-23' } },
   },
+  {
+    name: 'Somali orthography (readings A and B), patronymic chain (given pair)',
+    identifiers: { names: [{ given: 'Maxamed Cali', family: 'Cabdi' }], dateOfBirth: { precision: 'day', date: '2015-03-27' } },
+  },
+  {
+    name: 'Vietnamese, family name first, Thị dropped, compound given name joined',
+    identifiers: { names: [{ given: 'Nguyễn', family: 'Thị Thu Hà' }], dateOfBirth: { precision: 'day', date: '2016-10-23' } },
+  },
 ];
 
 export interface MatchKeyVector {

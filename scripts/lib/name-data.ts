@@ -17,9 +17,34 @@ export interface SpelledName {
 
 const n = (native: string, ...latin: string[]): SpelledName => ({ native, latin });
 
-export type Origin = 'arabic' | 'russian' | 'ukrainian' | 'greek' | 'geez' | 'bcs' | 'polish' | 'romanian' | 'turkish' | 'spanish';
+import { afghan, albanian, egyptSudan, kurdish, maghreb, nigerian, somali, southAsian, vietnamese, westAfrica } from './name-data-origins.js';
 
-/** Pools of one origin. Native forms; `latin` lists only for arabic and geez. */
+export type Origin =
+  | 'arabic'
+  | 'russian'
+  | 'ukrainian'
+  | 'greek'
+  | 'geez'
+  | 'bcs'
+  | 'polish'
+  | 'romanian'
+  | 'turkish'
+  | 'spanish'
+  | 'somali'
+  | 'afghan'
+  | 'kurdish'
+  | 'maghreb'
+  | 'egypt-sudan'
+  | 'west-africa'
+  | 'nigerian'
+  | 'south-asian'
+  | 'albanian'
+  | 'vietnamese';
+
+/**
+ * Pools of one origin. Native forms; `latin` lists for the origins whose
+ * spellings are listed per name (see `listedSpellings`).
+ */
 export interface OriginPool {
   origin: Origin;
   country: string;
@@ -27,8 +52,14 @@ export interface OriginPool {
   female: readonly SpelledName[];
   /** Family names; [masculine, feminine] when the form depends on sex. */
   family: readonly (SpelledName | readonly [SpelledName, SpelledName])[];
-  /** Family name is the father's given name (Ethiopia, Eritrea). */
-  fatherAsFamily?: boolean;
+  /**
+   * Share of persons whose "family name" is their father's given name, with
+   * the grandfather's next in the chain (Ethiopia, Eritrea, Somalia, Sudan,
+   * many Afghans).
+   */
+  fatherAsFamily?: number;
+  /** Registers hold the names in the native script only sometimes; false: never (Bengali). */
+  nativeRegistered?: boolean;
   /** Has patronymics built from the father's name. */
   patronymic?: 'east-slavic';
   /** Two family names (paternal, maternal). */
@@ -145,8 +176,8 @@ const ukrainian: OriginPool = {
 const greek: OriginPool = {
   origin: 'greek',
   country: 'GR',
-  male: ['Γεώργιος', 'Κωνσταντίνος', 'Ιωάννης', 'Δημήτριος', 'Νικόλαος', 'Παναγιώτης', 'Χρήστος', 'Βασίλειος', 'Αθανάσιος', 'Ευάγγελος', 'Αλέξανδρος', 'Σπυρίδων'].map((x) => n(x)),
-  female: ['Μαρία', 'Ελένη', 'Αικατερίνη', 'Βασιλική', 'Σοφία', 'Αγγελική', 'Γεωργία', 'Δήμητρα', 'Ευαγγελία', 'Χριστίνα'].map((x) => n(x)),
+  male: ['Γεώργιος', 'Κωνσταντίνος', 'Ιωάννης', 'Δημήτριος', 'Νικόλαος', 'Παναγιώτης', 'Χρήστος', 'Βασίλειος', 'Αθανάσιος', 'Ευάγγελος', 'Αλέξανδρος', 'Σπυρίδων', 'Χαράλαμπος', 'Γιάννης', 'Χρύσανθος'].map((x) => n(x)),
+  female: ['Μαρία', 'Ελένη', 'Αικατερίνη', 'Βασιλική', 'Σοφία', 'Αγγελική', 'Γεωργία', 'Δήμητρα', 'Ευαγγελία', 'Χριστίνα', 'Χαρίκλεια', 'Γεωργούλα'].map((x) => n(x)),
   family: [
     ['Παπαδόπουλος', 'Παπαδοπούλου'],
     ['Παπαδάκης', 'Παπαδάκη'],
@@ -181,6 +212,13 @@ const geez: OriginPool = {
     n('ፍሊሞን', 'Filmon', 'Filimon'),
     n('አብርሃም', 'Abraham', 'Abrham'),
     n('ብሩክ', 'Biruk', 'Bruk'),
+    n('ሀብተ ማርያም', 'Habte Mariam', 'Habtemariam', 'Habte-Mariam', 'Habtemaryam'),
+    n('ወልደ ጊዮርጊስ', 'Wolde Giorgis', 'Woldegiorgis', 'Welde Giyorgis', 'Woldegiorgish'),
+    n('ገብረ ሥላሴ', 'Gebre Selassie', 'Gebreselassie', 'Ghebreselassie', 'Gebre-Selassie'),
+    n('ተክለ ሃይማኖት', 'Tekle Haimanot', 'Teklehaimanot', 'Tecle Haymanot'),
+    n('አበበ', 'Abebe', 'Abebé'),
+    n('ግርማ', 'Girma', 'Germa'),
+    n('ታደሰ', 'Tadesse', 'Tadese', 'Taddese'),
   ],
   female: [
     n('ሰላም', 'Selam', 'Salam'),
@@ -193,9 +231,12 @@ const geez: OriginPool = {
     n('ሄለን', 'Helen'),
     n('ትርሓስ', 'Tirhas', 'Trhas'),
     n('ዊንታ', 'Winta', 'Wintana'),
+    n('አልማዝ', 'Almaz', 'Almas'),
+    n('ትዕግስት', 'Tigist', 'Tegist', 'Tigest'),
+    n('ሕይወት', 'Hiwot', 'Hiwet', 'Heywet'),
   ],
   family: [],
-  fatherAsFamily: true,
+  fatherAsFamily: 1,
   twinNames: [
     ['ዳዊት', 'ዮሐንስ'],
     ['ሰላም', 'ሳባ'],
@@ -254,16 +295,34 @@ const spanish: OriginPool = {
   compoundFamily: true,
 };
 
-/** Every origin, with a weight (share of persons). */
+/**
+ * Every origin, with a weight (share of persons). Most weight goes to the
+ * origins of issue 14: those most often registered as unaccompanied or
+ * missing minors and trafficking victims in Europe.
+ */
 export const ORIGINS: readonly { pool: OriginPool; weight: number }[] = [
-  { pool: arabic, weight: 0.28 },
-  { pool: russian, weight: 0.1 },
-  { pool: ukrainian, weight: 0.12 },
-  { pool: greek, weight: 0.08 },
-  { pool: geez, weight: 0.14 },
-  { pool: bcs, weight: 0.08 },
-  { pool: polish, weight: 0.06 },
-  { pool: romanian, weight: 0.06 },
-  { pool: turkish, weight: 0.04 },
-  { pool: spanish, weight: 0.04 },
+  { pool: afghan, weight: 0.09 },
+  { pool: arabic, weight: 0.08 },
+  { pool: kurdish, weight: 0.04 },
+  { pool: geez, weight: 0.08 },
+  { pool: somali, weight: 0.07 },
+  { pool: egyptSudan, weight: 0.06 },
+  { pool: vietnamese, weight: 0.07 },
+  { pool: albanian, weight: 0.05 },
+  { pool: nigerian, weight: 0.05 },
+  { pool: southAsian, weight: 0.06 },
+  { pool: maghreb, weight: 0.07 },
+  { pool: westAfrica, weight: 0.05 },
+  { pool: ukrainian, weight: 0.07 },
+  { pool: russian, weight: 0.03 },
+  { pool: greek, weight: 0.03 },
+  { pool: bcs, weight: 0.02 },
+  { pool: polish, weight: 0.02 },
+  { pool: romanian, weight: 0.02 },
+  { pool: turkish, weight: 0.02 },
+  { pool: spanish, weight: 0.02 },
 ];
+
+/** Origins whose names carry a list of Latin spellings (registers pick one per name). */
+export const listedSpellings = (pool: OriginPool): boolean =>
+  pool.origin !== 'vietnamese' && [...pool.male, ...pool.female].every((x) => x.latin.length > 0);

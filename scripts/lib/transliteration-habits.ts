@@ -3,7 +3,10 @@
  * country writes a Cyrillic, Greek or diacritic Latin name. Written from the
  * published schemes (ICAO Doc 9303 for passports, ELOT 743, the Ukrainian
  * 2010 national table) and from everyday French, German, Polish and English
- * habits, simplified. They are deliberately independent of Cairn's own
+ * habits, simplified; BGN/PCGN 1962 Greek (χ as kh, γ as y before front
+ * vowels), and Vietnamese with or without its diacritics. The habits of the
+ * origins whose spellings are listed per name are documented in
+ * name-data-origins.ts. They are deliberately independent of Cairn's own
  * normalisation, so the evaluation measures it instead of echoing it.
  */
 import type { Origin } from './name-data.js';
@@ -139,6 +142,12 @@ export const GREEK_HABITS: Record<string, Habit> = {
     ],
     frontGamma: 'y',
   }),
+  // BGN/PCGN 1962 Greek: χ as kh, γ before a front vowel as y.
+  bgn: greek({
+    single: { ...GR_SINGLE, χ: 'kh', υ: 'i' },
+    digraphs: [['ου', 'ou', 'ou'], ['γγ', 'ng', 'ng'], ['γκ', 'g', 'ng'], ['μπ', 'b', 'mb'], ['ντ', 'd', 'nd']],
+    frontGamma: 'y',
+  }),
   anglo: greek({
     single: { ...GR_SINGLE, υ: 'i' },
     digraphs: [['ου', 'ou', 'ou'], ['αι', 'ai', 'ai'], ['γγ', 'ng', 'ng'], ['γκ', 'g', 'nk'], ['μπ', 'b', 'mb'], ['ντ', 'd', 'nd']],
@@ -189,4 +198,6 @@ export const LATIN_HABITS: Partial<Record<Origin, Record<string, Habit>>> = {
     german: (s) => ascii(mapChars({ ş: 'sch', ç: 'tsch', ğ: '', ö: 'oe', ü: 'ue' })(s)),
   },
   spanish: { keep, ascii },
+  // Quốc ngữ kept, or every diacritic dropped and Đ written D (ICAO Doc 9303).
+  vietnamese: { keep, ascii },
 };

@@ -7,7 +7,7 @@
  * namesakes). No real person is described. Same seed, same population.
  */
 import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
-import { ORIGINS, type Origin, type OriginPool, type SpelledName } from './name-data.js';
+import { listedSpellings, ORIGINS, type Origin, type OriginPool, type SpelledName } from './name-data.js';
 import { GREEK_HABITS, LATIN_HABITS, RUSSIAN_HABITS, UKRAINIAN_HABITS, type Habit } from './transliteration-habits.js';
 
 /** What differs between a person's first record and a later one. */
@@ -16,7 +16,10 @@ export const VARIANT_KINDS = [
   'translit-arabic',
   'translit-greek',
   'translit-geez',
+  'orthography-latin',
   'diacritics-latin',
+  'patronymic-chain',
+  'vietnamese-form',
   'order-swap',
   'middle-names',
   'compound-surname',
@@ -35,6 +38,8 @@ export interface SyntheticRecord {
   /** Index in the population. */
   index: number;
   personId: number;
+  /** The person's origin (name pool). */
+  origin: Origin;
   /** Kind of the variant this record is; 'source' for a person's first record. */
   kind: VariantKind | 'source';
   /** Set on records of persons generated as look-alikes of another. */
@@ -109,6 +114,8 @@ interface Person {
   given: SpelledName;
   middle?: SpelledName;
   father: SpelledName;
+  /** Set when the "family name" is the father's given name: the next link of the chain. */
+  grandfather?: SpelledName;
   /** One family name, or [paternal, maternal] for compound surnames; forms by sex. */
   familyEntries: FamilyEntry[];
   dob: Dob;
@@ -133,8 +140,8 @@ type FamilyEntry = OriginPool['family'][number];
 
 const nativeOf = (e: FamilyEntry): string => (Array.isArray(e) ? (e as readonly SpelledName[])[0]!.native : (e as SpelledName).native);
 
-function familyEntriesFor(pool: OriginPool, rng: Rng, father: SpelledName): FamilyEntry[] {
-  if (pool.fatherAsFamily) return [father];
+function familyEntriesFor(pool: OriginPool, rng: Rng, father: SpelledName, chain: boolean): FamilyEntry[] {
+  if (chain) return [father];
   const first = rng.pick(pool.family);
   if (!pool.compoundFamily) return [first];
   let second = rng.pick(pool.family);
@@ -171,20 +178,33 @@ function strongIdentifiers(rng: Rng, pool: OriginPool, id: number): Person['stro
   return s;
 }
 
-function newPerson(id: number, rng: Rng, base?: { pool: OriginPool; father: SpelledName; familyEntries?: FamilyEntry[]; sex?: Person['sex'] }): Person {
+interface Kin {
+  pool: OriginPool;
+  father: SpelledName;
+  grandfather?: SpelledName;
+  familyEntries?: FamilyEntry[];
+  sex?: Person['sex'];
+}
+
+const ARABIC_MIDDLE: ReadonlySet<Origin> = new Set(['arabic', 'maghreb', 'south-asian']);
+
+function newPerson(id: number, rng: Rng, base?: Kin): Person {
   const pool = base?.pool ?? rng.weighted(ORIGINS.map((o) => ({ weight: o.weight, value: o.pool })));
   const sex = base?.sex ?? (rng.chance(0.5) ? 'female' : 'male');
   const names = sex === 'male' ? pool.male : pool.female;
   const given = rng.pick(names);
   const father = base?.father ?? rng.pick(pool.male);
+  const chain = base === undefined ? rng.chance(pool.fatherAsFamily ?? 0) : base.grandfather !== undefined;
   let middle: SpelledName | undefined;
-  if (pool.origin === 'arabic') middle = father;
-  else if (!pool.patronymic && !pool.fatherAsFamily && rng.chance(0.3)) {
+  if (pool.origin === 'vietnamese') middle = { native: sex === 'male' ? 'Văn' : 'Thị', latin: [] };
+  else if (ARABIC_MIDDLE.has(pool.origin) && !chain) middle = father;
+  else if (!pool.patronymic && !chain && rng.chance(0.3)) {
     const m = rng.pick(names);
     if (m.native !== given.native) middle = m;
   }
-  const familyEntries = base?.familyEntries ?? familyEntriesFor(pool, rng, father);
-  return { id, pool, sex, given, middle, father, familyEntries, dob: randomDob(rng), strong: strongIdentifiers(rng, pool, id) };
+  const familyEntries = base?.familyEntries ?? familyEntriesFor(pool, rng, father, chain);
+  const grandfather = chain ? (base?.grandfather ?? rng.pick(pool.male)) : undefined;
+  return { id, pool, sex, given, middle, father, grandfather, familyEntries, dob: randomDob(rng), strong: strongIdentifiers(rng, pool, id) };
 }
 
 // ---- rendering ---------------------------------------------------------------
@@ -212,8 +232,8 @@ function writingsOf(pool: OriginPool): Writing[] {
     const ws: Writing[] = Object.keys(h).map((id) => ({ kind: 'habit', id }));
     return pool.origin === 'russian' || pool.origin === 'ukrainian' || pool.origin === 'greek' ? [...ws, { kind: 'native' }] : ws;
   }
-  // Arabic and Ge'ez: native script, or one of each name's listed spellings.
-  return [{ kind: 'native' }, { kind: 'habit', id: 'listed' }];
+  // Listed spellings (Arabic, Ge'ez, …): native script, or one of each name's listed spellings.
+  return pool.nativeRegistered === false ? [{ kind: 'habit', id: 'listed' }] : [{ kind: 'native' }, { kind: 'habit', id: 'listed' }];
 }
 
 function write(name: SpelledName, pool: OriginPool, w: Writing, rng: Rng): string {
@@ -237,8 +257,17 @@ function patronymicOf(father: SpelledName, sex: Person['sex'], origin: Origin): 
   return stem + (male ? 'ович' : 'овна');
 }
 
+/** Where a patronymic chain (given, father, grandfather) lands in the register's fields. */
+type ChainMode = 'father' | 'father-grandfather' | 'given-father';
+/** How a Vietnamese compound given name is written. */
+type ViJoin = 'space' | 'joined' | 'hyphen';
+
 interface Rendering {
   writing: Writing;
+  chain: ChainMode;
+  /** Vietnamese: the middle name Văn/Thị written; how the given syllables are joined. */
+  viMarker: boolean;
+  viJoin: ViJoin;
   swap: boolean;
   middle: boolean;
   familyMode: 'both' | 'hyphen' | 'first' | 'second';
@@ -304,11 +333,28 @@ function renderStrong(p: Person, share: number, rng: Rng): Record<string, unknow
   return out;
 }
 
+function joinSyllables(name: string, how: ViJoin): string {
+  const parts = name.split(' ');
+  if (how === 'space') return name;
+  if (how === 'hyphen') return parts.join('-');
+  return parts.map((x, i) => (i === 0 ? x : x.toLowerCase())).join('');
+}
+
 function render(p: Person, r: Rendering, rng: Rng): Record<string, unknown> {
   const w = (n: SpelledName) => write(n, p.pool, r.writing, rng);
   let given = w(p.given);
-  if (r.middle && p.middle !== undefined && p.pool.origin !== 'arabic') given += ` ${w(p.middle)}`;
-  const famParts = familyOf(p).map(w);
+  if (p.pool.origin === 'vietnamese') {
+    given = joinSyllables(given, r.viJoin);
+    if (r.viMarker) given = `${w(p.middle!)} ${given}`;
+  } else if (r.middle && p.middle !== undefined && !ARABIC_MIDDLE.has(p.pool.origin)) given += ` ${w(p.middle)}`;
+  let famParts = familyOf(p).map(w);
+  if (p.grandfather !== undefined) {
+    if (r.chain === 'father-grandfather') famParts = [`${famParts[0]!} ${w(p.grandfather)}`];
+    else if (r.chain === 'given-father') {
+      given += ` ${famParts[0]!}`;
+      famParts = [w(p.grandfather)];
+    }
+  }
   let family =
     famParts.length === 1
       ? famParts[0]!
@@ -326,7 +372,7 @@ function render(p: Person, r: Rendering, rng: Rng): Record<string, unknown> {
     const pat = patronymicOf(p.father, p.sex, p.pool.origin);
     entry['patronymic'] = r.writing.kind === 'native' ? pat : habitsOf(p.pool.origin)![(r.writing as { id: string }).id]!(pat);
   }
-  if (r.middle && p.pool.origin === 'arabic') entry['patronymic'] = w(p.father);
+  if (r.middle && ARABIC_MIDDLE.has(p.pool.origin) && p.middle !== undefined) entry['patronymic'] = w(p.father);
   const ids: Record<string, unknown> = { names: [entry], sex: rng.chance(0.9) ? p.sex : 'unknown' };
   const dob = renderDob(p, r.dob, rng);
   if (dob !== undefined) ids['dateOfBirth'] = dob;
@@ -340,11 +386,14 @@ function applicableKinds(p: Person): VariantKind[] {
   const o = p.pool.origin;
   const kinds: VariantKind[] = ['order-swap', 'typo', 'combined', 'dob-jan1-estimate', 'dob-missing'];
   if (o === 'russian' || o === 'ukrainian') kinds.push('translit-cyrillic');
-  if (o === 'arabic') kinds.push('translit-arabic');
+  if (o === 'arabic' || o === 'afghan' || o === 'maghreb' || o === 'egypt-sudan' || o === 'south-asian') kinds.push('translit-arabic');
   if (o === 'greek') kinds.push('translit-greek');
   if (o === 'geez') kinds.push('translit-geez');
+  if (o === 'somali' || o === 'kurdish' || o === 'albanian' || o === 'nigerian' || o === 'west-africa') kinds.push('orthography-latin');
   if (LATIN_HABITS[o] !== undefined) kinds.push('diacritics-latin');
-  if (p.middle !== undefined || p.pool.patronymic) kinds.push('middle-names');
+  if (o === 'vietnamese') kinds.push('vietnamese-form');
+  else if ((p.middle !== undefined && o !== 'south-asian') || p.pool.patronymic) kinds.push('middle-names');
+  if (p.grandfather !== undefined) kinds.push('patronymic-chain');
   if (p.familyEntries.length > 1) kinds.push('compound-surname');
   if (p.dob.d <= 12 && p.dob.d !== p.dob.m) kinds.push('dob-day-month-swap');
   return kinds;
@@ -364,8 +413,21 @@ function variantRendering(p: Person, source: Rendering, kind: VariantKind, rng: 
     case 'translit-arabic':
     case 'translit-greek':
     case 'translit-geez':
+    case 'orthography-latin':
     case 'diacritics-latin':
       r.writing = otherWriting(p.pool, source.writing, rng);
+      break;
+    case 'patronymic-chain':
+      r.chain = rng.pick((['father', 'father-grandfather', 'given-father'] as const).filter((m) => m !== source.chain));
+      break;
+    case 'vietnamese-form':
+      // One or two of: diacritics, the middle name, how syllables are joined.
+      for (let changes = rng.int(1, 2); changes > 0; changes--) {
+        const what = rng.int(0, 2);
+        if (what === 0) r.writing = otherWriting(p.pool, r.writing, rng);
+        else if (what === 1) r.viMarker = !r.viMarker;
+        else r.viJoin = rng.pick((['space', 'joined', 'hyphen'] as const).filter((j) => j !== r.viJoin));
+      }
       break;
     case 'order-swap':
       r.swap = !source.swap;
@@ -405,6 +467,17 @@ function sourceRendering(p: Person, rng: Rng): Rendering {
     writing: rng.pick(writings),
     swap: false,
     middle: rng.chance(0.5),
+    chain: rng.weighted([
+      { weight: 0.5, value: 'father' as const },
+      { weight: 0.3, value: 'father-grandfather' as const },
+      { weight: 0.2, value: 'given-father' as const },
+    ]),
+    viMarker: rng.chance(0.6),
+    viJoin: rng.weighted([
+      { weight: 0.7, value: 'space' as const },
+      { weight: 0.2, value: 'joined' as const },
+      { weight: 0.1, value: 'hyphen' as const },
+    ]),
     familyMode: 'both',
     dob: 'exact',
     strongShare: 1,
@@ -416,26 +489,26 @@ export function generatePopulation(opts: PopulationOptions): SyntheticRecord[] {
   const rng = new Rng(seededRandom(opts.seed));
   const records: SyntheticRecord[] = [];
   let nextId = 0;
-  const add = (personId: number, kind: SyntheticRecord['kind'], identifiers: Record<string, unknown>, relation?: SyntheticRecord['relation']) => {
-    records.push({ index: records.length, personId, kind, identifiers, ...(relation ? { relation } : {}) });
+  const add = (person: Person, kind: SyntheticRecord['kind'], identifiers: Record<string, unknown>, relation?: SyntheticRecord['relation']) => {
+    records.push({ index: records.length, personId: person.id, origin: person.pool.origin, kind, identifiers, ...(relation ? { relation } : {}) });
   };
 
   for (let i = 0; i < opts.persons; i++) {
     const p = newPerson(nextId++, rng);
     const src = sourceRendering(p, rng);
-    add(p.id, 'source', render(p, src, rng));
+    add(p, 'source', render(p, src, rng));
     const variants = rng.chance(0.3) ? 2 : 1;
     for (let v = 0; v < variants; v++) {
       const kind = rng.pick(applicableKinds(p));
-      add(p.id, kind, render(p, variantRendering(p, src, kind, rng), rng));
+      add(p, kind, render(p, variantRendering(p, src, kind, rng), rng));
     }
 
     const lookAlike = (q: Person, relation: Relation) =>
-      add(q.id, 'source', render(q, sourceRendering(q, rng), rng), { to: p.id, relation });
+      add(q, 'source', render(q, sourceRendering(q, rng), rng), { to: p.id, relation });
 
     if (rng.chance(0.35)) {
       for (let s = rng.int(1, 2); s > 0; s--) {
-        const sib = newPerson(nextId++, rng, { pool: p.pool, father: p.father, familyEntries: p.familyEntries });
+        const sib = newPerson(nextId++, rng, { pool: p.pool, father: p.father, grandfather: p.grandfather, familyEntries: p.familyEntries });
         if (sib.given.native === p.given.native) continue;
         const gap = rng.pick([1, 2, 3, 4]);
         sib.dob = { ...sib.dob, y: p.dob.y + gap <= 2024 && rng.chance(0.5) ? p.dob.y + gap : p.dob.y - gap };
@@ -444,7 +517,7 @@ export function generatePopulation(opts: PopulationOptions): SyntheticRecord[] {
       }
     }
     if (rng.chance(0.05)) {
-      const twin = newPerson(nextId++, rng, { pool: p.pool, father: p.father, familyEntries: p.familyEntries, sex: p.sex });
+      const twin = newPerson(nextId++, rng, { pool: p.pool, father: p.father, grandfather: p.grandfather, familyEntries: p.familyEntries, sex: p.sex });
       const pair = p.pool.twinNames?.find(([a, b]) => a === p.given.native || b === p.given.native);
       const names = p.sex === 'male' ? p.pool.male : p.pool.female;
       const twinName = pair && rng.chance(0.7) ? (pair[0] === p.given.native ? pair[1] : pair[0]) : undefined;
@@ -454,9 +527,15 @@ export function generatePopulation(opts: PopulationOptions): SyntheticRecord[] {
       lookAlike(twin, 'twin');
     }
     if (rng.chance(0.1)) {
-      const same = newPerson(nextId++, rng, { pool: p.pool, father: rng.pick(p.pool.male), sex: p.sex });
+      const father = rng.pick(p.pool.male);
+      const same = newPerson(nextId++, rng, {
+        pool: p.pool,
+        father,
+        ...(p.grandfather !== undefined ? { grandfather: rng.pick(p.pool.male), familyEntries: [father] } : {}),
+        sex: p.sex,
+      });
       same.given = p.given;
-      if (!p.pool.fatherAsFamily && rng.chance(0.5)) same.familyEntries = p.familyEntries;
+      if (p.grandfather === undefined && rng.chance(0.5)) same.familyEntries = p.familyEntries;
       if (rng.chance(0.3)) same.dob = { ...same.dob, y: p.dob.y };
       lookAlike(same, 'namesake');
     }

@@ -190,10 +190,19 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
  * in its own process group, with secrets from `envFile` and extra vars, and
  * wait until /healthz answers (the first request applies the migrations).
  */
-export async function startWranglerDev(opts: { port: number; persistTo: string; envFile: string; vars: Record<string, string>; timeoutMs?: number }): Promise<WranglerDev> {
+export async function startWranglerDev(opts: {
+  port: number;
+  persistTo: string;
+  envFile?: string;
+  vars: Record<string, string>;
+  timeoutMs?: number;
+  /** A Worker script to run instead of wrangler.toml's `main` (relative to the repository). */
+  script?: string;
+}): Promise<WranglerDev> {
   const args = [
     WRANGLER,
     'dev',
+    ...(opts.script ? [opts.script] : []),
     '--local',
     '--ip',
     '127.0.0.1',
@@ -203,8 +212,7 @@ export async function startWranglerDev(opts: { port: number; persistTo: string; 
     '0',
     '--persist-to',
     opts.persistTo,
-    '--env-file',
-    opts.envFile,
+    ...(opts.envFile ? ['--env-file', opts.envFile] : []),
     '--show-interactive-dev-session=false',
     ...Object.entries(opts.vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ];

@@ -205,10 +205,14 @@ export const INDEX = {
   headVersion: 1,
   /** Most changes one delta carries (riding on an answer or asked for). */
   maxDeltaChanges: 20_000,
-  /** Most shards one snapshot page covers. */
+  /** Shards read per block of a snapshot page; a page is whole blocks ... */
   maxSnapshotShards: 4096,
+  /** ... until it holds at least this many fingerprints (3.2 MB), or the shards run out. */
+  maxSnapshotFingerprints: 400_000,
   /** The owner keeps changes for at least this long ... */
   logWindowDays: 30,
   /** ... unless there are more than this many per category (then a replica resyncs fully). */
   maxLogChanges: 2_000_000,
+  /** How often a serving node asks every peer for its heads (and deltas) in the background. */
+  syncIntervalMs: 5 * 60 * 1000,
 } as const;

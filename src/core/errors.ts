@@ -68,6 +68,39 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/**
+ * Codes a peer never receives: local configuration, storage and operator
+ * routes, local users, and what a searching node concludes about its peers.
+ * PROTOCOL.md documents every other code (a test checks it).
+ */
+export const LOCAL_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'config_invalid',
+  'key_file_insecure',
+  'key_invalid',
+  'home_exists',
+  'home_missing',
+  'home_locked',
+  'listen_failed',
+  'backup_invalid',
+  'unauthenticated',
+  'forbidden',
+  'internal',
+  'not_found',
+  'method_not_allowed',
+  'unsupported_media_type',
+  'identifier_invalid',
+  'oprf_invalid_input',
+  'oprf_derive_key_failed',
+  'oprf_proof_invalid',
+  'proof_invalid',
+  'checkpoint_invalid',
+  'envelope_invalid',
+  'peer_unreachable',
+  'peer_timeout',
+  'peer_response_invalid',
+  'import_conflict',
+]);
+
 /** Where in the input the problem is: a field path, a row, a byte offset. */
 export interface ErrorLocation {
   /** Dotted field path, e.g. `identifiers.names[0].family`. */

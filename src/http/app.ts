@@ -67,6 +67,8 @@ export interface NodeDeps {
   fetch?: typeof fetch;
   /** Replay protection store (default: the database). */
   nonceStore?: NonceStore;
+  /** The token index service (default: built here from the other deps). */
+  index?: IndexService;
   /** Runs work a response need not wait for (default: none; such work is awaited). */
   defer?: (task: Promise<void>) => void;
 }
@@ -107,7 +109,7 @@ export function createApp(nodeDeps: NodeDeps): Hono<Env> {
     timeoutMs: nodeDeps.config.federation.timeoutMs,
     maxResponseBytes: nodeDeps.config.federation.maxResponseBytes,
   };
-  const index = new IndexService({
+  const index = nodeDeps.index ?? new IndexService({
     db: nodeDeps.db,
     atomic: nodeDeps.atomic,
     clock: nodeDeps.clock,

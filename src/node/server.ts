@@ -12,6 +12,8 @@ import { Metrics } from '../http/metrics.js';
 import { systemClock, webRandom, type Logger } from '../core/ports.js';
 import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
 import { purgeExpired } from '../core/records/manage.js';
+import { INDEX } from '../core/constants.js';
+import { IndexService } from '../core/federation/index/service.js';
 import { integrate, pruneEntries } from '../core/audit/log.js';
 import { openNodeContext } from './context.js';
 import { loadConfig } from './home.js';
@@ -102,6 +104,33 @@ async function startLocked(
   const oprfClient = await createSodiumOprfClient();
   const atomic = ctx.atomic;
   const manage = { db: sqlite.db, atomic, clock: systemClock };
+  // Work a response need not wait for (witnessing peers' checkpoints, replica
+  // syncs); close() lets it finish.
+  const deferred = new Set<Promise<void>>();
+  const defer = (task: Promise<void>) => {
+    deferred.add(task);
+    void task.finally(() => deferred.delete(task));
+  };
+  // Token indexes: ours for peers, our replicas of theirs, kept in step in the background.
+  const index = new IndexService({
+    db: sqlite.db,
+    atomic,
+    clock: systemClock,
+    logger,
+    signer: keys.signer,
+    nodeId: config.node.id,
+    client: {
+      oprf: oprfClient,
+      signer: keys.signer,
+      verify: nodeEd25519Verify,
+      clock: systemClock,
+      random: webRandom,
+      fetch,
+      timeoutMs: config.federation.timeoutMs,
+      maxResponseBytes: config.federation.maxResponseBytes,
+    },
+    defer,
+  });
   const purge = async () => {
     try {
       const n = await purgeExpired(manage);
@@ -109,6 +138,7 @@ async function startLocked(
       const before = new Date(Date.now() - config.audit.retentionDays * 86_400_000);
       const pruned = await pruneEntries(manage, before);
       if (pruned) logger.info({ pruned }, 'audit entry payloads past retention pruned');
+      await index.compactAll();
     } catch (e) {
       logger.error({ err: String(e) }, 'retention purge failed');
     }
@@ -124,12 +154,11 @@ async function startLocked(
   const purgeTimer = setInterval(() => void purge(), PURGE_INTERVAL_MS);
   purgeTimer.unref();
   cleanups.push(() => clearInterval(purgeTimer));
-  // Work a response need not wait for (witnessing peers' checkpoints); close() lets it finish.
-  const deferred = new Set<Promise<void>>();
-  const defer = (task: Promise<void>) => {
-    deferred.add(task);
-    void task.finally(() => deferred.delete(task));
-  };
+  const syncTimer = setInterval(() => {
+    index.scheduleAll().catch((e: unknown) => logger.error({ err: String(e) }, 'replica sync scheduling failed'));
+  }, INDEX.syncIntervalMs);
+  syncTimer.unref();
+  cleanups.push(() => clearInterval(syncTimer));
   const app = createApp({
     config,
     signer: keys.signer,
@@ -148,6 +177,7 @@ async function startLocked(
     oprfClient,
     ed25519Verify: nodeEd25519Verify,
     defer,
+    index,
   });
   const port = opts.port ?? config.http.port;
   const server: ServerType = await new Promise((resolveServer, reject) => {
@@ -171,6 +201,8 @@ async function startLocked(
   http.headersTimeout = KEEP_ALIVE_MS + 1000;
   const actual = (server.address() as AddressInfo).port;
   logger.info({ node: config.node.id, country: config.node.country, host: config.http.host, port: actual, signingKeyId: keys.signer.keyId }, 'cairn node listening');
+  // Replicas missing since the last run (or peers added by the CLI) start syncing now.
+  void index.scheduleAll().catch((e: unknown) => logger.error({ err: String(e) }, 'replica sync scheduling failed'));
   let closed = false;
   return {
     config,

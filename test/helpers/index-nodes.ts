@@ -15,7 +15,7 @@ import { silentLogger, webRandom, type Clock } from '../../src/core/ports.js';
 import { deriveFingerprintKey, importBatch, type ImportDeps } from '../../src/core/records/importer.js';
 import { deleteRecord } from '../../src/core/records/manage.js';
 import { requireRecord } from '../../src/core/records/parse.js';
-import { ed25519Signer } from '../../src/core/signing.js';
+import { ed25519Signer, type Signer } from '../../src/core/signing.js';
 import { createApp } from '../../src/http/app.js';
 import { Metrics } from '../../src/http/metrics.js';
 import { sqliteAtomicWriter } from '../../src/node/atomic.js';
@@ -36,6 +36,7 @@ export interface TestNode {
   sqlite: ReturnType<typeof openSqlite>;
   app: ReturnType<typeof createApp>;
   index: IndexService;
+  signer: Signer;
   importer: ImportDeps;
   /** Import records (validated like the API does). */
   put(records: unknown[]): Promise<void>;
@@ -96,6 +97,7 @@ export function network() {
       sqlite,
       app,
       index,
+      signer,
       importer,
       put: async (records) => {
         const today = clock.now().toISOString().slice(0, 10);

@@ -24,7 +24,7 @@ import { fromHex, toHex } from '../bytes.js';
 import { encodeMatchKey } from './encoding.js';
 import { formatDate, formatYear, keyDates } from './dates.js';
 import { codePairs, nameForms, typoNeighbourhood } from './name-forms.js';
-import { phoneticCodes } from './phonetic.js';
+import { phoneticReadings } from './phonetic.js';
 import {
   canonicalPlatform,
   normaliseDocumentNumber,
@@ -102,6 +102,9 @@ function must(n: Normalised, field: string): string {
   });
 }
 
+/** Family tokens whose pairs with the given name get typo variants. */
+const TYPO_FAMILY_TOKENS = 1;
+
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 const sortedPair = (a: string, b: string): [string, string] => (a <= b ? [a, b] : [b, a]);
 
@@ -131,7 +134,7 @@ function addNameKeys(ids: Identifiers, keys: KeySet): void {
       : `${formatYear(exact.year)}-${pad2(Math.min(exact.month, exact.day))}-${pad2(Math.max(exact.month, exact.day))}`;
 
   for (const form of nameForms(ids.names ?? [])) {
-    for (const pair of form.pairs) {
+    for (const pair of form.givenPair === undefined ? form.pairs : [...form.pairs, form.givenPair]) {
       for (const [a, b] of codePairs(pair)) {
         if (date !== undefined) keys.add('phoneticPairDob', [a, b, date]);
         if (unordered !== undefined) keys.add('phoneticPairDobUnordered', [a, b, unordered]);
@@ -139,20 +142,24 @@ function addNameKeys(ids: Identifiers, keys: KeySet): void {
       }
     }
     if (form.given === undefined || date === undefined) continue;
-    const givenCodes = phoneticCodes(form.given);
-    for (const f of form.family) {
-      for (const fc of phoneticCodes(f)) {
-        for (const gc of givenCodes) {
-          // Unordered, like phoneticPairDob, so a swapped record with a typo still matches.
-          const near = [
-            ...typoNeighbourhood(fc).map((v) => sortedPair(gc, v)),
-            ...typoNeighbourhood(gc).map((v) => sortedPair(v, fc)),
-          ];
-          // The same type as the exact pair: a deletion variant on one side
-          // must meet the exact code on the other, and the exact pair, a
-          // member of both neighbourhoods, is then one key instead of two.
-          for (const [a, b] of near) keys.add('phoneticPairDob', [a, b, date]);
-        }
+    // Typo variants are built on the A readings of both tokens and on their
+    // B readings (a token without one counts with its A reading), not on
+    // mixed pairs: a typo is caught where both records follow one reading.
+    const g = phoneticReadings(form.given);
+    for (const f of form.family.slice(0, TYPO_FAMILY_TOKENS)) {
+      const fr = phoneticReadings(f);
+      const readings: [string, string][] = [[g.a, fr.a]];
+      if (g.b !== undefined || fr.b !== undefined) readings.push([g.b ?? g.a, fr.b ?? fr.a]);
+      for (const [gc, fc] of readings) {
+        // Unordered, like phoneticPairDob, so a swapped record with a typo still matches.
+        const near = [
+          ...typoNeighbourhood(fc).map((v) => sortedPair(gc, v)),
+          ...typoNeighbourhood(gc).map((v) => sortedPair(v, fc)),
+        ];
+        // The same type as the exact pair: a deletion variant on one side
+        // must meet the exact code on the other, and the exact pair, a
+        // member of both neighbourhoods, is then one key instead of two.
+        for (const [a, b] of near) keys.add('phoneticPairDob', [a, b, date]);
       }
     }
   }

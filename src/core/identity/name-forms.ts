@@ -6,7 +6,8 @@
  */
 import type { NameEntry } from '../../../schemas/identifiers.js';
 import { normaliseNameField } from './normalise-name.js';
-import { phoneticCodes } from './phonetic.js';
+import { phoneticReadings } from './phonetic.js';
+import { VIETNAMESE_FAMILY_NAMES } from './particles.js';
 
 /** Cap on name forms per record (entries and aliases, in input order). */
 export const MAX_NAME_FORMS = 20;
@@ -20,6 +21,12 @@ export interface NameForm {
   tokens: string[];
   /** Unordered token pairs keys are built on, each pair as given. */
   pairs: [string, string][];
+  /**
+   * The first and second given tokens, when the given name has two or more:
+   * in patronymic naming the second is often the father's name, which
+   * another register records as the family name.
+   */
+  givenPair?: [string, string];
   /** First given token, when the form has roles and both given and family names. */
   given?: string;
   /** Family tokens (at most MAX_FAMILY_TOKENS), when `given` is set. */
@@ -33,14 +40,37 @@ function rolelessPairs(tokens: readonly string[]): [string, string][] {
   return t.slice(1).map((x) => [t[0]!, x] as [string, string]);
 }
 
-function formWithRoles(given: string[], family: string[], patronymic: string[]): NameForm | undefined {
+const isVietnameseFamily = (t: string): boolean => VIETNAMESE_FAMILY_NAMES.has(t);
+
+/**
+ * Vietnamese compound given names are one name written spaced, joined or
+ * hyphenated (Minh Tuấn, Minhtuan, Minh-Tuan), and twins often share the
+ * first syllable: next to a Vietnamese family name, the given (or, written
+ * family name first, the family) tokens are joined into one.
+ */
+function joinVietnameseGiven(given: string[], family: string[]): [string[], string[]] {
+  if (given.length >= 2 && family.some(isVietnameseFamily)) return [[given.join('')], family];
+  if (family.length >= 2 && given.length === 1 && isVietnameseFamily(given[0]!) && !family.some(isVietnameseFamily)) {
+    return [given, [family.join('')]];
+  }
+  return [given, family];
+}
+
+function formWithRoles(givenIn: string[], familyIn: string[], patronymic: string[]): NameForm | undefined {
+  const [given, family] = joinVietnameseGiven(givenIn, familyIn);
   const all = [...given, ...patronymic, ...family];
   if (all.length === 0) return undefined;
   if (given.length > 0 && family.length > 0) {
     const fam = family.slice(0, MAX_FAMILY_TOKENS);
-    // Only the first given name is paired: later given words are often a
-    // father's name or patronymic, which twins share.
-    return { tokens: uniqueSorted(all), pairs: fam.map((f) => [given[0]!, f]), given: given[0]!, family: fam };
+    // Only the first given name is paired with family names: later given
+    // words are often a father's name or patronymic, which twins share.
+    return {
+      tokens: uniqueSorted(all),
+      pairs: fam.map((f) => [given[0]!, f]),
+      given: given[0]!,
+      family: fam,
+      ...(given.length >= 2 && given[1] !== given[0] ? { givenPair: [given[0]!, given[1]!] as [string, string] } : {}),
+    };
   }
   return { tokens: uniqueSorted(all), pairs: rolelessPairs(all), family: [] };
 }
@@ -65,12 +95,18 @@ export function nameForms(entries: readonly NameEntry[]): NameForm[] {
   return forms;
 }
 
-/** Phonetic code pairs of a token pair: every reading, each pair sorted. */
+/**
+ * Phonetic code pairs of a token pair, each sorted: the A readings of both,
+ * and the B readings of both (a token without a B reading counts with its A
+ * reading). Mixed pairs are left out: one register writes a whole name by
+ * one habit.
+ */
 export function codePairs([a, b]: readonly [string, string]): [string, string][] {
-  const out: [string, string][] = [];
-  for (const x of phoneticCodes(a)) {
-    for (const y of phoneticCodes(b)) out.push(x <= y ? [x, y] : [y, x]);
-  }
+  const x = phoneticReadings(a);
+  const y = phoneticReadings(b);
+  const sorted = (p: string, q: string): [string, string] => (p <= q ? [p, q] : [q, p]);
+  const out: [string, string][] = [sorted(x.a, y.a)];
+  if (x.b !== undefined || y.b !== undefined) out.push(sorted(x.b ?? x.a, y.b ?? y.a));
   return out;
 }
 

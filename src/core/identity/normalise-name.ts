@@ -8,19 +8,24 @@
  *  3. Apostrophes and backticks are deleted (O'Brien → obrien, Igor' → igor).
  *  4. Every other character outside a–z and "-" becomes a space; words split
  *     on spaces, parts on "-"; a part followed by "-" is a hyphen prefix.
- *  5. Joining prefixes (abd, abdul, abu, …) absorb an optional article and the
- *     next part: "abd al rahman" → "abdalrahman".
+ *  5. Abbreviations are expanded ("md" → "muhammad"). Joining prefixes (abd,
+ *     abdul, abu, ben, habte, …) absorb an optional article and the next
+ *     part: "abd al rahman" → "abdalrahman"; joining suffixes (zai, ullah,
+ *     …) are absorbed by the part before: "ahmad zai" → "ahmadzai".
  *  6. Particles are dropped (PARTICLES anywhere, HYPHEN_PARTICLES only as a
  *     hyphen prefix), unless that would leave the field empty.
  *  7. One-letter tokens (initials) are dropped, unless that would leave the
  *     field empty.
+ *  8. The Arabic article written solid is removed: "al" or "el" followed by
+ *     a consonant and at least three more letters (Alhassan → hassan,
+ *     Elmasri → masri); before a vowel it is left (Aleksandr, Elamrani).
  *
  * Compound and hyphenated surnames thus become several tokens
  * ("García-López" → garcia, lopez); keys pair tokens so that a record with
  * only one of them still matches.
  */
 import { transliterate } from './transliterate.js';
-import { ARTICLES, HYPHEN_PARTICLES, JOINING_PREFIXES, PARTICLES } from './particles.js';
+import { ABBREVIATIONS, ARTICLES, HYPHEN_PARTICLES, JOINING_PREFIXES, JOINING_SUFFIXES, PARTICLES } from './particles.js';
 
 interface Part {
   text: string;
@@ -40,6 +45,18 @@ function splitParts(ascii: string): Part[] {
   return parts;
 }
 
+function joinSuffixes(parts: Part[]): Part[] {
+  const out: Part[] = [];
+  for (const p of parts) {
+    const prev = out[out.length - 1];
+    if (prev !== undefined && JOINING_SUFFIXES.has(p.text)) out[out.length - 1] = { text: prev.text + p.text, prefix: p.prefix };
+    else out.push(p);
+  }
+  return out;
+}
+
+const expand = (parts: Part[]): Part[] => parts.map((p) => ({ ...p, text: ABBREVIATIONS.get(p.text) ?? p.text }));
+
 function joinPrefixes(parts: Part[]): Part[] {
   const out: Part[] = [];
   for (let i = 0; i < parts.length; i++) {
@@ -58,6 +75,8 @@ function joinPrefixes(parts: Part[]): Part[] {
   return out;
 }
 
+const SOLID_ARTICLE = /^(?:al|el)[^aeiouy][a-z]{3}/;
+
 const isParticle = (p: Part): boolean => PARTICLES.has(p.text) || (p.prefix && HYPHEN_PARTICLES.has(p.text));
 
 /** Keep `parts` without those matching `drop`, unless none would be left. */
@@ -69,8 +88,8 @@ function dropUnlessEmpty(parts: Part[], drop: (p: Part) => boolean): Part[] {
 /** Normalise one name field to tokens over [a-z]; may return []. */
 export function normaliseNameField(raw: string): string[] {
   const ascii = transliterate(raw.normalize('NFKC'));
-  let parts = joinPrefixes(splitParts(ascii));
+  let parts = joinSuffixes(joinPrefixes(expand(splitParts(ascii))));
   parts = dropUnlessEmpty(parts, isParticle);
   parts = dropUnlessEmpty(parts, (p) => p.text.length === 1);
-  return parts.map((p) => p.text);
+  return parts.map((p) => (SOLID_ARTICLE.test(p.text) ? p.text.slice(2) : p.text));
 }

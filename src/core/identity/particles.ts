@@ -10,8 +10,10 @@ export const PARTICLES: ReadonlySet<string> = new Set([
   'van', 'von', 'der', 'den', 'ter', 'ten', 'zu', 'zum', 'zur', 'af', 'av',
   // Romance
   'de', 'del', 'della', 'delle', 'dei', 'degli', 'di', 'da', 'das', 'do', 'dos', 'du', 'des', 'la', 'le', 'lo', 'les',
-  // Arabic, Hebrew, Malay, Maghreb: article and "son/daughter of"
-  'al', 'el', 'ul', 'bin', 'ibn', 'ben', 'bint', 'binti', 'ould', 'bat',
+  // Arabic, Malay, Mauritanian: article and "son/daughter of" (Maghreb "ben" joins instead)
+  'al', 'el', 'ul', 'bin', 'ibn', 'bint', 'binti', 'ould', 'bat',
+  // Vietnamese middle names marking sex (Văn, Thị), written or left out by registers
+  'thi',
 ]);
 
 /** Dropped only as a hyphenated prefix: Arabic article assimilated to a sun letter. */
@@ -28,5 +30,44 @@ export const ARTICLES: ReadonlySet<string> = new Set(['al', 'el', 'ul', 'ol', 'i
  * Abd al-Rahman, Abdul Rahman, Abdelrahman and عبد الرحمن are one given name.
  */
 export const JOINING_PREFIXES: ReadonlySet<string> = new Set([
-  'abd', 'abdu', 'abdul', 'abdel', 'abdal', 'abdol', 'abdoul', 'abu', 'abou',
+  'abd', 'abdu', 'abdul', 'abdel', 'abdal', 'abdol', 'abdoul', 'abdur', 'abdus', 'abu', 'abou',
+  // Maghreb surnames: Ben Ali / Benali / بن علي, Bou Zid / Bouzid.
+  'ben', 'bn', 'bou',
+  // South Asian Ud Din / Uddin; Dari and Pashto Gul Ahmad / Gulahmad, Ghulam Ali / Gholamali.
+  'ud', 'gul', 'ghulam', 'gholam',
+  // Ge'ez compound names: Habte Mariam / Habtemariam, Wolde Giorgis, Gebre Selassie, Tekle Haimanot.
+  'gebre', 'ghebre', 'habte', 'wolde', 'welde', 'walda', 'tekle', 'tecle',
+]);
+
+/**
+ * Word endings written apart or solid that make one name with the word
+ * before: Pashto tribal -zai (Ahmad Zai / Ahmadzai) and -khel, theophoric
+ * -ullah (Rahmat Ullah / Rahmatullah, ذبیح الله / Zabihullah).
+ */
+export const JOINING_SUFFIXES: ReadonlySet<string> = new Set([
+  'zai', 'zay', 'zoy', 'zei', 'khel', 'khil', 'ullah', 'ulla', 'ollah', 'olla', 'allah', 'allh',
+  // Persian compounds: Ali Reza / Alireza, Mohammad Reza / Mohammadreza.
+  'reza',
+]);
+
+/**
+ * Abbreviations expanded to the name they stand for: Bangladeshi and
+ * Malaysian "Md.", "Mohd." before the name a person is called by.
+ */
+export const ABBREVIATIONS: ReadonlyMap<string, string> = new Map([
+  ['md', 'muhammad'],
+  ['mohd', 'muhammad'],
+  ['muhd', 'muhammad'],
+  ['mhd', 'muhammad'],
+]);
+
+/**
+ * The commonest Vietnamese family names, which together cover most of the
+ * population (Nguyễn alone about two in five), as normalised tokens, with
+ * the Đ names also as "d" (registers without diacritics write Đ as D).
+ */
+export const VIETNAMESE_FAMILY_NAMES: ReadonlySet<string> = new Set([
+  'nguyen', 'tran', 'le', 'pham', 'hoang', 'huynh', 'phan', 'vu', 'vo', 'dang', 'bui', 'do', 'ho', 'ngo',
+  'duong', 'ly', 'dinh', 'doan', 'trinh', 'truong', 'luong', 'lam', 'cao', 'quach', 'trieu',
+  'djang', 'djo', 'djinh', 'djoan',
 ]);

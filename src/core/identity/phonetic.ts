@@ -5,22 +5,59 @@
  * protocol/10-identifiers.md ("Phonetic code CPH1") and derive the same keys.
  *
  * Input: one normalised token over [a-z]. Output: one or two codes over the
- * symbols A P F T S K H L R M N (two when the token has a "j", which reads as
- * "y" in Slavic and German spellings and as "dzh" in English and Arabic ones).
+ * symbols A P F T S K H L R M N. Two when the token has a letter that reads
+ * one way in Slavic, German and Western European spellings (reading A) and
+ * another in spellings of Arabic, Somali and Greek names (reading B): "j"
+ * (y / dzh), "dj" (Serbian đ as d / French dj for dzh), "x" (ks / Somali
+ * and Kurdish x for ḥ, kh), "c" where it would read k (k / Somali c for
+ * ʿayn, a vowel), "ch" before a vowel (sh / Greek χ as h), "g" before e, i,
+ * y (g / Greek γ as y).
  *
  *  0. A final "h" after a vowel or l, r, m, n is dropped (Abdullah/Abdulla,
  *     Fatimah/Fatima), if the token is longer than two letters. A leading
  *     "mp", "nt" or "gk" becomes "b", "d" or "g": Greek passports (ELOT 743)
  *     write μπ, ντ, γκ so where Greek script and other spellings have b, d, g.
- *  1. Left to right, the longest matching pattern in RULES gives one or two
- *     symbols; "v" marks a vowel, "J" a j.
- *  2. J → v in the first reading, J → S in the second (only if a J occurs).
+ *     A leading "ou" before a vowel becomes "w" (French Ouali, Ouattara for
+ *     Wali, Wattara); a leading "di" before a vowel becomes "dj" (French
+ *     Diallo, Dienabou for Jallow, Jenabu); a final "llow" or "rrow" loses
+ *     its "w" (Gambian Jallow, Barrow; German -ow as in Iwanow stays).
+ *  1. Left to right, the longest matching pattern in RULES gives symbols;
+ *     "v" marks a vowel, the lower-case symbols an ambiguous letter.
+ *  2. Reading A and, if an ambiguous symbol occurs, reading B replace each
+ *     ambiguous symbol by its symbols in that reading (READINGS).
  *  3. Runs of the same symbol collapse to one (mm → m, vv → v).
  *  4. A leading v becomes A (any initial vowel, y or j: Yusuf ≡ Iosif).
  *  5. Every other v is removed.
  */
 
-type Sym = 'v' | 'J' | 'A' | 'P' | 'F' | 'T' | 'S' | 'K' | 'H' | 'L' | 'R' | 'M' | 'N';
+/** Code symbols, v (a vowel) and the ambiguous symbols j d x z c k g G q. */
+type Sym = 'v' | 'A' | 'P' | 'F' | 'T' | 'S' | 'K' | 'H' | 'L' | 'R' | 'M' | 'N' | Ambiguous;
+type Ambiguous = 'j' | 'd' | 'x' | 'z' | 'c' | 'k' | 'g' | 'G' | 'q';
+type Plain = Exclude<Sym, Ambiguous>;
+
+/**
+ * The two readings of each ambiguous symbol: [reading A, reading B].
+ *  j: a "j"             — y (Jurij, Sergej)       / dzh (Jamal, Jama)
+ *  d: "dj"              — d (Đorđe as Djordje, Đặng as Dang) / dzh (Djamel)
+ *  x: "x"               — ks (Alexander)          / ḥ, kh (Maxamed, Xalid)
+ *  z: a final "x" after a vowel — ks (Felix)       / nothing (Faarax = Farah)
+ *  c: "c" reading k     — k (Carlos)              / ʿayn, a vowel (Cali = Ali)
+ *  k: "c" reading ts (before e, i, y; at the end) — ts (Petrovic) / ʿayn (Cilmi = Ilmi, Jaamac = Jama)
+ *  g: "g" before e i y  — g (Georgios)            / y (Yeoryios)
+ *  G: any other "g"     — g (Olga)                / Egyptian g for jim (Gamal = Jamal, Ragab = Rajab)
+ *  q: "ch" before a vowel — sh (Chernenko, Aicha)  / h (Charalampos = Haralambos)
+ */
+export const READINGS: Readonly<Record<Ambiguous, readonly [readonly Plain[], readonly Plain[]]>> = {
+  j: [['v'], ['S']],
+  d: [['T'], ['S']],
+  x: [['K', 'S'], ['H']],
+  z: [['K', 'S'], []],
+  c: [['K'], ['v']],
+  k: [['S'], ['v']],
+  g: [['H'], ['v']],
+  G: [['H'], ['S']],
+  q: [['S'], ['H']],
+};
 
 const VOWELS = 'aeiouy';
 const isVowel = (c: string | undefined): boolean => c !== undefined && VOWELS.includes(c);
@@ -39,8 +76,9 @@ export const RULES: readonly Rule[] = [
   ['tch', fixed('S')],
   ['dzh', fixed('S')],
   // "ch" before a consonant is the Greek/German/Czech "kh" (Christos, Chrystos);
-  // elsewhere it is the "tsh" of Chernenko, Ivanovich, Bach-as-spelt.
-  ['ch', (next) => (next === undefined || isVowel(next) ? ['S'] : ['H'])],
+  // at the end it is the "tsh" of Ivanovich; before a vowel "tsh" or "sh"
+  // (Chernenko, Aicha) or Greek χ (Charalampos).
+  ['ch', (next) => (next === undefined ? ['S'] : isVowel(next) ? ['q'] : ['H'])],
   ['sh', fixed('S')],
   ['zh', fixed('S')],
   ['ts', fixed('S')],
@@ -50,10 +88,14 @@ export const RULES: readonly Rule[] = [
   ['sz', fixed('S')],
   ['zs', fixed('S')],
   ['dz', fixed('S')],
-  ['dj', fixed('S')],
+  ['dj', fixed('d')],
+  // Albanian xh is English j (Xhevdet, Hoxha = Hodja).
+  ['xh', fixed('S')],
   ['kh', fixed('H')],
   ['gh', fixed('H')],
   ['ph', fixed('F')],
+  // South Asian aspirates written with or without h (Bhatt / Butt).
+  ['bh', fixed('P')],
   ['th', fixed('T')],
   ['dh', fixed('T')],
   ['ck', fixed('K')],
@@ -72,15 +114,15 @@ export const RULES: readonly Rule[] = [
   ['t', fixed('T')],
   ['s', fixed('S')],
   ['z', fixed('S')],
-  // c is "ts" before e, i, y and at the end (Slavic -ić), "k" elsewhere (Costas).
-  ['c', (next) => (next === undefined || next === 'e' || next === 'i' || next === 'y' ? ['S'] : ['K'])],
+  // c is "ts" before e, i, y and at the end (Slavic -ić), "k" or Somali ʿayn elsewhere (Costas, Cali).
+  ['c', (next) => (next === undefined || next === 'e' || next === 'i' || next === 'y' ? ['k'] : ['c'])],
   ['k', fixed('K')],
   ['q', fixed('K')],
-  ['x', fixed('K', 'S')],
+  ['x', fixed('x')],
   // g and h share a class: Ukrainian г is h (Serhii/Sergey, Olha/Olga).
-  ['g', fixed('H')],
+  ['g', (next) => (next === 'e' || next === 'i' || next === 'y' ? ['g'] : ['G'])],
   ['h', fixed('H')],
-  ['j', fixed('J')],
+  ['j', fixed('j')],
   ['l', fixed('L')],
   ['r', fixed('R')],
   ['m', fixed('M')],
@@ -92,8 +134,14 @@ const TOKEN = /^[a-z]+$/;
 /** Token-initial clusters rewritten before the rules (step 0). */
 export const INITIAL_CLUSTERS: Readonly<Record<string, string>> = { mp: 'b', nt: 'd', gk: 'g' };
 
+const AMBIGUOUS = new Set<Sym>(Object.keys(READINGS) as Ambiguous[]);
+
 function symbols(token: string): Sym[] {
   const out: Sym[] = [];
+  // A final x after a vowel is its own ambiguous symbol: Somali drops it in other spellings.
+  if (token.length > 2 && token.endsWith('x') && isVowel(token[token.length - 2])) {
+    return [...symbols(token.slice(0, -1)), 'z'];
+  }
   let i = 0;
   outer: while (i < token.length) {
     for (const [pattern, sym] of RULES) {
@@ -109,8 +157,8 @@ function symbols(token: string): Sym[] {
   return out;
 }
 
-function finish(seq: readonly Sym[]): string {
-  const collapsed: Sym[] = [];
+function finish(seq: readonly Plain[]): string {
+  const collapsed: Plain[] = [];
   for (const s of seq) if (collapsed[collapsed.length - 1] !== s) collapsed.push(s);
   let code = '';
   collapsed.forEach((s, i) => {
@@ -120,20 +168,32 @@ function finish(seq: readonly Sym[]): string {
   return code;
 }
 
-/**
- * CPH1 codes of one normalised token, sorted and without duplicates (one
- * code, or two for a token with "j"). Throws RangeError outside [a-z]+: the
- * caller passes normalised tokens only.
- */
-export function phoneticCodes(token: string): string[] {
+const reading = (seq: readonly Sym[], which: 0 | 1): Plain[] =>
+  seq.flatMap((s) => (AMBIGUOUS.has(s) ? READINGS[s as Ambiguous][which] : [s as Plain]));
+
+/** The CPH1 codes of a token by reading: `b` only when it differs from `a`. */
+export function phoneticReadings(token: string): { a: string; b?: string } {
   if (!TOKEN.test(token)) throw new RangeError('cph1: token must match [a-z]+');
   let t = token;
   if (t.length > 2 && t.endsWith('h') && /[aeiouylrmn]/.test(t[t.length - 2]!)) t = t.slice(0, -1);
   const initial = INITIAL_CLUSTERS[t.slice(0, 2)];
   if (initial !== undefined && t.length > 2) t = initial + t.slice(2);
+  if (t.length > 2 && t.startsWith('ou') && isVowel(t[2])) t = `w${t.slice(2)}`;
+  if (t.length > 2 && t.startsWith('di') && isVowel(t[2])) t = `dj${t.slice(2)}`;
+  if (/([lr])\1ow$/.test(t)) t = t.slice(0, -1);
   const seq = symbols(t);
-  if (!seq.includes('J')) return [finish(seq)];
-  const asVowel = finish(seq.map((s) => (s === 'J' ? 'v' : s)));
-  const asSibilant = finish(seq.map((s) => (s === 'J' ? 'S' : s)));
-  return [...new Set([asVowel, asSibilant])].sort();
+  const a = finish(reading(seq, 0));
+  if (!seq.some((s) => AMBIGUOUS.has(s))) return { a };
+  const b = finish(reading(seq, 1));
+  return b === a ? { a } : { a, b };
+}
+
+/**
+ * CPH1 codes of one normalised token, sorted and without duplicates (one
+ * code, or two for a token with an ambiguous letter). Throws RangeError
+ * outside [a-z]+: the caller passes normalised tokens only.
+ */
+export function phoneticCodes(token: string): string[] {
+  const { a, b } = phoneticReadings(token);
+  return b === undefined ? [a] : [a, b].sort();
 }

@@ -27,16 +27,31 @@ export function peerRoutes(deps: Services): Hono<Env & AuthEnv> {
       throw new CairnError('signature_invalid', `the node at ${body.url} has signing key fingerprint ${fp}, not the one given`, { location: { field: 'fingerprint' } });
     }
     const peer = await addPeer(deps, envelope, descriptor, actor(c), deps.config.node.id);
+    // Replicate the indexes the new peer lets us fetch, in the background.
+    deps.index.schedule(peer.id);
     return c.json({ peer: describePeer(peer) }, 201);
   });
 
   r.put('/v1/peers/:id/policy', operator, async (c) => {
     const body = await readJson(c.req.raw, deps.config.http.maxBodyBytes, z.unknown());
-    return c.json({ peer: describePeer(await setPeerPolicy(deps, c.req.param('id'), body, actor(c))) });
+    const peer = await setPeerPolicy(deps, c.req.param('id'), body, actor(c));
+    // Policies usually change on both sides together: refresh what the peer lets us fetch.
+    deps.index.schedule(peer.id);
+    return c.json({ peer: describePeer(peer) });
   });
 
-  r.post('/v1/peers/:id/revoke', operator, async (c) => c.json({ peer: describePeer(await revokePeer(deps, c.req.param('id'), actor(c))) }));
+  r.post('/v1/peers/:id/revoke', operator, async (c) => {
+    const peer = await revokePeer(deps, c.req.param('id'), actor(c));
+    await deps.index.forget(peer.id);
+    return c.json({ peer: describePeer(peer) });
+  });
 
-  r.delete('/v1/peers/:id', operator, async (c) => c.json({ removed: describePeer(await removePeer(deps, c.req.param('id'), actor(c))) }));
+  r.get('/v1/peers/replicas', operator, async (c) => c.json({ replicas: await deps.index.states() }));
+
+  r.delete('/v1/peers/:id', operator, async (c) => {
+    const peer = await removePeer(deps, c.req.param('id'), actor(c));
+    await deps.index.forget(peer.id);
+    return c.json({ removed: describePeer(peer) });
+  });
   return r;
 }

@@ -7,18 +7,63 @@ import { RECORD_CATEGORIES } from '../../../schemas/records.js';
 import { fromBase64Url } from '../../core/bytes.js';
 import { CairnError } from '../../core/errors.js';
 import { addPeer, describePeer, fetchDescriptor, findPeer, listPeers, removePeer, revokePeer, setPeerPolicy } from '../../core/federation/peers.js';
+import { IndexService } from '../../core/federation/index/service.js';
+import type { SyncProgress } from '../../core/federation/index/sync.js';
+import { INDEX } from '../../core/constants.js';
+import { isCairnError } from '../../core/errors.js';
 import { fingerprintOf } from '../../core/signing.js';
+import { silentLogger } from '../../core/ports.js';
 import { args, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
-import { openNodeContext } from '../context.js';
+import { openNodeContext, searchDepsOf, type NodeContext } from '../context.js';
 
-export const PEERS_USAGE = `  peers add URL [--fingerprint FP]
+/** The index service of a node opened by a command. */
+async function indexServiceOf(ctx: NodeContext): Promise<IndexService> {
+  return new IndexService({
+    db: ctx.db,
+    atomic: ctx.atomic,
+    clock: ctx.clock,
+    logger: silentLogger,
+    signer: ctx.keys.signer,
+    nodeId: ctx.config.node.id,
+    client: await searchDepsOf(ctx),
+  });
+}
+
+/** Sync one peer's replicas in the foreground, printing progress; false when any replica failed. */
+async function syncWithProgress(index: IndexService, peerId: string, label: string, io: Out): Promise<boolean> {
+  let lastPct = -1;
+  const onProgress = (p: SyncProgress) => {
+    if (p.phase === 'snapshot') {
+      const pct = Math.floor((p.shardsDone * 100) / INDEX.shardCount);
+      if (pct !== lastPct && (pct % 25 === 0 || pct === 100)) io.out(`  ${label} ${p.category}: snapshot ${pct}% (${p.shardsDone}/${INDEX.shardCount} shards)`);
+      lastPct = pct;
+    } else if (p.phase === 'done') {
+      lastPct = -1;
+    }
+  };
+  try {
+    const result = await index.sync(peerId, onProgress);
+    const states = await index.states(peerId);
+    if (states.length === 0) io.out(`  ${label}: the peer lets us fetch no index yet (its policy for us allows no category)`);
+    for (const st of states) io.out(`  ${label} ${st.category}: ${st.status}, version ${st.version}, ${st.count} fingerprints${st.error ? ` (${st.error})` : ''}`);
+    return Object.values(result).every((s) => s === 'ready');
+  } catch (e) {
+    io.err(`  ${label}: sync failed: ${isCairnError(e) ? e.message : String(e)}`);
+    return false;
+  }
+}
+
+export const PEERS_USAGE = `  peers add URL [--fingerprint FP] [--no-sync]
                        fetch a peer's signed descriptor, show its key fingerprints and, once you
                        confirm them (or they equal --fingerprint), pin them; the peer may search
-                       for nothing until you set its policy
+                       for nothing until you set its policy; then replicate the indexes it lets
+                       us fetch (skip with --no-sync)
   peers list           peers, fingerprints and policy
   peers policy PEER --allow PURPOSE=CATEGORY[,CATEGORY…] […] [--rate N] [--budget N]
                        replace a peer's policy: which purposes it may search for and which of our
                        record categories each may match; requests/minute; elements/day
+  peers sync [PEER]    replicate the token indexes each peer (or PEER) lets us fetch, with progress
+                       (a serving node also does this in the background)
   peers revoke PEER [--reason TEXT]
   peers remove PEER`;
 
@@ -31,9 +76,10 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
     budget: { type: 'string' },
     reason: { type: 'string' },
     json: { type: 'boolean' },
+    'no-sync': { type: 'boolean' },
   });
-  if (!['add', 'list', 'policy', 'revoke', 'remove'].includes(sub ?? '')) {
-    throw new UsageError(`peers: expected add, list, policy, revoke or remove${sub ? `, not ${JSON.stringify(sub)}` : ''}`);
+  if (!['add', 'list', 'policy', 'sync', 'revoke', 'remove'].includes(sub ?? '')) {
+    throw new UsageError(`peers: expected add, list, policy, sync, revoke or remove${sub ? `, not ${JSON.stringify(sub)}` : ''}`);
   }
   const ctx = await openNodeContext(homeOf(values));
   try {
@@ -61,12 +107,17 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
         }
         const peer = await addPeer(ctx, envelope, descriptor, 'cli', ctx.config.node.id);
         io.out(`added peer ${peer.country} (${peer.id}); policy: deny all — set it with \`cairn peers policy ${peer.country} --allow …\``);
+        if (!values['no-sync']) {
+          io.out(`replicating the indexes ${peer.country} lets us fetch:`);
+          await syncWithProgress(await indexServiceOf(ctx), peer.id, peer.country, io);
+        }
         return 0;
       }
       case 'list': {
         positionals(pos, []);
         const peers = (await listPeers(ctx.db)).map(describePeer);
-        if (values.json) io.out(JSON.stringify(peers, null, 2));
+        const replicas = await (await indexServiceOf(ctx)).states();
+        if (values.json) io.out(JSON.stringify(peers.map((p) => ({ ...p, replicas: replicas.filter((r) => r.peer === p.id) })), null, 2));
         else if (peers.length === 0) io.out('no peers yet: cairn peers add URL');
         else
           for (const p of peers) {
@@ -74,6 +125,12 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
             io.out(`    signing ${p.signingKeyFingerprint}`);
             const allowed = Object.entries(p.policy.purposes).map(([k, v]) => `${k}=${(v ?? []).join(',')}`);
             io.out(`    policy: ${allowed.length ? allowed.join('; ') : 'deny all'}; ${p.policy.ratePerMinute}/min; ${p.policy.dailyElementBudget} elements/day`);
+            const mine = replicas.filter((r) => r.peer === p.id);
+            if (mine.length === 0) io.out('    replicas: none yet (cairn peers sync)');
+            for (const r of mine) {
+              const progress = r.status === 'syncing' ? ` ${Math.floor((r.shardsDone * 100) / INDEX.shardCount)}%` : '';
+              io.out(`    replica ${r.category}: ${r.status}${progress}, version ${r.version}, ${r.count} fingerprints${r.error ? ` (${r.error})` : ''}`);
+            }
           }
         return 0;
       }
@@ -101,15 +158,29 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
         io.out(`policy of ${p.country} (${p.id}) set: ${JSON.stringify(p.policy)}`);
         return 0;
       }
+      case 'sync': {
+        if (pos.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(pos[1])}`);
+        const targets = pos.length === 1 ? [await findPeer(ctx.db, pos[0]!)] : (await listPeers(ctx.db)).filter((p) => p.status === 'active');
+        if (targets.length === 0) io.out('no active peers to sync');
+        const index = await indexServiceOf(ctx);
+        let ok = true;
+        for (const p of targets) {
+          io.out(`${p.country} (${p.id}):`);
+          if (!(await syncWithProgress(index, p.id, p.country, io))) ok = false;
+        }
+        return ok ? 0 : 1;
+      }
       case 'revoke': {
         const [sel] = positionals(pos, ['PEER']);
         const p = await revokePeer(ctx, sel!, 'cli', values.reason);
+        await (await indexServiceOf(ctx)).forget(p.id);
         io.out(`revoked peer ${p.country} (${p.id})`);
         return 0;
       }
       default: {
         const [sel] = positionals(pos, ['PEER']);
         const p = await removePeer(ctx, sel!, 'cli');
+        await (await indexServiceOf(ctx)).forget(p.id);
         io.out(`removed peer ${p.country} (${p.id})`);
         return 0;
       }

@@ -26,6 +26,8 @@ const FP = INDEX.fingerprintBytes;
 const HASH = MERKLE.hashSize;
 /** Shards per range query when many are dirty (one ordered scan instead of one query per shard). */
 const SCAN_BLOCK = 1024;
+/** Change-log rows read per query when bringing hashes up to date. */
+const CHANGE_PAGE = 50_000;
 /** Tries to compute a head while imports keep committing, before giving up. */
 const REFRESH_ATTEMPTS = 8;
 
@@ -121,16 +123,23 @@ export class IndexOwner {
       const rooted = state?.rootedVersion ?? 0;
       let count = state?.count ?? 0;
       const dirty = new Set<number>();
-      const changes = await db
-        .selectFrom('index_changes')
-        .select(['fingerprint', 'op'])
-        .where('category', '=', category)
-        .where('seq', '>', rooted)
-        .where('seq', '<=', version)
-        .execute();
-      for (const c of changes) {
-        dirty.add(shardOf(new Uint8Array(c.fingerprint)));
-        count += c.op === CHANGE_OP.add ? 1 : -1;
+      // In pages by sequence number: after a large import there are millions.
+      for (let after = rooted; after < version; ) {
+        const changes = await db
+          .selectFrom('index_changes')
+          .select(['seq', 'fingerprint', 'op'])
+          .where('category', '=', category)
+          .where('seq', '>', after)
+          .where('seq', '<=', version)
+          .orderBy('seq')
+          .limit(CHANGE_PAGE)
+          .execute();
+        if (changes.length === 0) break;
+        for (const c of changes) {
+          dirty.add(shardOf(c.fingerprint));
+          count += c.op === CHANGE_OP.add ? 1 : -1;
+        }
+        after = changes[changes.length - 1]!.seq;
       }
       const groupHashes = state?.groupHashes ?? emptyGroupHashes();
       const groups = new Map<number, Uint8Array>();
@@ -255,7 +264,29 @@ export class IndexOwner {
    * describes the same version however long the transfer takes.
    */
   async snapshotPage(category: RecordCategory, version: number, fromShard: number, toShard: number): Promise<{ count: number; packed: Uint8Array; toShard: number }> {
-    const to = Math.min(toShard, fromShard + INDEX.maxSnapshotShards, INDEX.shardCount);
+    // Whole blocks of shards until the page holds enough fingerprints: one page for a small index.
+    const parts: Uint8Array[] = [];
+    let count = 0;
+    let at = fromShard;
+    const end = Math.min(toShard, INDEX.shardCount);
+    while (at < end && count < INDEX.maxSnapshotFingerprints) {
+      const to = Math.min(end, at + INDEX.maxSnapshotShards);
+      const block = await this.#blockAt(category, version, at, to);
+      parts.push(block);
+      count += block.length / FP;
+      at = to;
+    }
+    const packed = new Uint8Array(count * FP);
+    let off = 0;
+    for (const p of parts) {
+      packed.set(p, off);
+      off += p.length;
+    }
+    return { count, packed, toShard: at };
+  }
+
+  /** The fingerprints of shards [fromShard, to) as of `version`, sorted, packed. */
+  async #blockAt(category: RecordCategory, version: number, fromShard: number, to: number): Promise<Uint8Array> {
     for (let attempt = 0; attempt < REFRESH_ATTEMPTS; attempt++) {
       const current = await this.version(category);
       const floor = (await this.#state(category))?.floor ?? 0;
@@ -276,7 +307,7 @@ export class IndexOwner {
         later = await q.execute();
       }
       if ((await this.version(category)) !== current) continue;
-      if (later.length === 0) return { count: packed.length / FP, packed, toShard: to };
+      if (later.length === 0) return packed;
       // Undo the later changes: take back what was added, put back what was removed.
       const undo = new Map<string, number>();
       const putBack: Uint8Array[] = [];
@@ -299,7 +330,7 @@ export class IndexOwner {
         for (let i = 0; i < -n; i++) putBack.push(fp);
       }
       const all = [...kept, ...putBack].sort(compareBytes);
-      return { count: all.length, packed: pack(all), toShard: to };
+      return pack(all);
     }
     throw new CairnError('internal', `the index of ${category} kept changing while a snapshot page was read; try again`);
   }

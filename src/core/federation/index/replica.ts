@@ -353,8 +353,8 @@ export class ReplicaStore {
       if (compareBytes(packed.subarray(off - FP, off), packed.subarray(off, off + FP)) > 0) throw new CairnError('index_invalid', `snapshot page of shards ${fromShard}..${toShard - 1} is not sorted`);
     }
     const split = splitByShard(packed, fromShard, toShard);
-    const groupIds: number[] = [];
-    for (let g = Math.floor(fromShard / INDEX.groupSize); g * INDEX.groupSize < toShard; g++) groupIds.push(g);
+    // Only groups holding a non-empty shard are written: an absent group is an empty one.
+    const groupIds = [...new Set([...split.keys()].map((s) => Math.floor(s / INDEX.groupSize)))];
     const groups = await this.#groups(replicaId, groupIds);
     for (const [s, p] of split) groups.get(Math.floor(s / INDEX.groupSize))!.set(shardHash(s, p), (s % INDEX.groupSize) * HASH);
     await this.#deps.atomic.run([

@@ -12,7 +12,7 @@ import { isCairnError } from '../../errors.js';
 import type { Clock, Logger } from '../../ports.js';
 import type { Signer } from '../../signing.js';
 import type { ClientDeps } from '../client.js';
-import { findPeer, type Peer } from '../peers.js';
+import { findPeer, listPeers, type Peer } from '../peers.js';
 import { IndexOwner } from './owner.js';
 import { ReplicaStore } from './replica.js';
 import { syncPeer, type SyncProgress } from './sync.js';
@@ -115,6 +115,17 @@ export class IndexService {
       },
     );
     if (this.#deps.defer) this.#deps.defer(task);
+  }
+
+  /** Start a background sync of every active peer (at start-up and periodically: heads, then deltas). */
+  async scheduleAll(): Promise<void> {
+    for (const p of await listPeers(this.#deps.db)) if (p.status === 'active') this.schedule(p.id);
+  }
+
+  /** Compact the change log of each of our indexes to its window. */
+  async compactAll(): Promise<void> {
+    const rows = await this.#deps.db.selectFrom('index_state').select('category').execute();
+    for (const r of rows) await this.owner.compact(r.category as RecordCategory);
   }
 
   /** Forget our replicas of a peer (removed or revoked). */

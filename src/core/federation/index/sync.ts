@@ -76,7 +76,7 @@ async function fullSync(deps: SyncDeps, peer: Peer, category: RecordCategory, fi
     const replicaId = await deps.replicas.beginFull(peer.id, category);
     try {
       for (let from = 0; from < INDEX.shardCount; ) {
-        const to = Math.min(from + INDEX.maxSnapshotShards, INDEX.shardCount);
+        const to = INDEX.shardCount;
         const page = await postSigned(deps, peer, INDEX_PATHS.snapshot, { category, version: target.head.version, fromShard: from, toShard: to }, indexSnapshotPageSchema);
         if (page.category !== category || page.version !== target.head.version || page.fromShard !== from || page.toShard <= from || page.toShard > to) {
           throw new CairnError('peer_response_invalid', `${peer.country}: snapshot page does not match the request (${page.category} v${page.version} shards ${page.fromShard}..${page.toShard})`);
