@@ -52,7 +52,6 @@ export const ERROR_CODES = [
   'rate_limited',
   'budget_exceeded',
   'batch_too_large',
-  'bucket_out_of_range',
   'peer_unreachable',
   'peer_timeout',
   'peer_response_invalid',

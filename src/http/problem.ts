@@ -43,7 +43,6 @@ const STATUS: Record<ErrorCode, number> = {
   rate_limited: 429,
   budget_exceeded: 429,
   batch_too_large: 413,
-  bucket_out_of_range: 400,
   peer_unreachable: 502,
   peer_timeout: 504,
   peer_response_invalid: 502,
