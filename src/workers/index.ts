@@ -16,6 +16,7 @@ import { CairnError, isCairnError } from '../core/errors.js';
 import { problemOf, problemResponse } from '../http/problem.js';
 import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
 import { createPortableTokenBackend, oprfPublicKey, validateOprfSecretKey } from '../core/oprf/index.js';
+import { IndexService } from '../core/federation/index/service.js';
 import { d1AtomicWriter } from './d1-atomic.js';
 import { CairnD1Dialect } from './d1-dialect.js';
 
@@ -58,9 +59,14 @@ function secretKey(env: WorkerEnv, name: 'CAIRN_SIGNING_KEY' | 'CAIRN_OPRF_KEY')
 }
 
 type App = ReturnType<typeof createApp>;
-let ready: Promise<App> | undefined;
+interface Booted {
+  app: App;
+  /** Token indexes: the cron trigger keeps replicas in step (no timers on Workers). */
+  index: IndexService;
+}
+let ready: Promise<Booted> | undefined;
 
-async function boot(env: WorkerEnv): Promise<App> {
+async function boot(env: WorkerEnv): Promise<Booted> {
   const strings: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(env)) if (typeof v === 'string') strings[k] = v;
   const config = resolveConfig({ node: {} }, strings, 'Workers vars');
@@ -68,7 +74,18 @@ async function boot(env: WorkerEnv): Promise<App> {
   await migrateToLatest(db, { transactional: false });
   const signer = ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY'));
   const oprfSk = secretKey(env, 'CAIRN_OPRF_KEY');
-  return createApp({
+  const atomic = d1AtomicWriter(env.DB);
+  const index = new IndexService({
+    db,
+    atomic,
+    clock: systemClock,
+    logger: consoleLogger(),
+    signer,
+    nodeId: config.node.id,
+    client: { signer, clock: systemClock, random: webRandom, fetch: (input, init) => fetch(input, init), timeoutMs: config.federation.timeoutMs, maxResponseBytes: config.federation.maxResponseBytes },
+  });
+  const app = createApp({
+    index,
     config,
     signer,
     oprfPublicKey: oprfPublicKey(oprfSk),
@@ -80,21 +97,27 @@ async function boot(env: WorkerEnv): Promise<App> {
     version: VERSION,
     matchKeyTypes: MATCH_KEY_TYPE_NAMES,
     oprfSecretKey: oprfSk,
-    atomic: d1AtomicWriter(env.DB),
+    atomic,
     // Workers run the portable path only: no runtime WASM compilation there.
     tokenBackend: createPortableTokenBackend(oprfSk),
   });
+  return { app, index };
+}
+
+/** Boot once per isolate; a failure is retried on the next event rather than cached. */
+function booted(env: WorkerEnv): Promise<Booted> {
+  ready ??= boot(env).catch((e: unknown) => {
+    ready = undefined;
+    throw e;
+  });
+  return ready;
 }
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    ready ??= boot(env).catch((e: unknown) => {
-      ready = undefined; // retry on the next request rather than caching a failure
-      throw e;
-    });
     let app: App;
     try {
-      app = await ready;
+      app = (await booted(env)).app;
     } catch (e) {
       // A missing secret or a failed migration: say so in the log (where the
       // operator looks), and give clients a problem, not the runtime's error page.
@@ -102,5 +125,17 @@ export default {
       return problemResponse(problemOf(new CairnError('internal', 'the node could not start', { cause: e })));
     }
     return app.fetch(request, env, ctx);
+  },
+
+  /** Cron trigger (wrangler.toml): bring every peer's replicas up to date, as `cairn serve` does every five minutes. */
+  async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    ctx.waitUntil(
+      booted(env)
+        .then(async ({ index }) => {
+          await index.syncAll();
+          await index.compactAll();
+        })
+        .catch((e: unknown) => consoleLogger().error({ code: isCairnError(e) ? e.code : 'internal', err: describe(e) }, 'replica sync failed')),
+    );
   },
 } satisfies ExportedHandler<WorkerEnv>;

@@ -52,10 +52,13 @@ export function operatorRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): void {
       records: await recordStats(deps.db),
       audit: { entries: Number(entries.n), latestCheckpoint: cp },
       sessions: Number(sessions.n),
-      peers: (await listPeers(deps.db)).map((p) => {
-        const u = usage.find((x) => x.peer_id === p.id);
-        return { ...describePeer(p), usageToday: u && { elements: u.elements, requests: u.requests } };
-      }),
+      peers: await (async () => {
+        const replicas = await deps.index.states();
+        return (await listPeers(deps.db)).map((p) => {
+          const u = usage.find((x) => x.peer_id === p.id);
+          return { ...describePeer(p), usageToday: u && { elements: u.elements, requests: u.requests }, replicas: replicas.filter((r) => r.peer === p.id) };
+        });
+      })(),
       users: await listUsers(deps.db),
     };
     return c.html(<OperatorPage nodeName={cd.nodeName} session={c.get('session')} data={data} />);
