@@ -5,6 +5,7 @@
  * index service is built on the same database and the same fetch.
  */
 import { randomUUID } from 'node:crypto';
+import type { AtomicWriter } from '../../src/core/atomic.js';
 import { resolveConfig } from '../../src/core/config.js';
 import { migrateToLatest } from '../../src/core/db/migrations.js';
 import { IndexService } from '../../src/core/federation/index/service.js';
@@ -54,7 +55,7 @@ export function network() {
     return node.app.fetch(req);
   };
 
-  async function node(country: string, clock: Clock, window?: { days: number; maxChanges: number }): Promise<TestNode> {
+  async function node(country: string, clock: Clock, window?: { days: number; maxChanges: number }, wrapAtomic: (a: AtomicWriter) => AtomicWriter = (a) => a): Promise<TestNode> {
     const host = `${country.toLowerCase()}.test`;
     const sqlite = openSqlite(':memory:');
     await migrateToLatest(sqlite.db);
@@ -62,7 +63,7 @@ export function network() {
     const config = resolveConfig({ node: { id: nodeId, country, name: `Test ${country}`, url: `http://${host}` } }, {});
     const oprf = generateOprfKeyPair();
     const signer = ed25519Signer(webRandom.bytes(32));
-    const atomic = sqliteAtomicWriter(sqlite.raw);
+    const atomic = wrapAtomic(sqliteAtomicWriter(sqlite.raw));
     const app = createApp({
       config,
       signer,
@@ -138,6 +139,25 @@ export function person(ref: string, category: string, i: number, retentionUntil 
       names: [{ given: `Given${letters(i)}`, family: `Family${letters(i * 7 + 3)}` }],
       dateOfBirth: { precision: 'day', date: `20${String(10 + (i % 10)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 10}` },
       phones: [{ number: `+3805012${String(10000 + i).padStart(5, '0')}` }],
+    },
+  };
+}
+
+/** D1's limits (developers.cloudflare.com/d1/platform/limits): bound parameters, statement length, blob size. */
+export const D1_LIMITS = { params: 100, sqlBytes: 100_000, blobBytes: 2_000_000 } as const;
+
+/** An AtomicWriter that refuses, like D1 would, any statement beyond D1's limits, and counts statements per unit. */
+export function d1Checked(inner: AtomicWriter, seen: { units: number; maxStatements: number }): AtomicWriter {
+  return {
+    async run(statements) {
+      seen.units++;
+      seen.maxStatements = Math.max(seen.maxStatements, statements.length);
+      for (const q of statements) {
+        if (q.parameters.length > D1_LIMITS.params) throw new Error(`${q.parameters.length} bound parameters: ${q.sql.slice(0, 80)}`);
+        if (new TextEncoder().encode(q.sql).length > D1_LIMITS.sqlBytes) throw new Error(`statement of ${q.sql.length} bytes`);
+        for (const p of q.parameters) if (p instanceof Uint8Array && p.length > D1_LIMITS.blobBytes) throw new Error(`blob of ${p.length} bytes`);
+      }
+      return inner.run(statements);
     },
   };
 }
