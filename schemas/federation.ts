@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { base64url, countryCode } from './common.js';
+import { MATCH_KEYS, OPRF } from '../src/core/constants.js';
+import { TOKEN_CONFIRM_BYTES, TOKEN_DIGEST_BYTES } from '../src/core/records/token-layout.js';
 import { RECORD_CATEGORIES } from './records.js';
 
 export const PURPOSES = [
@@ -56,7 +58,7 @@ export const matchRequestSchema = z
           .object({
             keyType: z.string().min(1).max(64),
             bucket: z.number().int().min(0),
-            blindedElement: base64url(32),
+            blindedElement: base64url(OPRF.elementSize),
           })
           .strict(),
       )
@@ -70,14 +72,14 @@ export type MatchRequest = z.infer<typeof matchRequestSchema>;
 export const matchResponseSchema = z
   .object({
     searchId: z.string(),
-    evaluatedElements: z.array(base64url(32)),
-    proof: base64url(64),
+    evaluatedElements: z.array(base64url(OPRF.elementSize)),
+    proof: base64url(OPRF.proofSize),
     buckets: z.array(
       z
         .object({
           keyType: z.string(),
           bucket: z.number().int(),
-          digests: z.array(base64url(16)).max(100_000),
+          digests: z.array(base64url(TOKEN_DIGEST_BYTES)).max(100_000),
         })
         .strict(),
     ),
@@ -97,8 +99,8 @@ export const hitConfirmRequestSchema = z
     ...searchContextSchema.shape,
     keyType: z.string().min(1).max(64),
     bucket: z.number().int().min(0).describe('the bucket the hit was listed in'),
-    digest: base64url(16),
-    confirm: base64url(8).describe('bytes 16..23 of the token: proves the asker evaluated it'),
+    digest: base64url(TOKEN_DIGEST_BYTES),
+    confirm: base64url(TOKEN_CONFIRM_BYTES).describe('bytes 16..23 of the token: proves the asker evaluated it'),
     justification: text(1000).optional(),
   })
   .strict()
@@ -133,7 +135,8 @@ export const hitReceiptSchema = z
 
 export type HitReceipt = z.infer<typeof hitReceiptSchema>;
 
-export const STRENGTHS = ['strong', 'probable', 'possible'] as const;
+/** Match strengths, weakest first (src/core/constants.ts MATCH_KEYS.strengths). */
+export const STRENGTHS = MATCH_KEYS.strengths;
 export type Strength = (typeof STRENGTHS)[number];
 
 export const searchRequestSchema = z

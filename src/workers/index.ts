@@ -14,9 +14,8 @@ import { systemClock, webRandom, type Logger } from '../core/ports.js';
 import { ed25519Signer } from '../core/signing.js';
 import { CairnError, isCairnError } from '../core/errors.js';
 import { problemOf, problemResponse } from '../http/problem.js';
-import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
-import { createPortableTokenBackend, oprfPublicKey, validateOprfSecretKey } from '../core/oprf/index.js';
-import { IndexService } from '../core/federation/index/service.js';
+import { validateOprfSecretKey } from '../core/oprf/index.js';
+import { createServices, type Services } from '../core/services.js';
 import { d1AtomicWriter } from './d1-atomic.js';
 import { CairnD1Dialect } from './d1-dialect.js';
 
@@ -59,65 +58,44 @@ function secretKey(env: WorkerEnv, name: 'CAIRN_SIGNING_KEY' | 'CAIRN_OPRF_KEY')
 }
 
 type App = ReturnType<typeof createApp>;
-interface Booted {
-  app: App;
-  /** Token indexes: the cron trigger keeps replicas in step (no timers on Workers). */
-  index: IndexService;
-}
-let ready: Promise<Booted> | undefined;
+let ready: Promise<App> | undefined;
+/** The booted node's services, for the cron trigger. */
+let booted: Services | undefined;
 
-async function boot(env: WorkerEnv): Promise<Booted> {
+async function boot(env: WorkerEnv): Promise<App> {
   const strings: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(env)) if (typeof v === 'string') strings[k] = v;
   const config = resolveConfig({ node: {} }, strings, 'Workers vars');
   const db = new Kysely<Database>({ dialect: new CairnD1Dialect({ database: env.DB }) });
   await migrateToLatest(db, { transactional: false });
-  const signer = ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY'));
-  const oprfSk = secretKey(env, 'CAIRN_OPRF_KEY');
-  const atomic = d1AtomicWriter(env.DB);
-  const index = new IndexService({
-    db,
-    atomic,
-    clock: systemClock,
-    logger: consoleLogger(),
-    signer,
-    nodeId: config.node.id,
-    client: { signer, clock: systemClock, random: webRandom, fetch: (input, init) => fetch(input, init), timeoutMs: config.federation.timeoutMs, maxResponseBytes: config.federation.maxResponseBytes },
-  });
-  const app = createApp({
-    index,
+  const logger = consoleLogger();
+  // Workers run the portable paths only (no runtime WASM compilation there):
+  // createServices' defaults for tokens, evaluation and blinding.
+  const services = createServices(
+    {
+      db,
+      atomic: d1AtomicWriter(env.DB),
+      clock: systemClock,
+      random: webRandom,
+      logger,
+      signer: ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY')),
+      oprfSecretKey: secretKey(env, 'CAIRN_OPRF_KEY'),
+    },
     config,
-    signer,
-    oprfPublicKey: oprfPublicKey(oprfSk),
-    db,
-    clock: systemClock,
-    random: webRandom,
-    logger: consoleLogger(),
-    metrics: new Metrics(),
-    version: VERSION,
-    matchKeyTypes: MATCH_KEY_TYPE_NAMES,
-    oprfSecretKey: oprfSk,
-    atomic,
-    // Workers run the portable path only: no runtime WASM compilation there.
-    tokenBackend: createPortableTokenBackend(oprfSk),
-  });
-  return { app, index };
-}
-
-/** Boot once per isolate; a failure is retried on the next event rather than cached. */
-function booted(env: WorkerEnv): Promise<Booted> {
-  ready ??= boot(env).catch((e: unknown) => {
-    ready = undefined;
-    throw e;
-  });
-  return ready;
+  );
+  booted = services;
+  return createApp(services, { logger, clock: systemClock, random: webRandom, metrics: new Metrics(), version: VERSION });
 }
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    ready ??= boot(env).catch((e: unknown) => {
+      ready = undefined; // retry on the next request rather than caching a failure
+      throw e;
+    });
     let app: App;
     try {
-      app = (await booted(env)).app;
+      app = await ready;
     } catch (e) {
       // A missing secret or a failed migration: say so in the log (where the
       // operator looks), and give clients a problem, not the runtime's error page.
@@ -127,15 +105,17 @@ export default {
     return app.fetch(request, env, ctx);
   },
 
-  /** Cron trigger (wrangler.toml): bring every peer's replicas up to date, as `cairn serve` does every five minutes. */
+  /** Cron trigger (wrangler.toml): bring every peer's replicas up to date and compact our change log; Workers have no timers. */
   async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
-    ctx.waitUntil(
-      booted(env)
-        .then(async ({ index }) => {
-          await index.syncAll();
-          await index.compactAll();
-        })
-        .catch((e: unknown) => consoleLogger().error({ code: isCairnError(e) ? e.code : 'internal', err: describe(e) }, 'replica sync failed')),
-    );
+    const task = (async () => {
+      ready ??= boot(env);
+      await ready;
+      await booted!.index.syncAll();
+      await booted!.index.compactAll();
+    })().catch((e: unknown) => {
+      ready = undefined;
+      consoleLogger().error({ code: isCairnError(e) ? e.code : 'internal', err: describe(e) }, 'replica sync failed');
+    });
+    ctx.waitUntil(task);
   },
 } satisfies ExportedHandler<WorkerEnv>;

@@ -18,6 +18,7 @@ import { deleteRecord } from '../../src/core/records/manage.js';
 import { requireRecord } from '../../src/core/records/parse.js';
 import { ed25519Signer, type Signer } from '../../src/core/signing.js';
 import { createApp } from '../../src/http/app.js';
+import { createServices } from '../../src/core/services.js';
 import { Metrics } from '../../src/http/metrics.js';
 import { sqliteAtomicWriter } from '../../src/node/atomic.js';
 import { openSqlite } from '../../src/node/sqlite.js';
@@ -64,22 +65,11 @@ export function network() {
     const oprf = generateOprfKeyPair();
     const signer = ed25519Signer(webRandom.bytes(32));
     const atomic = wrapAtomic(sqliteAtomicWriter(sqlite.raw));
-    const app = createApp({
+    const services = createServices(
+      { db: sqlite.db, atomic, clock, random: webRandom, logger: silentLogger, signer, oprfSecretKey: oprf.secretKey, fetch: router },
       config,
-      signer,
-      oprfPublicKey: oprf.publicKey,
-      oprfSecretKey: oprf.secretKey,
-      db: sqlite.db,
-      atomic,
-      tokenBackend: createPortableTokenBackend(oprf.secretKey),
-      clock,
-      random: webRandom,
-      logger: silentLogger,
-      metrics: new Metrics(),
-      version: 'test',
-      matchKeyTypes: MATCH_KEY_TYPE_NAMES,
-      fetch: router,
-    });
+    );
+    const app = createApp(services, { logger: silentLogger, clock, random: webRandom, metrics: new Metrics(), version: 'test' });
     const index = new IndexService({
       db: sqlite.db,
       atomic,

@@ -20,6 +20,7 @@ import { MEDIA_TYPES } from '../constants.js';
 import type { Db } from '../db/schema.js';
 import { signJsonEnvelope, type DsseEnvelope } from '../dsse.js';
 import { CairnError, isCairnError } from '../errors.js';
+import { relocate } from '../oprf/index.js';
 import { MATCH_KEY_TYPE_NAMES } from '../identity/index.js';
 import type { Clock, Logger, Random } from '../ports.js';
 import type { Signer } from '../signing.js';
@@ -116,11 +117,8 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
     // Nothing was evaluated: the elements go back to the budget.
     await deps.reservations.release(reservation).catch((err: unknown) => deps.logger.error({ err: String(err) }, 'could not release a budget reservation'));
     // Name the element as the peer sent it: blindedElements[i] -> elements[i].blindedElement.
-    if (!isCairnError(e, 'oprf_invalid_element')) throw e;
-    const m = /^blindedElements\[(\d+)\]$/.exec(e.location?.field ?? '');
-    if (!m) throw e;
-    const field = `elements[${m[1]}].blindedElement`;
-    throw new CairnError('oprf_invalid_element', e.message.replace(/^blindedElements\[\d+\]/, field), { location: { field }, cause: e });
+    const index = isCairnError(e, 'oprf_invalid_element') ? e.location?.index : undefined;
+    throw index === undefined ? e : relocate(e, `elements[${index}].blindedElement`);
   }
 
   const wanted = new Map<string, { keyType: string; bucket: number }>();

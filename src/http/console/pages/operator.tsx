@@ -10,7 +10,7 @@ import { INDEX } from '../../../core/constants.js';
 import type { User } from '../../../core/users/users.js';
 import { CONSOLE } from '../constants.js';
 import { Layout, When, words } from '../components.js';
-import type { Session } from '../session.js';
+import type { Session } from '../../../core/users/sessions.js';
 
 export interface OperatorData {
   node: { id: string; country: string; name: string; url: string; version: string; startedAt: string; uptimeSeconds: number; database: 'ok' | 'failing' };
