@@ -5,7 +5,8 @@
  * See PROTOCOL.md, "Federation".
  */
 import { z } from 'zod';
-import { FEDERATION, INDEX, OPRF } from '../src/core/constants.js';
+import { FEDERATION, INDEX, MATCH_KEYS, OPRF } from '../src/core/constants.js';
+import { TOKEN_CONFIRM_BYTES } from '../src/core/records/token-layout.js';
 import { base64url, countryCode } from './common.js';
 import { indexChangesWireSchema } from './index.js';
 import { RECORD_CATEGORIES } from './records.js';
@@ -103,7 +104,7 @@ export const hitConfirmRequestSchema = z
     ...searchContextSchema.shape,
     category: z.enum(RECORD_CATEGORIES).describe('the category whose index listed the fingerprint'),
     fingerprint: base64url(INDEX.fingerprintBytes).describe('the index fingerprint of the token'),
-    confirm: base64url(8).describe('bytes 16..23 of the token: proves the asker evaluated it'),
+    confirm: base64url(TOKEN_CONFIRM_BYTES).describe('bytes 16..23 of the token: proves the asker evaluated it'),
     justification: text(1000).optional(),
   })
   .strict()
@@ -138,7 +139,8 @@ export const hitReceiptSchema = z
 
 export type HitReceipt = z.infer<typeof hitReceiptSchema>;
 
-export const STRENGTHS = ['strong', 'probable', 'possible'] as const;
+/** Match strengths, weakest first (src/core/constants.ts MATCH_KEYS.strengths). */
+export const STRENGTHS = MATCH_KEYS.strengths;
 export type Strength = (typeof STRENGTHS)[number];
 
 export const searchRequestSchema = z

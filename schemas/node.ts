@@ -3,7 +3,7 @@
  * /.well-known/cairn/node, inside a DSSE envelope signed by its Ed25519 key.
  */
 import { z } from 'zod';
-import { PROTOCOL_VERSION } from '../src/core/constants.js';
+import { ED25519, OPRF, PROTOCOL_VERSION } from '../src/core/constants.js';
 import { base64url, countryCode, sha256Hex, timestamp } from './common.js';
 
 export const nodeDescriptorSchema = z
@@ -17,7 +17,7 @@ export const nodeDescriptorSchema = z
       .object({
         algorithm: z.literal('Ed25519'),
         keyId: sha256Hex,
-        publicKey: base64url(32),
+        publicKey: base64url(ED25519.publicKeySize),
       })
       .strict(),
     oprfKey: z
@@ -25,7 +25,7 @@ export const nodeDescriptorSchema = z
         suite: z.literal('ristretto255-SHA512'),
         mode: z.literal('VOPRF'),
         keyId: sha256Hex,
-        publicKey: base64url(32),
+        publicKey: base64url(OPRF.elementSize),
       })
       .strict(),
     matchKeyTypes: z.array(z.string().min(1).max(64)).max(64),

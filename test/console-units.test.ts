@@ -12,7 +12,7 @@ import { logFilterFrom } from '../src/http/console/dpo.js';
 import { FormFields } from '../src/http/console/form.js';
 import { safeNext } from '../src/http/console/guard.js';
 import { formFieldOf, readSearchForm } from '../src/http/console/search-form.js';
-import { closeSession, csrfMatches, findSession, openSession } from '../src/http/console/session.js';
+import { closeSession, csrfMatches, findSession, openSession } from '../src/core/users/sessions.js';
 import { migrateToLatest } from '../src/core/db/migrations.js';
 import { openSqlite } from '../src/node/sqlite.js';
 

@@ -1,6 +1,11 @@
 /**
  * Builds dist/ once before the suite: CLI tests spawn the shipped JavaScript
  * (bin/cairn.js -> dist/), and worker threads load compiled worker files.
+ * This is the suite's only compile before the tests start, and its
+ * typecheck: tsconfig.build.json covers src, schemas, scripts and test
+ * (everything tsconfig.json does), so a type error anywhere stops the run
+ * here. The Workers entry's own typecheck (workers-types) runs as
+ * test/workers-typecheck.test.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

@@ -66,5 +66,16 @@ describe('replicas between real nodes', () => {
     }
     expect(um).toMatchObject({ status: 'ready' });
     expect(um!.count).toBeGreaterThan(0);
+    // The operator's console page shows each replica's state.
+    const login = await fetch(`${xb.url}/console/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { origin: xb.url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: xb.tokens.operator }).toString(),
+    });
+    const cookie = /cairn_console=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0];
+    expect(cookie, String(login.status)).toBeDefined();
+    const page = await (await fetch(`${xb.url}/console/operator`, { headers: { cookie: cookie! } })).text();
+    expect(page).toMatch(/replica of unaccompanied minor: ready, [1-9]\d* fingerprints/);
   }, 120_000);
 });

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { INDEX } from '../src/core/constants.js';
 import { indexFingerprint } from '../src/core/federation/index/fingerprint.js';
-import { network, person, testClock } from './helpers/index-nodes.js';
+import { d1Checked, network, person, testClock } from './helpers/index-nodes.js';
 
 const ALLOW = { missing_child_tracing: ['missing_child', 'unaccompanied_minor'] };
 
@@ -82,6 +82,29 @@ describe('token index sync', () => {
     expect(syncs).toHaveLength(2);
     // Nothing computed from identifiers beyond the root and counts.
     expect(JSON.stringify(heads)).not.toMatch(/Given|Family|380501/);
+  });
+
+  it('writes within D1\'s limits: at most 100 bound parameters a statement, blobs under 2 MB, one batch per unit', async () => {
+    net = network();
+    const clock = testClock();
+    const seenA = { units: 0, maxStatements: 0 };
+    const seenB = { units: 0, maxStatements: 0 };
+    const xa = await net.node('XA', clock, undefined, (a) => d1Checked(a, seenA));
+    const xb = await net.node('XB', clock, undefined, (a) => d1Checked(a, seenB));
+    await net.pair(xa, xb, ALLOW);
+    await net.pair(xb, xa, {});
+    await xa.put(Array.from({ length: 40 }, (_, i) => person(`A-${i}`, 'missing_child', i)));
+    const peerA = await net.peerOf(xb, xa);
+    expect(await xb.index.sync(peerA.id)).toEqual({ missing_child: 'ready', unaccompanied_minor: 'ready' });
+    const v0 = (await xb.index.replicaVersions(peerA.id)).missing_child!;
+    await xa.put(Array.from({ length: 40 }, (_, i) => person(`A-${i + 40}`, 'missing_child', i + 40)));
+    for (let i = 0; i < 10; i++) await xa.remove(`A-${i}`);
+    const delta = await xa.index.changesSince('missing_child', v0);
+    if ('resync' in delta) throw new Error('unexpected resync');
+    expect(delta.adds.length).toBeGreaterThan(200);
+    expect(await xb.index.applyDelta(peerA, delta)).toBe('ready');
+    expect(seenA.units).toBeGreaterThan(0);
+    expect(seenB.units).toBeGreaterThan(0);
   });
 
   it('fingerprints are 8 bytes, and not the confirmation bytes of the token', () => {

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fromHex, toHex } from '../src/core/bytes.js';
 import { isCairnError } from '../src/core/errors.js';
 import {
@@ -136,6 +136,7 @@ describe('worker pool', () => {
     const e = await rejection(pool.evaluateTokens(inputs));
     expect(isCairnError(e, 'oprf_invalid_input')).toBe(true);
     expect((e as Error).message).toMatch(/^inputs\[37\]: /);
+    expect((e as { location?: unknown }).location).toEqual({ field: 'inputs[37]', index: 37 });
     expect(isCairnError(await rejection(pool.evaluateTokens(['x' as unknown as Uint8Array])), 'oprf_invalid_input')).toBe(
       true,
     );
@@ -159,15 +160,19 @@ describe('worker pool failures and shutdown', () => {
   }
 
   it('maps a worker-reported input error to the caller index', async () => {
+    // The worker names item 2 of its batch; the pool knows where the batch starts.
     const workerUrl = fakeWorker(
       `parentPort.postMessage({ type: 'ready' });
        parentPort.on('message', (m) => parentPort.postMessage({ type: 'error', id: m.id,
-         error: { code: 'oprf_invalid_input', message: 'input: rejected by worker', index: 2 } }));`,
+         error: { code: 'oprf_invalid_input', message: 'inputs[2]: rejected by worker', field: 'inputs[2]', index: 2, problem: 'rejected by worker' } }));`,
     );
     const p = await createTokenPool({ secretKey, threads: 1, batchSize: 4, workerUrl });
     const e = await rejection(p.evaluateTokens(sampleInputs(12)));
     expect(isCairnError(e, 'oprf_invalid_input')).toBe(true);
     expect((e as Error).message).toMatch(/^inputs\[(2|6|10)\]: rejected by worker$/);
+    const { field, index } = (e as { location: { field: string; index: number } }).location;
+    expect([2, 6, 10]).toContain(index);
+    expect(field).toBe(`inputs[${index}]`);
     await p.close();
   });
 
@@ -175,6 +180,24 @@ describe('worker pool failures and shutdown', () => {
     const workerUrl = fakeWorker(`parentPort.postMessage({ type: 'ready' }); parentPort.on('message', () => process.exit(3));`);
     const p = await createTokenPool({ secretKey, threads: 1, workerUrl });
     expect(isCairnError(await rejection(p.evaluateTokens([one()])), 'internal')).toBe(true);
+    await p.close();
+  });
+
+  it('skips a slot whose worker dies and cannot be restarted (the one restart policy of both pools)', async () => {
+    // The first start serves and dies on its first request; every later start throws.
+    const marker = join(mkdtempSync(join(tmpdir(), 'cairn-pool-')), 'started');
+    const workerUrl = fakeWorker(
+      `import { existsSync, writeFileSync } from 'node:fs';
+       if (existsSync(${JSON.stringify(marker)})) throw new Error('cannot restart');
+       writeFileSync(${JSON.stringify(marker)}, '1');
+       parentPort.postMessage({ type: 'ready' });
+       parentPort.on('message', () => process.exit(3));`,
+    );
+    const p = await createTokenPool({ secretKey, threads: 1, workerUrl });
+    const first = await rejection(p.evaluateTokens([one()]));
+    expect([isCairnError(first, 'internal'), (first as Error).message]).toEqual([true, 'token worker exited with code 3']);
+    // The failed restart takes the slot out: calls fail at once instead of hanging.
+    await vi.waitFor(async () => expect((await rejection(p.evaluateTokens([one()])) as Error).message).toBe('every token worker has failed'), { timeout: 30_000 });
     await p.close();
   });
 

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import { appendStatement, entryText, leafHashOf, type AuditEvent } from '../../src/core/audit/entry.js';
 import { openCheckpoint } from '../../src/core/audit/checkpoint.js';
-import { consistencyProof, latestCheckpoint, logVerifierKey, originOf, resetCheckpointCache, rootAt } from '../../src/core/audit/log.js';
+import { createAuditLog, logVerifierKey, originOf, rootAt } from '../../src/core/audit/log.js';
 import { verifyConsistency } from '../../src/core/audit/merkle/index.js';
 import { openNodeContext } from '../../src/node/context.js';
 
@@ -69,6 +69,7 @@ export async function fillAuditLog(home: string, o: { entries: number; checkpoin
     const insert = raw.prepare('insert into audit_entries (idx, at, type, actor, entry, leaf_hash) values (?, ?, ?, ?, ?, ?)');
     const base = Date.now() - o.entries * 50;
     const deps = { db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, signer: ctx.keys.signer, baseUrl: ctx.config.node.url };
+    const log = createAuditLog(deps);
     const chunk = raw.transaction((from: number, to: number) => {
       for (let i = from; i < to; i++) {
         const e = syntheticEvent(i);
@@ -80,8 +81,8 @@ export async function fillAuditLog(home: string, o: { entries: number; checkpoin
     let checkpoints = 0;
     for (let from = 0; from < o.entries; from += o.checkpointEvery) {
       chunk(from, Math.min(o.entries, from + o.checkpointEvery));
-      resetCheckpointCache();
-      await latestCheckpoint(deps, 0);
+      log.resetCheckpointCache();
+      await log.latestCheckpoint(0);
       checkpoints++;
       if ((from / o.checkpointEvery) % 100 === 99) o.onProgress?.(from + o.checkpointEvery);
     }
@@ -149,23 +150,24 @@ export async function measureAuditOps(home: string, reps = 100): Promise<AuditOp
   const ctx = await openNodeContext(home);
   try {
     const deps = { db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, signer: ctx.keys.signer, baseUrl: ctx.config.node.url };
+    const log = createAuditLog(deps);
     const append = () => ctx.atomic.run([appendStatement(ctx.db, syntheticEvent(7), ctx.clock.now())]);
     await append();
     const appendMs = await avgMsAsync(reps, append);
     const checkpointMs = await avgMsAsync(reps, async () => {
       await append();
-      resetCheckpointCache();
-      return latestCheckpoint(deps, 0);
+      log.resetCheckpointCache();
+      return log.latestCheckpoint(0);
     });
     // The time of the extra append inside each checkpoint round is not the checkpoint's.
-    const cp = await latestCheckpoint(deps, 0);
+    const cp = await log.latestCheckpoint(0);
     const vkey = logVerifierKey(deps.baseUrl, ctx.keys.signer.publicKey);
     const origin = originOf(deps.baseUrl);
     const openCheckpointMs = avgMs(reps, () => openCheckpoint(cp.note, vkey, { origin }));
     const older = cp.size - 17;
     const rootOld = await rootAt(ctx.db, older);
     const consistencyMs = await avgMsAsync(reps, async () => {
-      const proof = await consistencyProof(deps, older, cp.size);
+      const proof = await log.consistencyProof(older, cp.size);
       verifyConsistency(older, cp.size, proof.hashes, rootOld, cp.root);
     });
     return { logSize: cp.size, appendMs, checkpointMs: checkpointMs - appendMs, openCheckpointMs, consistencyMs };

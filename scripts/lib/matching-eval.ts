@@ -4,14 +4,14 @@
  * the ground truth. A pair matches at strength S if it shares any key of
  * strength ≥ S. No crypto: equal encoded keys stand for equal tokens.
  */
-import { deriveMatchKeys, parseIdentifiers, type MatchKeyStrength } from '../../src/core/identity/index.js';
+import { deriveMatchKeys, parseIdentifiers, strengthRank, type MatchKeyStrength } from '../../src/core/identity/index.js';
 import { MATCH_KEYS } from '../../src/core/constants.js';
 import { toHex } from '../../src/core/bytes.js';
 import { generatePopulation, VARIANT_KINDS, type Relation, type SyntheticRecord, type VariantKind } from './variants.js';
 import { ORIGINS, type Origin } from './name-data.js';
 
 const STRENGTHS = MATCH_KEYS.strengths;
-const RANK: Record<MatchKeyStrength, number> = { possible: 0, probable: 1, strong: 2 };
+const RANK = Object.fromEntries(STRENGTHS.map((s) => [s, strengthRank(s)])) as Record<MatchKeyStrength, number>;
 
 export interface StrengthFigures {
   /** Pairs sharing a key of this strength or stronger. */

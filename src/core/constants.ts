@@ -70,6 +70,13 @@ export const OPRF = {
   maxInputLength: 0xffff,
 } as const;
 
+/** Ed25519 sizes in bytes (RFC 8032 §5.1.5, §5.1.6). */
+export const ED25519 = {
+  seedSize: 32,
+  publicKeySize: 32,
+  signatureSize: 64,
+} as const;
+
 /**
  * Audit log (protocol/40-audit-log.md): RFC 6962 §2.1 / RFC 9162 §2.1.1
  * hashing, and the C2SP signed-note, tlog-checkpoint and tlog-cosignature
@@ -179,6 +186,18 @@ export const FEDERATION_SIGNATURE = {
   signatureBytes: 64,
   /** Default accepted clock difference, either direction, in seconds. */
   maxSkewSeconds: 300,
+} as const;
+
+/** Console sessions (users/sessions.ts): lifetimes and sizes. */
+export const SESSION = {
+  /** Signed out after this long without a request. */
+  idleMs: 30 * 60 * 1000,
+  /** Signed out this long after signing in, however active. */
+  absoluteMs: 12 * 60 * 60 * 1000,
+  /** last_seen_at is rewritten at most this often, to spare the database a write per page. */
+  touchEveryMs: 60 * 1000,
+  /** Random bytes in a session id and a CSRF token. */
+  idBytes: 32,
 } as const;
 
 /**

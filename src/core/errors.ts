@@ -108,6 +108,8 @@ export interface ErrorLocation {
   row?: number;
   /** 0-based byte or character offset. */
   position?: number;
+  /** 0-based index of the failing item of a batch; `field` then names that item. */
+  index?: number;
 }
 
 /** Base error of the Cairn core. */

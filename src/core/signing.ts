@@ -8,6 +8,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE } from '@noble/curves/utils.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes, toHex } from './bytes.js';
+import { ED25519 } from './constants.js';
 import { CairnError } from './errors.js';
 
 /** Something that signs with one Ed25519 key. */
@@ -29,7 +30,7 @@ export function fingerprintOf(publicKey: Uint8Array): string {
 
 /** Build a Signer from a 32-byte Ed25519 seed (RFC 8032 §5.1.5 private key). */
 export function ed25519Signer(seed: Uint8Array): Signer {
-  if (!(seed instanceof Uint8Array) || seed.length !== 32) {
+  if (!(seed instanceof Uint8Array) || seed.length !== ED25519.seedSize) {
     throw new CairnError('key_invalid', 'Ed25519 signing key must be 32 bytes');
   }
   const publicKey = ed25519.getPublicKey(seed);
@@ -99,7 +100,7 @@ function yCanonical(y: Uint8Array): boolean {
 
 /** Rules 1-3 of Cairn's Ed25519 rule: lengths, canonical S, canonical A and R of other than small order. */
 export function ed25519EncodingsStrict(publicKey: Uint8Array, signature: Uint8Array): boolean {
-  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  if (publicKey.length !== ED25519.publicKeySize || signature.length !== ED25519.signatureSize) return false;
   if (bytesToNumberLE(signature.subarray(32)) >= L) return false;
   for (const point of [publicKey, signature.subarray(0, 32)]) {
     const y = yBytes(point);

@@ -1,6 +1,7 @@
 /**
  * Opening a node home for a command: configuration, keys, database
- * (migrated) and the atomic writer. `serve` and the admin commands share it.
+ * (migrated) and the atomic writer; and the Node ports handed to the
+ * composition root (core/services.ts). `serve` and every CLI command share it.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -8,8 +9,9 @@ import type { AtomicWriter } from '../core/atomic.js';
 import type { Config } from '../core/config.js';
 import { migrateToLatest } from '../core/db/migrations.js';
 import type { Db } from '../core/db/schema.js';
-import { ReplicaStore } from '../core/federation/index/replica.js';
-import type { SearchDeps } from '../core/federation/search.js';
+import type { OprfEvaluator } from '../core/federation/answer.js';
+import type { TokenBackend } from '../core/oprf/index.js';
+import { createServices, type Services } from '../core/services.js';
 import { silentLogger, systemClock, webRandom, type Clock, type Logger, type Random } from '../core/ports.js';
 import { sqliteAtomicWriter } from './atomic.js';
 import { createSodiumOprfClient } from './oprf/sodium-client.js';
@@ -31,26 +33,44 @@ export interface NodeContext {
   close(): Promise<void>;
 }
 
+/** Node fast paths and hooks a caller may wire in place of the portable defaults. */
+export interface NodeServiceOptions {
+  logger?: Logger;
+  /** Import tokenisation (default: the portable path on this thread). */
+  tokenBackend?: TokenBackend;
+  /** Answers' blind evaluation (default: the portable path). */
+  evaluator?: OprfEvaluator;
+  /** Work a response need not wait for (default: awaited in line). */
+  defer?: (task: Promise<void>) => void;
+  /**
+   * Blind our searches with libsodium (loading it costs about a second of
+   * start-up, so only commands that search ask for it; otherwise noble).
+   */
+  searches?: boolean;
+}
+
 /**
- * Search dependencies for commands that search peers in-process. The
- * command applies the deltas of the answers to the replicas in the shared
- * database; full syncs stay with the serving node.
+ * The node's services over this context, with the Node ports: SQLite,
+ * Ed25519 verification on OpenSSL, libsodium blinding when asked for.
  */
-export async function searchDepsOf(ctx: NodeContext, logger: Logger = silentLogger): Promise<SearchDeps> {
-  return {
-    replicas: new ReplicaStore({ db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, logger }),
-    oprf: await createSodiumOprfClient(),
-    db: ctx.db,
-    atomic: ctx.atomic,
-    logger,
-    signer: ctx.keys.signer,
-    verify: nodeEd25519Verify,
-    clock: ctx.clock,
-    random: ctx.random,
-    fetch,
-    timeoutMs: ctx.config.federation.timeoutMs,
-    maxResponseBytes: ctx.config.federation.maxResponseBytes,
-  };
+export async function nodeServices(ctx: NodeContext, opts: NodeServiceOptions = {}): Promise<Services> {
+  return createServices(
+    {
+      db: ctx.db,
+      atomic: ctx.atomic,
+      clock: ctx.clock,
+      random: ctx.random,
+      logger: opts.logger ?? silentLogger,
+      signer: ctx.keys.signer,
+      oprfSecretKey: ctx.keys.oprfSecretKey,
+      ...(opts.searches ? { oprfClient: await createSodiumOprfClient() } : {}),
+      ed25519Verify: nodeEd25519Verify,
+      ...(opts.tokenBackend ? { tokenBackend: opts.tokenBackend } : {}),
+      ...(opts.evaluator ? { evaluator: opts.evaluator } : {}),
+      ...(opts.defer ? { defer: opts.defer } : {}),
+    },
+    ctx.config,
+  );
 }
 
 export async function openNodeContext(home: string, env: NodeJS.ProcessEnv = process.env): Promise<NodeContext> {

@@ -13,6 +13,7 @@
  */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { ed25519EncodingsStrict, keyIdOf, type Ed25519Verify, type Signer } from '../core/signing.js';
+import { ED25519 } from '../core/constants.js';
 import { CairnError } from '../core/errors.js';
 import { toHex } from '../core/bytes.js';
 
@@ -22,7 +23,7 @@ const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 /** A Signer over a 32-byte Ed25519 seed, signing with OpenSSL. */
 export function nodeEd25519Signer(seed: Uint8Array): Signer {
-  if (!(seed instanceof Uint8Array) || seed.length !== 32) {
+  if (!(seed instanceof Uint8Array) || seed.length !== ED25519.seedSize) {
     throw new CairnError('key_invalid', 'Ed25519 signing key must be 32 bytes');
   }
   const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });

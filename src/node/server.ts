@@ -7,21 +7,15 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../core/config.js';
 import { CairnError } from '../core/errors.js';
+import { INDEX } from '../core/constants.js';
 import { createApp } from '../http/app.js';
 import { Metrics } from '../http/metrics.js';
-import { systemClock, webRandom, type Logger } from '../core/ports.js';
-import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
-import { purgeExpired } from '../core/records/manage.js';
-import { INDEX } from '../core/constants.js';
-import { IndexService } from '../core/federation/index/service.js';
-import { integrate, pruneEntries } from '../core/audit/log.js';
-import { openNodeContext } from './context.js';
+import type { Logger } from '../core/ports.js';
+import { nodeServices, openNodeContext } from './context.js';
 import { loadConfig } from './home.js';
 import { acquireServeLock } from './lock.js';
 import { createSodiumTokenBackend } from './oprf/index.js';
-import { nodeEd25519Verify } from './ed25519.js';
 import { createThreadedEvaluator } from './oprf/evaluator-thread.js';
-import { createSodiumOprfClient } from './oprf/sodium-client.js';
 import { createLogger } from './logger.js';
 import { VERSION } from './version.js';
 
@@ -100,45 +94,21 @@ async function startLocked(
   // Peers' blind match queries: libsodium in a worker thread, off the main thread.
   const evaluator = await createThreadedEvaluator(keys.oprfSecretKey, keys.oprfPublicKey);
   cleanups.push(() => evaluator.close());
-  // Our own searches: blinding and proof verification on libsodium too.
-  const oprfClient = await createSodiumOprfClient();
-  const atomic = ctx.atomic;
-  const manage = { db: sqlite.db, atomic, clock: systemClock };
-  // Work a response need not wait for (witnessing peers' checkpoints, replica
-  // syncs); close() lets it finish.
+  // Work a response need not wait for (witnessing peers' checkpoints); close() lets it finish.
   const deferred = new Set<Promise<void>>();
   const defer = (task: Promise<void>) => {
     deferred.add(task);
     void task.finally(() => deferred.delete(task));
   };
-  // Token indexes: ours for peers, our replicas of theirs, kept in step in the background.
-  const index = new IndexService({
-    db: sqlite.db,
-    atomic,
-    clock: systemClock,
-    logger,
-    signer: keys.signer,
-    nodeId: config.node.id,
-    client: {
-      oprf: oprfClient,
-      signer: keys.signer,
-      verify: nodeEd25519Verify,
-      clock: systemClock,
-      random: webRandom,
-      fetch,
-      timeoutMs: config.federation.timeoutMs,
-      maxResponseBytes: config.federation.maxResponseBytes,
-    },
-    defer,
-  });
+  const services = await nodeServices(ctx, { logger, tokenBackend, evaluator, defer, searches: true });
   const purge = async () => {
     try {
-      const n = await purgeExpired(manage);
+      const n = await services.records.purgeExpired();
       if (n) logger.info({ purged: n }, 'records past retention purged');
-      const before = new Date(Date.now() - config.audit.retentionDays * 86_400_000);
-      const pruned = await pruneEntries(manage, before);
+      const before = new Date(ctx.clock.now().getTime() - config.audit.retentionDays * 86_400_000);
+      const pruned = await services.audit.log.prune(before);
+      await services.index.compactAll();
       if (pruned) logger.info({ pruned }, 'audit entry payloads past retention pruned');
-      await index.compactAll();
     } catch (e) {
       logger.error({ err: String(e) }, 'retention purge failed');
     }
@@ -146,7 +116,7 @@ async function startLocked(
   // Fold new audit entries into the Merkle tree in the background, so a
   // checkpoint or proof rarely has much to integrate.
   const integrateTimer = setInterval(() => {
-    integrate(manage).catch((e: unknown) => logger.error({ err: String(e) }, 'audit integration failed'));
+    services.audit.log.integrate().catch((e: unknown) => logger.error({ err: String(e) }, 'audit integration failed'));
   }, INTEGRATE_INTERVAL_MS);
   integrateTimer.unref();
   cleanups.push(() => clearInterval(integrateTimer));
@@ -154,31 +124,13 @@ async function startLocked(
   const purgeTimer = setInterval(() => void purge(), PURGE_INTERVAL_MS);
   purgeTimer.unref();
   cleanups.push(() => clearInterval(purgeTimer));
+  // Replicas of peers' token indexes: heads and deltas every few minutes, in the background.
   const syncTimer = setInterval(() => {
-    index.scheduleAll().catch((e: unknown) => logger.error({ err: String(e) }, 'replica sync scheduling failed'));
+    services.index.scheduleAll().catch((e: unknown) => logger.error({ err: String(e) }, 'replica sync scheduling failed'));
   }, INDEX.syncIntervalMs);
   syncTimer.unref();
   cleanups.push(() => clearInterval(syncTimer));
-  const app = createApp({
-    config,
-    signer: keys.signer,
-    oprfPublicKey: keys.oprfPublicKey,
-    db: sqlite.db,
-    clock: systemClock,
-    random: webRandom,
-    logger,
-    metrics: new Metrics(),
-    version: VERSION,
-    matchKeyTypes: MATCH_KEY_TYPE_NAMES,
-    oprfSecretKey: keys.oprfSecretKey,
-    atomic,
-    tokenBackend,
-    evaluator,
-    oprfClient,
-    ed25519Verify: nodeEd25519Verify,
-    defer,
-    index,
-  });
+  const app = createApp(services, { logger, clock: ctx.clock, random: ctx.random, metrics: new Metrics(), version: VERSION });
   const port = opts.port ?? config.http.port;
   const server: ServerType = await new Promise((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, port, hostname: config.http.host }, () => resolveServer(s));
@@ -202,7 +154,7 @@ async function startLocked(
   const actual = (server.address() as AddressInfo).port;
   logger.info({ node: config.node.id, country: config.node.country, host: config.http.host, port: actual, signingKeyId: keys.signer.keyId }, 'cairn node listening');
   // Replicas missing since the last run (or peers added by the CLI) start syncing now.
-  void index.scheduleAll().catch((e: unknown) => logger.error({ err: String(e) }, 'replica sync scheduling failed'));
+  void services.index.scheduleAll().catch((e: unknown) => logger.error({ err: String(e) }, 'replica sync scheduling failed'));
   let closed = false;
   return {
     config,

@@ -14,8 +14,8 @@ import { systemClock, webRandom, type Logger } from '../core/ports.js';
 import { ed25519Signer } from '../core/signing.js';
 import { CairnError, isCairnError } from '../core/errors.js';
 import { problemOf, problemResponse } from '../http/problem.js';
-import { MATCH_KEY_TYPE_NAMES } from '../core/identity/index.js';
-import { createPortableTokenBackend, oprfPublicKey, validateOprfSecretKey } from '../core/oprf/index.js';
+import { validateOprfSecretKey } from '../core/oprf/index.js';
+import { createServices, type Services } from '../core/services.js';
 import { d1AtomicWriter } from './d1-atomic.js';
 import { CairnD1Dialect } from './d1-dialect.js';
 
@@ -59,6 +59,8 @@ function secretKey(env: WorkerEnv, name: 'CAIRN_SIGNING_KEY' | 'CAIRN_OPRF_KEY')
 
 type App = ReturnType<typeof createApp>;
 let ready: Promise<App> | undefined;
+/** The booted node's services, for the cron trigger. */
+let booted: Services | undefined;
 
 async function boot(env: WorkerEnv): Promise<App> {
   const strings: Record<string, string | undefined> = {};
@@ -66,24 +68,23 @@ async function boot(env: WorkerEnv): Promise<App> {
   const config = resolveConfig({ node: {} }, strings, 'Workers vars');
   const db = new Kysely<Database>({ dialect: new CairnD1Dialect({ database: env.DB }) });
   await migrateToLatest(db, { transactional: false });
-  const signer = ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY'));
-  const oprfSk = secretKey(env, 'CAIRN_OPRF_KEY');
-  return createApp({
+  const logger = consoleLogger();
+  // Workers run the portable paths only (no runtime WASM compilation there):
+  // createServices' defaults for tokens, evaluation and blinding.
+  const services = createServices(
+    {
+      db,
+      atomic: d1AtomicWriter(env.DB),
+      clock: systemClock,
+      random: webRandom,
+      logger,
+      signer: ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY')),
+      oprfSecretKey: secretKey(env, 'CAIRN_OPRF_KEY'),
+    },
     config,
-    signer,
-    oprfPublicKey: oprfPublicKey(oprfSk),
-    db,
-    clock: systemClock,
-    random: webRandom,
-    logger: consoleLogger(),
-    metrics: new Metrics(),
-    version: VERSION,
-    matchKeyTypes: MATCH_KEY_TYPE_NAMES,
-    oprfSecretKey: oprfSk,
-    atomic: d1AtomicWriter(env.DB),
-    // Workers run the portable path only: no runtime WASM compilation there.
-    tokenBackend: createPortableTokenBackend(oprfSk),
-  });
+  );
+  booted = services;
+  return createApp(services, { logger, clock: systemClock, random: webRandom, metrics: new Metrics(), version: VERSION });
 }
 
 export default {
@@ -102,5 +103,19 @@ export default {
       return problemResponse(problemOf(new CairnError('internal', 'the node could not start', { cause: e })));
     }
     return app.fetch(request, env, ctx);
+  },
+
+  /** Cron trigger (wrangler.toml): bring every peer's replicas up to date and compact our change log; Workers have no timers. */
+  async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const task = (async () => {
+      ready ??= boot(env);
+      await ready;
+      await booted!.index.syncAll();
+      await booted!.index.compactAll();
+    })().catch((e: unknown) => {
+      ready = undefined;
+      consoleLogger().error({ code: isCairnError(e) ? e.code : 'internal', err: describe(e) }, 'replica sync failed');
+    });
+    ctx.waitUntil(task);
   },
 } satisfies ExportedHandler<WorkerEnv>;

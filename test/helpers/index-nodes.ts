@@ -5,6 +5,7 @@
  * index service is built on the same database and the same fetch.
  */
 import { randomUUID } from 'node:crypto';
+import type { AtomicWriter } from '../../src/core/atomic.js';
 import { resolveConfig } from '../../src/core/config.js';
 import { migrateToLatest } from '../../src/core/db/migrations.js';
 import { IndexService } from '../../src/core/federation/index/service.js';
@@ -17,6 +18,7 @@ import { deleteRecord } from '../../src/core/records/manage.js';
 import { requireRecord } from '../../src/core/records/parse.js';
 import { ed25519Signer, type Signer } from '../../src/core/signing.js';
 import { createApp } from '../../src/http/app.js';
+import { createServices } from '../../src/core/services.js';
 import { Metrics } from '../../src/http/metrics.js';
 import { sqliteAtomicWriter } from '../../src/node/atomic.js';
 import { openSqlite } from '../../src/node/sqlite.js';
@@ -54,7 +56,7 @@ export function network() {
     return node.app.fetch(req);
   };
 
-  async function node(country: string, clock: Clock, window?: { days: number; maxChanges: number }): Promise<TestNode> {
+  async function node(country: string, clock: Clock, window?: { days: number; maxChanges: number }, wrapAtomic: (a: AtomicWriter) => AtomicWriter = (a) => a): Promise<TestNode> {
     const host = `${country.toLowerCase()}.test`;
     const sqlite = openSqlite(':memory:');
     await migrateToLatest(sqlite.db);
@@ -62,23 +64,12 @@ export function network() {
     const config = resolveConfig({ node: { id: nodeId, country, name: `Test ${country}`, url: `http://${host}` } }, {});
     const oprf = generateOprfKeyPair();
     const signer = ed25519Signer(webRandom.bytes(32));
-    const atomic = sqliteAtomicWriter(sqlite.raw);
-    const app = createApp({
+    const atomic = wrapAtomic(sqliteAtomicWriter(sqlite.raw));
+    const services = createServices(
+      { db: sqlite.db, atomic, clock, random: webRandom, logger: silentLogger, signer, oprfSecretKey: oprf.secretKey, fetch: router },
       config,
-      signer,
-      oprfPublicKey: oprf.publicKey,
-      oprfSecretKey: oprf.secretKey,
-      db: sqlite.db,
-      atomic,
-      tokenBackend: createPortableTokenBackend(oprf.secretKey),
-      clock,
-      random: webRandom,
-      logger: silentLogger,
-      metrics: new Metrics(),
-      version: 'test',
-      matchKeyTypes: MATCH_KEY_TYPE_NAMES,
-      fetch: router,
-    });
+    );
+    const app = createApp(services, { logger: silentLogger, clock, random: webRandom, metrics: new Metrics(), version: 'test' });
     const index = new IndexService({
       db: sqlite.db,
       atomic,
@@ -138,6 +129,25 @@ export function person(ref: string, category: string, i: number, retentionUntil 
       names: [{ given: `Given${letters(i)}`, family: `Family${letters(i * 7 + 3)}` }],
       dateOfBirth: { precision: 'day', date: `20${String(10 + (i % 10)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 10}` },
       phones: [{ number: `+3805012${String(10000 + i).padStart(5, '0')}` }],
+    },
+  };
+}
+
+/** D1's limits (developers.cloudflare.com/d1/platform/limits): bound parameters, statement length, blob size. */
+export const D1_LIMITS = { params: 100, sqlBytes: 100_000, blobBytes: 2_000_000 } as const;
+
+/** An AtomicWriter that refuses, like D1 would, any statement beyond D1's limits, and counts statements per unit. */
+export function d1Checked(inner: AtomicWriter, seen: { units: number; maxStatements: number }): AtomicWriter {
+  return {
+    async run(statements) {
+      seen.units++;
+      seen.maxStatements = Math.max(seen.maxStatements, statements.length);
+      for (const q of statements) {
+        if (q.parameters.length > D1_LIMITS.params) throw new Error(`${q.parameters.length} bound parameters: ${q.sql.slice(0, 80)}`);
+        if (new TextEncoder().encode(q.sql).length > D1_LIMITS.sqlBytes) throw new Error(`statement of ${q.sql.length} bytes`);
+        for (const p of q.parameters) if (p instanceof Uint8Array && p.length > D1_LIMITS.blobBytes) throw new Error(`blob of ${p.length} bytes`);
+      }
+      return inner.run(statements);
     },
   };
 }

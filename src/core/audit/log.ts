@@ -50,18 +50,6 @@ async function readState(db: Db): Promise<AppendState> {
   return row ? AppendState.deserialize(new Uint8Array(row.state)) : AppendState.empty();
 }
 
-// One integration at a time per process; across processes the conditional
-// update below keeps a stale integrator from moving the state backwards.
-let integrating: Promise<number> | undefined;
-
-/** Fold every appended entry into the tree; returns the integrated size. */
-export function integrate(deps: Pick<LogDeps, 'db' | 'atomic'>): Promise<number> {
-  integrating ??= doIntegrate(deps).finally(() => {
-    integrating = undefined;
-  });
-  return integrating;
-}
-
 async function doIntegrate({ db, atomic }: Pick<LogDeps, 'db' | 'atomic'>): Promise<number> {
   for (;;) {
     const state = await readState(db);
@@ -111,40 +99,6 @@ export interface SignedCheckpoint {
   note: string;
 }
 
-let lastCheckpoint: { at: number; cp: SignedCheckpoint } | undefined;
-
-/**
- * The latest signed checkpoint, integrating first. A new checkpoint is signed
- * only when the tree grew and at most every `minIntervalMs`, so answering
- * many searches does not mean signing as many notes.
- */
-export async function latestCheckpoint(deps: LogDeps, minIntervalMs = 0): Promise<SignedCheckpoint> {
-  const now = deps.clock.now().getTime();
-  if (lastCheckpoint && now - lastCheckpoint.at < minIntervalMs) return lastCheckpoint.cp;
-  const size = await integrate(deps);
-  const stored = await deps.db.selectFrom('audit_checkpoints').selectAll().orderBy('size', 'desc').limit(1).executeTakeFirst();
-  let cp: SignedCheckpoint;
-  if (stored && stored.size >= size) {
-    cp = { size: stored.size, root: new Uint8Array(stored.root), note: stored.note };
-  } else {
-    const state = await readState(deps.db);
-    const root = state.root();
-    const origin = originOf(deps.baseUrl);
-    const note = await signCheckpoint({ origin, treeSize: state.size, rootHash: root, extensions: [] }, ed25519NoteSigner(origin, deps.signer));
-    await deps.atomic.run([
-      sql`insert into audit_checkpoints (size, root, note, at) values (${state.size}, ${root}, ${note}, ${deps.clock.now().toISOString()}) on conflict (size) do nothing`.compile(deps.db),
-    ]);
-    cp = { size: state.size, root, note };
-  }
-  lastCheckpoint = { at: now, cp };
-  return cp;
-}
-
-/** Forget the cached checkpoint (tests, or after a key change). */
-export function resetCheckpointCache(): void {
-  lastCheckpoint = undefined;
-}
-
 function checkSizes(index: number | undefined, size: number, integrated: number): void {
   if (!Number.isSafeInteger(size) || size < 1) throw new CairnError('invalid_request', `tree size must be a positive integer, got ${size}`, { location: { field: 'size' } });
   if (size > integrated) throw new CairnError('invalid_request', `tree size ${size} is beyond the log's size ${integrated}`, { location: { field: 'size' } });
@@ -153,17 +107,33 @@ function checkSizes(index: number | undefined, size: number, integrated: number)
   }
 }
 
+/** An RFC 9162 §2.1.3 inclusion proof with the entry it proves. */
+export interface InclusionProof {
+  leafIndex: number;
+  treeSize: number;
+  leafHash: Uint8Array;
+  /** The entry's canonical JSON, or null once pruned. */
+  entry: string | null;
+  hashes: Uint8Array[];
+}
+
+/** An RFC 9162 §2.1.4 consistency proof. */
+export interface ConsistencyProof {
+  size1: number;
+  size2: number;
+  hashes: Uint8Array[];
+}
+
 /** RFC 9162 §2.1.3 inclusion proof of entry `index` in the tree of `size`. */
-export async function inclusionProof(deps: Pick<LogDeps, 'db' | 'atomic'>, index: number, size: number) {
-  checkSizes(index, size, await integrate(deps));
+async function inclusionProof(deps: Pick<LogDeps, 'db'>, integrated: number, index: number, size: number): Promise<InclusionProof> {
+  checkSizes(index, size, integrated);
   const row = await deps.db.selectFrom('audit_entries').select(['leaf_hash', 'entry']).where('idx', '=', index).executeTakeFirstOrThrow();
   const hashes = await proveInclusion(nodeSource(deps.db), index, size);
   return { leafIndex: index, treeSize: size, leafHash: new Uint8Array(row.leaf_hash), entry: row.entry, hashes: [...hashes] };
 }
 
 /** RFC 9162 §2.1.4 consistency proof between two tree sizes. */
-export async function consistencyProof(deps: Pick<LogDeps, 'db' | 'atomic'>, from: number, to: number) {
-  const integrated = await integrate(deps);
+async function consistencyProof(deps: Pick<LogDeps, 'db'>, integrated: number, from: number, to: number): Promise<ConsistencyProof> {
   checkSizes(undefined, to, integrated);
   if (!Number.isSafeInteger(from) || from < 1 || from > to) throw new CairnError('invalid_request', `from must be in 1..${to}, got ${from}`, { location: { field: 'from' } });
   return { size1: from, size2: to, hashes: [...(await proveConsistency(nodeSource(deps.db), from, to))] };
@@ -188,7 +158,7 @@ export interface VerifyReport {
  * the leaves, every checkpoint's signature and root against the tree at its
  * size (which also proves the checkpoints consistent with each other).
  */
-export async function verifyLog(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl'>, onProgress?: (done: number) => void): Promise<VerifyReport> {
+async function verifyLog(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl'>, onProgress?: (done: number) => void): Promise<VerifyReport> {
   const { db } = deps;
   const checkpoints = await db.selectFrom('audit_checkpoints').selectAll().orderBy('size').execute();
   const verifier = ed25519NoteVerifier(logVerifierKey(deps.baseUrl, deps.signer.publicKey));
@@ -254,7 +224,76 @@ export async function verifyLog(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl'>
 }
 
 /** Prune the payload of entries older than `before` (their leaf hashes stay, so the tree still verifies). */
-export async function pruneEntries(deps: Pick<LogDeps, 'db' | 'atomic'>, before: Date): Promise<number> {
+async function pruneEntries(deps: Pick<LogDeps, 'db' | 'atomic'>, before: Date): Promise<number> {
   const r = await deps.db.updateTable('audit_entries').set({ entry: null }).where('at', '<', before.toISOString()).where('entry', 'is not', null).executeTakeFirst();
   return Number(r.numUpdatedRows);
+}
+
+/**
+ * One node's audit log with its instance state: the integration lock and the
+ * cached checkpoint. Two nodes in one process (tests, the demo) each have
+ * their own, so neither sees the other's tree or checkpoint.
+ */
+export interface AuditLog {
+  /** Fold every appended entry into the tree; returns the integrated size. */
+  integrate(): Promise<number>;
+  /**
+   * The latest signed checkpoint, integrating first. A new checkpoint is
+   * signed only when the tree grew and at most every `minIntervalMs`, so
+   * answering many searches does not mean signing as many notes.
+   */
+  latestCheckpoint(minIntervalMs?: number): Promise<SignedCheckpoint>;
+  /** Forget the cached checkpoint (benchmarks, or after a key change). */
+  resetCheckpointCache(): void;
+  /** RFC 9162 §2.1.3 inclusion proof of entry `index` in the tree of `size`. */
+  inclusionProof(index: number, size: number): Promise<InclusionProof>;
+  /** RFC 9162 §2.1.4 consistency proof between two tree sizes. */
+  consistencyProof(from: number, to: number): Promise<ConsistencyProof>;
+  /** Recompute and check the whole log (see verifyLog). */
+  verify(onProgress?: (done: number) => void): Promise<VerifyReport>;
+  /** Prune the payload of entries older than `before`. */
+  prune(before: Date): Promise<number>;
+}
+
+/** Open the audit log of the node whose storage and key `deps` give. */
+export function createAuditLog(deps: LogDeps): AuditLog {
+  // One integration at a time per log; across processes the conditional
+  // update in doIntegrate keeps a stale integrator from moving the state backwards.
+  let integrating: Promise<number> | undefined;
+  let lastCheckpoint: { at: number; cp: SignedCheckpoint } | undefined;
+  const integrate = (): Promise<number> =>
+    (integrating ??= doIntegrate(deps).finally(() => {
+      integrating = undefined;
+    }));
+  return {
+    integrate,
+    async latestCheckpoint(minIntervalMs = 0) {
+      const now = deps.clock.now().getTime();
+      if (lastCheckpoint && now - lastCheckpoint.at < minIntervalMs) return lastCheckpoint.cp;
+      const cp = await signLatest(deps, await integrate());
+      lastCheckpoint = { at: now, cp };
+      return cp;
+    },
+    resetCheckpointCache() {
+      lastCheckpoint = undefined;
+    },
+    inclusionProof: async (index, size) => inclusionProof(deps, await integrate(), index, size),
+    consistencyProof: async (from, to) => consistencyProof(deps, await integrate(), from, to),
+    verify: (onProgress) => verifyLog(deps, onProgress),
+    prune: (before) => pruneEntries(deps, before),
+  };
+}
+
+/** The stored checkpoint at `size` or above, else a new one signed over the integrated tree. */
+async function signLatest(deps: LogDeps, size: number): Promise<SignedCheckpoint> {
+  const stored = await deps.db.selectFrom('audit_checkpoints').selectAll().orderBy('size', 'desc').limit(1).executeTakeFirst();
+  if (stored && stored.size >= size) return { size: stored.size, root: new Uint8Array(stored.root), note: stored.note };
+  const state = await readState(deps.db);
+  const root = state.root();
+  const origin = originOf(deps.baseUrl);
+  const note = await signCheckpoint({ origin, treeSize: state.size, rootHash: root, extensions: [] }, ed25519NoteSigner(origin, deps.signer));
+  await deps.atomic.run([
+    sql`insert into audit_checkpoints (size, root, note, at) values (${state.size}, ${root}, ${note}, ${deps.clock.now().toISOString()}) on conflict (size) do nothing`.compile(deps.db),
+  ]);
+  return { size: state.size, root, note };
 }

@@ -14,7 +14,7 @@ import { toHex } from '../bytes.js';
 import type { Db } from '../db/schema.js';
 import type { DsseEnvelope } from '../dsse.js';
 import { CairnError, isCairnError } from '../errors.js';
-import { deriveMatchKeys, parseIdentifiers, strengthAtLeast, type MatchKey } from '../identity/index.js';
+import { deriveMatchKeys, parseIdentifiers, strengthAtLeast, strongestOf, type MatchKey } from '../identity/index.js';
 import type { Logger } from '../ports.js';
 import type { User } from '../users/users.js';
 import { confirmHit, queryPeer, type Hit, type MatchDeps, type ReplicaStatus, type SearchContext } from './client.js';
@@ -25,7 +25,7 @@ export interface SearchDeps extends MatchDeps {
   atomic: AtomicWriter;
   logger: Logger;
   /** Called with each peer's checkpoint after an answer (witnessing). */
-  witness?: (peer: Peer, checkpoint: string | undefined) => Promise<void>;
+  witness: (peer: Peer, checkpoint: string | undefined) => Promise<void>;
   /**
    * Runs work the analyst need not wait for (witnessing: a consistency
    * proof round trip per peer) after the search has answered. Without it,
@@ -55,11 +55,8 @@ export interface SearchInput {
   peers?: string[] | undefined;
 }
 
-const STRENGTH_ORDER: Strength[] = ['strong', 'probable', 'possible'];
-
 function strongest(hits: Hit[]): Strength {
-  for (const s of STRENGTH_ORDER) if (hits.some((h) => h.strength === s)) return s;
-  return 'possible';
+  return strongestOf(hits.map((h) => h.strength)) ?? 'possible';
 }
 
 /**

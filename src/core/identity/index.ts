@@ -9,6 +9,8 @@ export { parseIdentifiers, formatField, type IdentifierIssue, type ParseIdentifi
 export {
   deriveMatchKeys,
   strengthAtLeast,
+  strengthRank,
+  strongestOf,
   MATCH_KEY_TYPES,
   type MatchKey,
   type MatchKeyStrength,

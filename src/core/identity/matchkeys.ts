@@ -64,11 +64,18 @@ export const MATCH_KEY_TYPES: { readonly [K in MatchKeyType]: MatchKeyTypeInfo }
   phoneticPairYear: info('phoneticPairYear', ['codeA', 'codeB', 'year'], 'CPH1 token pair and one candidate birth year (estimated dates and 1 January placeholders give several).'),
 };
 
-const STRENGTH_RANK: Readonly<Record<MatchKeyStrength, number>> = { possible: 0, probable: 1, strong: 2 };
+/** Rank of a strength: its place in MATCH_KEYS.strengths, weakest (0) first. */
+export const strengthRank = (s: MatchKeyStrength): number => MATCH_KEYS.strengths.indexOf(s);
 
 /** True if `s` is at least as strong as `min`. */
-export const strengthAtLeast = (s: MatchKeyStrength, min: MatchKeyStrength): boolean =>
-  STRENGTH_RANK[s] >= STRENGTH_RANK[min];
+export const strengthAtLeast = (s: MatchKeyStrength, min: MatchKeyStrength): boolean => strengthRank(s) >= strengthRank(min);
+
+/** The strongest of `strengths`; undefined when there is none. */
+export function strongestOf(strengths: Iterable<MatchKeyStrength>): MatchKeyStrength | undefined {
+  let best: MatchKeyStrength | undefined;
+  for (const s of strengths) if (best === undefined || strengthRank(s) > strengthRank(best)) best = s;
+  return best;
+}
 
 /** One derived key. `encoded` is the canonical encoding (encoding.ts). */
 export interface MatchKey {

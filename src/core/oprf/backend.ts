@@ -9,7 +9,7 @@
  * once and, for the pool, crosses to the workers once.
  */
 import { isCairnError } from '../errors.js';
-import { oprfError, requireBatch } from './checks.js';
+import { oprfError, relocate, requireBatch } from './checks.js';
 import { validateOprfSecretKey } from './keys.js';
 import { evaluateToken } from './server.js';
 
@@ -27,13 +27,12 @@ export interface TokenBackend {
 }
 
 /**
- * Re-raise an input error with the index of the failing input as its field,
- * e.g. "inputs[7]: expected at most 65535 bytes, got 70000".
+ * An error of one input re-raised as an error of item `index` of the batch
+ * `inputs` (field `inputs[index]`, e.g. "inputs[7]: expected at most 65535
+ * bytes, got 70000"); other errors unchanged.
  */
-export function atIndex(e: unknown, index: number): unknown {
-  if (isCairnError(e, 'oprf_invalid_input') && e.location?.field === 'input') {
-    return oprfError('oprf_invalid_input', `inputs[${index}]`, e.message.replace(/^input: /, ''), e.cause);
-  }
+export function atInput(e: unknown, index: number): unknown {
+  if (isCairnError(e, 'oprf_invalid_input') && e.location?.field === 'input') return relocate(e, { batch: 'inputs', index });
   return e;
 }
 
@@ -63,7 +62,7 @@ export function createSequentialTokenBackend(
         try {
           out[i] = evaluate(key, inputs[i]!);
         } catch (e) {
-          throw atIndex(e, i);
+          throw atInput(e, i);
         }
         // Long batches must not starve the event loop (timers are a Web standard).
         if ((i + 1) % YIELD_EVERY === 0 && i + 1 < inputs.length) await new Promise((r) => setTimeout(r, 0));

@@ -5,20 +5,48 @@
  * curve library.
  */
 import { OPRF } from '../constants.js';
-import { CairnError, type ErrorCode } from '../errors.js';
+import { CairnError, isCairnError, type ErrorCode } from '../errors.js';
 
-/** Build the module's error: "<field>: <problem>", with the field as location. */
-export function oprfError(code: ErrorCode, field: string, problem: string, cause?: unknown): CairnError {
+/**
+ * Where an OPRF argument problem is: a field name, or item `index` of the
+ * batch named `batch` (the field is then `batch[index]` and the error keeps
+ * the index as a number).
+ */
+export type OprfField = string | { readonly batch: string; readonly index: number };
+
+/** The field name of `at`: `batch[index]` for a batch item. */
+export function fieldName(at: OprfField): string {
+  return typeof at === 'string' ? at : `${at.batch}[${at.index}]`;
+}
+
+/**
+ * Build the module's error: "<field>: <problem>", with the field (and a batch
+ * item's index) as location. The problem is kept in `details.problem`, so
+ * `relocate` can name the field in a caller's terms without parsing the message.
+ */
+export function oprfError(code: ErrorCode, at: OprfField, problem: string, cause?: unknown): CairnError {
+  const field = fieldName(at);
   return new CairnError(code, `${field}: ${problem}`, {
-    location: { field },
+    location: typeof at === 'string' ? { field } : { field, index: at.index },
+    details: { problem },
     ...(cause === undefined ? {} : { cause }),
   });
+}
+
+/**
+ * The same OPRF error about another place: `at` in the caller's terms (an
+ * item of a caller's batch, a peer's request field). Errors that do not come
+ * from `oprfError` are returned unchanged.
+ */
+export function relocate(e: unknown, at: OprfField): unknown {
+  if (!isCairnError(e) || typeof e.details?.problem !== 'string') return e;
+  return oprfError(e.code, at, e.details.problem, e);
 }
 
 /** Require a Uint8Array (of `length` bytes when given); fails with `code`. */
 export function requireBytes(
   value: unknown,
-  field: string,
+  field: OprfField,
   length?: number,
   code: ErrorCode = 'oprf_invalid_input',
 ): Uint8Array {
@@ -33,7 +61,7 @@ export function requireBytes(
  * Require a protocol input (PrivateInput): bytes of at most 2^16 - 1 bytes.
  * https://www.rfc-editor.org/rfc/rfc9497#section-1.2
  */
-export function requireInput(value: unknown, field: string): Uint8Array {
+export function requireInput(value: unknown, field: OprfField): Uint8Array {
   const bytes = requireBytes(value, field);
   if (bytes.length > OPRF.maxInputLength) {
     throw oprfError('oprf_invalid_input', field, `expected at most ${OPRF.maxInputLength} bytes, got ${bytes.length}`);

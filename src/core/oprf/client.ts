@@ -56,13 +56,13 @@ export function finalizeBatch(
 ): Uint8Array[] {
   requireFinalizeBatches(inputs, { blinds, evaluatedElements, blindedElements });
   const items = inputs.map((input, i) => {
-    deserializeScalar(blinds[i], `blinds[${i}]`, { nonzero: true });
+    deserializeScalar(blinds[i], { batch: 'blinds', index: i }, { nonzero: true });
     return {
-      input: requireInput(input, `inputs[${i}]`),
+      input: requireInput(input, { batch: 'inputs', index: i }),
       blind: blinds[i]!,
       // Attacker-controlled: the peer's answer.
-      evaluated: requireElement(evaluatedElements[i], `evaluatedElements[${i}]`),
-      blinded: requireElement(blindedElements[i], `blindedElements[${i}]`),
+      evaluated: requireElement(evaluatedElements[i], { batch: 'evaluatedElements', index: i }),
+      blinded: requireElement(blindedElements[i], { batch: 'blindedElements', index: i }),
     };
   });
   requireElement(publicKey, 'publicKey');

@@ -12,7 +12,7 @@
 import { ristretto255 } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE } from '@noble/curves/utils.js';
 import { OPRF } from '../constants.js';
-import { oprfError, requireBytes } from './checks.js';
+import { oprfError, requireBytes, type OprfField } from './checks.js';
 
 /** A ristretto255 group element (noble-curves point). */
 export type RistrettoPoint = InstanceType<typeof ristretto255.Point>;
@@ -26,7 +26,7 @@ const Fn = Point.Fn;
  * invalid encoding, or the identity.
  * https://www.rfc-editor.org/rfc/rfc9497#section-4.1
  */
-export function deserializeElement(bytes: unknown, field = 'element'): RistrettoPoint {
+export function deserializeElement(bytes: unknown, field: OprfField = 'element'): RistrettoPoint {
   const b = requireBytes(bytes, field, OPRF.elementSize, 'oprf_invalid_element');
   let point: RistrettoPoint;
   try {
@@ -40,7 +40,7 @@ export function deserializeElement(bytes: unknown, field = 'element'): Ristretto
 }
 
 /** Check that bytes are a valid serialized element; returns them unchanged. */
-export function requireElement(bytes: unknown, field = 'element'): Uint8Array {
+export function requireElement(bytes: unknown, field: OprfField = 'element'): Uint8Array {
   deserializeElement(bytes, field);
   return bytes as Uint8Array;
 }
@@ -57,7 +57,7 @@ export function serializeElement(point: RistrettoPoint): Uint8Array {
  */
 export function deserializeScalar(
   bytes: unknown,
-  field = 'scalar',
+  field: OprfField = 'scalar',
   opts: { nonzero?: boolean; code?: 'oprf_invalid_input' | 'oprf_proof_invalid' } = {},
 ): bigint {
   const code = opts.code ?? 'oprf_invalid_input';

@@ -61,7 +61,7 @@ export function blindEvaluateBatch(
   }
   const blinded = requireBatch(blindedElements, 'blindedElements');
   // Attacker-controlled: every element is checked before any work is done.
-  blinded.forEach((b, i) => requireElement(b, `blindedElements[${i}]`));
+  blinded.forEach((b, i) => requireElement(b, { batch: 'blindedElements', index: i }));
   const { evaluated, proof } = ristretto255_oprf.voprf.blindEvaluateBatch(
     secretKey,
     publicKey,

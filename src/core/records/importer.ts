@@ -44,6 +44,8 @@ export interface BatchResult {
   tokens: number;
   /** References of the records imported or updated by this batch. */
   changedRefs: string[];
+  /** References of the records new to this node (a subset of changedRefs). */
+  importedRefs: string[];
 }
 
 /** D1 binds at most 100 parameters a statement: keep IN lists under that. */
@@ -117,7 +119,7 @@ export async function importBatch(deps: ImportDeps, records: readonly ParsedReco
     if (old && equalBytes(old, fp)) unchanged++;
     else changed.push({ r, fp, isNew: old === undefined });
   }
-  if (changed.length === 0) return { imported: 0, updated: 0, unchanged, tokens: 0, changedRefs: [] };
+  if (changed.length === 0) return { imported: 0, updated: 0, unchanged, tokens: 0, changedRefs: [], importedRefs: [] };
 
   const keysPerRecord = changed.map((c) => deriveMatchKeys(c.r.identifiers));
   const tokens = await deps.backend.evaluateTokens(keysPerRecord.flat().map((k) => k.encoded));
@@ -168,5 +170,5 @@ export async function importBatch(deps: ImportDeps, records: readonly ParsedReco
     ),
   );
   await deps.atomic.run(statements);
-  return { imported, updated, unchanged, tokens: t, changedRefs: changed.map((c) => c.r.ref) };
+  return { imported, updated, unchanged, tokens: t, changedRefs: changed.map((c) => c.r.ref), importedRefs: changed.filter((c) => c.isNew).map((c) => c.r.ref) };
 }

@@ -7,8 +7,6 @@
 import type { Hono } from 'hono';
 import { confirmRequestSchema } from '../../../schemas/federation.js';
 import { isCairnError } from '../../core/errors.js';
-import { listPeers } from '../../core/federation/peers.js';
-import { confirmPossibleHit, getSearch, runSearch } from '../../core/federation/search.js';
 import { statusOf } from '../problem.js';
 import type { FieldErrors } from './components.js';
 import { CONSOLE } from './constants.js';
@@ -20,7 +18,7 @@ import { SearchResultPage, justificationKey } from './pages/search-result.js';
 import { readReceipt, type ReceiptView } from './receipts.js';
 import type { Resumable } from './resume.js';
 import { readSearchForm } from './search-form.js';
-import type { Session } from './session.js';
+import type { Session } from '../../core/users/sessions.js';
 
 const SEARCH_ID = /^s_[0-9a-f]{24}$/;
 const CONFIRM_PATH = /^\/console\/searches\/(s_[0-9a-f]{24})\/confirm$/;
@@ -28,28 +26,11 @@ const RESUMED = 'You are signed in again. Your entries are shown as you left the
 const HITS_LIMIT = 200;
 
 async function recentSearches(cd: ConsoleDeps, userId: string): Promise<RecentSearch[]> {
-  const { db } = cd.deps;
-  const rows = await db.selectFrom('searches').select(['id', 'created_at', 'purpose', 'case_reference']).where('user_id', '=', userId).orderBy('created_at', 'desc').limit(CONSOLE.search.recentSearches).execute();
-  if (rows.length === 0) return [];
-  const results = await db.selectFrom('search_results').select(['search_id', 'status', 'confirmation'])
-    .where('search_id', 'in', rows.map((r) => r.id))
-    .execute();
-  return rows.map((r) => {
-    const mine = results.filter((x) => x.search_id === r.id);
-    return {
-      id: r.id,
-      createdAt: r.created_at,
-      purpose: r.purpose,
-      caseReference: r.case_reference,
-      peers: mine.length,
-      hits: mine.filter((x) => x.status === 'hit').length,
-      awaiting: mine.filter((x) => x.status === 'hit' && x.confirmation !== 'confirmed').length,
-    };
-  });
+  return cd.app.services.searches.list({ userId, limit: CONSOLE.search.recentSearches });
 }
 
 async function renderSearch(c: ConsoleContext, cd: ConsoleDeps, session: Session, values: FormFields, errors: FieldErrors, status: 200 | 401 | 422, notice?: string) {
-  const peers = (await listPeers(cd.deps.db)).filter((p) => p.status === 'active').map((p) => ({ id: p.id, country: p.country, name: p.name }));
+  const peers = (await cd.app.services.peers.list()).filter((p) => p.status === 'active').map((p) => ({ id: p.id, country: p.country, name: p.name }));
   const recent = await recentSearches(cd, session.user.id);
   return c.html(<SearchPage nodeName={cd.nodeName} session={session} values={values} errors={errors} peers={peers} recent={recent} notice={notice} />, status);
 }
@@ -61,11 +42,11 @@ async function renderResult(
   id: string,
   opts: { errors?: FieldErrors; values?: FormFields; notice?: string | undefined; status?: 200 | 422 | 502 } = {},
 ) {
-  const search = await getSearch(cd.deps.db, id);
-  const peers = new Map((await listPeers(cd.deps.db)).map((p) => [p.id, p]));
+  const search = await cd.app.services.searches.get(id);
+  const peers = new Map((await cd.app.services.peers.list()).map((p) => [p.id, p]));
   const receipts: Record<string, ReceiptView[]> = {};
   for (const r of search.results) receipts[r.peer.nodeId] = (r.receipts ?? []).map((env) => readReceipt(env, peers.get(r.peer.nodeId)?.signingPublicKey));
-  const by = await cd.deps.db.selectFrom('users').select('name').where('id', '=', search.user).executeTakeFirst();
+  const by = (await cd.app.services.users.list()).find((u) => u.id === search.user);
   return c.html(
     <SearchResultPage nodeName={cd.nodeName} session={session} search={search} byName={by?.name} receipts={receipts} errors={opts.errors ?? {}} values={opts.values} notice={opts.notice} />,
     opts.status ?? 200,
@@ -81,11 +62,11 @@ export function analystRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): Resumable[]
   r.post(CONSOLE.paths.search, analyst, async (c) => {
     const session = c.get('session');
     const form = c.get('form');
-    const active = (await listPeers(cd.deps.db)).filter((p) => p.status === 'active').map((p) => p.id);
-    const read = readSearchForm(form, active, cd.deps.clock.now());
+    const active = (await cd.app.services.peers.list()).filter((p) => p.status === 'active').map((p) => p.id);
+    const read = readSearchForm(form, active, cd.app.clock.now());
     if (!read.ok) return renderSearch(c, cd, session, form, read.errors, 422);
     try {
-      const s = await runSearch(cd.deps.search, session.user, read.input);
+      const s = await cd.app.services.searches.run(session.user, read.input);
       return c.redirect(`${CONSOLE.paths.searches}/${s.id}`, 303);
     } catch (e) {
       // Refusals of the input (4xx) go back onto the form; anything else is a failure page.
@@ -99,7 +80,7 @@ export function analystRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): Resumable[]
     const id = c.req.param('id');
     if (!SEARCH_ID.test(id)) return c.notFound();
     const confirmed = c.req.query('confirmed');
-    const search = await getSearch(cd.deps.db, id);
+    const search = await cd.app.services.searches.get(id);
     const peer = search.results.find((x) => x.peer.nodeId === confirmed);
     return renderResult(c, cd, c.get('session'), id, { notice: peer ? `${peer.peer.country} confirmed the hit: its receipt is below.` : undefined });
   });
@@ -117,7 +98,7 @@ export function analystRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): Resumable[]
       return renderResult(c, cd, session, id, { errors: { [justificationKey(peer)]: message }, values: form, status: 422 });
     }
     try {
-      await confirmPossibleHit(cd.deps.search, session.user, id, parsed.data.peer, parsed.data.justification);
+      await cd.app.services.searches.confirm(session.user, id, parsed.data.peer, parsed.data.justification);
     } catch (e) {
       if (!isCairnError(e) || e.code === 'internal') throw e;
       // The peer refused or failed: say so above the kept justification.
@@ -127,8 +108,8 @@ export function analystRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): Resumable[]
   });
 
   r.get(CONSOLE.paths.hits, analyst, async (c) => {
-    const hits = await cd.deps.db.selectFrom('hits_incoming').selectAll().orderBy('at', 'desc').limit(HITS_LIMIT).execute();
-    const peerNames = Object.fromEntries((await cd.deps.db.selectFrom('peers').select(['id', 'name']).execute()).map((p) => [p.id, p.name]));
+    const hits = await cd.app.services.searches.incomingHits(HITS_LIMIT);
+    const peerNames = Object.fromEntries((await cd.app.services.peers.list()).map((p) => [p.id, p.name]));
     return c.html(<HitsPage nodeName={cd.nodeName} session={c.get('session')} hits={hits} limit={HITS_LIMIT} peerNames={peerNames} />);
   });
 

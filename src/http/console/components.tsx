@@ -8,7 +8,7 @@ import type { Child, FC, PropsWithChildren } from 'hono/jsx';
 import { raw } from 'hono/html';
 import type { Role } from '../../../schemas/users.js';
 import { CONSOLE } from './constants.js';
-import type { Session } from './session.js';
+import type { Session } from '../../core/users/sessions.js';
 import { CSS } from './styles.js';
 
 /** Field name → message, for marking a form after a refusal. */

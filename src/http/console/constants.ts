@@ -3,6 +3,8 @@
  * field names and the thresholds behind the DPO's pattern flags.
  */
 
+import { SESSION } from '../../core/constants.js';
+
 export const CONSOLE = {
   prefix: '/console',
   paths: {
@@ -24,16 +26,8 @@ export const CONSOLE = {
     /** Over https the __Secure- prefix makes browsers insist on the Secure flag (RFC 6265bis §4.1.3.1). */
     secureName: '__Secure-cairn_console',
   },
-  session: {
-    /** Signed out after this long without a request. */
-    idleMs: 30 * 60 * 1000,
-    /** Signed out this long after signing in, however active. */
-    absoluteMs: 12 * 60 * 60 * 1000,
-    /** last_seen_at is rewritten at most this often, to spare the database a write per page. */
-    touchEveryMs: 60 * 1000,
-    /** Random bytes in a session id and a CSRF token. */
-    idBytes: 32,
-  },
+  /** Session lifetimes live with the sessions, in the core. */
+  session: SESSION,
   fields: {
     csrf: '_csrf',
     /** Hidden fields that carry a form through a sign-in: resume.action and resume.f.<name>. */

@@ -5,11 +5,8 @@
  * read what, before the page is sent.
  */
 import type { Hono } from 'hono';
-import { AUDIT_EVENT_TYPES, appendStatement, type AuditEventType } from '../../core/audit/entry.js';
-import { latestCheckpoint, verifyLog } from '../../core/audit/log.js';
-import { auditFilterSchema, entriesToCsv, listEntries, type AuditEntryView, type AuditFilter } from '../../core/audit/query.js';
-import type { CanonicalValue } from '../../core/canonical-json.js';
-import { peerPolicySchema } from '../../../schemas/federation.js';
+import { AUDIT_EVENT_TYPES, type AuditEventType } from '../../core/audit/entry.js';
+import { auditFilterSchema, type AuditEntryView, type AuditFilter } from '../../core/audit/query.js';
 import type { FieldErrors } from './components.js';
 import { ACTIVITY_TYPES, activityOf, findFlags, lastDays, perDay, type ActivityEvent } from './activity.js';
 import { CONSOLE } from './constants.js';
@@ -19,20 +16,12 @@ import { AuditOverviewPage, type AuditOverview } from './pages/audit.js';
 import { StatusPage } from './pages/status.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-/** Pages of 1,000 read for one export (larger exports: `cairn audit export`). */
-const EXPORT_PAGES = 100;
+/** Witness alerts shown on the overview. */
+const WITNESS_ALERTS = 100;
 
 /** Append the entry that records a DPO's read of the log. */
 async function recordRead(cd: ConsoleDeps, userId: string, type: Extract<AuditEventType, 'audit.read' | 'audit.export'>, data: Record<string, unknown>): Promise<void> {
-  const clean = JSON.parse(JSON.stringify(data)) as { [k: string]: CanonicalValue };
-  await cd.deps.atomic.run([appendStatement(cd.deps.db, { type, actor: `user:${userId}`, data: clean }, cd.deps.clock.now())]);
-}
-
-/** Display names for peers and users, for tables, charts and flags. */
-async function labels(cd: ConsoleDeps): Promise<Record<string, string>> {
-  const peers = await cd.deps.db.selectFrom('peers').select(['id', 'country', 'name']).execute();
-  const users = await cd.deps.db.selectFrom('users').select(['id', 'name']).execute();
-  return Object.fromEntries([...peers.map((p) => [p.id, `${p.country} · ${p.name}`]), ...users.map((u) => [u.id, u.name])]);
+  await cd.app.services.audit.record(type, `user:${userId}`, data);
 }
 
 /**
@@ -70,31 +59,19 @@ export function logFilterFrom(query: Record<string, string>): { values: LogFilte
 }
 
 async function overview(cd: ConsoleDeps, c: ConsoleContext, force: boolean) {
-  const { db } = cd.deps;
+  const { audit, peers: peerService, witness } = cd.app.services;
   const session = c.get('session');
-  const now = cd.deps.clock.now();
-  const cp = await latestCheckpoint(cd.deps.log, cd.deps.config.audit.checkpointIntervalMs);
-  const cpAt = await db.selectFrom('audit_checkpoints').select('at').where('size', '=', cp.size).executeTakeFirst();
-  const size = Number((await db.selectFrom('audit_entries').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-  const report = force || size <= CONSOLE.audit.autoVerifyMax ? await verifyLog(cd.deps.log) : undefined;
+  const now = cd.app.clock.now();
+  const cp = await audit.checkpointForPeers();
+  const cpAt = await audit.signedAt(cp.size);
+  const size = await audit.size();
+  const report = force || size <= CONSOLE.audit.autoVerifyMax ? await audit.log.verify() : undefined;
 
-  const peers = await db.selectFrom('peers').select(['id', 'country', 'name', 'status', 'policy']).orderBy('country').execute();
-  const witnessed = await db
-    .selectFrom('witnessed_checkpoints')
-    .select(['peer_id', (eb) => eb.fn.max('size').as('size'), (eb) => eb.fn.max('at').as('at'), (eb) => eb.fn.countAll<number>().as('count')])
-    .groupBy('peer_id')
-    .execute();
-  const alerts = await db.selectFrom('witness_alerts').select(['id', 'at', 'peer_id', 'kind', 'detail']).orderBy('at', 'desc').limit(100).execute();
+  const peers = await peerService.list();
+  const status = await witness.status(WITNESS_ALERTS);
 
   const days = lastDays(now, CONSOLE.audit.chartDays);
-  const rows = await db
-    .selectFrom('audit_entries')
-    .select(['at', 'type', 'entry'])
-    .where('type', 'in', [...ACTIVITY_TYPES])
-    .where('at', '>=', `${days[0]}T00:00:00.000Z`)
-    .orderBy('idx', 'desc')
-    .limit(CONSOLE.audit.statsMaxRows)
-    .execute();
+  const rows = await audit.recent(ACTIVITY_TYPES, `${days[0]}T00:00:00.000Z`, CONSOLE.audit.statsMaxRows);
   const events: ActivityEvent[] = [];
   for (const r of rows) {
     let data: Record<string, unknown> | null = null;
@@ -107,26 +84,23 @@ async function overview(cd: ConsoleDeps, c: ConsoleContext, force: boolean) {
     if (e) events.push(e);
   }
   const today = days[days.length - 1]!;
-  const usage = await db.selectFrom('peer_usage').selectAll().where('day', '=', today).execute();
+  const usage = await peerService.usageOn(today);
 
   await recordRead(cd, session.user.id, 'audit.read', { what: 'console.overview', verified: report ? report.ok : 'skipped', size, activityEntries: rows.length });
 
   const data: AuditOverview = {
-    log: { size, report, checkpoint: { size: cp.size, at: cpAt?.at ?? '' } },
-    witness: peers.map((p) => {
-      const w = witnessed.find((x) => x.peer_id === p.id);
-      return {
-        id: p.id,
-        country: p.country,
-        name: p.name,
-        status: p.status,
-        witnessedSize: w?.size === undefined || w.size === null ? null : Number(w.size),
-        lastWitnessedAt: (w?.at as string | null | undefined) ?? null,
-        checkpoints: Number(w?.count ?? 0),
-        alerts: alerts.filter((a) => a.peer_id === p.id).length,
-      };
-    }),
-    alerts: alerts.map((a) => ({ id: a.id, at: a.at, peer: a.peer_id, kind: a.kind, detail: a.detail })),
+    log: { size, report, checkpoint: { size: cp.size, at: cpAt ?? '' } },
+    witness: status.peers.map(({ peer, country, name, status, witnessedSize, lastWitnessedAt, checkpoints, alerts }) => ({
+      id: peer,
+      country,
+      name,
+      status,
+      witnessedSize,
+      lastWitnessedAt,
+      checkpoints,
+      alerts,
+    })),
+    alerts: status.alerts,
     flags: findFlags(events),
     days,
     incoming: perDay(events.filter((e) => e.kind === 'match' || e.kind === 'denied'), days, (e) => [e.peer]),
@@ -135,10 +109,9 @@ async function overview(cd: ConsoleDeps, c: ConsoleContext, force: boolean) {
     budget: peers
       .filter((p) => p.status === 'active')
       .map((p) => {
-        const policy = peerPolicySchema.safeParse(JSON.parse(p.policy));
-        return { label: `${p.country} · ${p.name}`, used: usage.find((u) => u.peer_id === p.id)?.elements ?? 0, budget: policy.success ? policy.data.dailyElementBudget : 0 };
+        return { label: `${p.country} · ${p.name}`, used: usage.find((u) => u.peer_id === p.id)?.elements ?? 0, budget: p.policy.dailyElementBudget };
       }),
-    labels: await labels(cd),
+    labels: await audit.labels(),
   };
   return c.html(<AuditOverviewPage nodeName={cd.nodeName} session={session} data={data} />);
 }
@@ -156,11 +129,11 @@ export function dpoRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): void {
     let entries: AuditEntryView[] = [];
     let next: number | null = null;
     if (filter) {
-      ({ entries, next } = await listEntries(cd.deps.db, filter));
+      ({ entries, next } = await cd.app.services.audit.entries(filter));
       await recordRead(cd, session.user.id, 'audit.read', { what: 'console.entries', filter, shown: entries.length });
     }
     return c.html(
-      <AuditLogPage nodeName={cd.nodeName} session={session} filter={values} errors={errors} entries={entries} cursor={filter?.cursor} next={next} labels={await labels(cd)} />,
+      <AuditLogPage nodeName={cd.nodeName} session={session} filter={values} errors={errors} entries={entries} cursor={filter?.cursor} next={next} labels={await cd.app.services.audit.labels()} />,
       filter ? 200 : 400,
     );
   });
@@ -173,21 +146,14 @@ export function dpoRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): void {
       const why = format !== 'csv' && format !== 'json' ? 'The export format must be CSV or JSON.' : `The filter is not valid: ${Object.values(errors).join('; ')}`;
       return c.html(<StatusPage nodeName={cd.nodeName} session={session} title="Export refused" message={why} />, 400);
     }
-    const all: AuditEntryView[] = [];
-    let cursor = filter.cursor;
-    for (let i = 0; i < EXPORT_PAGES; i++) {
-      const page = await listEntries(cd.deps.db, { ...filter, limit: 1000, ...(cursor !== undefined ? { cursor } : {}) });
-      all.push(...page.entries);
-      if (page.next === null) break;
-      cursor = page.next;
-    }
+    const all = await cd.app.services.audit.exportEntries(filter);
     const { limit: _limit, ...exported } = filter;
     await recordRead(cd, session.user.id, 'audit.export', { what: 'console.export', filter: { ...exported, format }, entries: all.length });
-    const name = `cairn-audit-${cd.deps.config.node.country}-${cd.deps.clock.now().toISOString().slice(0, 10)}`;
+    const name = `cairn-audit-${cd.app.services.config.node.country}-${cd.app.clock.now().toISOString().slice(0, 10)}`;
     if (format === 'csv') {
-      return c.body(entriesToCsv(all), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}.csv"` });
+      return c.body(cd.app.services.audit.toCsv(all), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}.csv"` });
     }
-    const body = { node: cd.deps.config.node.id, country: cd.deps.config.node.country, exportedAt: cd.deps.clock.now().toISOString(), filter: exported, entries: all };
+    const body = { node: cd.app.services.config.node.id, country: cd.app.services.config.node.country, exportedAt: cd.app.clock.now().toISOString(), filter: exported, entries: all };
     return c.body(JSON.stringify(body, null, 2), 200, { 'content-type': 'application/json; charset=utf-8', 'content-disposition': `attachment; filename="${name}.json"` });
   });
 }

@@ -12,12 +12,12 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Role } from '../../../schemas/users.js';
-import type { Env, Services } from '../app.js';
+import type { AppContext, Env } from '../context.js';
 import { CONSOLE } from './constants.js';
 import { FormFields, readForm } from './form.js';
 import { LoginPage } from './pages/login.js';
 import { StatusPage } from './pages/status.js';
-import { csrfMatches, findSession, type Session } from './session.js';
+import { csrfMatches, type Session } from '../../core/users/sessions.js';
 import { CSS_HASH } from './styles.js';
 
 export type ConsoleEnv = { Variables: Env['Variables'] & { session: Session; sessionId: string; form: FormFields } };
@@ -25,7 +25,8 @@ export type ConsoleContext = Context<ConsoleEnv>;
 
 /** What every console handler shares. */
 export interface ConsoleDeps {
-  deps: Services;
+  /** The node's services and the app's clock, metrics and version. */
+  app: AppContext;
   nodeName: string;
   /** The node's own origin: the only one console forms may come from. */
   origin: string;
@@ -118,12 +119,12 @@ export function safeNext(next: string | undefined): string | undefined {
  * and must carry the session's CSRF token.
  */
 export function requireSession(cd: ConsoleDeps, ...roles: Role[]): MiddlewareHandler<ConsoleEnv> {
-  const sdeps = { db: cd.deps.db, clock: cd.deps.clock, random: cd.deps.random };
+  const { sessions } = cd.app.services;
   return async (c, next) => {
     const isPost = c.req.method === 'POST';
     const form = isPost ? await readForm(c.req.raw) : FormFields.empty;
     const id = sessionIdOf(c, cd);
-    const found = await findSession(sdeps, id);
+    const found = await sessions.find(id);
     const url = new URL(c.req.url);
     if (found.state !== 'active') {
       if (found.state === 'expired') clearSessionCookie(c, cd);

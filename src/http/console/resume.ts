@@ -9,7 +9,7 @@
 import type { Role } from '../../../schemas/users.js';
 import type { FormFields } from './form.js';
 import type { ConsoleContext } from './guard.js';
-import type { Session } from './session.js';
+import type { Session } from '../../core/users/sessions.js';
 
 export interface Resumable {
   matches(path: string): boolean;

@@ -3,14 +3,12 @@
  * server-rendered pages (hono/jsx), no client-side script, sessions opened
  * with an API token. Handlers call the core directly, not the HTTP API.
  *
- * Mounted by createApp with `app.route('/', consoleRoutes(deps))`.
+ * Mounted by createApp with `app.route('/', consoleRoutes(ctx))`.
  */
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { appendStatement } from '../../core/audit/entry.js';
 import { isCairnError } from '../../core/errors.js';
-import { authenticate } from '../../core/users/users.js';
-import type { Services } from '../app.js';
+import type { AppContext } from '../context.js';
 import { problemOf } from '../problem.js';
 import { analystRoutes } from './analyst.js';
 import { HOME } from './components.js';
@@ -22,37 +20,36 @@ import { operatorRoutes } from './operator.js';
 import { LoginPage } from './pages/login.js';
 import { StatusPage } from './pages/status.js';
 import type { Resumable } from './resume.js';
-import { closeSession, findSession, openSession } from './session.js';
 
 export type { ConsoleEnv } from './guard.js';
 
 /** The console's routes, to mount at the root of the node's app. */
-export function consoleRoutes(deps: Services): Hono<ConsoleEnv> {
+export function consoleRoutes(app: AppContext): Hono<ConsoleEnv> {
   const r = new Hono<ConsoleEnv>();
-  const nodeUrl = new URL(deps.config.node.url);
+  const { config, sessions } = app.services;
+  const nodeUrl = new URL(config.node.url);
   const secure = nodeUrl.protocol === 'https:';
   const resumables: Resumable[] = [];
   const cd: ConsoleDeps = {
-    deps,
-    nodeName: deps.config.node.name,
+    app,
+    nodeName: config.node.name,
     origin: nodeUrl.origin,
     cookie: { name: secure ? CONSOLE.cookie.secureName : CONSOLE.cookie.name, secure },
-    startedAt: deps.clock.now(),
+    startedAt: app.clock.now(),
     resumable: (path) => resumables.some((x) => x.matches(path)),
   };
-  const sdeps = { db: deps.db, clock: deps.clock, random: deps.random };
 
   r.use(CONSOLE.prefix, securityHeaders());
   r.use(`${CONSOLE.prefix}/*`, securityHeaders());
   r.use(`${CONSOLE.prefix}/*`, originCheck(cd));
 
   r.get(CONSOLE.paths.home, async (c) => {
-    const found = await findSession(sdeps, sessionIdOf(c, cd));
+    const found = await sessions.find(sessionIdOf(c, cd));
     return c.redirect(found.state === 'active' ? HOME[found.session.user.role] : CONSOLE.paths.login, 303);
   });
 
   r.get(CONSOLE.paths.login, async (c) => {
-    const found = await findSession(sdeps, sessionIdOf(c, cd));
+    const found = await sessions.find(sessionIdOf(c, cd));
     const next = safeNext(c.req.query(CONSOLE.fields.next));
     if (found.state === 'active') return c.redirect(next ?? HOME[found.session.user.role], 303);
     const notice = c.req.query('expired') === '1' ? 'Your session expired. Sign in again to continue where you were.' : c.req.query('signedout') === '1' ? 'You are signed out.' : undefined;
@@ -66,27 +63,25 @@ export function consoleRoutes(deps: Services): Hono<ConsoleEnv> {
     const resumable = action ? resumables.find((x) => x.matches(action)) : undefined;
     const resume = resumable ? { action, fields: form.under(CONSOLE.fields.resumeField) } : undefined;
     const token = form.get(CONSOLE.fields.token).trim();
-    const user = token ? await authenticate(deps.db, token) : undefined;
-    if (!user) {
+    const opened = token ? await sessions.signIn(token) : undefined;
+    if (!opened) {
       c.get('log').warn({}, 'console: sign-in refused');
       const error = token ? 'That token is unknown or has been revoked' : 'Enter your API token';
       return c.html(<LoginPage nodeName={cd.nodeName} next={next} error={error} resume={resume} />, 401);
     }
+    const { id, session } = opened;
+    const user = session.user;
     // A fresh session id on every sign-in; the browser's previous session (if any) ends.
-    await closeSession(sdeps, sessionIdOf(c, cd));
-    const { id, session } = await openSession(sdeps, user);
+    await sessions.signOut(sessionIdOf(c, cd));
     setSessionCookie(c, cd, id);
-    await deps.atomic.run([appendStatement(deps.db, { type: 'console.signin', actor: `user:${user.id}`, data: { user: user.id, role: user.role } }, deps.clock.now())]);
     c.get('log').info({ user: user.id, role: user.role }, 'console: signed in');
     if (resume && resumable && resumable.roles.includes(user.role)) return resumable.render(c, session, resume.fields, resume.action);
     return c.redirect(next ?? HOME[user.role], 303);
   });
 
   r.post(CONSOLE.paths.logout, requireSession(cd, 'analyst', 'dpo', 'operator'), async (c) => {
-    await closeSession(sdeps, c.get('sessionId'));
+    await sessions.signOut(c.get('sessionId'), c.get('session').user);
     clearSessionCookie(c, cd);
-    const who = c.get('session').user;
-    await deps.atomic.run([appendStatement(deps.db, { type: 'console.signout', actor: `user:${who.id}`, data: { user: who.id } }, deps.clock.now())]);
     return c.redirect(`${CONSOLE.paths.login}?signedout=1`, 303);
   });
 

@@ -10,10 +10,8 @@ import { hitConfirmRequestSchema, matchRequestSchema } from '../../../schemas/fe
 import { fromUtf8, utf8 } from '../../core/bytes.js';
 import { FEDERATION, MEDIA_TYPES, PROTOCOL_VERSION } from '../../core/constants.js';
 import { CairnError, isCairnError } from '../../core/errors.js';
-import { answerHit, answerMatch } from '../../core/federation/answer.js';
-import { signResponse, verifyRequest, type AuthenticatedRequest } from '../../core/federation/http-signature.js';
-import { peerByKeyId, type Peer } from '../../core/federation/peers.js';
-import type { Env, Services } from '../app.js';
+import type { Peer } from '../../core/federation/peers.js';
+import type { AppContext, Env } from '../context.js';
 import { parseJsonText, readBody, validate } from '../../core/decode/json-body.js';
 import { problemOf } from '../problem.js';
 import { indexSyncRoutes } from './index-sync.js';
@@ -41,27 +39,12 @@ function requireCairn2(c: Context<Env>, body: unknown): unknown {
  * A peer-facing route: authenticate the signed request, run `handle`, and
  * sign whatever comes back (answer or problem) bound to the request.
  */
-export function signedFederationRoute(deps: Services, handle: (peer: Peer, body: unknown, c: Context<Env>) => Promise<unknown>, mediaType: string = MEDIA_TYPES.json) {
+export function signedFederationRoute({ services, metrics }: AppContext, handle: (peer: Peer, body: unknown, c: Context<Env>) => Promise<unknown>, mediaType: string = MEDIA_TYPES.json) {
   return async (c: Context<Env>): Promise<Response> => {
-    const raw = await readBody(c.req.raw, deps.config.http.maxBodyBytes);
-    let peer: Peer | undefined;
-    let auth: AuthenticatedRequest;
-    try {
-      auth = await verifyRequest(c.req.raw, raw, {
-        lookupKey: async (keyId) => {
-          peer = await peerByKeyId(deps.db, keyId);
-          return peer && { peerId: peer.id, publicKey: peer.signingPublicKey, status: peer.status };
-        },
-        ownKeyIds: [deps.signer.keyId],
-        clock: deps.clock,
-        nonceStore: deps.nonceStore,
-        ...(deps.ed25519Verify ? { verify: deps.ed25519Verify } : {}),
-      });
-    } catch (e) {
-      if (isCairnError(e) && peer) c.get('log').warn({ peer: peer.id, code: e.code }, 'federation request refused');
-      throw e;
-    }
-    const p = peer!;
+    const raw = await readBody(c.req.raw, services.config.http.maxBodyBytes);
+    const { peer: p, binding } = await services.answers.authenticate(c.req.raw, raw, (peer, e) => {
+      if (isCairnError(e)) c.get('log').warn({ peer: peer.id, code: e.code }, 'federation request refused');
+    });
     let status: number;
     let body: unknown;
     try {
@@ -74,27 +57,28 @@ export function signedFederationRoute(deps: Services, handle: (peer: Peer, body:
       status = problem.status;
       body = problem;
     }
-    deps.metrics.federationAnswers.inc({ route: c.req.routePath, code: status === 200 ? 'ok' : String((body as { code?: string }).code) });
+    metrics.federationAnswers.inc({ route: c.req.routePath, code: status === 200 ? 'ok' : String((body as { code?: string }).code) });
     const bytes = utf8(JSON.stringify(body));
-    const headers = signResponse({ status, body: bytes, request: auth.binding, signer: deps.signer, clock: deps.clock });
+    const headers = services.answers.signResponse(status, bytes, binding);
     headers.set('content-type', status === 200 ? mediaType : MEDIA_TYPES.problem);
     return new Response(bytes as Uint8Array<ArrayBuffer>, { status, headers });
   };
 }
 
-export function federationRoutes(deps: Services): Hono<Env> {
+export function federationRoutes(ctx: AppContext): Hono<Env> {
   const r = new Hono<Env>();
-  const signed = (handle: (peer: Peer, body: unknown, c: Context<Env>) => Promise<unknown>) => signedFederationRoute(deps, handle, FEDERATION.mediaType);
+  const { answers } = ctx.services;
+  const signed = (handle: (peer: Peer, body: unknown, c: Context<Env>) => Promise<unknown>) => signedFederationRoute(ctx, handle, FEDERATION.mediaType);
 
   r.post(
     `${FEDERATION_PREFIX}/match`,
-    signed(async (peer, body, c) => answerMatch(deps.answer, peer, validate(matchRequestSchema, requireCairn2(c, body)))),
+    signed(async (peer, body, c) => answers.match(peer, validate(matchRequestSchema, requireCairn2(c, body)))),
   );
   r.post(
     `${FEDERATION_PREFIX}/hits`,
-    signed(async (peer, body, c) => answerHit(deps.answer, peer, validate(hitConfirmRequestSchema, requireCairn2(c, body)))),
+    signed(async (peer, body, c) => answers.hit(peer, validate(hitConfirmRequestSchema, requireCairn2(c, body)))),
   );
-  indexSyncRoutes(r, deps);
+  indexSyncRoutes(r, ctx);
   // Before authentication: a cairn/1 peer learns why, whatever else is wrong with its request.
   for (const path of FEDERATION.retiredPaths) {
     r.post(path, () => {

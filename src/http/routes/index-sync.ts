@@ -13,7 +13,7 @@ import { INDEX_PATHS } from '../../core/federation/index/sync.js';
 import { changesToWire } from '../../core/federation/index/types.js';
 import type { Peer } from '../../core/federation/peers.js';
 import { validate } from '../../core/decode/json-body.js';
-import type { Env, Services } from '../app.js';
+import type { AppContext, Env } from '../context.js';
 import { signedFederationRoute } from './federation.js';
 
 /** Refuse a category the peer may not fetch: deny by default, as for matching. */
@@ -24,14 +24,15 @@ function requireFetchable(peer: Peer, category: RecordCategory): void {
 }
 
 /** Mount the index routes on the federation router. */
-export function indexSyncRoutes(r: Hono<Env>, deps: Services): void {
-  const signed = (handle: Parameters<typeof signedFederationRoute>[1]) => signedFederationRoute(deps, handle);
+export function indexSyncRoutes(r: Hono<Env>, ctx: AppContext): void {
+  const { index } = ctx.services;
+  const signed = (handle: Parameters<typeof signedFederationRoute>[1]) => signedFederationRoute(ctx, handle);
 
   r.post(
     INDEX_PATHS.heads,
     signed(async (peer) => {
       const heads = [];
-      for (const c of fetchableCategories(peer)) heads.push((await deps.index.owner.head(c)).envelope);
+      for (const c of fetchableCategories(peer)) heads.push((await index.owner.head(c)).envelope);
       return { heads };
     }),
   );
@@ -41,7 +42,7 @@ export function indexSyncRoutes(r: Hono<Env>, deps: Services): void {
     signed(async (peer, body) => {
       const req = validate(indexChangesRequestSchema, body);
       requireFetchable(peer, req.category);
-      return changesToWire(await deps.index.owner.changesSince(req.category, req.sinceVersion, req.max));
+      return changesToWire(await index.owner.changesSince(req.category, req.sinceVersion, req.max));
     }),
   );
 
@@ -50,7 +51,7 @@ export function indexSyncRoutes(r: Hono<Env>, deps: Services): void {
     signed(async (peer, body) => {
       const req = validate(indexSnapshotRequestSchema, body);
       requireFetchable(peer, req.category);
-      const page = await deps.index.owner.snapshotPage(req.category, req.version, req.fromShard, req.toShard);
+      const page = await index.owner.snapshotPage(req.category, req.version, req.fromShard, req.toShard);
       return { category: req.category, version: req.version, fromShard: req.fromShard, toShard: page.toShard, count: page.count, fingerprints: toBase64Url(page.packed) };
     }),
   );

@@ -1,59 +1,34 @@
 /**
  * Local record routes (analysts): batch import, deletion, statistics.
+ * Import runs the one import use case (records.importBatch), as the CLI does.
  */
 import { Hono } from 'hono';
 import { recordsBatchSchema } from '../../../schemas/records.js';
-import type { ParsedRecord } from '../../core/records/parse.js';
-import { parseRecord } from '../../core/records/parse.js';
-import { importBatch } from '../../core/records/importer.js';
-import { deleteRecord, recordStats, utcDate } from '../../core/records/manage.js';
-import { searchOnRegistration } from '../../core/federation/registration.js';
 import { requireRole, type AuthEnv } from '../auth.js';
-import type { Env, Services } from '../app.js';
+import type { AppContext, Env } from '../context.js';
 import { readJson } from '../../core/decode/json-body.js';
 
-export function recordRoutes(deps: Services): Hono<Env & AuthEnv> {
+export function recordRoutes({ services }: AppContext): Hono<Env & AuthEnv> {
   const r = new Hono<Env & AuthEnv>();
+  const { records, users } = services;
 
-  r.post('/v1/records', requireRole(deps.db, 'analyst'), async (c) => {
-    const body = await readJson(c.req.raw, deps.config.http.maxBodyBytes, recordsBatchSchema);
-    const today = utcDate(deps.clock.now());
-    const errors: { row: number; ref?: string; field: string; reason: string }[] = [];
-    const valid: ParsedRecord[] = [];
-    const seen = new Map<string, number>();
-    body.records.forEach((item, i) => {
-      const p = parseRecord(item, today);
-      if (!p.ok) {
-        for (const e of p.errors) errors.push({ row: i + 1, ...(p.ref !== undefined ? { ref: p.ref } : {}), field: e.field, reason: e.reason });
-        return;
-      }
-      const first = seen.get(p.record.ref);
-      if (first !== undefined) {
-        errors.push({ row: i + 1, ref: p.record.ref, field: 'ref', reason: `duplicate reference in this batch (first at record ${first})` });
-        return;
-      }
-      seen.set(p.record.ref, i + 1);
-      valid.push(p.record);
-    });
-    const user = c.get('user');
-    const res = valid.length
-      ? await importBatch(deps.importer, valid, `user:${user.id}`, 'api')
-      : { imported: 0, updated: 0, unchanged: 0, tokens: 0, changedRefs: [] };
-    const rejected = new Set(errors.map((e) => e.row)).size;
-    const searches = deps.config.federation.searchOnRegistration ? await searchOnRegistration(deps.search, valid, res.changedRefs) : [];
-    return c.json(
-      { imported: res.imported, updated: res.updated, unchanged: res.unchanged, rejected, errors, ...(searches.length ? { searches } : {}) },
-      errors.length && !valid.length ? 422 : 200,
+  r.post('/v1/records', requireRole(users, 'analyst'), async (c) => {
+    const body = await readJson(c.req.raw, services.config.http.maxBodyBytes, recordsBatchSchema);
+    const res = await records.importBatch(
+      body.records.map((value, i) => ({ row: i + 1, value })),
+      { actor: `user:${c.get('user').id}`, source: 'api' },
     );
+    const { imported, updated, unchanged, rejected, errors, searches } = res;
+    return c.json({ imported, updated, unchanged, rejected, errors, ...(searches.length ? { searches } : {}) }, errors.length && rejected === body.records.length ? 422 : 200);
   });
 
-  r.delete('/v1/records/:ref{.+}', requireRole(deps.db, 'analyst'), async (c) => {
+  r.delete('/v1/records/:ref{.+}', requireRole(users, 'analyst'), async (c) => {
     const ref = decodeURIComponent(c.req.param('ref'));
-    const res = await deleteRecord(deps.importer, ref, `user:${c.get('user').id}`);
+    const res = await records.delete(ref, `user:${c.get('user').id}`);
     return c.json({ deleted: res.ref, tokens: res.tokens });
   });
 
-  r.get('/v1/records/stats', requireRole(deps.db, 'analyst', 'dpo', 'operator'), async (c) => c.json(await recordStats(deps.db)));
+  r.get('/v1/records/stats', requireRole(users, 'analyst', 'dpo', 'operator'), async (c) => c.json(await records.stats()));
 
   return r;
 }

@@ -4,55 +4,40 @@
  */
 import { Hono } from 'hono';
 import { confirmRequestSchema, searchRequestSchema } from '../../../schemas/federation.js';
-import { confirmPossibleHit, getSearch, runSearch } from '../../core/federation/search.js';
 import { requireRole, type AuthEnv } from '../auth.js';
-import type { Env, Services } from '../app.js';
+import type { AppContext, Env } from '../context.js';
 import { readJson } from '../../core/decode/json-body.js';
 
-export function searchRoutes(deps: Services): Hono<Env & AuthEnv> {
+/** A positive integer query parameter, clamped to 1..max (default `fallback`). */
+const limitOf = (v: string | undefined, fallback: number, max: number): number => Math.min(max, Math.max(1, Number(v ?? fallback) || fallback));
+
+export function searchRoutes({ services, metrics }: AppContext): Hono<Env & AuthEnv> {
   const r = new Hono<Env & AuthEnv>();
-  const analyst = requireRole(deps.db, 'analyst');
+  const { searches } = services;
+  const maxBody = services.config.http.maxBodyBytes;
+  const analyst = requireRole(services.users, 'analyst');
 
   r.post('/v1/searches', analyst, async (c) => {
-    const body = await readJson(c.req.raw, deps.config.http.maxBodyBytes, searchRequestSchema);
-    const result = await runSearch(deps.search, c.get('user'), body);
-    for (const r of result.results) deps.metrics.searchOutcomes.inc({ outcome: r.status });
-    return c.json({ ...(await getSearch(deps.db, result.id)) }, 201, { location: `/v1/searches/${result.id}` });
+    const body = await readJson(c.req.raw, maxBody, searchRequestSchema);
+    const result = await searches.run(c.get('user'), body);
+    for (const r of result.results) metrics.searchOutcomes.inc({ outcome: r.status });
+    return c.json({ ...(await searches.get(result.id)) }, 201, { location: `/v1/searches/${result.id}` });
   });
 
   r.get('/v1/searches', analyst, async (c) => {
-    const caseReference = c.req.query('caseReference');
-    // At most 90: the id list below is bound as parameters, and D1 binds at most 100.
-    const limit = Math.min(90, Math.max(1, Number(c.req.query('limit') ?? 50) || 50));
-    let q = deps.db.selectFrom('searches').select(['id', 'created_at', 'user_id', 'purpose', 'case_reference']).orderBy('created_at', 'desc').limit(limit);
-    if (caseReference) q = q.where('case_reference', '=', caseReference);
-    const rows = await q.execute();
-    const results = rows.length
-      ? await deps.db.selectFrom('search_results').select(['search_id', 'status']).where('search_id', 'in', rows.map((r) => r.id)).execute()
-      : [];
-    return c.json({
-      searches: rows.map((r) => ({
-        id: r.id,
-        createdAt: r.created_at,
-        user: r.user_id,
-        purpose: r.purpose,
-        caseReference: r.case_reference,
-        hits: results.filter((x) => x.search_id === r.id && x.status === 'hit').length,
-        peers: results.filter((x) => x.search_id === r.id).length,
-      })),
-    });
+    const list = await searches.list({ caseReference: c.req.query('caseReference') || undefined, limit: limitOf(c.req.query('limit'), 50, 90) });
+    return c.json({ searches: list.map(({ id, createdAt, user, purpose, caseReference, hits, peers }) => ({ id, createdAt, user, purpose, caseReference, hits, peers })) });
   });
 
-  r.get('/v1/searches/:id', analyst, async (c) => c.json(await getSearch(deps.db, c.req.param('id'))));
+  r.get('/v1/searches/:id', analyst, async (c) => c.json(await searches.get(c.req.param('id'))));
 
   r.post('/v1/searches/:id/confirm', analyst, async (c) => {
-    const body = await readJson(c.req.raw, deps.config.http.maxBodyBytes, confirmRequestSchema);
-    return c.json(await confirmPossibleHit(deps.search, c.get('user'), c.req.param('id'), body.peer, body.justification));
+    const body = await readJson(c.req.raw, maxBody, confirmRequestSchema);
+    return c.json(await searches.confirm(c.get('user'), c.req.param('id'), body.peer, body.justification));
   });
 
   r.get('/v1/hits/incoming', analyst, async (c) => {
-    const limit = Math.min(500, Math.max(1, Number(c.req.query('limit') ?? 100) || 100));
-    const rows = await deps.db.selectFrom('hits_incoming').selectAll().orderBy('at', 'desc').limit(limit).execute();
+    const rows = await searches.incomingHits(limitOf(c.req.query('limit'), 100, 500));
     return c.json({
       hits: rows.map((h) => ({
         id: h.id,

@@ -2,15 +2,10 @@
  * `cairn audit verify|export|checkpoint|reconcile|prune`: DPO tooling.
  */
 import { createWriteStream } from 'node:fs';
-import { appendStatement } from '../../core/audit/entry.js';
-import { latestCheckpoint, pruneEntries, verifyLog } from '../../core/audit/log.js';
-import { auditFilterSchema, entriesToCsv, listEntries } from '../../core/audit/query.js';
-import { reconcile } from '../../core/federation/reconcile.js';
-import { findPeer } from '../../core/federation/peers.js';
+import { auditFilterSchema } from '../../core/audit/query.js';
 import { validate } from '../../core/decode/json-body.js';
-import { silentLogger } from '../../core/ports.js';
 import { args, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
-import { openNodeContext, type NodeContext } from '../context.js';
+import { nodeServices, openNodeContext } from '../context.js';
 
 export const AUDIT_USAGE = `  audit verify         recompute the log from its entries, check every checkpoint; exit 1 naming
                        the first bad entry
@@ -21,8 +16,6 @@ export const AUDIT_USAGE = `  audit verify         recompute the log from its en
   audit reconcile --peer CC
                        prove with inclusion proofs that each of our searches is in the peer's log
   audit prune          prune entry payloads past audit.retentionDays (leaf hashes stay)`;
-
-const logDeps = (ctx: NodeContext) => ({ db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, signer: ctx.keys.signer, baseUrl: ctx.config.node.url });
 
 export async function cmdAudit(argv: string[], io: Out): Promise<number> {
   const [sub, ...rest] = argv;
@@ -44,10 +37,10 @@ export async function cmdAudit(argv: string[], io: Out): Promise<number> {
   positionals(pos, []);
   const ctx = await openNodeContext(homeOf(values));
   try {
-    const deps = logDeps(ctx);
+    const { audit, peers, witness } = await nodeServices(ctx);
     switch (sub) {
       case 'verify': {
-        const r = await verifyLog(deps, (n) => process.stderr.isTTY && process.stderr.write(`\rverified ${n.toLocaleString('en-US')} entries`));
+        const r = await audit.log.verify((n) => process.stderr.isTTY && process.stderr.write(`\rverified ${n.toLocaleString('en-US')} entries`));
         if (process.stderr.isTTY) process.stderr.write('\n');
         if (values.json) io.out(JSON.stringify(r));
         if (!r.ok) {
@@ -70,15 +63,15 @@ export async function cmdAudit(argv: string[], io: Out): Promise<number> {
           ...(values.case ? { caseReference: values.case } : {}),
           limit: 1000,
         });
-        await ctx.atomic.run([appendStatement(ctx.db, { type: 'audit.export', actor: 'cli', data: { format, filter: JSON.parse(JSON.stringify(filter)) } }, ctx.clock.now())]);
+        await audit.record('audit.export', 'cli', { format, filter });
         const out = values.out ? createWriteStream(values.out, { mode: 0o640 }) : process.stdout;
         let cursor: number | undefined;
         let first = true;
         let n = 0;
         if (format === 'json') out.write('[\n');
         for (;;) {
-          const page = await listEntries(ctx.db, { ...filter, ...(cursor !== undefined ? { cursor } : {}) });
-          if (format === 'csv') out.write(first ? entriesToCsv(page.entries) : entriesToCsv(page.entries).split('\r\n').slice(1).join('\r\n'));
+          const page = await audit.entries({ ...filter, ...(cursor !== undefined ? { cursor } : {}) });
+          if (format === 'csv') out.write(first ? audit.toCsv(page.entries) : audit.toCsv(page.entries).split('\r\n').slice(1).join('\r\n'));
           else for (const e of page.entries) out.write(`${first && n === 0 ? '' : ',\n'}${JSON.stringify(e)}`), n++;
           first = false;
           if (page.next === null) break;
@@ -89,27 +82,13 @@ export async function cmdAudit(argv: string[], io: Out): Promise<number> {
         return 0;
       }
       case 'checkpoint': {
-        const cp = await latestCheckpoint(deps);
+        const cp = await audit.log.latestCheckpoint();
         io.out(cp.note.trimEnd());
         return 0;
       }
       case 'reconcile': {
-        const peer = await findPeer(ctx.db, required(values.peer, 'peer'));
-        const r = await reconcile(
-          {
-            db: ctx.db,
-            atomic: ctx.atomic,
-            logger: silentLogger,
-            clock: ctx.clock,
-            random: ctx.random,
-            signer: ctx.keys.signer,
-            fetch,
-            timeoutMs: ctx.config.federation.timeoutMs,
-            maxResponseBytes: ctx.config.federation.maxResponseBytes,
-          },
-          peer,
-          { nodeId: ctx.config.node.id, country: ctx.config.node.country },
-        );
+        const peer = await peers.find(required(values.peer, 'peer'));
+        const r = await witness.reconcile(peer);
         if (values.json) io.out(JSON.stringify(r, null, 2));
         else {
           io.out(`${peer.country}: checkpoint size ${r.checkpointSize} (${r.witness}); ${r.proven} of ${r.checked} searches proven in its log`);
@@ -119,7 +98,7 @@ export async function cmdAudit(argv: string[], io: Out): Promise<number> {
       }
       default: {
         const before = new Date(ctx.clock.now().getTime() - ctx.config.audit.retentionDays * 86_400_000);
-        io.out(`pruned ${await pruneEntries(deps, before)} entries older than ${before.toISOString().slice(0, 10)}`);
+        io.out(`pruned ${await audit.log.prune(before)} entries older than ${before.toISOString().slice(0, 10)}`);
         return 0;
       }
     }

@@ -5,29 +5,14 @@ import { createInterface } from 'node:readline/promises';
 import { PURPOSES } from '../../../schemas/federation.js';
 import { RECORD_CATEGORIES } from '../../../schemas/records.js';
 import { fromBase64Url } from '../../core/bytes.js';
-import { CairnError } from '../../core/errors.js';
-import { addPeer, describePeer, fetchDescriptor, findPeer, listPeers, removePeer, revokePeer, setPeerPolicy } from '../../core/federation/peers.js';
-import { IndexService } from '../../core/federation/index/service.js';
+import { describePeer } from '../../core/federation/peers.js';
+import { fingerprintOf } from '../../core/signing.js';
+import { args, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
+import { nodeServices, openNodeContext } from '../context.js';
+import type { IndexService } from '../../core/federation/index/service.js';
 import type { SyncProgress } from '../../core/federation/index/sync.js';
 import { INDEX } from '../../core/constants.js';
 import { isCairnError } from '../../core/errors.js';
-import { fingerprintOf } from '../../core/signing.js';
-import { silentLogger } from '../../core/ports.js';
-import { args, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
-import { openNodeContext, searchDepsOf, type NodeContext } from '../context.js';
-
-/** The index service of a node opened by a command. */
-async function indexServiceOf(ctx: NodeContext): Promise<IndexService> {
-  return new IndexService({
-    db: ctx.db,
-    atomic: ctx.atomic,
-    clock: ctx.clock,
-    logger: silentLogger,
-    signer: ctx.keys.signer,
-    nodeId: ctx.config.node.id,
-    client: await searchDepsOf(ctx),
-  });
-}
 
 /** Sync one peer's replicas in the foreground, printing progress; false when any replica failed. */
 async function syncWithProgress(index: IndexService, peerId: string, label: string, io: Out): Promise<boolean> {
@@ -37,16 +22,14 @@ async function syncWithProgress(index: IndexService, peerId: string, label: stri
       const pct = Math.floor((p.shardsDone * 100) / INDEX.shardCount);
       if (pct !== lastPct && (pct % 25 === 0 || pct === 100)) io.out(`  ${label} ${p.category}: snapshot ${pct}% (${p.shardsDone}/${INDEX.shardCount} shards)`);
       lastPct = pct;
-    } else if (p.phase === 'done') {
-      lastPct = -1;
-    }
+    } else if (p.phase === 'done') lastPct = -1;
   };
   try {
     const result = await index.sync(peerId, onProgress);
     const states = await index.states(peerId);
     if (states.length === 0) io.out(`  ${label}: the peer lets us fetch no index yet (its policy for us allows no category)`);
     for (const st of states) io.out(`  ${label} ${st.category}: ${st.status}, version ${st.version}, ${st.count} fingerprints${st.error ? ` (${st.error})` : ''}`);
-    return Object.values(result).every((s) => s === 'ready');
+    return Object.values(result).every((x) => x === 'ready');
   } catch (e) {
     io.err(`  ${label}: sync failed: ${isCairnError(e) ? e.message : String(e)}`);
     return false;
@@ -56,8 +39,7 @@ async function syncWithProgress(index: IndexService, peerId: string, label: stri
 export const PEERS_USAGE = `  peers add URL [--fingerprint FP] [--no-sync]
                        fetch a peer's signed descriptor, show its key fingerprints and, once you
                        confirm them (or they equal --fingerprint), pin them; the peer may search
-                       for nothing until you set its policy; then replicate the indexes it lets
-                       us fetch (skip with --no-sync)
+                       for nothing until you set its policy
   peers list           peers, fingerprints and policy
   peers policy PEER --allow PURPOSE=CATEGORY[,CATEGORY…] […] [--rate N] [--budget N]
                        replace a peer's policy: which purposes it may search for and which of our
@@ -83,19 +65,17 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
   }
   const ctx = await openNodeContext(homeOf(values));
   try {
+    const { peers, index } = await nodeServices(ctx);
     switch (sub) {
       case 'add': {
         const [url] = positionals(pos, ['URL']);
-        const { envelope, descriptor } = await fetchDescriptor(fetch, url!);
+        const fetched = await peers.fetchDescriptor(url!);
+        const { descriptor } = fetched;
         const fp = fingerprintOf(fromBase64Url(descriptor.signingKey.publicKey));
         io.out(`node ${descriptor.nodeId}: ${descriptor.country} "${descriptor.name}" at ${descriptor.baseUrl}`);
         io.out(`  signing key fingerprint: ${fp}`);
         io.out(`  VOPRF key fingerprint:   ${fingerprintOf(fromBase64Url(descriptor.oprfKey.publicKey))}`);
-        if (values.fingerprint !== undefined) {
-          if (values.fingerprint.trim().toLowerCase() !== fp) {
-            throw new CairnError('signature_invalid', `fingerprint mismatch: expected ${values.fingerprint.trim()}, the node presents ${fp}; nothing was added`);
-          }
-        } else {
+        if (values.fingerprint === undefined) {
           if (!process.stdin.isTTY) throw new UsageError('compare the fingerprint with the peer out of band, then run again with --fingerprint FP (no terminal to ask on)');
           const rl = createInterface({ input: process.stdin, output: process.stderr });
           const answer = await rl.question('Does this fingerprint match the one the peer gave you out of band? Type "yes" to pin it: ');
@@ -105,22 +85,22 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
             return 1;
           }
         }
-        const peer = await addPeer(ctx, envelope, descriptor, 'cli', ctx.config.node.id);
+        const peer = await peers.add(fetched, 'cli', values.fingerprint);
         io.out(`added peer ${peer.country} (${peer.id}); policy: deny all — set it with \`cairn peers policy ${peer.country} --allow …\``);
         if (!values['no-sync']) {
           io.out(`replicating the indexes ${peer.country} lets us fetch:`);
-          await syncWithProgress(await indexServiceOf(ctx), peer.id, peer.country, io);
+          await syncWithProgress(index, peer.id, peer.country, io);
         }
         return 0;
       }
       case 'list': {
         positionals(pos, []);
-        const peers = (await listPeers(ctx.db)).map(describePeer);
-        const replicas = await (await indexServiceOf(ctx)).states();
-        if (values.json) io.out(JSON.stringify(peers.map((p) => ({ ...p, replicas: replicas.filter((r) => r.peer === p.id) })), null, 2));
-        else if (peers.length === 0) io.out('no peers yet: cairn peers add URL');
+        const all = (await peers.list()).map(describePeer);
+        const replicas = await index.states();
+        if (values.json) io.out(JSON.stringify(all.map((p) => ({ ...p, replicas: replicas.filter((r) => r.peer === p.id) })), null, 2));
+        else if (all.length === 0) io.out('no peers yet: cairn peers add URL');
         else
-          for (const p of peers) {
+          for (const p of all) {
             io.out(`${p.country}  ${p.status.padEnd(7)}  ${p.name}  ${p.baseUrl}  (${p.id})`);
             io.out(`    signing ${p.signingKeyFingerprint}`);
             const allowed = Object.entries(p.policy.purposes).map(([k, v]) => `${k}=${(v ?? []).join(',')}`);
@@ -136,7 +116,7 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
       }
       case 'policy': {
         const [sel] = positionals(pos, ['PEER']);
-        const current = await findPeer(ctx.db, sel!);
+        const current = await peers.find(sel!);
         const purposes: Record<string, string[]> = {};
         for (const a of values.allow ?? []) {
           const m = /^([a-z_]+)=([a-z_,]+)$/.exec(a);
@@ -149,8 +129,7 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
           if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${flag}: expected a non-negative integer`);
           return n;
         };
-        const p = await setPeerPolicy(
-          ctx,
+        const p = await peers.setPolicy(
           current.id,
           { purposes, ratePerMinute: num(values.rate, current.policy.ratePerMinute, 'rate'), dailyElementBudget: num(values.budget, current.policy.dailyElementBudget, 'budget') },
           'cli',
@@ -160,9 +139,8 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
       }
       case 'sync': {
         if (pos.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(pos[1])}`);
-        const targets = pos.length === 1 ? [await findPeer(ctx.db, pos[0]!)] : (await listPeers(ctx.db)).filter((p) => p.status === 'active');
+        const targets = pos.length === 1 ? [await peers.find(pos[0]!)] : (await peers.list()).filter((p) => p.status === 'active');
         if (targets.length === 0) io.out('no active peers to sync');
-        const index = await indexServiceOf(ctx);
         let ok = true;
         for (const p of targets) {
           io.out(`${p.country} (${p.id}):`);
@@ -172,15 +150,15 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
       }
       case 'revoke': {
         const [sel] = positionals(pos, ['PEER']);
-        const p = await revokePeer(ctx, sel!, 'cli', values.reason);
-        await (await indexServiceOf(ctx)).forget(p.id);
+        const p = await peers.revoke(sel!, 'cli', values.reason);
+        await index.forget(p.id);
         io.out(`revoked peer ${p.country} (${p.id})`);
         return 0;
       }
       default: {
         const [sel] = positionals(pos, ['PEER']);
-        const p = await removePeer(ctx, sel!, 'cli');
-        await (await indexServiceOf(ctx)).forget(p.id);
+        const p = await peers.remove(sel!, 'cli');
+        await index.forget(p.id);
         io.out(`removed peer ${p.country} (${p.id})`);
         return 0;
       }

@@ -1,9 +1,8 @@
 /**
  * `cairn records delete|stats|purge`.
  */
-import { deleteRecord, purgeExpired, recordStats } from '../../core/records/manage.js';
 import { args, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
-import { openNodeContext } from '../context.js';
+import { nodeServices, openNodeContext } from '../context.js';
 
 export const RECORDS_USAGE = `  records delete REF [--reason TEXT]
                        remove a record and its tokens at once
@@ -18,16 +17,17 @@ export async function cmdRecords(argv: string[], io: Out): Promise<number> {
   }
   const ctx = await openNodeContext(homeOf(values));
   try {
+    const { records } = await nodeServices(ctx);
     if (sub === 'delete') {
       const [ref] = positionals(pos, ['REF']);
-      const r = await deleteRecord(ctx, ref!, 'cli', values.reason);
+      const r = await records.delete(ref!, 'cli', values.reason);
       io.out(`deleted record ${r.ref} and its ${r.tokens} tokens`);
     } else if (sub === 'stats') {
       positionals(pos, []);
-      io.out(JSON.stringify(await recordStats(ctx.db), null, 2));
+      io.out(JSON.stringify(await records.stats(), null, 2));
     } else {
       positionals(pos, []);
-      io.out(`purged ${await purgeExpired(ctx, 'cli')} records past retention`);
+      io.out(`purged ${await records.purgeExpired('cli')} records past retention`);
     }
     return 0;
   } finally {

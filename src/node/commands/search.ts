@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { purposeSchema } from '../../../schemas/federation.js';
 import { parseJsonText } from '../../core/decode/json-body.js';
-import { confirmPossibleHit, getSearch, runSearch } from '../../core/federation/search.js';
+import type { SearchService } from '../../core/services-federation.js';
 import type { User } from '../../core/users/users.js';
 import { args, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
-import { openNodeContext, searchDepsOf } from '../context.js';
+import { nodeServices, openNodeContext } from '../context.js';
 
 export const SEARCH_USAGE = `  search --purpose P --legal-basis TEXT --case REF [identifiers] [--peer CC …] [--json]
        identifiers: --given G --family F [--patronymic P] [--dob YYYY-MM-DD|YYYY-MM|YYYY] [--sex S]
@@ -23,7 +23,7 @@ function cliUser(): User {
   return { id: `cli:${userInfo().username}`, name: 'command line', role: 'analyst', createdAt: '', revokedAt: null };
 }
 
-function print(io: Out, s: Awaited<ReturnType<typeof getSearch>>, json: boolean | undefined): void {
+function print(io: Out, s: Awaited<ReturnType<SearchService['get']>>, json: boolean | undefined): void {
   if (json) return io.out(JSON.stringify(s, null, 2));
   io.out(`search ${s.id} (${s.purpose}, case ${s.caseReference}) with key types ${s.keyTypes.join(', ')}`);
   for (const r of s.results) {
@@ -64,11 +64,11 @@ export async function cmdSearch(argv: string[], io: Out): Promise<number> {
   });
   const ctx = await openNodeContext(homeOf(values));
   try {
-    const deps = await searchDepsOf(ctx);
+    const { searches } = await nodeServices(ctx, { searches: true });
     if (confirming) {
       const [id] = positionals(pos, ['SEARCH_ID']);
       const peer = required(values.peer?.[0], 'peer');
-      print(io, await confirmPossibleHit(deps, cliUser(), id!, peer, required(values.justification, 'justification')), values.json);
+      print(io, await searches.confirm(cliUser(), id!, peer, required(values.justification, 'justification')), values.json);
       return 0;
     }
     positionals(pos, []);
@@ -96,14 +96,14 @@ export async function cmdSearch(argv: string[], io: Out): Promise<number> {
       if (values['file-sha256']?.length) ids.fileSha256 = values['file-sha256'];
       identifiers = ids;
     }
-    const r = await runSearch(deps, cliUser(), {
+    const r = await searches.run(cliUser(), {
       identifiers,
       purpose: purpose.data,
       legalBasis: required(values['legal-basis'], 'legal-basis'),
       caseReference: required(values.case, 'case'),
       peers: values.peer,
     });
-    print(io, await getSearch(ctx.db, r.id), values.json);
+    print(io, await searches.get(r.id), values.json);
     return 0;
   } finally {
     await ctx.close();

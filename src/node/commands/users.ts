@@ -2,9 +2,8 @@
  * `cairn users add|list|revoke`: local users and their API tokens.
  */
 import { roleSchema } from '../../../schemas/users.js';
-import { addUser, listUsers, revokeUser } from '../../core/users/users.js';
 import { args, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
-import { openNodeContext } from '../context.js';
+import { nodeServices, openNodeContext } from '../context.js';
 
 export const USERS_USAGE = `  users add --role analyst|dpo|operator --name NAME
                        create a local user; prints its API token once (only a hash is stored)
@@ -16,6 +15,7 @@ export async function cmdUsers(argv: string[], io: Out): Promise<number> {
   const { values, positionals: pos } = args(rest, { role: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } });
   const ctx = await openNodeContext(homeOf(values));
   try {
+    const { users } = await nodeServices(ctx);
     switch (sub) {
       case 'add': {
         positionals(pos, []);
@@ -23,7 +23,7 @@ export async function cmdUsers(argv: string[], io: Out): Promise<number> {
         if (!role.success) throw new UsageError(`--role: must be analyst, dpo or operator`);
         const name = required(values.name, 'name').trim();
         if (name.length > 200 || /\p{Cc}/u.test(name)) throw new UsageError('--name: at most 200 characters, no control characters');
-        const { user, token } = await addUser(ctx, { name, role: role.data }, 'cli');
+        const { user, token } = await users.add({ name, role: role.data }, 'cli');
         if (values.json) io.out(JSON.stringify({ user, token }));
         else {
           io.out(`created ${user.role} ${JSON.stringify(user.name)} (id ${user.id})`);
@@ -33,15 +33,15 @@ export async function cmdUsers(argv: string[], io: Out): Promise<number> {
       }
       case 'list': {
         positionals(pos, []);
-        const users = await listUsers(ctx.db);
-        if (values.json) io.out(JSON.stringify(users));
-        else if (users.length === 0) io.out('no users yet: cairn users add --role analyst --name "…"');
-        else for (const u of users) io.out(`${u.id}  ${u.role.padEnd(8)}  ${u.revokedAt ? `revoked ${u.revokedAt}` : 'active'.padEnd(28)}  ${u.name}`);
+        const all = await users.list();
+        if (values.json) io.out(JSON.stringify(all));
+        else if (all.length === 0) io.out('no users yet: cairn users add --role analyst --name "…"');
+        else for (const u of all) io.out(`${u.id}  ${u.role.padEnd(8)}  ${u.revokedAt ? `revoked ${u.revokedAt}` : 'active'.padEnd(28)}  ${u.name}`);
         return 0;
       }
       case 'revoke': {
         const [id] = positionals(pos, ['ID']);
-        const u = await revokeUser(ctx, id!, 'cli');
+        const u = await users.revoke(id!, 'cli');
         io.out(`revoked ${u.id} (${u.role} ${JSON.stringify(u.name)})`);
         return 0;
       }

@@ -1,6 +1,9 @@
 /**
  * `cairn import FILE`: stream a CSV or NDJSON file of records into the node.
  *
+ * This file reads the file, reports progress and wires the token worker
+ * pool; the import itself is the node's one import use case
+ * (services.records, core/records/import.ts), the same as POST /v1/records.
  * Rows are validated one by one; bad rows go to a rejects file (row, field,
  * reason, never the values) and valid rows are stored in batches, each batch
  * one transaction with its audit entry. Killing the process loses at most
@@ -19,12 +22,9 @@ import { createPortableTokenBackend } from '../../core/oprf/index.js';
 import { parseJsonText } from '../../core/decode/json-body.js';
 import { checkCsvHeader, csvRowToRecord } from '../../core/records/csv-record.js';
 import { isOpenQuoted, parseCsvRecord } from '../../core/records/csv.js';
-import { deriveFingerprintKey, importBatch, type BatchResult, type ImportDeps } from '../../core/records/importer.js';
-import { utcDate } from '../../core/records/manage.js';
-import { parseRecord, type ParsedRecord } from '../../core/records/parse.js';
+import type { RowReject, SeenRefs } from '../../core/records/import.js';
 import { isCairnError } from '../../core/errors.js';
-import { searchDepsOf, type NodeContext } from '../context.js';
-import { searchOnRegistration } from '../../core/federation/registration.js';
+import { nodeServices, type NodeContext } from '../context.js';
 import { createTokenPool } from '../oprf/index.js';
 import { readLines } from './lines.js';
 import { createProgress } from './progress.js';
@@ -92,20 +92,13 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
   const rejectsFile = join(outDir, `${basename(opts.file)}.rejects.ndjson`);
   const summaryFile = join(outDir, `${basename(opts.file)}.summary.json`);
   const actor = opts.actor ?? 'cli';
-  const today = utcDate(ctx.clock.now());
+  const source = `import:${basename(opts.file)}`;
 
   const backend =
     process.env.CAIRN_IMPORT_PORTABLE === '1'
       ? createPortableTokenBackend(ctx.keys.oprfSecretKey)
       : await createTokenPool({ secretKey: ctx.keys.oprfSecretKey, threads: opts.threads ?? availableParallelism() });
-  const deps: ImportDeps = {
-    db: ctx.db,
-    atomic: ctx.atomic,
-    backend,
-    clock: ctx.clock,
-    fingerprintKey: deriveFingerprintKey(ctx.keys.oprfSecretKey),
-    bucketBits: ctx.config.matching.bucketBits,
-  };
+  const { records } = await nodeServices(ctx, { tokenBackend: backend, searches: ctx.config.federation.searchOnRegistration });
   // Bulk-load settings for this connection only. Tokens land at random
   // places in tokens_bucket; a larger page cache and fewer, larger WAL
   // checkpoints (each one syncs the database file) let pages touched by
@@ -120,65 +113,37 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
   raw.exec('delete from import_seen');
   const seenInsert = raw.prepare('insert or ignore into import_seen (ref, row) values (?, ?)');
   const seenFirst = raw.prepare('select row from import_seen where ref = ?');
+  const seen: SeenRefs = {
+    claim: (ref, row) => (seenInsert.run(ref, row).changes === 0 ? (seenFirst.get(ref) as { row: number }).row : undefined),
+  };
 
   let rejectsOut: WriteStream | undefined;
   const totals = { rows: 0, imported: 0, updated: 0, unchanged: 0, rejected: 0, tokens: 0, searches: 0 };
-  const reject = (row: number, field: string, reason: string, ref?: string) => {
+  // One shape for every reject, the same as POST /v1/records: row, ref, field, reason.
+  const reject = (e: RowReject) => {
     rejectsOut ??= createWriteStream(rejectsFile, { mode: 0o640 });
-    rejectsOut.write(`${JSON.stringify({ row, ...(ref !== undefined ? { ref } : {}), field, reason })}\n`);
+    rejectsOut.write(`${JSON.stringify({ row: e.row, ...(e.ref !== undefined ? { ref: e.ref } : {}), field: e.field, reason: e.reason })}\n`);
   };
-  const rejectRow = (row: number, errors: { field: string; reason: string }[], ref?: string) => {
+  /** A row the file reader could not turn into a record (malformed CSV, not JSON, too long). */
+  const rejectRow = (row: number, errors: { field: string; reason: string }[]) => {
     totals.rejected++;
-    for (const e of errors) reject(row, e.field, e.reason, ref);
+    for (const e of errors) reject({ row, ...e });
   };
 
   const progress = opts.progressOut ? createProgress(size, opts.progressOut) : undefined;
-  let batch: ParsedRecord[] = [];
-  const inflight: Promise<void>[] = [];
-  let failure: unknown;
-  const registrationSearches = ctx.config.federation.searchOnRegistration;
-  const searchDeps = registrationSearches ? await searchDepsOf(ctx) : undefined;
-  const add = (r: BatchResult) => {
-    totals.imported += r.imported;
-    totals.updated += r.updated;
-    totals.unchanged += r.unchanged;
-    totals.tokens += r.tokens;
+  // The import use case: validation, dedup and batches of `batchSize`, three in flight.
+  const session = records.session({ actor, source, seen, batchSize, inFlight: MAX_BATCHES_IN_FLIGHT });
+  const accept = async (row: number, value: unknown) => {
+    (await session.add(row, value)).forEach(reject);
   };
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const b = batch;
-    batch = [];
-    // Keep three batches in flight, so the workers always have tokens to
-    // compute while this thread parses the next batch or commits one.
-    while (inflight.length >= MAX_BATCHES_IN_FLIGHT) await inflight.shift();
-    const p = importBatch(deps, b, actor, `import:${basename(opts.file)}`)
-      .then(async (r) => {
-        add(r);
-        if (searchDeps) totals.searches += (await searchOnRegistration(searchDeps, b, r.changedRefs)).length;
-      })
-      .catch((e: unknown) => {
-        failure ??= e;
-      });
-    inflight.push(p);
-  };
-
-  const accept = (row: number, value: unknown) => {
-    const parsed = parseRecord(value, today);
-    if (!parsed.ok) return rejectRow(row, parsed.errors, parsed.ref);
-    const r = parsed.record;
-    if (seenInsert.run(r.ref, row).changes === 0) {
-      const first = (seenFirst.get(r.ref) as { row: number }).row;
-      return rejectRow(row, [{ field: 'ref', reason: `duplicate reference in this file (first at row ${first})` }], r.ref);
-    }
-    batch.push(r);
-  };
+  const rejectedSoFar = () => totals.rejected + session.totals.rejected;
 
   let stoppedEarly = false;
   let header: string[] | undefined;
   let pending: { row: number; text: string; lines: number } | undefined;
   try {
     for await (const line of readLines(opts.file, MAX_LINE_BYTES)) {
-      if (failure) break;
+      if (session.failed !== undefined) break;
       progress?.update(line.bytesRead, totals.rows);
       if (line.kind === 'bad') {
         if (pending) {
@@ -197,7 +162,7 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
           rejectRow(line.row, [{ field: '(row)', reason: `not JSON: ${isCairnError(e) ? e.message : String(e)}` }]);
           continue;
         }
-        accept(line.row, value);
+        await accept(line.row, value);
       } else {
         // CSV: join physical lines while a quoted field is open.
         const text = pending ? `${pending.text}\n${line.text}` : line.text;
@@ -228,23 +193,27 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
         }
         const rec = csvRowToRecord(header, f.fields);
         if (!rec.ok) rejectRow(startRow, [{ field: '(row)', reason: rec.reason }]);
-        else accept(startRow, rec.record);
+        else await accept(startRow, rec.record);
       }
-      if (totals.rejected > maxRejects) {
+      if (rejectedSoFar() > maxRejects) {
         stoppedEarly = true;
         break;
       }
-      if (batch.length >= batchSize) await flush();
     }
     if (pending) {
       totals.rows++;
       rejectRow(pending.row, [{ field: '(row)', reason: 'a quoted field is not closed at the end of the file' }]);
     }
     if (format === 'csv' && header === undefined) throw new CairnError('invalid_request', `${opts.file}: no header row (nothing was changed)`);
-    if (!failure) await flush();
-    await Promise.all(inflight);
+    // Rows validated before an early stop are stored too.
+    const stored = await session.finish();
+    totals.imported = stored.imported;
+    totals.updated = stored.updated;
+    totals.unchanged = stored.unchanged;
+    totals.tokens = stored.tokens;
+    totals.searches = stored.searches;
   } finally {
-    await Promise.allSettled(inflight);
+    await session.settle();
     await backend.close();
     raw.pragma(`cache_size = ${Number(restore.cache)}`);
     raw.pragma(`wal_autocheckpoint = ${Number(restore.checkpoint)}`);
@@ -255,7 +224,8 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
     }
     await new Promise<void>((r) => (rejectsOut ? rejectsOut.end(() => r()) : r()));
   }
-  if (failure) throw failure;
+  if (session.failed !== undefined) throw session.failed;
+  totals.rejected += session.totals.rejected;
   progress?.done(totals.rows);
   const summary: ImportSummary = {
     file: opts.file,

@@ -36,8 +36,8 @@ export async function createSodiumOprfClient(rng: RandomBytes = defaultRandomByt
     finalizeBatch(inputs, blinds, evaluatedElements, blindedElements, publicKey, proof) {
       requireFinalizeBatches(inputs, { blinds, evaluatedElements, blindedElements });
       // Attacker-controlled: the peer's answer.
-      const evaluated = evaluatedElements.map((e, i) => requireSodiumElement(lib, e, `evaluatedElements[${i}]`));
-      const blinded = blindedElements.map((e, i) => requireSodiumElement(lib, e, `blindedElements[${i}]`));
+      const evaluated = evaluatedElements.map((e, i) => requireSodiumElement(lib, e, { batch: 'evaluatedElements', index: i }));
+      const blinded = blindedElements.map((e, i) => requireSodiumElement(lib, e, { batch: 'blindedElements', index: i }));
       const pk = requireSodiumElement(lib, publicKey, 'publicKey');
       const p = requireProof(proof, 'proof');
       // requireProof checked c and s are canonical scalars.
@@ -57,8 +57,8 @@ export async function createSodiumOprfClient(rng: RandomBytes = defaultRandomByt
       if (!equalBytes(expected, c)) throw oprfError('oprf_proof_invalid', 'proof', 'does not verify against the public key');
 
       return inputs.map((input, i) => {
-        const x = requireInput(input, `inputs[${i}]`);
-        deserializeScalar(blinds[i], `blinds[${i}]`, { nonzero: true });
+        const x = requireInput(input, { batch: 'inputs', index: i });
+        deserializeScalar(blinds[i], { batch: 'blinds', index: i }, { nonzero: true });
         const rInv = lib.crypto_core_ristretto255_scalar_invert(blinds[i]!);
         return nodeFinalizeHash(x, multiplyElement(lib, rInv, evaluated[i]!));
       });

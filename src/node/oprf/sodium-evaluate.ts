@@ -33,7 +33,7 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes, equalBytes, i2osp, utf8 } from '../../core/bytes.js';
 import { OPRF } from '../../core/constants.js';
 import type { OprfEvaluator } from '../../core/federation/answer.js';
-import { oprfError, requireBatch, requireBytes } from '../../core/oprf/checks.js';
+import { oprfError, requireBatch, requireBytes, type OprfField } from '../../core/oprf/checks.js';
 import { validateOprfSecretKey } from '../../core/oprf/keys.js';
 import { defaultRandomBytes, randomScalar, type RandomBytes } from '../../core/oprf/random.js';
 import { serializeScalar } from '../../core/oprf/serialization.js';
@@ -98,7 +98,7 @@ export function compositeElement(lib: Sodium, elements: readonly Uint8Array[], w
 }
 
 /** Check a blinded element as DeserializeElement would; same codes and messages as the portable path. */
-export function requireSodiumElement(lib: Sodium, value: unknown, field: string): Uint8Array {
+export function requireSodiumElement(lib: Sodium, value: unknown, field: OprfField): Uint8Array {
   const b = requireBytes(value, field, OPRF.elementSize, 'oprf_invalid_element');
   // is_valid_point decodes as RFC 9496 §4.3.1 (canonical, non-negative s, square) but accepts the identity.
   if (!lib.crypto_core_ristretto255_is_valid_point(b)) {
@@ -133,7 +133,7 @@ function blindEvaluateBatchSodium(
     throw oprfError('oprf_invalid_input', 'blindedElements', `expected at most ${MAX_BATCH} items, got ${batch.length}`);
   }
   // Attacker-controlled: every element is checked before any work is done.
-  const blinded = batch.map((b, i) => requireSodiumElement(lib, b, `blindedElements[${i}]`));
+  const blinded = batch.map((b, i) => requireSodiumElement(lib, b, { batch: 'blindedElements', index: i }));
   const k = key.secretKey;
   const evaluated = blinded.map((c) => multiplyElement(lib, k, c));
 

@@ -122,6 +122,18 @@ export class IndexService {
     for (const p of await listPeers(this.#deps.db)) if (p.status === 'active') this.schedule(p.id);
   }
 
+  /** Sync every active peer in turn, waiting for each (Workers' cron trigger). */
+  async syncAll(): Promise<void> {
+    for (const p of await listPeers(this.#deps.db)) {
+      if (p.status !== 'active') continue;
+      try {
+        await this.sync(p.id);
+      } catch (e) {
+        this.#deps.logger.warn({ peer: p.id, code: isCairnError(e) ? e.code : 'internal' }, 'replica sync failed');
+      }
+    }
+  }
+
   /** Compact the change log of each of our indexes to its window. */
   async compactAll(): Promise<void> {
     const rows = await this.#deps.db.selectFrom('index_state').select('category').execute();

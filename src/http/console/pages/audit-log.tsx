@@ -8,7 +8,7 @@ import { AUDIT_EVENT_TYPES } from '../../../core/audit/entry.js';
 import type { AuditEntryView } from '../../../core/audit/query.js';
 import { CONSOLE } from '../constants.js';
 import { ErrorSummary, Layout, SelectField, TextField, When, orDash, words, type FieldErrors } from '../components.js';
-import type { Session } from '../session.js';
+import type { Session } from '../../../core/users/sessions.js';
 
 /** The filter fields of the page, as typed (dates as YYYY-MM-DD). */
 export const LOG_FILTER_FIELDS = ['from', 'to', 'type', 'actor', 'peer', 'purpose', 'caseReference'] as const;

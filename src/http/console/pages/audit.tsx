@@ -9,7 +9,7 @@ import type { Flag, Series } from '../activity.js';
 import { BarChart, BudgetChart, type BudgetRow } from '../charts.js';
 import { CONSOLE, FLAG_RULES } from '../constants.js';
 import { Layout, When, orDash } from '../components.js';
-import type { Session } from '../session.js';
+import type { Session } from '../../../core/users/sessions.js';
 
 export interface WitnessRow {
   id: string;

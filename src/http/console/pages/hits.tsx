@@ -6,7 +6,7 @@ import type { FC } from 'hono/jsx';
 import type { HitsIncomingTable } from '../../../core/db/schema.js';
 import { CONSOLE } from '../constants.js';
 import { Layout, When, orDash, words } from '../components.js';
-import type { Session } from '../session.js';
+import type { Session } from '../../../core/users/sessions.js';
 
 export interface HitsPageProps {
   nodeName: string;

@@ -10,7 +10,7 @@ import { CONSOLE } from '../constants.js';
 import { CsrfField, ErrorSummary, Layout, TextArea, When, orDash, words, type FieldErrors } from '../components.js';
 import type { FormFields } from '../form.js';
 import type { ReceiptView } from '../receipts.js';
-import type { Session } from '../session.js';
+import type { Session } from '../../../core/users/sessions.js';
 
 export type StoredSearch = Awaited<ReturnType<typeof getSearch>>;
 export type PeerResult = StoredSearch['results'][number];

@@ -9,7 +9,7 @@ import { DOCUMENT_TYPES } from '../../../../schemas/identifiers.js';
 import { CONSOLE } from '../constants.js';
 import { CsrfField, ErrorSummary, Layout, SelectField, TextArea, TextField, When, fieldId, words, type FieldErrors } from '../components.js';
 import type { FormFields } from '../form.js';
-import type { Session } from '../session.js';
+import type { Session } from '../../../core/users/sessions.js';
 import { FIELD_LABELS } from '../search-form.js';
 
 export interface RecentSearch {

@@ -1,7 +1,7 @@
 /** Refusals and errors as pages: wrong role, not found, a stale form, a failure. */
 import type { FC } from 'hono/jsx';
 import { HOME, Layout } from '../components.js';
-import type { Session } from '../session.js';
+import type { Session } from '../../../core/users/sessions.js';
 
 export interface StatusProps {
   nodeName: string;

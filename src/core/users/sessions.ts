@@ -6,11 +6,11 @@
  * A revoked user's sessions end at their next request.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { equalBytes, toBase64Url, utf8 } from '../../core/bytes.js';
-import type { Db } from '../../core/db/schema.js';
-import type { Clock, Random } from '../../core/ports.js';
-import type { User } from '../../core/users/users.js';
-import { CONSOLE } from './constants.js';
+import { equalBytes, toBase64Url, utf8 } from '../bytes.js';
+import { SESSION } from '../constants.js';
+import type { Db } from '../db/schema.js';
+import type { Clock, Random } from '../ports.js';
+import type { User } from './users.js';
 
 export interface SessionDeps {
   db: Db;
@@ -29,7 +29,7 @@ export interface Session {
 /** What a cookie leads to: a live session, one that has expired, or nothing. */
 export type SessionLookup = { state: 'active'; session: Session } | { state: 'expired' } | { state: 'absent' };
 
-// base64url of CONSOLE.session.idBytes (32) bytes, no padding.
+// base64url of SESSION.idBytes (32) bytes, no padding.
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
 const hashId = (id: string): Uint8Array => sha256(utf8(id));
@@ -37,14 +37,14 @@ const hashId = (id: string): Uint8Array => sha256(utf8(id));
 /** Open a session for `user`; returns the id for the cookie (shown to the browser only) and the session. */
 export async function openSession(deps: SessionDeps, user: User): Promise<{ id: string; session: Session }> {
   const now = deps.clock.now();
-  const id = toBase64Url(deps.random.bytes(CONSOLE.session.idBytes));
-  const csrf = toBase64Url(deps.random.bytes(CONSOLE.session.idBytes));
+  const id = toBase64Url(deps.random.bytes(SESSION.idBytes));
+  const csrf = toBase64Url(deps.random.bytes(SESSION.idBytes));
   const at = now.toISOString();
-  const expiresAt = new Date(now.getTime() + CONSOLE.session.absoluteMs).toISOString();
+  const expiresAt = new Date(now.getTime() + SESSION.absoluteMs).toISOString();
   // Sweep sessions nobody can use any more; sign-ins are rare enough to carry it.
   await deps.db
     .deleteFrom('sessions')
-    .where((eb) => eb.or([eb('expires_at', '<=', at), eb('last_seen_at', '<=', new Date(now.getTime() - CONSOLE.session.idleMs).toISOString())]))
+    .where((eb) => eb.or([eb('expires_at', '<=', at), eb('last_seen_at', '<=', new Date(now.getTime() - SESSION.idleMs).toISOString())]))
     .execute();
   await deps.db
     .insertInto('sessions')
@@ -76,12 +76,12 @@ export async function findSession(deps: SessionDeps, id: string | undefined): Pr
   if (!row) return { state: 'absent' };
   const now = deps.clock.now();
   const idleSince = now.getTime() - Date.parse(row.last_seen_at);
-  if (row.revoked_at !== null || idleSince >= CONSOLE.session.idleMs || now.getTime() >= Date.parse(row.expires_at)) {
+  if (row.revoked_at !== null || idleSince >= SESSION.idleMs || now.getTime() >= Date.parse(row.expires_at)) {
     await deps.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
     return { state: 'expired' };
   }
   let lastSeenAt = row.last_seen_at;
-  if (idleSince >= CONSOLE.session.touchEveryMs) {
+  if (idleSince >= SESSION.touchEveryMs) {
     lastSeenAt = now.toISOString();
     await deps.db.updateTable('sessions').set({ last_seen_at: lastSeenAt }).where('id_hash', '=', idHash).execute();
   }

@@ -1,0 +1,84 @@
+/**
+ * The audit log as a service: its Merkle log (one instance per node, see
+ * audit/log.ts), the DPO's reads of it (each recorded as an entry of its
+ * own), appending entries for acts delivery performs (console sign-in), and
+ * the read queries the DPO's and operator's views share.
+ */
+import type { AtomicWriter } from './atomic.js';
+import { appendStatement, type AuditEventType } from './audit/entry.js';
+import type { AuditLog, SignedCheckpoint } from './audit/log.js';
+import { entriesToCsv, listEntries, type AuditEntryView, type AuditFilter } from './audit/query.js';
+import type { CanonicalValue } from './canonical-json.js';
+import type { Config } from './config.js';
+import type { Db } from './db/schema.js';
+import type { Clock } from './ports.js';
+
+/** Pages of 1,000 read for one export over HTTP (larger exports: `cairn audit export`). */
+const EXPORT_PAGES = 100;
+const EXPORT_PAGE_SIZE = 1000;
+
+/** The node's audit log and the reads of it. */
+export interface AuditService {
+  /** The Merkle log: checkpoints, proofs, verification, pruning. */
+  log: AuditLog;
+  /** The latest checkpoint, re-signed at most every audit.checkpointIntervalMs (what peers see). */
+  checkpointForPeers(): Promise<SignedCheckpoint>;
+  /** Append one entry for an act (console sign-in, a DPO's read). */
+  record(type: AuditEventType, actor: string, data: Record<string, unknown>): Promise<void>;
+  /** Entries matching `filter`, oldest first, one page. */
+  entries(filter: AuditFilter): Promise<{ entries: AuditEntryView[]; next: number | null }>;
+  /** Up to 100,000 entries matching `filter` from its cursor, for a download. */
+  exportEntries(filter: AuditFilter): Promise<AuditEntryView[]>;
+  /** Entries as CSV (RFC 4180). */
+  toCsv(entries: readonly AuditEntryView[]): string;
+  /** Entries appended so far (integrated or not). */
+  size(): Promise<number>;
+  /** The newest stored checkpoint's size and signing time, if any. */
+  latestStored(): Promise<{ size: number; at: string } | undefined>;
+  /** When the checkpoint at `size` was signed, if it is stored. */
+  signedAt(size: number): Promise<string | undefined>;
+  /** Recent entries of `types` since `fromIso`, newest first, at most `limit`, for the DPO's charts. */
+  recent(types: readonly string[], fromIso: string, limit: number): Promise<{ at: string; type: string; entry: string | null }[]>;
+  /** Display names of peers and users by id, for tables and charts. */
+  labels(): Promise<Record<string, string>>;
+}
+
+/** Build the audit service. */
+export function createAuditService(deps: { db: Db; atomic: AtomicWriter; clock: Clock; log: AuditLog; config: Config }): AuditService {
+  const { db } = deps;
+  return {
+    log: deps.log,
+    checkpointForPeers: () => deps.log.latestCheckpoint(deps.config.audit.checkpointIntervalMs),
+    async record(type, actor, data) {
+      // Through JSON once: drops undefined members, which canonical JSON refuses.
+      const clean = JSON.parse(JSON.stringify(data)) as { [k: string]: CanonicalValue };
+      await deps.atomic.run([appendStatement(db, { type, actor, data: clean }, deps.clock.now())]);
+    },
+    entries: (filter) => listEntries(db, filter),
+    async exportEntries(filter) {
+      const all: AuditEntryView[] = [];
+      let cursor = filter.cursor;
+      for (let i = 0; i < EXPORT_PAGES; i++) {
+        const page = await listEntries(db, { ...filter, limit: EXPORT_PAGE_SIZE, ...(cursor !== undefined ? { cursor } : {}) });
+        all.push(...page.entries);
+        if (page.next === null) break;
+        cursor = page.next;
+      }
+      return all;
+    },
+    toCsv: entriesToCsv,
+    async size() {
+      const r = await db.selectFrom('audit_entries').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+    latestStored: () => db.selectFrom('audit_checkpoints').select(['size', 'at']).orderBy('size', 'desc').limit(1).executeTakeFirst(),
+    signedAt: async (size) => (await db.selectFrom('audit_checkpoints').select('at').where('size', '=', size).executeTakeFirst())?.at,
+    recent: (types, fromIso, limit) =>
+      db.selectFrom('audit_entries').select(['at', 'type', 'entry']).where('type', 'in', [...types]).where('at', '>=', fromIso).orderBy('idx', 'desc').limit(limit).execute(),
+    async labels() {
+      const peers = await db.selectFrom('peers').select(['id', 'country', 'name']).execute();
+      const users = await db.selectFrom('users').select(['id', 'name']).execute();
+      return Object.fromEntries([...peers.map((p) => [p.id, `${p.country} · ${p.name}`]), ...users.map((u) => [u.id, u.name])]);
+    },
+  };
+}

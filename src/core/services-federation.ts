@@ -1,0 +1,245 @@
+/**
+ * The federation use cases as services: our searches of peers, our answers
+ * to peers, the peers themselves, and witnessing their logs. The protocol
+ * lives in federation/*; this file gives each use case its dependencies
+ * once and holds the read queries delivery shares (searches list, hits on
+ * our records, witness status), so an API route and a console page show
+ * the same thing.
+ */
+import type { HitConfirmRequest, MatchRequest } from '../../schemas/federation.js';
+import type { Db, HitsIncomingTable } from './db/schema.js';
+import type { DsseEnvelope } from './dsse.js';
+import { answerHit, answerMatch, type AnswerDeps } from './federation/answer.js';
+import { signResponse, verifyRequest, type AuthenticatedRequest, type RequestBinding } from './federation/http-signature.js';
+import { addPeer, fetchDescriptor, findPeer, listPeers, peerByKeyId, removePeer, revokePeer, setPeerPolicy, type Peer, type PeerDeps } from './federation/peers.js';
+import { reconcile, type ReconcileReport } from './federation/reconcile.js';
+import { searchOnRegistration } from './federation/registration.js';
+import type { NonceStore } from './federation/replay.js';
+import { confirmPossibleHit, getSearch, runSearch, type SearchDeps, type SearchInput } from './federation/search.js';
+import { witnessCheckpoint, type WitnessDeps } from './federation/witness.js';
+import { CairnError } from './errors.js';
+import type { ParsedRecord } from './records/parse.js';
+import { fingerprintOf, type Ed25519Verify } from './signing.js';
+import { fromBase64Url } from './bytes.js';
+import type { NodeDescriptor } from '../../schemas/node.js';
+import type { User } from './users/users.js';
+
+/** D1 binds at most 100 parameters a statement: the id list of a searches page stays under that. */
+const MAX_SEARCHES_PAGE = 90;
+
+/** One search in a list, with its peers' outcome counts. */
+export interface SearchSummary {
+  id: string;
+  createdAt: string;
+  user: string;
+  purpose: string;
+  caseReference: string;
+  peers: number;
+  hits: number;
+  /** Hits not yet confirmed. */
+  awaiting: number;
+}
+
+/** Our searches of peers. */
+export interface SearchService {
+  /** Run a search across the eligible peers, witness their checkpoints, store it. */
+  run(user: User, input: SearchInput): ReturnType<typeof runSearch>;
+  /** A stored search with every peer's outcome. */
+  get(id: string): ReturnType<typeof getSearch>;
+  /** Confirm a possible hit with a recorded justification. */
+  confirm(user: User, searchId: string, peer: string, justification: string): ReturnType<typeof confirmPossibleHit>;
+  /** The newest searches (at most 90), optionally of one case or one user. */
+  list(filter: { caseReference?: string | undefined; userId?: string | undefined; limit: number }): Promise<SearchSummary[]>;
+  /** Hits peers confirmed on our records, newest first. */
+  incomingHits(limit: number): Promise<HitsIncomingTable[]>;
+  /** Search peers for newly registered missing or unaccompanied children among `records`. */
+  onRegistration(records: readonly ParsedRecord[], changedRefs: readonly string[]): Promise<{ ref: string; searchId: string }[]>;
+}
+
+/** Build the search service. */
+export function createSearchService(deps: SearchDeps): SearchService {
+  const { db } = deps;
+  return {
+    run: (user, input) => runSearch(deps, user, input),
+    get: (id) => getSearch(db, id),
+    confirm: (user, id, peer, justification) => confirmPossibleHit(deps, user, id, peer, justification),
+    async list({ caseReference, userId, limit }) {
+      let q = db
+        .selectFrom('searches')
+        .select(['id', 'created_at', 'user_id', 'purpose', 'case_reference'])
+        .orderBy('created_at', 'desc')
+        .limit(Math.min(MAX_SEARCHES_PAGE, Math.max(1, limit)));
+      if (caseReference) q = q.where('case_reference', '=', caseReference);
+      if (userId) q = q.where('user_id', '=', userId);
+      const rows = await q.execute();
+      if (rows.length === 0) return [];
+      const results = await db.selectFrom('search_results').select(['search_id', 'status', 'confirmation']).where('search_id', 'in', rows.map((r) => r.id)).execute();
+      return rows.map((r) => {
+        const mine = results.filter((x) => x.search_id === r.id);
+        return {
+          id: r.id,
+          createdAt: r.created_at,
+          user: r.user_id,
+          purpose: r.purpose,
+          caseReference: r.case_reference,
+          peers: mine.length,
+          hits: mine.filter((x) => x.status === 'hit').length,
+          awaiting: mine.filter((x) => x.status === 'hit' && x.confirmation !== 'confirmed').length,
+        };
+      });
+    },
+    incomingHits: (limit) => db.selectFrom('hits_incoming').selectAll().orderBy('at', 'desc').limit(limit).execute(),
+    onRegistration: (records, changedRefs) => searchOnRegistration(deps, records, changedRefs),
+  };
+}
+
+/** Our answers to peers' signed requests. */
+export interface AnswerService {
+  /**
+   * Authenticate a peer's signed request (RFC 9421-style signature, pinned
+   * key, replay check). `onRefused` hears of a known peer's refused request.
+   */
+  authenticate(request: Request, body: Uint8Array, onRefused?: (peer: Peer, e: unknown) => void): Promise<{ peer: Peer; binding: RequestBinding }>;
+  /** Sign an answer (or a problem) bound to the request it answers. */
+  signResponse(status: number, body: Uint8Array, request: RequestBinding): Headers;
+  /** Answer a blind match query. */
+  match(peer: Peer, req: MatchRequest): ReturnType<typeof answerMatch>;
+  /** Answer a hit confirmation with signed receipts. */
+  hit(peer: Peer, req: HitConfirmRequest): Promise<{ receipts: DsseEnvelope[] }>;
+}
+
+/** What authenticating peers needs besides the answer dependencies. */
+export interface PeerAuthDeps {
+  nonceStore: NonceStore;
+  verify?: Ed25519Verify;
+}
+
+/** Build the answer service. */
+export function createAnswerService(deps: AnswerDeps, auth: PeerAuthDeps): AnswerService {
+  return {
+    async authenticate(request, body, onRefused) {
+      let peer: Peer | undefined;
+      let authenticated: AuthenticatedRequest;
+      try {
+        authenticated = await verifyRequest(request, body, {
+          lookupKey: async (keyId) => {
+            peer = await peerByKeyId(deps.db, keyId);
+            return peer && { peerId: peer.id, publicKey: peer.signingPublicKey, status: peer.status };
+          },
+          ownKeyIds: [deps.signer.keyId],
+          clock: deps.clock,
+          nonceStore: auth.nonceStore,
+          ...(auth.verify ? { verify: auth.verify } : {}),
+        });
+      } catch (e) {
+        if (peer) onRefused?.(peer, e);
+        throw e;
+      }
+      return { peer: peer!, binding: authenticated.binding };
+    },
+    signResponse: (status, body, request) => signResponse({ status, body, request, signer: deps.signer, clock: deps.clock }),
+    match: (peer, req) => answerMatch(deps, peer, req),
+    hit: (peer, req) => answerHit(deps, peer, req),
+  };
+}
+
+/** Peers, their pinned keys and their policy. */
+export interface PeerService {
+  list(): Promise<Peer[]>;
+  /** A peer by node id or, when unambiguous, country code. */
+  find(idOrCountry: string): Promise<Peer>;
+  /** Fetch and verify a node's descriptor (before pinning it). */
+  fetchDescriptor(url: string): Promise<{ envelope: unknown; descriptor: NodeDescriptor }>;
+  /**
+   * Pin a verified descriptor as a peer. With `fingerprint`, refuse a node
+   * whose signing key has another one (the out-of-band check).
+   */
+  add(fetched: { envelope: unknown; descriptor: NodeDescriptor }, actor: string, fingerprint?: string): Promise<Peer>;
+  setPolicy(idOrCountry: string, policy: unknown, actor: string): Promise<Peer>;
+  revoke(idOrCountry: string, actor: string, reason?: string): Promise<Peer>;
+  remove(idOrCountry: string, actor: string): Promise<Peer>;
+  /** Elements and requests each peer used on `day` (YYYY-MM-DD). */
+  usageOn(day: string): Promise<{ peer_id: string; elements: number; requests: number }[]>;
+}
+
+/** Build the peer service. */
+export function createPeerService(deps: PeerDeps & { fetch: typeof fetch; ownNodeId: string; timeoutMs: number }): PeerService {
+  const { db } = deps;
+  return {
+    list: () => listPeers(db),
+    find: (sel) => findPeer(db, sel),
+    fetchDescriptor: (url) => fetchDescriptor(deps.fetch, url, deps.timeoutMs),
+    async add({ envelope, descriptor }, actor, fingerprint) {
+      if (fingerprint !== undefined) {
+        const fp = fingerprintOf(fromBase64Url(descriptor.signingKey.publicKey));
+        if (fingerprint.trim().toLowerCase() !== fp) {
+          throw new CairnError('signature_invalid', `fingerprint mismatch: the node at ${descriptor.baseUrl} presents signing key fingerprint ${fp}, not the one given; nothing was added`, {
+            location: { field: 'fingerprint' },
+          });
+        }
+      }
+      return addPeer(deps, envelope, descriptor, actor, deps.ownNodeId);
+    },
+    setPolicy: (sel, policy, actor) => setPeerPolicy(deps, sel, policy, actor),
+    revoke: (sel, actor, reason) => revokePeer(deps, sel, actor, reason),
+    remove: (sel, actor) => removePeer(deps, sel, actor),
+    usageOn: (day) => db.selectFrom('peer_usage').select(['peer_id', 'elements', 'requests']).where('day', '=', day).execute(),
+  };
+}
+
+/** What we witnessed of one peer's log. */
+export interface WitnessedPeer {
+  peer: string;
+  country: string;
+  name: string;
+  status: 'active' | 'revoked';
+  witnessedSize: number | null;
+  lastWitnessedAt: string | null;
+  checkpoints: number;
+  alerts: number;
+}
+
+/** Witnessing peers' logs and reconciling our searches with them. */
+export interface WitnessService {
+  /** Check a peer's checkpoint against what we witnessed before (alerts on a fork). */
+  witness(peer: Peer, note: string | undefined): ReturnType<typeof witnessCheckpoint>;
+  /** Prove our searches to `peer` are in its log. */
+  reconcile(peer: Peer): Promise<ReconcileReport>;
+  /** Per peer, the largest checkpoint witnessed; and the newest alerts (at most `alertLimit`). */
+  status(alertLimit: number): Promise<{ peers: WitnessedPeer[]; alerts: { id: string; at: string; peer: string; kind: string; detail: string }[] }>;
+}
+
+/** Build the witness service. */
+export function createWitnessService(deps: WitnessDeps, self: { nodeId: string; country: string }): WitnessService {
+  const { db } = deps;
+  return {
+    witness: (peer, note) => witnessCheckpoint(deps, peer, note),
+    reconcile: (peer) => reconcile(deps, peer, self),
+    async status(alertLimit) {
+      const peers = await db.selectFrom('peers').select(['id', 'country', 'name', 'status']).orderBy('country').orderBy('id').execute();
+      const latest = await db
+        .selectFrom('witnessed_checkpoints')
+        .select(['peer_id', (eb) => eb.fn.max('size').as('size'), (eb) => eb.fn.max('at').as('at'), (eb) => eb.fn.countAll<number>().as('count')])
+        .groupBy('peer_id')
+        .execute();
+      const alerts = await db.selectFrom('witness_alerts').select(['id', 'at', 'peer_id', 'kind', 'detail']).orderBy('at', 'desc').limit(alertLimit).execute();
+      return {
+        peers: peers.map((p) => {
+          const w = latest.find((l) => l.peer_id === p.id);
+          return {
+            peer: p.id,
+            country: p.country,
+            name: p.name,
+            status: p.status,
+            witnessedSize: w?.size === undefined || w.size === null ? null : Number(w.size),
+            lastWitnessedAt: (w?.at as string | null | undefined) ?? null,
+            checkpoints: Number(w?.count ?? 0),
+            alerts: alerts.filter((a) => a.peer_id === p.id).length,
+          };
+        }),
+        alerts: alerts.map((a) => ({ id: a.id, at: a.at, peer: a.peer_id, kind: a.kind, detail: a.detail })),
+      };
+    },
+  };
+}
+

@@ -1,0 +1,153 @@
+/**
+ * The composition root: the one place that turns the runtime's ports and
+ * the node's configuration into the use cases, each with its instance state
+ * (the audit log's integration lock and checkpoint cache, the peers' rate
+ * and budget reservations, the replay-nonce store). The Node server, every Node CLI command
+ * and the Workers entry call `createServices`; delivery (HTTP routes, the
+ * console) receives the result and never reaches storage itself.
+ *
+ *   runtime (src/node, src/workers) ── ports + config ──▶ createServices
+ *        │                                                    │
+ *        └── delivery (src/http) ◀──────── services ──────────┘
+ */
+import type { AtomicWriter } from './atomic.js';
+import { createAuditLog } from './audit/log.js';
+import type { Config } from './config.js';
+import type { Db } from './db/schema.js';
+import type { OprfClient } from './federation/client.js';
+import type { IndexOwner, OprfEvaluator } from './federation/answer.js';
+import { dbNonceStore } from './federation/nonce-store-db.js';
+import { PeerReservations } from './federation/policy.js';
+import type { NonceStore } from './federation/replay.js';
+import { blindEvaluateBatch, createPortableTokenBackend, oprfPublicKey as derivePublicKey, type TokenBackend } from './oprf/index.js';
+import { MATCH_KEY_TYPE_NAMES } from './identity/index.js';
+import type { Clock, Logger, Random } from './ports.js';
+import { deriveFingerprintKey } from './records/importer.js';
+import { createAuditService, type AuditService } from './services-audit.js';
+import { createAnswerService, createPeerService, createSearchService, createWitnessService, type AnswerService, type PeerService, type SearchService, type WitnessService } from './services-federation.js';
+import { createNodeService, type NodeService } from './services-node.js';
+import { createRecordService, type RecordService } from './services-records.js';
+import { createSessionService, createUserService, type SessionService, type UserService } from './services-users.js';
+import type { Ed25519Verify, Signer } from './signing.js';
+import { IndexService } from './federation/index/service.js';
+
+/** What a runtime provides: storage, time, randomness, logging, keys and its fast paths. */
+export interface Ports {
+  db: Db;
+  /** Atomic multi-statement writes (SQLite transaction / D1 batch). */
+  atomic: AtomicWriter;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  /** The node's Ed25519 signing key. */
+  signer: Signer;
+  /** The node's RFC 9497 secret key (never logged, never in a response). */
+  oprfSecretKey: Uint8Array;
+  /** Bulk tokenisation of imports (default: the portable path on this thread). */
+  tokenBackend?: TokenBackend;
+  /** Blind evaluation for peers (default: the portable path). */
+  evaluator?: OprfEvaluator;
+  /** Blinding and finalization when we search (default: the portable path). */
+  oprfClient?: OprfClient;
+  /** Ed25519 verification of peers' signatures (default: noble). */
+  ed25519Verify?: Ed25519Verify;
+  /** Outgoing HTTP (default: globalThis.fetch). */
+  fetch?: typeof fetch;
+  /** Replay protection store (default: the database). */
+  nonceStore?: NonceStore;
+  /** Runs work a response need not wait for (default: none; such work is awaited). */
+  defer?: (task: Promise<void>) => void;
+}
+
+/** Every use case of one node. */
+export interface Services {
+  config: Config;
+  node: NodeService;
+  records: RecordService;
+  searches: SearchService;
+  answers: AnswerService;
+  peers: PeerService;
+  witness: WitnessService;
+  audit: AuditService;
+  users: UserService;
+  sessions: SessionService;
+  /** Token indexes: ours (owner side) and our replicas of peers' (searcher side). */
+  index: IndexService;
+}
+
+/** The portable evaluator: noble, one batch DLEQ proof. */
+export function portableEvaluator(secretKey: Uint8Array, publicKey: Uint8Array): OprfEvaluator {
+  return { blindEvaluateBatch: async (blinded) => blindEvaluateBatch(secretKey, publicKey, blinded) };
+}
+
+/** Build the node's services from its ports and configuration. */
+export function createServices(ports: Ports, config: Config): Services {
+  const { db, atomic, clock, random, logger, signer } = ports;
+  const oprfPublicKey = derivePublicKey(ports.oprfSecretKey);
+  const fetchFn = ports.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const store = { db, atomic, clock };
+  const log = createAuditLog({ ...store, signer, baseUrl: config.node.url });
+  const client = {
+    ...(ports.oprfClient ? { oprf: ports.oprfClient } : {}),
+    signer,
+    ...(ports.ed25519Verify ? { verify: ports.ed25519Verify } : {}),
+    clock,
+    random,
+    fetch: fetchFn,
+    timeoutMs: config.federation.timeoutMs,
+    maxResponseBytes: config.federation.maxResponseBytes,
+  };
+  const self = { nodeId: config.node.id, country: config.node.country };
+  const witness = createWitnessService({ ...client, db, atomic, logger }, self);
+  const index = new IndexService({ ...store, logger, signer, nodeId: config.node.id, client, ...(ports.defer ? { defer: ports.defer } : {}) });
+  /** Our index as the answer needs it: a searcher without a replica of a category gets the head only. */
+  const indexOwner: IndexOwner = {
+    changesSince: (category, sinceVersion, max) => index.changesSince(category, sinceVersion, max),
+    resync: async (category) => ({ category, head: (await index.owner.head(category)).envelope, resync: true }),
+  };
+  const peers = createPeerService({ ...store, fetch: fetchFn, ownNodeId: config.node.id, timeoutMs: config.federation.timeoutMs });
+  const searches = createSearchService({
+    ...client,
+    db,
+    atomic,
+    logger,
+    replicas: index,
+    witness: async (peer, note) => {
+      await witness.witness(peer, note);
+    },
+    ...(ports.defer ? { defer: ports.defer } : {}),
+  });
+  const answers = createAnswerService({
+    ...store,
+    random,
+    logger,
+    signer,
+    evaluator: ports.evaluator ?? portableEvaluator(ports.oprfSecretKey, oprfPublicKey),
+    reservations: new PeerReservations(store),
+    index: indexOwner,
+    self,
+    checkpoint: async () => (await log.latestCheckpoint(config.audit.checkpointIntervalMs)).note,
+  }, { nonceStore: ports.nonceStore ?? dbNonceStore(db), ...(ports.ed25519Verify ? { verify: ports.ed25519Verify } : {}) });
+  const records = createRecordService(
+    {
+      ...store,
+      backend: ports.tokenBackend ?? createPortableTokenBackend(ports.oprfSecretKey),
+      fingerprintKey: deriveFingerprintKey(ports.oprfSecretKey),
+      bucketBits: config.matching.bucketBits,
+    },
+    { searchOnRegistration: config.federation.searchOnRegistration, searches },
+  );
+  return {
+    config,
+    node: createNodeService({ db, signer, oprfPublicKey, matchKeyTypes: MATCH_KEY_TYPE_NAMES, config }),
+    records,
+    searches,
+    answers,
+    peers,
+    witness,
+    audit: createAuditService({ ...store, log, config }),
+    users: createUserService({ ...store, random }),
+    sessions: createSessionService({ ...store, random }),
+    index,
+  };
+}
