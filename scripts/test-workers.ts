@@ -25,7 +25,7 @@ import { systemClock, webRandom } from '../src/core/ports.js';
 import { ed25519Signer, ed25519Verify } from '../src/core/signing.js';
 import { nodeEd25519Verify } from '../src/node/ed25519.js';
 import { api, fingerprintOfNode, ROOT, startFederation, type FedNode } from './lib/federation.js';
-import { addWorkerUsers, dryRunDeploy, freePort, generateWorkerSecrets, secretsDotEnv, startWranglerDev, type WranglerDev } from './lib/workers.js';
+import { addWorkerUsers, d1ExecuteFile, dryRunDeploy, freePort, generateWorkerSecrets, secretsDotEnv, startWranglerDev, type WranglerDev } from './lib/workers.js';
 
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const CONTEXT = { purpose: 'missing_child_tracing', legalBasis: 'Art. 12 Child Protection Act (test)', caseReference: 'CASE-WORKERS-1' };
@@ -205,6 +205,21 @@ async function run(root: string, started: Started): Promise<void> {
   const s4 = await api(xw, xwTokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Petra', family: 'Novak' }], dateOfBirth: { precision: 'day', date: '2010-10-10' } } });
   expectStatus(s4, 201, 'no-hit search from the Worker');
   assert.equal(s4.json.results[0].status, 'no_hit', JSON.stringify(s4.json.results[0]));
+
+  step('retention on the Worker: a record past retention stops matching at once, and the Cron Trigger purges it');
+  // A record cannot be imported past retention; age one as the calendar would, in the local D1.
+  const expire = join(root, 'expire.sql');
+  writeFileSync(expire, "update records set retention_until = '2000-01-01' where ref = 'XW-UM-7';\n");
+  d1ExecuteFile({ local: true, persistTo }, expire);
+  const s5 = await api(xa, xa.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Yousef', family: 'Haddad' }], dateOfBirth: { precision: 'day', date: '2011-09-03' }, phones: [{ number: '+49 170 1234567' }] } });
+  expectStatus(s5, 201, 'search for the expired record');
+  assert.equal(s5.json.results[0].status, 'no_hit', `a record past retention never matches, before any purge: ${JSON.stringify(s5.json.results[0])}`);
+  const before = (await api(xw, xwTokens.analyst, 'GET', '/v1/records/stats')).json.records as number;
+  const cron = await fetch(`${xw.url}/__scheduled?cron=${encodeURIComponent('17 * * * *')}`);
+  assert.equal(cron.status, 200, `the scheduled handler ran: ${await cron.text()}`);
+  const after = (await api(xw, xwTokens.analyst, 'GET', '/v1/records/stats')).json.records as number;
+  assert.equal(after, before - 1, 'the Cron Trigger purged the record past retention, and only it');
+  assert.match(worker.log(), /"job":"retention"[^\n]*"purged":1/, 'the job logs what it purged');
 
   step('verifying the audit logs: the Worker\'s Merkle log on D1, and each node witnessing the other');
   const dpo = await api(xw, xwTokens.operator, 'POST', '/v1/users', { role: 'dpo', name: 'XW data-protection officer' });

@@ -84,7 +84,7 @@ describe('analyst console', () => {
     const xaResult = peerSection(page, 'XA');
     await expect.poll(() => xaResult.locator('.badge.hit').textContent()).toBe('Hit');
     expect(await xaResult.locator('.badge.probable').count()).toBe(1);
-    expect(await xaResult.textContent()).toMatch(/Matched key types.*phoneticPairDob/);
+    expect(await xaResult.textContent()).toMatch(/Matched key types.*Name and exact date of birth/);
     const receipt = xaResult.locator('.receipt');
     expect(await receipt.count()).toBe(1);
     const text = (await receipt.textContent())!;

@@ -120,9 +120,12 @@ describe('DPO and operator console', () => {
     const signins = (await api(xb, xb.tokens.dpo, 'GET', '/v1/audit/entries?type=console.signin&limit=1000')).json.entries as { actor: string; data: { role: string } }[];
     expect(signins.some((e) => e.actor === dpoActor && e.data.role === 'dpo')).toBe(true);
 
-    // Paging is by entry index: a page continues after its cursor, and links back to the first page.
+    // Newest first; paging is by entry index: a page continues with the entries before its cursor, and links back to the first page.
+    await page.goto(`${xb.url}/console/audit/log`);
+    const shown = (await page.locator('tbody tr td:first-child').allTextContents()).map(Number);
+    expect(shown).toEqual([...shown].sort((x, y) => y - x));
     await page.goto(`${xb.url}/console/audit/log?cursor=3`);
-    expect(await page.locator('tbody tr').first().locator('td').first().textContent()).toBe('4');
+    expect(await page.locator('tbody tr').first().locator('td').first().textContent()).toBe('2');
     expect(await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents()).toEqual(['First page']);
     await page.close();
   });

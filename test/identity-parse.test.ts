@@ -4,7 +4,8 @@
  * listed, and no message repeats the offending value.
  */
 import { describe, expect, it } from 'vitest';
-import { parseIdentifiers } from '../src/core/identity/index.js';
+import { deriveMatchKeys, parseIdentifiers, type Identifiers } from '../src/core/identity/index.js';
+import { toHex } from '../src/core/bytes.js';
 import { ISO_3166_ALPHA2, isCountryCode } from '../src/core/identity/countries.js';
 import { isCairnError, type CairnError } from '../src/core/errors.js';
 
@@ -154,5 +155,34 @@ describe('country codes', () => {
     for (const c of ['DE', 'SY', 'ER', 'ET', 'UA', 'GR', 'SS', 'PS', 'AX', 'BQ']) expect(isCountryCode(c)).toBe(true);
     for (const c of ['UK', 'EU', 'XX', 'YU', 'AN', 'de', 'DEU']) expect(isCountryCode(c)).toBe(false);
     expect(isCountryCode('XK')).toBe(true); // user-assigned, accepted on purpose
+  });
+});
+
+describe('phones in national or 00 form follow the node country', () => {
+  const keyOf = (ids: Identifiers) => deriveMatchKeys(ids).filter((k) => k.type === 'phone').map((k) => toHex(k.encoded));
+
+  it('reads a national number by the node country and records it as the phone country', () => {
+    const ids = parseIdentifiers({ phones: [{ number: '030 1234567' }] }, { now: NOW, phoneCountry: 'DE' });
+    expect(ids.phones).toEqual([{ number: '030 1234567', country: 'DE' }]);
+    expect(keyOf(ids)).toEqual(keyOf(parseIdentifiers({ phones: [{ number: '+49 30 1234567' }] }, { now: NOW })));
+  });
+
+  it('keeps a phone country given with the number, and E.164 numbers as they are', () => {
+    const ids = parseIdentifiers({ phones: [{ number: '0171 1234567', country: 'DE' }, { number: '+33 6 12 34 56 78' }] }, { now: NOW, phoneCountry: 'FR' });
+    expect(ids.phones).toEqual([{ number: '0171 1234567', country: 'DE' }, { number: '+33 6 12 34 56 78' }]);
+  });
+
+  it('reads 00 as the international prefix, with or without a node country', () => {
+    const e164 = keyOf(parseIdentifiers({ phones: [{ number: '+49 30 1234567' }] }, { now: NOW }));
+    expect(keyOf(parseIdentifiers({ phones: [{ number: '0049 30 1234567' }] }, { now: NOW, phoneCountry: 'FR' }))).toEqual(e164);
+    expect(keyOf(parseIdentifiers({ phones: [{ number: '0049 30 1234567' }] }, { now: NOW }))).toEqual(e164);
+  });
+
+  it('refuses a national number without any country, naming the field and never the value', () => {
+    const e = problems({ phones: [{ number: '030 7654321' }] });
+    expect(issues(e).map((i) => i.field)).toEqual(['phones[0].number']);
+    expect(JSON.stringify({ message: e.message, details: e.details })).not.toContain('7654321');
+    // A number the node's plan does not know is refused the same way.
+    expect(() => parseIdentifiers({ phones: [{ number: '0000 12' }] }, { now: NOW, phoneCountry: 'DE' })).toThrow(/phones\[0\]\.number/);
   });
 });

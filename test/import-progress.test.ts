@@ -20,7 +20,7 @@ describe('import progress', () => {
     writeFileSync(file, [...syntheticNdjson(400, { seed: 3, prefix: 'XP' })].join(''));
     const tty = spawnSync('script', ['-qec', `${process.execPath} ${BIN} import ${file} --home ${home} --threads 1 --batch 50`, '/dev/null'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
     expect(tty.status, tty.stdout).toBe(0);
-    expect(tty.stdout).toMatch(/\r\[#*-*\] +\d+\.\d% +[\d,]+ rows +[\d,]+ rows\/s +ETA \d\d:\d\d/);
+    expect(tty.stdout).toMatch(/\r\[#*-*\] +\d+\.\d% +[\d,]+ of ~[\d,]+ rows +[\d,]+ rows\/s +ETA \d\d:\d\d/);
     expect(tty.stdout).toMatch(/done: 400 rows in \d\d:\d\d/);
     // Second run: everything unchanged; stderr is a pipe, so no bar.
     const piped = cairn(['import', file, '--home', home, '--threads', '1']);

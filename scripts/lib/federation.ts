@@ -137,11 +137,23 @@ async function startAll(root: string, specs: NodeSpec[], policy: Record<string, 
 
 /** POST JSON with a bearer token. */
 export async function api(node: { url: string }, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${node.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
+  const send = () =>
+    fetch(`${node.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  let res: Response;
+  try {
+    res = await send();
+  } catch (e) {
+    // A pooled keep-alive socket the server closed while idle (a slow CLI step
+    // in between, e.g. `wrangler d1 execute`) fails before the request is
+    // read: undici says "other side closed" / ECONNRESET. Send it once more on
+    // a fresh socket; any other failure is the test's.
+    if (!isClosedIdleSocket(e)) throw e;
+    res = await send();
+  }
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
 }
@@ -170,4 +182,9 @@ export async function untilReplicasReady(node: { url: string; tokens: { analyst:
     if (Date.now() > deadline) throw new Error(`replicas at ${node.url} still syncing: ${JSON.stringify(results)}`);
     await new Promise((res) => setTimeout(res, 250));
   }
+}
+
+function isClosedIdleSocket(e: unknown): boolean {
+  const cause = (e as { cause?: { code?: unknown } } | undefined)?.cause;
+  return e instanceof TypeError && (cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET');
 }

@@ -213,7 +213,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(7);
 /** The figures as a plain-text report. */
 export function formatFigures(f: MatchingFigures): string {
   const lines: string[] = [];
-  lines.push(`seed ${f.seed}: ${f.persons} index persons, ${f.records} records, ${f.keysPerRecord.toFixed(1)} keys/record`);
+  lines.push(`seed ${f.seed}: ${f.persons} index persons, ${f.records} records, ${f.keysPerRecord.toFixed(1)} keys (OPRF tokens) per record`);
   lines.push(`${f.samePersonPairs} same-person pairs, ${f.sameDobPairs} of them with equal day-exact dates of birth other than 1 January`);
   lines.push('');
   lines.push('strength   matched  precision  recall  recall(DOB agrees)  false: sibling twin namesake unrelated');

@@ -27,6 +27,7 @@ export const VARIANT_KINDS = [
   'combined',
   'dob-day-month-swap',
   'dob-jan1-estimate',
+  'dob-age-assessed',
   'dob-missing',
 ] as const;
 export type VariantKind = (typeof VARIANT_KINDS)[number];
@@ -272,7 +273,7 @@ interface Rendering {
   middle: boolean;
   familyMode: 'both' | 'hyphen' | 'first' | 'second';
   typo?: 'given' | 'family';
-  dob: 'exact' | 'dmswap' | 'jan1' | 'missing';
+  dob: 'exact' | 'dmswap' | 'jan1' | 'assessed' | 'missing';
   /** Probability each strong identifier is recorded. */
   strongShare: number;
 }
@@ -311,6 +312,12 @@ function renderDob(p: Person, how: Rendering['dob'], rng: Rng): Record<string, u
       return { precision: 'day', date: `${y}-${pad(d)}-${pad(m)}` };
     case 'jan1':
       return { precision: 'day', date: `${y + rng.int(-1, 1)}-01-01` };
+    case 'assessed': {
+      // An age assessment: a range of ±1 to ±3 years whose centre may miss
+      // the true year by up to the range's half-width.
+      const pm = rng.int(1, 3);
+      return { precision: 'estimated', date: String(Math.min(y + rng.int(-pm, pm), 2025)), plusMinusYears: pm };
+    }
     case 'missing':
       return rng.chance(0.5) ? undefined : { precision: 'unknown' };
   }
@@ -385,6 +392,7 @@ function render(p: Person, r: Rendering, rng: Rng): Record<string, unknown> {
 function applicableKinds(p: Person): VariantKind[] {
   const o = p.pool.origin;
   const kinds: VariantKind[] = ['order-swap', 'typo', 'combined', 'dob-jan1-estimate', 'dob-missing'];
+  if (p.dob.y >= 2006) kinds.push('dob-age-assessed');
   if (o === 'russian' || o === 'ukrainian') kinds.push('translit-cyrillic');
   if (o === 'arabic' || o === 'afghan' || o === 'maghreb' || o === 'egypt-sudan' || o === 'south-asian') kinds.push('translit-arabic');
   if (o === 'greek') kinds.push('translit-greek');
@@ -451,6 +459,9 @@ function variantRendering(p: Person, source: Rendering, kind: VariantKind, rng: 
       break;
     case 'dob-jan1-estimate':
       r.dob = 'jan1';
+      break;
+    case 'dob-age-assessed':
+      r.dob = 'assessed';
       break;
     case 'dob-missing':
       r.dob = 'missing';

@@ -214,6 +214,8 @@ export async function startWranglerDev(opts: {
     opts.persistTo,
     ...(opts.envFile ? ['--env-file', opts.envFile] : []),
     '--show-interactive-dev-session=false',
+    // GET /__scheduled?cron=… runs the scheduled handler (the Cron Trigger jobs) on demand.
+    '--test-scheduled',
     ...Object.entries(opts.vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ];
   const child = spawn(process.execPath, args, {

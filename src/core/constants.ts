@@ -38,11 +38,6 @@ export const DSSE = {
   paePrefix: 'DSSEv1',
 } as const;
 
-/** Ed25519 key ids: lowercase hex of SHA-256 over the 32-byte public key. */
-export const KEY_ID = {
-  hash: 'sha256',
-} as const;
-
 /** RFC 9497 OPRF suite used for all tokens (§4.1 OPRF(ristretto255, SHA-512)). */
 export const OPRF = {
   suite: 'ristretto255-SHA512',

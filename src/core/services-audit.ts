@@ -25,8 +25,8 @@ export interface AuditService {
   checkpointForPeers(): Promise<SignedCheckpoint>;
   /** Append one entry for an act (console sign-in, a DPO's read). */
   record(type: AuditEventType, actor: string, data: Record<string, unknown>): Promise<void>;
-  /** Entries matching `filter`, oldest first, one page. */
-  entries(filter: AuditFilter): Promise<{ entries: AuditEntryView[]; next: number | null }>;
+  /** Entries matching `filter`, one page: oldest first, or newest first (the console's log). */
+  entries(filter: AuditFilter, order?: 'oldest' | 'newest'): Promise<{ entries: AuditEntryView[]; next: number | null }>;
   /** Up to 100,000 entries matching `filter` from its cursor, for a download. */
   exportEntries(filter: AuditFilter): Promise<AuditEntryView[]>;
   /** Entries as CSV (RFC 4180). */
@@ -54,7 +54,7 @@ export function createAuditService(deps: { db: Db; atomic: AtomicWriter; clock: 
       const clean = JSON.parse(JSON.stringify(data)) as { [k: string]: CanonicalValue };
       await deps.atomic.run([appendStatement(db, { type, actor, data: clean }, deps.clock.now())]);
     },
-    entries: (filter) => listEntries(db, filter),
+    entries: (filter, order) => listEntries(db, filter, order),
     async exportEntries(filter) {
       const all: AuditEntryView[] = [];
       let cursor = filter.cursor;

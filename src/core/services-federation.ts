@@ -11,7 +11,7 @@ import type { Db, HitsIncomingTable } from './db/schema.js';
 import type { DsseEnvelope } from './dsse.js';
 import { answerHit, answerMatch, type AnswerDeps } from './federation/answer.js';
 import { signResponse, verifyRequest, type AuthenticatedRequest, type RequestBinding } from './federation/http-signature.js';
-import { addPeer, fetchDescriptor, findPeer, listPeers, peerByKeyId, removePeer, revokePeer, setPeerPolicy, type Peer, type PeerDeps } from './federation/peers.js';
+import { addPeer, fetchDescriptor, findPeer, listPeers, peerByKeyId, removePeer, revokePeer, setPeerPolicy, updatePeerDescriptor, type Peer, type PeerDeps } from './federation/peers.js';
 import { reconcile, type ReconcileReport } from './federation/reconcile.js';
 import { searchOnRegistration } from './federation/registration.js';
 import type { NonceStore } from './federation/replay.js';
@@ -155,6 +155,8 @@ export interface PeerService {
    * whose signing key has another one (the out-of-band check).
    */
   add(fetched: { envelope: unknown; descriptor: NodeDescriptor }, actor: string, fingerprint?: string): Promise<Peer>;
+  /** Move a peer to a freshly fetched descriptor; its pinned keys must not change, its policy stays. */
+  update(idOrCountry: string, fetched: { envelope: unknown; descriptor: NodeDescriptor }, actor: string): Promise<Peer>;
   setPolicy(idOrCountry: string, policy: unknown, actor: string): Promise<Peer>;
   revoke(idOrCountry: string, actor: string, reason?: string): Promise<Peer>;
   remove(idOrCountry: string, actor: string): Promise<Peer>;
@@ -180,6 +182,7 @@ export function createPeerService(deps: PeerDeps & { fetch: typeof fetch; ownNod
       }
       return addPeer(deps, envelope, descriptor, actor, deps.ownNodeId);
     },
+    update: (sel, { envelope, descriptor }, actor) => updatePeerDescriptor(deps, sel, envelope, descriptor, actor),
     setPolicy: (sel, policy, actor) => setPeerPolicy(deps, sel, policy, actor),
     revoke: (sel, actor, reason) => revokePeer(deps, sel, actor, reason),
     remove: (sel, actor) => removePeer(deps, sel, actor),

@@ -79,8 +79,12 @@ export interface RecordService {
 }
 
 /** Build the records service. */
-export function createRecordService(deps: ImportDeps, registration: { searchOnRegistration: boolean; searches: SearchService }): RecordService {
-  const validate = (rows: Iterable<ImportRow>, seen: SeenRefs) => validateRows(rows, deps.clock.now(), seen);
+export function createRecordService(
+  deps: ImportDeps,
+  registration: { searchOnRegistration: boolean; searches: SearchService },
+  validation: { phoneCountry?: string } = {},
+): RecordService {
+  const validate = (rows: Iterable<ImportRow>, seen: SeenRefs) => validateRows(rows, deps.clock.now(), seen, validation);
   const store = async (valid: ValidatedRows, opts: Omit<ImportOptions, 'seen'>): Promise<ImportResult> => {
     const records = valid.accepted.map((a) => a.record);
     const stored = records.length

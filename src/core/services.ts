@@ -116,6 +116,7 @@ export function createServices(ports: Ports, config: Config): Services {
       await witness.witness(peer, note);
     },
     ...(ports.defer ? { defer: ports.defer } : {}),
+    phoneCountry: config.node.country,
   });
   const answers = createAnswerService({
     ...store,
@@ -136,6 +137,7 @@ export function createServices(ports: Ports, config: Config): Services {
       bucketBits: config.matching.bucketBits,
     },
     { searchOnRegistration: config.federation.searchOnRegistration, searches },
+    { phoneCountry: config.node.country },
   );
   return {
     config,

@@ -3,44 +3,66 @@
  * one line on stderr and a non-zero exit, never a stack trace.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { isCairnError } from '../core/errors.js';
 import { args, required, UsageError, type Out } from './cli-args.js';
-import { AUDIT_USAGE, cmdAudit } from './commands/audit.js';
-import { cmdImport, IMPORT_USAGE } from './commands/import.js';
-import { cmdKeys, KEYS_USAGE } from './commands/keys.js';
-import { cmdPeers, PEERS_USAGE } from './commands/peers.js';
-import { cmdRecords, RECORDS_USAGE } from './commands/records.js';
-import { cmdSearch, SEARCH_USAGE } from './commands/search.js';
-import { cmdUsers, USERS_USAGE } from './commands/users.js';
+import { formatHelp, helpFor, wantsHelp, type CommandHelp } from './cli-help.js';
+import { AUDIT_HELP, cmdAudit } from './commands/audit.js';
+import { cmdImport, IMPORT_HELP } from './commands/import.js';
+import { cmdKeys, KEYS_HELP } from './commands/keys.js';
+import { cmdPeers, PEERS_HELP } from './commands/peers.js';
+import { cmdRecords, RECORDS_HELP } from './commands/records.js';
+import { cmdSearch, SEARCH_HELP } from './commands/search.js';
+import { cmdUsers, USERS_HELP } from './commands/users.js';
 import { CONFIG_FILE, initHome, resolveHome } from './home.js';
 import { startNode } from './server.js';
+import { openNodeContext } from './context.js';
+import { listUsers } from '../core/users/users.js';
 import { VERSION } from './version.js';
+
+/** Every command and subcommand, in the order `cairn help` lists them. */
+export const COMMANDS: readonly CommandHelp[] = [
+  {
+    command: 'init',
+    synopsis: '--country CC --name NAME --url URL [--port N] [--host H]',
+    about: ['create a node home: config, SQLite database, Ed25519 and VOPRF keys (mode 0600)'],
+  },
+  {
+    command: 'serve',
+    synopsis: '[--dev] [--port N]',
+    about: ['migrate the database and serve HTTP; --dev initialises a development', 'node (country XX, loopback URL) when the home does not exist yet'],
+  },
+  ...USERS_HELP,
+  ...IMPORT_HELP,
+  ...RECORDS_HELP,
+  ...PEERS_HELP,
+  ...SEARCH_HELP,
+  ...AUDIT_HELP,
+  ...KEYS_HELP,
+  { command: 'version', about: ['print the version'] },
+  { command: 'help', synopsis: '[COMMAND [SUBCOMMAND]]', about: ['this text, or the help of one command (also: cairn COMMAND --help)'] },
+];
+
+const GLOBAL_OPTIONS = `Global options:
+  --home DIR           the node home (default: $CAIRN_HOME, else ./data)
+  --help, -h           help on the command before it`;
 
 export const USAGE = `cairn ${VERSION}: a federated match node for cross-border child protection
 
 Usage: cairn <command> [options]
 
 Commands:
-  init --country CC --name NAME --url URL [--port N] [--host H]
-                       create a node home: config, SQLite database, Ed25519 and VOPRF keys (mode 0600)
-  serve [--dev] [--port N]
-                       migrate the database and serve HTTP; --dev initialises a development
-                       node (country XX, loopback URL) when the home does not exist yet
-${USERS_USAGE}
-${IMPORT_USAGE}
-${RECORDS_USAGE}
-${PEERS_USAGE}
-${SEARCH_USAGE}
-${AUDIT_USAGE}
-${KEYS_USAGE}
-  version              print the version
-  help                 this text
+${formatHelp(COMMANDS)}
 
-Global options:
-  --home DIR           the node home (default: $CAIRN_HOME, else ./data)
+${GLOBAL_OPTIONS}
 
 Configuration: <home>/${CONFIG_FILE}, overridden by CAIRN_* variables (see README).`;
+
+/** The help text for `argv` (a command and maybe a subcommand), or undefined when it names none. */
+export function usageOf(argv: readonly string[]): string | undefined {
+  const entries = helpFor(COMMANDS, argv);
+  return entries && `Usage:\n${formatHelp(entries.map((e) => ({ ...e, command: `cairn ${e.command}` })))}\n\n${GLOBAL_OPTIONS}`;
+}
 
 function portOf(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -75,6 +97,19 @@ async function cmdInit(argv: string[], io: Out): Promise<number> {
   return 0;
 }
 
+/** Whether the home has a user who can sign in (read once at start-up). */
+async function hasActiveUser(home: string): Promise<boolean> {
+  const ctx = await openNodeContext(home);
+  try {
+    return (await listUsers(ctx.db)).some((u) => u.revokedAt === null);
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** A path as one shell word, quoted only when it must be. */
+const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
 async function cmdServe(argv: string[], io: Out): Promise<number> {
   const { values } = args(argv, { dev: { type: 'boolean' }, port: { type: 'string' } });
   const home = resolveHome(values.home, process.env);
@@ -85,6 +120,10 @@ async function cmdServe(argv: string[], io: Out): Promise<number> {
   }
   const port = portOf(values.port);
   const node = await startNode(home, port !== undefined ? { port } : {});
+  if (!(await hasActiveUser(home))) {
+    io.err(`cairn: no users yet. Create the first one (it prints an API token once), then sign in at ${node.url}/console:`);
+    io.err(`  npx cairn users add --home ${shellWord(relative(process.cwd(), home) || '.')} --role operator --name "Ops desk"`);
+  }
   io.err(`cairn: serving ${node.config.node.country} node "${node.config.node.name}" on ${node.url} (descriptor: ${node.url}/.well-known/cairn/node)`);
   await new Promise<void>((resolveStop) => {
     const stop = (sig: string) => {
@@ -100,10 +139,36 @@ async function cmdServe(argv: string[], io: Out): Promise<number> {
   return 0;
 }
 
+const consoleIo: Out = { out: (s) => console.log(s), err: (s) => console.error(s) };
+let pipeGuarded = false;
+
+/** A reader that stops early (`cairn audit export | head`) ends the command quietly, as Unix tools do. */
+function exitQuietlyOnClosedPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 /** Run the CLI; returns the exit code. */
-export async function main(argv: string[], io: Out = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+export async function main(argv: string[], io: Out = consoleIo): Promise<number> {
+  if (io === consoleIo) exitQuietlyOnClosedPipe();
   const [cmd, ...rest] = argv;
   try {
+    if (cmd === 'help' && rest.length) {
+      const text = usageOf(wantsHelp(rest) ? ['help'] : rest);
+      if (!text) throw new UsageError(`help: no command ${JSON.stringify(rest.join(' '))}`);
+      io.out(text);
+      return 0;
+    }
+    if (cmd !== undefined && !cmd.startsWith('-') && wantsHelp(rest)) {
+      const text = usageOf(argv);
+      if (!text) throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
+      io.out(text);
+      return 0;
+    }
     switch (cmd) {
       case 'init':
         return await cmdInit(rest, io);

@@ -11,6 +11,7 @@ import { INDEX } from '../core/constants.js';
 import { createApp } from '../http/app.js';
 import { Metrics } from '../http/metrics.js';
 import type { Logger } from '../core/ports.js';
+import { runRetention } from '../core/records/manage.js';
 import { nodeServices, openNodeContext } from './context.js';
 import { loadConfig } from './home.js';
 import { acquireServeLock } from './lock.js';
@@ -103,10 +104,9 @@ async function startLocked(
   const services = await nodeServices(ctx, { logger, tokenBackend, evaluator, defer, searches: true });
   const purge = async () => {
     try {
-      const n = await services.records.purgeExpired();
-      if (n) logger.info({ purged: n }, 'records past retention purged');
-      const before = new Date(ctx.clock.now().getTime() - config.audit.retentionDays * 86_400_000);
-      const pruned = await services.audit.log.prune(before);
+      // The same retention job as the Workers Cron Trigger (src/workers/index.ts).
+      const { purged, pruned } = await runRetention({ db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, auditRetentionDays: config.audit.retentionDays });
+      if (purged) logger.info({ purged }, 'records past retention purged');
       await services.index.compactAll();
       if (pruned) logger.info({ pruned }, 'audit entry payloads past retention pruned');
     } catch (e) {

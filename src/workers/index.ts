@@ -1,7 +1,8 @@
 /**
  * Cloudflare Workers entry: the same core app over D1 (kysely-d1), with keys
  * from Workers secrets and configuration from CAIRN_* variables. Migrations
- * run once per isolate before the first request is served.
+ * run once per isolate before the first request is served. Cron Triggers
+ * run the scheduled jobs (SCHEDULED_JOBS: retention, …).
  */
 import { Kysely } from 'kysely';
 import { fromHex } from '../core/bytes.js';
@@ -15,7 +16,9 @@ import { ed25519Signer } from '../core/signing.js';
 import { CairnError, isCairnError } from '../core/errors.js';
 import { problemOf, problemResponse } from '../http/problem.js';
 import { validateOprfSecretKey } from '../core/oprf/index.js';
-import { createServices, type Services } from '../core/services.js';
+import { runRetention, type RetentionDeps } from '../core/records/manage.js';
+import { createServices } from '../core/services.js';
+import type { IndexService } from '../core/federation/index/service.js';
 import { d1AtomicWriter } from './d1-atomic.js';
 import { CairnD1Dialect } from './d1-dialect.js';
 
@@ -58,23 +61,50 @@ function secretKey(env: WorkerEnv, name: 'CAIRN_SIGNING_KEY' | 'CAIRN_OPRF_KEY')
 }
 
 type App = ReturnType<typeof createApp>;
-let ready: Promise<App> | undefined;
-/** The booted node's services, for the cron trigger. */
-let booted: Services | undefined;
 
-async function boot(env: WorkerEnv): Promise<App> {
+/** What an isolate builds once: the app, and what the scheduled jobs need. */
+interface Node {
+  app: App;
+  jobs: ScheduledDeps;
+}
+
+/** The dependencies of the scheduled jobs. */
+export interface ScheduledDeps {
+  retention: RetentionDeps;
+  /** Our replicas of peers' indexes and our change log (Workers have no timers: the cron keeps them current). */
+  index: Pick<IndexService, 'syncAll' | 'compactAll'>;
+  logger: Logger;
+}
+
+/**
+ * The jobs every Cron Trigger runs, in order (wrangler.toml `[triggers]`).
+ * One failing job is logged and does not stop the others.
+ */
+export const SCHEDULED_JOBS: readonly { name: string; run: (deps: ScheduledDeps) => Promise<Record<string, number>> }[] = [
+  // Records past retention purged, audit payloads past audit.retentionDays pruned: the Node job's twin.
+  { name: 'retention', run: (deps) => runRetention(deps.retention) },
+  // Every peer's replicas brought up to date (heads, then deltas or snapshots).
+  { name: 'replica-sync', run: async (deps) => (await deps.index.syncAll(), {}) },
+  // Our index change log compacted to its window.
+  { name: 'index-compaction', run: async (deps) => (await deps.index.compactAll(), {}) },
+];
+
+let ready: Promise<Node> | undefined;
+
+async function boot(env: WorkerEnv): Promise<Node> {
   const strings: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(env)) if (typeof v === 'string') strings[k] = v;
   const config = resolveConfig({ node: {} }, strings, 'Workers vars');
   const db = new Kysely<Database>({ dialect: new CairnD1Dialect({ database: env.DB }) });
   await migrateToLatest(db, { transactional: false });
   const logger = consoleLogger();
+  const atomic = d1AtomicWriter(env.DB);
   // Workers run the portable paths only (no runtime WASM compilation there):
   // createServices' defaults for tokens, evaluation and blinding.
   const services = createServices(
     {
       db,
-      atomic: d1AtomicWriter(env.DB),
+      atomic,
       clock: systemClock,
       random: webRandom,
       logger,
@@ -83,19 +113,39 @@ async function boot(env: WorkerEnv): Promise<App> {
     },
     config,
   );
-  booted = services;
-  return createApp(services, { logger, clock: systemClock, random: webRandom, metrics: new Metrics(), version: VERSION });
+  const app = createApp(services, { logger, clock: systemClock, random: webRandom, metrics: new Metrics(), version: VERSION });
+  return { app, jobs: { retention: { db, atomic, clock: systemClock, auditRetentionDays: config.audit.retentionDays }, index: services.index, logger } };
+}
+
+/** The isolate's node, booted once (a failed boot is retried on the next event). */
+function node(env: WorkerEnv): Promise<Node> {
+  ready ??= boot(env).catch((e: unknown) => {
+    ready = undefined; // retry on the next event rather than caching a failure
+    throw e;
+  });
+  return ready;
+}
+
+/** Run every scheduled job; returns false when one failed (each failure is logged). */
+export async function runScheduledJobs(deps: ScheduledDeps, cron: string): Promise<boolean> {
+  let ok = true;
+  for (const job of SCHEDULED_JOBS) {
+    try {
+      const result = await job.run(deps);
+      deps.logger.info({ job: job.name, cron, ...result }, 'scheduled job done');
+    } catch (e) {
+      ok = false;
+      deps.logger.error({ job: job.name, cron, code: isCairnError(e) ? e.code : 'internal', err: describe(e) }, 'scheduled job failed');
+    }
+  }
+  return ok;
 }
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    ready ??= boot(env).catch((e: unknown) => {
-      ready = undefined; // retry on the next request rather than caching a failure
-      throw e;
-    });
     let app: App;
     try {
-      app = await ready;
+      app = (await node(env)).app;
     } catch (e) {
       // A missing secret or a failed migration: say so in the log (where the
       // operator looks), and give clients a problem, not the runtime's error page.
@@ -105,17 +155,9 @@ export default {
     return app.fetch(request, env, ctx);
   },
 
-  /** Cron trigger (wrangler.toml): bring every peer's replicas up to date and compact our change log; Workers have no timers. */
-  async scheduled(_controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
-    const task = (async () => {
-      ready ??= boot(env);
-      await ready;
-      await booted!.index.syncAll();
-      await booted!.index.compactAll();
-    })().catch((e: unknown) => {
-      ready = undefined;
-      consoleLogger().error({ code: isCairnError(e) ? e.code : 'internal', err: describe(e) }, 'replica sync failed');
-    });
-    ctx.waitUntil(task);
+  /** Cron Triggers: the scheduled jobs (retention first). A failure makes the invocation fail, so the dashboard shows it. */
+  async scheduled(controller: ScheduledController, env: WorkerEnv): Promise<void> {
+    const { jobs } = await node(env);
+    if (!(await runScheduledJobs(jobs, controller.cron))) throw new CairnError('internal', `a scheduled job failed (cron ${controller.cron}); see the log`);
   },
 } satisfies ExportedHandler<WorkerEnv>;

@@ -15,13 +15,20 @@ import { createPortableTokenBackend, generateOprfKeyPair } from '../../src/core/
 import { silentLogger, webRandom, type Clock } from '../../src/core/ports.js';
 import { deriveFingerprintKey, importBatch, type ImportDeps } from '../../src/core/records/importer.js';
 import { deleteRecord } from '../../src/core/records/manage.js';
-import { requireRecord } from '../../src/core/records/parse.js';
+import { parseRecord, type ParsedRecord } from '../../src/core/records/parse.js';
 import { ed25519Signer, type Signer } from '../../src/core/signing.js';
 import { createApp } from '../../src/http/app.js';
 import { createServices } from '../../src/core/services.js';
 import { Metrics } from '../../src/http/metrics.js';
 import { sqliteAtomicWriter } from '../../src/node/atomic.js';
 import { openSqlite } from '../../src/node/sqlite.js';
+
+/** A record that must parse (main removed the production `requireRecord`: no caller there). */
+function requireRecord(input: unknown, today: string): ParsedRecord {
+  const r = parseRecord(input, today);
+  if (!r.ok) throw new Error(`test record does not parse: ${JSON.stringify(r.errors)}`);
+  return r.record;
+}
 
 export type Router = typeof fetch;
 

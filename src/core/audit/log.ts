@@ -224,7 +224,7 @@ async function verifyLog(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl'>, onPro
 }
 
 /** Prune the payload of entries older than `before` (their leaf hashes stay, so the tree still verifies). */
-async function pruneEntries(deps: Pick<LogDeps, 'db' | 'atomic'>, before: Date): Promise<number> {
+export async function pruneEntries(deps: Pick<LogDeps, 'db' | 'atomic'>, before: Date): Promise<number> {
   const r = await deps.db.updateTable('audit_entries').set({ entry: null }).where('at', '<', before.toISOString()).where('entry', 'is not', null).executeTakeFirst();
   return Number(r.numUpdatedRows);
 }

@@ -19,8 +19,12 @@ export interface AuditEntryView {
   leafHash: string;
 }
 
-/** Entries matching `f`, oldest first, from `cursor`. */
-export async function listEntries(db: Db, f: AuditFilter): Promise<{ entries: AuditEntryView[]; next: number | null }> {
+/**
+ * Entries matching `f`, a page from `cursor`: oldest first (exports, the
+ * API), or newest first (the console's log, where the latest acts matter),
+ * where the cursor continues with the entries before it.
+ */
+export async function listEntries(db: Db, f: AuditFilter, order: 'oldest' | 'newest' = 'oldest'): Promise<{ entries: AuditEntryView[]; next: number | null }> {
   let q = db.selectFrom('audit_entries').select(['idx', 'at', 'type', 'actor', 'entry', 'leaf_hash']);
   if (f.from) q = q.where('at', '>=', new Date(f.from).toISOString());
   if (f.to) q = q.where('at', '<', new Date(f.to).toISOString());
@@ -38,8 +42,8 @@ export async function listEntries(db: Db, f: AuditFilter): Promise<{ entries: Au
   }
   if (f.purpose) q = q.where(sql`json_extract(entry, '$.data.purpose')`, '=', f.purpose);
   if (f.caseReference) q = q.where(sql`json_extract(entry, '$.data.caseReference')`, '=', f.caseReference);
-  if (f.cursor !== undefined) q = q.where('idx', '>', f.cursor);
-  const rows = await q.orderBy('idx').limit(f.limit + 1).execute();
+  if (f.cursor !== undefined) q = q.where('idx', order === 'newest' ? '<' : '>', f.cursor);
+  const rows = await q.orderBy('idx', order === 'newest' ? 'desc' : 'asc').limit(f.limit + 1).execute();
   const page = rows.slice(0, f.limit);
   return {
     entries: page.map((r) => ({

@@ -29,6 +29,7 @@ import type { Signer } from '../signing.js';
 import { changesToWire, type IndexChanges } from './index/types.js';
 import type { Peer } from './peers.js';
 import { allowedCategories, type PeerReservations, type Reservation } from './policy.js';
+import { utcDate } from '../records/manage.js';
 
 /** Server-side VOPRF evaluation with one batch proof (portable or fast path). */
 export interface OprfEvaluator {
@@ -169,6 +170,8 @@ export async function answerHit(deps: AnswerDeps, peer: Peer, req: HitConfirmReq
         .select(['tokens.confirm', 'tokens.key_type', 'records.ref', 'records.category', 'records.owning_unit', 'records.contact_point', 'records.record_date'])
         .where('tokens.category', '=', req.category)
         .where('tokens.fingerprint', '=', fingerprint)
+        // A record past retention is never disclosed, even before the purge has run.
+        .where('records.retention_until', '>=', utcDate(deps.clock.now()))
         .limit(20)
         .execute()
     : [];

@@ -202,3 +202,69 @@ export async function removePeer(deps: PeerDeps, idOrCountry: string, actor: str
   ]);
   return peer;
 }
+
+/** A base URL in one spelling: parsed, without a trailing slash. */
+function sameUrl(a: string, b: string): boolean {
+  const norm = (s: string) => {
+    try {
+      return new URL(s).href.replace(/\/+$/, '');
+    } catch {
+      return s;
+    }
+  };
+  return norm(a) === norm(b);
+}
+
+/**
+ * The base URL to pin for a peer fetched at `typed`: the one typed, unless
+ * the descriptor declares another. A node that calls itself by another
+ * name is refused, so a typo or a redirect is never stored silently;
+ * `useDescriptorUrl` takes the descriptor's word for it.
+ */
+export function pinnedBaseUrl(typed: string, descriptor: NodeDescriptor, useDescriptorUrl = false): string {
+  if (sameUrl(typed, descriptor.baseUrl) || useDescriptorUrl) return descriptor.baseUrl;
+  throw new CairnError(
+    'invalid_request',
+    `the node at ${typed} declares its base URL as ${descriptor.baseUrl}; nothing was changed. Use that URL, or pass --use-descriptor-url to pin ${descriptor.baseUrl}`,
+    { location: { field: 'url' } },
+  );
+}
+
+/**
+ * Move a peer to a new base URL (or refresh it from its current one) with a
+ * freshly fetched descriptor. The pinned keys must not change: a node with
+ * other keys is another node, to be compared out of band and added anew.
+ * Policy, status and history stay.
+ */
+export async function updatePeerDescriptor(deps: PeerDeps, idOrCountry: string, envelope: unknown, descriptor: NodeDescriptor, actor: string): Promise<Peer> {
+  const peer = await findPeer(deps.db, idOrCountry);
+  nodeDescriptorSchema.parse(descriptor);
+  if (descriptor.nodeId !== peer.id) {
+    throw new CairnError('signature_invalid', `that descriptor is node ${descriptor.nodeId}, not peer ${peer.id}; nothing was changed`, { location: { field: 'url' } });
+  }
+  const samePin =
+    descriptor.signingKey.keyId === peer.signingKeyId &&
+    fingerprintOf(fromBase64Url(descriptor.signingKey.publicKey)) === fingerprintOf(peer.signingPublicKey) &&
+    fingerprintOf(fromBase64Url(descriptor.oprfKey.publicKey)) === fingerprintOf(peer.oprfPublicKey);
+  if (!samePin) {
+    throw new CairnError(
+      'signature_invalid',
+      `the node at ${descriptor.baseUrl} presents keys other than the ones pinned for ${peer.country} (${peer.id}); nothing was changed. If the peer rotated its keys, compare the new fingerprint out of band, then remove and add it again`,
+      { location: { field: 'url' } },
+    );
+  }
+  const now = deps.clock.now();
+  const changes = {
+    name: descriptor.name,
+    base_url: descriptor.baseUrl,
+    bucket_bits: descriptor.bucketBits,
+    match_key_types: JSON.stringify(descriptor.matchKeyTypes),
+    descriptor: JSON.stringify(envelope),
+    updated_at: now.toISOString(),
+  };
+  await deps.atomic.run([
+    deps.db.updateTable('peers').set(changes).where('id', '=', peer.id).compile(),
+    appendStatement(deps.db, { type: 'peers.update', actor, data: { peer: peer.id, baseUrl: descriptor.baseUrl, previousBaseUrl: peer.baseUrl } }, now),
+  ]);
+  return { ...peer, name: descriptor.name, baseUrl: descriptor.baseUrl, bucketBits: descriptor.bucketBits, matchKeyTypes: descriptor.matchKeyTypes };
+}

@@ -32,6 +32,8 @@ export interface SearchDeps extends MatchDeps {
    * such work is awaited in line (Workers, where unawaited work may be cut).
    */
   defer?: (task: Promise<void>) => void;
+  /** The node's country: the numbering plan of searched phones in national or "00…" form. */
+  phoneCountry?: string;
 }
 
 export interface PeerOutcome {
@@ -123,7 +125,7 @@ async function askPeer(deps: SearchDeps, peer: Peer, keys: MatchKey[], ctx: Sear
 
 /** Run a search across the eligible peers and store it. */
 export async function runSearch(deps: SearchDeps, user: User, input: SearchInput): Promise<{ id: string; createdAt: string; keyTypes: string[]; results: PeerOutcome[] }> {
-  const identifiers = parseIdentifiers(input.identifiers);
+  const identifiers = parseIdentifiers(input.identifiers, deps.phoneCountry !== undefined ? { phoneCountry: deps.phoneCountry } : {});
   const keys = deriveMatchKeys(identifiers);
   if (keys.length === 0) {
     throw new CairnError('invalid_request', 'these identifiers give no match key: add a name with a date of birth, a document, a phone, an e-mail, a handle or a file digest', {

@@ -50,9 +50,7 @@ const isVietnameseFamily = (t: string): boolean => VIETNAMESE_FAMILY_NAMES.has(t
  */
 function joinVietnameseGiven(given: string[], family: string[]): [string[], string[]] {
   if (given.length >= 2 && family.some(isVietnameseFamily)) return [[given.join('')], family];
-  if (family.length >= 2 && given.length === 1 && isVietnameseFamily(given[0]!) && !family.some(isVietnameseFamily)) {
-    return [given, [family.join('')]];
-  }
+  if (family.length >= 2 && given.length === 1 && isVietnameseFamily(given[0]!)) return [given, [family.join('')]];
   return [given, family];
 }
 

@@ -28,11 +28,20 @@ export function normaliseDocumentNumber(doc: Pick<IdentityDocument, 'number'>): 
   return ok(n);
 }
 
-/** Phone number to E.164 (ITU-T E.164 "+" and digits) via libphonenumber's full metadata. */
+/**
+ * Phone number to E.164 (ITU-T E.164 "+" and digits) via libphonenumber's
+ * full metadata. A national or "00…" number follows the numbering plan of
+ * its `country` (parseIdentifiers fills in the node's country); without
+ * one, "00" is read as the international prefix, as ITU-T recommends and
+ * most numbering plans use.
+ */
 export function normalisePhone(phone: Phone): Normalised {
-  const raw = phone.number.normalize('NFKC').trim();
+  let raw = phone.number.normalize('NFKC').trim();
   if (!raw.startsWith('+') && phone.country === undefined) {
-    return bad('a national-format number needs a country');
+    if (!/^00[1-9]/.test(raw.replace(/[\s\-./()]/g, ''))) {
+      return bad('a national-format number needs a country (the phone\'s country, or the node\'s country when it is configured)');
+    }
+    raw = `+${raw.replace(/[\s\-./()]/g, '').slice(2)}`;
   }
   try {
     const p = parsePhoneNumberWithError(raw, phone.country as CountryCode | undefined);

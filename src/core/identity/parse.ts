@@ -25,6 +25,7 @@ import {
   type Phone,
 } from '../../../schemas/identifiers.js';
 import { CairnError } from '../errors.js';
+import { isCountryCode } from './countries.js';
 import { dateOfBirthProblems, utcDate } from './dates.js';
 import { normaliseNameField } from './normalise-name.js';
 import { normaliseDocumentNumber, normaliseEmail, normaliseHandle, normalisePhone } from './normalise-contact.js';
@@ -39,6 +40,12 @@ export interface IdentifierIssue {
 export interface ParseIdentifiersOptions {
   /** Clock for the "not in the future" check; defaults to the current time. */
   now?: () => Date;
+  /**
+   * The node's own country (ISO 3166-1 alpha-2): phone numbers in national
+   * or "00…" form without a `country` follow its numbering plan, and the
+   * returned identifiers carry it as the phone's `country`.
+   */
+  phoneCountry?: string;
 }
 
 /** Field path in the form names[0].family; "$" is the record itself. */
@@ -158,6 +165,24 @@ function semanticIssues(s: Salvaged, now: Date): IdentifierIssue[] {
   return out;
 }
 
+/**
+ * The input with `country` set to the node's country on every phone that
+ * has none and is not in "+" form. Other values are left as they are, so
+ * the schema still reports what is wrong with them.
+ */
+function withPhoneCountry(input: unknown, country: string | undefined): unknown {
+  if (country === undefined || !isCountryCode(country)) return input;
+  const rec = asRecord(input);
+  if (!Array.isArray(rec['phones'])) return input;
+  const phones = (rec['phones'] as unknown[]).map((p) => {
+    const ph = asRecord(p);
+    const n = ph['number'];
+    if (p !== ph || ph['country'] !== undefined || typeof n !== 'string' || n.normalize('NFKC').trim().startsWith('+')) return p;
+    return { ...ph, country };
+  });
+  return { ...rec, phones };
+}
+
 function nothingToMatch(ids: Identifiers): IdentifierIssue[] {
   const n =
     (ids.names ?? []).length + (ids.documents ?? []).length + (ids.phones ?? []).length +
@@ -171,11 +196,11 @@ function nothingToMatch(ids: Identifiers): IdentifierIssue[] {
  * listing every problem in `details.issues`.
  */
 export function parseIdentifiers(input: unknown, opts: ParseIdentifiersOptions = {}): Identifiers {
-  const parsed = IdentifiersSchema.safeParse(input);
+  const parsed = IdentifiersSchema.safeParse(withPhoneCountry(input, opts.phoneCountry));
   const now = (opts.now ?? (() => new Date()))();
   const issues = [
     ...(parsed.success ? nothingToMatch(parsed.data) : zodIssues(parsed.error)),
-    ...semanticIssues(salvage(input), now),
+    ...semanticIssues(salvage(withPhoneCountry(input, opts.phoneCountry)), now),
   ];
   if (issues.length === 0 && parsed.success) return parsed.data;
   const first = issues[0]!;

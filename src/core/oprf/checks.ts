@@ -15,7 +15,7 @@ import { CairnError, isCairnError, type ErrorCode } from '../errors.js';
 export type OprfField = string | { readonly batch: string; readonly index: number };
 
 /** The field name of `at`: `batch[index]` for a batch item. */
-export function fieldName(at: OprfField): string {
+function fieldName(at: OprfField): string {
   return typeof at === 'string' ? at : `${at.batch}[${at.index}]`;
 }
 

@@ -35,5 +35,5 @@ export {
   type RistrettoPoint,
 } from './serialization.js';
 export { blindEvaluateBatch, evaluateToken, type BlindEvaluation } from './server.js';
-export { oprfError, relocate, type OprfField } from './checks.js';
+export { relocate, type OprfField } from './checks.js';
 export { contextString, VOPRF_CONTEXT, VOPRF_HASH_TO_GROUP_DST, type OprfMode } from './suite.js';

@@ -129,3 +129,65 @@ export function csvRowToRecord(columns: string[], fields: string[]): { ok: true;
     },
   };
 }
+
+/** Record fields (as the JSON record names them) and the CSV column that fills each. */
+const COLUMN_OF_FIELD: Record<string, string> = {
+  ref: 'ref',
+  category: 'category',
+  owningUnit: 'owning_unit',
+  contactPoint: 'contact_point',
+  recordDate: 'record_date',
+  retentionUntil: 'retention_until',
+  'identifiers.names.given': 'given_name',
+  'identifiers.names.family': 'family_name',
+  'identifiers.names.patronymic': 'patronymic',
+  'identifiers.names.aliases': 'aliases',
+  'identifiers.sex': 'sex',
+  'identifiers.dateOfBirth': 'date_of_birth',
+  'identifiers.placeOfBirth.country': 'birth_country',
+  'identifiers.placeOfBirth.locality': 'birth_place',
+  'identifiers.nationalities': 'nationalities',
+  'identifiers.documents': 'documents',
+  'identifiers.phones': 'phones',
+  'identifiers.emails': 'emails',
+  'identifiers.handles': 'handles',
+  'identifiers.fileSha256': 'file_sha256',
+};
+
+/** The parts of a structured cell value, as docs/import.md names them. */
+const PART_OF_FIELD: Record<string, string> = {
+  type: 'TYPE',
+  issuingCountry: 'CC',
+  number: 'NUMBER',
+  platform: 'PLATFORM',
+  handle: 'HANDLE',
+  country: 'CC',
+};
+
+/**
+ * Name a record field at fault (`identifiers.documents[1].issuingCountry`)
+ * the way the CSV file's author knows it (`documents (value 2, CC)`), so a
+ * reject reason points at a column and a `|`-separated value, never at an
+ * internal field. A field no column fills is the whole row: `(row)`.
+ */
+export function csvColumnOf(field: string): string {
+  const steps = field.split('.').flatMap((s) => {
+    const m = /^([^[\]]+)((?:\[\d+\])*)$/.exec(s);
+    if (!m) return [{ name: s, index: undefined as number | undefined }];
+    const idx = [...m[2]!.matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]));
+    return [{ name: m[1]!, index: idx[0] }];
+  });
+  // The longest prefix of names that a column fills.
+  for (let n = steps.length; n > 0; n--) {
+    const key = steps.slice(0, n).map((s) => s.name).join('.');
+    const column = COLUMN_OF_FIELD[key];
+    if (column === undefined) continue;
+    // names[0] is the one name entry a CSV row fills: its index says nothing to the author.
+    const valued = steps.slice(0, n).filter((s) => s.name !== 'names');
+    const index = valued.findLast((s) => s.index !== undefined)?.index;
+    const part = n < steps.length && column !== 'date_of_birth' ? PART_OF_FIELD[steps[n]!.name] : undefined;
+    const detail = [index !== undefined ? `value ${index + 1}` : undefined, part].filter((x) => x !== undefined);
+    return detail.length ? `${column} (${detail.join(', ')})` : column;
+  }
+  return '(row)';
+}

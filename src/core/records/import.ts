@@ -69,12 +69,14 @@ export interface ValidatedRows {
  * Validate rows against the record schema and today's date (UTC), and
  * refuse references claimed earlier in `seen`. Synchronous, so a streaming
  * caller keeps file order across batches it stores concurrently.
+ * `phoneCountry` (the node's country) is the numbering plan of phones in
+ * national or "00…" form without a country.
  */
-export function validateRows(rows: Iterable<ImportRow>, now: Date, seen: SeenRefs): ValidatedRows {
+export function validateRows(rows: Iterable<ImportRow>, now: Date, seen: SeenRefs, opts: { phoneCountry?: string } = {}): ValidatedRows {
   const today = utcDate(now);
   const out: ValidatedRows = { accepted: [], rejects: [], rejectedRows: [] };
   for (const { row, value } of rows) {
-    const p = parseRecord(value, today);
+    const p = parseRecord(value, today, opts);
     if (!p.ok) {
       out.rejectedRows.push(row);
       for (const e of p.errors) out.rejects.push({ row, ...(p.ref !== undefined ? { ref: p.ref } : {}), field: e.field, reason: e.reason });

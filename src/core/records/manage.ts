@@ -1,8 +1,14 @@
 /**
  * Deleting records, purging those past retention, and counting what is held.
  * Each deletion or purge lands atomically with its audit entry.
+ *
+ * Retention holds everywhere: a record past its `retention_until` is purged
+ * by the scheduled job of each runtime (`runRetention`: hourly on Node, a
+ * Cron Trigger on Workers), and until then it neither matches nor confirms
+ * (`expiredSince` + `notExpired` in the answering queries).
  */
-import { sql } from 'kysely';
+import { sql, type Expression, type SqlBool } from 'kysely';
+import { pruneEntries } from '../audit/log.js';
 import type { AtomicWriter } from '../atomic.js';
 import { appendStatement } from '../audit/entry.js';
 import type { Db } from '../db/schema.js';
@@ -57,6 +63,39 @@ export async function purgeExpired(deps: ManageDeps, actor = 'system', batchSize
     ]);
     purged += rows.length;
   }
+}
+
+/**
+ * The cutoff to apply to token queries now: today's date when some record is
+ * already past retention (not yet purged), else undefined. One probe of the
+ * records_retention index, so answering stays on its covering index on
+ * every day the purge has kept up.
+ */
+export async function expiredSince(db: Db, now: Date): Promise<string | undefined> {
+  const today = utcDate(now);
+  const row = await db.selectFrom('records').select('id').where('retention_until', '<', today).limit(1).executeTakeFirst();
+  return row ? today : undefined;
+}
+
+/** A `where` for queries over `tokens`: the token's record is not past `cutoff` (from `expiredSince`). */
+export function notExpired(cutoff: string): Expression<SqlBool> {
+  return sql<SqlBool>`not exists (select 1 from records r where r.id = tokens.record_id and r.retention_until < ${cutoff})`;
+}
+
+export interface RetentionDeps extends ManageDeps {
+  /** audit.retentionDays: entry payloads older than this are pruned (leaf hashes stay). */
+  auditRetentionDays: number;
+}
+
+/**
+ * The retention job both runtimes schedule: purge records past retention,
+ * then prune audit payloads older than the audit retention.
+ */
+export async function runRetention(deps: RetentionDeps, actor = 'system'): Promise<{ purged: number; pruned: number }> {
+  const purged = await purgeExpired(deps, actor);
+  const before = new Date(deps.clock.now().getTime() - deps.auditRetentionDays * 86_400_000);
+  const pruned = await pruneEntries(deps, before);
+  return { purged, pruned };
 }
 
 /** Counts per category and per match-key type; no identifiers. */

@@ -5,7 +5,7 @@
  */
 import { recordEnvelopeSchema, type RecordEnvelope } from '../../../schemas/records.js';
 import { parseIdentifiers, type Identifiers } from '../identity/index.js';
-import { CairnError, isCairnError } from '../errors.js';
+import { isCairnError } from '../errors.js';
 import { formatPath } from '../decode/json-body.js';
 
 export interface ParsedRecord {
@@ -23,8 +23,16 @@ export interface FieldError {
   reason: string;
 }
 
-/** Validate a record against the schema and today's date (YYYY-MM-DD, UTC). */
-export function parseRecord(input: unknown, today: string): { ok: true; record: ParsedRecord } | { ok: false; ref?: string; errors: FieldError[] } {
+/**
+ * Validate a record against the schema and today's date (YYYY-MM-DD, UTC).
+ * `phoneCountry`, the node's country, is the numbering plan of phones given
+ * in national or "00…" form without a country.
+ */
+export function parseRecord(
+  input: unknown,
+  today: string,
+  opts: { phoneCountry?: string } = {},
+): { ok: true; record: ParsedRecord } | { ok: false; ref?: string; errors: FieldError[] } {
   const env = recordEnvelopeSchema.safeParse(input);
   const ref = typeof (input as { ref?: unknown })?.ref === 'string' ? ((input as { ref: string }).ref.slice(0, 128)) : undefined;
   const errors: FieldError[] = [];
@@ -40,7 +48,7 @@ export function parseRecord(input: unknown, today: string): { ok: true; record: 
   if (e.recordDate > today) errors.push({ field: 'recordDate', reason: `is in the future (today is ${today})` });
   let identifiers: Identifiers | undefined;
   try {
-    identifiers = parseIdentifiers(e.identifiers);
+    identifiers = parseIdentifiers(e.identifiers, opts.phoneCountry !== undefined ? { phoneCountry: opts.phoneCountry } : {});
   } catch (err) {
     if (!isCairnError(err)) throw err;
     const issues = (err.details?.issues as { field: string; message: string }[] | undefined) ?? [{ field: err.location?.field ?? '', message: err.message }];
@@ -61,13 +69,3 @@ export function parseRecord(input: unknown, today: string): { ok: true; record: 
   };
 }
 
-/** Throwing variant for single-record APIs. */
-export function requireRecord(input: unknown, today: string): ParsedRecord {
-  const r = parseRecord(input, today);
-  if (r.ok) return r.record;
-  const first = r.errors[0]!;
-  throw new CairnError('invalid_request', `${first.field}: ${first.reason}`, {
-    location: { field: first.field },
-    details: { errors: r.errors.map((x) => ({ field: x.field, message: x.reason })) },
-  });
-}

@@ -129,7 +129,7 @@ export function dpoRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): void {
     let entries: AuditEntryView[] = [];
     let next: number | null = null;
     if (filter) {
-      ({ entries, next } = await cd.app.services.audit.entries(filter));
+      ({ entries, next } = await cd.app.services.audit.entries(filter, 'newest'));
       await recordRead(cd, session.user.id, 'audit.read', { what: 'console.entries', filter, shown: entries.length });
     }
     return c.html(

@@ -1,16 +1,25 @@
 /**
  * `cairn import FILE`.
  */
-import { args, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
+import type { CommandHelp } from '../cli-help.js';
+import { EXIT, args, cliActor, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
 import { CairnError } from '../../core/errors.js';
 import { openNodeContext } from '../context.js';
 import { servingPid } from '../lock.js';
 import { runImport } from '../import/run.js';
 
-export const IMPORT_USAGE = `  import FILE [--format csv|ndjson] [--batch N] [--max-rejects N] [--threads N] [--out DIR]
-                       import records (CSV with the documented header, or NDJSON); bad rows go to
-                       FILE.rejects.ndjson, totals to FILE.summary.json. Exit 0: all rows stored;
-                       3: done, some rows rejected; 1: stopped (nothing stored was lost)`;
+export const IMPORT_HELP: CommandHelp[] = [
+  {
+    command: 'import',
+    synopsis: 'FILE [--format csv|ndjson] [--batch N] [--max-rejects N] [--threads N] [--out DIR]',
+    about: [
+      'import records (CSV as in docs/import.md, or NDJSON); bad rows go to',
+      'FILE.rejects.ndjson, totals to FILE.summary.json. Exit 0: all rows stored;',
+      '3: done, some rows rejected; 1: every row rejected, or stopped (nothing stored',
+      'was lost)',
+    ],
+  },
+];
 
 function intOpt(v: string | undefined, flag: string, min: number): number | undefined {
   if (v === undefined) return undefined;
@@ -48,6 +57,7 @@ export async function cmdImport(argv: string[], io: Out): Promise<number> {
       ...(threads !== undefined ? { threads } : {}),
       outDir: values.out,
       progressOut: process.stderr,
+      actor: cliActor(),
     });
     if (values.json) io.out(JSON.stringify(s));
     else {
@@ -57,9 +67,13 @@ export async function cmdImport(argv: string[], io: Out): Promise<number> {
     }
     if (s.stoppedEarly) {
       io.err(`cairn: stopped after more than ${maxRejects ?? 10000} rejected rows: is this the right file? Valid rows before that are stored; run again after fixing the file.`);
-      return 1;
+      return EXIT.failed;
     }
-    return s.rejected ? 3 : 0;
+    if (s.rejected > 0 && s.rejected === s.rows) {
+      io.err(`cairn: every row of ${s.file} was rejected; nothing was stored (reasons in ${s.rejectsFile})`);
+      return EXIT.failed;
+    }
+    return s.rejected ? EXIT.partial : EXIT.ok;
   } finally {
     await ctx.close();
   }

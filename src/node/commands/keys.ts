@@ -6,10 +6,11 @@ import { statSync } from 'node:fs';
 import { logVerifierKey, originOf } from '../../core/audit/log.js';
 import { fingerprintOf, keyIdOf } from '../../core/signing.js';
 import { toBase64Url } from '../../core/bytes.js';
+import type { CommandHelp } from '../cli-help.js';
 import { args, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
 import { loadConfig, loadKeys, resolveIn } from '../home.js';
 
-export const KEYS_USAGE = `  keys show            fingerprints and public keys; the audit log's verifier key (C2SP vkey)`;
+export const KEYS_HELP: CommandHelp[] = [{ command: 'keys show', about: ["fingerprints and public keys; the audit log's verifier key (C2SP vkey)"] }];
 
 export async function cmdKeys(argv: string[], io: Out): Promise<number> {
   const [sub, ...rest] = argv;

@@ -1,18 +1,21 @@
 /**
- * `cairn peers add|list|policy|revoke|remove`.
+ * `cairn peers add|list|update|policy|sync|revoke|remove`.
  */
 import { createInterface } from 'node:readline/promises';
-import { PURPOSES } from '../../../schemas/federation.js';
+import { PURPOSES, type PeerPolicy } from '../../../schemas/federation.js';
 import { RECORD_CATEGORIES } from '../../../schemas/records.js';
 import { fromBase64Url } from '../../core/bytes.js';
-import { describePeer } from '../../core/federation/peers.js';
+import { isCairnError } from '../../core/errors.js';
+import { describePeer, pinnedBaseUrl } from '../../core/federation/peers.js';
+import { applyPolicyEdit, describePolicyChange, parseGrant, type PolicyEdit } from '../../core/federation/policy-edit.js';
+import { isCountryCode } from '../../core/identity/countries.js';
 import { fingerprintOf } from '../../core/signing.js';
-import { args, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
+import type { CommandHelp } from '../cli-help.js';
+import { args, cliActor, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
 import { nodeServices, openNodeContext } from '../context.js';
 import type { IndexService } from '../../core/federation/index/service.js';
 import type { SyncProgress } from '../../core/federation/index/sync.js';
 import { INDEX } from '../../core/constants.js';
-import { isCairnError } from '../../core/errors.js';
 
 /** Sync one peer's replicas in the foreground, printing progress; false when any replica failed. */
 async function syncWithProgress(index: IndexService, peerId: string, label: string, io: Out): Promise<boolean> {
@@ -36,33 +39,105 @@ async function syncWithProgress(index: IndexService, peerId: string, label: stri
   }
 }
 
-export const PEERS_USAGE = `  peers add URL [--fingerprint FP] [--no-sync]
-                       fetch a peer's signed descriptor, show its key fingerprints and, once you
-                       confirm them (or they equal --fingerprint), pin them; the peer may search
-                       for nothing until you set its policy
-  peers list           peers, fingerprints and policy
-  peers policy PEER --allow PURPOSE=CATEGORY[,CATEGORY…] […] [--rate N] [--budget N]
-                       replace a peer's policy: which purposes it may search for and which of our
-                       record categories each may match; requests/minute; elements/day
-  peers sync [PEER]    replicate the token indexes each peer (or PEER) lets us fetch, with progress
-                       (a serving node also does this in the background)
-  peers revoke PEER [--reason TEXT]
-  peers remove PEER`;
+export const PEERS_HELP: CommandHelp[] = [
+  {
+    command: 'peers add',
+    synopsis: 'URL [--fingerprint FP] [--use-descriptor-url] [--no-sync]',
+    about: [
+      "fetch a peer's signed descriptor, show its key fingerprints and, once you",
+      'confirm them (or they equal --fingerprint), pin them; the peer may search',
+      'for nothing until you set its policy. A descriptor naming another base URL',
+      'than URL is refused unless --use-descriptor-url. Then replicate the indexes',
+      'it lets us fetch, unless --no-sync',
+    ],
+  },
+  { command: 'peers list', about: ['peers, fingerprints and policy'] },
+  {
+    command: 'peers update',
+    synopsis: 'PEER [--url URL] [--use-descriptor-url]',
+    about: [
+      "re-fetch a peer's descriptor (from URL when it moved); its pinned keys must",
+      'not change; its policy and history stay',
+    ],
+  },
+  {
+    command: 'peers policy',
+    synopsis: 'PEER [--allow PURPOSE=CATEGORY[,CATEGORY…]]… [--deny PURPOSE[=CATEGORY…]]… [--replace] [--rate N] [--budget N]',
+    about: [
+      "edit a peer's policy: --allow adds categories a purpose may match, --deny",
+      'removes some or the whole purpose, --replace starts from deny-all; requests per',
+      'minute; elements per day. Prints the policy; with no option, changes nothing',
+      `purposes: ${PURPOSES.join(', ')}`,
+      `categories: ${RECORD_CATEGORIES.join(', ')}`,
+    ],
+  },
+  {
+    command: 'peers sync',
+    synopsis: '[PEER]',
+    about: ['replicate the token indexes each peer (or PEER) lets us fetch, with progress', '(a serving node also does this in the background)'],
+  },
+  { command: 'peers revoke', synopsis: 'PEER [--reason TEXT]', about: ['stop searching and answering a peer; it stays listed'] },
+  { command: 'peers remove', synopsis: 'PEER', about: ['forget a peer (its past searches stay in the audit log)'] },
+];
+
+const SUBCOMMANDS = ['add', 'list', 'update', 'policy', 'sync', 'revoke', 'remove'];
+
+/** ISO 3166-1 user-assigned codes (AA, QM–QZ, XA–XZ, ZZ): test and demo nodes use them. */
+const USER_ASSIGNED = /^(AA|Q[M-Z]|X[A-Z]|ZZ)$/;
+
+/**
+ * A peer named on the command line: a node id, or a country code in upper
+ * case. A lower-case code is taken in upper case, and says so.
+ */
+export function peerSelector(sel: string, io: Out): string {
+  if (/^[a-z]{2}$/.test(sel)) {
+    io.err(`cairn: country codes are upper case: taking ${JSON.stringify(sel)} as ${sel.toUpperCase()}`);
+    sel = sel.toUpperCase();
+  }
+  if (/^[A-Z]{2}$/.test(sel) && !isCountryCode(sel) && !USER_ASSIGNED.test(sel)) {
+    throw new UsageError(`PEER ${JSON.stringify(sel)} is not an ISO 3166-1 alpha-2 country code (e.g. DE, FR, GB); name a peer by country or node id (cairn peers list)`);
+  }
+  return sel;
+}
+
+/** One line per policy: its grants, rate and budget. */
+export function policyLine(p: PeerPolicy): string {
+  const allowed = Object.entries(p.purposes).map(([k, v]) => `${k}=${(v ?? []).join(',')}`);
+  return `${allowed.length ? allowed.join('; ') : 'deny all'}; ${p.ratePerMinute}/min; ${p.dailyElementBudget} elements/day`;
+}
+
+function policyEditOf(values: { allow?: string[] | undefined; deny?: string[] | undefined; replace?: boolean | undefined }): PolicyEdit {
+  try {
+    return {
+      allow: (values.allow ?? []).map((a) => parseGrant(a, 'allow')),
+      deny: (values.deny ?? []).map((d) => parseGrant(d, 'deny')),
+      replace: values.replace === true,
+    };
+  } catch (e) {
+    throw isCairnError(e) ? new UsageError(e.message) : e;
+  }
+}
 
 export async function cmdPeers(argv: string[], io: Out): Promise<number> {
   const [sub, ...rest] = argv;
   const { values, positionals: pos } = args(rest, {
     fingerprint: { type: 'string' },
+    'use-descriptor-url': { type: 'boolean' },
+    url: { type: 'string' },
     allow: { type: 'string', multiple: true },
+    deny: { type: 'string', multiple: true },
+    replace: { type: 'boolean' },
     rate: { type: 'string' },
     budget: { type: 'string' },
     reason: { type: 'string' },
     json: { type: 'boolean' },
     'no-sync': { type: 'boolean' },
   });
-  if (!['add', 'list', 'policy', 'sync', 'revoke', 'remove'].includes(sub ?? '')) {
-    throw new UsageError(`peers: expected add, list, policy, sync, revoke or remove${sub ? `, not ${JSON.stringify(sub)}` : ''}`);
+  if (!SUBCOMMANDS.includes(sub ?? '')) {
+    throw new UsageError(`peers: expected ${SUBCOMMANDS.join(', ')}${sub ? `, not ${JSON.stringify(sub)}` : ''}`);
   }
+  // Check the command line before opening anything.
+  const edit = sub === 'policy' ? policyEditOf(values) : undefined;
   const ctx = await openNodeContext(homeOf(values));
   try {
     const { peers, index } = await nodeServices(ctx);
@@ -71,6 +146,7 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
         const [url] = positionals(pos, ['URL']);
         const fetched = await peers.fetchDescriptor(url!);
         const { descriptor } = fetched;
+        pinnedBaseUrl(url!, descriptor, values['use-descriptor-url']);
         const fp = fingerprintOf(fromBase64Url(descriptor.signingKey.publicKey));
         io.out(`node ${descriptor.nodeId}: ${descriptor.country} "${descriptor.name}" at ${descriptor.baseUrl}`);
         io.out(`  signing key fingerprint: ${fp}`);
@@ -85,12 +161,23 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
             return 1;
           }
         }
-        const peer = await peers.add(fetched, 'cli', values.fingerprint);
+        const peer = await peers.add(fetched, cliActor(), values.fingerprint);
         io.out(`added peer ${peer.country} (${peer.id}); policy: deny all — set it with \`cairn peers policy ${peer.country} --allow …\``);
         if (!values['no-sync']) {
           io.out(`replicating the indexes ${peer.country} lets us fetch:`);
           await syncWithProgress(index, peer.id, peer.country, io);
         }
+        return 0;
+      }
+      case 'update': {
+        const [sel] = positionals(pos, ['PEER']);
+        const current = await peers.find(peerSelector(sel!, io));
+        const url = values.url ?? current.baseUrl;
+        const fetched = await peers.fetchDescriptor(url);
+        pinnedBaseUrl(url, fetched.descriptor, values['use-descriptor-url']);
+        const p = await peers.update(current.id, fetched, cliActor());
+        io.out(`updated peer ${p.country} (${p.id}): ${current.baseUrl === p.baseUrl ? `descriptor refreshed from ${p.baseUrl}` : `${current.baseUrl} -> ${p.baseUrl}`}; keys unchanged`);
+        io.out(`    policy: ${policyLine(p.policy)}`);
         return 0;
       }
       case 'list': {
@@ -103,8 +190,7 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
           for (const p of all) {
             io.out(`${p.country}  ${p.status.padEnd(7)}  ${p.name}  ${p.baseUrl}  (${p.id})`);
             io.out(`    signing ${p.signingKeyFingerprint}`);
-            const allowed = Object.entries(p.policy.purposes).map(([k, v]) => `${k}=${(v ?? []).join(',')}`);
-            io.out(`    policy: ${allowed.length ? allowed.join('; ') : 'deny all'}; ${p.policy.ratePerMinute}/min; ${p.policy.dailyElementBudget} elements/day`);
+            io.out(`    policy: ${policyLine(p.policy)}`);
             const mine = replicas.filter((r) => r.peer === p.id);
             if (mine.length === 0) io.out('    replicas: none yet (cairn peers sync)');
             for (const r of mine) {
@@ -116,25 +202,26 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
       }
       case 'policy': {
         const [sel] = positionals(pos, ['PEER']);
-        const current = await peers.find(sel!);
-        const purposes: Record<string, string[]> = {};
-        for (const a of values.allow ?? []) {
-          const m = /^([a-z_]+)=([a-z_,]+)$/.exec(a);
-          if (!m) throw new UsageError(`--allow ${JSON.stringify(a)}: expected PURPOSE=CATEGORY[,CATEGORY…]; purposes: ${PURPOSES.join(', ')}; categories: ${RECORD_CATEGORIES.join(', ')}`);
-          purposes[m[1]!] = m[2]!.split(',');
-        }
+        const current = await peers.find(peerSelector(sel!, io));
         const num = (v: string | undefined, d: number, flag: string) => {
           if (v === undefined) return d;
           const n = Number(v);
-          if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${flag}: expected a non-negative integer`);
+          if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${flag}: expected a non-negative integer, not ${JSON.stringify(v)}`);
           return n;
         };
-        const p = await peers.setPolicy(
-          current.id,
-          { purposes, ratePerMinute: num(values.rate, current.policy.ratePerMinute, 'rate'), dailyElementBudget: num(values.budget, current.policy.dailyElementBudget, 'budget') },
-          'cli',
-        );
-        io.out(`policy of ${p.country} (${p.id}) set: ${JSON.stringify(p.policy)}`);
+        const next = {
+          purposes: applyPolicyEdit(current.policy.purposes, edit!),
+          ratePerMinute: num(values.rate, current.policy.ratePerMinute, 'rate'),
+          dailyElementBudget: num(values.budget, current.policy.dailyElementBudget, 'budget'),
+        };
+        const changes = describePolicyChange(current.policy.purposes, next.purposes);
+        const same = changes.length === 0 && next.ratePerMinute === current.policy.ratePerMinute && next.dailyElementBudget === current.policy.dailyElementBudget;
+        const p = same ? current : await peers.setPolicy(current.id, next, cliActor());
+        if (values.json) io.out(JSON.stringify(p.policy));
+        else {
+          io.out(`policy of ${p.country} (${p.id})${same ? ' unchanged' : ''}: ${policyLine(p.policy)}`);
+          for (const c of changes) io.out(`    ${c}`);
+        }
         return 0;
       }
       case 'sync': {
@@ -150,14 +237,14 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
       }
       case 'revoke': {
         const [sel] = positionals(pos, ['PEER']);
-        const p = await peers.revoke(sel!, 'cli', values.reason);
+        const p = await peers.revoke(peerSelector(sel!, io), cliActor(), values.reason);
         await index.forget(p.id);
         io.out(`revoked peer ${p.country} (${p.id})`);
         return 0;
       }
       default: {
         const [sel] = positionals(pos, ['PEER']);
-        const p = await peers.remove(sel!, 'cli');
+        const p = await peers.remove(peerSelector(sel!, io), cliActor());
         await index.forget(p.id);
         io.out(`removed peer ${p.country} (${p.id})`);
         return 0;

@@ -3,24 +3,32 @@
  * run in-process with the node's own keys (same code path as POST /v1/searches).
  */
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { purposeSchema } from '../../../schemas/federation.js';
 import { parseJsonText } from '../../core/decode/json-body.js';
 import type { SearchService } from '../../core/services-federation.js';
 import type { User } from '../../core/users/users.js';
-import { args, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
+import type { getSearch } from '../../core/federation/search.js';
+import type { CommandHelp } from '../cli-help.js';
+import { EXIT, args, osUser, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
 import { nodeServices, openNodeContext } from '../context.js';
 
-export const SEARCH_USAGE = `  search --purpose P --legal-basis TEXT --case REF [identifiers] [--peer CC …] [--json]
+export const SEARCH_HELP: CommandHelp[] = [
+  {
+    command: 'search',
+    synopsis: `--purpose P --legal-basis TEXT --case REF [identifiers] [--peer CC …] [--json]
        identifiers: --given G --family F [--patronymic P] [--dob YYYY-MM-DD|YYYY-MM|YYYY] [--sex S]
                     [--document TYPE:CC:NUMBER] [--phone +E164] [--email E] [--handle PLATFORM:HANDLE]
-                    [--file-sha256 HEX] or --identifiers FILE.json (- for stdin)
-                       search every active peer (or the --peer ones); prints each peer's answer
-  search confirm SEARCH_ID --peer CC --justification TEXT
-                       ask a peer for the reference behind a possible hit`;
+                    [--file-sha256 HEX] or --identifiers FILE.json (- for stdin)`,
+    about: [
+      "search every active peer (or the --peer ones); prints each peer's answer. Exit 0: every",
+      'peer answered; 3: some did not (error, timeout); 4: none did, or no peer to ask',
+    ],
+  },
+  { command: 'search confirm', synopsis: 'SEARCH_ID --peer CC --justification TEXT', about: ['ask a peer for the reference behind a possible hit'] },
+];
 
 function cliUser(): User {
-  return { id: `cli:${userInfo().username}`, name: 'command line', role: 'analyst', createdAt: '', revokedAt: null };
+  return { id: `cli:${osUser()}`, name: 'command line', role: 'analyst', createdAt: '', revokedAt: null };
 }
 
 function print(io: Out, s: Awaited<ReturnType<SearchService['get']>>, json: boolean | undefined): void {
@@ -39,6 +47,18 @@ function print(io: Out, s: Awaited<ReturnType<SearchService['get']>>, json: bool
     else if (r.error) io.out(`${head}: ${r.error.code}: ${r.error.detail}`);
     else io.out(head);
   }
+}
+
+/** 0 when every peer answered, 3 when some did not, 4 when none did (or there was no peer to ask). */
+export function exitOf(s: Pick<Awaited<ReturnType<typeof getSearch>>, 'results'>, io: Out): number {
+  const answered = s.results.filter((r) => r.status === 'hit' || r.status === 'no_hit').length;
+  if (answered === s.results.length && answered > 0) return EXIT.ok;
+  if (answered === 0) {
+    io.err(s.results.length === 0 ? 'cairn: no peer was searched (no active peer matches)' : `cairn: no peer answered (${s.results.length} asked)`);
+    return EXIT.noAnswer;
+  }
+  io.err(`cairn: ${s.results.length - answered} of ${s.results.length} peers did not answer`);
+  return EXIT.partial;
 }
 
 export async function cmdSearch(argv: string[], io: Out): Promise<number> {
@@ -103,8 +123,9 @@ export async function cmdSearch(argv: string[], io: Out): Promise<number> {
       caseReference: required(values.case, 'case'),
       peers: values.peer,
     });
-    print(io, await searches.get(r.id), values.json);
-    return 0;
+    const s = await searches.get(r.id);
+    print(io, s, values.json);
+    return exitOf(s, io);
   } finally {
     await ctx.close();
   }

@@ -2,13 +2,15 @@
  * `cairn users add|list|revoke`: local users and their API tokens.
  */
 import { roleSchema } from '../../../schemas/users.js';
-import { args, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
+import type { CommandHelp } from '../cli-help.js';
+import { args, cliActor, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
 import { nodeServices, openNodeContext } from '../context.js';
 
-export const USERS_USAGE = `  users add --role analyst|dpo|operator --name NAME
-                       create a local user; prints its API token once (only a hash is stored)
-  users list           list users and roles
-  users revoke ID      revoke a user's token`;
+export const USERS_HELP: CommandHelp[] = [
+  { command: 'users add', synopsis: '--role analyst|dpo|operator --name NAME', about: ['create a local user; prints its API token once (only a hash is stored)'] },
+  { command: 'users list', about: ['list users and roles'] },
+  { command: 'users revoke', synopsis: 'ID', about: ["revoke a user's token"] },
+];
 
 export async function cmdUsers(argv: string[], io: Out): Promise<number> {
   const [sub, ...rest] = argv;
@@ -23,7 +25,7 @@ export async function cmdUsers(argv: string[], io: Out): Promise<number> {
         if (!role.success) throw new UsageError(`--role: must be analyst, dpo or operator`);
         const name = required(values.name, 'name').trim();
         if (name.length > 200 || /\p{Cc}/u.test(name)) throw new UsageError('--name: at most 200 characters, no control characters');
-        const { user, token } = await users.add({ name, role: role.data }, 'cli');
+        const { user, token } = await users.add({ name, role: role.data }, cliActor());
         if (values.json) io.out(JSON.stringify({ user, token }));
         else {
           io.out(`created ${user.role} ${JSON.stringify(user.name)} (id ${user.id})`);
@@ -41,7 +43,7 @@ export async function cmdUsers(argv: string[], io: Out): Promise<number> {
       }
       case 'revoke': {
         const [id] = positionals(pos, ['ID']);
-        const u = await users.revoke(id!, 'cli');
+        const u = await users.revoke(id!, cliActor());
         io.out(`revoked ${u.id} (${u.role} ${JSON.stringify(u.name)})`);
         return 0;
       }

@@ -20,7 +20,7 @@ import { basename, dirname, join } from 'node:path';
 import { CairnError } from '../../core/errors.js';
 import { createPortableTokenBackend } from '../../core/oprf/index.js';
 import { parseJsonText } from '../../core/decode/json-body.js';
-import { checkCsvHeader, csvRowToRecord } from '../../core/records/csv-record.js';
+import { checkCsvHeader, csvColumnOf, csvRowToRecord } from '../../core/records/csv-record.js';
 import { isOpenQuoted, parseCsvRecord } from '../../core/records/csv.js';
 import type { RowReject, SeenRefs } from '../../core/records/import.js';
 import { isCairnError } from '../../core/errors.js';
@@ -133,8 +133,9 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
   const progress = opts.progressOut ? createProgress(size, opts.progressOut) : undefined;
   // The import use case: validation, dedup and batches of `batchSize`, three in flight.
   const session = records.session({ actor, source, seen, batchSize, inFlight: MAX_BATCHES_IN_FLIGHT });
-  const accept = async (row: number, value: unknown) => {
-    (await session.add(row, value)).forEach(reject);
+  const accept = async (row: number, value: unknown, fromCsv = false) => {
+    // A CSV row's problem is named by the column the user wrote.
+    (await session.add(row, value)).forEach((e) => reject(fromCsv ? { ...e, field: csvColumnOf(e.field) } : e));
   };
   const rejectedSoFar = () => totals.rejected + session.totals.rejected;
 
@@ -193,7 +194,7 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
         }
         const rec = csvRowToRecord(header, f.fields);
         if (!rec.ok) rejectRow(startRow, [{ field: '(row)', reason: rec.reason }]);
-        else await accept(startRow, rec.record);
+        else await accept(startRow, rec.record, true);
       }
       if (rejectedSoFar() > maxRejects) {
         stoppedEarly = true;

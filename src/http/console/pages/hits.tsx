@@ -5,6 +5,7 @@
 import type { FC } from 'hono/jsx';
 import type { HitsIncomingTable } from '../../../core/db/schema.js';
 import { CONSOLE } from '../constants.js';
+import { keyTypeLabel } from '../key-types.js';
 import { Layout, When, orDash, words } from '../components.js';
 import type { Session } from '../../../core/users/sessions.js';
 
@@ -60,7 +61,7 @@ export const HitsPage: FC<HitsPageProps> = ({ nodeName, session, hits, limit, pe
               </td>
               <td>{words(h.category)}</td>
               <td>{h.owning_unit}</td>
-              <td>{h.key_type}</td>
+              <td>{keyTypeLabel(h.key_type)}</td>
               <td>{words(h.purpose)}</td>
               <td class="free">{h.case_reference}</td>
               <td class="free">{orDash(h.justification)}</td>

@@ -4,6 +4,7 @@
  * category, owning unit, contact point); for possible hits a form to
  * confirm them with a justification.
  */
+import { keyTypeLabel, keyTypeLabels } from '../key-types.js';
 import type { FC } from 'hono/jsx';
 import type { getSearch } from '../../../core/federation/search.js';
 import { CONSOLE } from '../constants.js';
@@ -55,7 +56,7 @@ const Receipt: FC<{ view: ReceiptView; country: string }> = ({ view, country }) 
         <dt>Recorded</dt>
         <dd>{view.receipt.record.recordDate}</dd>
         <dt>Matched on</dt>
-        <dd>{view.receipt.keyType}</dd>
+        <dd>{keyTypeLabel(view.receipt.keyType)}</dd>
         <dt>Issued</dt>
         <dd>
           <When at={view.receipt.issuedAt} /> by {view.receipt.issuer.country} ({view.receipt.issuer.nodeId})
@@ -84,7 +85,7 @@ const PeerSection: FC<{ r: PeerResult; searchId: string; session: Session; recei
       {r.keyTypes && (
         <>
           <dt>Matched key types</dt>
-          <dd>{r.keyTypes.join(', ')}</dd>
+          <dd>{keyTypeLabels(r.keyTypes)}</dd>
         </>
       )}
       {r.ms !== undefined && (
@@ -172,7 +173,7 @@ export const SearchResultPage: FC<SearchResultProps> = ({ nodeName, session, sea
         <dt>Case reference</dt>
         <dd>{search.caseReference}</dd>
         <dt>Key types searched</dt>
-        <dd>{search.keyTypes.join(', ')}</dd>
+        <dd>{keyTypeLabels(search.keyTypes)}</dd>
       </dl>
       <p role="status">
         {search.results.length} peer{search.results.length === 1 ? '' : 's'} asked: {hits} with a hit, {search.results.length - hits - failed - syncing} without

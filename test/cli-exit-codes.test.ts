@@ -1,0 +1,119 @@
+/**
+ * What the CLI's exit codes, pipes, dates and audit actors say, on real
+ * nodes: a search that no peer answered is not success, an import whose
+ * every row was rejected is a failure, `audit export | head` ends quietly,
+ * `--from DAY` works, and administrative acts name the OS user.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintOfNode, serve } from '../scripts/lib/federation.js';
+import { appendStatement } from '../src/core/audit/entry.js';
+import { exitOf } from '../src/node/commands/search.js';
+import { openNodeContext } from '../src/node/context.js';
+import { BIN, cairn, cleanEnv, freePort, initNode, ROOT, tempDir } from './helpers/cli.js';
+
+const SEARCH = ['search', '--purpose', 'missing_child_tracing', '--legal-basis', 'Art. 12 test', '--case', 'C-1', '--given', 'Olena', '--family', 'Shevchenko', '--dob', '2013-04-12'];
+
+describe('cairn exit codes, pipes, dates and actors', () => {
+  const t = tempDir();
+  const a = join(t.dir, 'XA');
+  const b = join(t.dir, 'XB');
+  let stopA: () => Promise<void>;
+  let stopB: () => Promise<void>;
+  beforeAll(async () => {
+    const [pa, pb] = [await freePort(), await freePort()];
+    initNode(a, 'XA', pa);
+    initNode(b, 'XB', pb);
+    stopA = (await serve(a, pa)).stop;
+    stopB = (await serve(b, pb)).stop;
+    const [ua, ub] = [`http://127.0.0.1:${pa}`, `http://127.0.0.1:${pb}`];
+    for (const [home, url] of [[a, ub], [b, ua]] as const) {
+      const r = cairn(['peers', 'add', url, '--home', home, '--fingerprint', await fingerprintOfNode(url)]);
+      if (r.status !== 0) throw new Error(r.stderr);
+    }
+    const p = cairn(['peers', 'policy', 'XB', '--home', a, '--allow', 'missing_child_tracing=missing_child']);
+    if (p.status !== 0) throw new Error(p.stderr);
+  });
+  afterAll(async () => {
+    await stopA?.();
+    await stopB?.();
+    t.cleanup();
+  });
+
+  it('exits 0 when every peer answered a search', () => {
+    const r = cairn([...SEARCH, '--home', b]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('XA Test node XA: NO_HIT');
+  });
+
+  it('exits 1 when every row of an import is rejected, 3 when only some are', () => {
+    // A local import needs a home that is not being served.
+    const i = join(t.dir, 'XI');
+    initNode(i, 'XI', 9);
+    const header = 'ref,category,owning_unit,contact_point,record_date,retention_until,given_name,family_name,date_of_birth';
+    const bad = join(t.dir, 'bad.csv');
+    writeFileSync(bad, `${header}\nX-1,runaway,U,c@x.example,2025-01-01,2040-01-01,Ana,Pop,2011\nX-2,suspect,U,c@x.example,2025-13-01,2040-01-01,Ion,Popa,2010\n`);
+    const all = cairn(['import', bad, '--home', i, '--threads', '1']);
+    expect(all.status, all.stderr).toBe(1);
+    expect(all.stderr).toContain(`every row of ${bad} was rejected`);
+    const some = join(t.dir, 'some.csv');
+    writeFileSync(some, `${header}\nX-3,suspect,U,c@x.example,2025-01-01,2040-01-01,Ion,Popa,2010\nX-4,runaway,U,c@x.example,2025-01-01,2040-01-01,Ana,Pop,2011\n`);
+    expect(cairn(['import', some, '--home', i, '--threads', '1']).status).toBe(3);
+  });
+
+  it('records the OS user as the actor of CLI acts, and exports by day', () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const r = cairn(['audit', 'export', '--home', b, '--from', today, '--to', today, '--type', 'peers.add']);
+    expect(r.status, r.stderr).toBe(0);
+    const entries = JSON.parse(r.stdout) as { actor: string; type: string }[];
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.actor).toBe(`cli:${userInfo().username}`);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const none = cairn(['audit', 'export', '--home', b, '--from', tomorrow]);
+    expect(none.status, none.stderr).toBe(0);
+    expect(JSON.parse(none.stdout)).toEqual([]);
+    const wrong = cairn(['audit', 'export', '--home', b, '--from', '01/12/2026']);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toContain('--from: expected a day (YYYY-MM-DD) or an RFC 3339 time');
+  });
+
+  it('ends quietly with 0 when the reader of `audit export` stops early (EPIPE)', async () => {
+    // Enough entries that the export outgrows the pipe's buffer.
+    const ctx = await openNodeContext(b, cleanEnv());
+    try {
+      for (let i = 0; i < 40; i++) {
+        const at = new Date();
+        await ctx.atomic.run(Array.from({ length: 50 }, (_, j) => appendStatement(ctx.db, { type: 'audit.read', actor: 'test', data: { filler: 'x'.repeat(200), n: i * 50 + j } }, at)));
+      }
+    } finally {
+      await ctx.close();
+    }
+    const child = spawn(process.execPath, [BIN, 'audit', 'export', '--home', b], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('exits 4 when no peer answered a search', async () => {
+    await stopA();
+    const r = cairn([...SEARCH, '--home', b]);
+    expect(r.status, r.stdout).toBe(4);
+    expect(r.stderr).toContain('no peer answered (1 asked)');
+  });
+
+  it('says 3 when some peers answered and others did not', () => {
+    const lines: string[] = [];
+    const io = { out: () => {}, err: (s: string) => lines.push(s) };
+    const res = (status: string) => ({ status }) as never;
+    expect(exitOf({ results: [res('hit'), res('timeout')] }, io)).toBe(3);
+    expect(exitOf({ results: [res('no_hit'), res('hit')] }, io)).toBe(0);
+    expect(exitOf({ results: [res('error')] }, io)).toBe(4);
+    expect(lines).toEqual(['cairn: 1 of 2 peers did not answer', 'cairn: no peer answered (1 asked)']);
+  });
+});
