@@ -14,7 +14,7 @@ import { changesToWire } from '../../core/federation/index/types.js';
 import type { Peer } from '../../core/federation/peers.js';
 import { validate } from '../../core/decode/json-body.js';
 import type { AppContext, Env } from '../context.js';
-import { signedFederationRoute } from './federation.js';
+import { signedFederationRoute } from './signed.js';
 
 /** Refuse a category the peer may not fetch: deny by default, as for matching. */
 function requireFetchable(peer: Peer, category: RecordCategory): void {
