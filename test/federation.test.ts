@@ -126,7 +126,7 @@ describe('federation across three nodes', () => {
   it('explains that a possible hit stored under cairn/1 must be searched again', async () => {
     const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', {
       ...CONTEXT,
-      identifiers: { names: [{ given: 'Yousef', family: 'Hadad' }], dateOfBirth: { precision: 'day', date: '2011' } },
+      identifiers: { names: [{ given: 'Yousef', family: 'Hadad' }], dateOfBirth: { precision: 'year', date: '2011' } },
       peers: ['XA'],
     });
     expect(r.json.results[0]).toMatchObject({ confirmation: 'awaiting_analyst' });
