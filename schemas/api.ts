@@ -4,6 +4,7 @@
  * handlers validate with the same schemas, so the two cannot drift apart.
  */
 import { z } from 'zod';
+import { FEDERATION } from '../src/core/constants.js';
 import {
   auditFilterSchema,
   auditPageSchema,
@@ -27,6 +28,7 @@ import {
   searchResultSchema,
 } from './federation.js';
 import { dsseEnvelopeWire, healthSchema } from './node.js';
+import { indexChangesRequestSchema, indexChangesWireSchema, indexHeadsResponseSchema, indexSnapshotPageSchema, indexSnapshotRequestSchema, replicaStateSchema } from './index.js';
 import { importChunkResultSchema, importIdSchema, importStateSchema, importSummarySchema, recordsBatchSchema, recordStatsSchema } from './records.js';
 import { newUserSchema, userSchema } from './users.js';
 
@@ -57,7 +59,8 @@ export interface RouteSpec {
   summary: string;
   tags: string[];
   access: Access;
-  request?: { body?: z.ZodType; bodyContentType?: string; query?: z.ZodObject; params?: z.ZodObject };
+  /** `bodyContentType` / `contentType`: the request body's media type when it is not application/json. */
+  request?: { body?: z.ZodType; bodyContentType?: string; query?: z.ZodObject; params?: z.ZodObject; contentType?: string };
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
 }
 
@@ -154,6 +157,10 @@ export const routes: RouteSpec[] = [
     request: { params: z.object({ id: z.string() }) }, responses: { 200: { description: 'revoked', schema: z.object({ user: userSchema }) } },
   },
   // Peers (operators)
+  {
+    method: 'get', path: '/v1/peers/replicas', operationId: 'listReplicas', tags: ['peers'], access: 'operator', summary: 'Our replicas of peers\' token indexes: status, version, count, sync progress.',
+    responses: { 200: { description: 'replica states', schema: z.object({ replicas: z.array(replicaStateSchema) }) } },
+  },
   { method: 'get', path: '/v1/peers', operationId: 'listPeers', tags: ['peers'], access: 'operator', summary: 'Peers with fingerprints and policy.', responses: { 200: { description: 'peers' } } },
   {
     method: 'post', path: '/v1/peers', operationId: 'addPeer', tags: ['peers'], access: 'operator',
@@ -215,13 +222,35 @@ export const routes: RouteSpec[] = [
   { method: 'get', path: '/v1/audit/witness', operationId: 'auditWitness', tags: ['audit'], access: 'dpo', summary: 'Peers\' witnessed checkpoints and inconsistency alerts.', responses: { 200: { description: 'witness status' } } },
   // Federation (signed peer requests; see PROTOCOL.md)
   {
-    method: 'post', path: '/federation/v1/match', operationId: 'federationMatch', tags: ['federation'], access: 'peer', summary: 'Blind bucketed match (PROTOCOL.md §35).',
-    request: { body: matchRequestSchema }, responses: { 200: { description: 'evaluation, proof and bucket digests', schema: matchResponseSchema } },
+    method: 'post', path: '/federation/v2/match', operationId: 'federationMatch', tags: ['federation'], access: 'peer', summary: 'Blind padded match, cairn/2 (PROTOCOL.md §35).',
+    request: { body: matchRequestSchema, contentType: FEDERATION.mediaType },
+    responses: { 200: { description: 'evaluation, proof and index deltas', schema: matchResponseSchema, contentType: FEDERATION.mediaType } },
   },
   {
-    method: 'post', path: '/federation/v1/hits', operationId: 'federationConfirm', tags: ['federation'], access: 'peer', summary: 'Confirm a hit: signed receipts (PROTOCOL.md §35).',
-    request: { body: hitConfirmRequestSchema }, responses: { 200: { description: 'receipts', schema: z.object({ receipts: z.array(dsseEnvelopeWire) }) } },
+    method: 'post', path: '/federation/v2/hits', operationId: 'federationConfirm', tags: ['federation'], access: 'peer', summary: 'Confirm a hit: signed receipts, cairn/2 (PROTOCOL.md §35).',
+    request: { body: hitConfirmRequestSchema, contentType: FEDERATION.mediaType },
+    responses: { 200: { description: 'receipts', schema: z.object({ receipts: z.array(dsseEnvelopeWire) }), contentType: FEDERATION.mediaType } },
   },
+  {
+    method: 'post', path: '/federation/v1/index/heads', operationId: 'federationIndexHeads', tags: ['federation'], access: 'peer', summary: 'Signed heads of the token indexes the asking peer may fetch (PROTOCOL.md §37).',
+    responses: { 200: { description: 'signed heads', schema: indexHeadsResponseSchema } },
+  },
+  {
+    method: 'post', path: '/federation/v1/index/changes', operationId: 'federationIndexChanges', tags: ['federation'], access: 'peer', summary: 'Added and removed index fingerprints since a version, or resync (PROTOCOL.md §37).',
+    request: { body: indexChangesRequestSchema }, responses: { 200: { description: 'delta or resync', schema: indexChangesWireSchema } },
+  },
+  {
+    method: 'post', path: '/federation/v1/index/snapshot', operationId: 'federationIndexSnapshot', tags: ['federation'], access: 'peer', summary: 'One page of a full index snapshot by shard range, as of a version (PROTOCOL.md §37).',
+    request: { body: indexSnapshotRequestSchema }, responses: { 200: { description: 'sorted packed fingerprints', schema: indexSnapshotPageSchema } },
+  },
+  // cairn/1's match and confirmation paths: kept only to tell a cairn/1 peer which version this node speaks.
+  ...FEDERATION.retiredPaths.map(
+    (path): RouteSpec => ({
+      method: 'post', path, operationId: path.endsWith('/match') ? 'federationMatchV1' : 'federationConfirmV1', tags: ['federation'], access: 'public',
+      summary: 'Retired (cairn/1): always 400 protocol_version_unsupported, naming cairn/2.',
+      responses: { 400: problem('protocol_version_unsupported') },
+    }),
+  ),
   { method: 'post', path: '/federation/v1/audit/checkpoint', operationId: 'federationCheckpoint', tags: ['federation'], access: 'peer', summary: 'Latest checkpoint.', responses: { 200: { description: 'checkpoint', schema: z.object({ checkpoint: z.string() }) } } },
   {
     method: 'post', path: '/federation/v1/audit/consistency', operationId: 'federationConsistency', tags: ['federation'], access: 'peer', summary: 'Consistency proof for witnessing.',

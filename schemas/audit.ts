@@ -21,6 +21,8 @@ export const AUDIT_EVENT_TYPES = [
   'hit.confirm.outgoing',
   'witness.checkpoint',
   'witness.alert',
+  'index.head',
+  'index.sync',
   'audit.read',
   'audit.export',
   'console.signin',

@@ -5,9 +5,10 @@
  * See PROTOCOL.md, "Federation".
  */
 import { z } from 'zod';
+import { FEDERATION, INDEX, MATCH_KEYS, OPRF } from '../src/core/constants.js';
+import { TOKEN_CONFIRM_BYTES } from '../src/core/records/token-layout.js';
 import { base64url, countryCode } from './common.js';
-import { MATCH_KEYS, OPRF } from '../src/core/constants.js';
-import { TOKEN_CONFIRM_BYTES, TOKEN_DIGEST_BYTES } from '../src/core/records/token-layout.js';
+import { indexChangesWireSchema } from './index.js';
 import { RECORD_CATEGORIES } from './records.js';
 
 export const PURPOSES = [
@@ -31,8 +32,8 @@ export const searchContextSchema = z.object({
   caseReference: text(128).describe('the searching unit\'s case reference'),
 });
 
-/** Most elements one match request may carry. */
-export const MAX_MATCH_ELEMENTS = 64;
+/** Most elements one match request may carry (the largest padded size). */
+export const MAX_MATCH_ELEMENTS: number = Math.max(...FEDERATION.paddedSizes);
 
 /** Per-peer policy: which of our categories each purpose may match. Deny by default. */
 export const peerPolicySchema = z
@@ -48,21 +49,28 @@ export const peerPolicySchema = z
 
 export type PeerPolicy = z.infer<typeof peerPolicySchema>;
 
+const searchId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'must be 1-64 letters, digits, _ or -');
+
+/** Index versions of the searcher's replicas of the answering node, per category it holds one of. */
+export const replicaVersionsSchema = z
+  .partialRecord(z.enum(RECORD_CATEGORIES), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
+  .describe('the index version of each replica the searcher holds of the answering node');
+
+/**
+ * A cairn/2 match request: why, under which case, which index versions the
+ * searcher holds, and blinded elements padded with random dummies to one of
+ * FEDERATION.paddedSizes. Nothing in it is computed from an identifier
+ * except the blinded elements, which are uniformly random group elements.
+ */
 export const matchRequestSchema = z
   .object({
-    searchId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/),
+    searchId,
     ...searchContextSchema.shape,
-    elements: z
-      .array(
-        z
-          .object({
-            keyType: z.string().min(1).max(64),
-            bucket: z.number().int().min(0),
-            blindedElement: base64url(OPRF.elementSize),
-          })
-          .strict(),
-      )
-      .min(1, 'must hold at least one element'),
+    replicaVersions: replicaVersionsSchema,
+    blindedElements: z
+      .array(base64url(OPRF.elementSize))
+      .min(1, 'must hold at least one element')
+      .describe(`RFC 9497 blinded elements, padded to ${FEDERATION.paddedSizes.join(', ')}`),
   })
   .strict()
   .meta({ id: 'MatchRequest' });
@@ -72,17 +80,10 @@ export type MatchRequest = z.infer<typeof matchRequestSchema>;
 export const matchResponseSchema = z
   .object({
     searchId: z.string(),
-    evaluatedElements: z.array(base64url(OPRF.elementSize)),
+    evaluatedElements: z.array(base64url(OPRF.elementSize)).max(MAX_MATCH_ELEMENTS),
     proof: base64url(OPRF.proofSize),
-    buckets: z.array(
-      z
-        .object({
-          keyType: z.string(),
-          bucket: z.number().int(),
-          digests: z.array(base64url(TOKEN_DIGEST_BYTES)).max(100_000),
-        })
-        .strict(),
-    ),
+    /** One entry per category the purpose may match: what changed since the searcher's replica version. */
+    deltas: z.array(indexChangesWireSchema).max(RECORD_CATEGORIES.length),
     /** The answering node's latest audit checkpoint (C2SP signed note), for witnessing. */
     checkpoint: z.string().max(4096).optional(),
     /** Index of this request's entry in the answering node's audit log. */
@@ -93,13 +94,16 @@ export const matchResponseSchema = z
 
 export type MatchResponse = z.infer<typeof matchResponseSchema>;
 
+/**
+ * Confirm a hit: the listed index fingerprint and the unlisted confirmation
+ * bytes of the same token, which only whoever evaluated it can know.
+ */
 export const hitConfirmRequestSchema = z
   .object({
-    searchId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/),
+    searchId,
     ...searchContextSchema.shape,
-    keyType: z.string().min(1).max(64),
-    bucket: z.number().int().min(0).describe('the bucket the hit was listed in'),
-    digest: base64url(TOKEN_DIGEST_BYTES),
+    category: z.enum(RECORD_CATEGORIES).describe('the category whose index listed the fingerprint'),
+    fingerprint: base64url(INDEX.fingerprintBytes).describe('the index fingerprint of the token'),
     confirm: base64url(TOKEN_CONFIRM_BYTES).describe('bytes 16..23 of the token: proves the asker evaluated it'),
     justification: text(1000).optional(),
   })
@@ -149,10 +153,17 @@ export const searchRequestSchema = z
   .strict()
   .meta({ id: 'SearchRequest' });
 
+/**
+ * A peer's outcome in a search. `index_syncing`: our replica of one of its
+ * indexes is missing, syncing or too stale for deltas, so a miss would not
+ * mean no hit; `error` also covers a replica that fails its root check.
+ */
+export const PEER_RESULT_STATUSES = ['hit', 'no_hit', 'index_syncing', 'error', 'timeout', 'pending'] as const;
+
 export const peerResultSchema = z
   .object({
     peer: z.object({ nodeId: z.string(), country: z.string(), name: z.string() }),
-    status: z.enum(['hit', 'no_hit', 'error', 'timeout', 'pending']),
+    status: z.enum(PEER_RESULT_STATUSES),
     strength: z.enum(STRENGTHS).optional(),
     keyTypes: z.array(z.string()).optional(),
     confirmation: z.enum(['confirmed', 'awaiting_analyst', 'not_needed', 'failed']).optional(),

@@ -3,12 +3,12 @@
  * /.well-known/cairn/node, inside a DSSE envelope signed by its Ed25519 key.
  */
 import { z } from 'zod';
-import { ED25519, OPRF } from '../src/core/constants.js';
+import { ED25519, OPRF, PROTOCOL_VERSION } from '../src/core/constants.js';
 import { base64url, countryCode, sha256Hex, timestamp } from './common.js';
 
 export const nodeDescriptorSchema = z
   .object({
-    protocol: z.literal('cairn/1'),
+    protocol: z.literal(PROTOCOL_VERSION, { error: `must be ${PROTOCOL_VERSION}: this node speaks no other protocol version` }),
     nodeId: z.string().min(1).max(128),
     country: countryCode,
     name: z.string().min(1).max(200),

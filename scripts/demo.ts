@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { demoRecords, DEMO_POLICY } from './lib/demo-data.js';
-import { api, cli, startFederation, type FedNode } from './lib/federation.js';
+import { api, cli, startFederation, untilReplicasReady, type FedNode } from './lib/federation.js';
 
 const once = process.argv.includes('--once');
 const keep = process.argv.includes('--keep');
@@ -45,13 +45,14 @@ function receiptLine(env: { payload: string }): string {
 
 function showSearch(title: string, s: { id: string; keyTypes: string[]; results: any[] }): void {
   say(bold(`\n${title}`));
-  say(`  search ${s.id} — match keys derived: ${s.keyTypes.join(', ')}`);
+  say(`  search ${s.id} — match keys derived: ${s.keyTypes.join(', ')} (they stay here: each peer gets only blinded elements, padded to 8/16/32/64)`);
   for (const r of s.results) {
     const head = `  ${r.peer.country} ${r.peer.name}: ${r.status.toUpperCase().replace('_', '-')}`;
     if (r.status === 'hit') {
       say(`${head} (${r.strength}, via ${r.keyTypes.join(', ')}; ${r.confirmation.replace('_', ' ')})`);
       for (const env of r.receipts ?? []) say(`      ${receiptLine(env)}`);
-    } else if (r.error) say(`${head} — ${r.error.code}`);
+    } else if (r.status === 'index_syncing') say(`${head} — our copy of its index is still syncing: not a no-hit`);
+    else if (r.error) say(`${head} — ${r.error.code}`);
     else say(head);
   }
 }
@@ -96,6 +97,10 @@ async function main(): Promise<void> {
     say(`  ${n.country}: imported ${s.imported} records as ${s.tokens} tokens (raw identifiers are not stored)`);
     rmSync(file);
   }
+
+  // Each node matches against its copies of the others' token indexes: wait until they are in sync.
+  for (const n of nodes) await untilReplicasReady(n);
+  say('  each node holds a verified copy of the others\' token indexes (fingerprints of OPRF tokens under their keys: no use without them)');
 
   say(bold('\nNodes'));
   for (const n of nodes) {

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fromHex, toBase64Url } from '../src/core/bytes.js';
 import { blind } from '../src/core/oprf/index.js';
+import { FEDERATION } from '../src/core/constants.js';
 import { buildSignedRequest } from '../src/core/federation/http-signature.js';
 import { systemClock, webRandom } from '../src/core/ports.js';
 import { ed25519Signer, ed25519Verify } from '../src/core/signing.js';
@@ -242,13 +243,13 @@ async function run(root: string, started: Started): Promise<void> {
   step('replaying a signed federation request to the Worker (nonce store in D1)');
   const { request } = buildSignedRequest({
     method: 'POST',
-    url: `${xw.url}/federation/v1/match`,
+    url: `${xw.url}${FEDERATION.prefix}/match`,
     body: new TextEncoder().encode('{}'),
     signer: xaSigner,
     recipientKeyId: desc.signingKey.keyId,
     clock: systemClock,
     random: webRandom,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': FEDERATION.mediaType },
   });
   const replay = request.clone();
   const first = await fetch(request);

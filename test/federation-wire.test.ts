@@ -1,9 +1,11 @@
 /**
- * The federation wire between two real nodes, driven by hand: each
- * authentication failure and each malformed element gets its own problem
- * code, none counts as a query, and the node keeps serving. The OPRF side of
- * the exchange is also driven with an independent RFC 9497 implementation
- * (@cloudflare/voprf-ts) to show a compatible client finds the hit.
+ * The federation wire (cairn/2) between two real nodes, driven by hand: each
+ * authentication failure and each malformed request gets its own problem
+ * code, none counts as a query, and the node keeps serving; a cairn/1
+ * request is told which version the node speaks. The OPRF side of the
+ * exchange is also driven with an independent RFC 9497 implementation
+ * (@cloudflare/voprf-ts) to show a compatible client finds the hit through
+ * the index delta of the answer and confirms it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,10 +13,13 @@ import Database from 'better-sqlite3';
 import { DLEQProof, Evaluation, Oprf, VOPRFClient } from '@cloudflare/voprf-ts';
 import { CryptoNoble } from '@cloudflare/voprf-ts/crypto-noble';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, cli, startFederation, type FedNode } from '../scripts/lib/federation.js';
+import { api, cli, startFederation, untilReplicasReady, type FedNode } from '../scripts/lib/federation.js';
 import { fromBase64Url, fromHex, toBase64Url, utf8 } from '../src/core/bytes.js';
+import { blind } from '../src/core/oprf/index.js';
 import { buildSignedRequest } from '../src/core/federation/http-signature.js';
-import { bucketOf, deriveMatchKeys, parseIdentifiers } from '../src/core/identity/index.js';
+import { FEDERATION } from '../src/core/constants.js';
+import { indexFingerprint } from '../src/core/federation/index/fingerprint.js';
+import { deriveMatchKeys, parseIdentifiers } from '../src/core/identity/index.js';
 import { systemClock, webRandom, type Clock } from '../src/core/ports.js';
 import { ed25519Signer, keyIdOf } from '../src/core/signing.js';
 import { freePort, tempDir } from './helpers/cli.js';
@@ -27,10 +32,14 @@ describe('federation wire', () => {
   let xa: FedNode;
   let xb: FedNode;
   let xaKeyId: string;
-  let xaDescriptor: { oprfKey: { publicKey: string }; bucketBits: number; signingKey: { publicKey: string } };
+  let xaDescriptor: { protocol: string; oprfKey: { publicKey: string }; signingKey: { publicKey: string } };
   const signerB = () => ed25519Signer(fromHex(readFileSync(join(xb.home, 'keys/signing.key'), 'utf8').trim()));
 
-  async function send(path: string, body: unknown, opts: { clock?: Clock; mutate?: (h: Headers) => void; bodyOverride?: Uint8Array; signer?: ReturnType<typeof ed25519Signer>; recipient?: string } = {}) {
+  async function send(
+    path: string,
+    body: unknown,
+    opts: { clock?: Clock; mutate?: (h: Headers) => void; bodyOverride?: Uint8Array; signer?: ReturnType<typeof ed25519Signer>; recipient?: string; contentType?: string } = {},
+  ) {
     const bytes = utf8(JSON.stringify(body));
     const { request } = buildSignedRequest({
       method: 'POST',
@@ -40,7 +49,7 @@ describe('federation wire', () => {
       recipientKeyId: opts.recipient ?? xaKeyId,
       clock: opts.clock ?? systemClock,
       random: webRandom,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': opts.contentType ?? FEDERATION.mediaType },
     });
     const headers = new Headers(request.headers);
     opts.mutate?.(headers);
@@ -58,48 +67,69 @@ describe('federation wire', () => {
       records: [{ ref: 'XA-W-1', category: 'missing_child', owningUnit: 'U', contactPoint: 'c@x.example', recordDate: '2026-01-01', retentionUntil: '2036-01-01', identifiers: IDS }],
     });
     expect(r.status).toBe(200);
+    await untilReplicasReady(xb);
   });
   afterAll(async () => {
     await Promise.all([xa?.stop(), xb?.stop()]);
     t.cleanup();
   });
 
-  function element(i = 0) {
-    const keys = deriveMatchKeys(parseIdentifiers(IDS));
-    const k = keys[i]!;
-    return { keyType: k.type, bucket: bucketOf(k.encoded, xaDescriptor.bucketBits), blindedElement: toBase64Url(new Uint8Array(32).fill(0)) };
-  }
+  /** A random valid blinded element (the blind of a random input). */
+  const randomElement = () => toBase64Url(blind(webRandom.bytes(32)).blindedElement);
+  const padded = (elements: string[], n = 8) => [...elements, ...Array.from({ length: n - elements.length }, randomElement)];
 
-  it('an independent RFC 9497 client (voprf-ts) finds the record through the node over HTTP', async () => {
+  it('an independent RFC 9497 client (voprf-ts) finds the record through the answer\'s index delta and confirms it', async () => {
+    expect(xaDescriptor.protocol).toBe('cairn/2');
     const keys = deriveMatchKeys(parseIdentifiers(IDS));
     const suite = Oprf.Suite.RISTRETTO255_SHA512;
     const group = Oprf.getGroup(suite, CryptoNoble);
     const client = new VOPRFClient(suite, fromBase64Url(xaDescriptor.oprfKey.publicKey), CryptoNoble);
-    const [finData, evalReq] = await client.blind(keys.map((k) => k.encoded));
-    const elements = keys.map((k, i) => ({ keyType: k.type, bucket: bucketOf(k.encoded, xaDescriptor.bucketBits), blindedElement: toBase64Url(evalReq.blinded[i]!.serialize()) }));
-    const r = await send('/federation/v1/match', { ...CTX, elements });
+    // Padded with random inputs, blinded by voprf-ts like the real ones.
+    const inputs = [...keys.map((k) => k.encoded), ...Array.from({ length: 8 - keys.length }, () => webRandom.bytes(32))];
+    const [finData, evalReq] = await client.blind(inputs);
+    // A replica at version 0 (empty): the delta of the answer holds every fingerprint of the index.
+    const r = await send('/federation/v2/match', { ...CTX, replicaVersions: { missing_child: 0 }, blindedElements: evalReq.blinded.map((b) => toBase64Url(b.serialize())) });
     expect(r.status, JSON.stringify(r.json)).toBe(200);
+    expect(r.headers.get('content-type')).toBe(FEDERATION.mediaType);
     const evaluation = new Evaluation(
       Oprf.Mode.VOPRF,
       r.json.evaluatedElements.map((e: string) => group.desElt(fromBase64Url(e))),
       DLEQProof.deserialize(group.id, fromBase64Url(r.json.proof), CryptoNoble),
     );
-    const outputs: Uint8Array[] = await client.finalize(finData, evaluation);
-    const listed = new Set(r.json.buckets.flatMap((b: { digests: string[] }) => b.digests));
-    const found = outputs.filter((o) => listed.has(toBase64Url(o.slice(0, 16))));
+    const outputs: Uint8Array[] = (await client.finalize(finData, evaluation)).slice(0, keys.length);
+    expect(r.json.deltas.map((d: { category: string; fromVersion: number }) => [d.category, d.fromVersion])).toEqual([['missing_child', 0]]);
+    const listed = new Set<string>(r.json.deltas[0].adds);
+    const found = outputs.filter((o) => listed.has(toBase64Url(indexFingerprint(o))));
     expect(found.length).toBeGreaterThanOrEqual(3);
-    // Confirmation names the key type and bucket the digest was listed in.
-    const i = outputs.findIndex((o) => listed.has(toBase64Url(o.slice(0, 16))));
-    const hit = { ...CTX, keyType: elements[i]!.keyType, bucket: elements[i]!.bucket, digest: toBase64Url(outputs[i]!.slice(0, 16)), confirm: toBase64Url(outputs[i]!.slice(16, 24)) };
-    const confirmed = await send('/federation/v1/hits', hit);
+    // Confirmation names the category, the listed fingerprint and the unlisted bytes 16..24 of the token.
+    const hit = { ...CTX, category: 'missing_child', fingerprint: toBase64Url(indexFingerprint(found[0]!)), confirm: toBase64Url(found[0]!.slice(16, 24)) };
+    const confirmed = await send('/federation/v2/hits', hit);
     expect(confirmed.status, JSON.stringify(confirmed.json)).toBe(200);
     expect(confirmed.json.receipts).toHaveLength(1);
-    const otherBucket = await send('/federation/v1/hits', { ...hit, bucket: (hit.bucket + 1) % 2 ** xaDescriptor.bucketBits });
-    expect([otherBucket.status, otherBucket.json.code]).toEqual([404, 'hit_not_found']);
-    const outOfRange = await send('/federation/v1/hits', { ...hit, bucket: 2 ** xaDescriptor.bucketBits });
-    expect([outOfRange.status, outOfRange.json.code, outOfRange.json.field]).toEqual([400, 'bucket_out_of_range', 'bucket']);
+    const receipt = JSON.parse(Buffer.from(confirmed.json.receipts[0].payload, 'base64').toString('utf8'));
+    expect(receipt).toMatchObject({ record: { ref: 'XA-W-1', category: 'missing_child' }, searchId: CTX.searchId });
+    const wrongConfirm = await send('/federation/v2/hits', { ...hit, confirm: toBase64Url(found[1]!.slice(16, 24)) });
+    expect([wrongConfirm.status, wrongConfirm.json.code]).toEqual([404, 'hit_not_found']);
+    const otherCategory = await send('/federation/v2/hits', { ...hit, category: 'suspect' });
+    expect([otherCategory.status, otherCategory.json.code]).toEqual([404, 'hit_not_found']);
     // The response is signed and bound to this request.
     expect(r.headers.get('cairn-signature')).toMatch(/^[A-Za-z0-9_-]{86}$/);
+    // Without a replica of a category, the answer carries its signed head only: the searcher syncs a snapshot.
+    const none = await send('/federation/v2/match', { ...CTX, replicaVersions: {}, blindedElements: padded([]) });
+    expect(none.json.deltas).toEqual([{ category: 'missing_child', head: expect.objectContaining({ payloadType: 'application/vnd.cairn.index-head+json' }), resync: true }]);
+  });
+
+  it('tells a cairn/1 peer which protocol it speaks', async () => {
+    const v1 = await send('/federation/v1/match', { ...CTX, elements: [{ keyType: 'phone', bucket: 1, blindedElement: randomElement() }] }, { contentType: 'application/json' });
+    expect([v1.status, v1.json.code]).toEqual([400, 'protocol_version_unsupported']);
+    expect(v1.json.detail).toContain('cairn/2');
+    const hits = await send('/federation/v1/hits', {}, { contentType: 'application/json' });
+    expect([hits.status, hits.json.code]).toEqual([400, 'protocol_version_unsupported']);
+    const v1Body = await send('/federation/v2/match', { ...CTX, elements: [{ keyType: 'phone', bucket: 1, blindedElement: randomElement() }] });
+    expect([v1Body.status, v1Body.json.code]).toEqual([400, 'protocol_version_unsupported']);
+    const plainJson = await send('/federation/v2/match', { ...CTX, replicaVersions: {}, blindedElements: padded([]) }, { contentType: 'application/json' });
+    expect([plainJson.status, plainJson.json.code]).toEqual([415, 'unsupported_media_type']);
+    expect(plainJson.json.detail).toContain(FEDERATION.mediaType);
   });
 
   it('gives each authentication failure its own problem code, and none counts as a query', async () => {
@@ -110,7 +140,7 @@ describe('federation wire', () => {
       return r.n;
     };
     const before = usage();
-    const body = { ...CTX, elements: [element()] };
+    const body = { ...CTX, replicaVersions: {}, blindedElements: padded([toBase64Url(new Uint8Array(32))]) };
     const cases: [string, Parameters<typeof send>[2], number, string][] = [
       ['missing signature', { mutate: (h) => h.delete('cairn-signature') }, 401, 'signature_missing'],
       ['unknown key', { signer: ed25519Signer(new Uint8Array(32).fill(9)) }, 401, 'peer_unknown'],
@@ -120,34 +150,36 @@ describe('federation wire', () => {
       ['wrong recipient', { recipient: 'ab'.repeat(32) }, 401, 'signature_invalid'],
     ];
     for (const [name, opts, status, code] of cases) {
-      const r = await send('/federation/v1/match', body, opts);
+      const r = await send('/federation/v2/match', body, opts);
       expect([name, r.status, r.json.code]).toEqual([name, status, code]);
     }
     // Replay: the same signed request twice.
-    const first = await send('/federation/v1/match', body);
+    const first = await send('/federation/v2/match', body);
     expect(first.status).toBe(400); // the all-zero element is the identity: refused after authentication
-    const replay = await fetch(`${xa.url}/federation/v1/match`, { method: 'POST', headers: first.requestHeaders, body: first.bytes as Uint8Array<ArrayBuffer> });
+    const replay = await fetch(`${xa.url}/federation/v2/match`, { method: 'POST', headers: first.requestHeaders, body: first.bytes as Uint8Array<ArrayBuffer> });
     expect(replay.status).toBe(409);
     expect((await replay.json()).code).toBe('nonce_replayed');
     expect(usage()).toBe(before);
   });
 
-  it('refuses malformed elements, buckets and batches with distinct problems and keeps serving', async () => {
-    const good = deriveMatchKeys(parseIdentifiers(IDS))[0]!;
-    const el = (blindedElement: string, bucket = bucketOf(good.encoded, xaDescriptor.bucketBits)) => ({ keyType: good.type, bucket, blindedElement });
-    const identity = await send('/federation/v1/match', { ...CTX, elements: [el(toBase64Url(new Uint8Array(32)))] });
-    expect([identity.status, identity.json.code, identity.json.field]).toEqual([400, 'oprf_invalid_element', 'elements[0].blindedElement']);
-    const nonCanonical = await send('/federation/v1/match', { ...CTX, elements: [el(toBase64Url(new Uint8Array(32).fill(0xff)))] });
-    expect([nonCanonical.status, nonCanonical.json.code]).toEqual([400, 'oprf_invalid_element']);
-    const short = await send('/federation/v1/match', { ...CTX, elements: [el('AAAA')] });
-    expect([short.status, short.json.code, short.json.field]).toEqual([400, 'invalid_request', 'elements[0].blindedElement']);
-    const bucket = await send('/federation/v1/match', { ...CTX, elements: [el(toBase64Url(new Uint8Array(32)), 2 ** xaDescriptor.bucketBits)] });
-    expect([bucket.status, bucket.json.code, bucket.json.field]).toEqual([400, 'bucket_out_of_range', 'elements[0].bucket']);
-    const many = await send('/federation/v1/match', { ...CTX, elements: Array.from({ length: 65 }, () => el(toBase64Url(new Uint8Array(32)))) });
+  it('refuses malformed elements, unpadded counts and batches with distinct problems and keeps serving', async () => {
+    const req = (blindedElements: string[], extra: Record<string, unknown> = {}) => send('/federation/v2/match', { ...CTX, replicaVersions: {}, blindedElements, ...extra });
+    const identity = await req(padded([randomElement(), toBase64Url(new Uint8Array(32))]));
+    expect([identity.status, identity.json.code, identity.json.field]).toEqual([400, 'oprf_invalid_element', 'blindedElements[1]']);
+    const nonCanonical = await req(padded([toBase64Url(new Uint8Array(32).fill(0xff))]));
+    expect([nonCanonical.status, nonCanonical.json.code, nonCanonical.json.field]).toEqual([400, 'oprf_invalid_element', 'blindedElements[0]']);
+    const short = await req(padded(['AAAA']));
+    expect([short.status, short.json.code, short.json.field]).toEqual([400, 'invalid_request', 'blindedElements[0]']);
+    const unpadded = await req(padded([], 7));
+    expect([unpadded.status, unpadded.json.code, unpadded.json.field]).toEqual([400, 'invalid_request', 'blindedElements']);
+    expect(unpadded.json.detail).toMatch(/8, 16, 32, 64/);
+    const many = await req(padded([], 65));
     expect([many.status, many.json.code]).toEqual([413, 'batch_too_large']);
-    const unknownType = await send('/federation/v1/match', { ...CTX, elements: [{ ...el(toBase64Url(new Uint8Array(32))), keyType: 'shoeSize' }] });
-    expect([unknownType.status, unknownType.json.field]).toEqual([400, 'elements[0].keyType']);
-    const garbage = await send('/federation/v1/match', 'not an object');
+    const keyTypes = await send('/federation/v2/match', { ...CTX, replicaVersions: {}, blindedElements: padded([]), keyTypes: ['phone'] });
+    expect([keyTypes.status, keyTypes.json.code]).toEqual([400, 'invalid_request']);
+    const badVersion = await req(padded([]), { replicaVersions: { missing_child: -1 } });
+    expect([badVersion.status, badVersion.json.field]).toEqual([400, 'replicaVersions.missing_child']);
+    const garbage = await send('/federation/v2/match', 'not an object');
     expect(garbage.status).toBe(400);
     // Still serving: a real search from XB finds the record.
     const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CTX, identifiers: IDS, searchId: undefined });
@@ -156,7 +188,7 @@ describe('federation wire', () => {
 
   it('refuses a revoked peer with its own code', async () => {
     cli(['peers', 'revoke', 'XB', '--home', xa.home, '--reason', 'test']);
-    const r = await send('/federation/v1/match', { ...CTX, elements: [element()] });
+    const r = await send('/federation/v2/match', { ...CTX, replicaVersions: {}, blindedElements: padded([]) });
     expect([r.status, r.json.code]).toEqual([403, 'peer_revoked']);
   });
 });

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, cli, startFederation, type FedNode } from '../scripts/lib/federation.js';
+import { api, cli, startFederation, untilReplicasReady, type FedNode } from '../scripts/lib/federation.js';
 import { freePort, tempDir } from './helpers/cli.js';
 
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -57,6 +57,8 @@ describe('federation across three nodes', () => {
       ],
     });
     expect(c.status).toBe(200);
+    // XB's copies of XA's and XC's indexes: synced once, then kept in step by the deltas of every answer.
+    expect(await untilReplicasReady(xb)).toEqual([expect.objectContaining({ status: 'no_hit' }), expect.objectContaining({ status: 'no_hit' })]);
   });
 
   afterAll(async () => {
@@ -93,7 +95,7 @@ describe('federation across three nodes', () => {
     const metricsB = await (await fetch(`${xb.url}/metrics`)).text();
     expect(metricsB).toMatch(/cairn_search_peer_outcomes_total\{outcome="hit",path="api",peer="XA"\} [1-9]/);
     const metricsA = await (await fetch(`${xa.url}/metrics`)).text();
-    expect(metricsA).toMatch(/cairn_federation_answers_total\{code="ok",route="\/federation\/v1\/match"\} [1-9]/);
+    expect(metricsA).toMatch(/cairn_federation_answers_total\{code="ok",route="\/federation\/v2\/match"\} [1-9]/);
     const incoming = await api(xa, xa.tokens.analyst, 'GET', '/v1/hits/incoming');
     expect(incoming.json.hits[0]).toMatchObject({ peer: { country: 'XB' }, record: { ref: 'XA-MC-1' }, caseReference: CONTEXT.caseReference, searchId: r.json.id });
   });
@@ -121,22 +123,22 @@ describe('federation across three nodes', () => {
     expect(after[0].justification).toMatch(/reception centre/);
   });
 
-  it('explains that a possible hit stored before confirmations named buckets must be searched again', async () => {
+  it('explains that a possible hit stored under cairn/1 must be searched again', async () => {
     const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', {
       ...CONTEXT,
       identifiers: { names: [{ given: 'Yousef', family: 'Hadad' }], dateOfBirth: { precision: 'year', date: '2011' } },
       peers: ['XA'],
     });
     expect(r.json.results[0]).toMatchObject({ confirmation: 'awaiting_analyst' });
-    // Rewrite the pending material as a node before migration 0006 stored it: without the bucket.
+    // Rewrite the pending material as a cairn/1 node stored it: key type, bucket, digest and confirmation bytes.
     const db = new Database(join(xb.home, 'cairn.db'));
     const row = db.prepare('select rowid, pending from search_results where search_id = ?').get(r.json.id) as { rowid: number; pending: string };
-    const old = (JSON.parse(row.pending) as Record<string, unknown>[]).map(({ bucket: _bucket, ...rest }) => rest);
+    const old = (JSON.parse(row.pending) as Record<string, unknown>[]).map(({ keyType, strength, confirm }) => ({ keyType, strength, confirm, bucket: 48213, digest: 'AAAAAAAAAAAAAAAAAAAAAA' }));
     db.prepare('update search_results set pending = ? where rowid = ?').run(JSON.stringify(old), row.rowid);
     db.close();
     const res = await api(xb, xb.tokens.analyst, 'POST', `/v1/searches/${r.json.id}/confirm`, { peer: 'XA', justification: 'Follow-up requested by the caseworker.' });
     expect([res.status, res.json.code, res.json.field]).toEqual([400, 'invalid_request', 'peer']);
-    expect(res.json.detail).toMatch(/run search s_[0-9a-f]+ again/);
+    expect(res.json.detail).toMatch(/cairn\/1.*run search s_[0-9a-f]+ again/);
   });
 
   it('reports a purpose the policy denies as an error from that peer, never as a no-hit', async () => {
@@ -168,6 +170,45 @@ describe('federation across three nodes', () => {
     expect(out).toContain('record XA-MC-1 (missing_child), contact desk-XA-MC-1@police.example');
   });
 
+  it('reports a peer whose replica is missing as index_syncing, never as a no-hit, until the background sync is done', async () => {
+    const xcId = (JSON.parse(cli(['peers', 'list', '--home', xb.home, '--json'])) as { id: string; country: string }[]).find((p) => p.country === 'XC')!.id;
+    const db = new Database(join(xb.home, 'cairn.db'));
+    const ids = db.prepare('select id from replicas where peer_id = ?').all(xcId) as { id: number }[];
+    expect(ids.length).toBeGreaterThan(0);
+    for (const { id } of ids) {
+      db.prepare('delete from replica_shards where replica_id = ?').run(id);
+      db.prepare('delete from replica_groups where replica_id = ?').run(id);
+      db.prepare('delete from replicas where id = ?').run(id);
+    }
+    db.close();
+    const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Maria', family: 'Ionescu' }], dateOfBirth: { precision: 'day', date: '2012-02-02' } } });
+    const by = Object.fromEntries(r.json.results.map((x: { peer: { country: string } }) => [x.peer.country, x]));
+    expect(by.XC).toMatchObject({ status: 'index_syncing', error: { code: 'index_syncing' } });
+    expect(by.XC.error.detail).toMatch(/XC's index missing_child/);
+    expect(by.XA).toMatchObject({ status: 'no_hit' });
+    // The search started a full sync of the missing replica; once done, the record is found.
+    await untilReplicasReady(xb);
+    const again = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Maria', family: 'Ionescu' }], dateOfBirth: { precision: 'day', date: '2012-02-02' } }, peers: ['XC'] });
+    expect(again.json.results[0]).toMatchObject({ status: 'hit', strength: 'probable' });
+  });
+
+  it('reports a peer whose replica fails its root check as an error, never as a no-hit', async () => {
+    const xcId = (JSON.parse(cli(['peers', 'list', '--home', xb.home, '--json'])) as { id: string; country: string }[]).find((p) => p.country === 'XC')!.id;
+    // Our copy of XC's missing_child index is corrupted on disk (its group hashes zeroed)...
+    const db = new Database(join(xb.home, 'cairn.db'));
+    const changed = db.prepare("update replicas set group_hashes = zeroblob(8192) where peer_id = ? and category = 'missing_child'").run(xcId);
+    db.close();
+    expect(changed.changes).toBe(1);
+    // ...and XC changes its index, so the next answer carries a delta whose root the replica must reach.
+    const c = await api(xc, xc.tokens.analyst, 'POST', '/v1/records', { records: [record('XC-2', 'missing_child', { names: [{ given: 'Ion', family: 'Popa' }], dateOfBirth: { precision: 'day', date: '2011-03-03' } })] });
+    expect(c.status).toBe(200);
+    const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Ion', family: 'Popa' }], dateOfBirth: { precision: 'day', date: '2011-03-03' } }, peers: ['XC'] });
+    expect(r.json.results[0]).toMatchObject({ status: 'error', error: { code: 'replica_invalid' } });
+    expect(r.json.results[0].error.detail).toMatch(/missing_child: error/);
+    const stored = await api(xb, xb.tokens.analyst, 'GET', `/v1/searches/${r.json.id}`);
+    expect(stored.json.results[0].status).toBe('error');
+  });
+
   it('reports a peer that hangs as a timeout and a stopped peer as an error, and still answers the others', async () => {
     const ids = { names: [{ given: 'Olena', family: 'Shevchenko' }], dateOfBirth: { precision: 'day', date: '2013-04-12' } };
     // Freeze XC's process: it accepts connections but never answers.
@@ -188,7 +229,7 @@ describe('federation across three nodes', () => {
     // XC is replaced by something that answers 200 with junk, then with unsigned JSON.
     await xc.stop();
     const { createServer } = await import('node:http');
-    for (const body of ['<html>not json</html>', JSON.stringify({ searchId: 'x', evaluatedElements: [], proof: '', buckets: [] })]) {
+    for (const body of ['<html>not json</html>', JSON.stringify({ searchId: 'x', evaluatedElements: [], proof: '', deltas: [] })]) {
       const srv = createServer((_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(body);

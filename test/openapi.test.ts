@@ -33,7 +33,8 @@ describe('OpenAPI 3.1 document', () => {
     expect(search.responses['401'].content['application/problem+json'].schema.$ref).toBe('#/components/schemas/Problem');
     const entries = doc.paths['/v1/audit/entries'].get;
     expect(entries.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['from', 'to', 'type', 'purpose', 'caseReference', 'cursor', 'limit']));
-    expect(doc.paths['/federation/v1/match'].post.security).toEqual([{ peerSignature: [] }]);
+    expect(doc.paths['/federation/v2/match'].post.security).toEqual([{ peerSignature: [] }]);
+    expect(Object.keys(doc.paths['/federation/v2/match'].post.requestBody.content)).toEqual(['application/vnd.cairn.federation.v2+json']);
     expect(doc.paths['/v1/records/{ref}'].delete.parameters[0]).toMatchObject({ name: 'ref', in: 'path', required: true });
   });
 

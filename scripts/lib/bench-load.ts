@@ -1,6 +1,6 @@
 /**
  * Load on one answering node: signed blind match requests, as the searching
- * node would send them (POST /federation/v1/match with its real Ed25519 key,
+ * node would send them (POST /federation/v2/match with its real Ed25519 key,
  * a fresh nonce and timestamp each), from `concurrency` workers for a fixed
  * time. The blinded elements are computed once per person before the clock
  * starts, so the generator spends its CPU on signing and HTTP, not on the
@@ -10,15 +10,16 @@
  */
 import { matchResponseSchema, type MatchRequest } from '../../schemas/federation.js';
 import { toBase64Url, utf8 } from '../../src/core/bytes.js';
-import { MEDIA_TYPES } from '../../src/core/constants.js';
+import { FEDERATION } from '../../src/core/constants.js';
 import { z } from 'zod';
 import { consistencyAnswerSchema, openPeerCheckpoint } from '../../src/core/federation/witness.js';
-import { postSigned, type ClientDeps } from '../../src/core/federation/client.js';
+import { paddedSize, postSigned, type ClientDeps } from '../../src/core/federation/client.js';
 import { buildSignedRequest, verifyResponse } from '../../src/core/federation/http-signature.js';
 import { findPeer, type Peer } from '../../src/core/federation/peers.js';
-import { bucketOf, deriveMatchKeys, parseIdentifiers } from '../../src/core/identity/index.js';
+import { deriveMatchKeys, parseIdentifiers } from '../../src/core/identity/index.js';
 import { blind } from '../../src/core/oprf/index.js';
-import { systemClock, webRandom } from '../../src/core/ports.js';
+import { silentLogger, systemClock, webRandom } from '../../src/core/ports.js';
+import { ReplicaStore } from '../../src/core/federation/index/replica.js';
 import type { Signer } from '../../src/core/signing.js';
 import { openNodeContext } from '../../src/node/context.js';
 import { cpuSecondsOf } from './bench-machine.js';
@@ -27,8 +28,10 @@ import { BENCH_PURPOSE } from './bench-federation.js';
 export interface MatchLoad {
   readonly peer: Peer;
   readonly signer: Signer;
-  /** One prepared element list per person. */
-  readonly elements: readonly MatchRequest['elements'][];
+  /** The searcher's replica versions of the peer's indexes when the load was prepared. */
+  readonly replicaVersions: MatchRequest['replicaVersions'];
+  /** One prepared, padded list of blinded elements per person. */
+  readonly elements: readonly MatchRequest['blindedElements'][];
 }
 
 /** Read the searcher's signing key and its record of `peerCountry`, and blind every person's match keys once. */
@@ -36,12 +39,16 @@ export async function prepareMatchLoad(searcherHome: string, peerCountry: string
   const ctx = await openNodeContext(searcherHome);
   try {
     const peer = await findPeer(ctx.db, peerCountry);
-    const elements = persons.map((ids) =>
-      deriveMatchKeys(parseIdentifiers(ids))
+    const elements = persons.map((ids) => {
+      const inputs = deriveMatchKeys(parseIdentifiers(ids))
         .filter((k) => peer.matchKeyTypes.includes(k.type))
-        .map((k) => ({ keyType: k.type, bucket: bucketOf(k.encoded, peer.bucketBits), blindedElement: toBase64Url(blind(k.encoded).blindedElement) })),
-    );
-    return { peer, signer: ctx.keys.signer, elements };
+        .map((k) => k.encoded);
+      // Padded like the searcher's client: dummies are blinds of random inputs.
+      for (let i = inputs.length, n = paddedSize(inputs.length); i < n; i++) inputs.push(webRandom.bytes(32));
+      return inputs.map((x) => toBase64Url(blind(x).blindedElement));
+    });
+    const replicaVersions = await new ReplicaStore({ db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, logger: silentLogger }).replicaVersions(peer.id);
+    return { peer, signer: ctx.keys.signer, replicaVersions, elements };
   } finally {
     await ctx.close();
   }
@@ -70,18 +77,20 @@ async function sendOne(load: MatchLoad, i: number, verify: boolean): Promise<voi
     purpose: BENCH_PURPOSE,
     legalBasis: 'benchmark: load test of the answering node',
     caseReference: `BENCH-${i}`,
-    elements,
+    // As a searcher in sync would send them: nothing has changed since, so the deltas are empty.
+    replicaVersions: load.replicaVersions,
+    blindedElements: elements,
   };
   const bytes = utf8(JSON.stringify(body));
   const { request, binding } = buildSignedRequest({
     method: 'POST',
-    url: new URL('/federation/v1/match', load.peer.baseUrl),
+    url: new URL(`${FEDERATION.prefix}/match`, load.peer.baseUrl),
     body: bytes,
     signer: load.signer,
     recipientKeyId: load.peer.signingKeyId,
     clock: systemClock,
     random: webRandom,
-    headers: { 'content-type': MEDIA_TYPES.json, accept: MEDIA_TYPES.json },
+    headers: { 'content-type': FEDERATION.mediaType, accept: FEDERATION.mediaType },
   });
   const res = await fetch(request);
   const raw = new Uint8Array(await res.arrayBuffer());

@@ -122,10 +122,16 @@ async function startAll(root: string, specs: NodeSpec[], policy: Record<string, 
   for (const a of nodes) {
     for (const b of nodes) {
       if (a === b) continue;
-      cli(['peers', 'add', b.url, '--home', a.home, '--fingerprint', b.fingerprint]);
+      cli(['peers', 'add', b.url, '--home', a.home, '--fingerprint', b.fingerprint, '--no-sync']);
       cli(['peers', 'policy', b.country, '--home', a.home, ...allow]);
     }
   }
+  // Every node lets every other fetch its indexes now: replicate them before anyone searches.
+  for (const a of nodes) cli(['peers', 'sync', '--home', a.home]);
+  // The synchronous CLI calls above held the event loop past the servers'
+  // keep-alive: let it see the sockets they closed meanwhile, or the next
+  // fetch picks a dead one from the pool ("other side closed").
+  await new Promise((r) => setTimeout(r, 100));
   return nodes;
 }
 
@@ -150,6 +156,32 @@ export async function api(node: { url: string }, token: string, method: string, 
   }
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
+}
+
+/** Identifiers no node of a test or demo federation holds: a search for them is a no-hit once the replicas are ready. */
+const NOBODY = { names: [{ given: 'Nobody', family: 'Anywhere' }], dateOfBirth: { precision: 'day', date: '1901-01-01' } };
+
+/**
+ * Wait until `node`'s replicas of its peers' indexes are ready: search for
+ * nobody until no peer answers `index_syncing` (a search applies the deltas
+ * of the answers and starts a background sync of a missing replica).
+ * Returns the last search's per-peer results.
+ */
+export async function untilReplicasReady(node: { url: string; tokens: { analyst: string } }, opts: { purpose?: string; timeoutMs?: number } = {}): Promise<any[]> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  for (;;) {
+    const r = await api(node, node.tokens.analyst, 'POST', '/v1/searches', {
+      purpose: opts.purpose ?? 'missing_child_tracing',
+      legalBasis: 'waiting for the index replicas to be in sync',
+      caseReference: 'REPLICA-WARM-UP',
+      identifiers: NOBODY,
+    });
+    if (r.status !== 201) throw new Error(`warm-up search on ${node.url} answered ${r.status}: ${JSON.stringify(r.json)}`);
+    const results = r.json.results as { status: string }[];
+    if (!results.some((x) => x.status === 'index_syncing')) return results;
+    if (Date.now() > deadline) throw new Error(`replicas at ${node.url} still syncing: ${JSON.stringify(results)}`);
+    await new Promise((res) => setTimeout(res, 250));
+  }
 }
 
 function isClosedIdleSocket(e: unknown): boolean {

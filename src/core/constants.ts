@@ -5,7 +5,23 @@
  */
 
 /** Cairn protocol version advertised in the node descriptor. */
-export const PROTOCOL_VERSION = 'cairn/1' as const;
+export const PROTOCOL_VERSION = 'cairn/2' as const;
+
+/**
+ * The match exchange of cairn/2 (protocol/35-federation.md): versioned paths
+ * and media type, and the fixed sizes a request's blinded elements are padded
+ * to, so the count says nothing about which identifiers the searcher held.
+ */
+export const FEDERATION = {
+  /** Peer-facing match and confirmation routes. */
+  prefix: '/federation/v2',
+  /** The cairn/1 match and confirmation paths: answered with protocol_version_unsupported. */
+  retiredPaths: ['/federation/v1/match', '/federation/v1/hits'],
+  /** Content type of cairn/2 match and confirmation requests and their answers. */
+  mediaType: 'application/vnd.cairn.federation.v2+json',
+  /** Allowed element counts of a match request, smallest first; the last is the most a request may carry. */
+  paddedSizes: [8, 16, 32, 64],
+} as const;
 
 /** Media types (DSSE payload types and HTTP content types). */
 export const MEDIA_TYPES = {
@@ -180,4 +196,40 @@ export const SESSION = {
   touchEveryMs: 60 * 1000,
   /** Random bytes in a session id and a CSRF token. */
   idBytes: 32,
+} as const;
+
+/**
+ * Token indexes (protocol/37-token-index.md): every node publishes, per
+ * record category, the sorted multiset of short fingerprints of its tokens,
+ * split into shards by the fingerprint's first bytes, hashed per shard, per
+ * group of shards and once more into a root that a signed head carries.
+ */
+export const INDEX = {
+  /** Fingerprint = first `fingerprintBytes` of SHA-256(fingerprintLabel || token). */
+  fingerprintLabel: 'cairn-index-fp-v1',
+  fingerprintBytes: 8,
+  /** A fingerprint's shard is its first `shardBits` bits (big-endian). */
+  shardBits: 16,
+  shardCount: 65536,
+  /** Shards per group: a group hash covers this many consecutive shard hashes. */
+  groupSize: 256,
+  groupCount: 256,
+  shardLabel: 'cairn-index-shard-v1',
+  groupLabel: 'cairn-index-group-v1',
+  rootLabel: 'cairn-index-root-v1',
+  /** DSSE payload type of a signed index head. */
+  headPayloadType: 'application/vnd.cairn.index-head+json',
+  headVersion: 1,
+  /** Most changes one delta carries (riding on an answer or asked for). */
+  maxDeltaChanges: 20_000,
+  /** Shards read per block of a snapshot page; a page is whole blocks ... */
+  maxSnapshotShards: 4096,
+  /** ... until it holds at least this many fingerprints (3.2 MB), or the shards run out. */
+  maxSnapshotFingerprints: 400_000,
+  /** The owner keeps changes for at least this long ... */
+  logWindowDays: 30,
+  /** ... unless there are more than this many per category (then a replica resyncs fully). */
+  maxLogChanges: 2_000_000,
+  /** How often a serving node asks every peer for its heads (and deltas) in the background. */
+  syncIntervalMs: 5 * 60 * 1000,
 } as const;

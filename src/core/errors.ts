@@ -52,13 +52,17 @@ export const ERROR_CODES = [
   'rate_limited',
   'budget_exceeded',
   'batch_too_large',
-  'bucket_out_of_range',
   'peer_unreachable',
   'peer_timeout',
   'peer_response_invalid',
   'hit_not_found',
   // bulk import over HTTP
   'import_conflict',
+  // token indexes and their replicas (protocol/37-token-index.md)
+  'index_resync',
+  'index_invalid',
+  // protocol versions (cairn/2)
+  'protocol_version_unsupported',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

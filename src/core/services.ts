@@ -15,7 +15,7 @@ import { createAuditLog } from './audit/log.js';
 import type { Config } from './config.js';
 import type { Db } from './db/schema.js';
 import type { OprfClient } from './federation/client.js';
-import type { OprfEvaluator } from './federation/answer.js';
+import type { IndexOwner, OprfEvaluator } from './federation/answer.js';
 import { dbNonceStore } from './federation/nonce-store-db.js';
 import { PeerReservations } from './federation/policy.js';
 import type { NonceStore } from './federation/replay.js';
@@ -29,6 +29,7 @@ import { createNodeService, type NodeService } from './services-node.js';
 import { createRecordService, type RecordService } from './services-records.js';
 import { createSessionService, createUserService, type SessionService, type UserService } from './services-users.js';
 import type { Ed25519Verify, Signer } from './signing.js';
+import { IndexService } from './federation/index/service.js';
 
 /** What a runtime provides: storage, time, randomness, logging, keys and its fast paths. */
 export interface Ports {
@@ -72,6 +73,8 @@ export interface Services {
   audit: AuditService;
   users: UserService;
   sessions: SessionService;
+  /** Token indexes: ours (owner side) and our replicas of peers' (searcher side). */
+  index: IndexService;
 }
 
 /** The portable evaluator: noble, one batch DLEQ proof. */
@@ -98,12 +101,19 @@ export function createServices(ports: Ports, config: Config): Services {
   };
   const self = { nodeId: config.node.id, country: config.node.country };
   const witness = createWitnessService({ ...client, db, atomic, logger }, { ...self, baseUrl: config.node.url });
+  const index = new IndexService({ ...store, logger, signer, nodeId: config.node.id, client, ...(ports.defer ? { defer: ports.defer } : {}) });
+  /** Our index as the answer needs it: a searcher without a replica of a category gets the head only. */
+  const indexOwner: IndexOwner = {
+    changesSince: (category, sinceVersion, max) => index.changesSince(category, sinceVersion, max),
+    resync: async (category) => ({ category, head: (await index.owner.head(category)).envelope, resync: true }),
+  };
   const peers = createPeerService({ ...store, fetch: fetchFn, ownNodeId: config.node.id, timeoutMs: config.federation.timeoutMs });
   const searches = createSearchService({
     ...client,
     db,
     atomic,
     logger,
+    replicas: index,
     witness: async (peer, note) => {
       await witness.witness(peer, note);
     },
@@ -117,7 +127,7 @@ export function createServices(ports: Ports, config: Config): Services {
     signer,
     evaluator: ports.evaluator ?? portableEvaluator(ports.oprfSecretKey, oprfPublicKey),
     reservations: new PeerReservations(store),
-    bucketBits: config.matching.bucketBits,
+    index: indexOwner,
     self,
     checkpoint: async () => (await log.latestCheckpoint(config.audit.checkpointIntervalMs)).note,
   }, { nonceStore: ports.nonceStore ?? dbNonceStore(db), ...(ports.ed25519Verify ? { verify: ports.ed25519Verify } : {}) });
@@ -142,5 +152,6 @@ export function createServices(ports: Ports, config: Config): Services {
     audit: createAuditService({ ...store, log, config, signer, logger, ...(ports.sleep ? { sleep: ports.sleep } : {}) }),
     users: createUserService({ ...store, random }),
     sessions: createSessionService({ ...store, random }),
+    index,
   };
 }

@@ -56,7 +56,7 @@ function operation(r: RouteSpec, components: Components): Record<string, unknown
     summary: r.summary,
     tags: r.tags,
     ...(params.length ? { parameters: params } : {}),
-    ...(r.request?.body ? { requestBody: { required: true, content: { [r.request.bodyContentType ?? 'application/json']: { schema: jsonSchema(r.request.body, 'input', components) } } } } : {}),
+    ...(r.request?.body ? { requestBody: { required: true, content: { [r.request.bodyContentType ?? r.request.contentType ?? 'application/json']: { schema: jsonSchema(r.request.body, 'input', components) } } } } : {}),
     ...(r.access === 'public' ? { security: [] } : r.access === 'peer' ? { security: [{ peerSignature: [] }] } : { security: [{ apiToken: rolesOf(r.access) }] }),
     'x-cairn-access': r.access,
     responses,

@@ -43,12 +43,14 @@ const STATUS: Record<ErrorCode, number> = {
   rate_limited: 429,
   budget_exceeded: 429,
   batch_too_large: 413,
-  bucket_out_of_range: 400,
   peer_unreachable: 502,
   peer_timeout: 504,
   peer_response_invalid: 502,
   import_conflict: 409,
   hit_not_found: 404,
+  index_resync: 410,
+  index_invalid: 502,
+  protocol_version_unsupported: 400,
 };
 
 const TITLES: Partial<Record<ErrorCode, string>> = {

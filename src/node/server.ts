@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../core/config.js';
 import { CairnError } from '../core/errors.js';
+import { INDEX } from '../core/constants.js';
 import { createApp } from '../http/app.js';
 import { Metrics, METRICS_CONTENT_TYPE } from '../http/metrics.js';
 import type { Logger } from '../core/ports.js';
@@ -128,6 +129,7 @@ async function startLocked(
       // The same retention job as the Workers Cron Trigger (src/workers/index.ts).
       const { purged, pruned } = await runRetention({ db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, auditRetentionDays: config.audit.retentionDays });
       if (purged) logger.info({ purged }, 'records past retention purged');
+      await services.index.compactAll();
       if (pruned) logger.info({ pruned }, 'audit entry payloads past retention pruned');
     } catch (e) {
       logger.error({ err: String(e) }, 'retention purge failed');
@@ -150,6 +152,12 @@ async function startLocked(
   const purgeTimer = setInterval(() => void purge(), PURGE_INTERVAL_MS);
   purgeTimer.unref();
   cleanups.push(() => clearInterval(purgeTimer));
+  // Replicas of peers' token indexes: heads and deltas every few minutes, in the background.
+  const syncTimer = setInterval(() => {
+    services.index.scheduleAll().catch((e: unknown) => logger.error({ err: String(e) }, 'replica sync scheduling failed'));
+  }, INDEX.syncIntervalMs);
+  syncTimer.unref();
+  cleanups.push(() => clearInterval(syncTimer));
   const metrics = new Metrics();
   const app = createApp(services, { logger, clock: ctx.clock, random: ctx.random, metrics, version: VERSION });
   const port = opts.port ?? config.http.port;
@@ -177,6 +185,8 @@ async function startLocked(
   http.headersTimeout = KEEP_ALIVE_MS + 1000;
   const actual = (server.address() as AddressInfo).port;
   logger.info({ node: config.node.id, country: config.node.country, host: config.http.host, port: actual, signingKeyId: keys.signer.keyId }, 'cairn node listening');
+  // Replicas missing since the last run (or peers added by the CLI) start syncing now.
+  void services.index.scheduleAll().catch((e: unknown) => logger.error({ err: String(e) }, 'replica sync scheduling failed'));
   let closed = false;
   return {
     config,

@@ -19,6 +19,7 @@ import { problemOf, problemResponse } from '../http/problem.js';
 import { validateOprfSecretKey } from '../core/oprf/index.js';
 import { runRetention, type RetentionDeps } from '../core/records/manage.js';
 import { createServices } from '../core/services.js';
+import type { IndexService } from '../core/federation/index/service.js';
 import { d1AtomicWriter } from './d1-atomic.js';
 import { CairnD1Dialect } from './d1-dialect.js';
 
@@ -73,6 +74,8 @@ interface Node {
 /** The dependencies of the scheduled jobs. */
 export interface ScheduledDeps {
   retention: RetentionDeps;
+  /** Our replicas of peers' indexes and our change log (Workers have no timers: the cron keeps them current). */
+  index: Pick<IndexService, 'syncAll' | 'compactAll'>;
   logger: Logger;
 }
 
@@ -83,6 +86,10 @@ export interface ScheduledDeps {
 export const SCHEDULED_JOBS: readonly { name: string; run: (deps: ScheduledDeps) => Promise<Record<string, number>> }[] = [
   // Records past retention purged, audit payloads past audit.retentionDays pruned: the Node job's twin.
   { name: 'retention', run: (deps) => runRetention(deps.retention) },
+  // Every peer's replicas brought up to date (heads, then deltas or snapshots).
+  { name: 'replica-sync', run: async (deps) => (await deps.index.syncAll(), {}) },
+  // Our index change log compacted to its window.
+  { name: 'index-compaction', run: async (deps) => (await deps.index.compactAll(), {}) },
 ];
 
 let ready: Promise<Node> | undefined;
@@ -112,7 +119,7 @@ async function boot(env: WorkerEnv): Promise<Node> {
     config,
   );
   const app = createApp(services, { logger, clock: systemClock, random: webRandom, metrics: new Metrics(), version: VERSION });
-  return { app, jobs: { retention: { db, atomic, clock: systemClock, auditRetentionDays: config.audit.retentionDays }, logger }, checkpointer: services.audit.checkpointer };
+  return { app, jobs: { retention: { db, atomic, clock: systemClock, auditRetentionDays: config.audit.retentionDays }, index: services.index, logger }, checkpointer: services.audit.checkpointer };
 }
 
 /** The isolate's node, booted once (a failed boot is retried on the next event). */

@@ -3,7 +3,7 @@
  * runs under kysely's Migrator on Node and on Workers. Names sort in the order
  * they apply. Never edit a migration that has shipped: add a new one.
  */
-import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import { CairnError } from '../errors.js';
 
 export const migrations: Record<string, Migration> = {
@@ -266,6 +266,87 @@ export const migrations: Record<string, Migration> = {
         .addColumn('cosigned_at', 'integer', (c) => c.notNull())
         .addColumn('at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('audit_cosignatures_pk', ['peer_id', 'size'])
+        .execute();
+    },
+  },
+  '0010_token_index': {
+    async up(db: Kysely<unknown>) {
+      // cairn/2 token indexes (protocol/37-token-index.md). Tokens gain their
+      // index fingerprint. cairn/1 rows cannot be given one (it hashes the
+      // whole token, which was not kept), so they are dropped and each record's
+      // content fingerprint is cleared: the next import of a record derives
+      // its tokens again. No node was deployed with cairn/1.
+      await db.schema.alterTable('tokens').addColumn('fingerprint', 'blob').execute();
+      await sql`delete from tokens`.execute(db);
+      await sql`update records set fingerprint = x''`.execute(db);
+      await db.schema.createIndex('tokens_index').on('tokens').columns(['category', 'fingerprint']).execute();
+      // The owner's change log: one row per token added or removed.
+      await db.schema
+        .createTable('index_changes')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('category', 'text', (c) => c.notNull())
+        .addColumn('fingerprint', 'blob', (c) => c.notNull())
+        .addColumn('op', 'integer', (c) => c.notNull())
+        .addColumn('at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('index_changes_category').on('index_changes').columns(['category', 'seq']).execute();
+      await db.schema
+        .createTable('index_state')
+        .addColumn('category', 'text', (c) => c.primaryKey())
+        .addColumn('floor', 'integer', (c) => c.notNull())
+        .addColumn('rooted_version', 'integer', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('group_hashes', 'blob', (c) => c.notNull())
+        .addColumn('compacted_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('index_groups')
+        .addColumn('category', 'text', (c) => c.notNull())
+        .addColumn('grp', 'integer', (c) => c.notNull())
+        .addColumn('shard_hashes', 'blob', (c) => c.notNull())
+        .addPrimaryKeyConstraint('index_groups_pk', ['category', 'grp'])
+        .modifyEnd(sql`without rowid`)
+        .execute();
+      await db.schema
+        .createTable('index_heads')
+        .addColumn('category', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('envelope', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('index_heads_pk', ['category', 'version'])
+        .execute();
+      // The searcher's replicas of its peers' indexes: sorted fingerprints
+      // packed per shard, shard hashes packed per group of 256.
+      await db.schema
+        .createTable('replicas')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('peer_id', 'text', (c) => c.notNull())
+        .addColumn('category', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('head', 'text')
+        .addColumn('group_hashes', 'blob')
+        .addColumn('shards_done', 'integer', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('replicas_peer_category', ['peer_id', 'category'])
+        .execute();
+      await db.schema
+        .createTable('replica_shards')
+        .addColumn('replica_id', 'integer', (c) => c.notNull())
+        .addColumn('shard', 'integer', (c) => c.notNull())
+        .addColumn('fingerprints', 'blob', (c) => c.notNull())
+        .addPrimaryKeyConstraint('replica_shards_pk', ['replica_id', 'shard'])
+        .modifyEnd(sql`without rowid`)
+        .execute();
+      await db.schema
+        .createTable('replica_groups')
+        .addColumn('replica_id', 'integer', (c) => c.notNull())
+        .addColumn('grp', 'integer', (c) => c.notNull())
+        .addColumn('shard_hashes', 'blob', (c) => c.notNull())
+        .addPrimaryKeyConstraint('replica_groups_pk', ['replica_id', 'grp'])
+        .modifyEnd(sql`without rowid`)
         .execute();
     },
   },

@@ -58,6 +58,81 @@ export interface TokensTable {
    * than copying a digest out of a bucket answer.
    */
   confirm: Uint8Array;
+  /** Index fingerprint of the token (protocol/37-token-index.md); null only for rows of before 0007, which it dropped. */
+  fingerprint: Uint8Array | null;
+}
+
+/** The owner's index change log: one row per token added to or removed from a category's index. */
+export interface IndexChangesTable {
+  seq: Generated<number>;
+  category: string;
+  fingerprint: Uint8Array;
+  /** 1 add, 0 remove. */
+  op: number;
+  /** Unix seconds. */
+  at: number;
+}
+
+/** Per category: how far the owner's shard hashes are computed, and how far back its change log reaches. */
+export interface IndexStateTable {
+  category: string;
+  /** Changes up to this sequence number are compacted away: deltas start at or after it. */
+  floor: number;
+  /** The version the stored shard and group hashes describe. */
+  rooted_version: number;
+  count: number;
+  /** The 256 group hashes, concatenated. */
+  group_hashes: Uint8Array;
+  /** Unix seconds of the last compaction. */
+  compacted_at: number;
+}
+
+/** The owner's shard hashes, 256 per group, concatenated. */
+export interface IndexGroupsTable {
+  category: string;
+  grp: number;
+  shard_hashes: Uint8Array;
+}
+
+/** Signed heads the owner has issued (each also in the audit log). */
+export interface IndexHeadsTable {
+  category: string;
+  version: number;
+  /** The DSSE envelope, JSON. */
+  envelope: string;
+  at: string;
+}
+
+/** A replica of one peer's index of one category. */
+export interface ReplicasTable {
+  id: Generated<number>;
+  peer_id: string;
+  category: string;
+  status: 'ready' | 'syncing' | 'stale' | 'error';
+  version: number;
+  count: number;
+  /** The peer's signed head this replica matches (JSON DSSE envelope). */
+  head: string | null;
+  /** The 256 group hashes, concatenated. */
+  group_hashes: Uint8Array | null;
+  /** Progress of a full sync, in shards. */
+  shards_done: number;
+  error: string | null;
+  updated_at: string;
+}
+
+/** A replica's fingerprints of one shard: sorted, 8 bytes each, concatenated. */
+export interface ReplicaShardsTable {
+  replica_id: number;
+  shard: number;
+  fingerprints: Uint8Array;
+}
+
+/** A replica's shard hashes, 256 per group, concatenated. */
+export interface ReplicaGroupsTable {
+  replica_id: number;
+  grp: number;
+  shard_hashes: Uint8Array;
 }
 
 /** The audit log: one row per leaf of the Merkle tree. */
@@ -277,6 +352,13 @@ export interface Database {
   tokens: TokensTable;
   audit_entries: AuditEntriesTable;
   sessions: SessionsTable;
+  index_changes: IndexChangesTable;
+  index_state: IndexStateTable;
+  index_groups: IndexGroupsTable;
+  index_heads: IndexHeadsTable;
+  replicas: ReplicasTable;
+  replica_shards: ReplicaShardsTable;
+  replica_groups: ReplicaGroupsTable;
 }
 
 export type Db = Kysely<Database>;

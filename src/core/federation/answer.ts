@@ -1,9 +1,13 @@
 /**
- * The answering side of the federation: a peer's blind match request and
- * its hit confirmations. Policy first (deny by default), then rate and
- * budget, then the OPRF evaluation with one batch DLEQ proof, then the
- * digests listed in the requested buckets, only from the categories the
- * purpose may match. Every answer and every refusal is audited.
+ * The answering side of the federation (protocol cairn/2): a peer's blind
+ * match request and its hit confirmations. Policy first (deny by default),
+ * then rate and budget (counted in padded elements, reserved before any
+ * evaluation), then the OPRF evaluation with one batch DLEQ proof, and with
+ * it the changes of our token index since the peer's replica versions, for
+ * the categories the purpose may match. The request carries nothing
+ * computed from identifiers but uniformly random blinded elements, and the
+ * audit entry keeps nothing of them but their count. Every answer and every
+ * refusal is audited.
  */
 import {
   MAX_MATCH_ELEMENTS,
@@ -16,21 +20,28 @@ import type { RecordCategory } from '../../../schemas/records.js';
 import type { AtomicWriter } from '../atomic.js';
 import { appendedIndex, appendStatement, type AuditEvent } from '../audit/entry.js';
 import { equalBytes, fromBase64Url, toBase64Url, toHex } from '../bytes.js';
-import { MEDIA_TYPES } from '../constants.js';
+import { FEDERATION, INDEX, MEDIA_TYPES } from '../constants.js';
 import type { Db } from '../db/schema.js';
 import { signJsonEnvelope, type DsseEnvelope } from '../dsse.js';
 import { CairnError, isCairnError } from '../errors.js';
-import { relocate } from '../oprf/index.js';
-import { MATCH_KEY_TYPE_NAMES } from '../identity/index.js';
 import type { Clock, Logger, Random } from '../ports.js';
 import type { Signer } from '../signing.js';
+import { changesToWire, type IndexChanges } from './index/types.js';
 import type { Peer } from './peers.js';
 import { allowedCategories, type PeerReservations, type Reservation } from './policy.js';
-import { expiredSince, notExpired, utcDate } from '../records/manage.js';
+import { utcDate } from '../records/manage.js';
 
 /** Server-side VOPRF evaluation with one batch proof (portable or fast path). */
 export interface OprfEvaluator {
   blindEvaluateBatch(blindedElements: readonly Uint8Array[]): Promise<{ evaluatedElements: Uint8Array[]; proof: Uint8Array }>;
+}
+
+/** Our token index as the answer needs it (the index service implements it). */
+export interface IndexOwner {
+  /** Changes of our index of `category` since `sinceVersion`, at most `max` entries; `resync` when the window no longer reaches back that far. */
+  changesSince(category: RecordCategory, sinceVersion: number, max: number): Promise<IndexChanges>;
+  /** The current signed head of `category` as a resync signal: what a searcher without a replica of it gets. */
+  resync(category: RecordCategory): Promise<IndexChanges>;
 }
 
 export interface AnswerDeps {
@@ -43,23 +54,11 @@ export interface AnswerDeps {
   evaluator: OprfEvaluator;
   /** Rate and budget, reserved in the database before any evaluation. */
   reservations: PeerReservations;
-  bucketBits: number;
+  /** Our token index: the deltas that ride on every answer. */
+  index: IndexOwner;
   self: { nodeId: string; country: string };
   /** The latest signed checkpoint of our audit log, for the peer to witness. */
   checkpoint?: () => Promise<string | undefined>;
-}
-
-/** Most digests listed per bucket: far above any honest bucket at the advertised b. */
-const MAX_DIGESTS_PER_BUCKET = 100_000;
-
-const KEY_TYPES: ReadonlySet<string> = new Set(MATCH_KEY_TYPE_NAMES);
-
-/** A bucket a peer names must exist at this node's b (the schema already made it a non-negative integer). */
-function requireBucket(bucket: number, bucketBits: number, field: string): void {
-  const limit = 2 ** bucketBits;
-  if (bucket >= limit) {
-    throw new CairnError('bucket_out_of_range', `bucket ${bucket} is outside 0..${limit - 1} (this node uses ${bucketBits} bucket bits)`, { location: { field } });
-  }
 }
 
 /** Who asked and why: the part every audit entry of a peer's request shares. */
@@ -99,46 +98,36 @@ async function admit(deps: AnswerDeps, peer: Peer, what: 'match' | 'hit', req: {
 
 /** Answer a blind match request (PROTOCOL.md "Match"). */
 export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchRequest): Promise<MatchResponse> {
-  if (req.elements.length > MAX_MATCH_ELEMENTS) {
-    throw new CairnError('batch_too_large', `at most ${MAX_MATCH_ELEMENTS} elements per request, got ${req.elements.length}`, { location: { field: 'elements' } });
+  const n = req.blindedElements.length;
+  if (n > MAX_MATCH_ELEMENTS) {
+    throw new CairnError('batch_too_large', `at most ${MAX_MATCH_ELEMENTS} elements per request, got ${n}`, { location: { field: 'blindedElements' } });
   }
-  const blinded = req.elements.map((el, i) => {
-    if (!KEY_TYPES.has(el.keyType)) throw new CairnError('invalid_request', `unknown match-key type ${JSON.stringify(el.keyType.slice(0, 64))}`, { location: { field: `elements[${i}].keyType` } });
-    requireBucket(el.bucket, deps.bucketBits, `elements[${i}].bucket`);
-    // Length only: the evaluator decodes each element once and rejects
-    // non-canonical encodings and the identity (RFC 9497 §2.1 DeserializeElement).
-    return fromBase64Url(el.blindedElement, `elements[${i}].blindedElement`);
-  });
-  const { categories, reservation } = await admit(deps, peer, 'match', req, req.elements.length);
+  if (!(FEDERATION.paddedSizes as readonly number[]).includes(n)) {
+    throw new CairnError('invalid_request', `a match request is padded to ${FEDERATION.paddedSizes.join(', ')} elements, got ${n}`, { location: { field: 'blindedElements' } });
+  }
+  // Length only: the evaluator decodes each element once and rejects
+  // non-canonical encodings and the identity (RFC 9497 §2.1 DeserializeElement).
+  const blinded = req.blindedElements.map((el, i) => fromBase64Url(el, `blindedElements[${i}]`));
+  // The budget counts the padded count: dummies cost what real elements cost, so they cannot be told apart by price either.
+  const { categories, reservation } = await admit(deps, peer, 'match', req, n);
 
   let evaluation: Awaited<ReturnType<OprfEvaluator['blindEvaluateBatch']>>;
+  let changes: IndexChanges[];
   try {
-    evaluation = await deps.evaluator.blindEvaluateBatch(blinded);
+    [evaluation, changes] = await Promise.all([
+      deps.evaluator.blindEvaluateBatch(blinded),
+      // A searcher without a replica of a category syncs it in full: a delta from version 0 would only repeat the snapshot.
+      Promise.all(
+        categories.map((c) => {
+          const since = req.replicaVersions[c];
+          return since === undefined ? deps.index.resync(c) : deps.index.changesSince(c, since, INDEX.maxDeltaChanges);
+        }),
+      ),
+    ]);
   } catch (e) {
-    // Nothing was evaluated: the elements go back to the budget.
+    // Nothing was answered: the elements go back to the budget.
     await deps.reservations.release(reservation).catch((err: unknown) => deps.logger.error({ err: String(err) }, 'could not release a budget reservation'));
-    // Name the element as the peer sent it: blindedElements[i] -> elements[i].blindedElement.
-    const index = isCairnError(e, 'oprf_invalid_element') ? e.location?.index : undefined;
-    throw index === undefined ? e : relocate(e, `elements[${index}].blindedElement`);
-  }
-
-  const wanted = new Map<string, { keyType: string; bucket: number }>();
-  for (const el of req.elements) wanted.set(`${el.keyType}/${el.bucket}`, { keyType: el.keyType, bucket: el.bucket });
-  const buckets: MatchResponse['buckets'] = [];
-  // Records past retention never match, even before the purge has run.
-  const expired = await expiredSince(deps.db, deps.clock.now());
-  for (const { keyType, bucket } of wanted.values()) {
-    let q = deps.db
-      .selectFrom('tokens')
-      .select('digest')
-      .where('key_type', '=', keyType)
-      .where('bucket', '=', bucket)
-      .where('category', 'in', categories);
-    if (expired !== undefined) q = q.where(notExpired(expired));
-    const rows = await q.limit(MAX_DIGESTS_PER_BUCKET).execute();
-    // Sorted so the order says nothing about when or in which category a token was stored.
-    const digests = rows.map((r) => toBase64Url(new Uint8Array(r.digest))).sort();
-    buckets.push({ keyType, bucket, digests });
+    throw e;
   }
 
   const ctx = requestContext(peer, req);
@@ -148,14 +137,8 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
       {
         type: 'match.incoming',
         actor: ctx.actor,
-        data: {
-          ...ctx.data,
-          elements: req.elements.length,
-          keyTypes: [...new Set(req.elements.map((e) => e.keyType))].sort(),
-          buckets: [...wanted.values()].map((w) => w.bucket),
-          categories,
-          decision: 'answered',
-        },
+        // Nothing here is computed from the blinded elements: only how many there were.
+        data: { ...ctx.data, elements: n, categories, replicaVersions: req.replicaVersions, decision: 'answered' },
       },
       deps.clock.now(),
     ),
@@ -165,7 +148,7 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
     searchId: req.searchId,
     evaluatedElements: evaluation.evaluatedElements.map(toBase64Url),
     proof: toBase64Url(evaluation.proof),
-    buckets,
+    deltas: changes.map(changesToWire),
     ...(checkpoint !== undefined ? { checkpoint } : {}),
     logIndex: appendedIndex(results, 0),
   };
@@ -173,30 +156,29 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
 
 /**
  * Disclose the reference behind a hit (PROTOCOL.md "Confirm"). The peer
- * shows the token's listed digest and its unlisted confirmation bytes; only
- * records of categories its purpose may match are disclosed.
+ * shows the token's listed index fingerprint and its unlisted confirmation
+ * bytes; only records of categories its purpose may match are disclosed.
  */
 export async function answerHit(deps: AnswerDeps, peer: Peer, req: HitConfirmRequest): Promise<{ receipts: DsseEnvelope[] }> {
-  const digest = fromBase64Url(req.digest, 'digest');
+  const fingerprint = fromBase64Url(req.fingerprint, 'fingerprint');
   const confirm = fromBase64Url(req.confirm, 'confirm');
-  requireBucket(req.bucket, deps.bucketBits, 'bucket');
   const { categories } = await admit(deps, peer, 'hit', req, 0);
-  const rows = await deps.db
-    .selectFrom('tokens')
-    .innerJoin('records', 'records.id', 'tokens.record_id')
-    .select(['tokens.confirm', 'records.ref', 'records.category', 'records.owning_unit', 'records.contact_point', 'records.record_date'])
-    .where('tokens.key_type', '=', req.keyType)
-    .where('tokens.bucket', '=', req.bucket)
-    .where('tokens.category', 'in', categories)
-    .where('tokens.digest', '=', digest)
-    // A record past retention is never disclosed, even before the purge has run.
-    .where('records.retention_until', '>=', utcDate(deps.clock.now()))
-    .limit(20)
-    .execute();
+  const rows = categories.includes(req.category)
+    ? await deps.db
+        .selectFrom('tokens')
+        .innerJoin('records', 'records.id', 'tokens.record_id')
+        .select(['tokens.confirm', 'tokens.key_type', 'records.ref', 'records.category', 'records.owning_unit', 'records.contact_point', 'records.record_date'])
+        .where('tokens.category', '=', req.category)
+        .where('tokens.fingerprint', '=', fingerprint)
+        // A record past retention is never disclosed, even before the purge has run.
+        .where('records.retention_until', '>=', utcDate(deps.clock.now()))
+        .limit(20)
+        .execute()
+    : [];
   const hits = rows.filter((r) => equalBytes(new Uint8Array(r.confirm), confirm));
   if (hits.length === 0) {
     await auditRefusal(deps, peer, 'hit', 'hit_not_found', req, 0);
-    throw new CairnError('hit_not_found', 'no record this peer may see holds that token', { location: { field: 'digest' } });
+    throw new CairnError('hit_not_found', 'no record this peer may see holds that token', { location: { field: 'fingerprint' } });
   }
   const now = deps.clock.now();
   const ctx = requestContext(peer, req);
@@ -212,7 +194,7 @@ export async function answerHit(deps: AnswerDeps, peer: Peer, req: HitConfirmReq
         record_ref: h.ref,
         category: h.category,
         owning_unit: h.owning_unit,
-        key_type: req.keyType,
+        key_type: h.key_type,
         search_id: req.searchId,
         case_reference: req.caseReference,
         purpose: req.purpose,
@@ -228,7 +210,8 @@ export async function answerHit(deps: AnswerDeps, peer: Peer, req: HitConfirmReq
         actor: ctx.actor,
         data: {
           ...ctx.data,
-          keyType: req.keyType,
+          category: req.category,
+          keyTypes: [...new Set(hits.map((h) => h.key_type))].sort(),
           refs: hits.map((h) => h.ref),
           receipts: ids,
           justification: req.justification,
@@ -247,7 +230,7 @@ export async function answerHit(deps: AnswerDeps, peer: Peer, req: HitConfirmReq
       searchId: req.searchId,
       caseReference: req.caseReference,
       purpose: req.purpose,
-      keyType: req.keyType,
+      keyType: h.key_type,
       record: { ref: h.ref, category: h.category as RecordCategory, owningUnit: h.owning_unit, contactPoint: h.contact_point, recordDate: h.record_date },
       issuedAt: now.toISOString(),
       logIndex,

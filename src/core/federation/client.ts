@@ -1,29 +1,37 @@
 /**
- * The searching side of the federation: signed requests to a peer, blind
- * match queries verified against the peer's pinned VOPRF key, and hit
- * confirmations that return signed receipts. Everything a peer sends back
- * is attacker-controlled: size-limited, signature-checked, schema-checked.
+ * The searching side of the federation (protocol cairn/2): signed requests
+ * to a peer, blind match queries padded to a fixed size and verified against
+ * the peer's pinned VOPRF key, the index deltas that ride on each answer
+ * applied to our replica of the peer's indexes, the fingerprints looked up
+ * there, and hit confirmations that return signed receipts. Everything a
+ * peer sends back is attacker-controlled: size-limited, signature-checked,
+ * schema-checked.
  */
 import { z } from 'zod';
 import {
   hitReceiptSchema,
   matchResponseSchema,
   MAX_MATCH_ELEMENTS,
+  type HitConfirmRequest,
   type HitReceipt,
   type MatchRequest,
   type Purpose,
 } from '../../../schemas/federation.js';
+import type { REPLICA_STATUSES } from '../../../schemas/index.js';
+import type { RecordCategory } from '../../../schemas/records.js';
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../bytes.js';
-import { MEDIA_TYPES } from '../constants.js';
+import { FEDERATION, MEDIA_TYPES } from '../constants.js';
 import { verifyJsonEnvelope, type DsseEnvelope } from '../dsse.js';
 import { CairnError, isCairnError } from '../errors.js';
 import { readBody } from '../decode/json-body.js';
-import { bucketOf, MATCH_KEY_TYPES, type MatchKey, type MatchKeyStrength } from '../identity/index.js';
+import { MATCH_KEY_TYPES, type MatchKey, type MatchKeyStrength } from '../identity/index.js';
 import { blind, finalizeBatch } from '../oprf/index.js';
 import type { Clock, Random } from '../ports.js';
-import { tokenConfirm, tokenDigest } from '../records/token-layout.js';
+import { tokenConfirm } from '../records/token-layout.js';
 import type { Ed25519Verify, Signer } from '../signing.js';
 import { buildSignedRequest, verifyResponse } from './http-signature.js';
+import { indexFingerprint } from './index/fingerprint.js';
+import { changesFromWire, type IndexChanges } from './index/types.js';
 import type { Peer } from './peers.js';
 
 /** The searching side of the VOPRF: portable (noble) by default, libsodium on Node. */
@@ -50,6 +58,30 @@ export interface ClientDeps {
   maxResponseBytes: number;
 }
 
+/** A replica's state, or what applying a delta asks for next. */
+export type ReplicaStatus = (typeof REPLICA_STATUSES)[number] | 'resync';
+
+
+/**
+ * Our replicas of the peers' token indexes, as the match needs them (the
+ * index service implements it): which versions we hold, applying a delta
+ * that came with an answer, and which fingerprints a replica lists.
+ */
+export interface ReplicaIndex {
+  replicaVersions(peerId: string): Promise<Partial<Record<RecordCategory, number>>>;
+  applyDelta(peer: Peer, delta: IndexChanges): Promise<ReplicaStatus>;
+  lookup(
+    peerId: string,
+    categories: readonly RecordCategory[],
+    fingerprints: readonly Uint8Array[],
+  ): Promise<{ status: Partial<Record<RecordCategory, ReplicaStatus>>; hits: Array<{ category: RecordCategory; fingerprint: Uint8Array }> }>;
+}
+
+/** What a match query needs beyond a signed request: our replicas of the peer's indexes. */
+export interface MatchDeps extends ClientDeps {
+  replicas: ReplicaIndex;
+}
+
 export interface SearchContext {
   searchId: string;
   purpose: Purpose;
@@ -57,24 +89,38 @@ export interface SearchContext {
   caseReference: string;
 }
 
-/** A token of ours found in a peer's bucket. */
+/** A token of ours whose fingerprint our replica of the peer's index lists. */
 export interface Hit {
   keyType: string;
-  /** The bucket the peer listed the digest in; confirmation names it. */
-  bucket: number;
+  /** The category whose index listed the fingerprint; confirmation names it. */
+  category: RecordCategory;
   strength: MatchKeyStrength;
-  digest: string;
+  /** The index fingerprint (base64url). */
+  fingerprint: string;
+  /** The unlisted confirmation bytes of the same token (base64url). */
   confirm: string;
 }
 
 export interface PeerAnswer {
   hits: Hit[];
+  /** State of our replica of each index the purpose may match, after the answer's deltas. */
+  replicas: Partial<Record<RecordCategory, ReplicaStatus>>;
   checkpoint: string | undefined;
   logIndex: number | undefined;
 }
 
+/** The smallest padded size that holds `n` elements (n is at most MAX_MATCH_ELEMENTS). */
+export function paddedSize(n: number): number {
+  const size = FEDERATION.paddedSizes.find((s) => s >= n);
+  if (size === undefined) throw new CairnError('batch_too_large', `at most ${MAX_MATCH_ELEMENTS} elements per request, got ${n}`);
+  return size;
+}
+
+/** Bytes of a dummy element's random input: as long as the longest usual match key, drawn fresh each time. */
+const DUMMY_INPUT_BYTES = 32;
+
 /** POST a signed JSON body to a peer and return its verified, schema-checked answer. */
-export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Peer, path: string, body: unknown, schema: T): Promise<z.infer<T>> {
+export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Peer, path: string, body: unknown, schema: T, mediaType: string = MEDIA_TYPES.json): Promise<z.infer<T>> {
   const bytes = utf8(JSON.stringify(body));
   const url = new URL(path, peer.baseUrl);
   const { request, binding } = buildSignedRequest({
@@ -85,7 +131,7 @@ export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Pe
     recipientKeyId: peer.signingKeyId,
     clock: deps.clock,
     random: deps.random,
-    headers: { 'content-type': MEDIA_TYPES.json, accept: MEDIA_TYPES.json },
+    headers: { 'content-type': mediaType, accept: mediaType },
   });
   let res: Response;
   try {
@@ -132,27 +178,35 @@ export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Pe
 
 /**
  * Ask one peer whether it holds any of `keys` (PROTOCOL.md "Match"): blind
- * each key, send type, bucket and blinded element; verify the batch DLEQ
- * proof against the peer's pinned VOPRF key; finalize; look the digests up.
+ * each key with fresh blinds and pad with blinded random inputs to a fixed
+ * size; send them with our replica versions; verify the batch DLEQ proof
+ * against the peer's pinned VOPRF key; finalize; apply the index deltas of
+ * the answer to our replicas; look the fingerprints up there.
  */
-export async function queryPeer(deps: ClientDeps, peer: Peer, keys: readonly MatchKey[], ctx: SearchContext): Promise<PeerAnswer> {
+export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly MatchKey[], ctx: SearchContext): Promise<PeerAnswer> {
   const usable = keys.filter((k) => peer.matchKeyTypes.includes(k.type)).slice(0, MAX_MATCH_ELEMENTS);
-  if (usable.length === 0) return { hits: [], checkpoint: undefined, logIndex: undefined };
+  if (usable.length === 0) return { hits: [], replicas: {}, checkpoint: undefined, logIndex: undefined };
+  // A dummy is the blind of a fresh random input: its blinded element is as
+  // uniformly random as a real one's, so the peer cannot tell them apart.
+  const inputs = [...usable.map((k) => k.encoded)];
+  for (let i = usable.length, n = paddedSize(usable.length); i < n; i++) inputs.push(deps.random.bytes(DUMMY_INPUT_BYTES));
   // Fresh blinds per peer: the same blinded element sent to two peers would let them link the searches.
   const oprf = deps.oprf ?? portableOprfClient(deps.random.bytes);
-  const blinds = usable.map((k) => oprf.blind(k.encoded));
+  const blinds = inputs.map((x) => oprf.blind(x));
   const request: MatchRequest = {
     ...ctx,
-    elements: usable.map((k, i) => ({ keyType: k.type, bucket: bucketOf(k.encoded, peer.bucketBits), blindedElement: toBase64Url(blinds[i]!.blindedElement) })),
+    replicaVersions: await deps.replicas.replicaVersions(peer.id),
+    blindedElements: blinds.map((b) => toBase64Url(b.blindedElement)),
   };
-  const answer = await postSigned(deps, peer, '/federation/v1/match', request, matchResponseSchema);
-  if (answer.searchId !== ctx.searchId || answer.evaluatedElements.length !== usable.length) {
+  const answer = await postSigned(deps, peer, `${FEDERATION.prefix}/match`, request, matchResponseSchema, FEDERATION.mediaType);
+  if (answer.searchId !== ctx.searchId || answer.evaluatedElements.length !== inputs.length) {
     throw new CairnError('peer_response_invalid', `${peer.country}: the answer does not match the request (search id or element count)`);
   }
   let tokens: Uint8Array[];
   try {
+    // The proof covers every element, dummies included: all are finalized, the dummies' outputs dropped.
     tokens = oprf.finalizeBatch(
-      usable.map((k) => k.encoded),
+      inputs,
       blinds.map((b) => b.blind),
       answer.evaluatedElements.map((e, i) => fromBase64Url(e, `evaluatedElements[${i}]`)),
       blinds.map((b) => b.blindedElement),
@@ -162,25 +216,50 @@ export async function queryPeer(deps: ClientDeps, peer: Peer, keys: readonly Mat
   } catch (cause) {
     throw new CairnError('peer_response_invalid', `${peer.country}: the evaluation proof does not verify against its published VOPRF key`, { cause });
   }
-  const listed = new Map<string, Set<string>>();
-  for (const b of answer.buckets) listed.set(`${b.keyType}/${b.bucket}`, new Set(b.digests));
+  const categories = [...new Set(answer.deltas.map((d) => d.category))];
+  if (categories.length !== answer.deltas.length) throw new CairnError('peer_response_invalid', `${peer.country}: the answer carries two deltas for one category`);
+  const applied: Partial<Record<RecordCategory, ReplicaStatus>> = {};
+  for (const delta of answer.deltas) applied[delta.category] = await applyDelta(deps, peer, changesFromWire(delta));
+  const real = tokens.slice(0, usable.length);
+  const fingerprints = real.map((t) => indexFingerprint(t));
+  const found = await deps.replicas.lookup(peer.id, categories, fingerprints);
+  const replicas: Partial<Record<RecordCategory, ReplicaStatus>> = {};
+  for (const c of categories) replicas[c] = worse(applied[c], found.status[c] ?? 'syncing');
+  const byFingerprint = new Map(fingerprints.map((f, i) => [toBase64Url(f), i]));
   const hits: Hit[] = [];
-  usable.forEach((k, i) => {
-    const digest = toBase64Url(tokenDigest(tokens[i]!));
-    const bucket = request.elements[i]!.bucket;
-    if (listed.get(`${k.type}/${bucket}`)?.has(digest)) {
-      hits.push({ keyType: k.type, bucket, strength: MATCH_KEY_TYPES[k.type].strength, digest, confirm: toBase64Url(tokenConfirm(tokens[i]!)) });
-    }
-  });
-  return { hits, checkpoint: answer.checkpoint, logIndex: answer.logIndex };
+  for (const h of found.hits) {
+    const fingerprint = toBase64Url(h.fingerprint);
+    const i = byFingerprint.get(fingerprint);
+    if (i === undefined || !categories.includes(h.category)) continue;
+    const k = usable[i]!;
+    hits.push({ keyType: k.type, category: h.category, strength: MATCH_KEY_TYPES[k.type].strength, fingerprint, confirm: toBase64Url(tokenConfirm(real[i]!)) });
+  }
+  return { hits, replicas, checkpoint: answer.checkpoint, logIndex: answer.logIndex };
+}
+
+/** Apply one delta of an answer; a replica that throws is in error, never silently behind. */
+async function applyDelta(deps: MatchDeps, peer: Peer, delta: IndexChanges): Promise<ReplicaStatus> {
+  try {
+    return await deps.replicas.applyDelta(peer, delta);
+  } catch {
+    return 'error';
+  }
+}
+
+const SEVERITY: Record<ReplicaStatus, number> = { ready: 0, resync: 1, stale: 2, syncing: 3, error: 4 };
+
+/** The less usable of two replica states: a replica is only as good as its worst report. */
+function worse(a: ReplicaStatus | undefined, b: ReplicaStatus): ReplicaStatus {
+  if (a === undefined) return b;
+  return SEVERITY[a] >= SEVERITY[b] ? a : b;
 }
 
 const receiptsResponse = z.object({ receipts: z.array(z.unknown()).min(1).max(20) }).strict();
 
 /** Ask the peer for the reference behind a hit; returns its verified signed receipts. */
 export async function confirmHit(deps: ClientDeps, peer: Peer, ctx: SearchContext, hit: Hit, justification?: string): Promise<{ envelopes: DsseEnvelope[]; receipts: HitReceipt[] }> {
-  const body = { ...ctx, keyType: hit.keyType, bucket: hit.bucket, digest: hit.digest, confirm: hit.confirm, ...(justification ? { justification } : {}) };
-  const answer = await postSigned(deps, peer, '/federation/v1/hits', body, receiptsResponse);
+  const body: HitConfirmRequest = { ...ctx, category: hit.category, fingerprint: hit.fingerprint, confirm: hit.confirm, ...(justification ? { justification } : {}) };
+  const answer = await postSigned(deps, peer, `${FEDERATION.prefix}/hits`, body, receiptsResponse, FEDERATION.mediaType);
   const receipts = answer.receipts.map((env, i) => {
     let payload: unknown;
     try {

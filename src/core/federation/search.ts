@@ -6,7 +6,8 @@
  * search, each peer's outcome, and one audit entry. A peer that fails is
  * reported as failed, never as a no-hit.
  */
-import type { Purpose, Strength } from '../../../schemas/federation.js';
+import type { PEER_RESULT_STATUSES, Purpose, Strength } from '../../../schemas/federation.js';
+import type { RecordCategory } from '../../../schemas/records.js';
 import type { AtomicWriter } from '../atomic.js';
 import { appendStatement } from '../audit/entry.js';
 import { toHex } from '../bytes.js';
@@ -16,10 +17,10 @@ import { CairnError, isCairnError } from '../errors.js';
 import { deriveMatchKeys, parseIdentifiers, strengthAtLeast, strongestOf, type MatchKey } from '../identity/index.js';
 import type { Logger } from '../ports.js';
 import type { User } from '../users/users.js';
-import { confirmHit, queryPeer, type ClientDeps, type Hit, type SearchContext } from './client.js';
+import { confirmHit, queryPeer, type Hit, type MatchDeps, type ReplicaStatus, type SearchContext } from './client.js';
 import { findPeer, listPeers, type Peer } from './peers.js';
 
-export interface SearchDeps extends ClientDeps {
+export interface SearchDeps extends MatchDeps {
   db: Db;
   atomic: AtomicWriter;
   logger: Logger;
@@ -39,7 +40,7 @@ export interface SearchDeps extends ClientDeps {
 
 export interface PeerOutcome {
   peer: { nodeId: string; country: string; name: string };
-  status: 'hit' | 'no_hit' | 'error' | 'timeout';
+  status: Exclude<(typeof PEER_RESULT_STATUSES)[number], 'pending'>;
   strength?: Strength;
   keyTypes?: string[];
   confirmation?: 'confirmed' | 'awaiting_analyst' | 'failed';
@@ -81,6 +82,19 @@ function outcomeError(e: unknown): { code: string; detail: string } {
   return { code: typeof peerCode === 'string' ? peerCode : e.code, detail: e.message };
 }
 
+/**
+ * Whether a miss means no hit: only when every replica the purpose may match
+ * is ready. Otherwise the peer is `index_syncing` (missing, syncing, stale
+ * beyond deltas) or `error` (failing its head or root check), never `no_hit`.
+ */
+function missOutcome(peer: Peer, replicas: Partial<Record<RecordCategory, ReplicaStatus>>): Pick<PeerOutcome, 'status' | 'error'> {
+  const notReady = Object.entries(replicas).filter(([, s]) => s !== 'ready');
+  if (notReady.length === 0) return { status: 'no_hit' };
+  const detail = `our replica of ${peer.country}'s index ${notReady.map(([c, s]) => `${c}: ${s}`).join(', ')}`;
+  if (notReady.some(([, s]) => s === 'error')) return { status: 'error', error: { code: 'replica_invalid', detail: `${detail} (it failed its signed head or root check)` } };
+  return { status: 'index_syncing', error: { code: 'index_syncing', detail: `${detail}; search again when it is ready` } };
+}
+
 async function askPeer(deps: SearchDeps, peer: Peer, keys: MatchKey[], ctx: SearchContext): Promise<{ outcome: PeerOutcome; pending: Hit[] }> {
   const t0 = Date.now();
   const who = { nodeId: peer.id, country: peer.country, name: peer.name };
@@ -92,7 +106,7 @@ async function askPeer(deps: SearchDeps, peer: Peer, keys: MatchKey[], ctx: Sear
       else await witnessed;
     }
     const base = { peer: who, ...(answer.logIndex !== undefined ? { logIndex: answer.logIndex } : {}) };
-    if (answer.hits.length === 0) return { outcome: { ...base, status: 'no_hit', ms: Date.now() - t0 }, pending: [] };
+    if (answer.hits.length === 0) return { outcome: { ...base, ...missOutcome(peer, answer.replicas), ms: Date.now() - t0 }, pending: [] };
     const strength = strongest(answer.hits);
     const keyTypes = [...new Set(answer.hits.map((h) => h.keyType))].sort();
     if (!strengthAtLeast(strength, 'probable')) {
@@ -236,9 +250,9 @@ export async function confirmPossibleHit(deps: SearchDeps, user: User, searchId:
   }
   if (peer.status !== 'active') throw new CairnError('invalid_request', `peer ${peer.id} is revoked`);
   const pending = JSON.parse(row.pending) as Hit[];
-  if (pending.some((h) => typeof h.bucket !== 'number')) {
-    // Stored before confirmations named the bucket (migration 0006): the peer can no longer find it.
-    throw new CairnError('invalid_request', `the hit from ${peer.country} was found before confirmations named their bucket; run search ${searchId} again to confirm it`, {
+  if (pending.some((h) => typeof h.fingerprint !== 'string')) {
+    // Stored under cairn/1 (bucket and digest): a cairn/2 peer finds hits by index fingerprint only.
+    throw new CairnError('invalid_request', `the hit from ${peer.country} was found under protocol cairn/1; run search ${searchId} again to confirm it`, {
       location: { field: 'peer' },
     });
   }

@@ -16,6 +16,8 @@ import { equalBytes, utf8 } from '../bytes.js';
 import { canonicalJson, type CanonicalValue } from '../canonical-json.js';
 import type { Db } from '../db/schema.js';
 import { bucketOf, deriveMatchKeys, MATCH_KEY_VERSION } from '../identity/index.js';
+import { logRecordAdds, logRecordRemovals } from '../federation/index/changes.js';
+import { indexFingerprint } from '../federation/index/fingerprint.js';
 import type { TokenBackend } from '../oprf/index.js';
 import type { Clock } from '../ports.js';
 import type { ParsedRecord } from './parse.js';
@@ -86,16 +88,16 @@ const UPSERT_RECORD = `insert into records (ref, category, owning_unit, contact_
     contact_point = excluded.contact_point, record_date = excluded.record_date,
     retention_until = excluded.retention_until, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at`;
 const DELETE_TOKENS = 'delete from tokens where record_id = (select id from records where ref = ?)';
-/** Token rows per insert: 4 parameters each, under D1's 100 bound parameters per statement. */
-const TOKEN_ROWS_PER_INSERT = 24;
+/** Token rows per insert: 5 parameters each, under D1's 100 bound parameters per statement. */
+const TOKEN_ROWS_PER_INSERT = 19;
 const insertTokenText = new Map<number, string>();
 /** One insert of `n` token rows of one record, found once by its reference (the last parameter). */
 function insertTokens(n: number): string {
   let text = insertTokenText.get(n);
   if (text === undefined) {
-    const rows = Array.from({ length: n }, () => '(?, ?, ?, ?)').join(', ');
-    text = `insert into tokens (record_id, key_type, bucket, category, digest, confirm)
-  select r.id, v.column1, v.column2, r.category, v.column3, v.column4 from (values ${rows}) as v, records r where r.ref = ?`;
+    const rows = Array.from({ length: n }, () => '(?, ?, ?, ?, ?)').join(', ');
+    text = `insert into tokens (record_id, key_type, bucket, category, digest, confirm, fingerprint)
+  select r.id, v.column1, v.column2, r.category, v.column3, v.column4, v.column5 from (values ${rows}) as v, records r where r.ref = ?`;
     insertTokenText.set(n, text);
   }
   return text;
@@ -127,8 +129,10 @@ export async function importBatch(deps: ImportDeps, records: readonly ParsedReco
   let t = 0;
   for (let i = 0; i < changed.length; i++) {
     const { r, fp } = changed[i]!;
+    // The index change log sees the old tokens go and the new ones come (protocol/37-token-index.md).
     statements.push(
       CompiledQuery.raw(UPSERT_RECORD, [r.ref, r.category, r.owningUnit, r.contactPoint, r.recordDate, r.retentionUntil, fp, at]),
+      logRecordRemovals(r.ref, now),
       CompiledQuery.raw(DELETE_TOKENS, [r.ref]),
     );
     const keys = keysPerRecord[i]!;
@@ -137,11 +141,12 @@ export async function importBatch(deps: ImportDeps, records: readonly ParsedReco
       const params: unknown[] = [];
       for (const k of chunk) {
         const token = tokens[t++]!;
-        params.push(k.type, bucketOf(k.encoded, deps.bucketBits), tokenDigest(token), tokenConfirm(token));
+        params.push(k.type, bucketOf(k.encoded, deps.bucketBits), tokenDigest(token), tokenConfirm(token), indexFingerprint(token));
       }
       params.push(r.ref);
       statements.push(CompiledQuery.raw(insertTokens(chunk.length), params));
     }
+    statements.push(logRecordAdds(r.ref, now));
   }
   const imported = changed.filter((c) => c.isNew).length;
   const updated = changed.length - imported;

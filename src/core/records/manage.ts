@@ -13,6 +13,7 @@ import type { AtomicWriter } from '../atomic.js';
 import { appendStatement } from '../audit/entry.js';
 import type { Db } from '../db/schema.js';
 import { CairnError } from '../errors.js';
+import { logPurgeRemovals, logRecordIdRemovals } from '../federation/index/changes.js';
 import type { Clock } from '../ports.js';
 
 export interface ManageDeps {
@@ -28,6 +29,7 @@ export async function deleteRecord(deps: ManageDeps, ref: string, actor: string,
   const count = await deps.db.selectFrom('tokens').select((eb) => eb.fn.countAll<number>().as('n')).where('record_id', '=', row.id).executeTakeFirstOrThrow();
   const now = deps.clock.now();
   await deps.atomic.run([
+    logRecordIdRemovals(deps.db, row.id, now),
     deps.db.deleteFrom('tokens').where('record_id', '=', row.id).compile(),
     deps.db.deleteFrom('records').where('id', '=', row.id).compile(),
     appendStatement(deps.db, { type: 'records.delete', actor, data: { ref, category: row.category, tokens: Number(count.n), reason } }, now),
@@ -54,6 +56,7 @@ export async function purgeExpired(deps: ManageDeps, actor = 'system', batchSize
     const hi = ids[ids.length - 1]!;
     // Range plus the date condition re-selects exactly these rows, without binding every id (D1's 100-parameter cap).
     await deps.atomic.run([
+      logPurgeRemovals(deps.db, lo, hi, today, now),
       sql`delete from tokens where record_id in (select id from records where id between ${lo} and ${hi} and retention_until < ${today})`.compile(deps.db),
       sql`delete from records where id between ${lo} and ${hi} and retention_until < ${today}`.compile(deps.db),
       appendStatement(deps.db, { type: 'records.purge', actor, data: { retentionBefore: today, count: rows.length, refs: rows.map((r) => r.ref) } }, now),

@@ -42,10 +42,13 @@ export function operatorRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): void {
       records: await services.records.stats(),
       audit: { entries: await services.audit.size(), latestCheckpoint: await services.audit.latestStored() },
       sessions: await services.sessions.activeCount(),
-      peers: (await services.peers.list()).map((p) => {
-        const u = usage.find((x) => x.peer_id === p.id);
-        return { ...describePeer(p), usageToday: u && { elements: u.elements, requests: u.requests } };
-      }),
+      peers: await (async () => {
+        const replicas = await services.index.states();
+        return (await services.peers.list()).map((p) => {
+          const u = usage.find((x) => x.peer_id === p.id);
+          return { ...describePeer(p), usageToday: u && { elements: u.elements, requests: u.requests }, replicas: replicas.filter((r) => r.peer === p.id) };
+        });
+      })(),
       users: await services.users.list(),
     };
     return c.html(<OperatorPage nodeName={cd.nodeName} session={c.get('session')} data={data} />);

@@ -11,7 +11,7 @@ import { CairnError } from '../../core/errors.js';
 import { requireRole, type AuthEnv } from '../auth.js';
 import type { AppContext, Env } from '../context.js';
 import { validate } from '../../core/decode/json-body.js';
-import { signedFederationRoute } from './federation.js';
+import { signedFederationRoute } from './signed.js';
 
 /** Alerts listed by GET /v1/audit/witness. */
 const WITNESS_ALERTS = 200;

@@ -11,7 +11,7 @@ import { readJson } from '../../core/decode/json-body.js';
 
 export function peerRoutes({ services }: AppContext): Hono<Env & AuthEnv> {
   const r = new Hono<Env & AuthEnv>();
-  const { peers } = services;
+  const { peers, index } = services;
   const maxBody = services.config.http.maxBodyBytes;
   const operator = requireRole(services.users, 'operator');
   const actor = (c: { get(k: 'user'): { id: string } }) => `user:${c.get('user').id}`;
@@ -21,16 +21,31 @@ export function peerRoutes({ services }: AppContext): Hono<Env & AuthEnv> {
   r.post('/v1/peers', operator, async (c) => {
     const body = await readJson(c.req.raw, maxBody, addPeerSchema);
     const peer = await peers.add(await peers.fetchDescriptor(body.url), actor(c), body.fingerprint);
+    // Replicate the indexes the new peer lets us fetch, in the background.
+    index.schedule(peer.id);
     return c.json({ peer: describePeer(peer) }, 201);
   });
 
   r.put('/v1/peers/:id/policy', operator, async (c) => {
     const body = await readJson(c.req.raw, maxBody, z.unknown());
-    return c.json({ peer: describePeer(await peers.setPolicy(c.req.param('id'), body, actor(c))) });
+    const peer = await peers.setPolicy(c.req.param('id'), body, actor(c));
+    // Policies usually change on both sides together: refresh what the peer lets us fetch.
+    index.schedule(peer.id);
+    return c.json({ peer: describePeer(peer) });
   });
 
-  r.post('/v1/peers/:id/revoke', operator, async (c) => c.json({ peer: describePeer(await peers.revoke(c.req.param('id'), actor(c))) }));
+  r.post('/v1/peers/:id/revoke', operator, async (c) => {
+    const peer = await peers.revoke(c.req.param('id'), actor(c));
+    await index.forget(peer.id);
+    return c.json({ peer: describePeer(peer) });
+  });
 
-  r.delete('/v1/peers/:id', operator, async (c) => c.json({ removed: describePeer(await peers.remove(c.req.param('id'), actor(c))) }));
+  r.get('/v1/peers/replicas', operator, async (c) => c.json({ replicas: await index.states() }));
+
+  r.delete('/v1/peers/:id', operator, async (c) => {
+    const peer = await peers.remove(c.req.param('id'), actor(c));
+    await index.forget(peer.id);
+    return c.json({ removed: describePeer(peer) });
+  });
   return r;
 }

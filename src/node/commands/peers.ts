@@ -1,5 +1,5 @@
 /**
- * `cairn peers add|list|update|policy|revoke|remove`.
+ * `cairn peers add|list|update|policy|sync|revoke|remove`.
  */
 import { createInterface } from 'node:readline/promises';
 import { PURPOSES, type PeerPolicy } from '../../../schemas/federation.js';
@@ -13,16 +13,42 @@ import { fingerprintOf } from '../../core/signing.js';
 import type { CommandHelp } from '../cli-help.js';
 import { args, cliActor, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
 import { nodeServices, openNodeContext } from '../context.js';
+import type { IndexService } from '../../core/federation/index/service.js';
+import type { SyncProgress } from '../../core/federation/index/sync.js';
+import { INDEX } from '../../core/constants.js';
+
+/** Sync one peer's replicas in the foreground, printing progress; false when any replica failed. */
+async function syncWithProgress(index: IndexService, peerId: string, label: string, io: Out): Promise<boolean> {
+  let lastPct = -1;
+  const onProgress = (p: SyncProgress) => {
+    if (p.phase === 'snapshot') {
+      const pct = Math.floor((p.shardsDone * 100) / INDEX.shardCount);
+      if (pct !== lastPct && (pct % 25 === 0 || pct === 100)) io.out(`  ${label} ${p.category}: snapshot ${pct}% (${p.shardsDone}/${INDEX.shardCount} shards)`);
+      lastPct = pct;
+    } else if (p.phase === 'done') lastPct = -1;
+  };
+  try {
+    const result = await index.sync(peerId, onProgress);
+    const states = await index.states(peerId);
+    if (states.length === 0) io.out(`  ${label}: the peer lets us fetch no index yet (its policy for us allows no category)`);
+    for (const st of states) io.out(`  ${label} ${st.category}: ${st.status}, version ${st.version}, ${st.count} fingerprints${st.error ? ` (${st.error})` : ''}`);
+    return Object.values(result).every((x) => x === 'ready');
+  } catch (e) {
+    io.err(`  ${label}: sync failed: ${isCairnError(e) ? e.message : String(e)}`);
+    return false;
+  }
+}
 
 export const PEERS_HELP: CommandHelp[] = [
   {
     command: 'peers add',
-    synopsis: 'URL [--fingerprint FP] [--use-descriptor-url]',
+    synopsis: 'URL [--fingerprint FP] [--use-descriptor-url] [--no-sync]',
     about: [
       "fetch a peer's signed descriptor, show its key fingerprints and, once you",
       'confirm them (or they equal --fingerprint), pin them; the peer may search',
       'for nothing until you set its policy. A descriptor naming another base URL',
-      'than URL is refused unless --use-descriptor-url',
+      'than URL is refused unless --use-descriptor-url. Then replicate the indexes',
+      'it lets us fetch, unless --no-sync',
     ],
   },
   { command: 'peers list', about: ['peers, fingerprints and policy'] },
@@ -45,11 +71,16 @@ export const PEERS_HELP: CommandHelp[] = [
       `categories: ${RECORD_CATEGORIES.join(', ')}`,
     ],
   },
+  {
+    command: 'peers sync',
+    synopsis: '[PEER]',
+    about: ['replicate the token indexes each peer (or PEER) lets us fetch, with progress', '(a serving node also does this in the background)'],
+  },
   { command: 'peers revoke', synopsis: 'PEER [--reason TEXT]', about: ['stop searching and answering a peer; it stays listed'] },
   { command: 'peers remove', synopsis: 'PEER', about: ['forget a peer (its past searches stay in the audit log)'] },
 ];
 
-const SUBCOMMANDS = ['add', 'list', 'update', 'policy', 'revoke', 'remove'];
+const SUBCOMMANDS = ['add', 'list', 'update', 'policy', 'sync', 'revoke', 'remove'];
 
 /** ISO 3166-1 user-assigned codes (AA, QM–QZ, XA–XZ, ZZ): test and demo nodes use them. */
 const USER_ASSIGNED = /^(AA|Q[M-Z]|X[A-Z]|ZZ)$/;
@@ -100,6 +131,7 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
     budget: { type: 'string' },
     reason: { type: 'string' },
     json: { type: 'boolean' },
+    'no-sync': { type: 'boolean' },
   });
   if (!SUBCOMMANDS.includes(sub ?? '')) {
     throw new UsageError(`peers: expected ${SUBCOMMANDS.join(', ')}${sub ? `, not ${JSON.stringify(sub)}` : ''}`);
@@ -108,7 +140,7 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
   const edit = sub === 'policy' ? policyEditOf(values) : undefined;
   const ctx = await openNodeContext(homeOf(values));
   try {
-    const { peers } = await nodeServices(ctx);
+    const { peers, index } = await nodeServices(ctx);
     switch (sub) {
       case 'add': {
         const [url] = positionals(pos, ['URL']);
@@ -131,6 +163,10 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
         }
         const peer = await peers.add(fetched, cliActor(), values.fingerprint);
         io.out(`added peer ${peer.country} (${peer.id}); policy: deny all — set it with \`cairn peers policy ${peer.country} --allow …\``);
+        if (!values['no-sync']) {
+          io.out(`replicating the indexes ${peer.country} lets us fetch:`);
+          await syncWithProgress(index, peer.id, peer.country, io);
+        }
         return 0;
       }
       case 'update': {
@@ -147,13 +183,20 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
       case 'list': {
         positionals(pos, []);
         const all = (await peers.list()).map(describePeer);
-        if (values.json) io.out(JSON.stringify(all, null, 2));
+        const replicas = await index.states();
+        if (values.json) io.out(JSON.stringify(all.map((p) => ({ ...p, replicas: replicas.filter((r) => r.peer === p.id) })), null, 2));
         else if (all.length === 0) io.out('no peers yet: cairn peers add URL');
         else
           for (const p of all) {
             io.out(`${p.country}  ${p.status.padEnd(7)}  ${p.name}  ${p.baseUrl}  (${p.id})`);
             io.out(`    signing ${p.signingKeyFingerprint}`);
             io.out(`    policy: ${policyLine(p.policy)}`);
+            const mine = replicas.filter((r) => r.peer === p.id);
+            if (mine.length === 0) io.out('    replicas: none yet (cairn peers sync)');
+            for (const r of mine) {
+              const progress = r.status === 'syncing' ? ` ${Math.floor((r.shardsDone * 100) / INDEX.shardCount)}%` : '';
+              io.out(`    replica ${r.category}: ${r.status}${progress}, version ${r.version}, ${r.count} fingerprints${r.error ? ` (${r.error})` : ''}`);
+            }
           }
         return 0;
       }
@@ -181,15 +224,28 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
         }
         return 0;
       }
+      case 'sync': {
+        if (pos.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(pos[1])}`);
+        const targets = pos.length === 1 ? [await peers.find(pos[0]!)] : (await peers.list()).filter((p) => p.status === 'active');
+        if (targets.length === 0) io.out('no active peers to sync');
+        let ok = true;
+        for (const p of targets) {
+          io.out(`${p.country} (${p.id}):`);
+          if (!(await syncWithProgress(index, p.id, p.country, io))) ok = false;
+        }
+        return ok ? 0 : 1;
+      }
       case 'revoke': {
         const [sel] = positionals(pos, ['PEER']);
         const p = await peers.revoke(peerSelector(sel!, io), cliActor(), values.reason);
+        await index.forget(p.id);
         io.out(`revoked peer ${p.country} (${p.id})`);
         return 0;
       }
       default: {
         const [sel] = positionals(pos, ['PEER']);
         const p = await peers.remove(peerSelector(sel!, io), cliActor());
+        await index.forget(p.id);
         io.out(`removed peer ${p.country} (${p.id})`);
         return 0;
       }

@@ -43,7 +43,8 @@ function print(io: Out, s: Awaited<ReturnType<SearchService['get']>>, json: bool
         io.out(`    receipt ${p.receiptId}: record ${p.record.ref} (${p.record.category}), contact ${p.record.contactPoint}, ${p.record.owningUnit}`);
       }
       if (r.confirmation === 'awaiting_analyst') io.out(`    possible hit: cairn search confirm ${s.id} --peer ${r.peer.country} --justification "…"`);
-    } else if (r.error) io.out(`${head}: ${r.error.code}: ${r.error.detail}`);
+    } else if (r.status === 'index_syncing') io.out(`  ${r.peer.country} ${r.peer.name}: INDEX SYNCING, not a no-hit: ${r.error?.detail ?? 'search again when our copy of its index is ready'}`);
+    else if (r.error) io.out(`${head}: ${r.error.code}: ${r.error.detail}`);
     else io.out(head);
   }
 }

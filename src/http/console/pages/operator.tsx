@@ -5,6 +5,8 @@
  */
 import type { FC } from 'hono/jsx';
 import type { describePeer } from '../../../core/federation/peers.js';
+import type { ReplicaState } from '../../../../schemas/index.js';
+import { INDEX } from '../../../core/constants.js';
 import type { User } from '../../../core/users/users.js';
 import { CONSOLE } from '../constants.js';
 import { Layout, When, words } from '../components.js';
@@ -16,7 +18,7 @@ export interface OperatorData {
   records: { records: number; tokens: number; byCategory: Record<string, number> };
   audit: { entries: number; latestCheckpoint?: { size: number; at: string } | undefined };
   sessions: number;
-  peers: (ReturnType<typeof describePeer> & { usageToday?: { elements: number; requests: number } | undefined })[];
+  peers: (ReturnType<typeof describePeer> & { usageToday?: { elements: number; requests: number } | undefined; replicas: ReplicaState[] })[];
   users: readonly User[];
 }
 
@@ -143,6 +145,22 @@ export const OperatorPage: FC<{ nodeName: string; session: Session; data: Operat
                     <span class="muted">
                       added <When at={p.addedAt} />
                     </span>
+                    {p.replicas.length === 0 ? (
+                      <>
+                        <br />
+                        <span class="muted">no index replica yet</span>
+                      </>
+                    ) : (
+                      p.replicas.map((r) => (
+                        <>
+                          <br />
+                          <span class="replica" title={r.error ?? undefined}>
+                            replica of {words(r.category)}: {r.status}
+                            {r.status === 'syncing' ? ` ${Math.floor((r.shardsDone * 100) / INDEX.shardCount)}%` : ''}, {r.count} fingerprints, version {r.version}
+                          </span>
+                        </>
+                      ))
+                    )}
                   </td>
                   <td>
                     signing <code>{p.signingKeyFingerprint}</code>

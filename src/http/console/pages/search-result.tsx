@@ -34,7 +34,7 @@ export interface SearchResultProps {
 /** The error key of the justification field of one peer's confirm form. */
 export const justificationKey = (peerId: string) => `justification:${peerId}`;
 
-const STATUS_WORDS: Record<string, string> = { hit: 'Hit', no_hit: 'No hit', error: 'Failed', timeout: 'Timed out', pending: 'Pending' };
+const STATUS_WORDS: Record<string, string> = { hit: 'Hit', no_hit: 'No hit', index_syncing: 'Index syncing', error: 'Failed', timeout: 'Timed out', pending: 'Pending' };
 
 const Receipt: FC<{ view: ReceiptView; country: string }> = ({ view, country }) =>
   view.ok ? (
@@ -95,7 +95,13 @@ const PeerSection: FC<{ r: PeerResult; searchId: string; session: Session; recei
         </>
       )}
     </dl>
-    {r.error && (
+    {r.status === 'index_syncing' && (
+      <p>
+        Our copy of {r.peer.country}'s index is not ready yet, so nothing can be said about this peer: this is not a no-hit. Search again once the copy is in
+        sync (the operator's peers page shows its progress).
+      </p>
+    )}
+    {r.error && r.status !== 'index_syncing' && (
       <div class="alert">
         <p>
           {r.status === 'hit' ? 'The hit could not be confirmed: ' : ''}
@@ -139,6 +145,7 @@ const PeerSection: FC<{ r: PeerResult; searchId: string; session: Session; recei
 export const SearchResultPage: FC<SearchResultProps> = ({ nodeName, session, search, byName, receipts, errors = {}, values, notice }) => {
   const hits = search.results.filter((r) => r.status === 'hit').length;
   const failed = search.results.filter((r) => r.status === 'error' || r.status === 'timeout').length;
+  const syncing = search.results.filter((r) => r.status === 'index_syncing').length;
   return (
     <Layout title={`Search ${search.caseReference}`} session={session} current={CONSOLE.paths.search} nodeName={nodeName}>
       <h1>Search results</h1>
@@ -165,11 +172,12 @@ export const SearchResultPage: FC<SearchResultProps> = ({ nodeName, session, sea
         <dd>{search.legalBasis}</dd>
         <dt>Case reference</dt>
         <dd>{search.caseReference}</dd>
-        <dt>Key types sent</dt>
+        <dt>Key types searched</dt>
         <dd>{keyTypeLabels(search.keyTypes)}</dd>
       </dl>
       <p role="status">
-        {search.results.length} peer{search.results.length === 1 ? '' : 's'} asked: {hits} with a hit, {search.results.length - hits - failed} without
+        {search.results.length} peer{search.results.length === 1 ? '' : 's'} asked: {hits} with a hit, {search.results.length - hits - failed - syncing} without
+        {syncing ? `, ${syncing} with an index copy still syncing (not a no-hit)` : ''}
         {failed ? `, ${failed} failed (a failure is not a no-hit)` : ''}.
       </p>
       {search.results.map((r) => (

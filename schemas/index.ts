@@ -1,0 +1,110 @@
+/**
+ * The token index's wire format (protocol/37-token-index.md): signed heads,
+ * deltas (added and removed fingerprints between two versions), full
+ * snapshots paged by shard range. Fingerprint lists travel as base64url
+ * strings: one string per fingerprint in deltas, one string of sorted,
+ * concatenated 8-byte fingerprints per snapshot page.
+ */
+import { z } from 'zod';
+import { dsseEnvelopeWire as dsseEnvelopeSchema } from './node.js';
+import { base64url } from './common.js';
+import { RECORD_CATEGORIES } from './records.js';
+
+const version = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const category = z.enum(RECORD_CATEGORIES);
+/** One 8-byte index fingerprint. */
+const fingerprint = base64url(8);
+
+/** The payload of a signed index head (DSSE, application/vnd.cairn.index-head+json). */
+export const indexHeadSchema = z
+  .object({
+    v: z.literal(1),
+    node: z.string().min(1).max(128).describe('node id of the index owner'),
+    category,
+    version: version.describe('the owner\'s change sequence number of the last change in this index; 0 when empty and unchanged'),
+    count: version.describe('fingerprints in the index (a multiset: equal tokens of two records count twice)'),
+    root: base64url(32).describe('root over the shard and group hashes'),
+    floor: version.describe('the oldest version a delta still starts from; older replicas resync fully'),
+    issuedAt: z.string(),
+  })
+  .strict()
+  .meta({ id: 'IndexHead' });
+
+export type IndexHead = z.infer<typeof indexHeadSchema>;
+
+/** Signed heads of the categories this peer may fetch. */
+export const indexHeadsResponseSchema = z
+  .object({ heads: z.array(dsseEnvelopeSchema).max(RECORD_CATEGORIES.length) })
+  .strict()
+  .meta({ id: 'IndexHeads' });
+
+/** Changes of one index since a version: added and removed fingerprints, net. */
+export const indexDeltaWireSchema = z
+  .object({
+    category,
+    head: dsseEnvelopeSchema,
+    fromVersion: version,
+    toVersion: version.describe('equal to the head\'s version when the delta is complete; smaller when more changes follow'),
+    adds: z.array(fingerprint).max(1_000_000),
+    removes: z.array(fingerprint).max(1_000_000),
+  })
+  .strict()
+  .meta({ id: 'IndexDelta' });
+
+/** The owner can no longer build a delta from that version: resync fully. */
+export const indexResyncWireSchema = z
+  .object({ category, head: dsseEnvelopeSchema, resync: z.literal(true) })
+  .strict()
+  .meta({ id: 'IndexResync' });
+
+export const indexChangesWireSchema = z.union([indexDeltaWireSchema, indexResyncWireSchema]);
+export type IndexDeltaWire = z.infer<typeof indexDeltaWireSchema>;
+export type IndexResyncWire = z.infer<typeof indexResyncWireSchema>;
+
+/** POST /federation/v1/index/changes */
+export const indexChangesRequestSchema = z
+  .object({ category, sinceVersion: version, max: z.number().int().min(1).max(1_000_000).optional() })
+  .strict()
+  .meta({ id: 'IndexChangesRequest' });
+
+/** POST /federation/v1/index/snapshot: the shards [fromShard, toShard) of an index as of `version`. */
+export const indexSnapshotRequestSchema = z
+  .object({
+    category,
+    version,
+    fromShard: z.number().int().min(0).max(65535),
+    toShard: z.number().int().min(1).max(65536),
+  })
+  .strict()
+  .refine((r) => r.toShard > r.fromShard, { message: 'toShard must be greater than fromShard', path: ['toShard'] })
+  .meta({ id: 'IndexSnapshotRequest' });
+
+export const indexSnapshotPageSchema = z
+  .object({
+    category,
+    version,
+    fromShard: z.number().int().min(0).max(65535),
+    toShard: z.number().int().min(1).max(65536),
+    count: z.number().int().min(0),
+    fingerprints: base64url().describe('the shards\' fingerprints, sorted, concatenated (8 bytes each)'),
+  })
+  .strict()
+  .meta({ id: 'IndexSnapshotPage' });
+
+export type IndexSnapshotPage = z.infer<typeof indexSnapshotPageSchema>;
+
+/** A replica's state, as operators see it. */
+export const REPLICA_STATUSES = ['ready', 'syncing', 'stale', 'error'] as const;
+export const replicaStateSchema = z
+  .object({
+    peer: z.string(),
+    category,
+    status: z.enum(REPLICA_STATUSES),
+    version: version,
+    count: z.number().int(),
+    shardsDone: z.number().int().describe('progress of a full sync, out of 65536 shards'),
+    error: z.string().nullable(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'ReplicaState' });
+export type ReplicaState = z.infer<typeof replicaStateSchema>;

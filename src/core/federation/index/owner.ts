@@ -1,0 +1,378 @@
+/**
+ * The owner side of the token index (protocol/37-token-index.md): what this
+ * node publishes to the peers its policy allows. Shard hashes are brought up
+ * to date lazily, for the shards the change log marks dirty, when a head is
+ * asked for; each new head is signed and written to the audit log in the
+ * same atomic unit as the hashes it commits to.
+ */
+import { sql } from 'kysely';
+import type { RecordCategory } from '../../../../schemas/records.js';
+import { indexHeadSchema, type IndexHead } from '../../../../schemas/index.js';
+import type { AtomicWriter } from '../../atomic.js';
+import { appendStatement } from '../../audit/entry.js';
+import { fromBase64, fromBase64Url, fromUtf8, toBase64Url } from '../../bytes.js';
+import { INDEX, MERKLE } from '../../constants.js';
+import type { Db } from '../../db/schema.js';
+import { signJsonEnvelope, type DsseEnvelope } from '../../dsse.js';
+import { CairnError } from '../../errors.js';
+import type { Clock, Logger } from '../../ports.js';
+import type { Signer } from '../../signing.js';
+import { CHANGE_OP } from './changes.js';
+import { compareBytes, shardOf, shardPrefix } from './fingerprint.js';
+import { emptyGroupHashes, emptyGroupShards, groupHash, indexRoot, shardHash } from './tree.js';
+import type { IndexChanges } from './types.js';
+
+const FP = INDEX.fingerprintBytes;
+const HASH = MERKLE.hashSize;
+/** Shards per range query when many are dirty (one ordered scan instead of one query per shard). */
+const SCAN_BLOCK = 1024;
+/** Change-log rows read per query when bringing hashes up to date. */
+const CHANGE_PAGE = 50_000;
+/** Tries to compute a head while imports keep committing, before giving up. */
+const REFRESH_ATTEMPTS = 8;
+
+export interface IndexOwnerDeps {
+  db: Db;
+  atomic: AtomicWriter;
+  clock: Clock;
+  signer: Signer;
+  logger: Logger;
+  nodeId: string;
+  /** Change-log window (defaults: INDEX.logWindowDays, INDEX.maxLogChanges). */
+  window?: { days: number; maxChanges: number };
+}
+
+/** A signed head with its parsed payload. */
+export interface SignedHead {
+  envelope: DsseEnvelope;
+  head: IndexHead;
+}
+
+interface State {
+  floor: number;
+  rootedVersion: number;
+  count: number;
+  groupHashes: Uint8Array;
+  compactedAt: number;
+}
+
+/** Upper bound (exclusive) of shard range [.., to) as a fingerprint prefix; undefined for the end. */
+const rangeEnd = (to: number): Uint8Array | undefined => (to >= INDEX.shardCount ? undefined : shardPrefix(to));
+
+/** Packs sorted fingerprints into one byte string. */
+function pack(fps: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(fps.length * FP);
+  fps.forEach((f, i) => out.set(f, i * FP));
+  return out;
+}
+
+/** The owner's index service: versions, heads, deltas, snapshot pages, compaction. */
+export class IndexOwner {
+  readonly #deps: IndexOwnerDeps;
+  readonly #refreshing = new Map<string, Promise<SignedHead>>();
+
+  constructor(deps: IndexOwnerDeps) {
+    this.#deps = deps;
+  }
+
+  async #state(category: string): Promise<State | undefined> {
+    const r = await this.#deps.db.selectFrom('index_state').selectAll().where('category', '=', category).executeTakeFirst();
+    if (!r) return undefined;
+    return { floor: r.floor, rootedVersion: r.rooted_version, count: r.count, groupHashes: new Uint8Array(r.group_hashes), compactedAt: r.compacted_at };
+  }
+
+  /** The version of `category`'s index: the sequence number of its last change (0 if none). */
+  async version(category: string): Promise<number> {
+    const r = await sql<{ v: number | null }>`select max(seq) as v from index_changes where category = ${category}`.execute(this.#deps.db);
+    const st = await this.#deps.db.selectFrom('index_state').select('rooted_version').where('category', '=', category).executeTakeFirst();
+    return Math.max(Number(r.rows[0]?.v ?? 0), st?.rooted_version ?? 0);
+  }
+
+  /** Current version per category (for categories the peer's policy allows). */
+  async currentVersions(categories: readonly RecordCategory[]): Promise<Partial<Record<RecordCategory, number>>> {
+    const out: Partial<Record<RecordCategory, number>> = {};
+    for (const c of categories) out[c] = await this.version(c);
+    return out;
+  }
+
+  /** The signed head of `category` at its current version, computing and signing it if needed. */
+  async head(category: RecordCategory): Promise<SignedHead> {
+    const running = this.#refreshing.get(category);
+    if (running) return running;
+    const p = this.#refresh(category).finally(() => this.#refreshing.delete(category));
+    this.#refreshing.set(category, p);
+    return p;
+  }
+
+  async #latestHead(category: string): Promise<SignedHead | undefined> {
+    const r = await this.#deps.db.selectFrom('index_heads').select('envelope').where('category', '=', category).orderBy('version', 'desc').limit(1).executeTakeFirst();
+    if (!r) return undefined;
+    const envelope = JSON.parse(r.envelope) as DsseEnvelope;
+    const head = indexHeadSchema.parse(JSON.parse(fromUtf8(fromBase64(envelope.payload))));
+    return { envelope, head };
+  }
+
+  async #refresh(category: RecordCategory): Promise<SignedHead> {
+    const { db } = this.#deps;
+    for (let attempt = 0; attempt < REFRESH_ATTEMPTS; attempt++) {
+      const version = await this.version(category);
+      const state = await this.#state(category);
+      const latest = await this.#latestHead(category);
+      if (latest && latest.head.version === version && state?.rootedVersion === version) return latest;
+
+      const rooted = state?.rootedVersion ?? 0;
+      let count = state?.count ?? 0;
+      const dirty = new Set<number>();
+      // In pages by sequence number: after a large import there are millions.
+      for (let after = rooted; after < version; ) {
+        const changes = await db
+          .selectFrom('index_changes')
+          .select(['seq', 'fingerprint', 'op'])
+          .where('category', '=', category)
+          .where('seq', '>', after)
+          .where('seq', '<=', version)
+          .orderBy('seq')
+          .limit(CHANGE_PAGE)
+          .execute();
+        if (changes.length === 0) break;
+        for (const c of changes) {
+          dirty.add(shardOf(c.fingerprint));
+          count += c.op === CHANGE_OP.add ? 1 : -1;
+        }
+        after = changes[changes.length - 1]!.seq;
+      }
+      const groupHashes = state?.groupHashes ?? emptyGroupHashes();
+      const groups = new Map<number, Uint8Array>();
+      const dirtyGroups = [...new Set([...dirty].map((s) => Math.floor(s / INDEX.groupSize)))].sort((a, b) => a - b);
+      for (let i = 0; i < dirtyGroups.length; i += 90) {
+        const chunk = dirtyGroups.slice(i, i + 90);
+        const rows = await db.selectFrom('index_groups').select(['grp', 'shard_hashes']).where('category', '=', category).where('grp', 'in', chunk).execute();
+        for (const r of rows) groups.set(r.grp, new Uint8Array(r.shard_hashes));
+      }
+      for (const g of dirtyGroups) if (!groups.has(g)) groups.set(g, emptyGroupShards());
+      for (const [s, packed] of await this.#shardContents(category, [...dirty].sort((a, b) => a - b))) {
+        groups.get(Math.floor(s / INDEX.groupSize))!.set(shardHash(s, packed), (s % INDEX.groupSize) * HASH);
+      }
+      for (const g of dirtyGroups) groupHashes.set(groupHash(g, groups.get(g)!), g * HASH);
+      // Anything committed meanwhile would make the hashes describe a later state: start again.
+      if ((await this.version(category)) !== version) continue;
+
+      const root = indexRoot(category, count, groupHashes);
+      const now = this.#deps.clock.now();
+      const head: IndexHead = {
+        v: INDEX.headVersion,
+        node: this.#deps.nodeId,
+        category,
+        version,
+        count,
+        root: toBase64Url(root),
+        floor: state?.floor ?? 0,
+        issuedAt: now.toISOString(),
+      };
+      const envelope = signJsonEnvelope(this.#deps.signer, INDEX.headPayloadType, head);
+      const statements = [...groups].map(([g, hashes]) =>
+        sql`insert into index_groups (category, grp, shard_hashes) values (${category}, ${g}, ${hashes})
+          on conflict (category, grp) do update set shard_hashes = excluded.shard_hashes`.compile(db),
+      );
+      statements.push(
+        sql`insert into index_state (category, floor, rooted_version, count, group_hashes, compacted_at)
+          values (${category}, ${head.floor}, ${version}, ${count}, ${groupHashes}, ${state?.compactedAt ?? Math.floor(now.getTime() / 1000)})
+          on conflict (category) do update set rooted_version = excluded.rooted_version, count = excluded.count, group_hashes = excluded.group_hashes`.compile(db),
+        sql`insert or ignore into index_heads (category, version, envelope, at) values (${category}, ${version}, ${JSON.stringify(envelope)}, ${now.toISOString()})`.compile(db),
+        appendStatement(db, { type: 'index.head', actor: 'system', data: { category, version, count, root: head.root, floor: head.floor } }, now),
+      );
+      await this.#deps.atomic.run(statements);
+      return { envelope, head };
+    }
+    throw new CairnError('internal', `the index of ${category} kept changing while its head was computed; try again`);
+  }
+
+  /** Current packed contents of the given shards (sorted ascending), as [shard, packed] pairs. */
+  async #shardContents(category: string, shards: readonly number[]): Promise<Array<[number, Uint8Array]>> {
+    const out: Array<[number, Uint8Array]> = [];
+    if (shards.length > SCAN_BLOCK) {
+      // Many dirty shards: scan their blocks in order rather than one query per shard.
+      const wanted = new Set(shards);
+      for (let from = 0; from < INDEX.shardCount; from += SCAN_BLOCK) {
+        if (!shards.some((s) => s >= from && s < from + SCAN_BLOCK)) continue;
+        const fps = await this.#range(category, from, from + SCAN_BLOCK);
+        const split = splitByShard(fps, from, from + SCAN_BLOCK);
+        for (let s = from; s < from + SCAN_BLOCK; s++) if (wanted.has(s)) out.push([s, split.get(s) ?? new Uint8Array(0)]);
+      }
+      return out;
+    }
+    for (const s of shards) out.push([s, await this.#range(category, s, s + 1)]);
+    return out;
+  }
+
+  /** Fingerprints of shards [from, to), sorted, packed. */
+  async #range(category: string, from: number, to: number): Promise<Uint8Array> {
+    const end = rangeEnd(to);
+    let q = this.#deps.db.selectFrom('tokens').select('fingerprint').where('category', '=', category).where('fingerprint', '>=', shardPrefix(from));
+    if (end) q = q.where('fingerprint', '<', end);
+    const rows = await q.orderBy('fingerprint').execute();
+    const out = new Uint8Array(rows.length * FP);
+    rows.forEach((r, i) => out.set(r.fingerprint!, i * FP));
+    return out;
+  }
+
+  /**
+   * Changes of our index of `category` since `sinceVersion`, at most `max`
+   * entries; `resync` when the window no longer reaches back that far.
+   */
+  async changesSince(category: RecordCategory, sinceVersion: number, max: number = INDEX.maxDeltaChanges): Promise<IndexChanges> {
+    const signed = await this.head(category);
+    const { head } = signed;
+    const floor = (await this.#state(category))?.floor ?? 0;
+    if (sinceVersion < floor || sinceVersion > head.version) return { category, head: signed.envelope, resync: true };
+    const rows = await this.#deps.db
+      .selectFrom('index_changes')
+      .select(['seq', 'fingerprint', 'op'])
+      .where('category', '=', category)
+      .where('seq', '>', sinceVersion)
+      .where('seq', '<=', head.version)
+      .orderBy('seq')
+      .limit(max + 1)
+      .execute();
+    const truncated = rows.length > max;
+    const used = truncated ? rows.slice(0, max) : rows;
+    const toVersion = truncated ? used[used.length - 1]!.seq : head.version;
+    // Net multiset difference: a token removed and added again (a record re-imported) cancels out.
+    const net = new Map<string, { fp: Uint8Array; n: number }>();
+    for (const r of used) {
+      const fp = new Uint8Array(r.fingerprint);
+      const key = toBase64Url(fp);
+      const e = net.get(key) ?? { fp, n: 0 };
+      e.n += r.op === CHANGE_OP.add ? 1 : -1;
+      net.set(key, e);
+    }
+    const adds: Uint8Array[] = [];
+    const removes: Uint8Array[] = [];
+    for (const { fp, n } of net.values()) {
+      for (let i = 0; i < n; i++) adds.push(fp);
+      for (let i = 0; i < -n; i++) removes.push(fp);
+    }
+    adds.sort(compareBytes);
+    removes.sort(compareBytes);
+    return { category, head: signed.envelope, fromVersion: sinceVersion, toVersion, adds, removes };
+  }
+
+  /**
+   * The fingerprints of shards [fromShard, toShard) as of `version` (a
+   * version between the floor and now), sorted and packed: the current
+   * tokens with later changes undone, so every page of one snapshot
+   * describes the same version however long the transfer takes.
+   */
+  async snapshotPage(category: RecordCategory, version: number, fromShard: number, toShard: number): Promise<{ count: number; packed: Uint8Array; toShard: number }> {
+    // Whole blocks of shards until the page holds enough fingerprints: one page for a small index.
+    const parts: Uint8Array[] = [];
+    let count = 0;
+    let at = fromShard;
+    const end = Math.min(toShard, INDEX.shardCount);
+    while (at < end && count < INDEX.maxSnapshotFingerprints) {
+      const to = Math.min(end, at + INDEX.maxSnapshotShards);
+      const block = await this.#blockAt(category, version, at, to);
+      parts.push(block);
+      count += block.length / FP;
+      at = to;
+    }
+    const packed = new Uint8Array(count * FP);
+    let off = 0;
+    for (const p of parts) {
+      packed.set(p, off);
+      off += p.length;
+    }
+    return { count, packed, toShard: at };
+  }
+
+  /** The fingerprints of shards [fromShard, to) as of `version`, sorted, packed. */
+  async #blockAt(category: RecordCategory, version: number, fromShard: number, to: number): Promise<Uint8Array> {
+    for (let attempt = 0; attempt < REFRESH_ATTEMPTS; attempt++) {
+      const current = await this.version(category);
+      const floor = (await this.#state(category))?.floor ?? 0;
+      if (version > current) throw new CairnError('invalid_request', `the index of ${category} has no version ${version} yet (it is at ${current})`, { location: { field: 'version' } });
+      if (version < floor) throw new CairnError('index_resync', `the index of ${category} no longer reaches back to version ${version}; fetch the head again`, { location: { field: 'version' } });
+      const packed = await this.#range(category, fromShard, to);
+      let later: { fingerprint: Uint8Array; op: number }[] = [];
+      if (current > version) {
+        const end = rangeEnd(to);
+        let q = this.#deps.db
+          .selectFrom('index_changes')
+          .select(['fingerprint', 'op'])
+          .where('category', '=', category)
+          .where('seq', '>', version)
+          .where('seq', '<=', current)
+          .where('fingerprint', '>=', shardPrefix(fromShard));
+        if (end) q = q.where('fingerprint', '<', end);
+        later = await q.execute();
+      }
+      if ((await this.version(category)) !== current) continue;
+      if (later.length === 0) return packed;
+      // Undo the later changes: take back what was added, put back what was removed.
+      const undo = new Map<string, number>();
+      const putBack: Uint8Array[] = [];
+      for (const c of later) {
+        const fp = new Uint8Array(c.fingerprint);
+        const key = toBase64Url(fp);
+        undo.set(key, (undo.get(key) ?? 0) + (c.op === CHANGE_OP.add ? 1 : -1));
+      }
+      const kept: Uint8Array[] = [];
+      for (let off = 0; off < packed.length; off += FP) {
+        const fp = packed.subarray(off, off + FP);
+        const key = toBase64Url(fp);
+        const n = undo.get(key) ?? 0;
+        if (n > 0) undo.set(key, n - 1);
+        else kept.push(fp);
+      }
+      for (const [key, n] of undo) {
+        if (n >= 0) continue;
+        const fp = fromBase64Url(key);
+        for (let i = 0; i < -n; i++) putBack.push(fp);
+      }
+      const all = [...kept, ...putBack].sort(compareBytes);
+      return pack(all);
+    }
+    throw new CairnError('internal', `the index of ${category} kept changing while a snapshot page was read; try again`);
+  }
+
+  /**
+   * Drop changes older than the window (days, or more than the maximum count
+   * per category), never past the version the hashes describe. Deltas from
+   * before the new floor are answered with `resync`.
+   */
+  async compact(category: RecordCategory): Promise<{ floor: number; removed: number }> {
+    await this.head(category);
+    const state = (await this.#state(category))!;
+    const { db } = this.#deps;
+    const window = this.#deps.window ?? { days: INDEX.logWindowDays, maxChanges: INDEX.maxLogChanges };
+    const nowS = Math.floor(this.#deps.clock.now().getTime() / 1000);
+    const cutoff = nowS - window.days * 86_400;
+    const byAge = await sql<{ s: number | null }>`select max(seq) as s from index_changes where category = ${category} and at < ${cutoff} and seq <= ${state.rootedVersion}`.execute(db);
+    let floor = Math.max(state.floor, Number(byAge.rows[0]?.s ?? 0));
+    const kept = await sql<{ s: number }>`select seq as s from index_changes where category = ${category} and seq > ${floor} order by seq desc limit 1 offset ${window.maxChanges}`.execute(db);
+    const byCount = kept.rows[0]?.s;
+    if (byCount !== undefined) floor = Math.max(floor, Math.min(Number(byCount), state.rootedVersion));
+    const before = await sql<{ n: number }>`select count(*) as n from index_changes where category = ${category} and seq <= ${floor}`.execute(db);
+    await this.#deps.atomic.run([
+      sql`delete from index_changes where category = ${category} and seq <= ${floor}`.compile(db),
+      sql`delete from index_heads where category = ${category} and version < ${floor}`.compile(db),
+      sql`update index_state set floor = ${floor}, compacted_at = ${nowS} where category = ${category}`.compile(db),
+    ]);
+    return { floor, removed: Number(before.rows[0]?.n ?? 0) };
+  }
+}
+
+/** Split packed, sorted fingerprints of shards [from, to) into one packed string per non-empty shard. */
+export function splitByShard(packed: Uint8Array, from: number, to: number): Map<number, Uint8Array> {
+  const out = new Map<number, Uint8Array>();
+  let start = 0;
+  while (start < packed.length) {
+    const s = shardOf(packed.subarray(start, start + 2));
+    if (s < from || s >= to) throw new CairnError('index_invalid', `fingerprint of shard ${s} outside the page's shards ${from}..${to - 1}`);
+    let end = start + FP;
+    while (end < packed.length && shardOf(packed.subarray(end, end + 2)) === s) end += FP;
+    out.set(s, packed.subarray(start, end));
+    start = end;
+  }
+  return out;
+}

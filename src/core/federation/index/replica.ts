@@ -1,0 +1,388 @@
+/**
+ * The searcher side of the token index (protocol/37-token-index.md): our
+ * replicas of peers' indexes. Each shard's fingerprints are stored sorted and
+ * packed in one blob, each group's 256 shard hashes in another, so a replica
+ * costs little more than 8 bytes per token, a lookup reads one blob per
+ * fingerprint, and a delta rehashes only the shards and groups it touches
+ * before its root is compared with the peer's signed head.
+ *
+ * Heads and deltas come from peers: attacker-controlled. A head counts only
+ * when it verifies under the peer's pinned signing key and names that peer.
+ */
+import { sql, type Selectable } from 'kysely';
+import { indexHeadSchema, type IndexHead, type ReplicaState } from '../../../../schemas/index.js';
+import type { RecordCategory } from '../../../../schemas/records.js';
+import type { AtomicWriter } from '../../atomic.js';
+import { appendStatement } from '../../audit/entry.js';
+import { equalBytes, fromBase64Url } from '../../bytes.js';
+import { INDEX, MERKLE } from '../../constants.js';
+import type { Db, ReplicasTable } from '../../db/schema.js';
+import { verifyJsonEnvelope, type DsseEnvelope } from '../../dsse.js';
+import { CairnError, isCairnError } from '../../errors.js';
+import type { Clock, Logger } from '../../ports.js';
+import type { Peer } from '../peers.js';
+import { compareBytes, shardOf } from './fingerprint.js';
+import { splitByShard } from './owner.js';
+import { emptyGroupHashes, emptyGroupShards, groupHash, indexRoot, shardHash } from './tree.js';
+import { isResync, type IndexChanges, type ReplicaStatus } from './types.js';
+
+const FP = INDEX.fingerprintBytes;
+const HASH = MERKLE.hashSize;
+/** Rows per multi-row upsert: 3 parameters each, under D1's 100 bound parameters. */
+const ROWS_PER_UPSERT = 33;
+/** Values per IN list, under D1's 100 bound parameters. */
+const IN_CHUNK = 90;
+
+export interface ReplicaDeps {
+  db: Db;
+  atomic: AtomicWriter;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Verify a peer's signed index head: its pinned key, its own node id, the expected category. */
+export function verifyHead(peer: Peer, envelope: unknown, category?: RecordCategory): IndexHead {
+  let payload: unknown;
+  try {
+    payload = verifyJsonEnvelope(envelope, INDEX.headPayloadType, peer.signingPublicKey);
+  } catch (cause) {
+    throw new CairnError('index_invalid', `${peer.country}: index head does not verify under its pinned key: ${isCairnError(cause) ? cause.message : String(cause)}`, { cause });
+  }
+  const parsed = indexHeadSchema.safeParse(payload);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new CairnError('index_invalid', `${peer.country}: index head field ${i?.path.join('.')}: ${i?.message}`);
+  }
+  if (parsed.data.node !== peer.id) throw new CairnError('index_invalid', `${peer.country}: index head names node ${parsed.data.node.slice(0, 64)}, not ${peer.id}`);
+  if (category !== undefined && parsed.data.category !== category) throw new CairnError('index_invalid', `${peer.country}: index head is for ${parsed.data.category}, not ${category}`);
+  return parsed.data;
+}
+
+/** Index of `fp` in packed sorted fingerprints, or -1. */
+function find(packed: Uint8Array, fp: Uint8Array): number {
+  let lo = 0;
+  let hi = packed.length / FP - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareBytes(packed.subarray(mid * FP, mid * FP + FP), fp);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Apply adds and removes (multiset) to a packed shard; undefined when a removed fingerprint is not held. */
+function applyToShard(packed: Uint8Array, adds: Uint8Array[], removes: Uint8Array[]): Uint8Array | undefined {
+  const list: Uint8Array[] = [];
+  for (let off = 0; off < packed.length; off += FP) list.push(packed.subarray(off, off + FP));
+  list.push(...adds);
+  list.sort(compareBytes);
+  for (const r of removes) {
+    let lo = 0;
+    let hi = list.length - 1;
+    let at = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareBytes(list[mid]!, r);
+      if (c === 0) {
+        at = mid;
+        break;
+      }
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    if (at < 0) return undefined;
+    list.splice(at, 1);
+  }
+  const out = new Uint8Array(list.length * FP);
+  list.forEach((f, i) => out.set(f, i * FP));
+  return out;
+}
+
+/** Our replicas of peers' token indexes. */
+export class ReplicaStore {
+  readonly #deps: ReplicaDeps;
+  /** One writer per replica at a time in this process. */
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  constructor(deps: ReplicaDeps) {
+    this.#deps = deps;
+  }
+
+  async #locked<T>(key: string, f: () => Promise<T>): Promise<T> {
+    const prev = this.#locks.get(key) ?? Promise.resolve();
+    const run = prev.then(f, f);
+    const tail = run.catch(() => undefined);
+    this.#locks.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(key) === tail) this.#locks.delete(key);
+    }
+  }
+
+  async #row(peerId: string, category: string): Promise<Selectable<ReplicasTable> | undefined> {
+    return this.#deps.db.selectFrom('replicas').selectAll().where('peer_id', '=', peerId).where('category', '=', category).executeTakeFirst();
+  }
+
+  /** Our replica versions of a peer's indexes (what the match request carries): ready replicas only. */
+  async replicaVersions(peerId: string): Promise<Partial<Record<RecordCategory, number>>> {
+    const rows = await this.#deps.db.selectFrom('replicas').select(['category', 'version']).where('peer_id', '=', peerId).where('status', '=', 'ready').execute();
+    return Object.fromEntries(rows.map((r) => [r.category, r.version])) as Partial<Record<RecordCategory, number>>;
+  }
+
+  /** Replica states, of one peer or of all, for operators. */
+  async states(peerId?: string): Promise<ReplicaState[]> {
+    let q = this.#deps.db.selectFrom('replicas').select(['peer_id', 'category', 'status', 'version', 'count', 'shards_done', 'error', 'updated_at']);
+    if (peerId !== undefined) q = q.where('peer_id', '=', peerId);
+    const rows = await q.orderBy('peer_id').orderBy('category').execute();
+    return rows.map((r) => ({
+      peer: r.peer_id,
+      category: r.category as RecordCategory,
+      status: r.status,
+      version: r.version,
+      count: r.count,
+      shardsDone: r.shards_done,
+      error: r.error,
+      updatedAt: r.updated_at,
+    }));
+  }
+
+  /** Status of one replica; a missing replica is `stale` (it needs a full sync). */
+  async status(peerId: string, category: RecordCategory): Promise<ReplicaStatus> {
+    return (await this.#row(peerId, category))?.status ?? 'stale';
+  }
+
+  /** Mark a replica (creating its row if needed) with a status and an error text. */
+  async mark(peerId: string, category: RecordCategory, status: ReplicaStatus, error: string | null = null): Promise<void> {
+    const now = this.#deps.clock.now().toISOString();
+    await this.#deps.atomic.run([
+      sql`insert into replicas (peer_id, category, status, version, count, head, group_hashes, shards_done, error, updated_at)
+        values (${peerId}, ${category}, ${status}, 0, 0, null, null, 0, ${error}, ${now})
+        on conflict (peer_id, category) do update set status = excluded.status, error = excluded.error, updated_at = excluded.updated_at`.compile(this.#deps.db),
+    ]);
+  }
+
+  /** Forget replicas of `peerId` (all, or those of categories not in `keep`). */
+  async drop(peerId: string, keep: readonly string[] = []): Promise<void> {
+    const { db } = this.#deps;
+    const rows = await db.selectFrom('replicas').select(['id', 'category']).where('peer_id', '=', peerId).execute();
+    for (const r of rows) {
+      if (keep.includes(r.category)) continue;
+      await this.#deps.atomic.run([
+        sql`delete from replica_shards where replica_id = ${r.id}`.compile(db),
+        sql`delete from replica_groups where replica_id = ${r.id}`.compile(db),
+        sql`delete from replicas where id = ${r.id}`.compile(db),
+      ]);
+    }
+  }
+
+  /**
+   * Which of these fingerprints the replica of `peerId` lists, per category,
+   * with each category's status. Only `ready` replicas are looked in; a
+   * caller reports any other status as index_syncing or error, never no_hit.
+   */
+  async lookup(
+    peerId: string,
+    categories: readonly RecordCategory[],
+    fingerprints: readonly Uint8Array[],
+  ): Promise<{ status: Partial<Record<RecordCategory, ReplicaStatus>>; hits: Array<{ category: RecordCategory; fingerprint: Uint8Array }> }> {
+    const { db } = this.#deps;
+    const status: Partial<Record<RecordCategory, ReplicaStatus>> = {};
+    const hits: Array<{ category: RecordCategory; fingerprint: Uint8Array }> = [];
+    if (categories.length === 0) return { status, hits };
+    const rows = await db.selectFrom('replicas').select(['id', 'category', 'status']).where('peer_id', '=', peerId).where('category', 'in', [...categories]).execute();
+    const byCategory = new Map(rows.map((r) => [r.category, r]));
+    const shards = [...new Set(fingerprints.map(shardOf))];
+    for (const c of categories) {
+      const r = byCategory.get(c);
+      status[c] = r?.status ?? 'stale';
+      if (!r || r.status !== 'ready') continue;
+      const blobs = new Map<number, Uint8Array>();
+      for (let i = 0; i < shards.length; i += IN_CHUNK) {
+        const got = await db.selectFrom('replica_shards').select(['shard', 'fingerprints']).where('replica_id', '=', r.id).where('shard', 'in', shards.slice(i, i + IN_CHUNK)).execute();
+        for (const g of got) blobs.set(g.shard, new Uint8Array(g.fingerprints));
+      }
+      for (const fp of fingerprints) {
+        const packed = blobs.get(shardOf(fp));
+        if (packed && find(packed, fp) >= 0) hits.push({ category: c, fingerprint: fp });
+      }
+    }
+    return { status, hits };
+  }
+
+  /**
+   * Apply changes that came with an answer or were asked for: verify the
+   * head under the peer's pinned key, apply, and compare the root when the
+   * delta reaches the head. Returns the replica's status afterwards:
+   * `ready` (verified), `syncing` (applied, more changes follow), `stale`
+   * (it needs a full sync) or `error` (the peer's data failed a check).
+   */
+  async applyDelta(peer: Peer, changes: IndexChanges): Promise<ReplicaStatus> {
+    return this.#locked(`${peer.id}/${changes.category}`, () => this.#apply(peer, changes));
+  }
+
+  async #apply(peer: Peer, changes: IndexChanges): Promise<ReplicaStatus> {
+    const { category } = changes;
+    let head: IndexHead;
+    try {
+      head = verifyHead(peer, changes.head, category);
+    } catch (e) {
+      const message = isCairnError(e) ? e.message : String(e);
+      this.#deps.logger.warn({ peer: peer.id, category, code: 'index_invalid' }, 'index head refused');
+      const row = await this.#row(peer.id, category);
+      if (row) await this.mark(peer.id, category, 'error', message);
+      return 'error';
+    }
+    const row = await this.#row(peer.id, category);
+    if (isResync(changes)) {
+      if (row && row.status !== 'syncing') await this.mark(peer.id, category, 'stale', `the peer's change log no longer reaches back to version ${row.version}`);
+      return row?.status === 'syncing' ? 'syncing' : 'stale';
+    }
+    if (!row) return 'stale';
+    if (row.status !== 'ready') return row.status;
+    if (row.version === head.version && changes.toVersion === head.version && changes.adds.length + changes.removes.length === 0) return 'ready';
+    if (row.version !== changes.fromVersion || changes.toVersion > head.version || changes.toVersion < changes.fromVersion) {
+      // Not a delta from where we are (an older or newer answer): leave the replica, let a sync catch up.
+      return row.version >= head.version ? 'ready' : 'stale';
+    }
+
+    // Group by shard.
+    const byShard = new Map<number, { adds: Uint8Array[]; removes: Uint8Array[] }>();
+    const slot = (s: number) => byShard.get(s) ?? (byShard.set(s, { adds: [], removes: [] }), byShard.get(s)!);
+    for (const a of changes.adds) slot(shardOf(a)).adds.push(a);
+    for (const r of changes.removes) slot(shardOf(r)).removes.push(r);
+    const shards = [...byShard.keys()].sort((a, b) => a - b);
+    const { db } = this.#deps;
+    const current = new Map<number, Uint8Array>();
+    for (let i = 0; i < shards.length; i += IN_CHUNK) {
+      const got = await db.selectFrom('replica_shards').select(['shard', 'fingerprints']).where('replica_id', '=', row.id).where('shard', 'in', shards.slice(i, i + IN_CHUNK)).execute();
+      for (const g of got) current.set(g.shard, new Uint8Array(g.fingerprints));
+    }
+    const updated = new Map<number, Uint8Array>();
+    for (const s of shards) {
+      const { adds, removes } = byShard.get(s)!;
+      const next = applyToShard(current.get(s) ?? new Uint8Array(0), adds, removes);
+      if (!next) {
+        await this.mark(peer.id, category, 'error', `delta ${changes.fromVersion}..${changes.toVersion} removes a fingerprint the replica does not hold (shard ${s})`);
+        return 'error';
+      }
+      updated.set(s, next);
+    }
+    const groups = await this.#groups(row.id, [...new Set(shards.map((s) => Math.floor(s / INDEX.groupSize)))]);
+    for (const [s, packed] of updated) groups.get(Math.floor(s / INDEX.groupSize))!.set(shardHash(s, packed), (s % INDEX.groupSize) * HASH);
+    const groupHashes = row.group_hashes ? new Uint8Array(row.group_hashes) : emptyGroupHashes();
+    for (const [g, hashes] of groups) groupHashes.set(groupHash(g, hashes), g * HASH);
+    const count = row.count + changes.adds.length - changes.removes.length;
+    const complete = changes.toVersion === head.version;
+    if (complete) {
+      const root = indexRoot(category, count, groupHashes);
+      if (count !== head.count || !equalBytes(root, fromBase64Url(head.root, 'head.root'))) {
+        await this.mark(peer.id, category, 'error', `after delta ${changes.fromVersion}..${changes.toVersion} the replica's root does not match the signed head (count ${count}, head ${head.count})`);
+        this.#deps.logger.warn({ peer: peer.id, category, version: head.version }, 'replica root mismatch');
+        return 'error';
+      }
+    }
+    const status: ReplicaStatus = complete ? 'ready' : 'syncing';
+    await this.#deps.atomic.run([
+      ...this.#shardWrites(row.id, updated),
+      ...this.#groupWrites(row.id, groups),
+      sql`update replicas set version = ${changes.toVersion}, count = ${count}, head = ${JSON.stringify(changes.head)}, group_hashes = ${groupHashes},
+        status = ${status}, error = null, updated_at = ${this.#deps.clock.now().toISOString()} where id = ${row.id}`.compile(db),
+    ]);
+    return status;
+  }
+
+  async #groups(replicaId: number, groupIds: number[]): Promise<Map<number, Uint8Array>> {
+    const out = new Map<number, Uint8Array>();
+    for (let i = 0; i < groupIds.length; i += IN_CHUNK) {
+      const got = await this.#deps.db.selectFrom('replica_groups').select(['grp', 'shard_hashes']).where('replica_id', '=', replicaId).where('grp', 'in', groupIds.slice(i, i + IN_CHUNK)).execute();
+      for (const g of got) out.set(g.grp, new Uint8Array(g.shard_hashes));
+    }
+    for (const g of groupIds) if (!out.has(g)) out.set(g, emptyGroupShards());
+    return out;
+  }
+
+  /** Upserts of non-empty shards and deletes of emptied ones, in multi-row statements. */
+  #shardWrites(replicaId: number, shards: Map<number, Uint8Array>) {
+    const { db } = this.#deps;
+    const full = [...shards].filter(([, p]) => p.length > 0);
+    const empty = [...shards].filter(([, p]) => p.length === 0).map(([s]) => s);
+    const out = [];
+    for (let i = 0; i < full.length; i += ROWS_PER_UPSERT) {
+      const rows = full.slice(i, i + ROWS_PER_UPSERT).map(([s, p]) => sql`(${replicaId}, ${s}, ${p})`);
+      out.push(sql`insert into replica_shards (replica_id, shard, fingerprints) values ${sql.join(rows)}
+        on conflict (replica_id, shard) do update set fingerprints = excluded.fingerprints`.compile(db));
+    }
+    for (let i = 0; i < empty.length; i += IN_CHUNK) {
+      out.push(db.deleteFrom('replica_shards').where('replica_id', '=', replicaId).where('shard', 'in', empty.slice(i, i + IN_CHUNK)).compile());
+    }
+    return out;
+  }
+
+  #groupWrites(replicaId: number, groups: Map<number, Uint8Array>) {
+    const { db } = this.#deps;
+    const all = [...groups];
+    const out = [];
+    for (let i = 0; i < all.length; i += ROWS_PER_UPSERT) {
+      const rows = all.slice(i, i + ROWS_PER_UPSERT).map(([g, h]) => sql`(${replicaId}, ${g}, ${h})`);
+      out.push(sql`insert into replica_groups (replica_id, grp, shard_hashes) values ${sql.join(rows)}
+        on conflict (replica_id, grp) do update set shard_hashes = excluded.shard_hashes`.compile(db));
+    }
+    return out;
+  }
+
+  /** Start a full sync of a replica: it is emptied and marked syncing. Returns its id. */
+  async beginFull(peerId: string, category: RecordCategory): Promise<number> {
+    const { db } = this.#deps;
+    await this.mark(peerId, category, 'syncing');
+    const row = (await this.#row(peerId, category))!;
+    await this.#deps.atomic.run([
+      sql`delete from replica_shards where replica_id = ${row.id}`.compile(db),
+      sql`delete from replica_groups where replica_id = ${row.id}`.compile(db),
+      sql`update replicas set version = 0, count = 0, head = null, group_hashes = null, shards_done = 0, error = null where id = ${row.id}`.compile(db),
+    ]);
+    return row.id;
+  }
+
+  /** Store one snapshot page of a full sync: shards [fromShard, toShard), sorted packed fingerprints. */
+  async putPage(replicaId: number, fromShard: number, toShard: number, packed: Uint8Array): Promise<void> {
+    if (packed.length % FP !== 0) throw new CairnError('index_invalid', `snapshot page of shards ${fromShard}..${toShard - 1} is not a whole number of fingerprints`);
+    for (let off = FP; off < packed.length; off += FP) {
+      if (compareBytes(packed.subarray(off - FP, off), packed.subarray(off, off + FP)) > 0) throw new CairnError('index_invalid', `snapshot page of shards ${fromShard}..${toShard - 1} is not sorted`);
+    }
+    const split = splitByShard(packed, fromShard, toShard);
+    // Only groups holding a non-empty shard are written: an absent group is an empty one.
+    const groupIds = [...new Set([...split.keys()].map((s) => Math.floor(s / INDEX.groupSize)))];
+    const groups = await this.#groups(replicaId, groupIds);
+    for (const [s, p] of split) groups.get(Math.floor(s / INDEX.groupSize))!.set(shardHash(s, p), (s % INDEX.groupSize) * HASH);
+    await this.#deps.atomic.run([
+      ...this.#shardWrites(replicaId, split),
+      ...this.#groupWrites(replicaId, groups),
+      sql`update replicas set shards_done = ${toShard}, count = count + ${packed.length / FP}, updated_at = ${this.#deps.clock.now().toISOString()} where id = ${replicaId}`.compile(this.#deps.db),
+    ]);
+  }
+
+  /** Finish a full sync: compare the root with the signed head; ready on success, error otherwise. */
+  async finishFull(peer: Peer, category: RecordCategory, envelope: DsseEnvelope): Promise<ReplicaStatus> {
+    const { db } = this.#deps;
+    const head = verifyHead(peer, envelope, category);
+    const row = (await this.#row(peer.id, category))!;
+    const groups = await this.#groups(row.id, Array.from({ length: INDEX.groupCount }, (_, g) => g));
+    const groupHashes = new Uint8Array(INDEX.groupCount * HASH);
+    for (const [g, h] of groups) groupHashes.set(groupHash(g, h), g * HASH);
+    const root = indexRoot(category, row.count, groupHashes);
+    if (row.count !== head.count || !equalBytes(root, fromBase64Url(head.root, 'head.root'))) {
+      await this.mark(peer.id, category, 'error', `full sync of version ${head.version}: the replica's root does not match the signed head (count ${row.count}, head ${head.count})`);
+      return 'error';
+    }
+    const now = this.#deps.clock.now();
+    await this.#deps.atomic.run([
+      sql`update replicas set status = 'ready', version = ${head.version}, head = ${JSON.stringify(envelope)}, group_hashes = ${groupHashes},
+        shards_done = ${INDEX.shardCount}, error = null, updated_at = ${now.toISOString()} where id = ${row.id}`.compile(db),
+      appendStatement(db, { type: 'index.sync', actor: 'system', data: { peer: peer.id, country: peer.country, category, version: head.version, count: head.count, root: head.root } }, now),
+    ]);
+    return 'ready';
+  }
+}

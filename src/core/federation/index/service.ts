@@ -1,0 +1,150 @@
+/**
+ * The token index as one service (protocol/37-token-index.md): the owner side
+ * (heads, deltas, snapshots of our indexes) and the searcher side (replicas
+ * of peers' indexes, kept in step in the background). The composition root
+ * builds one per node; HTTP routes, the CLI and the match exchange use it.
+ */
+import type { RecordCategory } from '../../../../schemas/records.js';
+import type { ReplicaState } from '../../../../schemas/index.js';
+import type { AtomicWriter } from '../../atomic.js';
+import type { Db } from '../../db/schema.js';
+import { isCairnError } from '../../errors.js';
+import type { Clock, Logger } from '../../ports.js';
+import type { Signer } from '../../signing.js';
+import type { ClientDeps } from '../client.js';
+import { findPeer, listPeers, type Peer } from '../peers.js';
+import { IndexOwner } from './owner.js';
+import { ReplicaStore } from './replica.js';
+import { syncPeer, type SyncProgress } from './sync.js';
+import type { IndexChanges, ReplicaStatus } from './types.js';
+
+export interface IndexServiceDeps {
+  db: Db;
+  atomic: AtomicWriter;
+  clock: Clock;
+  logger: Logger;
+  signer: Signer;
+  nodeId: string;
+  /** How we reach peers (signed requests). */
+  client: ClientDeps;
+  /** Runs background work (Node: a floating promise; Workers: waitUntil). Default: floating, errors logged. */
+  defer?: (task: Promise<void>) => void;
+  /** Change-log window of our own indexes. */
+  window?: { days: number; maxChanges: number };
+}
+
+/** Categories a peer may fetch of ours: those its policy allows for some purpose. */
+export function fetchableCategories(peer: Peer): RecordCategory[] {
+  const all = new Set<RecordCategory>();
+  for (const cats of Object.values(peer.policy.purposes)) for (const c of cats ?? []) all.add(c);
+  return [...all].sort();
+}
+
+/** The token index service of one node. */
+export class IndexService {
+  readonly owner: IndexOwner;
+  readonly replicas: ReplicaStore;
+  readonly #deps: IndexServiceDeps;
+  readonly #running = new Map<string, Promise<Partial<Record<RecordCategory, ReplicaStatus>>>>();
+
+  constructor(deps: IndexServiceDeps) {
+    this.#deps = deps;
+    this.owner = new IndexOwner({ db: deps.db, atomic: deps.atomic, clock: deps.clock, signer: deps.signer, logger: deps.logger, nodeId: deps.nodeId, ...(deps.window ? { window: deps.window } : {}) });
+    this.replicas = new ReplicaStore({ db: deps.db, atomic: deps.atomic, clock: deps.clock, logger: deps.logger });
+  }
+
+  // --- owner side (used by the answer) ---
+
+  /** Changes of our index of `category` since `sinceVersion`, at most `max` entries; `resync` when the window no longer reaches back that far. */
+  changesSince(category: RecordCategory, sinceVersion: number, max?: number): Promise<IndexChanges> {
+    return this.owner.changesSince(category, sinceVersion, max);
+  }
+
+  /** Current version per category (for categories the peer's policy allows). */
+  currentVersions(categories: readonly RecordCategory[]): Promise<Partial<Record<RecordCategory, number>>> {
+    return this.owner.currentVersions(categories);
+  }
+
+  // --- searcher side (used by the search) ---
+
+  /** Our replica versions of a peer's indexes (what the match request carries). */
+  replicaVersions(peerId: string): Promise<Partial<Record<RecordCategory, number>>> {
+    return this.replicas.replicaVersions(peerId);
+  }
+
+  /**
+   * Apply a delta that came with an answer: verify the head signature (the
+   * peer's pinned key), apply, verify the root. A replica left `stale`
+   * (or `syncing` with more to come) gets a background sync.
+   */
+  async applyDelta(peer: Peer, delta: IndexChanges): Promise<ReplicaStatus> {
+    const status = await this.replicas.applyDelta(peer, delta);
+    if (status === 'stale' || status === 'syncing') this.schedule(peer.id);
+    return status;
+  }
+
+  /** Which of these fingerprints the replica of `peerId` lists, per category; with each category's status. */
+  lookup(peerId: string, categories: readonly RecordCategory[], fingerprints: readonly Uint8Array[]) {
+    return this.replicas.lookup(peerId, categories, fingerprints);
+  }
+
+  /** Replica states for operators (CLI, console, API). */
+  states(peerId?: string): Promise<ReplicaState[]> {
+    return this.replicas.states(peerId);
+  }
+
+  /** Sync one peer now (deduplicated: a sync already running is joined). */
+  sync(peerIdOrCountry: string, onProgress?: (p: SyncProgress) => void): Promise<Partial<Record<RecordCategory, ReplicaStatus>>> {
+    const running = this.#running.get(peerIdOrCountry);
+    if (running) return running;
+    const task = (async () => {
+      const peer = await findPeer(this.#deps.db, peerIdOrCountry);
+      if (peer.status !== 'active') return {};
+      return syncPeer({ ...this.#deps.client, replicas: this.replicas, logger: this.#deps.logger }, peer, onProgress);
+    })().finally(() => this.#running.delete(peerIdOrCountry));
+    this.#running.set(peerIdOrCountry, task);
+    return task;
+  }
+
+  /** Start a sync of one peer in the background (after `peers add`, a policy change, or a stale replica). */
+  schedule(peerIdOrCountry: string): void {
+    const task = this.sync(peerIdOrCountry).then(
+      () => undefined,
+      (e: unknown) => {
+        this.#deps.logger.warn({ peer: peerIdOrCountry, code: isCairnError(e) ? e.code : 'internal' }, 'background replica sync failed');
+      },
+    );
+    if (this.#deps.defer) this.#deps.defer(task);
+  }
+
+  /** Start a background sync of every active peer (at start-up and periodically: heads, then deltas). */
+  async scheduleAll(): Promise<void> {
+    for (const p of await listPeers(this.#deps.db)) if (p.status === 'active') this.schedule(p.id);
+  }
+
+  /** Sync every active peer in turn, waiting for each (Workers' cron trigger). */
+  async syncAll(): Promise<void> {
+    for (const p of await listPeers(this.#deps.db)) {
+      if (p.status !== 'active') continue;
+      try {
+        await this.sync(p.id);
+      } catch (e) {
+        this.#deps.logger.warn({ peer: p.id, code: isCairnError(e) ? e.code : 'internal' }, 'replica sync failed');
+      }
+    }
+  }
+
+  /** Compact the change log of each of our indexes to its window. */
+  async compactAll(): Promise<void> {
+    const rows = await this.#deps.db.selectFrom('index_state').select('category').execute();
+    for (const r of rows) await this.owner.compact(r.category as RecordCategory);
+  }
+
+  /** Forget our replicas of a peer (removed or revoked). */
+  forget(peerId: string): Promise<void> {
+    return this.replicas.drop(peerId);
+  }
+}
+
+export type { IndexChanges, IndexDelta, IndexResync, ReplicaStatus } from './types.js';
+export { indexFingerprint, INDEX_FINGERPRINT_BYTES } from './fingerprint.js';

@@ -1,0 +1,54 @@
+/**
+ * The token index's types shared by its owner side (what we publish) and its
+ * replica side (what we hold of each peer), and their wire conversions.
+ */
+import type { RecordCategory } from '../../../../schemas/records.js';
+import type { IndexDeltaWire, IndexResyncWire } from '../../../../schemas/index.js';
+import { fromBase64Url, toBase64Url } from '../../bytes.js';
+import type { DsseEnvelope } from '../../dsse.js';
+
+/** A replica's state: usable (`ready`), being built (`syncing`), behind beyond deltas (`stale`), or failing its checks (`error`). */
+export type ReplicaStatus = 'ready' | 'syncing' | 'stale' | 'error';
+
+/** Changes of one index between two versions: net added and removed fingerprints. */
+export interface IndexDelta {
+  category: RecordCategory;
+  /** The owner's signed head; when `toVersion` equals its version the replica must match its root. */
+  head: DsseEnvelope;
+  fromVersion: number;
+  toVersion: number;
+  adds: Uint8Array[];
+  removes: Uint8Array[];
+}
+
+/** The owner's answer when its change log no longer reaches back to the replica's version. */
+export interface IndexResync {
+  category: RecordCategory;
+  head: DsseEnvelope;
+  resync: true;
+}
+
+/** A delta or a resync signal. */
+export type IndexChanges = IndexDelta | IndexResync;
+
+/** Narrowing: is this a resync signal? */
+export const isResync = (c: IndexChanges | IndexDeltaWire | IndexResyncWire): c is IndexResync | IndexResyncWire => 'resync' in c;
+
+/** To the wire: fingerprints as base64url strings. */
+export function changesToWire(c: IndexChanges): IndexDeltaWire | IndexResyncWire {
+  if (isResync(c)) return { category: c.category, head: c.head, resync: true };
+  return { category: c.category, head: c.head, fromVersion: c.fromVersion, toVersion: c.toVersion, adds: c.adds.map(toBase64Url), removes: c.removes.map(toBase64Url) };
+}
+
+/** From the (schema-checked) wire. */
+export function changesFromWire(w: IndexDeltaWire | IndexResyncWire): IndexChanges {
+  if (isResync(w)) return { category: w.category, head: w.head as DsseEnvelope, resync: true };
+  return {
+    category: w.category,
+    head: w.head as DsseEnvelope,
+    fromVersion: w.fromVersion,
+    toVersion: w.toVersion,
+    adds: w.adds.map((a, i) => fromBase64Url(a, `adds[${i}]`)),
+    removes: w.removes.map((r, i) => fromBase64Url(r, `removes[${i}]`)),
+  };
+}
