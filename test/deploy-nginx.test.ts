@@ -175,12 +175,22 @@ describe.skipIf(skip)('deploy/nginx/cairn.conf: two nodes federate over https th
       body: JSON.stringify({ records: [{ ref: 'XB-TLS-1', category: 'missing_child', owningUnit: 'U', contactPoint: 'desk@xb.example', recordDate: '2026-01-01', retentionUntil: '2036-01-01', identifiers: ids }] }),
     });
     expect(put.status, await put.clone().text()).toBe(200);
-    const search = await fetch(`http://127.0.0.1:${ports.xa!.plain}/v1/searches`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${tokens.xa}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ purpose: 'missing_child_tracing', legalBasis: 'Art. 3 (test)', caseReference: 'TLS-1', identifiers: ids }),
-    });
-    const body = await search.json();
+    // cairn/2: XA searches its replica of XB's index, which `peers add` and
+    // the policy started syncing in the background (through nginx too):
+    // search again while XB is reported as index_syncing.
+    const searchOnce = () =>
+      fetch(`http://127.0.0.1:${ports.xa!.plain}/v1/searches`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.xa}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ purpose: 'missing_child_tracing', legalBasis: 'Art. 3 (test)', caseReference: 'TLS-1', identifiers: ids }),
+      });
+    let search = await searchOnce();
+    let body = await search.json();
+    for (const deadline = Date.now() + 120_000; body.results?.[0]?.status === 'index_syncing' && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 500));
+      search = await searchOnce();
+      body = await search.json();
+    }
     expect(search.status, JSON.stringify(body)).toBe(201);
     expect(body.results[0], JSON.stringify(body)).toMatchObject({ status: 'hit' });
     // The outcome is counted per peer and path.

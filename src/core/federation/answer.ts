@@ -29,7 +29,7 @@ import type { Signer } from '../signing.js';
 import { changesToWire, type IndexChanges } from './index/types.js';
 import type { Peer } from './peers.js';
 import { allowedCategories, type PeerReservations, type Reservation } from './policy.js';
-import { utcDate } from '../records/manage.js';
+import { expiredSince, purgeExpired, utcDate } from '../records/manage.js';
 
 /** Server-side VOPRF evaluation with one batch proof (portable or fast path). */
 export interface OprfEvaluator {
@@ -110,6 +110,12 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
   const blinded = req.blindedElements.map((el, i) => fromBase64Url(el, `blindedElements[${i}]`));
   // The budget counts the padded count: dummies cost what real elements cost, so they cannot be told apart by price either.
   const { categories, reservation } = await admit(deps, peer, 'match', req, n);
+
+  // Retention holds before the hourly purge too: a record past retention
+  // leaves the index now (one index probe when none has), so the deltas of
+  // this answer remove its fingerprints from the searcher's replica before
+  // the searcher looks them up.
+  if ((await expiredSince(deps.db, deps.clock.now())) !== undefined) await purgeExpired(deps, 'system:retention');
 
   let evaluation: Awaited<ReturnType<OprfEvaluator['blindEvaluateBatch']>>;
   let changes: IndexChanges[];
