@@ -26,7 +26,7 @@ import { buildSignedRequest } from '../src/core/federation/http-signature.js';
 import { systemClock, webRandom } from '../src/core/ports.js';
 import { ed25519Signer, ed25519Verify } from '../src/core/signing.js';
 import { nodeEd25519Verify } from '../src/node/ed25519.js';
-import { api, fingerprintOfNode, ROOT, startFederation, type FedNode } from './lib/federation.js';
+import { api, fingerprintOfNode, ROOT, startFederation, untilReplicasReady, type FedNode } from './lib/federation.js';
 import { addWorkerUsers, D1_DATABASE, d1ExecuteFile, dryRunDeploy, freePort, generateWorkerSecrets, secretsDotEnv, startWranglerDev, WRANGLER, type WranglerDev } from './lib/workers.js';
 
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -164,6 +164,10 @@ async function run(root: string, started: Started): Promise<void> {
   assert.equal(impW.json.imported, 2);
   const stats = await api(xw, xwTokens.analyst, 'GET', '/v1/records/stats');
   expectStatus(stats, 200, 'record stats on the Worker');
+
+  step('waiting until each node holds an in-sync replica of the other\'s token index (cairn/2)');
+  await untilReplicasReady({ url: xw.url, tokens: { analyst: xwTokens.analyst } });
+  await untilReplicasReady(xa);
 
   step('searching from the Worker for a record on the Node node');
   const s1 = await api(xw, xwTokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Olena', family: 'Shevchenko' }], dateOfBirth: { precision: 'day', date: '2013-04-12' } } });

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, serve, startFederation, type FedNode } from '../scripts/lib/federation.js';
 import { fromBase64Url, fromHex, toBase64Url, utf8 } from '../src/core/bytes.js';
+import { FEDERATION } from '../src/core/constants.js';
 import { buildSignedRequest } from '../src/core/federation/http-signature.js';
 import { blind } from '../src/core/oprf/index.js';
 import { systemClock, webRandom } from '../src/core/ports.js';
@@ -32,26 +33,28 @@ describe('budget and rate reservations (Node, two processes on one database)', (
 
   const signerB = () => ed25519Signer(fromHex(readFileSync(join(xb.home, 'keys/signing.key'), 'utf8').trim()));
   /** A valid blinded element of a fresh random input. */
-  const element = () => ({ keyType: 'phoneticPairDob', bucket: 7, blindedElement: toBase64Url(blind(webRandom.bytes(16)).blindedElement) });
+  const element = () => toBase64Url(blind(webRandom.bytes(16)).blindedElement);
+  /** cairn/2 pads a request to 8, 16, 32 or 64 elements. */
+  const elements = (n = 8) => Array.from({ length: n }, element);
 
   async function match(base: string, elements: unknown[], purpose = CTX.purpose, raw?: Uint8Array) {
-    const bytes = raw ?? utf8(JSON.stringify({ ...CTX, purpose, searchId: `b-${n++}`, elements }));
+    const bytes = raw ?? utf8(JSON.stringify({ ...CTX, purpose, searchId: `b-${n++}`, replicaVersions: {}, blindedElements: elements }));
     const { request } = buildSignedRequest({
       method: 'POST',
-      url: new URL('/federation/v1/match', base),
+      url: new URL(`${FEDERATION.prefix}/match`, base),
       body: bytes,
       signer: signerB(),
       recipientKeyId: xaKeyId,
       clock: systemClock,
       random: webRandom,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': FEDERATION.mediaType },
     });
     const res = await fetch(request.url, { method: 'POST', headers: request.headers, body: bytes as Uint8Array<ArrayBuffer> });
     return { status: res.status, json: (await res.json()) as { code?: string; evaluatedElements?: string[] } };
   }
 
   /** Fire CONCURRENT requests of `size` elements, alternating between the two processes. */
-  const burst = (size: number) => Promise.all(Array.from({ length: CONCURRENT }, (_, i) => match(i % 2 ? secondUrl : xa.url, Array.from({ length: size }, element))));
+  const burst = (size: number) => Promise.all(Array.from({ length: CONCURRENT }, (_, i) => match(i % 2 ? secondUrl : xa.url, elements(size))));
 
   function usageToday(): { elements: number; requests: number } {
     const d = new Database(join(xa.home, 'cairn.db'), { readonly: true });
@@ -94,8 +97,8 @@ describe('budget and rate reservations (Node, two processes on one database)', (
 
   it(`${CONCURRENT} concurrent requests never evaluate more elements than the daily budget`, async () => {
     const before = usageToday().elements;
-    const size = 5;
-    const budget = before + 8 * size + 3; // room for 8 requests, not 9
+    const size = 8;
+    const budget = before + 9 * size - 1; // room for 8 requests, not 9
     policy(10_000, budget);
     const results = await burst(size);
     const answered = results.filter((r) => r.status === 200);
@@ -104,9 +107,9 @@ describe('budget and rate reservations (Node, two processes on one database)', (
     expect(answered.reduce((s, r) => s + r.json.evaluatedElements!.length, 0)).toBe(8 * size);
     expect(refused.map((r) => [r.status, r.json.code])).toEqual(Array.from({ length: CONCURRENT - 8 }, () => [429, 'budget_exceeded']));
     expect(usageToday().elements - before).toBe(8 * size);
-    // The 3 elements left still serve a small request.
-    expect((await match(xa.url, [element(), element(), element()])).status).toBe(200);
-    expect((await match(secondUrl, [element()])).json.code).toBe('budget_exceeded');
+    // The 7 elements left do not serve a request of 8 on either process.
+    expect((await match(xa.url, elements())).json.code).toBe('budget_exceeded');
+    expect((await match(secondUrl, elements())).json.code).toBe('budget_exceeded');
   });
 
   it(`${CONCURRENT} concurrent requests never pass the per-minute rate`, async () => {
@@ -114,27 +117,27 @@ describe('budget and rate reservations (Node, two processes on one database)', (
     // Room for exactly 5 more requests in this minute's window.
     policy(requestsThisMinute() + 5, 1_000_000);
     const before = usageToday();
-    const results = await burst(1);
+    const results = await burst(8);
     expect(results.filter((r) => r.status === 200)).toHaveLength(5);
     expect(results.filter((r) => r.json.code === 'rate_limited')).toHaveLength(CONCURRENT - 5);
     const after = usageToday();
-    expect([after.elements - before.elements, after.requests - before.requests]).toEqual([5, 5]);
+    expect([after.elements - before.elements, after.requests - before.requests]).toEqual([5 * 8, 5]);
   });
 
   it('a denied purpose with an invalid element is refused before the rate counts it; a failed evaluation gives its elements back', async () => {
     await awayFromMinuteEdge();
     // Room for exactly one more request in this minute's window.
     policy(requestsThisMinute() + 1, 1_000_000);
-    const invalid = { ...element(), blindedElement: toBase64Url(new Uint8Array(32).fill(0xff)) };
-    const denied = await match(xa.url, [invalid], 'criminal_investigation');
+    const invalid = toBase64Url(new Uint8Array(32).fill(0xff));
+    const denied = await match(xa.url, [invalid, ...elements(7)], 'criminal_investigation');
     expect([denied.status, denied.json.code]).toEqual([403, 'purpose_denied']);
     const before = usageToday().elements;
     // Admitted (the one request this minute), then refused by the evaluation: nothing stays reserved.
-    const failed = await match(secondUrl, [element(), invalid]);
+    const failed = await match(secondUrl, [...elements(7), invalid]);
     expect([failed.status, failed.json.code]).toEqual([400, 'oprf_invalid_element']);
     expect(usageToday().elements).toBe(before);
     // The rate still counted the request, so the next one this minute is refused.
-    expect((await match(xa.url, [element()])).json.code).toBe('rate_limited');
+    expect((await match(xa.url, elements())).json.code).toBe('rate_limited');
   });
 
   it('a correctly signed body that is not UTF-8 gets a signed 400, not a 500', async () => {

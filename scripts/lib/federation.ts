@@ -180,7 +180,8 @@ export async function untilReplicasReady(node: { url: string; tokens: { analyst:
     const results = r.json.results as { status: string }[];
     if (!results.some((x) => x.status === 'index_syncing')) return results;
     if (Date.now() > deadline) throw new Error(`replicas at ${node.url} still syncing: ${JSON.stringify(results)}`);
-    await new Promise((res) => setTimeout(res, 250));
+    // Every search spends a request of the peers' per-minute rate: poll gently.
+    await new Promise((res) => setTimeout(res, 2000));
   }
 }
 
