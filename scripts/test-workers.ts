@@ -166,7 +166,18 @@ async function run(root: string, started: Started): Promise<void> {
   expectStatus(stats, 200, 'record stats on the Worker');
 
   step('waiting until each node holds an in-sync replica of the other\'s token index (cairn/2)');
-  await untilReplicasReady({ url: xw.url, tokens: { analyst: xwTokens.analyst } });
+  // A Worker has no timers: its replica sync runs in the Cron Trigger's job
+  // (and a page at a time after searches), so drive the cron while waiting.
+  for (let i = 0; ; i++) {
+    const cron = await fetch(`${xw.url}/__scheduled?cron=${encodeURIComponent('*/5 * * * *')}`);
+    await cron.arrayBuffer();
+    try {
+      await untilReplicasReady({ url: xw.url, tokens: { analyst: xwTokens.analyst } }, { timeoutMs: 1 });
+      break;
+    } catch (e) {
+      if (i >= 60) throw e;
+    }
+  }
   await untilReplicasReady(xa);
 
   step('searching from the Worker for a record on the Node node');
