@@ -231,11 +231,13 @@ async function run(root: string, started: Started): Promise<void> {
   const s5 = await api(xa, xa.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Yousef', family: 'Haddad' }], dateOfBirth: { precision: 'day', date: '2011-09-03' }, phones: [{ number: '+49 170 1234567' }] } });
   expectStatus(s5, 201, 'search for the expired record');
   assert.equal(s5.json.results[0].status, 'no_hit', `a record past retention never matches, before any purge: ${JSON.stringify(s5.json.results[0])}`);
-  const before = (await api(xw, xwTokens.analyst, 'GET', '/v1/records/stats')).json.records as number;
-  const cron = await fetch(`${xw.url}/__scheduled?cron=${encodeURIComponent('17 * * * *')}`);
+  // Under cairn/2 the Worker's answer to that search already purged the
+  // expired record (so its index delta removed it from XA's replica); the
+  // Cron Trigger purges whatever is left. Either way exactly that record is gone.
+  const cron = await fetch(`${xw.url}/__scheduled?cron=${encodeURIComponent('*/5 * * * *')}`);
   assert.equal(cron.status, 200, `the scheduled handler ran: ${await cron.text()}`);
   const after = (await api(xw, xwTokens.analyst, 'GET', '/v1/records/stats')).json.records as number;
-  assert.equal(after, before - 1, 'the Cron Trigger purged the record past retention, and only it');
+  assert.equal(after, impW.json.imported - 1, 'the record past retention is purged, and only it');
   assert.match(worker.log(), /"job":"retention"[^\n]*"purged":1/, 'the job logs what it purged');
 
   step('verifying the audit logs: the Worker\'s Merkle log on D1, and each node witnessing the other');
