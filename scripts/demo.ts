@@ -93,8 +93,9 @@ async function main(): Promise<void> {
   for (const n of nodes) {
     const file = join(root, `${n.country}-records.ndjson`);
     writeFileSync(file, demoRecords(n.country as 'XA' | 'XB' | 'XC', BACKGROUND).map((r) => JSON.stringify(r)).join('\n') + '\n');
-    const s = JSON.parse(cli(['import', file, '--home', n.home, '--json']));
-    say(`  ${n.country}: imported ${s.imported} records as ${s.tokens} tokens (raw identifiers are not stored)`);
+    // The node is serving, so it stays the only writer: the import goes through its API (bulk import over HTTP).
+    const s = JSON.parse(cli(['import', file, '--node', n.url, '--token', n.tokens.operator, '--json']));
+    say(`  ${n.country}: imported ${s.imported} records over the node's API (raw identifiers are not stored)`);
     rmSync(file);
   }
 
