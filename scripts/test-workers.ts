@@ -295,12 +295,12 @@ function d1Row(persistTo: string, query: string): Record<string, number> {
  */
 async function budgetAndRateHold(xwUrl: string, desc: { signingKey: { keyId: string } }, signer: ReturnType<typeof ed25519Signer>, operator: string, persistTo: string): Promise<void> {
   const concurrent = 16;
-  const size = 4;
+  const size = 8; // cairn/2 pads a request to 8, 16, 32 or 64 elements
   let n = 0;
-  const element = () => ({ keyType: 'phoneticPairDob', bucket: 1, blindedElement: toBase64Url(blind(webRandom.bytes(16)).blindedElement) });
+  const element = () => toBase64Url(blind(webRandom.bytes(16)).blindedElement);
   const matchOnce = async (elements: number) => {
-    const body = new TextEncoder().encode(JSON.stringify({ ...CONTEXT, searchId: `budget-${n++}`, elements: Array.from({ length: elements }, element) }));
-    const { request } = buildSignedRequest({ method: 'POST', url: `${xwUrl}/federation/v1/match`, body, signer, recipientKeyId: desc.signingKey.keyId, clock: systemClock, random: webRandom, headers: { 'content-type': 'application/json' } });
+    const body = new TextEncoder().encode(JSON.stringify({ ...CONTEXT, searchId: `budget-${n++}`, replicaVersions: {}, blindedElements: Array.from({ length: elements }, element) }));
+    const { request } = buildSignedRequest({ method: 'POST', url: `${xwUrl}${FEDERATION.prefix}/match`, body, signer, recipientKeyId: desc.signingKey.keyId, clock: systemClock, random: webRandom, headers: { 'content-type': FEDERATION.mediaType } });
     const res = await fetch(request);
     return { status: res.status, code: ((await res.json()) as { code?: string }).code };
   };
