@@ -324,7 +324,7 @@ async function budgetAndRateHold(xwUrl: string, desc: { signingKey: { keyId: str
   const minute = Math.floor(Date.now() / 60_000);
   const counted = d1Row(persistTo, `select coalesce(sum(requests), 0) as n from peer_rate where minute = ${minute}`).n!;
   await setPolicy(counted + 3, 1_000_000);
-  const byRate = await Promise.all(Array.from({ length: concurrent }, () => matchOnce(1)));
+  const byRate = await Promise.all(Array.from({ length: concurrent }, () => matchOnce(size)));
   assert.equal(byRate.filter((r) => r.status === 200).length, 3, `exactly 3 fit the rate: ${JSON.stringify(byRate)}`);
   assert.ok(byRate.every((r) => r.status === 200 || r.code === 'rate_limited'), JSON.stringify(byRate));
   await setPolicy(60, 10_000);
