@@ -2,13 +2,14 @@
  * Three real nodes on loopback (separate processes, SQLite files and keys)
  * searching each other over real HTTP.
  */
+import { spawnSync } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, cli, startFederation, untilReplicasReady, type FedNode } from '../scripts/lib/federation.js';
-import { freePort, tempDir } from './helpers/cli.js';
+import { BIN, freePort, ROOT, tempDir } from './helpers/cli.js';
 
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const POLICY = {
@@ -170,26 +171,36 @@ describe('federation across three nodes', () => {
     expect(out).toContain('record XA-MC-1 (missing_child), contact desk-XA-MC-1@police.example');
   });
 
-  it('reports a peer whose replica is missing as index_syncing, never as a no-hit, until the background sync is done', async () => {
+  it('reports a peer whose replica is missing as index_syncing, never as a no-hit, when it cannot wait; otherwise catches it up within the search', async () => {
     const xcId = (JSON.parse(cli(['peers', 'list', '--home', xb.home, '--json'])) as { id: string; country: string }[]).find((p) => p.country === 'XC')!.id;
-    const db = new Database(join(xb.home, 'cairn.db'));
-    const ids = db.prepare('select id from replicas where peer_id = ?').all(xcId) as { id: number }[];
-    expect(ids.length).toBeGreaterThan(0);
-    for (const { id } of ids) {
-      db.prepare('delete from replica_shards where replica_id = ?').run(id);
-      db.prepare('delete from replica_groups where replica_id = ?').run(id);
-      db.prepare('delete from replicas where id = ?').run(id);
-    }
-    db.close();
-    const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Maria', family: 'Ionescu' }], dateOfBirth: { precision: 'day', date: '2012-02-02' } } });
-    const by = Object.fromEntries(r.json.results.map((x: { peer: { country: string } }) => [x.peer.country, x]));
+    const dropReplicas = () => {
+      const db = new Database(join(xb.home, 'cairn.db'));
+      const ids = db.prepare('select id from replicas where peer_id = ?').all(xcId) as { id: number }[];
+      expect(ids.length).toBeGreaterThan(0);
+      for (const { id } of ids) {
+        db.prepare('delete from replica_shards where replica_id = ?').run(id);
+        db.prepare('delete from replica_groups where replica_id = ?').run(id);
+        db.prepare('delete from replicas where id = ?').run(id);
+      }
+      db.close();
+    };
+    const identifiers = { names: [{ given: 'Maria', family: 'Ionescu' }], dateOfBirth: { precision: 'day', date: '2012-02-02' } };
+    // A search that may not wait for a replica (catch-up 0, from the command line) says so.
+    dropReplicas();
+    const args = ['search', '--home', xb.home, '--json', '--purpose', 'missing_child_tracing', '--legal-basis', 'Art. 12', '--case', 'SYNC-1', '--given', 'Maria', '--family', 'Ionescu', '--dob', '2012-02-02'];
+    const run = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CAIRN_FEDERATION_REPLICA_CATCH_UP_MS: '0' }, encoding: 'utf8', input: '' });
+    expect(run.status, run.stderr).toBe(3);
+    const printed = JSON.parse(run.stdout) as { results: { peer: { country: string }; status: string; error?: { code: string; detail: string } }[] };
+    const by = Object.fromEntries(printed.results.map((x) => [x.peer.country, x]));
     expect(by.XC).toMatchObject({ status: 'index_syncing', error: { code: 'index_syncing' } });
-    expect(by.XC.error.detail).toMatch(/XC's index missing_child/);
+    expect(by.XC!.error!.detail).toMatch(/XC's index missing_child/);
     expect(by.XA).toMatchObject({ status: 'no_hit' });
-    // The search started a full sync of the missing replica; once done, the record is found.
+    // The serving node waits (replicaCatchUpMs): the answer finds the replica
+    // missing, the search syncs it and looks the same fingerprints up again.
+    dropReplicas();
+    const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers, peers: ['XC'] });
+    expect(r.json.results[0]).toMatchObject({ status: 'hit', strength: 'probable' });
     await untilReplicasReady(xb);
-    const again = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Maria', family: 'Ionescu' }], dateOfBirth: { precision: 'day', date: '2012-02-02' } }, peers: ['XC'] });
-    expect(again.json.results[0]).toMatchObject({ status: 'hit', strength: 'probable' });
   });
 
   it('reports a peer whose replica fails its root check as an error, never as a no-hit', async () => {

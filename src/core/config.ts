@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { countryCode } from '../../schemas/common.js';
-import { HTTP } from './constants.js';
+import { HTTP, INDEX } from './constants.js';
 import { CairnError } from './errors.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -53,6 +53,12 @@ export const configSchema = z
         timeoutMs: z.coerce.number().int().min(100).max(120_000).default(10_000),
         /** Largest answer accepted from a peer. */
         maxResponseBytes: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+        /**
+         * How long a search waits for a replica that a peer's answer found
+         * missing or behind to catch up (then the peer is reported as
+         * index_syncing and the sync goes on in the background); 0 never waits.
+         */
+        replicaCatchUpMs: z.coerce.number().int().min(0).max(120_000).default(INDEX.catchUpMs),
         /** Search the peers at once when a missing or unaccompanied child is registered. */
         searchOnRegistration: z
           .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])

@@ -232,4 +232,11 @@ export const INDEX = {
   maxLogChanges: 2_000_000,
   /** How often a serving node asks every peer for its heads (and deltas) in the background. */
   syncIntervalMs: 5 * 60 * 1000,
+  /**
+   * How long a search waits for a replica that an answer found missing or
+   * stale to catch up, before it reports the peer as still syncing. The
+   * fingerprints are then looked up in the fresh replica from memory; the
+   * peer is not asked again. A sync that takes longer goes on in the background.
+   */
+  catchUpMs: 15_000,
 } as const;

@@ -114,6 +114,7 @@ export function createServices(ports: Ports, config: Config): Services {
     atomic,
     logger,
     replicas: index,
+    catchUpMs: config.federation.replicaCatchUpMs,
     witness: async (peer, note) => {
       await witness.witness(peer, note);
     },

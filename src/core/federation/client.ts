@@ -20,7 +20,7 @@ import {
 import type { REPLICA_STATUSES } from '../../../schemas/index.js';
 import type { RecordCategory } from '../../../schemas/records.js';
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../bytes.js';
-import { FEDERATION, MEDIA_TYPES } from '../constants.js';
+import { FEDERATION, INDEX, MEDIA_TYPES } from '../constants.js';
 import { verifyJsonEnvelope, type DsseEnvelope } from '../dsse.js';
 import { CairnError, isCairnError } from '../errors.js';
 import { readBody } from '../decode/json-body.js';
@@ -75,11 +75,18 @@ export interface ReplicaIndex {
     categories: readonly RecordCategory[],
     fingerprints: readonly Uint8Array[],
   ): Promise<{ status: Partial<Record<RecordCategory, ReplicaStatus>>; hits: Array<{ category: RecordCategory; fingerprint: Uint8Array }> }>;
+  /**
+   * Bring the peer's replicas up to date now, waiting at most `withinMs`;
+   * true when the sync finished in time (it goes on in the background otherwise).
+   */
+  catchUp?(peer: Peer, withinMs: number): Promise<boolean>;
 }
 
 /** What a match query needs beyond a signed request: our replicas of the peer's indexes. */
 export interface MatchDeps extends ClientDeps {
   replicas: ReplicaIndex;
+  /** How long to wait for a replica an answer found behind (default INDEX.catchUpMs). */
+  catchUpMs?: number;
 }
 
 export interface SearchContext {
@@ -222,9 +229,18 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
   for (const delta of answer.deltas) applied[delta.category] = await applyDelta(deps, peer, changesFromWire(delta));
   const real = tokens.slice(0, usable.length);
   const fingerprints = real.map((t) => indexFingerprint(t));
-  const found = await deps.replicas.lookup(peer.id, categories, fingerprints);
+  let found = await deps.replicas.lookup(peer.id, categories, fingerprints);
   const replicas: Partial<Record<RecordCategory, ReplicaStatus>> = {};
   for (const c of categories) replicas[c] = worse(applied[c], found.status[c] ?? 'syncing');
+  // A replica the answer could not bring up to date (missing, or behind the
+  // peer's change log): sync it now for a bounded time and look the same
+  // fingerprints up again, rather than report a miss that is not a no-hit.
+  const behind = categories.filter((c) => replicas[c] === 'stale' || replicas[c] === 'syncing' || replicas[c] === 'resync');
+  const wait = deps.catchUpMs ?? INDEX.catchUpMs;
+  if (behind.length > 0 && wait > 0 && deps.replicas.catchUp && (await deps.replicas.catchUp(peer, wait))) {
+    found = await deps.replicas.lookup(peer.id, categories, fingerprints);
+    for (const c of behind) replicas[c] = found.status[c] ?? 'syncing';
+  }
   const byFingerprint = new Map(fingerprints.map((f, i) => [toBase64Url(f), i]));
   const hits: Hit[] = [];
   for (const h of found.hits) {

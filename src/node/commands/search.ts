@@ -83,8 +83,11 @@ export async function cmdSearch(argv: string[], io: Out): Promise<number> {
     json: { type: 'boolean' },
   });
   const ctx = await openNodeContext(homeOf(values));
+  // Work the search leaves running (a replica sync that outlasted its wait)
+  // finishes before the database closes, rather than fail half-way.
+  const pending: Promise<void>[] = [];
   try {
-    const { searches } = await nodeServices(ctx, { searches: true });
+    const { searches } = await nodeServices(ctx, { searches: true, defer: (task) => void pending.push(task) });
     if (confirming) {
       const [id] = positionals(pos, ['SEARCH_ID']);
       const peer = required(values.peer?.[0], 'peer');
@@ -127,6 +130,7 @@ export async function cmdSearch(argv: string[], io: Out): Promise<number> {
     print(io, s, values.json);
     return exitOf(s, io);
   } finally {
+    await Promise.allSettled(pending);
     await ctx.close();
   }
 }

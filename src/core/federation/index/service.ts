@@ -106,6 +106,33 @@ export class IndexService {
     return task;
   }
 
+  /**
+   * Sync one peer now, waiting at most `withinMs` (a search whose answer
+   * found a replica missing or behind). True when the sync finished in
+   * time; otherwise it goes on in the background and the search reports the
+   * peer as still syncing.
+   */
+  async catchUp(peer: Peer, withinMs: number): Promise<boolean> {
+    const task = this.sync(peer.id).then(
+      () => true,
+      (e: unknown) => {
+        this.#deps.logger.warn({ peer: peer.id, code: isCairnError(e) ? e.code : 'internal' }, 'replica catch-up failed');
+        return false;
+      },
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), withinMs);
+    });
+    try {
+      const done = await Promise.race([task, late]);
+      if (!done && this.#deps.defer) this.#deps.defer(task.then(() => undefined));
+      return done;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Start a sync of one peer in the background (after `peers add`, a policy change, or a stale replica). */
   schedule(peerIdOrCountry: string): void {
     const task = this.sync(peerIdOrCountry).then(
