@@ -14,6 +14,13 @@ import { cairn, freePort, tempDir } from './helpers/cli.js';
 const CTX = { purpose: 'missing_child_tracing', legalBasis: 'Art. 3 (test)', caseReference: 'WIT-1' };
 const IDS = { names: [{ given: 'Nadia', family: 'Karimi' }], dateOfBirth: { precision: 'day', date: '2015-03-03' } };
 
+/** One sample of a /metrics series of a node, or undefined when absent. */
+async function metric(node: FedNode, series: string): Promise<number | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${node.port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
 function dbOf(node: FedNode, readonly = true) {
   return new Database(join(node.home, 'cairn.db'), { readonly });
 }
@@ -55,6 +62,15 @@ describe('witnessing and reconciliation', () => {
     const status = await api(xb, xb.tokens.dpo, 'GET', '/v1/audit/witness');
     expect(status.json.peers[0]).toMatchObject({ country: 'XA', alerts: 0 });
     expect(status.json.peers[0].witnessedSize).toBeGreaterThan(0);
+    // Monitoring reads the same state from the database at each scrape.
+    expect(await metric(xb, 'cairn_peer_up{peer="XA"}')).toBe(1);
+    expect(await metric(xb, 'cairn_witness_alerts{peer="XA"}')).toBe(0);
+    expect(await metric(xb, 'cairn_replica_ready{category="missing_child",peer="XA"}')).toBe(1);
+    expect(await metric(xb, 'cairn_peer_last_contact_age_seconds{peer="XA"}')).toBeLessThan(60);
+    // With a checkpoint at every entry (interval 0), XA's newest checkpoint is fresh and covers its log.
+    await expect.poll(() => metric(xa, 'cairn_audit_uncovered_entries'), { timeout: 10_000 }).toBe(0);
+    expect(await metric(xa, 'cairn_audit_checkpoint_age_seconds')).toBeLessThan(60);
+    expect(await metric(xa, 'cairn_audit_entries')).toBeGreaterThan(3);
   });
 
   it('lists a search the peer cannot prove', async () => {
@@ -98,6 +114,7 @@ describe('witnessing and reconciliation', () => {
     // The alert is itself in XB's log.
     const entries = await api(xb, xb.tokens.dpo, 'GET', '/v1/audit/entries?type=witness.alert');
     expect(entries.json.entries.length).toBeGreaterThanOrEqual(1);
+    expect(await metric(xb, 'cairn_witness_alerts{peer="XA"}')).toBeGreaterThanOrEqual(1);
   });
 
   it('refuses a forged checkpoint and a proof request beyond the tree', async () => {
@@ -122,5 +139,12 @@ describe('witnessing and reconciliation', () => {
     }
     const beyond = await api(xa, xa.tokens.dpo, 'GET', '/v1/audit/proofs/consistency?from=5&to=100000');
     expect([beyond.status, beyond.json.field]).toEqual([400, 'size']);
+  });
+
+  it('shows a peer that could not be reached as down in /metrics, from a search run by the command line', async () => {
+    await xa.stop();
+    const r = cairn(['search', '--home', xb.home, '--purpose', CTX.purpose, '--legal-basis', CTX.legalBasis, '--case', 'WIT-down', '--given', 'Nadia', '--family', 'Karimi', '--dob', '2015-03-03']);
+    expect(r.status, r.stdout + r.stderr).toBe(4);
+    expect(await metric(xb, 'cairn_peer_up{peer="XA"}')).toBe(0);
   });
 });

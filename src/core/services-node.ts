@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/schema.js';
 import { signDescriptor } from './descriptor.js';
 import type { DsseEnvelope } from './dsse.js';
+import { nodeHealth, type NodeHealth } from './health.js';
 import type { Signer } from './signing.js';
 
 /** The node's identity and health. */
@@ -20,6 +21,8 @@ export interface NodeService {
   descriptor(issuedAt: Date): DsseEnvelope;
   /** True if the database answers a trivial query; the error, if any, goes to `onError`. */
   databaseOk(onError?: (e: unknown) => void): Promise<boolean>;
+  /** Checkpoint age, uncovered entries, witness alerts and peer reachability, for monitoring. */
+  health(now: Date): Promise<NodeHealth>;
 }
 
 /** Build the node service. */
@@ -51,5 +54,6 @@ export function createNodeService(deps: { db: Db; signer: Signer; oprfPublicKey:
         return false;
       }
     },
+    health: (now) => nodeHealth(deps.db, now),
   };
 }

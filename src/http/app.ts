@@ -7,8 +7,9 @@ import { toHex } from '../core/bytes.js';
 import { HTTP, MEDIA_TYPES, PATHS } from '../core/constants.js';
 import { CairnError, isCairnError } from '../core/errors.js';
 import type { Services } from '../core/services.js';
+import type { Clock } from '../core/ports.js';
 import type { AppContext, AppOptions, Env } from './context.js';
-import { METRICS_CONTENT_TYPE } from './metrics.js';
+import { METRICS_CONTENT_TYPE, type Metrics } from './metrics.js';
 import { requireRole } from './auth.js';
 import { recordRoutes } from './routes/records.js';
 import { federationRoutes } from './routes/federation.js';
@@ -31,6 +32,7 @@ export function createApp(services: Services, opts: AppOptions): Hono<Env> {
   const { logger, metrics, clock } = opts;
   // Per-peer search outcomes, whichever path ran the search (api, console, registration).
   services.searches.onPeerOutcome((o, path) => metrics.searchOutcomes.inc({ peer: o.peer.country, outcome: o.status, path }));
+  collectHealth(metrics, services, clock);
   const startedAt = clock.now();
   const app = new Hono<Env>();
 
@@ -89,7 +91,7 @@ export function createApp(services: Services, opts: AppOptions): Hono<Env> {
   // /metrics: on the main port unless metrics.listen moves it to its own (src/node/server.ts);
   // behind an operator token when metrics.requireToken.
   if (config.metrics.listen === undefined) {
-    const render = (c: Context<Env>) => c.text(metrics.render(), 200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' });
+    const render = async (c: Context<Env>) => c.text(await metrics.scrape((e) => logger.error({ err: String(e) }, 'metrics collection failed')), 200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' });
     if (config.metrics.requireToken) app.get(PATHS.metrics, requireRole(services.users, 'operator') as unknown as MiddlewareHandler<Env>, render);
     else app.get(PATHS.metrics, render);
   }
@@ -136,4 +138,27 @@ export function handleError(err: unknown, c: Context<Env>): Response {
 function describeCause(e: unknown): string | undefined {
   if (e === undefined) return undefined;
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+/**
+ * Gauges read from the database at each scrape: the audit tail (age of the
+ * newest checkpoint, entries no checkpoint covers), witness alerts per
+ * peer, whether each peer answered our newest search of it, and replica
+ * readiness. See deploy/prometheus-alerts.yml for the alerts built on them.
+ */
+function collectHealth(metrics: Metrics, services: Services, clock: Clock): void {
+  metrics.collect(async () => {
+    for (const g of metrics.health) g.clear();
+    const h = await services.node.health(clock.now());
+    metrics.auditEntries.set({}, h.auditSize);
+    metrics.uncoveredEntries.set({}, h.uncoveredEntries);
+    if (h.checkpointAgeSeconds !== undefined) metrics.checkpointAge.set({}, h.checkpointAgeSeconds);
+    for (const p of h.peers) {
+      if (p.status !== 'active') continue;
+      metrics.witnessAlerts.set({ peer: p.country }, p.witnessAlerts);
+      if (p.answered !== undefined) metrics.peerUp.set({ peer: p.country }, p.answered ? 1 : 0);
+      if (p.lastContactAgeSeconds !== undefined) metrics.peerContactAge.set({ peer: p.country }, p.lastContactAgeSeconds);
+      for (const [category, r] of Object.entries(p.replicasReady)) metrics.replicaReady.set({ peer: p.country, category }, r);
+    }
+  });
 }

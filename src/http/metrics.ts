@@ -65,18 +65,64 @@ export class Histogram {
   }
 }
 
+/** A value sampled at scrape time (replaced, not accumulated); series not set in a scrape disappear. */
+export class Gauge {
+  private values = new Map<string, number>();
+  constructor(readonly name: string, readonly help: string) {}
+  /** Forget every series (a collector starts each scrape from nothing). */
+  clear(): void {
+    this.values = new Map();
+  }
+  set(labels: Labels, value: number): void {
+    this.values.set(labelKey(labels), value);
+  }
+  render(): string {
+    let s = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n`;
+    for (const [k, v] of this.values) s += `${this.name}${k ? `{${k}}` : ''} ${v}\n`;
+    return s;
+  }
+}
+
 /** The registry a node exposes at /metrics. */
 export class Metrics {
   readonly httpRequests = new Counter('cairn_http_requests_total', 'HTTP requests by method, route and status.');
   readonly httpDuration = new Histogram('cairn_http_request_duration_seconds', 'HTTP request latency by method, route and status.');
   readonly federationAnswers = new Counter('cairn_federation_answers_total', 'Federation requests from peers by route and problem code (ok when answered).');
   readonly searchOutcomes = new Counter('cairn_search_peer_outcomes_total', 'Per-peer outcomes of our searches by peer (country), outcome (hit, no_hit, error, timeout) and path (api, console, registration).');
-  private readonly extra: (Counter | Histogram)[] = [this.federationAnswers, this.searchOutcomes];
+  // Read from the database at each scrape (src/http/app.ts collectHealth), so
+  // searches from every process count and a restart loses nothing.
+  readonly checkpointAge = new Gauge('cairn_audit_checkpoint_age_seconds', 'Seconds since our newest signed audit checkpoint.');
+  readonly uncoveredEntries = new Gauge('cairn_audit_uncovered_entries', 'Audit entries after the largest size a signed checkpoint or a peer cosignature vouches for.');
+  readonly auditEntries = new Gauge('cairn_audit_entries', 'Entries in the audit log.');
+  readonly witnessAlerts = new Gauge('cairn_witness_alerts', 'Witness alerts raised against a peer (forked or rewritten log, bad checkpoint signature), by peer.');
+  readonly peerUp = new Gauge('cairn_peer_up', 'By peer: 1 when the peer answered our newest search of it (hit, no-hit, refusal or index syncing), 0 when it could not be reached.');
+  readonly peerContactAge = new Gauge('cairn_peer_last_contact_age_seconds', 'Seconds since our newest search of the peer, by peer.');
+  readonly replicaReady = new Gauge('cairn_replica_ready', "1 when our replica of the peer's index of a category is ready to search, by peer and category.");
+  readonly health = [this.checkpointAge, this.uncoveredEntries, this.auditEntries, this.witnessAlerts, this.peerUp, this.peerContactAge, this.replicaReady];
+  private readonly extra: (Counter | Histogram | Gauge)[] = [this.federationAnswers, this.searchOutcomes, ...this.health];
+  private readonly collectors: (() => Promise<void>)[] = [];
 
   /** Register a further metric (domain modules). */
-  register<T extends Counter | Histogram>(m: T): T {
+  register<T extends Counter | Histogram | Gauge>(m: T): T {
     this.extra.push(m);
     return m;
+  }
+
+  /** Run `collect` before each scrape (it sets gauges from the database); a failing collector leaves its gauges empty. */
+  collect(collect: () => Promise<void>): void {
+    this.collectors.push(collect);
+  }
+
+  /** Sample the gauges, then render everything. */
+  async scrape(onError?: (e: unknown) => void): Promise<string> {
+    for (const c of this.collectors) {
+      try {
+        await c();
+      } catch (e) {
+        onError?.(e);
+      }
+    }
+    return this.render();
   }
 
   render(): string {

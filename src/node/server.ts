@@ -39,7 +39,7 @@ async function serveMetrics(listen: string, metrics: Metrics, cleanups: (() => P
   const port = Number(listen.slice(cut + 1));
   const srv = createServer((req, res) => {
     if (req.method === 'GET' && (req.url ?? '').split('?')[0] === '/metrics') {
-      res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' }).end(metrics.render());
+      void metrics.scrape().then((text) => res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'cache-control': 'no-store' }).end(text));
     } else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: only /metrics is served here\n');
   });
   await new Promise<void>((resolve, reject) => {

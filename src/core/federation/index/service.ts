@@ -129,7 +129,7 @@ export class IndexService {
       if (!done && this.#deps.defer) this.#deps.defer(task.then(() => undefined));
       return done;
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
     }
   }
 
