@@ -6,10 +6,11 @@
  * that returns to sign-in without losing the form.
  */
 import Database from 'better-sqlite3';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startFederation, type FedNode } from '../scripts/lib/federation.js';
+import { api, cli, startFederation, type FedNode } from '../scripts/lib/federation.js';
 import { launchBrowser, newContext, shot, signIn, skipBrowserValidation } from './helpers/browser.js';
 import { freePort, tempDir } from './helpers/cli.js';
 
@@ -94,9 +95,17 @@ describe('analyst console', () => {
     expect(text).toContain('desk-XA-MC-1@police.example');
     expect(text).toContain("verified with XA's pinned signing key");
     await shot(page, '03-search-hit-receipt');
-    // The recent searches list on the form links back to it.
+    // The recent searches list on the form links back to it, and lists
+    // searches from the other paths too, each with who ran it.
+    cli(['search', '--home', xb.home, '--purpose', 'missing_child_tracing', '--legal-basis', LEGAL, '--case', 'BOR-CLI-9', '--given', 'Ion', '--family', 'Popa', '--dob', '2010-10-10']);
+    const viaApi = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { purpose: 'missing_child_tracing', legalBasis: LEGAL, caseReference: 'BOR-API-8', identifiers: { names: [{ given: 'Ana', family: 'Pop' }], dateOfBirth: { precision: 'day', date: '2012-01-01' } } });
+    expect(viaApi.status).toBe(201);
     await page.getByRole('link', { name: 'New search' }).click();
-    expect(await page.locator('table').textContent()).toContain('BOR-2026-0042');
+    const rows = page.locator('table tbody tr');
+    const rowOf = async (ref: string) => (await rows.filter({ hasText: ref }).first().locator('td').allTextContents()).map((x) => x.trim());
+    expect((await rowOf('BOR-2026-0042'))[3]).toBe('you');
+    expect((await rowOf('BOR-CLI-9'))[3]).toBe(`command line (${userInfo().username})`);
+    expect((await rowOf('BOR-API-8'))[3]).toBe('you');
     await page.close();
   });
 

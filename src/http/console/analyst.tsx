@@ -25,13 +25,28 @@ const CONFIRM_PATH = /^\/console\/searches\/(s_[0-9a-f]{24})\/confirm$/;
 const RESUMED = 'You are signed in again. Your entries are shown as you left them: nothing has been sent yet. Check them and submit.';
 const HITS_LIMIT = 200;
 
-async function recentSearches(cd: ConsoleDeps, userId: string): Promise<RecentSearch[]> {
-  return cd.app.services.searches.list({ userId, limit: CONSOLE.search.recentSearches });
+/**
+ * The node's newest searches from every path (console, API, command line,
+ * search on registration), each with who or what ran it: a possible hit
+ * from a registration or a colleague's search needs someone to see it.
+ */
+async function recentSearches(cd: ConsoleDeps, session: Session): Promise<RecentSearch[]> {
+  const [list, users] = await Promise.all([cd.app.services.searches.list({ limit: CONSOLE.search.recentSearches }), cd.app.services.users.list()]);
+  const names = new Map(users.map((u) => [u.id, u.name]));
+  return list.map((s) => ({ ...s, by: searchedBy(s.user, session.user.id, names) }));
+}
+
+/** A search's author as the console shows it. */
+export function searchedBy(userId: string, self: string, names: ReadonlyMap<string, string>): string {
+  if (userId === self) return 'you';
+  if (userId === 'system:registration') return 'on registration';
+  if (userId.startsWith('cli:')) return `command line (${userId.slice(4)})`;
+  return names.get(userId) ?? userId;
 }
 
 async function renderSearch(c: ConsoleContext, cd: ConsoleDeps, session: Session, values: FormFields, errors: FieldErrors, status: 200 | 401 | 422, notice?: string) {
   const peers = (await cd.app.services.peers.list()).filter((p) => p.status === 'active').map((p) => ({ id: p.id, country: p.country, name: p.name }));
-  const recent = await recentSearches(cd, session.user.id);
+  const recent = await recentSearches(cd, session);
   return c.html(<SearchPage nodeName={cd.nodeName} session={session} values={values} errors={errors} peers={peers} recent={recent} notice={notice} />, status);
 }
 

@@ -15,6 +15,8 @@ import { FIELD_LABELS } from '../search-form.js';
 export interface RecentSearch {
   id: string;
   createdAt: string;
+  /** Who or what ran it: "you", a colleague's name, "command line (user)", "on registration". */
+  by: string;
   purpose: string;
   caseReference: string;
   peers: number;
@@ -160,7 +162,8 @@ export const SearchPage: FC<SearchPageProps> = ({ nodeName, session, values: v, 
         </p>
       </form>
 
-      <h2>Your recent searches</h2>
+      <h2>Recent searches</h2>
+      <p class="hint">Every path: this console, the API, the command line and searches on registration.</p>
       {recent.length === 0 ? (
         <p>None yet.</p>
       ) : (
@@ -170,9 +173,10 @@ export const SearchPage: FC<SearchPageProps> = ({ nodeName, session, values: v, 
               <th scope="col">When</th>
               <th scope="col">Case reference</th>
               <th scope="col">Purpose</th>
+              <th scope="col">By</th>
               <th scope="col" class="num">Peers</th>
               <th scope="col" class="num">Hits</th>
-              <th scope="col">Waiting for you</th>
+              <th scope="col">To confirm</th>
             </tr>
           </thead>
           <tbody>
@@ -185,6 +189,7 @@ export const SearchPage: FC<SearchPageProps> = ({ nodeName, session, values: v, 
                 </td>
                 <td class="free">{s.caseReference}</td>
                 <td>{words(s.purpose)}</td>
+                <td class="free">{s.by}</td>
                 <td class="num">{s.peers}</td>
                 <td class="num">{s.hits}</td>
                 <td>{s.awaiting ? `${s.awaiting} possible hit${s.awaiting > 1 ? 's' : ''} to confirm` : '—'}</td>
