@@ -27,6 +27,7 @@ import { systemClock, webRandom } from '../src/core/ports.js';
 import { ed25519Signer, ed25519Verify } from '../src/core/signing.js';
 import { nodeEd25519Verify } from '../src/node/ed25519.js';
 import { api, fingerprintOfNode, ROOT, startFederation, untilReplicasReady, type FedNode } from './lib/federation.js';
+import { syntheticNdjson } from './lib/synthetic-records.js';
 import { addWorkerUsers, D1_DATABASE, d1ExecuteFile, dryRunDeploy, freePort, generateWorkerSecrets, secretsDotEnv, startWranglerDev, WRANGLER, type WranglerDev } from './lib/workers.js';
 
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -239,6 +240,21 @@ async function run(root: string, started: Started): Promise<void> {
   const after = (await api(xw, xwTokens.analyst, 'GET', '/v1/records/stats')).json.records as number;
   assert.equal(after, impW.json.imported - 1, 'the record past retention is purged, and only it');
   assert.match(worker.log(), /"job":"retention"[^\n]*"purged":[01]/, 'the retention job ran and logged what it purged');
+
+  step('bulk import over HTTP into the Worker (cairn import --node): chunks, resume, and a second run that stores nothing');
+  const bulk = join(root, 'bulk.ndjson');
+  writeFileSync(bulk, [...syntheticNdjson(40, { seed: 7, prefix: 'XWB' })].join(''));
+  const bulkImport = (extra: string[]) => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/cairn.js'), 'import', bulk, '--node', xw.url, '--token', xwTokens.operator, '--batch', '15', '--import-id', 'workers-bulk-1', '--json', ...extra], { cwd: ROOT, encoding: 'utf8', input: '' });
+    assert.equal(r.status, 0, `cairn import --node into the Worker: ${r.stderr}`);
+    return JSON.parse(r.stdout) as { rows: number; imported: number; chunksSent: number; chunksSkipped: number };
+  };
+  const bulkFirst = bulkImport([]);
+  assert.deepEqual([bulkFirst.rows, bulkFirst.imported, bulkFirst.chunksSent], [40, 40, 3], JSON.stringify(bulkFirst));
+  const bulkAgain = bulkImport([]);
+  assert.deepEqual([bulkAgain.chunksSent, bulkAgain.chunksSkipped, bulkAgain.imported], [0, 3, 40], `a completed import is not sent again: ${JSON.stringify(bulkAgain)}`);
+  const bulkStats = (await api(xw, xwTokens.analyst, 'GET', '/v1/records/stats')).json.records as number;
+  assert.equal(bulkStats, after + 40, 'the 40 records are stored once on D1');
 
   step('verifying the audit logs: the Worker\'s Merkle log on D1, and each node witnessing the other');
   const dpo = await api(xw, xwTokens.operator, 'POST', '/v1/users', { role: 'dpo', name: 'XW data-protection officer' });

@@ -14,17 +14,12 @@ import { createReadStream, createWriteStream, statSync, writeFileSync, type Writ
 import { basename, dirname, join } from 'node:path';
 import { importChunkResultSchema, importStateSchema } from '../../../schemas/records.js';
 import { MEDIA_TYPES } from '../../core/constants.js';
-import { parseJsonText } from '../../core/decode/json-body.js';
-import { CairnError, isCairnError } from '../../core/errors.js';
-import { checkCsvHeader, csvRowToRecord } from '../../core/records/csv-record.js';
-import { isOpenQuoted, parseCsvRecord } from '../../core/records/csv.js';
+import { CairnError } from '../../core/errors.js';
+import { csvColumnOf } from '../../core/records/csv-record.js';
 import { IMPORT_CHUNK_MAX_ROWS } from '../../core/records/bulk-import.js';
-import { readLines } from './lines.js';
 import { createProgress } from './progress.js';
-import { formatOf } from './run.js';
+import { formatOf, readRows } from './rows.js';
 
-const MAX_LINE_BYTES = 1 << 20;
-const MAX_CSV_CONTINUATION = 50;
 /** Attempts per chunk when the node is unreachable or answers 5xx. */
 const ATTEMPTS = 5;
 const RETRY_BASE_MS = 500;
@@ -152,7 +147,8 @@ export async function runRemoteImport(opts: RemoteImportOptions): Promise<Remote
     totals.updated += r.updated;
     totals.unchanged += r.unchanged;
     totals.rejected += r.rejected;
-    for (const e of r.errors) reject(fileRows[e.row - 1] ?? e.row, e.field, e.reason, e.ref);
+    // A CSV row's problem is named by the column the user wrote, as in a local import.
+    for (const e of r.errors) reject(fileRows[e.row - 1] ?? e.row, format === 'csv' ? csvColumnOf(e.field) : e.field, e.reason, e.ref);
   };
   const add = (row: number, record: unknown) => {
     lines.push(JSON.stringify(record));
@@ -163,60 +159,14 @@ export async function runRemoteImport(opts: RemoteImportOptions): Promise<Remote
     reject(row, '(row)', reason);
   };
 
-  let header: string[] | undefined;
-  let pending: { row: number; text: string; lines: number } | undefined;
   try {
-    for await (const line of readLines(opts.file, MAX_LINE_BYTES)) {
-      progress?.update(line.bytesRead, totals.rows);
-      if (line.kind === 'bad') {
-        totals.rows++;
-        rejectRow(line.row, line.reason);
-      } else if (format === 'ndjson') {
-        if (line.text.trim() === '') continue;
-        totals.rows++;
-        try {
-          add(line.row, parseJsonText(line.text));
-        } catch (e) {
-          rejectRow(line.row, `not JSON: ${isCairnError(e) ? e.message : String(e)}`);
-        }
-      } else {
-        const text = pending ? `${pending.text}\n${line.text}` : line.text;
-        const startRow = pending ? pending.row : line.row;
-        if (isOpenQuoted(text)) {
-          const n = (pending?.lines ?? 0) + 1;
-          if (n > MAX_CSV_CONTINUATION) {
-            totals.rows++;
-            rejectRow(startRow, `a quoted field is not closed within ${MAX_CSV_CONTINUATION} lines`);
-            pending = undefined;
-          } else pending = { row: startRow, text, lines: n };
-          continue;
-        }
-        pending = undefined;
-        if (header === undefined) {
-          const f = parseCsvRecord(text);
-          const h = f.ok ? checkCsvHeader(f.fields) : { ok: false as const, reason: `malformed at column ${f.column}: ${f.reason}` };
-          if (!h.ok) throw new CairnError('invalid_request', `${opts.file}: header row: ${h.reason} (nothing was changed)`, { location: { row: 1 } });
-          header = h.columns;
-          continue;
-        }
-        if (text.trim() === '') continue;
-        totals.rows++;
-        const f = parseCsvRecord(text);
-        if (!f.ok) {
-          rejectRow(startRow, `malformed CSV at column ${f.column}: ${f.reason}`);
-          continue;
-        }
-        const rec = csvRowToRecord(header, f.fields);
-        if (!rec.ok) rejectRow(startRow, rec.reason);
-        else add(startRow, rec.record);
-      }
+    for await (const r of readRows(opts.file, format)) {
+      progress?.update(r.bytesRead, totals.rows);
+      totals.rows++;
+      if (r.ok) add(r.row, r.value);
+      else rejectRow(r.row, r.reason);
       if (lines.length >= chunkRows) await send();
     }
-    if (pending) {
-      totals.rows++;
-      rejectRow(pending.row, 'a quoted field is not closed at the end of the file');
-    }
-    if (format === 'csv' && header === undefined) throw new CairnError('invalid_request', `${opts.file}: no header row (nothing was changed)`);
     await send();
   } finally {
     await new Promise<void>((r) => (rejectsOut ? rejectsOut.end(() => r()) : r()));

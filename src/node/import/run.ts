@@ -19,14 +19,11 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { CairnError } from '../../core/errors.js';
 import { createPortableTokenBackend } from '../../core/oprf/index.js';
-import { parseJsonText } from '../../core/decode/json-body.js';
-import { checkCsvHeader, csvColumnOf, csvRowToRecord } from '../../core/records/csv-record.js';
-import { isOpenQuoted, parseCsvRecord } from '../../core/records/csv.js';
+import { csvColumnOf } from '../../core/records/csv-record.js';
 import type { RowReject, SeenRefs } from '../../core/records/import.js';
-import { isCairnError } from '../../core/errors.js';
 import { nodeServices, type NodeContext } from '../context.js';
 import { createTokenPool } from '../oprf/index.js';
-import { readLines } from './lines.js';
+import { formatOf, readRows } from './rows.js';
 import { createProgress } from './progress.js';
 
 export interface ImportOptions {
@@ -59,22 +56,11 @@ export interface ImportSummary {
   seconds: number;
 }
 
-const MAX_LINE_BYTES = 1 << 20;
 const MAX_BATCHES_IN_FLIGHT = 3;
 /** Page cache of an import's connection: 64 MiB (negative: KiB). */
 const IMPORT_CACHE_KIB = -65_536;
 /** WAL pages before an import checkpoints: about 200 MiB. */
 const IMPORT_WAL_PAGES = 50_000;
-/** A CSV record spanning more lines than this is malformed (a stray quote). */
-const MAX_CSV_CONTINUATION = 50;
-
-export function formatOf(file: string, explicit?: string): 'csv' | 'ndjson' {
-  if (explicit === 'csv' || explicit === 'ndjson') return explicit;
-  if (explicit !== undefined) throw new CairnError('invalid_request', `--format must be csv or ndjson, not ${JSON.stringify(explicit)}`);
-  if (/\.csv$/i.test(file)) return 'csv';
-  if (/\.(ndjson|jsonl)$/i.test(file)) return 'ndjson';
-  throw new CairnError('invalid_request', `cannot tell the format of ${file} from its name; use --format csv or --format ndjson`);
-}
 
 export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<ImportSummary> {
   const t0 = performance.now();
@@ -140,72 +126,18 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
   const rejectedSoFar = () => totals.rejected + session.totals.rejected;
 
   let stoppedEarly = false;
-  let header: string[] | undefined;
-  let pending: { row: number; text: string; lines: number } | undefined;
   try {
-    for await (const line of readLines(opts.file, MAX_LINE_BYTES)) {
+    for await (const r of readRows(opts.file, format)) {
       if (session.failed !== undefined) break;
-      progress?.update(line.bytesRead, totals.rows);
-      if (line.kind === 'bad') {
-        if (pending) {
-          rejectRow(pending.row, [{ field: '(row)', reason: 'a quoted field was not closed before a bad line' }]);
-          pending = undefined;
-        }
-        totals.rows++;
-        rejectRow(line.row, [{ field: '(row)', reason: line.reason }]);
-      } else if (format === 'ndjson') {
-        if (line.text.trim() === '') continue;
-        totals.rows++;
-        let value: unknown;
-        try {
-          value = parseJsonText(line.text);
-        } catch (e) {
-          rejectRow(line.row, [{ field: '(row)', reason: `not JSON: ${isCairnError(e) ? e.message : String(e)}` }]);
-          continue;
-        }
-        await accept(line.row, value);
-      } else {
-        // CSV: join physical lines while a quoted field is open.
-        const text = pending ? `${pending.text}\n${line.text}` : line.text;
-        const startRow = pending ? pending.row : line.row;
-        if (isOpenQuoted(text)) {
-          const lines = (pending?.lines ?? 0) + 1;
-          if (lines > MAX_CSV_CONTINUATION) {
-            totals.rows++;
-            rejectRow(startRow, [{ field: '(row)', reason: `a quoted field is not closed within ${MAX_CSV_CONTINUATION} lines` }]);
-            pending = undefined;
-          } else pending = { row: startRow, text, lines };
-          continue;
-        }
-        pending = undefined;
-        if (header === undefined) {
-          const f = parseCsvRecord(text);
-          const h = f.ok ? checkCsvHeader(f.fields) : { ok: false as const, reason: `malformed at column ${f.column}: ${f.reason}` };
-          if (!h.ok) throw new CairnError('invalid_request', `${opts.file}: header row: ${h.reason} (nothing was changed)`, { location: { row: 1 } });
-          header = h.columns;
-          continue;
-        }
-        if (text.trim() === '') continue;
-        totals.rows++;
-        const f = parseCsvRecord(text);
-        if (!f.ok) {
-          rejectRow(startRow, [{ field: '(row)', reason: `malformed CSV at column ${f.column}: ${f.reason}` }]);
-          continue;
-        }
-        const rec = csvRowToRecord(header, f.fields);
-        if (!rec.ok) rejectRow(startRow, [{ field: '(row)', reason: rec.reason }]);
-        else await accept(startRow, rec.record, true);
-      }
+      progress?.update(r.bytesRead, totals.rows);
+      totals.rows++;
+      if (r.ok) await accept(r.row, r.value, r.fromCsv);
+      else rejectRow(r.row, [{ field: '(row)', reason: r.reason }]);
       if (rejectedSoFar() > maxRejects) {
         stoppedEarly = true;
         break;
       }
     }
-    if (pending) {
-      totals.rows++;
-      rejectRow(pending.row, [{ field: '(row)', reason: 'a quoted field is not closed at the end of the file' }]);
-    }
-    if (format === 'csv' && header === undefined) throw new CairnError('invalid_request', `${opts.file}: no header row (nothing was changed)`);
     // Rows validated before an early stop are stored too.
     const stored = await session.finish();
     totals.imported = stored.imported;

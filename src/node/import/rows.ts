@@ -1,0 +1,87 @@
+/**
+ * The rows of an import file, as both imports read them (into the local
+ * database, and through a serving node's API): NDJSON one object a line; CSV
+ * with a header row, quoted fields that may span lines, and each row turned
+ * into the record shape. A row that cannot be read is a rejection with its
+ * reason and the file's line number, never a failed import; a bad header is.
+ */
+import { CairnError, isCairnError } from '../../core/errors.js';
+import { parseJsonText } from '../../core/decode/json-body.js';
+import { checkCsvHeader, csvRowToRecord } from '../../core/records/csv-record.js';
+import { isOpenQuoted, parseCsvRecord } from '../../core/records/csv.js';
+import { readLines } from './lines.js';
+
+/** Longest line read; a longer one is one rejected row. */
+const MAX_LINE_BYTES = 1 << 20;
+/** Most physical lines one quoted CSV field may span. */
+const MAX_CSV_CONTINUATION = 50;
+
+export type ImportFormat = 'csv' | 'ndjson';
+
+/** The format of an import file: --format, else its extension. */
+export function formatOf(file: string, explicit?: string): ImportFormat {
+  if (explicit === 'csv' || explicit === 'ndjson') return explicit;
+  if (explicit !== undefined) throw new CairnError('invalid_request', `--format must be csv or ndjson, not ${JSON.stringify(explicit)}`);
+  if (/\.csv$/i.test(file)) return 'csv';
+  if (/\.(ndjson|jsonl)$/i.test(file)) return 'ndjson';
+  throw new CairnError('invalid_request', `cannot tell the format of ${file} from its name; use --format csv or --format ndjson`);
+}
+
+/** One row of the file: its record (as parsed JSON or converted CSV), or why it was rejected. `row` is the file's line number where it starts. */
+export type FileRow = { row: number; bytesRead: number } & ({ ok: true; value: unknown; fromCsv: boolean } | { ok: false; reason: string });
+
+/** Read `file` row by row (blank lines skipped); throws on a missing or bad CSV header, naming the file. */
+export async function* readRows(file: string, format: ImportFormat): AsyncGenerator<FileRow> {
+  let header: string[] | undefined;
+  let pending: { row: number; text: string; lines: number } | undefined;
+  let bytesRead = 0;
+  for await (const line of readLines(file, MAX_LINE_BYTES)) {
+    bytesRead = line.bytesRead;
+    if (line.kind === 'bad') {
+      if (pending) {
+        yield { row: pending.row, bytesRead, ok: false, reason: 'a quoted field was not closed before a bad line' };
+        pending = undefined;
+      }
+      yield { row: line.row, bytesRead, ok: false, reason: line.reason };
+      continue;
+    }
+    if (format === 'ndjson') {
+      if (line.text.trim() === '') continue;
+      try {
+        yield { row: line.row, bytesRead, ok: true, value: parseJsonText(line.text), fromCsv: false };
+      } catch (e) {
+        yield { row: line.row, bytesRead, ok: false, reason: `not JSON: ${isCairnError(e) ? e.message : String(e)}` };
+      }
+      continue;
+    }
+    // CSV: join physical lines while a quoted field is open.
+    const text = pending ? `${pending.text}\n${line.text}` : line.text;
+    const startRow = pending ? pending.row : line.row;
+    if (isOpenQuoted(text)) {
+      const lines = (pending?.lines ?? 0) + 1;
+      if (lines > MAX_CSV_CONTINUATION) {
+        yield { row: startRow, bytesRead, ok: false, reason: `a quoted field is not closed within ${MAX_CSV_CONTINUATION} lines` };
+        pending = undefined;
+      } else pending = { row: startRow, text, lines };
+      continue;
+    }
+    pending = undefined;
+    if (header === undefined) {
+      const f = parseCsvRecord(text);
+      const h = f.ok ? checkCsvHeader(f.fields) : { ok: false as const, reason: `malformed at column ${f.column}: ${f.reason}` };
+      if (!h.ok) throw new CairnError('invalid_request', `${file}: header row: ${h.reason} (nothing was changed)`, { location: { row: 1 } });
+      header = h.columns;
+      continue;
+    }
+    if (text.trim() === '') continue;
+    const f = parseCsvRecord(text);
+    if (!f.ok) {
+      yield { row: startRow, bytesRead, ok: false, reason: `malformed CSV at column ${f.column}: ${f.reason}` };
+      continue;
+    }
+    const rec = csvRowToRecord(header, f.fields);
+    yield rec.ok ? { row: startRow, bytesRead, ok: true, value: rec.record, fromCsv: true } : { row: startRow, bytesRead, ok: false, reason: rec.reason };
+  }
+  if (pending) yield { row: pending.row, bytesRead, ok: false, reason: 'a quoted field is not closed at the end of the file' };
+  if (format === 'csv' && header === undefined) throw new CairnError('invalid_request', `${file}: no header row (nothing was changed)`);
+}
