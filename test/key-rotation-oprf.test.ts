@@ -34,7 +34,7 @@ const RECORDS = [
     contactPoint: 'desk@xb.example',
     recordDate: '2026-01-01',
     retentionUntil: '2036-01-01',
-    identifiers: { names: [{ given: 'Filler', family: `Person${String.fromCharCode(97 + (i % 26))}${i}` }], dateOfBirth: { precision: 'day', date: '2010-01-01' } },
+    identifiers: { names: [{ given: 'Filler', family: `Person${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}` }], dateOfBirth: { precision: 'day', date: '2010-01-01' } },
   })),
 ];
 
