@@ -258,10 +258,14 @@ export class OprfEpochs {
       // The epoch row guards the unit: if another activation won, nothing below may run on stale assumptions.
       sql`update oprf_epochs set status = 'retired', retired_at = ${stamp} where epoch = ${active.epoch} and status = 'active'`.compile(db),
       sql`update oprf_epochs set status = 'active', activated_at = ${stamp} where epoch = ${pending.epoch} and status = 'pending'`.compile(db),
-      // The new epoch's indexes start empty above every version served so far (their floor), so no delta of the old epoch reaches into them.
-      sql`update index_state set floor = max(coalesce((select max(seq) from index_changes), 0), (select coalesce(max(rooted_version), 0) from index_state)),
+      // The new epoch's indexes start empty at a version above every version
+      // served so far, which is also their floor: a marker change takes the
+      // next sequence number S, so every old version is below S and any
+      // delta or snapshot page asked from one is refused (resync), never
+      // served from the other epoch's tokens.
+      sql`insert into index_changes (category, fingerprint, op, at) values ('', ${new Uint8Array(0)}, ${CHANGE_OP.remove}, ${nowS})`.compile(db),
+      sql`update index_state set floor = (select max(seq) from index_changes), rooted_version = (select max(seq) from index_changes),
         count = 0, group_hashes = ${empty}, compacted_at = ${nowS}`.compile(db),
-      sql`update index_state set rooted_version = floor`.compile(db),
       sql`delete from index_changes`.compile(db),
       sql`delete from index_groups`.compile(db),
       sql`delete from index_heads`.compile(db),
