@@ -81,7 +81,8 @@ export class EpochEngines {
     for (const [epoch, b] of this.#built) {
       if (epoch >= active) continue;
       this.#built.delete(epoch);
-      if (!b.owned) continue;
+      // The runtime's start-up engines too: a retired key must not live on in a worker thread
+      // (closing is idempotent, so the runtime's own shutdown may close them again).
       // Answers and imports already holding them finish first.
       const t = setTimeout(() => {
         void b.evaluator?.then((e) => e.close?.()).catch(() => undefined);
