@@ -221,6 +221,13 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
   // peer activated a new OPRF key: take it from its signed descriptor first.
   const epoch = answer.epoch ?? 1;
   let keyed = peer;
+  if (epoch < peer.oprfEpoch) {
+    // Evaluated before the peer's switch, received after we followed it (a
+    // concurrent search did): the old key is no longer pinned, so nothing of
+    // this answer is used. Not a no-hit: the same search now runs under the new epoch.
+    const categories = [...new Set(answer.deltas.map((d) => d.category))];
+    return { hits: [], replicas: Object.fromEntries(categories.map((c) => [c, 'syncing' as const])), checkpoint: answer.checkpoint, logIndex: answer.logIndex };
+  }
   if (epoch !== peer.oprfEpoch) {
     if (!deps.followOprfKey) throw new CairnError('peer_response_invalid', `${peer.country} answered under OPRF epoch ${epoch}, not the pinned epoch ${peer.oprfEpoch}`);
     keyed = await deps.followOprfKey(peer, epoch);
