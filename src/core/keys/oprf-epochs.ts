@@ -237,7 +237,15 @@ export class OprfEpochs {
     const { db, atomic, clock, store } = this.#deps;
     const active = await this.active();
     const pending = await this.pending();
-    if (!pending) throw new CairnError('invalid_request', 'no pending OPRF epoch: start one with `cairn keys rotate oprf` and re-import into it');
+    if (!pending) {
+      // An activation interrupted after its commit left the old key at hand: finish destroying it.
+      const leftover = this.#deps.store.secretKeys().some((k) => !equalBytes(k, active.secretKey));
+      if (leftover) {
+        const retired = await this.destroyRetired(actor);
+        return { epoch: active.epoch, previous: active.epoch - 1, keyId: active.keyId, records: 0, tokens: 0, dropped: 0, destroyed: retired.destroyed, ...(retired.operatorAction ? { operatorAction: retired.operatorAction } : {}) };
+      }
+      throw new CairnError('invalid_request', 'no pending OPRF epoch: start one with `cairn keys rotate oprf` and re-import into it');
+    }
     const missingRows = await sql<{ ref: string }>`select ref from records r where not exists (select 1 from pending_records p where p.ref = r.ref) order by ref limit 1001`.execute(db);
     const missing = missingRows.rows.map((r) => r.ref);
     if (missing.length > 0 && !opts.dropMissing) {
