@@ -31,6 +31,7 @@ import { dsseEnvelopeWire, healthSchema } from './node.js';
 import { indexChangesRequestSchema, indexChangesWireSchema, indexHeadsResponseSchema, indexSnapshotPageSchema, indexSnapshotRequestSchema, replicaStateSchema } from './index.js';
 import { importChunkResultSchema, importIdSchema, importStateSchema, importSummarySchema, recordsBatchSchema, recordStatsSchema } from './records.js';
 import { newUserSchema, userSchema } from './users.js';
+import { oprfActivateRequestSchema, oprfActivateResultSchema, oprfEpochStateSchema } from './oprf-epochs.js';
 
 /** A local user's role. */
 export type Role = 'analyst' | 'dpo' | 'operator';
@@ -127,6 +128,7 @@ export const routes: RouteSpec[] = [
     summary: 'Apply one chunk (at most 1,000 records, one JSON record per line) of a bulk import; a chunk applied before with the same body is acknowledged (replayed: true), with another body refused (409 import_conflict).',
     request: {
       params: z.object({ importId: importIdSchema, seq: z.string().regex(/^\d{1,9}$/) }),
+      query: z.object({ epoch: z.enum(['current', 'next']).optional().describe('next: into the pending OPRF epoch, beside the served records (default current)') }),
       body: z.string().describe('NDJSON: one record (as in RecordsBatch.records) per line'),
       bodyContentType: 'application/x-ndjson',
     },
@@ -143,6 +145,23 @@ export const routes: RouteSpec[] = [
     summary: 'Mark a bulk import complete (further chunks are refused) and return its totals. Idempotent.',
     request: { params: z.object({ importId: importIdSchema }) },
     responses: { 200: { description: 'totals', schema: importStateSchema }, 404: problem('no chunk of this import was applied') },
+  },
+  // OPRF key epochs (operators; `cairn keys rotate oprf`, `cairn keys activate`; protocol/38-key-epochs.md)
+  {
+    method: 'get', path: '/v1/keys/oprf', operationId: 'getOprfEpochs', tags: ['node'], access: 'operator',
+    summary: 'The active OPRF epoch, the pending one if a rotation is under way, and records and tokens per category in each.',
+    responses: { 200: { description: 'state', schema: oprfEpochStateSchema } },
+  },
+  {
+    method: 'post', path: '/v1/keys/oprf/rotate', operationId: 'rotateOprfKey', tags: ['node'], access: 'operator',
+    summary: 'Start the next OPRF epoch with a new key (Workers: the CAIRN_OPRF_KEY_NEXT secret). The active epoch keeps answering; re-import into the new one with PUT /v1/imports/{importId}/chunks/{seq}?epoch=next.',
+    responses: { 200: { description: 'the pending epoch', schema: oprfEpochStateSchema }, 400: problem('an epoch is already pending') },
+  },
+  {
+    method: 'post', path: '/v1/keys/oprf/activate', operationId: 'activateOprfKey', tags: ['node'], access: 'operator',
+    summary: 'Switch to the pending OPRF epoch atomically: its tokens and key answer, the old epoch\'s tokens and index are deleted, the old key is destroyed.',
+    request: { body: oprfActivateRequestSchema },
+    responses: { 200: { description: 'activated', schema: oprfActivateResultSchema }, 400: problem('no pending epoch, or records not re-imported into it') },
   },
   // Users (operators)
   { method: 'get', path: '/v1/users', operationId: 'listUsers', tags: ['users'], access: 'operator', summary: 'Local users and roles.', responses: { 200: { description: 'users', schema: z.object({ users: z.array(userSchema) }) } } },

@@ -82,6 +82,8 @@ export const matchResponseSchema = z
     searchId: z.string(),
     evaluatedElements: z.array(base64url(OPRF.elementSize)).max(MAX_MATCH_ELEMENTS),
     proof: base64url(OPRF.proofSize),
+    /** The OPRF key epoch the elements were evaluated under, and every head of `deltas` names (absent: 1). */
+    epoch: z.number().int().min(1).optional(),
     /** One entry per category the purpose may match: what changed since the searcher's replica version. */
     deltas: z.array(indexChangesWireSchema).max(RECORD_CATEGORIES.length),
     /** The answering node's latest audit checkpoint (C2SP signed note), for witnessing. */

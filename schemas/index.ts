@@ -25,6 +25,7 @@ export const indexHeadSchema = z
     count: version.describe('fingerprints in the index (a multiset: equal tokens of two records count twice)'),
     root: base64url(32).describe('root over the shard and group hashes'),
     floor: version.describe('the oldest version a delta still starts from; older replicas resync fully'),
+    epoch: z.number().int().min(2).optional().describe('the OPRF key epoch of the fingerprints (absent: 1); a replica of another epoch resyncs fully'),
     issuedAt: z.string(),
   })
   .strict()

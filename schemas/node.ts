@@ -26,6 +26,7 @@ export const nodeDescriptorSchema = z
         mode: z.literal('VOPRF'),
         keyId: sha256Hex,
         publicKey: base64url(OPRF.elementSize),
+        epoch: z.number().int().min(1).optional().describe('the OPRF key epoch this key answers in (absent: 1); it grows by one at each activation'),
       })
       .strict(),
     matchKeyTypes: z.array(z.string().min(1).max(64)).max(64),

@@ -19,12 +19,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fromHex, toBase64Url } from '../src/core/bytes.js';
-import { blind } from '../src/core/oprf/index.js';
+import { fromHex, toBase64Url, toHex } from '../src/core/bytes.js';
+import { blind, generateOprfKeyPair, oprfPublicKey } from '../src/core/oprf/index.js';
 import { FEDERATION } from '../src/core/constants.js';
 import { buildSignedRequest } from '../src/core/federation/http-signature.js';
 import { systemClock, webRandom } from '../src/core/ports.js';
-import { ed25519Signer, ed25519Verify } from '../src/core/signing.js';
+import { ed25519Signer, ed25519Verify, keyIdOf } from '../src/core/signing.js';
 import { nodeEd25519Verify } from '../src/node/ed25519.js';
 import { api, fingerprintOfNode, ROOT, startFederation, untilReplicasReady, type FedNode } from './lib/federation.js';
 import { syntheticNdjson } from './lib/synthetic-records.js';
@@ -113,7 +113,9 @@ async function run(root: string, started: Started): Promise<void> {
   step('starting the Workers node (XW, workerd + local D1) with wrangler dev');
   const secrets = generateWorkerSecrets();
   const envFile = join(root, 'worker.env');
-  writeFileSync(envFile, secretsDotEnv(secrets), { mode: 0o600 });
+  // The next OPRF key is a secret from the start: the rotation section below uses it (the Worker cannot make one).
+  const nextOprfKey = toHex(generateOprfKeyPair().secretKey);
+  writeFileSync(envFile, `${secretsDotEnv(secrets).trimEnd()}\nCAIRN_OPRF_KEY_NEXT=${nextOprfKey}\n`, { mode: 0o600 });
   const persistTo = join(root, 'wrangler-state');
   const worker: WranglerDev = await startWranglerDev({
     port: workerPort,
@@ -241,7 +243,10 @@ async function run(root: string, started: Started): Promise<void> {
   assert.equal(after, impW.json.imported - 1, 'the record past retention is purged, and only it');
   assert.match(worker.log(), /"job":"retention"[^\n]*"purged":[01]/, 'the retention job ran and logged what it purged');
 
+  await rotateWorkerOprfKey(xa, xw, xwTokens, nextOprfKey);
+
   step('bulk import over HTTP into the Worker (cairn import --node): chunks, resume, and a second run that stores nothing');
+  const beforeBulk = (await api(xw, xwTokens.analyst, 'GET', '/v1/records/stats')).json.records as number;
   const bulk = join(root, 'bulk.ndjson');
   writeFileSync(bulk, [...syntheticNdjson(40, { seed: 7, prefix: 'XWB' })].join(''));
   const bulkImport = (extra: string[]) => {
@@ -254,7 +259,7 @@ async function run(root: string, started: Started): Promise<void> {
   const bulkAgain = bulkImport([]);
   assert.deepEqual([bulkAgain.chunksSent, bulkAgain.chunksSkipped, bulkAgain.imported], [0, 3, 40], `a completed import is not sent again: ${JSON.stringify(bulkAgain)}`);
   const bulkStats = (await api(xw, xwTokens.analyst, 'GET', '/v1/records/stats')).json.records as number;
-  assert.equal(bulkStats, after + 40, 'the 40 records are stored once on D1');
+  assert.equal(bulkStats, beforeBulk + 40, 'the 40 records are stored once on D1');
 
   step('verifying the audit logs: the Worker\'s Merkle log on D1, and each node witnessing the other');
   const dpo = await api(xw, xwTokens.operator, 'POST', '/v1/users', { role: 'dpo', name: 'XW data-protection officer' });
@@ -290,6 +295,62 @@ async function run(root: string, started: Started): Promise<void> {
   const second = await fetch(replay);
   assert.equal(second.status, 409, 'the same nonce again is a replay');
   assert.equal(((await second.json()) as { code: string }).code, 'nonce_replayed');
+}
+
+/**
+ * OPRF key rotation on the Worker (PROTOCOL.md §38), keys from secrets: the
+ * next key is the CAIRN_OPRF_KEY_NEXT secret; rotate, re-import into the
+ * pending epoch over the bulk import API, activate; the Node node follows
+ * the Worker's new key through its signed descriptor and finds the record
+ * again, and the Worker's descriptor carries the key of the secret.
+ */
+async function rotateWorkerOprfKey(xa: FedNode, xw: { url: string }, xwTokens: { operator: string; analyst: string }, nextOprfKey: string): Promise<void> {
+  step('OPRF key rotation on the Worker: rotate to the CAIRN_OPRF_KEY_NEXT secret, re-import, activate');
+  const rec = record('XW-MC-9', 'missing_child', { names: [{ given: 'Lina', family: 'Epochova' }], dateOfBirth: { precision: 'day', date: '2014-05-06' } });
+  const who = { names: [{ given: 'Lina', family: 'Epochova' }], dateOfBirth: { precision: 'day', date: '2014-05-06' } };
+  expectStatus(await api(xw, xwTokens.analyst, 'POST', '/v1/records', { records: [rec] }), 200, 'a record to find across the rotation');
+  const findIt = async (what: string) => {
+    for (let i = 0; ; i++) {
+      const r = await api(xa, xa.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: who });
+      expectStatus(r, 201, what);
+      const res = r.json.results[0];
+      if (res.status === 'hit') return res;
+      // Only while the replica of the new epoch is transferred; never a no-hit.
+      assert.equal(res.status, 'index_syncing', `${what}: ${JSON.stringify(res)}`);
+      if (i >= 30) throw new Error(`${what}: still syncing`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+  await findIt('found before the rotation');
+  const rotated = await api(xw, xwTokens.operator, 'POST', '/v1/keys/oprf/rotate');
+  expectStatus(rotated, 200, 'rotate on the Worker');
+  assert.equal(rotated.json.pending.epoch, 2);
+  assert.equal(rotated.json.pending.keyId, keyIdOf(oprfPublicKey(fromHex(nextOprfKey))), 'the pending epoch is the CAIRN_OPRF_KEY_NEXT secret');
+  const stats = await api(xw, xwTokens.analyst, 'GET', '/v1/records/stats');
+  const lines = [rec, record('XW-S-1', 'suspect', { names: [{ given: 'Maria', family: 'Ionescu' }], dateOfBirth: { precision: 'day', date: '2012-02-02' } })];
+  const chunk = await fetch(`${xw.url}/v1/imports/rotation-epoch-2/chunks/0?epoch=next`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${xwTokens.operator}`, 'content-type': 'application/x-ndjson' },
+    body: `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`,
+  });
+  assert.equal(chunk.status, 200, `re-import into the pending epoch: ${await chunk.clone().text()}`);
+  const state = await api(xw, xwTokens.operator, 'GET', '/v1/keys/oprf');
+  assert.equal(state.json.missing, 0, `every served record is in the pending epoch: ${JSON.stringify(state.json)}`);
+  await findIt('still found under epoch 1 while epoch 2 is pending');
+  const activated = await api(xw, xwTokens.operator, 'POST', '/v1/keys/oprf/activate', {});
+  expectStatus(activated, 200, 'activate on the Worker');
+  assert.equal(activated.json.epoch, 2);
+  assert.equal(activated.json.records, stats.json.records);
+  assert.match(activated.json.operatorAction ?? '', /CAIRN_OPRF_KEY_NEXT/, 'the Worker says which secret the operator must still delete');
+  const descriptor = await (await fetch(`${xw.url}/.well-known/cairn/node`)).json() as { payload: string };
+  const payload = JSON.parse(Buffer.from(descriptor.payload, 'base64').toString('utf8')) as { oprfKey: { epoch?: number; publicKey: string } };
+  assert.equal(payload.oprfKey.epoch, 2);
+  assert.equal(payload.oprfKey.publicKey, toBase64Url(oprfPublicKey(fromHex(nextOprfKey))));
+  const after = await findIt('found again under epoch 2 (the Node node followed the new key)');
+  assert.equal(after.confirmation, 'confirmed', JSON.stringify(after));
+  const peers = await api(xa, xa.tokens.operator, 'GET', '/v1/peers');
+  const xwPeer = peers.json.peers.find((p: { country: string }) => p.country === 'XW');
+  assert.ok(xwPeer, 'XA lists the Worker');
 }
 
 /** One row of a query on the Worker's local D1 (wrangler d1 execute --json). */

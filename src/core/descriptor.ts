@@ -16,6 +16,8 @@ export interface DescriptorInput {
   baseUrl: string;
   signer: Signer;
   oprfPublicKey: Uint8Array;
+  /** The OPRF key epoch (protocol/38-key-epochs.md); omitted for epoch 1 by older nodes. */
+  oprfEpoch?: number;
   matchKeyTypes: readonly string[];
   bucketBits: number;
   issuedAt: Date;
@@ -30,7 +32,7 @@ export function buildDescriptor(d: DescriptorInput): NodeDescriptor {
     name: d.name,
     baseUrl: d.baseUrl,
     signingKey: { algorithm: 'Ed25519', keyId: d.signer.keyId, publicKey: toBase64Url(d.signer.publicKey) },
-    oprfKey: { suite: OPRF.suite, mode: 'VOPRF', keyId: keyIdOf(d.oprfPublicKey), publicKey: toBase64Url(d.oprfPublicKey) },
+    oprfKey: { suite: OPRF.suite, mode: 'VOPRF', keyId: keyIdOf(d.oprfPublicKey), publicKey: toBase64Url(d.oprfPublicKey), ...(d.oprfEpoch !== undefined ? { epoch: d.oprfEpoch } : {}) },
     matchKeyTypes: [...d.matchKeyTypes],
     bucketBits: d.bucketBits,
     issuedAt: d.issuedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),

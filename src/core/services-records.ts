@@ -7,11 +7,22 @@ import { importBatch as storeBatch, type ImportDeps } from './records/importer.j
 import { deleteRecord, purgeExpired, recordStats } from './records/manage.js';
 import { applyImportChunk, completeImport, importState, type ChunkResult, type ImportState } from './records/bulk-import.js';
 import type { SearchService } from './services-federation.js';
+import { importPendingBatch } from './keys/pending-import.js';
+import { CairnError } from './errors.js';
+import type { TokenBackend } from './oprf/index.js';
+
+/** The tokenisers of the OPRF epochs: the active one's, and the pending one's while a rotation runs. */
+export interface ImportEpochs {
+  importing(): Promise<{ epoch: number; backend: TokenBackend; fingerprintKey: Uint8Array }>;
+  pendingImport(): Promise<{ epoch: number; backend: TokenBackend; fingerprintKey: Uint8Array } | undefined>;
+}
 
 /** Who imports and from where: both go into the audit entry of every stored batch. */
 export interface ImportOptions {
   actor: string;
   source: string;
+  /** `next`: into the pending OPRF epoch, beside the served records (protocol/38-key-epochs.md). */
+  epoch?: 'current' | 'next';
   /** References accepted earlier in the same import (default: only this call's rows). */
   seen?: SeenRefs;
 }
@@ -75,7 +86,7 @@ export interface RecordService {
    * One numbered NDJSON chunk of an import over HTTP, through importBatch;
    * a chunk applied before (same id, seq, content) is only acknowledged.
    */
-  applyChunk(importId: string, seq: number, body: Uint8Array, actor: string): Promise<ChunkResult>;
+  applyChunk(importId: string, seq: number, body: Uint8Array, actor: string, epoch?: 'current' | 'next'): Promise<ChunkResult>;
   /** Where an import over HTTP stands: chunks applied, totals, the seq to resume at. */
   importState(importId: string): Promise<ImportState>;
   /** Mark an import over HTTP complete (idempotent) and return its totals. */
@@ -93,14 +104,26 @@ export function createRecordService(
   deps: ImportDeps,
   registration: { searchOnRegistration: boolean; searches: SearchService },
   validation: { phoneCountry?: string } = {},
+  epochs?: ImportEpochs,
 ): RecordService {
   const validate = (rows: Iterable<ImportRow>, seen: SeenRefs) => validateRows(rows, deps.clock.now(), seen, validation);
+  const storeIn = async (records: ValidatedRows['accepted'][number]['record'][], opts: Omit<ImportOptions, 'seen'>) => {
+    if (opts.epoch === 'next') {
+      const pending = await epochs?.pendingImport();
+      if (!pending) throw new CairnError('invalid_request', 'no pending OPRF epoch to import into: start one with `cairn keys rotate oprf`', { location: { field: 'epoch' } });
+      return importPendingBatch({ ...deps, backend: pending.backend, fingerprintKey: pending.fingerprintKey, epoch: pending.epoch }, records, opts.actor, opts.source);
+    }
+    // The active epoch's tokeniser, read per batch: an activation may have switched it.
+    const current = epochs ? await epochs.importing() : undefined;
+    return storeBatch(current ? { ...deps, backend: current.backend, fingerprintKey: current.fingerprintKey } : deps, records, opts.actor, opts.source);
+  };
   const store = async (valid: ValidatedRows, opts: Omit<ImportOptions, 'seen'>): Promise<ImportResult> => {
     const records = valid.accepted.map((a) => a.record);
     const stored = records.length
-      ? await storeBatch(deps, records, opts.actor, opts.source)
+      ? await storeIn(records, opts)
       : { imported: 0, updated: 0, unchanged: 0, tokens: 0, changedRefs: [], importedRefs: [] };
-    const searches = registration.searchOnRegistration && stored.changedRefs.length ? await registration.searches.onRegistration(records, stored.changedRefs) : [];
+    // A pending epoch is not searched from: its records register when it is activated... and were searched when first imported.
+    const searches = opts.epoch !== 'next' && registration.searchOnRegistration && stored.changedRefs.length ? await registration.searches.onRegistration(records, stored.changedRefs) : [];
     const refOf = new Map(valid.rejects.flatMap((r) => (r.ref !== undefined ? [[r.row, r.ref] as const] : [])));
     const rejected = valid.rejectedRows.map((row) => ({ row, ...(refOf.has(row) ? { ref: refOf.get(row)! } : {}), status: 'rejected' as const }));
     const outcomes = [...outcomesOf(valid.accepted, stored), ...rejected].sort((a, b) => a.row - b.row);
@@ -122,7 +145,7 @@ export function createRecordService(
     store,
     session: (opts) => openSession(validate, store, opts),
     importBatch,
-    applyChunk: (importId, seq, body, actor) => applyImportChunk(bulk, importId, seq, body, actor),
+    applyChunk: (importId, seq, body, actor, epoch) => applyImportChunk(epoch === 'next' ? { ...bulk, importBatch: (rows, o) => importBatch(rows, { ...o, epoch }) } : bulk, importId, seq, body, actor),
     importState: (importId) => importState(deps.db, importId),
     completeImport: (importId) => completeImport(bulk, importId),
     delete: (ref, actor, reason) => deleteRecord(deps, ref, actor, reason),
@@ -153,7 +176,7 @@ function openSession(
     batch = empty();
     while (inflight.length >= inFlight) await inflight.shift();
     inflight.push(
-      store(b, { actor: opts.actor, source: opts.source }).then(
+      store(b, { actor: opts.actor, source: opts.source, ...(opts.epoch ? { epoch: opts.epoch } : {}) }).then(
         (r) => {
           totals.imported += r.imported;
           totals.updated += r.updated;

@@ -30,6 +30,9 @@ import { createRecordService, type RecordService } from './services-records.js';
 import { createSessionService, createUserService, type SessionService, type UserService } from './services-users.js';
 import type { Ed25519Verify, Signer } from './signing.js';
 import { IndexService } from './federation/index/service.js';
+import { followPeerOprfKey } from './federation/peers.js';
+import { EpochEngines, type ClosableEvaluator } from './keys/oprf-engines.js';
+import { fixedKeyStore, OprfEpochs, type OprfKeyStore } from './keys/oprf-epochs.js';
 
 /** What a runtime provides: storage, time, randomness, logging, keys and its fast paths. */
 export interface Ports {
@@ -47,6 +50,12 @@ export interface Ports {
   tokenBackend?: TokenBackend;
   /** Blind evaluation for peers (default: the portable path). */
   evaluator?: OprfEvaluator;
+  /** Where the OPRF secret keys of every epoch live (default: only `oprfSecretKey`, no rotation). */
+  oprfKeys?: OprfKeyStore;
+  /** Builds the evaluator of another epoch's key (default: the portable path). */
+  evaluatorFor?: (secretKey: Uint8Array, publicKey: Uint8Array) => Promise<ClosableEvaluator> | ClosableEvaluator;
+  /** Builds the import tokeniser of another epoch's key (default: the portable path). */
+  tokenBackendFor?: (secretKey: Uint8Array) => Promise<TokenBackend> | TokenBackend;
   /** Blinding and finalization when we search (default: the portable path). */
   oprfClient?: OprfClient;
   /** Ed25519 verification of peers' signatures (default: noble). */
@@ -75,6 +84,10 @@ export interface Services {
   sessions: SessionService;
   /** Token indexes: ours (owner side) and our replicas of peers' (searcher side). */
   index: IndexService;
+  /** OPRF key epochs: rotate, re-import, activate (protocol/38-key-epochs.md). */
+  oprfEpochs: OprfEpochs;
+  /** Each epoch's evaluator and tokeniser. */
+  oprfEngines: EpochEngines;
 }
 
 /** The portable evaluator: noble, one batch DLEQ proof. */
@@ -86,6 +99,13 @@ export function portableEvaluator(secretKey: Uint8Array, publicKey: Uint8Array):
 export function createServices(ports: Ports, config: Config): Services {
   const { db, atomic, clock, random, logger, signer } = ports;
   const oprfPublicKey = derivePublicKey(ports.oprfSecretKey);
+  const oprfEpochs = new OprfEpochs({ db, atomic, clock, logger, store: ports.oprfKeys ?? fixedKeyStore([ports.oprfSecretKey]) });
+  const oprfEngines = new EpochEngines(oprfEpochs, {
+    evaluatorFor: ports.evaluatorFor ?? ((sk, pk) => portableEvaluator(sk, pk)),
+    backendFor: ports.tokenBackendFor ?? ((sk) => createPortableTokenBackend(sk)),
+    prebuilt: { secretKey: ports.oprfSecretKey, ...(ports.evaluator ? { evaluator: ports.evaluator } : {}), ...(ports.tokenBackend ? { backend: ports.tokenBackend } : {}) },
+  });
+  const activeEpoch = async () => (await oprfEpochs.activeEpoch()).epoch;
   const fetchFn = ports.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const store = { db, atomic, clock };
   const log = createAuditLog({ ...store, signer, baseUrl: config.node.url });
@@ -101,7 +121,7 @@ export function createServices(ports: Ports, config: Config): Services {
   };
   const self = { nodeId: config.node.id, country: config.node.country };
   const witness = createWitnessService({ ...client, db, atomic, logger }, { ...self, baseUrl: config.node.url });
-  const index = new IndexService({ ...store, logger, signer, nodeId: config.node.id, client, ...(ports.defer ? { defer: ports.defer } : {}) });
+  const index = new IndexService({ ...store, logger, signer, nodeId: config.node.id, client, epoch: activeEpoch, ...(ports.defer ? { defer: ports.defer } : {}) });
   /** Our index as the answer needs it: a searcher without a replica of a category gets the head only. */
   const indexOwner: IndexOwner = {
     changesSince: (category, sinceVersion, max) => index.changesSince(category, sinceVersion, max),
@@ -115,6 +135,7 @@ export function createServices(ports: Ports, config: Config): Services {
     logger,
     replicas: index,
     catchUpMs: config.federation.replicaCatchUpMs,
+    followOprfKey: (peer, epoch) => followPeerOprfKey({ ...store, fetch: fetchFn, timeoutMs: config.federation.timeoutMs }, peer, epoch),
     witness: async (peer, note) => {
       await witness.witness(peer, note);
     },
@@ -127,6 +148,7 @@ export function createServices(ports: Ports, config: Config): Services {
     logger,
     signer,
     evaluator: ports.evaluator ?? portableEvaluator(ports.oprfSecretKey, oprfPublicKey),
+    epochs: () => oprfEngines.answering(),
     reservations: new PeerReservations(store),
     index: indexOwner,
     self,
@@ -141,10 +163,14 @@ export function createServices(ports: Ports, config: Config): Services {
     },
     { searchOnRegistration: config.federation.searchOnRegistration, searches },
     { phoneCountry: config.node.country },
+    {
+      importing: () => oprfEngines.importing(),
+      pendingImport: () => oprfEngines.pendingImport(),
+    },
   );
   return {
     config,
-    node: createNodeService({ db, signer, oprfPublicKey, matchKeyTypes: MATCH_KEY_TYPE_NAMES, config }),
+    node: createNodeService({ db, signer, oprfPublicKey, oprfKey: () => oprfEpochs.activeEpoch(), matchKeyTypes: MATCH_KEY_TYPE_NAMES, config }),
     records,
     searches,
     answers,
@@ -154,5 +180,7 @@ export function createServices(ports: Ports, config: Config): Services {
     users: createUserService({ ...store, random }),
     sessions: createSessionService({ ...store, random }),
     index,
+    oprfEpochs,
+    oprfEngines,
   };
 }

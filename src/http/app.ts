@@ -19,6 +19,7 @@ import { auditRoutes } from './routes/audit.js';
 import { consoleRoutes } from './console/routes.js';
 import { userRoutes } from './routes/users.js';
 import { importRoutes } from './routes/imports.js';
+import { oprfKeyRoutes } from './routes/keys-oprf.js';
 import { buildOpenApi } from './openapi.js';
 import { checkPathEncoding } from '../core/decode/path.js';
 import { problemOf, problemResponse } from './problem.js';
@@ -37,7 +38,7 @@ export function createApp(services: Services, opts: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
 
   // The descriptor is signed once per process: issuedAt is the start time.
-  const getDescriptor = () => services.node.descriptor(startedAt);
+  const getDescriptor = () => services.node.currentDescriptor(startedAt);
 
   app.use('*', async (c, next) => {
     const incoming = c.req.header(HTTP.requestIdHeader);
@@ -73,7 +74,7 @@ export function createApp(services: Services, opts: AppOptions): Hono<Env> {
     await next();
   });
 
-  app.get(PATHS.descriptor, (c) => c.json(getDescriptor(), 200, { 'cache-control': 'public, max-age=300' }));
+  app.get(PATHS.descriptor, async (c) => c.json(await getDescriptor(), 200, { 'cache-control': 'public, max-age=300' }));
 
   app.get(PATHS.healthz, async (c) => {
     const dbOk = await services.node.databaseOk((e) => c.get('log').error({ err: String(e) }, 'health check: database failing'));
@@ -105,6 +106,7 @@ export function createApp(services: Services, opts: AppOptions): Hono<Env> {
   app.route('/', recordRoutes(deps) as unknown as Hono<Env>);
   app.route('/', userRoutes(deps) as unknown as Hono<Env>);
   app.route('/', importRoutes(deps) as unknown as Hono<Env>);
+  app.route('/', oprfKeyRoutes(deps) as unknown as Hono<Env>);
   app.route('/', peerRoutes(deps) as unknown as Hono<Env>);
   app.route('/', searchRoutes(deps) as unknown as Hono<Env>);
   app.route('/', federationRoutes(deps));

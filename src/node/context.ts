@@ -18,6 +18,8 @@ import { createSodiumOprfClient } from './oprf/sodium-client.js';
 import { nodeEd25519Verify } from './ed25519.js';
 import { loadConfig, loadKeys, resolveIn, type NodeKeys } from './home.js';
 import { openSqlite, type SqliteHandle } from './sqlite.js';
+import { fileOprfKeyStore } from './oprf-keys.js';
+import type { ClosableEvaluator } from '../core/keys/oprf-engines.js';
 
 export interface NodeContext {
   home: string;
@@ -40,6 +42,10 @@ export interface NodeServiceOptions {
   tokenBackend?: TokenBackend;
   /** Answers' blind evaluation (default: the portable path). */
   evaluator?: OprfEvaluator;
+  /** The evaluator of another OPRF epoch's key (default: the portable path). */
+  evaluatorFor?: (secretKey: Uint8Array, publicKey: Uint8Array) => Promise<ClosableEvaluator>;
+  /** The import tokeniser of another OPRF epoch's key (default: the portable path). */
+  tokenBackendFor?: (secretKey: Uint8Array) => Promise<TokenBackend>;
   /** Work a response need not wait for (default: awaited in line). */
   defer?: (task: Promise<void>) => void;
   /**
@@ -63,6 +69,9 @@ export async function nodeServices(ctx: NodeContext, opts: NodeServiceOptions = 
       logger: opts.logger ?? silentLogger,
       signer: ctx.keys.signer,
       oprfSecretKey: ctx.keys.oprfSecretKey,
+      oprfKeys: fileOprfKeyStore(resolveIn(ctx.home, ctx.config.keys.oprf)),
+      ...(opts.evaluatorFor ? { evaluatorFor: opts.evaluatorFor } : {}),
+      ...(opts.tokenBackendFor ? { tokenBackendFor: opts.tokenBackendFor } : {}),
       ...(opts.searches ? { oprfClient: await createSodiumOprfClient() } : {}),
       ed25519Verify: nodeEd25519Verify,
       ...(opts.tokenBackend ? { tokenBackend: opts.tokenBackend } : {}),

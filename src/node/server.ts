@@ -123,7 +123,17 @@ async function startLocked(
     deferred.add(task);
     void task.finally(() => deferred.delete(task));
   };
-  const services = await nodeServices(ctx, { logger, tokenBackend, evaluator, defer, searches: true });
+  const services = await nodeServices(ctx, {
+    logger,
+    tokenBackend,
+    evaluator,
+    // Another OPRF epoch's key (a rotation): the same fast paths, built when first used.
+    evaluatorFor: (sk, pk) => createThreadedEvaluator(sk, pk),
+    tokenBackendFor: (sk) => createSodiumTokenBackend(sk),
+    defer,
+    searches: true,
+  });
+  cleanups.push(() => services.oprfEngines.close());
   const purge = async () => {
     try {
       // The same retention job as the Workers Cron Trigger (src/workers/index.ts).

@@ -15,6 +15,7 @@ import { Metrics } from '../http/metrics.js';
 import { systemClock, webRandom, type Logger } from '../core/ports.js';
 import { ed25519Signer } from '../core/signing.js';
 import { CairnError, isCairnError } from '../core/errors.js';
+import { fixedKeyStore } from '../core/keys/oprf-epochs.js';
 import { problemOf, problemResponse } from '../http/problem.js';
 import { validateOprfSecretKey } from '../core/oprf/index.js';
 import { runRetention, type RetentionDeps } from '../core/records/manage.js';
@@ -45,13 +46,13 @@ function describe(e: unknown): string | undefined {
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
-function secretKey(env: WorkerEnv, name: 'CAIRN_SIGNING_KEY' | 'CAIRN_OPRF_KEY'): Uint8Array {
+function secretKey(env: WorkerEnv, name: 'CAIRN_SIGNING_KEY' | 'CAIRN_OPRF_KEY' | 'CAIRN_OPRF_KEY_NEXT'): Uint8Array {
   const v = env[name];
   if (typeof v !== 'string' || !/^[0-9a-fA-F]{64}$/.test(v.trim())) {
     throw new CairnError('key_invalid', `Workers secret ${name} must be set to 32 bytes as 64 hex digits`);
   }
   const key = fromHex(v.trim(), name);
-  if (name === 'CAIRN_OPRF_KEY') {
+  if (name !== 'CAIRN_SIGNING_KEY') {
     try {
       validateOprfSecretKey(key, name);
     } catch (cause) {
@@ -113,6 +114,13 @@ async function boot(env: WorkerEnv): Promise<Node> {
       logger,
       signer: ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY')),
       oprfSecretKey: secretKey(env, 'CAIRN_OPRF_KEY'),
+      // OPRF key epochs (PROTOCOL.md §38): the node picks each epoch's key by its public key among the secrets at hand.
+      oprfKeys: fixedKeyStore(
+        typeof env.CAIRN_OPRF_KEY_NEXT === 'string' && env.CAIRN_OPRF_KEY_NEXT.trim() !== ''
+          ? [secretKey(env, 'CAIRN_OPRF_KEY'), secretKey(env, 'CAIRN_OPRF_KEY_NEXT')]
+          : [secretKey(env, 'CAIRN_OPRF_KEY')],
+        'a Worker cannot delete its own secrets: put the active key into CAIRN_OPRF_KEY and delete CAIRN_OPRF_KEY_NEXT (wrangler secret put / delete); the old key is no longer used',
+      ),
       // The background checkpointer waits in waitUntil: no timer outlives a request here.
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     },

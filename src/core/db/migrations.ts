@@ -350,6 +350,49 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0012_oprf_epochs': {
+    async up(db: Kysely<unknown>) {
+      // OPRF key epochs (protocol/38-key-epochs.md). One row per key the node
+      // has answered or will answer with; the first row is written when the
+      // node next opens its home (the migration cannot read the key).
+      await db.schema
+        .createTable('oprf_epochs')
+        .addColumn('epoch', 'integer', (c) => c.primaryKey())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('public_key', 'blob', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('activated_at', 'text')
+        .addColumn('retired_at', 'text')
+        .execute();
+      // A re-import into the pending epoch: records and tokens beside the
+      // served ones, keyed by reference, swapped in by activation.
+      await db.schema
+        .createTable('pending_records')
+        .addColumn('ref', 'text', (c) => c.primaryKey())
+        .addColumn('category', 'text', (c) => c.notNull())
+        .addColumn('owning_unit', 'text', (c) => c.notNull())
+        .addColumn('contact_point', 'text', (c) => c.notNull())
+        .addColumn('record_date', 'text', (c) => c.notNull())
+        .addColumn('retention_until', 'text', (c) => c.notNull())
+        .addColumn('fingerprint', 'blob', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('pending_tokens')
+        .addColumn('ref', 'text', (c) => c.notNull())
+        .addColumn('key_type', 'text', (c) => c.notNull())
+        .addColumn('bucket', 'integer', (c) => c.notNull())
+        .addColumn('category', 'text', (c) => c.notNull())
+        .addColumn('digest', 'blob', (c) => c.notNull())
+        .addColumn('confirm', 'blob', (c) => c.notNull())
+        .addColumn('fingerprint', 'blob', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('pending_tokens_ref').on('pending_tokens').column('ref').execute();
+      // The epoch a peer's pinned VOPRF key belongs to, and the epoch of each replica's head.
+      await db.schema.alterTable('peers').addColumn('oprf_epoch', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema.alterTable('replicas').addColumn('epoch', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+    },
+  },
 };
 
 /**

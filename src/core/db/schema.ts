@@ -119,6 +119,8 @@ export interface ReplicasTable {
   shards_done: number;
   error: string | null;
   updated_at: string;
+  /** The OPRF key epoch of the head this replica holds: fingerprints of two epochs are never compared. */
+  epoch: Generated<number>;
 }
 
 /** A replica's fingerprints of one shard: sorted, 8 bytes each, concatenated. */
@@ -167,6 +169,8 @@ export interface PeersTable {
   added_at: string;
   updated_at: string;
   revoked_at: string | null;
+  /** The OPRF key epoch of the pinned `oprf_public_key` (1 until the peer first rotates). */
+  oprf_epoch: number;
 }
 
 /** Evaluated elements per peer per UTC day, for the daily budget. */
@@ -330,7 +334,44 @@ export interface ImportsCompletedTable {
   completed_at: string;
 }
 
+/** The node's OPRF keys, one per epoch (protocol/38-key-epochs.md); secret keys live in files or secrets, never here. */
+export interface OprfEpochsTable {
+  epoch: number;
+  status: 'active' | 'pending' | 'retired';
+  public_key: Uint8Array;
+  created_at: string;
+  activated_at: string | null;
+  retired_at: string | null;
+}
+
+/** A record as re-imported into the pending epoch; swapped into `records` by activation. */
+export interface PendingRecordsTable {
+  ref: string;
+  category: string;
+  owning_unit: string;
+  contact_point: string;
+  record_date: string;
+  retention_until: string;
+  /** Content fingerprint under the pending key's fingerprint key. */
+  fingerprint: Uint8Array;
+  updated_at: string;
+}
+
+/** A token of a pending record under the pending epoch's key; never served until activation. */
+export interface PendingTokensTable {
+  ref: string;
+  key_type: string;
+  bucket: number;
+  category: string;
+  digest: Uint8Array;
+  confirm: Uint8Array;
+  fingerprint: Uint8Array;
+}
+
 export interface Database {
+  oprf_epochs: OprfEpochsTable;
+  pending_records: PendingRecordsTable;
+  pending_tokens: PendingTokensTable;
   import_chunks: ImportChunksTable;
   imports_completed: ImportsCompletedTable;
   audit_tree: AuditTreeTable;

@@ -19,7 +19,7 @@ import {
 import type { RecordCategory } from '../../../schemas/records.js';
 import type { AtomicWriter } from '../atomic.js';
 import { appendedIndex, appendStatement, type AuditEvent } from '../audit/entry.js';
-import { equalBytes, fromBase64Url, toBase64Url, toHex } from '../bytes.js';
+import { equalBytes, fromBase64, fromBase64Url, fromUtf8, toBase64Url, toHex } from '../bytes.js';
 import { FEDERATION, INDEX, MEDIA_TYPES } from '../constants.js';
 import type { Db } from '../db/schema.js';
 import { signJsonEnvelope, type DsseEnvelope } from '../dsse.js';
@@ -30,6 +30,15 @@ import { changesToWire, type IndexChanges } from './index/types.js';
 import type { Peer } from './peers.js';
 import { allowedCategories, type PeerReservations, type Reservation } from './policy.js';
 import { expiredSince, purgeExpired, utcDate } from '../records/manage.js';
+
+/** Answers evaluated again when an activation raced them, before giving up. */
+const EPOCH_ATTEMPTS = 3;
+
+/** The OPRF epoch a signed head names (our own head: no signature check needed). */
+export function headEpochOf(envelope: DsseEnvelope): number {
+  const head = JSON.parse(fromUtf8(fromBase64(envelope.payload))) as { epoch?: unknown };
+  return typeof head.epoch === 'number' ? head.epoch : 1;
+}
 
 /** Server-side VOPRF evaluation with one batch proof (portable or fast path). */
 export interface OprfEvaluator {
@@ -52,6 +61,11 @@ export interface AnswerDeps {
   logger: Logger;
   signer: Signer;
   evaluator: OprfEvaluator;
+  /**
+   * The active OPRF epoch and its evaluator, read per answer (protocol/38-key-epochs.md).
+   * Without it, `evaluator` answers and the answer names no epoch (epoch 1).
+   */
+  epochs?: () => Promise<{ epoch: number; evaluator: OprfEvaluator }>;
   /** Rate and budget, reserved in the database before any evaluation. */
   reservations: PeerReservations;
   /** Our token index: the deltas that ride on every answer. */
@@ -119,17 +133,27 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
 
   let evaluation: Awaited<ReturnType<OprfEvaluator['blindEvaluateBatch']>>;
   let changes: IndexChanges[];
+  let epoch: number | undefined;
   try {
-    [evaluation, changes] = await Promise.all([
-      deps.evaluator.blindEvaluateBatch(blinded),
-      // A searcher without a replica of a category syncs it in full: a delta from version 0 would only repeat the snapshot.
-      Promise.all(
-        categories.map((c) => {
-          const since = req.replicaVersions[c];
-          return since === undefined ? deps.index.resync(c) : deps.index.changesSince(c, since, INDEX.maxDeltaChanges);
-        }),
-      ),
-    ]);
+    // One epoch per answer: the evaluation and every head it carries. An
+    // activation racing this answer makes the heads name another epoch than
+    // the key: evaluate again, under the epoch now active.
+    for (let attempt = 0; ; attempt++) {
+      const e = deps.epochs ? await deps.epochs() : { epoch: undefined, evaluator: deps.evaluator };
+      epoch = e.epoch;
+      [evaluation, changes] = await Promise.all([
+        e.evaluator.blindEvaluateBatch(blinded),
+        // A searcher without a replica of a category syncs it in full: a delta from version 0 would only repeat the snapshot.
+        Promise.all(
+          categories.map((c) => {
+            const since = req.replicaVersions[c];
+            return since === undefined ? deps.index.resync(c) : deps.index.changesSince(c, since, INDEX.maxDeltaChanges);
+          }),
+        ),
+      ]);
+      if (epoch === undefined || changes.every((ch) => headEpochOf(ch.head) === epoch)) break;
+      if (attempt >= EPOCH_ATTEMPTS) throw new CairnError('internal', 'the OPRF key epoch kept switching during this answer; ask again');
+    }
   } catch (e) {
     // Nothing was answered: the elements go back to the budget.
     await deps.reservations.release(reservation).catch((err: unknown) => deps.logger.error({ err: String(err) }, 'could not release a budget reservation'));
@@ -144,7 +168,7 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
         type: 'match.incoming',
         actor: ctx.actor,
         // Nothing here is computed from the blinded elements: only how many there were.
-        data: { ...ctx.data, elements: n, categories, replicaVersions: req.replicaVersions, decision: 'answered' },
+        data: { ...ctx.data, elements: n, categories, replicaVersions: req.replicaVersions, decision: 'answered', ...(epoch !== undefined ? { epoch } : {}) },
       },
       deps.clock.now(),
     ),
@@ -154,6 +178,7 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
     searchId: req.searchId,
     evaluatedElements: evaluation.evaluatedElements.map(toBase64Url),
     proof: toBase64Url(evaluation.proof),
+    ...(epoch !== undefined && epoch > 1 ? { epoch } : {}),
     deltas: changes.map(changesToWire),
     ...(checkpoint !== undefined ? { checkpoint } : {}),
     logIndex: appendedIndex(results, 0),

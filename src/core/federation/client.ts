@@ -74,6 +74,8 @@ export interface ReplicaIndex {
     peerId: string,
     categories: readonly RecordCategory[],
     fingerprints: readonly Uint8Array[],
+    /** The OPRF epoch the fingerprints were evaluated under: a replica of another epoch is never looked in. */
+    epoch?: number,
   ): Promise<{ status: Partial<Record<RecordCategory, ReplicaStatus>>; hits: Array<{ category: RecordCategory; fingerprint: Uint8Array }> }>;
   /**
    * Bring the peer's replicas up to date now, waiting at most `withinMs`;
@@ -87,6 +89,12 @@ export interface MatchDeps extends ClientDeps {
   replicas: ReplicaIndex;
   /** How long to wait for a replica an answer found behind (default INDEX.catchUpMs). */
   catchUpMs?: number;
+  /**
+   * Pin a peer's OPRF key of a newer epoch, from its descriptor signed by
+   * the pinned signing key (protocol/38-key-epochs.md). Without it, an
+   * answer under another epoch than the pinned one is refused.
+   */
+  followOprfKey?: (peer: Peer, epoch: number) => Promise<Peer>;
 }
 
 export interface SearchContext {
@@ -209,6 +217,21 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
   if (answer.searchId !== ctx.searchId || answer.evaluatedElements.length !== inputs.length) {
     throw new CairnError('peer_response_invalid', `${peer.country}: the answer does not match the request (search id or element count)`);
   }
+  // The answer names the epoch it was evaluated under; a newer one means the
+  // peer activated a new OPRF key: take it from its signed descriptor first.
+  const epoch = answer.epoch ?? 1;
+  let keyed = peer;
+  if (epoch < peer.oprfEpoch) {
+    // Evaluated before the peer's switch, received after we followed it (a
+    // concurrent search did): the old key is no longer pinned, so nothing of
+    // this answer is used. Not a no-hit: the same search now runs under the new epoch.
+    const categories = [...new Set(answer.deltas.map((d) => d.category))];
+    return { hits: [], replicas: Object.fromEntries(categories.map((c) => [c, 'syncing' as const])), checkpoint: answer.checkpoint, logIndex: answer.logIndex };
+  }
+  if (epoch !== peer.oprfEpoch) {
+    if (!deps.followOprfKey) throw new CairnError('peer_response_invalid', `${peer.country} answered under OPRF epoch ${epoch}, not the pinned epoch ${peer.oprfEpoch}`);
+    keyed = await deps.followOprfKey(peer, epoch);
+  }
   let tokens: Uint8Array[];
   try {
     // The proof covers every element, dummies included: all are finalized, the dummies' outputs dropped.
@@ -217,7 +240,7 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
       blinds.map((b) => b.blind),
       answer.evaluatedElements.map((e, i) => fromBase64Url(e, `evaluatedElements[${i}]`)),
       blinds.map((b) => b.blindedElement),
-      peer.oprfPublicKey,
+      keyed.oprfPublicKey,
       fromBase64Url(answer.proof, 'proof'),
     );
   } catch (cause) {
@@ -229,7 +252,7 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
   for (const delta of answer.deltas) applied[delta.category] = await applyDelta(deps, peer, changesFromWire(delta));
   const real = tokens.slice(0, usable.length);
   const fingerprints = real.map((t) => indexFingerprint(t));
-  let found = await deps.replicas.lookup(peer.id, categories, fingerprints);
+  let found = await deps.replicas.lookup(peer.id, categories, fingerprints, epoch);
   const replicas: Partial<Record<RecordCategory, ReplicaStatus>> = {};
   for (const c of categories) replicas[c] = worse(applied[c], found.status[c] ?? 'syncing');
   // A replica the answer could not bring up to date (missing, or behind the
@@ -238,7 +261,7 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
   const behind = categories.filter((c) => replicas[c] === 'stale' || replicas[c] === 'syncing' || replicas[c] === 'resync');
   const wait = deps.catchUpMs ?? INDEX.catchUpMs;
   if (behind.length > 0 && wait > 0 && deps.replicas.catchUp && (await deps.replicas.catchUp(peer, wait))) {
-    found = await deps.replicas.lookup(peer.id, categories, fingerprints);
+    found = await deps.replicas.lookup(peer.id, categories, fingerprints, epoch);
     for (const c of behind) replicas[c] = found.status[c] ?? 'syncing';
   }
   const byFingerprint = new Map(fingerprints.map((f, i) => [toBase64Url(f), i]));

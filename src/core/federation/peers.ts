@@ -14,7 +14,7 @@ import { verifyDescriptor } from '../descriptor.js';
 import { CairnError } from '../errors.js';
 import { validate } from '../decode/json-body.js';
 import type { Clock } from '../ports.js';
-import { fingerprintOf } from '../signing.js';
+import { fingerprintOf, keyIdOf } from '../signing.js';
 
 export interface Peer {
   id: string;
@@ -24,6 +24,8 @@ export interface Peer {
   signingKeyId: string;
   signingPublicKey: Uint8Array;
   oprfPublicKey: Uint8Array;
+  /** The OPRF key epoch of `oprfPublicKey` (protocol/38-key-epochs.md). */
+  oprfEpoch: number;
   bucketBits: number;
   matchKeyTypes: string[];
   policy: PeerPolicy;
@@ -50,6 +52,7 @@ function toPeer(r: PeersTable): Peer {
     signingKeyId: r.signing_key_id,
     signingPublicKey: new Uint8Array(r.signing_public_key),
     oprfPublicKey: new Uint8Array(r.oprf_public_key),
+    oprfEpoch: r.oprf_epoch ?? 1,
     bucketBits: r.bucket_bits,
     matchKeyTypes: JSON.parse(r.match_key_types) as string[],
     policy: peerPolicySchema.parse(JSON.parse(r.policy)),
@@ -127,6 +130,7 @@ export async function addPeer(deps: PeerDeps, envelope: unknown, descriptor: Nod
     signing_key_id: descriptor.signingKey.keyId,
     signing_public_key: fromBase64Url(descriptor.signingKey.publicKey),
     oprf_public_key: fromBase64Url(descriptor.oprfKey.publicKey),
+    oprf_epoch: descriptor.oprfKey.epoch ?? 1,
     bucket_bits: descriptor.bucketBits,
     match_key_types: JSON.stringify(descriptor.matchKeyTypes),
     descriptor: JSON.stringify(envelope),
@@ -245,7 +249,8 @@ export async function updatePeerDescriptor(deps: PeerDeps, idOrCountry: string, 
   const samePin =
     descriptor.signingKey.keyId === peer.signingKeyId &&
     fingerprintOf(fromBase64Url(descriptor.signingKey.publicKey)) === fingerprintOf(peer.signingPublicKey) &&
-    fingerprintOf(fromBase64Url(descriptor.oprfKey.publicKey)) === fingerprintOf(peer.oprfPublicKey);
+    // The OPRF key may change only with a newer epoch, signed under the pinned signing key (protocol/38-key-epochs.md).
+    ((descriptor.oprfKey.epoch ?? 1) > peer.oprfEpoch || fingerprintOf(fromBase64Url(descriptor.oprfKey.publicKey)) === fingerprintOf(peer.oprfPublicKey));
   if (!samePin) {
     throw new CairnError(
       'signature_invalid',
@@ -255,6 +260,8 @@ export async function updatePeerDescriptor(deps: PeerDeps, idOrCountry: string, 
   }
   const now = deps.clock.now();
   const changes = {
+    oprf_public_key: (descriptor.oprfKey.epoch ?? 1) > peer.oprfEpoch ? fromBase64Url(descriptor.oprfKey.publicKey) : peer.oprfPublicKey,
+    oprf_epoch: Math.max(descriptor.oprfKey.epoch ?? 1, peer.oprfEpoch),
     name: descriptor.name,
     base_url: descriptor.baseUrl,
     bucket_bits: descriptor.bucketBits,
@@ -266,5 +273,46 @@ export async function updatePeerDescriptor(deps: PeerDeps, idOrCountry: string, 
     deps.db.updateTable('peers').set(changes).where('id', '=', peer.id).compile(),
     appendStatement(deps.db, { type: 'peers.update', actor, data: { peer: peer.id, baseUrl: descriptor.baseUrl, previousBaseUrl: peer.baseUrl } }, now),
   ]);
-  return { ...peer, name: descriptor.name, baseUrl: descriptor.baseUrl, bucketBits: descriptor.bucketBits, matchKeyTypes: descriptor.matchKeyTypes };
+  return { ...peer, oprfPublicKey: new Uint8Array(changes.oprf_public_key), oprfEpoch: changes.oprf_epoch, name: descriptor.name, baseUrl: descriptor.baseUrl, bucketBits: descriptor.bucketBits, matchKeyTypes: descriptor.matchKeyTypes };
+}
+
+/**
+ * Follow a peer's OPRF key to a newer epoch (protocol/38-key-epochs.md): its
+ * answer named `epoch`, so fetch its descriptor again, which must be signed
+ * by the pinned signing key, name the same node and carry that epoch's key.
+ * The new key is pinned and the change audited; nothing else changes.
+ */
+export async function followPeerOprfKey(deps: PeerDeps & { fetch: typeof fetch; timeoutMs: number }, peer: Peer, epoch: number): Promise<Peer> {
+  if (epoch <= peer.oprfEpoch) {
+    throw new CairnError('peer_response_invalid', `${peer.country} answered under OPRF epoch ${epoch}, older than the pinned epoch ${peer.oprfEpoch}`);
+  }
+  const { envelope } = await fetchDescriptor(deps.fetch, peer.baseUrl, deps.timeoutMs);
+  let descriptor: NodeDescriptor;
+  try {
+    // Signed by the key we pinned, not merely self-signed.
+    descriptor = verifyDescriptor(envelope, peer.signingKeyId);
+  } catch (cause) {
+    throw new CairnError('peer_response_invalid', `${peer.country}: its descriptor does not verify under the pinned signing key, so its new OPRF key is not taken`, { cause });
+  }
+  if (descriptor.nodeId !== peer.id) throw new CairnError('peer_response_invalid', `${peer.country}: the descriptor names node ${descriptor.nodeId}, not ${peer.id}`);
+  const got = descriptor.oprfKey.epoch ?? 1;
+  if (got !== epoch) {
+    throw new CairnError('peer_response_invalid', `${peer.country} answered under OPRF epoch ${epoch} but its descriptor carries epoch ${got}; try again`);
+  }
+  const publicKey = fromBase64Url(descriptor.oprfKey.publicKey);
+  const now = deps.clock.now();
+  await deps.atomic.run([
+    deps.db
+      .updateTable('peers')
+      .set({ oprf_public_key: publicKey, oprf_epoch: epoch, descriptor: JSON.stringify(envelope), updated_at: now.toISOString() })
+      .where('id', '=', peer.id)
+      .where('oprf_epoch', '<', epoch)
+      .compile(),
+    appendStatement(
+      deps.db,
+      { type: 'peers.oprf_key', actor: 'system', data: { peer: peer.id, country: peer.country, epoch, previousEpoch: peer.oprfEpoch, keyId: descriptor.oprfKey.keyId, previousKeyId: keyIdOf(peer.oprfPublicKey) } },
+      now,
+    ),
+  ]);
+  return { ...peer, oprfPublicKey: publicKey, oprfEpoch: epoch };
 }

@@ -51,7 +51,8 @@ export interface BatchResult {
 /** D1 binds at most 100 parameters a statement: keep IN lists under that. */
 const IN_CHUNK = 90;
 
-function fingerprint(key: Uint8Array, r: ParsedRecord, bucketBits: number): Uint8Array {
+/** The keyed fingerprint of a record's content (also the pending epoch's, under its key). */
+export function recordFingerprint(key: Uint8Array, r: ParsedRecord, bucketBits: number): Uint8Array {
   const content = canonicalJson({
     v: MATCH_KEY_VERSION,
     bucketBits,
@@ -64,6 +65,17 @@ function fingerprint(key: Uint8Array, r: ParsedRecord, bucketBits: number): Uint
     identifiers: r.identifiers as unknown as CanonicalValue,
   });
   return hmac(sha256, key, utf8(content));
+}
+
+/** Statements dropping the pending-epoch copies of these records (protocol/38-key-epochs.md); no-ops when no epoch is pending. */
+export function dropPendingCopies(refs: readonly string[]): CompiledQuery[] {
+  const out: CompiledQuery[] = [];
+  for (let i = 0; i < refs.length; i += IN_CHUNK) {
+    const chunk = refs.slice(i, i + IN_CHUNK);
+    const marks = chunk.map(() => '?').join(', ');
+    out.push(CompiledQuery.raw(`delete from pending_tokens where ref in (${marks})`, chunk), CompiledQuery.raw(`delete from pending_records where ref in (${marks})`, chunk));
+  }
+  return out;
 }
 
 /** Fingerprints stored for these references. */
@@ -114,7 +126,7 @@ export async function importBatch(deps: ImportDeps, records: readonly ParsedReco
   const changed: { r: ParsedRecord; fp: Uint8Array; isNew: boolean }[] = [];
   let unchanged = 0;
   for (const r of records) {
-    const fp = fingerprint(deps.fingerprintKey, r, deps.bucketBits);
+    const fp = recordFingerprint(deps.fingerprintKey, r, deps.bucketBits);
     const old = stored.get(r.ref);
     if (old && equalBytes(old, fp)) unchanged++;
     else changed.push({ r, fp, isNew: old === undefined });
@@ -148,6 +160,8 @@ export async function importBatch(deps: ImportDeps, records: readonly ParsedReco
     }
     statements.push(logRecordAdds(r.ref, now));
   }
+  // A record changed in the served epoch while another is pending: its pending copy is older, so it goes (re-import it into the pending epoch).
+  statements.push(...dropPendingCopies(changed.map((c) => c.r.ref)));
   const imported = changed.filter((c) => c.isNew).length;
   const updated = changed.length - imported;
   statements.push(

@@ -32,6 +32,9 @@ export async function deleteRecord(deps: ManageDeps, ref: string, actor: string,
     logRecordIdRemovals(deps.db, row.id, now),
     deps.db.deleteFrom('tokens').where('record_id', '=', row.id).compile(),
     deps.db.deleteFrom('records').where('id', '=', row.id).compile(),
+    // Its copy in a pending OPRF epoch goes too, or activation would bring it back.
+    deps.db.deleteFrom('pending_tokens').where('ref', '=', ref).compile(),
+    deps.db.deleteFrom('pending_records').where('ref', '=', ref).compile(),
     appendStatement(deps.db, { type: 'records.delete', actor, data: { ref, category: row.category, tokens: Number(count.n), reason } }, now),
   ]);
   return { ref, tokens: Number(count.n) };
@@ -59,6 +62,9 @@ export async function purgeExpired(deps: ManageDeps, actor = 'system', batchSize
       logPurgeRemovals(deps.db, lo, hi, today, now),
       sql`delete from tokens where record_id in (select id from records where id between ${lo} and ${hi} and retention_until < ${today})`.compile(deps.db),
       sql`delete from records where id between ${lo} and ${hi} and retention_until < ${today}`.compile(deps.db),
+      // Copies in a pending OPRF epoch past retention go too.
+      sql`delete from pending_tokens where ref in (select ref from pending_records where retention_until < ${today})`.compile(deps.db),
+      sql`delete from pending_records where retention_until < ${today}`.compile(deps.db),
       appendStatement(deps.db, { type: 'records.purge', actor, data: { retentionBefore: today, count: rows.length, refs: rows.map((r) => r.ref) } }, now),
     ]);
     purged += rows.length;

@@ -22,8 +22,11 @@ export function importRoutes({ services }: AppContext): Hono<Env & AuthEnv> {
     }
     const seqText = c.req.param('seq');
     if (!/^\d{1,9}$/.test(seqText)) throw new CairnError('invalid_request', `chunk seq ${JSON.stringify(seqText.slice(0, 20))} must be an integer >= 0`, { location: { field: 'seq' } });
+    const epoch = c.req.query('epoch');
+    if (epoch !== undefined && epoch !== 'current' && epoch !== 'next') throw new CairnError('invalid_request', `epoch must be current or next, not ${JSON.stringify(epoch.slice(0, 20))}`, { location: { field: 'epoch' } });
     const body = await readBody(c.req.raw, services.config.http.maxBodyBytes);
-    const { searches, ...out } = await records.applyChunk(c.req.param('importId'), Number(seqText), body, `user:${c.get('user').id}`);
+    // epoch=next: into the pending OPRF epoch, beside the served records (protocol/38-key-epochs.md).
+    const { searches, ...out } = await records.applyChunk(c.req.param('importId'), Number(seqText), body, `user:${c.get('user').id}`, epoch ?? 'current');
     return c.json({ ...out, ...(searches ? { searches } : {}) });
   });
 

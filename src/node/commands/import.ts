@@ -9,21 +9,35 @@ import { servingPid } from '../lock.js';
 import { runImport } from '../import/run.js';
 import { runRemoteImport } from '../import/remote.js';
 import { IMPORT_CHUNK_MAX_ROWS } from '../../core/records/bulk-import.js';
+import { nodeServices } from '../context.js';
+import type { EpochProgress } from '../../core/keys/oprf-epochs.js';
+import { progressLines } from './keys-oprf.js';
+
+/** The serving node's epochs after an import into the pending one: counts per category against the active epoch. */
+async function remoteProgress(node: string, token: string): Promise<string[]> {
+  try {
+    const res = await fetch(`${node.replace(/\/+$/, '')}/v1/keys/oprf`, { headers: { authorization: `Bearer ${token}` } });
+    return res.ok ? progressLines((await res.json()) as EpochProgress) : [];
+  } catch {
+    return [];
+  }
+}
 
 export const IMPORT_HELP: CommandHelp[] = [
   {
     command: 'import',
-    synopsis: 'FILE [--format csv|ndjson] [--batch N] [--max-rejects N] [--threads N] [--out DIR]',
+    synopsis: 'FILE [--format csv|ndjson] [--batch N] [--max-rejects N] [--threads N] [--out DIR] [--epoch next]',
     about: [
       'import records (CSV as in docs/import.md, or NDJSON); bad rows go to',
       'FILE.rejects.ndjson, totals to FILE.summary.json. Exit 0: all rows stored;',
       '3: done, some rows rejected; 1: every row rejected, or stopped (nothing stored',
-      'was lost)',
+      'was lost). --epoch next: into the pending OPRF epoch (`cairn keys rotate oprf`),',
+      'beside the served records, with counts per category against the active epoch',
     ],
   },
   {
     command: 'import',
-    synopsis: 'FILE --node URL [--token T] [--batch N] [--import-id ID]',
+    synopsis: 'FILE --node URL [--token T] [--batch N] [--import-id ID] [--epoch next]',
     about: [
       'the same through a serving node (operator token, or $CAIRN_TOKEN): chunks of',
       '--batch records; running the same command again resumes where it stopped',
@@ -40,7 +54,7 @@ function intOpt(v: string | undefined, flag: string, min: number): number | unde
 
 async function importThroughNode(
   file: string,
-  values: { node?: string | undefined; token?: string | undefined; format?: string | undefined; batch?: string | undefined; 'import-id'?: string | undefined; out?: string | undefined; json?: boolean | undefined },
+  values: { node?: string | undefined; token?: string | undefined; format?: string | undefined; batch?: string | undefined; 'import-id'?: string | undefined; out?: string | undefined; json?: boolean | undefined; epoch?: string | undefined },
   io: Out,
 ): Promise<number> {
   const token = values.token ?? process.env.CAIRN_TOKEN;
@@ -63,10 +77,12 @@ async function importThroughNode(
     ...(values['import-id'] !== undefined ? { importId: values['import-id'] } : {}),
     outDir: values.out,
     progressOut: process.stderr,
+    ...(values.epoch === 'next' ? { epoch: 'next' as const } : {}),
   });
   if (values.json) io.out(JSON.stringify(s));
   else {
     io.out(`${s.file} -> ${s.node} (import ${s.importId}): ${s.rows} rows — imported ${s.imported}, updated ${s.updated}, unchanged ${s.unchanged}, rejected ${s.rejected} (${s.chunksSent} chunks sent${s.chunksSkipped ? `, ${s.chunksSkipped} applied before` : ''}, ${s.seconds}s)`);
+    if (values.epoch === 'next') for (const l of await remoteProgress(values.node!, token)) io.out(l);
     if (s.rejectsFile) io.out(`rejected rows (row, field, reason): ${s.rejectsFile}`);
     io.out(`summary: ${s.summaryFile}`);
   }
@@ -84,7 +100,9 @@ export async function cmdImport(argv: string[], io: Out): Promise<number> {
     node: { type: 'string' },
     token: { type: 'string' },
     'import-id': { type: 'string' },
+    epoch: { type: 'string' },
   });
+  if (values.epoch !== undefined && values.epoch !== 'next' && values.epoch !== 'current') throw new UsageError(`--epoch: expected next (or current), got ${JSON.stringify(values.epoch)}`);
   const [file] = positionals(pos, ['FILE']);
   if (values.node !== undefined) return importThroughNode(file!, values, io);
   const home = homeOf(values);
@@ -107,10 +125,12 @@ export async function cmdImport(argv: string[], io: Out): Promise<number> {
       outDir: values.out,
       progressOut: process.stderr,
       actor: cliActor(),
+      ...(values.epoch === 'next' ? { epoch: 'next' as const } : {}),
     });
     if (values.json) io.out(JSON.stringify(s));
     else {
-      io.out(`${s.file}: ${s.rows} rows — imported ${s.imported}, updated ${s.updated}, unchanged ${s.unchanged}, rejected ${s.rejected} (${s.tokens} tokens, ${s.seconds}s)`);
+      io.out(`${s.file}: ${s.rows} rows — ${values.epoch === 'next' ? 'into the pending OPRF epoch: ' : ''}imported ${s.imported}, updated ${s.updated}, unchanged ${s.unchanged}, rejected ${s.rejected} (${s.tokens} tokens, ${s.seconds}s)`);
+      if (values.epoch === 'next') for (const l of progressLines(await (await nodeServices(ctx)).oprfEpochs.progress())) io.out(l);
       if (s.rejectsFile) io.out(`rejected rows (row, field, reason): ${s.rejectsFile}`);
       io.out(`summary: ${s.summaryFile}`);
     }

@@ -9,10 +9,12 @@ import { toBase64Url } from '../../core/bytes.js';
 import type { CommandHelp } from '../cli-help.js';
 import { args, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
 import { loadConfig, loadKeys, resolveIn } from '../home.js';
+import { cmdKeysOprf, isOprfKeysCommand, KEYS_OPRF_HELP } from './keys-oprf.js';
 
-export const KEYS_HELP: CommandHelp[] = [{ command: 'keys show', about: ["fingerprints and public keys; the audit log's verifier key (C2SP vkey)"] }];
+export const KEYS_HELP: CommandHelp[] = [{ command: 'keys show', about: ["fingerprints and public keys; the audit log's verifier key (C2SP vkey)"] }, ...KEYS_OPRF_HELP];
 
 export async function cmdKeys(argv: string[], io: Out): Promise<number> {
+  if (isOprfKeysCommand(argv)) return cmdKeysOprf(argv, io);
   const [sub, ...rest] = argv;
   const { values, positionals: pos } = args(rest, { json: { type: 'boolean' } });
   if (sub !== 'show') throw new UsageError(`keys: expected show${sub ? `, not ${JSON.stringify(sub)}` : ''}`);

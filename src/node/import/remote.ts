@@ -35,6 +35,8 @@ export interface RemoteImportOptions {
   outDir?: string | undefined;
   progressOut?: NodeJS.WriteStream;
   fetch?: typeof fetch;
+  /** `next`: into the node's pending OPRF epoch (protocol/38-key-epochs.md). */
+  epoch?: 'current' | 'next';
 }
 
 export interface RemoteImportSummary {
@@ -55,10 +57,12 @@ export interface RemoteImportSummary {
 }
 
 /** A stable import id for this file and chunk size: the same command resumes. */
-async function importIdOf(file: string, chunkRows: number): Promise<string> {
+async function importIdOf(file: string, chunkRows: number, epoch: 'current' | 'next'): Promise<string> {
   const h = createHash('sha256');
   for await (const b of createReadStream(file)) h.update(b as Buffer);
   h.update(`\nchunk-rows:${chunkRows}`);
+  // The same file re-imported into a pending OPRF epoch is another import.
+  if (epoch === 'next') h.update('\nepoch:next');
   return `f${h.digest('hex').slice(0, 40)}`;
 }
 
@@ -86,7 +90,8 @@ export async function runRemoteImport(opts: RemoteImportOptions): Promise<Remote
   const chunkRows = Math.min(opts.chunkRows ?? 500, IMPORT_CHUNK_MAX_ROWS);
   const base = opts.node.replace(/\/+$/, '');
   const doFetch = opts.fetch ?? fetch;
-  const importId = opts.importId ?? (await importIdOf(opts.file, chunkRows));
+  const epoch = opts.epoch ?? 'current';
+  const importId = opts.importId ?? (await importIdOf(opts.file, chunkRows, epoch));
   const headers = { authorization: `Bearer ${opts.token}` };
   const outDir = opts.outDir ?? dirname(opts.file);
   const rejectsFile = join(outDir, `${basename(opts.file)}.rejects.ndjson`);
@@ -141,7 +146,7 @@ export async function runRemoteImport(opts: RemoteImportOptions): Promise<Remote
       totals.chunksSkipped++;
       return;
     }
-    const r = importChunkResultSchema.parse(await call('PUT', `/v1/imports/${importId}/chunks/${s}`, body));
+    const r = importChunkResultSchema.parse(await call('PUT', `/v1/imports/${importId}/chunks/${s}${epoch === 'next' ? '?epoch=next' : ''}`, body));
     totals.chunksSent++;
     totals.imported += r.imported;
     totals.updated += r.updated;

@@ -23,6 +23,10 @@ import { csvColumnOf } from '../../core/records/csv-record.js';
 import type { RowReject, SeenRefs } from '../../core/records/import.js';
 import { nodeServices, type NodeContext } from '../context.js';
 import { createTokenPool } from '../oprf/index.js';
+import { existsSync } from 'node:fs';
+import { resolveIn } from '../home.js';
+import { readKeyFile } from '../keyfile.js';
+import { pendingKeyPath } from '../oprf-keys.js';
 import { formatOf, readRows } from './rows.js';
 import { createProgress } from './progress.js';
 
@@ -37,6 +41,8 @@ export interface ImportOptions {
   outDir?: string | undefined;
   progressOut?: NodeJS.WriteStream;
   actor?: string;
+  /** `next`: into the pending OPRF epoch (protocol/38-key-epochs.md). */
+  epoch?: 'current' | 'next';
 }
 
 export interface ImportSummary {
@@ -80,11 +86,19 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
   const actor = opts.actor ?? 'cli';
   const source = `import:${basename(opts.file)}`;
 
+  // Into the pending epoch: the pool is bound to the pending key (its file beside the active one).
+  const next = opts.epoch === 'next';
+  const pendingPath = pendingKeyPath(resolveIn(ctx.home, ctx.config.keys.oprf));
+  if (next && !existsSync(pendingPath)) throw new CairnError('invalid_request', 'no pending OPRF epoch to import into: start one with `cairn keys rotate oprf` (nothing was changed)');
+  const secretKey = next ? readKeyFile(pendingPath, 'oprf (pending)') : ctx.keys.oprfSecretKey;
   const backend =
     process.env.CAIRN_IMPORT_PORTABLE === '1'
-      ? createPortableTokenBackend(ctx.keys.oprfSecretKey)
-      : await createTokenPool({ secretKey: ctx.keys.oprfSecretKey, threads: opts.threads ?? availableParallelism() });
-  const { records } = await nodeServices(ctx, { tokenBackend: backend, searches: ctx.config.federation.searchOnRegistration });
+      ? createPortableTokenBackend(secretKey)
+      : await createTokenPool({ secretKey, threads: opts.threads ?? availableParallelism() });
+  const { records } = await nodeServices(ctx, {
+    ...(next ? { tokenBackendFor: async () => backend } : { tokenBackend: backend }),
+    searches: ctx.config.federation.searchOnRegistration,
+  });
   // Bulk-load settings for this connection only. Tokens land at random
   // places in tokens_bucket; a larger page cache and fewer, larger WAL
   // checkpoints (each one syncs the database file) let pages touched by
@@ -118,7 +132,7 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
 
   const progress = opts.progressOut ? createProgress(size, opts.progressOut) : undefined;
   // The import use case: validation, dedup and batches of `batchSize`, three in flight.
-  const session = records.session({ actor, source, seen, batchSize, inFlight: MAX_BATCHES_IN_FLIGHT });
+  const session = records.session({ actor, source, seen, batchSize, inFlight: MAX_BATCHES_IN_FLIGHT, ...(next ? { epoch: 'next' as const } : {}) });
   const accept = async (row: number, value: unknown, fromCsv = false) => {
     // A CSV row's problem is named by the column the user wrote.
     (await session.add(row, value)).forEach((e) => reject(fromCsv ? { ...e, field: csvColumnOf(e.field) } : e));

@@ -40,6 +40,8 @@ export interface IndexOwnerDeps {
   nodeId: string;
   /** Change-log window (defaults: INDEX.logWindowDays, INDEX.maxLogChanges). */
   window?: { days: number; maxChanges: number };
+  /** The active OPRF key epoch, which every head names (default: 1, unnamed). */
+  epoch?: () => Promise<number>;
 }
 
 /** A signed head with its parsed payload. */
@@ -114,11 +116,13 @@ export class IndexOwner {
 
   async #refresh(category: RecordCategory): Promise<SignedHead> {
     const { db } = this.#deps;
+    const epochNow = async () => (this.#deps.epoch ? await this.#deps.epoch() : 1);
     for (let attempt = 0; attempt < REFRESH_ATTEMPTS; attempt++) {
+      const epoch = await epochNow();
       const version = await this.version(category);
       const state = await this.#state(category);
       const latest = await this.#latestHead(category);
-      if (latest && latest.head.version === version && state?.rootedVersion === version) return latest;
+      if (latest && latest.head.version === version && (latest.head.epoch ?? 1) === epoch && state?.rootedVersion === version) return latest;
 
       const rooted = state?.rootedVersion ?? 0;
       let count = state?.count ?? 0;
@@ -155,7 +159,8 @@ export class IndexOwner {
       }
       for (const g of dirtyGroups) groupHashes.set(groupHash(g, groups.get(g)!), g * HASH);
       // Anything committed meanwhile would make the hashes describe a later state: start again.
-      if ((await this.version(category)) !== version) continue;
+      // An activation meanwhile (protocol/38-key-epochs.md) replaced the whole index: start again in the new epoch.
+      if ((await this.version(category)) !== version || (await epochNow()) !== epoch) continue;
 
       const root = indexRoot(category, count, groupHashes);
       const now = this.#deps.clock.now();
@@ -167,6 +172,7 @@ export class IndexOwner {
         count,
         root: toBase64Url(root),
         floor: state?.floor ?? 0,
+        ...(epoch > 1 ? { epoch } : {}),
         issuedAt: now.toISOString(),
       };
       const envelope = signJsonEnvelope(this.#deps.signer, INDEX.headPayloadType, head);
@@ -179,7 +185,7 @@ export class IndexOwner {
           values (${category}, ${head.floor}, ${version}, ${count}, ${groupHashes}, ${state?.compactedAt ?? Math.floor(now.getTime() / 1000)})
           on conflict (category) do update set rooted_version = excluded.rooted_version, count = excluded.count, group_hashes = excluded.group_hashes`.compile(db),
         sql`insert or ignore into index_heads (category, version, envelope, at) values (${category}, ${version}, ${JSON.stringify(envelope)}, ${now.toISOString()})`.compile(db),
-        appendStatement(db, { type: 'index.head', actor: 'system', data: { category, version, count, root: head.root, floor: head.floor } }, now),
+        appendStatement(db, { type: 'index.head', actor: 'system', data: { category, version, count, root: head.root, floor: head.floor, ...(epoch > 1 ? { epoch } : {}) } }, now),
       );
       await this.#deps.atomic.run(statements);
       return { envelope, head };

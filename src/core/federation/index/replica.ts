@@ -149,6 +149,11 @@ export class ReplicaStore {
     }));
   }
 
+  /** The OPRF epoch of a replica's head, if the replica exists. */
+  async epochOf(peerId: string, category: RecordCategory): Promise<number | undefined> {
+    return (await this.#row(peerId, category))?.epoch;
+  }
+
   /** Status of one replica; a missing replica is `stale` (it needs a full sync). */
   async status(peerId: string, category: RecordCategory): Promise<ReplicaStatus> {
     return (await this.#row(peerId, category))?.status ?? 'stale';
@@ -187,18 +192,20 @@ export class ReplicaStore {
     peerId: string,
     categories: readonly RecordCategory[],
     fingerprints: readonly Uint8Array[],
+    epoch?: number,
   ): Promise<{ status: Partial<Record<RecordCategory, ReplicaStatus>>; hits: Array<{ category: RecordCategory; fingerprint: Uint8Array }> }> {
     const { db } = this.#deps;
     const status: Partial<Record<RecordCategory, ReplicaStatus>> = {};
     const hits: Array<{ category: RecordCategory; fingerprint: Uint8Array }> = [];
     if (categories.length === 0) return { status, hits };
-    const rows = await db.selectFrom('replicas').select(['id', 'category', 'status']).where('peer_id', '=', peerId).where('category', 'in', [...categories]).execute();
+    const rows = await db.selectFrom('replicas').select(['id', 'category', 'status', 'epoch']).where('peer_id', '=', peerId).where('category', 'in', [...categories]).execute();
     const byCategory = new Map(rows.map((r) => [r.category, r]));
     const shards = [...new Set(fingerprints.map(shardOf))];
     for (const c of categories) {
       const r = byCategory.get(c);
-      status[c] = r?.status ?? 'stale';
-      if (!r || r.status !== 'ready') continue;
+      // A replica of another OPRF epoch holds fingerprints of another key: never compared, it needs a full sync.
+      status[c] = r && epoch !== undefined && r.epoch !== epoch ? 'stale' : (r?.status ?? 'stale');
+      if (!r || status[c] !== 'ready') continue;
       const blobs = new Map<number, Uint8Array>();
       for (let i = 0; i < shards.length; i += IN_CHUNK) {
         const got = await db.selectFrom('replica_shards').select(['shard', 'fingerprints']).where('replica_id', '=', r.id).where('shard', 'in', shards.slice(i, i + IN_CHUNK)).execute();
@@ -236,6 +243,11 @@ export class ReplicaStore {
       return 'error';
     }
     const row = await this.#row(peer.id, category);
+    if (row && row.status !== 'syncing' && row.epoch !== (head.epoch ?? 1)) {
+      // The peer activated another OPRF key: no delta bridges two epochs.
+      await this.mark(peer.id, category, 'stale', `the peer's index is now of OPRF epoch ${head.epoch ?? 1}, the replica of epoch ${row.epoch}`);
+      return 'stale';
+    }
     if (isResync(changes)) {
       if (row && row.status !== 'syncing') await this.mark(peer.id, category, 'stale', `the peer's change log no longer reaches back to version ${row.version}`);
       return row?.status === 'syncing' ? 'syncing' : 'stale';
@@ -379,9 +391,9 @@ export class ReplicaStore {
     }
     const now = this.#deps.clock.now();
     await this.#deps.atomic.run([
-      sql`update replicas set status = 'ready', version = ${head.version}, head = ${JSON.stringify(envelope)}, group_hashes = ${groupHashes},
+      sql`update replicas set status = 'ready', version = ${head.version}, epoch = ${head.epoch ?? 1}, head = ${JSON.stringify(envelope)}, group_hashes = ${groupHashes},
         shards_done = ${INDEX.shardCount}, error = null, updated_at = ${now.toISOString()} where id = ${row.id}`.compile(db),
-      appendStatement(db, { type: 'index.sync', actor: 'system', data: { peer: peer.id, country: peer.country, category, version: head.version, count: head.count, root: head.root } }, now),
+      appendStatement(db, { type: 'index.sync', actor: 'system', data: { peer: peer.id, country: peer.country, category, version: head.version, count: head.count, root: head.root, ...(head.epoch ? { epoch: head.epoch } : {}) } }, now),
     ]);
     return 'ready';
   }

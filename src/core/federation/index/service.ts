@@ -31,6 +31,8 @@ export interface IndexServiceDeps {
   defer?: (task: Promise<void>) => void;
   /** Change-log window of our own indexes. */
   window?: { days: number; maxChanges: number };
+  /** The active OPRF key epoch our heads name. */
+  epoch?: () => Promise<number>;
 }
 
 /** Categories a peer may fetch of ours: those its policy allows for some purpose. */
@@ -49,7 +51,7 @@ export class IndexService {
 
   constructor(deps: IndexServiceDeps) {
     this.#deps = deps;
-    this.owner = new IndexOwner({ db: deps.db, atomic: deps.atomic, clock: deps.clock, signer: deps.signer, logger: deps.logger, nodeId: deps.nodeId, ...(deps.window ? { window: deps.window } : {}) });
+    this.owner = new IndexOwner({ db: deps.db, atomic: deps.atomic, clock: deps.clock, signer: deps.signer, logger: deps.logger, nodeId: deps.nodeId, ...(deps.window ? { window: deps.window } : {}), ...(deps.epoch ? { epoch: deps.epoch } : {}) });
     this.replicas = new ReplicaStore({ db: deps.db, atomic: deps.atomic, clock: deps.clock, logger: deps.logger });
   }
 
@@ -84,8 +86,8 @@ export class IndexService {
   }
 
   /** Which of these fingerprints the replica of `peerId` lists, per category; with each category's status. */
-  lookup(peerId: string, categories: readonly RecordCategory[], fingerprints: readonly Uint8Array[]) {
-    return this.replicas.lookup(peerId, categories, fingerprints);
+  lookup(peerId: string, categories: readonly RecordCategory[], fingerprints: readonly Uint8Array[], epoch?: number) {
+    return this.replicas.lookup(peerId, categories, fingerprints, epoch);
   }
 
   /** Replica states for operators (CLI, console, API). */

@@ -119,7 +119,9 @@ export async function syncPeer(deps: SyncDeps, peer: Peer, onProgress?: (p: Sync
   for (const h of heads) {
     const category = h.head.category;
     try {
-      const known = (await deps.replicas.states(peer.id)).find((s) => s.category === category);
+      let known = (await deps.replicas.states(peer.id)).find((s) => s.category === category);
+      // A head of another OPRF epoch: the replica is transferred anew, never patched across epochs.
+      if (known && (await deps.replicas.epochOf(peer.id, category)) !== (h.head.epoch ?? 1)) known = undefined;
       let status: ReplicaStatus;
       if (known?.status === 'ready' && known.version === h.head.version) status = 'ready';
       else if (known?.status === 'ready' && known.version < h.head.version) {
