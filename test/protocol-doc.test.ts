@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,5 +15,24 @@ describe('PROTOCOL.md', () => {
     const doc = readFileSync(join(ROOT, 'PROTOCOL.md'), 'utf8');
     const peerFacing = ERROR_CODES.filter((c) => !LOCAL_ERROR_CODES.has(c));
     for (const code of peerFacing) expect(doc, code).toContain(`\`${code}\``);
+  });
+
+  it('names the exact versions of the data key derivation depends on, as installed and locked (section 10.9)', () => {
+    const doc = readFileSync(join(ROOT, 'protocol/19-key-derivation-dependencies.md'), 'utf8');
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string; integrity: string }> };
+    for (const name of ['libphonenumber-js', 'any-ascii']) {
+      const installed = (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+      // Exact pins: a caret range would let a fresh install change keys silently.
+      expect(pkg.dependencies[name], name).toBe(installed);
+      expect(lock.packages[`node_modules/${name}`]!.version, name).toBe(installed);
+      expect(doc, name).toContain(`| ${name} (npm) | \`${installed}\``);
+      expect(doc, name).toContain(lock.packages[`node_modules/${name}`]!.integrity);
+    }
+    const metadata = readFileSync(join(ROOT, 'node_modules/libphonenumber-js/metadata.max.json'));
+    expect(doc).toContain(createHash('sha256').update(metadata).digest('hex'));
+    expect(doc).toContain(`metadata format version ${(JSON.parse(metadata.toString('utf8')) as { version: number }).version}`);
+    // The code uses the metadata the document names.
+    expect(readFileSync(join(ROOT, 'src/core/identity/normalise-contact.ts'), 'utf8')).toContain("from 'libphonenumber-js/max'");
   });
 });

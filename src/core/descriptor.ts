@@ -17,7 +17,6 @@ export interface DescriptorInput {
   signer: Signer;
   oprfPublicKey: Uint8Array;
   matchKeyTypes: readonly string[];
-  bucketBits: number;
   issuedAt: Date;
 }
 
@@ -32,7 +31,6 @@ export function buildDescriptor(d: DescriptorInput): NodeDescriptor {
     signingKey: { algorithm: 'Ed25519', keyId: d.signer.keyId, publicKey: toBase64Url(d.signer.publicKey) },
     oprfKey: { suite: OPRF.suite, mode: 'VOPRF', keyId: keyIdOf(d.oprfPublicKey), publicKey: toBase64Url(d.oprfPublicKey) },
     matchKeyTypes: [...d.matchKeyTypes],
-    bucketBits: d.bucketBits,
     issuedAt: d.issuedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };
 }

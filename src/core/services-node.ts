@@ -39,7 +39,6 @@ export function createNodeService(deps: { db: Db; signer: Signer; oprfPublicKey:
         signer: deps.signer,
         oprfPublicKey: deps.oprfPublicKey,
         matchKeyTypes: deps.matchKeyTypes,
-        bucketBits: config.matching.bucketBits,
         issuedAt,
       })),
     async databaseOk(onError) {

@@ -350,6 +350,21 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0014_drop_cairn1_buckets': {
+    async up(db: Kysely<unknown>) {
+      // cairn/2 sends no buckets and lists no digests: the bucket of each
+      // token row (a public hash of its match key), the digest token[0..16)
+      // and their covering index are read by nothing, and a peer's bucket
+      // bits are no longer in its descriptor. Every token keeps what cairn/2
+      // needs (key type, category, confirmation bytes, index fingerprint),
+      // so nothing a node still uses is lost. The index goes first: SQLite
+      // (and D1) refuse to drop an indexed column.
+      await db.schema.dropIndex('tokens_bucket').ifExists().execute();
+      await db.schema.alterTable('tokens').dropColumn('bucket').execute();
+      await db.schema.alterTable('tokens').dropColumn('digest').execute();
+      await db.schema.alterTable('peers').dropColumn('bucket_bits').execute();
+    },
+  },
 };
 
 /**

@@ -24,7 +24,6 @@ export interface Peer {
   signingKeyId: string;
   signingPublicKey: Uint8Array;
   oprfPublicKey: Uint8Array;
-  bucketBits: number;
   matchKeyTypes: string[];
   policy: PeerPolicy;
   status: 'active' | 'revoked';
@@ -50,7 +49,6 @@ function toPeer(r: PeersTable): Peer {
     signingKeyId: r.signing_key_id,
     signingPublicKey: new Uint8Array(r.signing_public_key),
     oprfPublicKey: new Uint8Array(r.oprf_public_key),
-    bucketBits: r.bucket_bits,
     matchKeyTypes: JSON.parse(r.match_key_types) as string[],
     policy: peerPolicySchema.parse(JSON.parse(r.policy)),
     status: r.status,
@@ -69,7 +67,6 @@ export function describePeer(p: Peer) {
     status: p.status,
     signingKeyFingerprint: fingerprintOf(p.signingPublicKey),
     oprfKeyFingerprint: fingerprintOf(p.oprfPublicKey),
-    bucketBits: p.bucketBits,
     matchKeyTypes: p.matchKeyTypes,
     policy: p.policy,
     addedAt: p.addedAt,
@@ -127,7 +124,6 @@ export async function addPeer(deps: PeerDeps, envelope: unknown, descriptor: Nod
     signing_key_id: descriptor.signingKey.keyId,
     signing_public_key: fromBase64Url(descriptor.signingKey.publicKey),
     oprf_public_key: fromBase64Url(descriptor.oprfKey.publicKey),
-    bucket_bits: descriptor.bucketBits,
     match_key_types: JSON.stringify(descriptor.matchKeyTypes),
     descriptor: JSON.stringify(envelope),
     policy: JSON.stringify(DENY_ALL),
@@ -257,7 +253,6 @@ export async function updatePeerDescriptor(deps: PeerDeps, idOrCountry: string, 
   const changes = {
     name: descriptor.name,
     base_url: descriptor.baseUrl,
-    bucket_bits: descriptor.bucketBits,
     match_key_types: JSON.stringify(descriptor.matchKeyTypes),
     descriptor: JSON.stringify(envelope),
     updated_at: now.toISOString(),
@@ -266,5 +261,5 @@ export async function updatePeerDescriptor(deps: PeerDeps, idOrCountry: string, 
     deps.db.updateTable('peers').set(changes).where('id', '=', peer.id).compile(),
     appendStatement(deps.db, { type: 'peers.update', actor, data: { peer: peer.id, baseUrl: descriptor.baseUrl, previousBaseUrl: peer.baseUrl } }, now),
   ]);
-  return { ...peer, name: descriptor.name, baseUrl: descriptor.baseUrl, bucketBits: descriptor.bucketBits, matchKeyTypes: descriptor.matchKeyTypes };
+  return { ...peer, name: descriptor.name, baseUrl: descriptor.baseUrl, matchKeyTypes: descriptor.matchKeyTypes };
 }
