@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assembleProtocol } from '../scripts/build-protocol.js';
 import { ERROR_CODES, LOCAL_ERROR_CODES } from '../src/core/errors.js';
+import { fromHex, utf8 } from '../src/core/bytes.js';
+import { deriveOprfKeyPair } from '../src/core/oprf/index.js';
+import { ed25519Signer, fingerprintOf, keyIdOf } from '../src/core/signing.js';
 import { ROOT } from './helpers/cli.js';
 
 describe('PROTOCOL.md', () => {
@@ -34,5 +37,15 @@ describe('PROTOCOL.md', () => {
     expect(doc).toContain(`metadata format version ${(JSON.parse(metadata.toString('utf8')) as { version: number }).version}`);
     // The code uses the metadata the document names.
     expect(readFileSync(join(ROOT, 'src/core/identity/normalise-contact.ts'), 'utf8')).toContain("from 'libphonenumber-js/max'");
+  });
+
+  it('states the key ids of the TEST keys as the descriptor derives them (overview)', () => {
+    const doc = readFileSync(join(ROOT, 'protocol/00-overview.md'), 'utf8').replace(/\s+/g, ' ');
+    const signing = ed25519Signer(new Uint8Array(32).fill(0x11));
+    const oprf = deriveOprfKeyPair(fromHex('a5'.repeat(32)), utf8('cairn test key'));
+    expect(doc).toContain(`\`signingKey.keyId\` of the Ed25519 seed \`0x11…11\` (section 30) is \`${signing.keyId}\``);
+    expect(doc).toContain(`\`oprfKey.keyId\` of the TEST OPRF key (section 20) is \`${keyIdOf(oprf.publicKey)}\``);
+    const fp = fingerprintOf(signing.publicKey);
+    expect(doc).toContain(`(\`${fp.slice(0, 14)}:…:${fp.slice(-4)}\`)`);
   });
 });
