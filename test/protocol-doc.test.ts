@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assembleProtocol } from '../scripts/build-protocol.js';
@@ -47,5 +47,12 @@ describe('PROTOCOL.md', () => {
     expect(doc).toContain(`\`oprfKey.keyId\` of the TEST OPRF key (section 20) is \`${keyIdOf(oprf.publicKey)}\``);
     const fp = fingerprintOf(signing.publicKey);
     expect(doc).toContain(`(\`${fp.slice(0, 14)}:…:${fp.slice(-4)}\`)`);
+  });
+
+  it('lists every conformance vector file in its conformance section (section 50)', () => {
+    const doc = readFileSync(join(ROOT, 'protocol/50-conformance.md'), 'utf8');
+    const files = readdirSync(join(ROOT, 'test/vectors/conformance')).sort();
+    expect(files.length).toBeGreaterThan(5);
+    for (const f of files) expect(doc, f).toContain(`| \`${f}\` |`);
   });
 });
