@@ -9,6 +9,7 @@
  * elements, a proof that finalizes into the same tokens, and a receipt for
  * the same record that verifies.
  */
+import { execFile } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ import { z } from 'zod';
 import { hitConfirmRequestSchema, hitReceiptSchema, matchRequestSchema, matchResponseSchema } from '../schemas/federation.js';
 import { dsseEnvelopeWire, nodeDescriptorSchema } from '../schemas/node.js';
 import { CONFORMANCE, computeConformanceVectors } from '../scripts/lib/conformance-exchange.js';
-import { cli, serve } from '../scripts/lib/federation.js';
+import { BIN, cli, ROOT, serve } from '../scripts/lib/federation.js';
 import { conformanceFiles } from '../scripts/conformance-vectors.js';
 import { fromBase64, fromBase64Url, fromHex, fromUtf8, toBase64Url, toHex, utf8 } from '../src/core/bytes.js';
 import { FEDERATION, MEDIA_TYPES } from '../src/core/constants.js';
@@ -45,6 +46,15 @@ const confirmAnswer = files['4-confirm-answer.json'];
 const A = ed25519Signer(fromHex(keys.searcher.ed25519Seed));
 const B = ed25519Signer(fromHex(keys.answerer.ed25519Seed));
 const clockAt = (iso: string) => ({ now: () => new Date(iso) });
+
+/** Run the CLI without blocking this process, which serves A's descriptor meanwhile. */
+function cliAsync(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+      err ? reject(new Error(`cairn ${args.join(' ')} failed: ${stderr}`)) : resolve(stdout),
+    );
+  });
+}
 
 describe('conformance vectors (test/vectors/conformance/)', () => {
   it('are exactly what the node code computes from the TEST keys, clock, randomness and proof scalar', async () => {
@@ -144,7 +154,7 @@ describe('conformance vectors (test/vectors/conformance/)', () => {
       const descriptor = JSON.stringify(signDescriptor({ ...CONFORMANCE.searcher, baseUrl: aUrl, signer: A, oprfPublicKey: aOprf.publicKey, matchKeyTypes: Object.keys(MATCH_KEY_TYPES), issuedAt: new Date() }));
       descriptorServer = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(descriptor));
       await new Promise<void>((r) => descriptorServer!.listen(aPort, '127.0.0.1', r));
-      cli(['peers', 'add', aUrl, '--home', home, '--fingerprint', fingerprintOf(A.publicKey), '--no-sync'], env);
+      await cliAsync(['peers', 'add', aUrl, '--home', home, '--fingerprint', fingerprintOf(A.publicKey), '--no-sync'], env);
       cli(['peers', 'policy', CONFORMANCE.searcher.country, '--home', home, '--allow', `${CONFORMANCE.purpose}=${CONFORMANCE.category}`], env);
       node = await serve(home, port, env);
     });
