@@ -67,6 +67,12 @@ export interface RouteSpec {
 
 const problem = (description: string) => ({ description, schema: problemSchema, contentType: 'application/problem+json' });
 
+/** A stable, distinct operationId for a retired v1 path: federationMatchV1, federationConfirmV1, federationIndexHeadsV1, ... */
+function retiredOperationId(path: string): string {
+  const name = path.split('/').slice(3).map((s) => s.charAt(0).toUpperCase() + s.slice(1)).join('');
+  return `federation${name === 'Hits' ? 'Confirm' : name}V1`;
+}
+
 export const routes: RouteSpec[] = [
   {
     method: 'get',
@@ -251,22 +257,25 @@ export const routes: RouteSpec[] = [
     responses: { 200: { description: 'receipts', schema: z.object({ receipts: z.array(dsseEnvelopeWire) }), contentType: FEDERATION.mediaType } },
   },
   {
-    method: 'post', path: '/federation/v1/index/heads', operationId: 'federationIndexHeads', tags: ['federation'], access: 'peer', summary: 'Signed heads of the token indexes the asking peer may fetch (PROTOCOL.md §37).',
-    responses: { 200: { description: 'signed heads', schema: indexHeadsResponseSchema } },
+    method: 'post', path: '/federation/v2/index/heads', operationId: 'federationIndexHeads', tags: ['federation'], access: 'peer', summary: 'Signed heads of the token indexes the asking peer may fetch (PROTOCOL.md §37).',
+    request: { contentType: FEDERATION.mediaType },
+    responses: { 200: { description: 'signed heads', schema: indexHeadsResponseSchema, contentType: FEDERATION.mediaType } },
   },
   {
-    method: 'post', path: '/federation/v1/index/changes', operationId: 'federationIndexChanges', tags: ['federation'], access: 'peer', summary: 'Added and removed index fingerprints since a version, or resync (PROTOCOL.md §37).',
-    request: { body: indexChangesRequestSchema }, responses: { 200: { description: 'delta or resync', schema: indexChangesWireSchema } },
+    method: 'post', path: '/federation/v2/index/changes', operationId: 'federationIndexChanges', tags: ['federation'], access: 'peer', summary: 'Added and removed index fingerprints since a version, or resync (PROTOCOL.md §37).',
+    request: { body: indexChangesRequestSchema, contentType: FEDERATION.mediaType },
+    responses: { 200: { description: 'delta or resync', schema: indexChangesWireSchema, contentType: FEDERATION.mediaType } },
   },
   {
-    method: 'post', path: '/federation/v1/index/snapshot', operationId: 'federationIndexSnapshot', tags: ['federation'], access: 'peer', summary: 'One page of a full index snapshot by shard range, as of a version (PROTOCOL.md §37).',
-    request: { body: indexSnapshotRequestSchema }, responses: { 200: { description: 'sorted packed fingerprints', schema: indexSnapshotPageSchema } },
+    method: 'post', path: '/federation/v2/index/snapshot', operationId: 'federationIndexSnapshot', tags: ['federation'], access: 'peer', summary: 'One page of a full index snapshot by shard range, as of a version (PROTOCOL.md §37).',
+    request: { body: indexSnapshotRequestSchema, contentType: FEDERATION.mediaType },
+    responses: { 200: { description: 'sorted packed fingerprints', schema: indexSnapshotPageSchema, contentType: FEDERATION.mediaType } },
   },
-  // cairn/1's match and confirmation paths: kept only to tell a cairn/1 peer which version this node speaks.
+  // Retired v1 paths (cairn/1 match and confirmation, early index routes): kept only to tell the peer which version this node speaks.
   ...FEDERATION.retiredPaths.map(
     (path): RouteSpec => ({
-      method: 'post', path, operationId: path.endsWith('/match') ? 'federationMatchV1' : 'federationConfirmV1', tags: ['federation'], access: 'public',
-      summary: 'Retired (cairn/1): always 400 protocol_version_unsupported, naming cairn/2.',
+      method: 'post', path, operationId: retiredOperationId(path), tags: ['federation'], access: 'public',
+      summary: 'Retired (not cairn/2): always 400 protocol_version_unsupported, naming cairn/2.',
       responses: { 400: problem('protocol_version_unsupported') },
     }),
   ),

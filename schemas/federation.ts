@@ -86,10 +86,10 @@ export const matchResponseSchema = z
     epoch: z.number().int().min(1).optional(),
     /** One entry per category the purpose may match: what changed since the searcher's replica version. */
     deltas: z.array(indexChangesWireSchema).max(RECORD_CATEGORIES.length),
-    /** The answering node's latest audit checkpoint (C2SP signed note), for witnessing. */
-    checkpoint: z.string().max(4096).optional(),
-    /** Index of this request's entry in the answering node's audit log. */
-    logIndex: z.number().int().min(0).optional(),
+    /** The answering node's latest audit checkpoint (C2SP signed note), for witnessing: required (PROTOCOL.md §45). */
+    checkpoint: z.string().min(1).max(4096),
+    /** Index of this request's entry in the answering node's audit log: required, every answer is audited. */
+    logIndex: z.number().int().min(0),
   })
   .strict()
   .meta({ id: 'MatchResponse' });
@@ -134,7 +134,8 @@ export const hitReceiptSchema = z
       })
       .strict(),
     issuedAt: z.string(),
-    logIndex: z.number().int().min(0).optional(),
+    /** Index of the disclosure's entry in the issuer's audit log: every disclosure is audited. */
+    logIndex: z.number().int().min(0),
   })
   .strict()
   .meta({ id: 'HitReceipt' });

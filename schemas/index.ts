@@ -62,13 +62,13 @@ export const indexChangesWireSchema = z.union([indexDeltaWireSchema, indexResync
 export type IndexDeltaWire = z.infer<typeof indexDeltaWireSchema>;
 export type IndexResyncWire = z.infer<typeof indexResyncWireSchema>;
 
-/** POST /federation/v1/index/changes */
+/** POST /federation/v2/index/changes */
 export const indexChangesRequestSchema = z
   .object({ category, sinceVersion: version, max: z.number().int().min(1).max(1_000_000).optional() })
   .strict()
   .meta({ id: 'IndexChangesRequest' });
 
-/** POST /federation/v1/index/snapshot: the shards [fromShard, toShard) of an index as of `version`. */
+/** POST /federation/v2/index/snapshot: the shards [fromShard, toShard) of an index as of `version`. */
 export const indexSnapshotRequestSchema = z
   .object({
     category,

@@ -30,7 +30,6 @@ export const nodeDescriptorSchema = z
       })
       .strict(),
     matchKeyTypes: z.array(z.string().min(1).max(64)).max(64),
-    bucketBits: z.number().int().min(1).max(24),
     issuedAt: timestamp,
   })
   .strict()

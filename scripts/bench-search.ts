@@ -164,7 +164,7 @@ export async function runSearchBenchmark(options: SearchBenchOptions = {}): Prom
     log(`  ${fmt(tp.answersPerSecond, 1)} answers/s (${tp.failed} failed${tp.firstFailure ? `: ${tp.firstFailure}` : ''})`);
 
     log('baseline: the answer\'s parts and the HMAC floor, in-process');
-    const parts = await measureAnswerParts(join(answering.home, 'cairn.db'), [...fed.hitPersons.slice(0, 20), ...fed.noHitPersons.slice(0, 20)], 16);
+    const parts = await measureAnswerParts(join(answering.home, 'cairn.db'), [...fed.hitPersons.slice(0, 20), ...fed.noHitPersons.slice(0, 20)]);
     const nodeCpuMsPerAnswer = tp.nodeCpuSeconds !== undefined && tp.answered > 0 ? (1000 * tp.nodeCpuSeconds) / tp.answered : undefined;
 
     const scale = records === SEARCH_TARGET.recordsPerPeer ? '' : ` (${fmt(records)} records per peer, not 1,000,000)`;
@@ -210,7 +210,7 @@ export function formatSearchBenchmark(r: SearchBenchResult): string {
   return [
     formatMachine(r.machine),
     '',
-    `${r.peers} peers, each ${fmt(r.recordsPerPeer)} records (${fmt(r.filledTokensPerPeer)} tokens filled directly), 2^16 buckets; ${fmt(p.elementsPerSearch, 1)} match keys per person on average, ${fmt(p.digestsPerSearch)} digests listed per peer answer.`,
+    `${r.peers} peers, each ${fmt(r.recordsPerPeer)} records (${fmt(r.filledTokensPerPeer)} tokens filled directly); ${fmt(p.elementsPerSearch, 1)} match keys per person on average.`,
     '',
     '| searches (sequential, 3 peers) | n | p50 ms | p90 ms | p99 ms | max ms | slowest peer p50 ms | × HMAC floor (p50) | unexpected outcomes |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -228,7 +228,7 @@ export function formatSearchBenchmark(r: SearchBenchResult): string {
     `| HMAC-SHA256 keyed lookup floor (same keys, same index, in-process, 1 core) | ${fmt(floorPerSecond)} | | ${fmt(p.hmacLookupMs, 3)} | | |`,
     '',
     `Parts of one answer, in-process (ms per search): OPRF BlindEvaluateBatch with DLEQ proof ${fmt(p.sodiumEvaluateMs, 2)} (libsodium; ` +
-      `portable noble ${fmt(p.portableEvaluateMs, 2)}), bucket queries ${fmt(p.bucketQueryMs, 2)}, HMAC floor ${fmt(p.hmacLookupMs, 3)}. ` +
+      `portable noble ${fmt(p.portableEvaluateMs, 2)}), HMAC floor ${fmt(p.hmacLookupMs, 3)}. ` +
       (t.nodeCpuMsPerAnswer !== undefined ? `Evaluation is ${fmt((100 * p.sodiumEvaluateMs) / t.nodeCpuMsPerAnswer)}% of the node's CPU per answer.` : ''),
     '',
     formatTargets(r.targets),

@@ -130,6 +130,34 @@ describe('federation wire', () => {
     const plainJson = await send('/federation/v2/match', { ...CTX, replicaVersions: {}, blindedElements: padded([]) }, { contentType: 'application/json' });
     expect([plainJson.status, plainJson.json.code]).toEqual([415, 'unsupported_media_type']);
     expect(plainJson.json.detail).toContain(FEDERATION.mediaType);
+    // The index routes moved from the v1 prefix to v2: the old paths name the version too.
+    for (const path of ['/federation/v1/index/heads', '/federation/v1/index/changes', '/federation/v1/index/snapshot']) {
+      const old = await send(path, {}, { contentType: 'application/json' });
+      expect([path, old.status, old.json.code]).toEqual([path, 400, 'protocol_version_unsupported']);
+      expect(old.json.detail).toContain('/federation/v2');
+    }
+  });
+
+  it('enforces the cairn/2 media type on every v2 route: a wrong or missing Content-Type is a signed 415 problem', async () => {
+    const hit = { ...CTX, category: 'missing_child', fingerprint: toBase64Url(new Uint8Array(8)), confirm: toBase64Url(new Uint8Array(8)) };
+    const cases: [string, unknown][] = [
+      ['/federation/v2/match', { ...CTX, replicaVersions: {}, blindedElements: padded([]) }],
+      ['/federation/v2/hits', hit],
+      ['/federation/v2/index/heads', {}],
+      ['/federation/v2/index/changes', { category: 'missing_child', sinceVersion: 0 }],
+      ['/federation/v2/index/snapshot', { category: 'missing_child', version: 0, fromShard: 0, toShard: 16 }],
+    ];
+    for (const [path, body] of cases) {
+      for (const contentType of ['application/json', 'text/plain', '']) {
+        const r = await send(path, body, { contentType, mutate: (h) => (contentType === '' ? h.delete('content-type') : undefined) });
+        expect([path, contentType, r.status, r.json.code]).toEqual([path, contentType, 415, 'unsupported_media_type']);
+        expect(r.headers.get('content-type')).toBe('application/problem+json');
+        expect(r.headers.get('cairn-signature')).toMatch(/^[A-Za-z0-9_-]{86}$/);
+      }
+      // With the media type (and a charset parameter, which is ignored) the route answers.
+      const ok = await send(path, body, { contentType: `${FEDERATION.mediaType}; charset=utf-8` });
+      expect([path, ok.status === 415]).toEqual([path, false]);
+    }
   });
 
   it('gives each authentication failure its own problem code, and none counts as a query', async () => {

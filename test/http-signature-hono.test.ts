@@ -29,7 +29,7 @@ function nodeB() {
   const nonceStore = new MemoryNonceStore({ clock });
   const app = new Hono();
   app.onError((err) => problemResponse(problemOf(err)));
-  app.post('/federation/v1/match', async (c) => {
+  app.post('/federation/v2/match', async (c) => {
     const body = new Uint8Array(await c.req.arrayBuffer());
     const peer = await verifyRequest(c.req.raw, body, { lookupKey: (id) => peers.get(id), ownKeyIds: [B.keyId], clock, nonceStore });
     const answer = utf8(JSON.stringify({ hit: false, askedBy: peer.peerId }));
@@ -41,10 +41,10 @@ function nodeB() {
 }
 
 let counter = 0;
-function ask(signer: Signer = A, body = utf8('{"bucket":"0f3a","elements":[]}')) {
+function ask(signer: Signer = A, body = utf8('{"searchId":"s_1","blindedElements":[]}')) {
   return buildSignedRequest({
     method: 'POST',
-    url: 'https://node-b.example/federation/v1/match?bucketBits=16',
+    url: 'https://node-b.example/federation/v2/match?page=1',
     body,
     signer,
     recipientKeyId: B.keyId,
@@ -85,7 +85,7 @@ describe('federation signatures through a hono app', () => {
     const revoked = ask(R);
     expect(await problem(await app.request(revoked.request))).toEqual({ status: 403, code: 'peer_revoked' });
 
-    const swapped = new Request(ok.request.url, { method: 'POST', headers: ok.request.headers, body: '{"bucket":"ffff","elements":[]}' });
+    const swapped = new Request(ok.request.url, { method: 'POST', headers: ok.request.headers, body: '{"searchId":"s_3","blindedElements":[]}' });
     expect(await problem(await app.request(swapped))).toEqual({ status: 400, code: 'digest_mismatch' });
 
     const replay = ok.request.clone();
@@ -97,7 +97,7 @@ describe('federation signatures through a hono app', () => {
     const app = nodeB();
     const late = buildSignedRequest({
       method: 'POST',
-      url: 'https://node-b.example/federation/v1/match',
+      url: 'https://node-b.example/federation/v2/match',
       body: utf8('{}'),
       signer: A,
       recipientKeyId: B.keyId,

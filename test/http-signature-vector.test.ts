@@ -3,11 +3,17 @@
  * values are written out here as well as in the document, so neither the
  * code nor the document can drift without this test failing. Another
  * country's implementation can check itself against the same values; they
- * were also reproduced with OpenSSL's Ed25519 (through pyca/cryptography).
+ * were also reproduced with OpenSSL's Ed25519 (through node:crypto).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { toHex, utf8 } from '../src/core/bytes.js';
+import { ristretto255 } from '@noble/curves/ed25519.js';
+import { problemSchema } from '../schemas/common.js';
+import { matchRequestSchema } from '../schemas/federation.js';
+import { fromBase64Url, toBase64Url, toHex, utf8 } from '../src/core/bytes.js';
+import { CairnError } from '../src/core/errors.js';
+import { deserializeElement } from '../src/core/oprf/serialization.js';
+import { problemOf } from '../src/http/problem.js';
 import {
   contentDigest,
   requestSignatureBase,
@@ -28,9 +34,15 @@ for (const m of doc.matchAll(/^([A-Za-z]+) = (\S+)$/gm)) values.set(m[1]!, m[2]!
 
 const SENDER_SEED = new Uint8Array(32).fill(0x11);
 const RECIPIENT_SEED = new Uint8Array(32).fill(0x22);
-const URL_B = 'https://node-b.example/federation/v1/match?bucketBits=16';
-const REQUEST_BODY = utf8('{"bucket":"0f3a","elements":[]}');
-const RESPONSE_BODY = utf8('{"hit":false}');
+const URL_B = 'https://node-b.example/federation/v2/match';
+/** A valid section 35 match request: its eight blinded elements are 1·G .. 8·G (RFC 9496 Appendix A.1). */
+const ELEMENTS = Array.from({ length: 8 }, (_, i) => toBase64Url(ristretto255.Point.BASE.multiply(BigInt(i + 1)).toBytes()));
+const REQUEST_TEXT = JSON.stringify({ searchId: 's_vector_30', purpose: 'missing_child_tracing', legalBasis: 'Art. 12 Child Protection Act', caseReference: 'XB-2026-0042', replicaVersions: {}, blindedElements: ELEMENTS });
+const REQUEST_BODY = utf8(REQUEST_TEXT);
+/** The signed problem B answers: its policy does not allow A this purpose. */
+const RESPONSE_STATUS = 403;
+const RESPONSE_TEXT = JSON.stringify(problemOf(new CairnError('purpose_denied', "this node's policy does not allow XA (node-a) to search for missing_child_tracing", { location: { field: 'purpose' } })));
+const RESPONSE_BODY = utf8(RESPONSE_TEXT);
 const T_REQUEST = 1_767_225_600;
 const T_RESPONSE = 1_767_225_601;
 const NONCE_BYTES = Uint8Array.from({ length: 16 }, (_, i) => i);
@@ -40,11 +52,11 @@ const EXPECTED = {
   senderKeyId: '10ba682c8ad13513971e8b56881aab8bd702bb807796eca81932c735a94d6e6d',
   recipientPublicKey: 'a09aa5f47a6759802ff955f8dc2d2a14a5c99d23be97f864127ff9383455a4f0',
   recipientKeyId: '1325b850c2871916eae203f0efc3c8987f64e5e3cdb27679e6d1fa97808357e6',
-  requestDigest: 'sha-256=:OFMc3ejuv8/CD3fXe7QbY+hhbqHh0Kcrkjey92kMbRI=:',
+  requestDigest: 'sha-256=:rrxOuNg66btO9PCjc6nJmxbSgCP2jbAc4W+coNzEUfQ=:',
   nonce: 'AAECAwQFBgcICQoLDA0ODw',
-  requestSignature: 'p2R8XZueAGeF2i7xXYhn8zz7Y3GRBOqCkTCU1hOQDybukbaaNnz52VI4wqi98NlzvIXKPA4u5ac686bLPyw9Dw',
-  responseDigest: 'sha-256=:LhUCWZyGO7WGXb2ddZDVdl6RHvggkcDEt0nJnXFPoQI=:',
-  responseSignature: 'Fb7mpp4M_-iLULmionOjfG6-_uNRSk5WR5pLdKztcpDQ1L397oe8gpI18uaqLxQuo6l_Bl1Ox9QR09mHY148AQ',
+  requestSignature: 'ZKljCDctKrSnpc3xAcb4zHMhNtC3ZN2z2K5CKduhPO4Xl7VTd94k05zVDdyoP1vc2Z6bkZihDP7iMJrYYebUDA',
+  responseDigest: 'sha-256=:SWFsHN5IoMmKFCTDkVDGj7yYRR2GD62JI6O5sVCZlik=:',
+  responseSignature: 'JOSlBSYcXKVhmo0_3OTvv1cyMy_MZW_mLurrm5ooPpilifeY-j2t3jjTShcGbjTsJ_RtT_04vLOtah586eV0Bw',
   emptyDigest: 'sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:',
 };
 
@@ -66,7 +78,7 @@ function signVector() {
 const requestBase = [
   'cairn-request-v1',
   'POST',
-  '/federation/v1/match?bucketBits=16',
+  '/federation/v2/match',
   EXPECTED.requestDigest,
   String(T_REQUEST),
   EXPECTED.nonce,
@@ -76,7 +88,7 @@ const requestBase = [
 
 const responseBase = [
   'cairn-response-v1',
-  '200',
+  String(RESPONSE_STATUS),
   EXPECTED.senderKeyId,
   EXPECTED.nonce,
   EXPECTED.requestSignature,
@@ -121,10 +133,17 @@ describe('protocol/30-federation-auth.md test vector', () => {
     expect(blocks).toContain(responseHeaders);
     expect(blocks).toContain(responseBase);
     expect(doc).toContain(`\`${EXPECTED.emptyDigest}\``);
-    expect(doc).toContain(`the 31-byte body \`${new TextDecoder().decode(REQUEST_BODY)}\``);
-    expect(REQUEST_BODY.length).toBe(31);
-    expect(doc).toContain(`the 13-byte body \`${new TextDecoder().decode(RESPONSE_BODY)}\``);
-    expect(RESPONSE_BODY.length).toBe(13);
+    expect(blocks).toContain(REQUEST_TEXT);
+    expect(doc).toContain(`this ${REQUEST_BODY.length}-byte body, a valid match request`);
+    expect(blocks).toContain(RESPONSE_TEXT);
+    expect(doc).toContain(`status ${RESPONSE_STATUS}, content type\n\`application/problem+json\`, this ${RESPONSE_BODY.length}-byte body`);
+  });
+
+  it('the bodies are a valid section 35 match request and a valid problem', () => {
+    expect(matchRequestSchema.safeParse(JSON.parse(REQUEST_TEXT)).success).toBe(true);
+    // Canonical, non-identity ristretto255 encodings, as the answering node requires.
+    for (const e of ELEMENTS) expect(() => deserializeElement(fromBase64Url(e))).not.toThrow();
+    expect(problemSchema.safeParse(JSON.parse(RESPONSE_TEXT)).success).toBe(true);
   });
 
   it('the code produces the vector', () => {
@@ -147,13 +166,13 @@ describe('protocol/30-federation-auth.md test vector', () => {
     ).toBe(requestBase);
     expect(contentDigest(new Uint8Array())).toBe(EXPECTED.emptyDigest);
 
-    const res = signResponse({ status: 200, body: RESPONSE_BODY, request: binding, signer: recipient, clock: { now: () => new Date(T_RESPONSE * 1000) } });
+    const res = signResponse({ status: RESPONSE_STATUS, body: RESPONSE_BODY, request: binding, signer: recipient, clock: { now: () => new Date(T_RESPONSE * 1000) } });
     expect([...res].length).toBe(4);
     for (const line of responseHeaders.split('\n')) {
       const [name, value] = line.split(': ') as [string, string];
       expect(res.get(name)).toBe(value);
     }
-    expect(responseSignatureBase({ status: 200, request: binding, contentDigest: contentDigest(RESPONSE_BODY), timestamp: T_RESPONSE, keyId: recipient.keyId })).toBe(
+    expect(responseSignatureBase({ status: RESPONSE_STATUS, request: binding, contentDigest: contentDigest(RESPONSE_BODY), timestamp: T_RESPONSE, keyId: recipient.keyId })).toBe(
       responseBase,
     );
   });
@@ -171,7 +190,7 @@ describe('protocol/30-federation-auth.md test vector', () => {
     expect(peer.binding).toEqual({ keyId: EXPECTED.senderKeyId, nonce: EXPECTED.nonce, signature: EXPECTED.requestSignature });
 
     const resHeaders = new Headers(responseHeaders.split('\n').map((l) => l.split(': ') as [string, string]));
-    const response = new Response(RESPONSE_BODY.slice(), { status: 200, headers: resHeaders });
+    const response = new Response(RESPONSE_BODY.slice(), { status: RESPONSE_STATUS, headers: resHeaders });
     expect(verifyResponse(response, RESPONSE_BODY, { peerPublicKey: recipient.publicKey, request: peer.binding, clock }).keyId).toBe(EXPECTED.recipientKeyId);
   });
 });

@@ -31,8 +31,8 @@ const B2 = ed25519Signer(new Uint8Array(32).fill(0x44)); // B's next key, during
 const R = ed25519Signer(new Uint8Array(32).fill(0x55)); // a revoked peer
 
 const T0 = 1_767_225_600; // 2026-01-01T00:00:00Z
-const URL_B = 'https://node-b.example/federation/v1/match?bucketBits=16';
-const BODY = utf8('{"bucket":"0f3a","elements":["AAEC"]}');
+const URL_B = 'https://node-b.example/federation/v2/match?page=1';
+const BODY = utf8('{"searchId":"s_1","blindedElements":["AAEC"]}');
 
 const clockAt = (seconds: number): Clock => ({ now: () => new Date(seconds * 1000) });
 /** A mutable clock for tests that move time. */
@@ -135,7 +135,7 @@ describe('request round trip', () => {
 
   it('does not cover scheme or host: the recipient key id names the node', async () => {
     const { request, body } = send();
-    const moved = alter(request, { url: 'http://10.0.0.7:8080/federation/v1/match?bucketBits=16' });
+    const moved = alter(request, { url: 'http://10.0.0.7:8080/federation/v2/match?page=1' });
     await expect(verifyRequest(moved, body, verifierOf())).resolves.toMatchObject({ peerId: 'node-a' });
   });
 
@@ -217,7 +217,7 @@ describe('each failure has its own problem code', () => {
     codes.push((await codeOf(verifyRequest(revoked.request, revoked.body, v()))).code);
     const stale = send({ at: T0 - 301 });
     codes.push((await codeOf(verifyRequest(stale.request, stale.body, v()))).code);
-    codes.push((await codeOf(verifyRequest(ok.request, utf8('{"bucket":"0f3b"}'), v()))).code);
+    codes.push((await codeOf(verifyRequest(ok.request, utf8('{"searchId":"s_2"}'), v()))).code);
     const forged = alter(ok.request, { headers: { 'Cairn-Signature': toBase64Url(new Uint8Array(64).fill(7)) } });
     codes.push((await codeOf(verifyRequest(forged, ok.body, v()))).code);
     const shared = v();
@@ -250,15 +250,15 @@ describe('each failure has its own problem code', () => {
 describe('tampering with any covered component breaks the signature', () => {
   const cases: [string, (s: Sent) => { request: Request; body: Uint8Array }, ErrorCode][] = [
     ['method', (s) => ({ request: alter(s.request, { method: 'PUT' }), body: s.body }), 'signature_invalid'],
-    ['path', (s) => ({ request: alter(s.request, { url: 'https://node-b.example/federation/v1/other?bucketBits=16' }), body: s.body }), 'signature_invalid'],
-    ['path case', (s) => ({ request: alter(s.request, { url: 'https://node-b.example/Federation/v1/match?bucketBits=16' }), body: s.body }), 'signature_invalid'],
-    ['query', (s) => ({ request: alter(s.request, { url: 'https://node-b.example/federation/v1/match?bucketBits=24' }), body: s.body }), 'signature_invalid'],
-    ['query removed', (s) => ({ request: alter(s.request, { url: 'https://node-b.example/federation/v1/match' }), body: s.body }), 'signature_invalid'],
-    ['body', (s) => ({ request: s.request, body: utf8('{"bucket":"0f3a","elements":[]}') }), 'digest_mismatch'],
+    ['path', (s) => ({ request: alter(s.request, { url: 'https://node-b.example/federation/v2/other?page=1' }), body: s.body }), 'signature_invalid'],
+    ['path case', (s) => ({ request: alter(s.request, { url: 'https://node-b.example/Federation/v2/match?page=1' }), body: s.body }), 'signature_invalid'],
+    ['query', (s) => ({ request: alter(s.request, { url: 'https://node-b.example/federation/v2/match?page=2' }), body: s.body }), 'signature_invalid'],
+    ['query removed', (s) => ({ request: alter(s.request, { url: 'https://node-b.example/federation/v2/match' }), body: s.body }), 'signature_invalid'],
+    ['body', (s) => ({ request: s.request, body: utf8('{"searchId":"s_1","blindedElements":[]}') }), 'digest_mismatch'],
     [
       'body with a matching digest',
       (s) => {
-        const body = utf8('{"bucket":"ffff","elements":["AAEC"]}');
+        const body = utf8('{"searchId":"s_3","blindedElements":["AAEC"]}');
         return { request: alter(s.request, { headers: { 'Content-Digest': contentDigest(body) } }), body };
       },
       'signature_invalid',
@@ -387,7 +387,7 @@ describe('responses', () => {
 
   it('is bound to the exact request, even if its sender ever repeated a nonce', async () => {
     const first = send({ random: counterRandom(5) });
-    const second = send({ random: counterRandom(5), body: utf8('{"bucket":"0f3a","elements":[]}') });
+    const second = send({ random: counterRandom(5), body: utf8('{"searchId":"s_1","blindedElements":[]}') });
     expect(second.binding.nonce).toBe(first.binding.nonce);
     const { response, body } = answer(first.binding);
     expect((await codeOf(() => verifyResponse(response, body, asking(second.binding)))).code).toBe('signature_invalid');
@@ -396,7 +396,7 @@ describe('responses', () => {
   it('a peer reusing our nonce cannot obtain an answer that verifies for our request', async () => {
     // A asks B; C copies A's nonce into a request of its own, which B accepts (nonces are per peer).
     const ours = send({ random: counterRandom(42) });
-    const theirs = send({ signer: C, random: counterRandom(42), body: utf8('{"bucket":"0000","elements":[]}') });
+    const theirs = send({ signer: C, random: counterRandom(42), body: utf8('{"searchId":"s_0","blindedElements":[]}') });
     const atB = await verifyRequest(theirs.request, theirs.body, verifierOf());
     expect(atB.binding.nonce).toBe(ours.binding.nonce);
     const { response, body } = answer(atB.binding);

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isResync } from '../src/core/federation/index/types.js';
 import { signJsonEnvelope } from '../src/core/dsse.js';
-import { INDEX } from '../src/core/constants.js';
+import { FEDERATION, INDEX } from '../src/core/constants.js';
 import { ed25519Signer } from '../src/core/signing.js';
 import { webRandom } from '../src/core/ports.js';
 import { indexChangesWireSchema, indexSnapshotPageSchema } from '../schemas/index.js';
@@ -133,8 +133,10 @@ describe('token index resync', () => {
     expect((await xb.index.states(peerA.id)).map((r) => r.category)).toEqual(['missing_child']);
     // Asking for another category directly is refused, like a match the policy does not allow.
     const client = { signer: xb.signer, clock, random: webRandom, fetch: net.router, timeoutMs: 5000, maxResponseBytes: 1 << 20 };
-    await expect(postSigned(client, peerA, INDEX_PATHS.changes, { category: 'suspect', sinceVersion: 0 }, indexChangesWireSchema)).rejects.toMatchObject({ details: { peerCode: 'purpose_denied' } });
-    await expect(postSigned(client, peerA, INDEX_PATHS.snapshot, { category: 'suspect', version: 0, fromShard: 0, toShard: 16 }, indexSnapshotPageSchema)).rejects.toMatchObject({ details: { peerCode: 'purpose_denied' } });
+    await expect(postSigned(client, peerA, INDEX_PATHS.changes, { category: 'suspect', sinceVersion: 0 }, indexChangesWireSchema, FEDERATION.mediaType)).rejects.toMatchObject({ details: { peerCode: 'purpose_denied' } });
+    await expect(postSigned(client, peerA, INDEX_PATHS.snapshot, { category: 'suspect', version: 0, fromShard: 0, toShard: 16 }, indexSnapshotPageSchema, FEDERATION.mediaType)).rejects.toMatchObject({ details: { peerCode: 'purpose_denied' } });
+    // The index routes speak the cairn/2 media type only, like match and hits.
+    await expect(postSigned(client, peerA, INDEX_PATHS.heads, {}, indexChangesWireSchema)).rejects.toMatchObject({ details: { peerCode: 'unsupported_media_type', peerStatus: 415 } });
     // XA's policy changes: XB's next sync fetches the new category and drops the old one.
     await setPeerPolicy({ db: xa.sqlite.db, atomic: sqliteAtomicWriter(xa.sqlite.raw), clock: { now: () => new Date() } }, xb.nodeId, { purposes: { criminal_investigation: ['suspect'] } }, 'test');
     expect(await xb.index.sync(peerA.id)).toEqual({ suspect: 'ready' });

@@ -1,8 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assembleProtocol } from '../scripts/build-protocol.js';
 import { ERROR_CODES, LOCAL_ERROR_CODES } from '../src/core/errors.js';
+import { fromHex, utf8 } from '../src/core/bytes.js';
+import { deriveOprfKeyPair } from '../src/core/oprf/index.js';
+import { ed25519Signer, fingerprintOf, keyIdOf } from '../src/core/signing.js';
 import { ROOT } from './helpers/cli.js';
 
 describe('PROTOCOL.md', () => {
@@ -14,5 +18,41 @@ describe('PROTOCOL.md', () => {
     const doc = readFileSync(join(ROOT, 'PROTOCOL.md'), 'utf8');
     const peerFacing = ERROR_CODES.filter((c) => !LOCAL_ERROR_CODES.has(c));
     for (const code of peerFacing) expect(doc, code).toContain(`\`${code}\``);
+  });
+
+  it('names the exact versions of the data key derivation depends on, as installed and locked (section 10.9)', () => {
+    const doc = readFileSync(join(ROOT, 'protocol/19-key-derivation-dependencies.md'), 'utf8');
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string; integrity: string }> };
+    for (const name of ['libphonenumber-js', 'any-ascii']) {
+      const installed = (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+      // Exact pins: a caret range would let a fresh install change keys silently.
+      expect(pkg.dependencies[name], name).toBe(installed);
+      expect(lock.packages[`node_modules/${name}`]!.version, name).toBe(installed);
+      expect(doc, name).toContain(`| ${name} (npm) | \`${installed}\``);
+      expect(doc, name).toContain(lock.packages[`node_modules/${name}`]!.integrity);
+    }
+    const metadata = readFileSync(join(ROOT, 'node_modules/libphonenumber-js/metadata.max.json'));
+    expect(doc).toContain(createHash('sha256').update(metadata).digest('hex'));
+    expect(doc).toContain(`metadata format version ${(JSON.parse(metadata.toString('utf8')) as { version: number }).version}`);
+    // The code uses the metadata the document names.
+    expect(readFileSync(join(ROOT, 'src/core/identity/normalise-contact.ts'), 'utf8')).toContain("from 'libphonenumber-js/max'");
+  });
+
+  it('states the key ids of the TEST keys as the descriptor derives them (overview)', () => {
+    const doc = readFileSync(join(ROOT, 'protocol/00-overview.md'), 'utf8').replace(/\s+/g, ' ');
+    const signing = ed25519Signer(new Uint8Array(32).fill(0x11));
+    const oprf = deriveOprfKeyPair(fromHex('a5'.repeat(32)), utf8('cairn test key'));
+    expect(doc).toContain(`\`signingKey.keyId\` of the Ed25519 seed \`0x11…11\` (section 30) is \`${signing.keyId}\``);
+    expect(doc).toContain(`\`oprfKey.keyId\` of the TEST OPRF key (section 20) is \`${keyIdOf(oprf.publicKey)}\``);
+    const fp = fingerprintOf(signing.publicKey);
+    expect(doc).toContain(`(\`${fp.slice(0, 14)}:…:${fp.slice(-4)}\`)`);
+  });
+
+  it('lists every conformance vector file in its conformance section (section 50)', () => {
+    const doc = readFileSync(join(ROOT, 'protocol/50-conformance.md'), 'utf8');
+    const files = readdirSync(join(ROOT, 'test/vectors/conformance')).sort();
+    expect(files.length).toBeGreaterThan(5);
+    for (const f of files) expect(doc, f).toContain(`| \`${f}\` |`);
   });
 });

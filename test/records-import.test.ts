@@ -102,7 +102,7 @@ describe('cairn import', () => {
     const db = () => new Database(join(home, 'cairn.db'), { readonly: true });
     const digests = () => {
       const d = db();
-      const out = (d.prepare("select hex(digest) h from tokens join records on records.id = tokens.record_id where ref = 'RO-10' order by h").all() as { h: string }[]).map((x) => x.h);
+      const out = (d.prepare("select hex(tokens.fingerprint) || hex(tokens.confirm) h from tokens join records on records.id = tokens.record_id where ref = 'RO-10' order by h").all() as { h: string }[]).map((x) => x.h);
       d.close();
       return out;
     };

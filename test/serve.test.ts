@@ -35,9 +35,9 @@ describe('cairn serve', () => {
     const r = cairn(['serve', '--home', t.dir], { env: { CAIRN_HTTP_PORT: '99999' } });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/http\.port \(from CAIRN_HTTP_PORT\): .*65535/);
-    const r2 = cairn(['serve', '--home', t.dir], { env: { CAIRN_MATCHING_BUCKET_BITS: 'many' } });
+    const r2 = cairn(['serve', '--home', t.dir], { env: { CAIRN_AUDIT_RETENTION_DAYS: 'many' } });
     expect(r2.status).toBe(1);
-    expect(r2.stderr).toContain('matching.bucketBits (from CAIRN_MATCHING_BUCKET_BITS)');
+    expect(r2.stderr).toContain('audit.retentionDays (from CAIRN_AUDIT_RETENTION_DAYS)');
   });
 
   it('stops with the file, the field and the reason on a bad config file', () => {

@@ -62,7 +62,6 @@ export interface BenchFederationOptions {
   readonly log: (msg: string) => void;
 }
 
-const BUCKET_BITS = 16;
 
 function realRecords(n: number, offset: number, country: string, seed: number): Record<string, unknown>[] {
   const rnd = prng(seed);
@@ -130,10 +129,9 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
     cli(['init', '--home', templateHome, '--country', 'XX', '--name', 'template', '--url', 'http://127.0.0.1:9']);
     const ctx = await openNodeContext(templateHome); // creates and migrates the database
     await ctx.close();
-    o.log(`filling ${fillN.toLocaleString('en-US')} records directly (key types as derived, random tokens, uniform buckets)`);
+    o.log(`filling ${fillN.toLocaleString('en-US')} records directly (key types as derived, random confirmation bytes)`);
     fill = fillIndex(join(templateHome, 'cairn.db'), {
       records: fillN,
-      bucketBits: BUCKET_BITS,
       keyMix: sampleKeyMix(2000),
       onProgress: (d) => d % 200_000 === 0 && o.log(`  filled ${d.toLocaleString('en-US')}`),
     });
@@ -151,7 +149,7 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
   o.log(`imported ${realN} real records at each peer with cairn import`);
   const analyst = addUser(searcherSpec.home, 'analyst', 'bench analyst');
 
-  let env = { CAIRN_MATCHING_BUCKET_BITS: String(BUCKET_BITS), ...o.env };
+  let env = { ...o.env };
   const startAll = async () => ({
     searcher: await startNode(searcherSpec.home, searcherSpec.port, searcherSpec.country, env, o.nodeArgs ?? []),
     peers: await Promise.all(peerSpecs.map((p) => startNode(p.home, p.port, p.country, env, o.nodeArgs ?? []))),

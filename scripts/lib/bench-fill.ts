@@ -48,7 +48,7 @@ export interface FillResult {
  */
 export function fillIndex(
   dbFile: string,
-  opts: { records: number; bucketBits: number; keyMix: readonly (readonly string[])[]; seed?: number; onProgress?: (done: number) => void },
+  opts: { records: number; keyMix: readonly (readonly string[])[]; seed?: number; onProgress?: (done: number) => void },
 ): FillResult {
   const t0 = performance.now();
   const db = new BetterSqlite3(dbFile);
@@ -64,9 +64,7 @@ export function fillIndex(
       `insert into records (ref, category, owning_unit, contact_point, record_date, retention_until, fingerprint, updated_at)
        values (?, ?, 'Unit for missing children', 'cairn-desk@police.example', '2025-06-01', '2040-12-31', ?, ?)`,
     );
-    const insertToken = db.prepare('insert into tokens (record_id, key_type, bucket, category, digest, confirm) values (?, ?, ?, ?, ?, ?)');
-    const rnd = prng(opts.seed ?? 5);
-    const buckets = 2 ** opts.bucketBits;
+    const insertToken = db.prepare('insert into tokens (record_id, key_type, category, confirm) values (?, ?, ?, ?)');
     const perKeyType: Record<string, number> = {};
     const at = new Date().toISOString();
     let tokens = 0;
@@ -75,11 +73,11 @@ export function fillIndex(
       for (let i = from; i < to; i++) {
         const category = CATEGORIES[i % CATEGORIES.length]!;
         const types = opts.keyMix[i % opts.keyMix.length]!;
-        const bytes = randomBytes(32 + 24 * types.length);
+        const bytes = randomBytes(32 + 8 * types.length);
         const id = insertRecord.run(`FILL-${String(i).padStart(8, '0')}`, category, bytes.subarray(0, 32), at).lastInsertRowid;
         types.forEach((type, k) => {
-          const o = 32 + 24 * k;
-          insertToken.run(id, type, Math.floor(rnd() * buckets), category, bytes.subarray(o, o + 16), bytes.subarray(o + 16, o + 24));
+          const o = 32 + 8 * k;
+          insertToken.run(id, type, category, bytes.subarray(o, o + 8));
           perKeyType[type] = (perKeyType[type] ?? 0) + 1;
         });
         tokens += types.length;

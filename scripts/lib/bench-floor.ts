@@ -9,19 +9,15 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import { blindEvaluateBatch, blind, generateOprfKeyPair } from '../../src/core/oprf/index.js';
-import { bucketOf, deriveMatchKeys, parseIdentifiers } from '../../src/core/identity/index.js';
+import { deriveMatchKeys, parseIdentifiers } from '../../src/core/identity/index.js';
 import { createSodiumEvaluator } from '../../src/node/oprf/sodium-evaluate.js';
 import { ALL_CATEGORIES } from './bench-federation.js';
 
 /** Milliseconds per search (all of one person's match keys), averaged. */
 export interface AnswerParts {
   readonly elementsPerSearch: number;
-  /** HMAC-SHA256 of every key and an indexed lookup of (key type, bucket, digest) each: the floor. */
+  /** HMAC-SHA256 of every key and an indexed lookup of (category, 8-byte fingerprint) each: the floor. */
   readonly hmacLookupMs: number;
-  /** The answer's bucket queries (the node's covering index, every category). */
-  readonly bucketQueryMs: number;
-  /** Digests listed per search (all buckets). */
-  readonly digestsPerSearch: number;
   /** BlindEvaluateBatch with one DLEQ proof, libsodium (the Node node's evaluator). */
   readonly sodiumEvaluateMs: number;
   /** The same with the portable noble path (the Workers node's evaluator). */
@@ -43,30 +39,18 @@ async function timeMsAsync(reps: number, f: () => Promise<unknown>): Promise<num
 }
 
 /** Time the parts of an answer for `persons` against the SQLite file `dbFile` (opened read-only). */
-export async function measureAnswerParts(dbFile: string, persons: readonly unknown[], bucketBits: number): Promise<AnswerParts> {
+export async function measureAnswerParts(dbFile: string, persons: readonly unknown[]): Promise<AnswerParts> {
   const keysOf = persons.map((p) => deriveMatchKeys(parseIdentifiers(p)));
   const db = new BetterSqlite3(dbFile, { readonly: true, fileMustExist: true });
   try {
     const hmacKey = randomBytes(32);
-    // Through the node's own covering index (there is no index on digests alone).
-    const byDigest = db.prepare(
-      `select 1 from tokens where key_type = ? and bucket = ? and category in (${ALL_CATEGORIES.map(() => '?').join(', ')}) and digest = ? limit 1`,
-    );
-    const byBucket = db.prepare(
-      `select digest from tokens where key_type = ? and bucket = ? and category in (${ALL_CATEGORIES.map(() => '?').join(', ')}) limit 100000`,
-    );
+    // Through the node's index on (category, fingerprint), as a confirmation looks tokens up.
+    const byFingerprint = db.prepare(`select 1 from tokens where category in (${ALL_CATEGORIES.map(() => '?').join(', ')}) and fingerprint = ? limit 1`);
     let person = 0;
     const hmacLookupMs = timeMs(persons.length * 3, () => {
       for (const k of keysOf[person++ % keysOf.length]!) {
-        byDigest.get(k.type, bucketOf(k.encoded, bucketBits), ...ALL_CATEGORIES, createHmac('sha256', hmacKey).update(k.encoded).digest().subarray(0, 16));
+        byFingerprint.get(...ALL_CATEGORIES, createHmac('sha256', hmacKey).update(k.encoded).digest().subarray(0, 8));
       }
-    });
-    let digests = 0;
-    let searches = 0;
-    person = 0;
-    const bucketQueryMs = timeMs(persons.length * 3, () => {
-      for (const k of keysOf[person++ % keysOf.length]!) digests += byBucket.all(k.type, bucketOf(k.encoded, bucketBits), ...ALL_CATEGORIES).length;
-      searches++;
     });
     const { secretKey, publicKey } = generateOprfKeyPair();
     const batches = keysOf.slice(0, 20).map((ks) => ks.map((k) => blind(k.encoded).blindedElement));
@@ -79,8 +63,6 @@ export async function measureAnswerParts(dbFile: string, persons: readonly unkno
     return {
       elementsPerSearch: keysOf.reduce((a, k) => a + k.length, 0) / keysOf.length,
       hmacLookupMs,
-      bucketQueryMs,
-      digestsPerSearch: digests / Math.max(1, searches),
       sodiumEvaluateMs,
       portableEvaluateMs,
     };

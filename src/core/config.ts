@@ -75,12 +75,6 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    matching: z
-      .object({
-        bucketBits: z.coerce.number().int().min(1).max(24).default(16),
-      })
-      .strict()
-      .prefault({}),
     metrics: z
       .object({
         /** Serve /metrics only on this separate HOST:PORT (e.g. 127.0.0.1:9700), not on the port peers use. */

@@ -13,11 +13,15 @@ export const PROTOCOL_VERSION = 'cairn/2' as const;
  * to, so the count says nothing about which identifiers the searcher held.
  */
 export const FEDERATION = {
-  /** Peer-facing match and confirmation routes. */
+  /** Peer-facing match, confirmation and token index routes. */
   prefix: '/federation/v2',
-  /** The cairn/1 match and confirmation paths: answered with protocol_version_unsupported. */
-  retiredPaths: ['/federation/v1/match', '/federation/v1/hits'],
-  /** Content type of cairn/2 match and confirmation requests and their answers. */
+  /**
+   * Paths a node no longer serves, answered with protocol_version_unsupported:
+   * cairn/1 match and confirmation, and the index routes an early cairn/2
+   * node served under the v1 prefix.
+   */
+  retiredPaths: ['/federation/v1/match', '/federation/v1/hits', '/federation/v1/index/heads', '/federation/v1/index/changes', '/federation/v1/index/snapshot'],
+  /** Content type of every request under `prefix` and of its answers (problems are application/problem+json). */
   mediaType: 'application/vnd.cairn.federation.v2+json',
   /** Allowed element counts of a match request, smallest first; the last is the most a request may carry. */
   paddedSizes: [8, 16, 32, 64],

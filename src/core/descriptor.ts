@@ -19,7 +19,6 @@ export interface DescriptorInput {
   /** The OPRF key epoch (protocol/38-key-epochs.md); omitted for epoch 1 by older nodes. */
   oprfEpoch?: number;
   matchKeyTypes: readonly string[];
-  bucketBits: number;
   issuedAt: Date;
 }
 
@@ -34,7 +33,6 @@ export function buildDescriptor(d: DescriptorInput): NodeDescriptor {
     signingKey: { algorithm: 'Ed25519', keyId: d.signer.keyId, publicKey: toBase64Url(d.signer.publicKey) },
     oprfKey: { suite: OPRF.suite, mode: 'VOPRF', keyId: keyIdOf(d.oprfPublicKey), publicKey: toBase64Url(d.oprfPublicKey), ...(d.oprfEpoch !== undefined ? { epoch: d.oprfEpoch } : {}) },
     matchKeyTypes: [...d.matchKeyTypes],
-    bucketBits: d.bucketBits,
     issuedAt: d.issuedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };
 }

@@ -57,7 +57,6 @@ export function createNodeService(deps: {
           // Epoch 1 is implied: a node that never rotated publishes the descriptor it always did.
           ...(epoch > 1 ? { oprfEpoch: epoch } : {}),
           matchKeyTypes: deps.matchKeyTypes,
-          bucketBits: config.matching.bucketBits,
           // A new key is news: its descriptor is issued when it is first served.
           issuedAt: epoch === 1 ? issuedAt : new Date(),
         });
@@ -77,7 +76,6 @@ export function createNodeService(deps: {
         signer: deps.signer,
         oprfPublicKey: deps.oprfPublicKey,
         matchKeyTypes: deps.matchKeyTypes,
-        bucketBits: config.matching.bucketBits,
         issuedAt,
       })),
     async databaseOk(onError) {

@@ -159,7 +159,6 @@ export function createServices(ports: Ports, config: Config): Services {
       ...store,
       backend: ports.tokenBackend ?? createPortableTokenBackend(ports.oprfSecretKey),
       fingerprintKey: deriveFingerprintKey(ports.oprfSecretKey),
-      bucketBits: config.matching.bucketBits,
     },
     { searchOnRegistration: config.federation.searchOnRegistration, searches },
     { phoneCountry: config.node.country },

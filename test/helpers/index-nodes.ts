@@ -87,7 +87,7 @@ export function network() {
       client: { signer, clock, random: webRandom, fetch: router, timeoutMs: 10_000, maxResponseBytes: 16 * 1024 * 1024 },
       ...(window ? { window } : {}),
     });
-    const importer: ImportDeps = { db: sqlite.db, atomic, backend: createPortableTokenBackend(oprf.secretKey), clock, fingerprintKey: deriveFingerprintKey(oprf.secretKey), bucketBits: 16 };
+    const importer: ImportDeps = { db: sqlite.db, atomic, backend: createPortableTokenBackend(oprf.secretKey), clock, fingerprintKey: deriveFingerprintKey(oprf.secretKey) };
     const n: TestNode = {
       host,
       country,

@@ -44,9 +44,7 @@ export const migrations: Record<string, Migration> = {
         .createTable('tokens')
         .addColumn('record_id', 'integer', (c) => c.notNull().references('records.id').onDelete('cascade'))
         .addColumn('key_type', 'text', (c) => c.notNull())
-        .addColumn('bucket', 'integer', (c) => c.notNull())
         .addColumn('category', 'text', (c) => c.notNull())
-        .addColumn('digest', 'blob', (c) => c.notNull())
         .addColumn('confirm', 'blob', (c) => c.notNull())
         .execute();
       // Covering index for the federation's bucket query.
@@ -381,9 +379,7 @@ export const migrations: Record<string, Migration> = {
         .createTable('pending_tokens')
         .addColumn('ref', 'text', (c) => c.notNull())
         .addColumn('key_type', 'text', (c) => c.notNull())
-        .addColumn('bucket', 'integer', (c) => c.notNull())
         .addColumn('category', 'text', (c) => c.notNull())
-        .addColumn('digest', 'blob', (c) => c.notNull())
         .addColumn('confirm', 'blob', (c) => c.notNull())
         .addColumn('fingerprint', 'blob', (c) => c.notNull())
         .execute();
@@ -391,6 +387,21 @@ export const migrations: Record<string, Migration> = {
       // The epoch a peer's pinned VOPRF key belongs to, and the epoch of each replica's head.
       await db.schema.alterTable('peers').addColumn('oprf_epoch', 'integer', (c) => c.notNull().defaultTo(1)).execute();
       await db.schema.alterTable('replicas').addColumn('epoch', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+    },
+  },
+  '0014_drop_cairn1_buckets': {
+    async up(db: Kysely<unknown>) {
+      // cairn/2 sends no buckets and lists no digests: the bucket of each
+      // token row (a public hash of its match key), the digest token[0..16)
+      // and their covering index are read by nothing, and a peer's bucket
+      // bits are no longer in its descriptor. Every token keeps what cairn/2
+      // needs (key type, category, confirmation bytes, index fingerprint),
+      // so nothing a node still uses is lost. The index goes first: SQLite
+      // (and D1) refuse to drop an indexed column.
+      await db.schema.dropIndex('tokens_bucket').ifExists().execute();
+      await db.schema.alterTable('tokens').dropColumn('bucket').execute();
+      await db.schema.alterTable('tokens').dropColumn('digest').execute();
+      await db.schema.alterTable('peers').dropColumn('bucket_bits').execute();
     },
   },
 };

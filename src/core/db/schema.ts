@@ -44,18 +44,14 @@ export interface RecordsTable {
 
 export interface TokensTable {
   record_id: number;
-  /** Match-key type name, e.g. "name_dob". */
+  /** Match-key type name, e.g. "phoneticPairDob" (what a receipt reports; never sent to a searcher). */
   key_type: string;
-  /** First b bits of the public bucket hash of the match key. */
-  bucket: number;
-  /** Category of the record, denormalised so a bucket query filters without a join. */
+  /** Category of the record, denormalised so the index and a confirmation filter without a join. */
   category: string;
-  /** Bytes 0..15 of the RFC 9497 token: listed in bucket answers. */
-  digest: Uint8Array;
   /**
    * Bytes 16..23 of the token: never listed, so presenting them when asking
    * for a hit's reference proves the asker evaluated the token itself rather
-   * than copying a digest out of a bucket answer.
+   * than copying a fingerprint out of the index.
    */
   confirm: Uint8Array;
   /** Index fingerprint of the token (protocol/37-token-index.md); null only for rows of before 0007, which it dropped. */
@@ -159,7 +155,6 @@ export interface PeersTable {
   signing_key_id: string;
   signing_public_key: Uint8Array;
   oprf_public_key: Uint8Array;
-  bucket_bits: number;
   match_key_types: string;
   /** The DSSE envelope as fetched, for the record. */
   descriptor: string;
@@ -361,9 +356,7 @@ export interface PendingRecordsTable {
 export interface PendingTokensTable {
   ref: string;
   key_type: string;
-  bucket: number;
   category: string;
-  digest: Uint8Array;
   confirm: Uint8Array;
   fingerprint: Uint8Array;
 }

@@ -71,8 +71,8 @@ export interface AnswerDeps {
   /** Our token index: the deltas that ride on every answer. */
   index: IndexOwner;
   self: { nodeId: string; country: string };
-  /** The latest signed checkpoint of our audit log, for the peer to witness. */
-  checkpoint?: () => Promise<string | undefined>;
+  /** The latest signed checkpoint of our audit log, for the peer to witness: every match answer carries one (PROTOCOL.md §45). */
+  checkpoint: () => Promise<string>;
 }
 
 /** Who asked and why: the part every audit entry of a peer's request shares. */
@@ -173,14 +173,13 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
       deps.clock.now(),
     ),
   ]);
-  const checkpoint = await deps.checkpoint?.();
   return {
     searchId: req.searchId,
     evaluatedElements: evaluation.evaluatedElements.map(toBase64Url),
     proof: toBase64Url(evaluation.proof),
     ...(epoch !== undefined && epoch > 1 ? { epoch } : {}),
     deltas: changes.map(changesToWire),
-    ...(checkpoint !== undefined ? { checkpoint } : {}),
+    checkpoint: await deps.checkpoint(),
     logIndex: appendedIndex(results, 0),
   };
 }

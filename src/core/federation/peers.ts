@@ -26,7 +26,6 @@ export interface Peer {
   oprfPublicKey: Uint8Array;
   /** The OPRF key epoch of `oprfPublicKey` (protocol/38-key-epochs.md). */
   oprfEpoch: number;
-  bucketBits: number;
   matchKeyTypes: string[];
   policy: PeerPolicy;
   status: 'active' | 'revoked';
@@ -53,7 +52,6 @@ function toPeer(r: PeersTable): Peer {
     signingPublicKey: new Uint8Array(r.signing_public_key),
     oprfPublicKey: new Uint8Array(r.oprf_public_key),
     oprfEpoch: r.oprf_epoch ?? 1,
-    bucketBits: r.bucket_bits,
     matchKeyTypes: JSON.parse(r.match_key_types) as string[],
     policy: peerPolicySchema.parse(JSON.parse(r.policy)),
     status: r.status,
@@ -72,7 +70,6 @@ export function describePeer(p: Peer) {
     status: p.status,
     signingKeyFingerprint: fingerprintOf(p.signingPublicKey),
     oprfKeyFingerprint: fingerprintOf(p.oprfPublicKey),
-    bucketBits: p.bucketBits,
     matchKeyTypes: p.matchKeyTypes,
     policy: p.policy,
     addedAt: p.addedAt,
@@ -131,7 +128,6 @@ export async function addPeer(deps: PeerDeps, envelope: unknown, descriptor: Nod
     signing_public_key: fromBase64Url(descriptor.signingKey.publicKey),
     oprf_public_key: fromBase64Url(descriptor.oprfKey.publicKey),
     oprf_epoch: descriptor.oprfKey.epoch ?? 1,
-    bucket_bits: descriptor.bucketBits,
     match_key_types: JSON.stringify(descriptor.matchKeyTypes),
     descriptor: JSON.stringify(envelope),
     policy: JSON.stringify(DENY_ALL),
@@ -264,7 +260,6 @@ export async function updatePeerDescriptor(deps: PeerDeps, idOrCountry: string, 
     oprf_epoch: Math.max(descriptor.oprfKey.epoch ?? 1, peer.oprfEpoch),
     name: descriptor.name,
     base_url: descriptor.baseUrl,
-    bucket_bits: descriptor.bucketBits,
     match_key_types: JSON.stringify(descriptor.matchKeyTypes),
     descriptor: JSON.stringify(envelope),
     updated_at: now.toISOString(),
@@ -273,7 +268,7 @@ export async function updatePeerDescriptor(deps: PeerDeps, idOrCountry: string, 
     deps.db.updateTable('peers').set(changes).where('id', '=', peer.id).compile(),
     appendStatement(deps.db, { type: 'peers.update', actor, data: { peer: peer.id, baseUrl: descriptor.baseUrl, previousBaseUrl: peer.baseUrl } }, now),
   ]);
-  return { ...peer, oprfPublicKey: new Uint8Array(changes.oprf_public_key), oprfEpoch: changes.oprf_epoch, name: descriptor.name, baseUrl: descriptor.baseUrl, bucketBits: descriptor.bucketBits, matchKeyTypes: descriptor.matchKeyTypes };
+  return { ...peer, oprfPublicKey: new Uint8Array(changes.oprf_public_key), oprfEpoch: changes.oprf_epoch, name: descriptor.name, baseUrl: descriptor.baseUrl, matchKeyTypes: descriptor.matchKeyTypes };
 }
 
 /**

@@ -284,8 +284,8 @@ export class OprfEpochs {
         select ref, category, owning_unit, contact_point, record_date, retention_until, fingerprint, updated_at from pending_records where true
         on conflict (ref) do update set category = excluded.category, owning_unit = excluded.owning_unit, contact_point = excluded.contact_point,
           record_date = excluded.record_date, retention_until = excluded.retention_until, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at`.compile(db),
-      sql`insert into tokens (record_id, key_type, bucket, category, digest, confirm, fingerprint)
-        select r.id, p.key_type, p.bucket, r.category, p.digest, p.confirm, p.fingerprint from pending_tokens p join records r on r.ref = p.ref`.compile(db),
+      sql`insert into tokens (record_id, key_type, category, confirm, fingerprint)
+        select r.id, p.key_type, r.category, p.confirm, p.fingerprint from pending_tokens p join records r on r.ref = p.ref`.compile(db),
       sql`delete from pending_tokens`.compile(db),
       sql`delete from pending_records`.compile(db),
       // Every token of the new epoch is an add of its index, in one pass.

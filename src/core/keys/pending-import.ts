@@ -11,12 +11,12 @@ import { appendStatement } from '../audit/entry.js';
 import { equalBytes } from '../bytes.js';
 import type { Db } from '../db/schema.js';
 import { indexFingerprint } from '../federation/index/fingerprint.js';
-import { bucketOf, deriveMatchKeys } from '../identity/index.js';
+import { deriveMatchKeys } from '../identity/index.js';
 import type { TokenBackend } from '../oprf/index.js';
 import type { Clock } from '../ports.js';
 import { recordFingerprint, type BatchResult } from '../records/importer.js';
 import type { ParsedRecord } from '../records/parse.js';
-import { tokenConfirm, tokenDigest } from '../records/token-layout.js';
+import { tokenConfirm } from '../records/token-layout.js';
 
 export interface PendingImportDeps {
   db: Db;
@@ -26,14 +26,13 @@ export interface PendingImportDeps {
   backend: TokenBackend;
   /** Content fingerprint key derived from the pending epoch's key. */
   fingerprintKey: Uint8Array;
-  bucketBits: number;
   epoch: number;
 }
 
 /** D1 binds at most 100 parameters a statement. */
 const IN_CHUNK = 90;
-/** Token rows per insert: 5 parameters each plus the reference. */
-const TOKEN_ROWS_PER_INSERT = 19;
+/** Token rows per insert: 3 parameters each plus the reference, under D1's 100. */
+const TOKEN_ROWS_PER_INSERT = 33;
 
 const UPSERT_PENDING = `insert into pending_records (ref, category, owning_unit, contact_point, record_date, retention_until, fingerprint, updated_at)
   values (?, ?, ?, ?, ?, ?, ?, ?)
@@ -42,9 +41,9 @@ const UPSERT_PENDING = `insert into pending_records (ref, category, owning_unit,
     retention_until = excluded.retention_until, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at`;
 
 function insertPendingTokens(n: number): string {
-  const rows = Array.from({ length: n }, () => '(?, ?, ?, ?, ?)').join(', ');
-  return `insert into pending_tokens (ref, key_type, bucket, category, digest, confirm, fingerprint)
-  select p.ref, v.column1, v.column2, p.category, v.column3, v.column4, v.column5 from (values ${rows}) as v, pending_records p where p.ref = ?`;
+  const rows = Array.from({ length: n }, () => '(?, ?, ?)').join(', ');
+  return `insert into pending_tokens (ref, key_type, category, confirm, fingerprint)
+  select p.ref, v.column1, p.category, v.column2, v.column3 from (values ${rows}) as v, pending_records p where p.ref = ?`;
 }
 
 /** Store one batch of validated records in the pending epoch, atomically, with one audit entry. */
@@ -66,7 +65,7 @@ export async function importPendingBatch(deps: PendingImportDeps, records: reado
   const changed: { r: ParsedRecord; fp: Uint8Array }[] = [];
   let unchanged = 0;
   for (const r of records) {
-    const fp = recordFingerprint(deps.fingerprintKey, r, deps.bucketBits);
+    const fp = recordFingerprint(deps.fingerprintKey, r);
     const old = stored.get(r.ref);
     if (old && equalBytes(old, fp)) unchanged++;
     else changed.push({ r, fp });
@@ -89,7 +88,7 @@ export async function importPendingBatch(deps: PendingImportDeps, records: reado
       const params: unknown[] = [];
       for (const k of chunk) {
         const token = tokens[t++]!;
-        params.push(k.type, bucketOf(k.encoded, deps.bucketBits), tokenDigest(token), tokenConfirm(token), indexFingerprint(token));
+        params.push(k.type, tokenConfirm(token), indexFingerprint(token));
       }
       params.push(r.ref);
       statements.push(CompiledQuery.raw(insertPendingTokens(chunk.length), params));

@@ -15,13 +15,13 @@ import { appendStatement } from '../audit/entry.js';
 import { equalBytes, utf8 } from '../bytes.js';
 import { canonicalJson, type CanonicalValue } from '../canonical-json.js';
 import type { Db } from '../db/schema.js';
-import { bucketOf, deriveMatchKeys, MATCH_KEY_VERSION } from '../identity/index.js';
+import { deriveMatchKeys, MATCH_KEY_VERSION } from '../identity/index.js';
 import { logRecordAdds, logRecordRemovals } from '../federation/index/changes.js';
 import { indexFingerprint } from '../federation/index/fingerprint.js';
 import type { TokenBackend } from '../oprf/index.js';
 import type { Clock } from '../ports.js';
 import type { ParsedRecord } from './parse.js';
-import { tokenConfirm, tokenDigest } from './token-layout.js';
+import { tokenConfirm } from './token-layout.js';
 
 /** Key for record fingerprints, derived from the node's OPRF secret key (HKDF-SHA256, RFC 5869). */
 export function deriveFingerprintKey(oprfSecretKey: Uint8Array): Uint8Array {
@@ -34,7 +34,6 @@ export interface ImportDeps {
   backend: TokenBackend;
   clock: Clock;
   fingerprintKey: Uint8Array;
-  bucketBits: number;
 }
 
 export interface BatchResult {
@@ -52,10 +51,9 @@ export interface BatchResult {
 const IN_CHUNK = 90;
 
 /** The keyed fingerprint of a record's content (also the pending epoch's, under its key). */
-export function recordFingerprint(key: Uint8Array, r: ParsedRecord, bucketBits: number): Uint8Array {
+export function recordFingerprint(key: Uint8Array, r: ParsedRecord): Uint8Array {
   const content = canonicalJson({
     v: MATCH_KEY_VERSION,
-    bucketBits,
     ref: r.ref,
     category: r.category,
     owningUnit: r.owningUnit,
@@ -100,16 +98,16 @@ const UPSERT_RECORD = `insert into records (ref, category, owning_unit, contact_
     contact_point = excluded.contact_point, record_date = excluded.record_date,
     retention_until = excluded.retention_until, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at`;
 const DELETE_TOKENS = 'delete from tokens where record_id = (select id from records where ref = ?)';
-/** Token rows per insert: 5 parameters each, under D1's 100 bound parameters per statement. */
-const TOKEN_ROWS_PER_INSERT = 19;
+/** Token rows per insert: 3 parameters each, under D1's 100 bound parameters per statement. */
+const TOKEN_ROWS_PER_INSERT = 33;
 const insertTokenText = new Map<number, string>();
 /** One insert of `n` token rows of one record, found once by its reference (the last parameter). */
 function insertTokens(n: number): string {
   let text = insertTokenText.get(n);
   if (text === undefined) {
-    const rows = Array.from({ length: n }, () => '(?, ?, ?, ?, ?)').join(', ');
-    text = `insert into tokens (record_id, key_type, bucket, category, digest, confirm, fingerprint)
-  select r.id, v.column1, v.column2, r.category, v.column3, v.column4, v.column5 from (values ${rows}) as v, records r where r.ref = ?`;
+    const rows = Array.from({ length: n }, () => '(?, ?, ?)').join(', ');
+    text = `insert into tokens (record_id, key_type, category, confirm, fingerprint)
+  select r.id, v.column1, r.category, v.column2, v.column3 from (values ${rows}) as v, records r where r.ref = ?`;
     insertTokenText.set(n, text);
   }
   return text;
@@ -126,7 +124,7 @@ export async function importBatch(deps: ImportDeps, records: readonly ParsedReco
   const changed: { r: ParsedRecord; fp: Uint8Array; isNew: boolean }[] = [];
   let unchanged = 0;
   for (const r of records) {
-    const fp = recordFingerprint(deps.fingerprintKey, r, deps.bucketBits);
+    const fp = recordFingerprint(deps.fingerprintKey, r);
     const old = stored.get(r.ref);
     if (old && equalBytes(old, fp)) unchanged++;
     else changed.push({ r, fp, isNew: old === undefined });
@@ -153,7 +151,7 @@ export async function importBatch(deps: ImportDeps, records: readonly ParsedReco
       const params: unknown[] = [];
       for (const k of chunk) {
         const token = tokens[t++]!;
-        params.push(k.type, bucketOf(k.encoded, deps.bucketBits), tokenDigest(token), tokenConfirm(token), indexFingerprint(token));
+        params.push(k.type, tokenConfirm(token), indexFingerprint(token));
       }
       params.push(r.ref);
       statements.push(CompiledQuery.raw(insertTokens(chunk.length), params));

@@ -36,7 +36,6 @@ export function operatorRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): void {
         signingKeyId: node.signer.keyId,
         signingFingerprint: fingerprintOf(node.signer.publicKey),
         oprfFingerprint: fingerprintOf(node.oprfPublicKey),
-        bucketBits: config.matching.bucketBits,
         matchKeyTypes: node.matchKeyTypes,
       },
       records: await services.records.stats(),

@@ -1,5 +1,6 @@
 /**
- * Peer-facing token index routes (protocol/37-token-index.md): signed heads,
+ * Peer-facing token index routes (protocol/37-token-index.md), under
+ * /federation/v2 in the cairn/2 media type: signed heads,
  * changes since a version, and snapshot pages, each only for the categories
  * our policy lets the asking peer match for some purpose.
  */
@@ -7,6 +8,7 @@ import type { Hono } from 'hono';
 import { indexChangesRequestSchema, indexSnapshotRequestSchema } from '../../../schemas/index.js';
 import type { RecordCategory } from '../../../schemas/records.js';
 import { toBase64Url } from '../../core/bytes.js';
+import { FEDERATION } from '../../core/constants.js';
 import { CairnError } from '../../core/errors.js';
 import { fetchableCategories } from '../../core/federation/index/service.js';
 import { INDEX_PATHS } from '../../core/federation/index/sync.js';
@@ -14,7 +16,7 @@ import { changesToWire } from '../../core/federation/index/types.js';
 import type { Peer } from '../../core/federation/peers.js';
 import { validate } from '../../core/decode/json-body.js';
 import type { AppContext, Env } from '../context.js';
-import { signedFederationRoute } from './signed.js';
+import { requireMediaType, signedFederationRoute } from './signed.js';
 
 /** Refuse a category the peer may not fetch: deny by default, as for matching. */
 function requireFetchable(peer: Peer, category: RecordCategory): void {
@@ -26,7 +28,16 @@ function requireFetchable(peer: Peer, category: RecordCategory): void {
 /** Mount the index routes on the federation router. */
 export function indexSyncRoutes(r: Hono<Env>, ctx: AppContext): void {
   const { index } = ctx.services;
-  const signed = (handle: Parameters<typeof signedFederationRoute>[1]) => signedFederationRoute(ctx, handle);
+  // Under the cairn/2 prefix, so in its media type like match and hits.
+  const signed = (handle: Parameters<typeof signedFederationRoute>[1]) =>
+    signedFederationRoute(
+      ctx,
+      (peer, body, c) => {
+        requireMediaType(c, FEDERATION.mediaType);
+        return handle(peer, body, c);
+      },
+      FEDERATION.mediaType,
+    );
 
   r.post(
     INDEX_PATHS.heads,

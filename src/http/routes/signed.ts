@@ -6,7 +6,7 @@
 import type { Context } from 'hono';
 import { utf8 } from '../../core/bytes.js';
 import { MEDIA_TYPES } from '../../core/constants.js';
-import { isCairnError } from '../../core/errors.js';
+import { CairnError, isCairnError } from '../../core/errors.js';
 import type { Peer } from '../../core/federation/peers.js';
 import { decodeUtf8Body, parseJsonText, readBody } from '../../core/decode/json-body.js';
 import { problemOf } from '../problem.js';
@@ -40,4 +40,15 @@ export function signedFederationRoute({ services, metrics }: AppContext, handle:
     headers.set('content-type', status === 200 ? mediaType : MEDIA_TYPES.problem);
     return new Response(bytes as Uint8Array<ArrayBuffer>, { status, headers });
   };
+}
+
+/**
+ * Refuse a request whose Content-Type is not `mediaType` (parameters such as
+ * charset are ignored): a route under the cairn/2 prefix speaks one media type.
+ */
+export function requireMediaType(c: Context<Env>, mediaType: string): void {
+  const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (ct !== mediaType) {
+    throw new CairnError('unsupported_media_type', `expected content-type ${mediaType}, got ${ct === '' ? 'none' : JSON.stringify(ct.slice(0, 100))}`);
+  }
 }

@@ -13,7 +13,7 @@ import {
 } from '../../../../schemas/index.js';
 import type { RecordCategory } from '../../../../schemas/records.js';
 import { fromBase64Url } from '../../bytes.js';
-import { INDEX } from '../../constants.js';
+import { FEDERATION, INDEX } from '../../constants.js';
 import type { DsseEnvelope } from '../../dsse.js';
 import { CairnError, isCairnError } from '../../errors.js';
 import type { Logger } from '../../ports.js';
@@ -22,11 +22,11 @@ import type { Peer } from '../peers.js';
 import { verifyHead, type ReplicaStore } from './replica.js';
 import { changesFromWire, type ReplicaStatus } from './types.js';
 
-/** Paths of the index endpoints under /federation/v1. */
+/** Paths of the index endpoints, under the cairn/2 prefix and media type like match and hits. */
 export const INDEX_PATHS = {
-  heads: '/federation/v1/index/heads',
-  changes: '/federation/v1/index/changes',
-  snapshot: '/federation/v1/index/snapshot',
+  heads: `${FEDERATION.prefix}/index/heads`,
+  changes: `${FEDERATION.prefix}/index/changes`,
+  snapshot: `${FEDERATION.prefix}/index/snapshot`,
 } as const;
 
 export interface SyncDeps extends ClientDeps {
@@ -50,7 +50,7 @@ const MAX_SNAPSHOT_RESTARTS = 3;
 
 /** The peer's signed heads, verified. */
 export async function fetchHeads(deps: SyncDeps, peer: Peer): Promise<Array<{ envelope: DsseEnvelope; head: IndexHead }>> {
-  const res = await postSigned(deps, peer, INDEX_PATHS.heads, {}, indexHeadsResponseSchema);
+  const res = await postSigned(deps, peer, INDEX_PATHS.heads, {}, indexHeadsResponseSchema, FEDERATION.mediaType);
   return res.heads.map((envelope) => ({ envelope: envelope as DsseEnvelope, head: verifyHead(peer, envelope) }));
 }
 
@@ -58,7 +58,7 @@ export async function fetchHeads(deps: SyncDeps, peer: Peer): Promise<Array<{ en
 async function catchUp(deps: SyncDeps, peer: Peer, category: RecordCategory, sinceVersion: number, onProgress?: (p: SyncProgress) => void): Promise<ReplicaStatus> {
   let since = sinceVersion;
   for (let round = 0; round < MAX_DELTA_ROUNDS; round++) {
-    const wire = await postSigned(deps, peer, INDEX_PATHS.changes, { category, sinceVersion: since }, indexChangesWireSchema);
+    const wire = await postSigned(deps, peer, INDEX_PATHS.changes, { category, sinceVersion: since }, indexChangesWireSchema, FEDERATION.mediaType);
     if (wire.category !== category) throw new CairnError('peer_response_invalid', `${peer.country}: changes for ${wire.category}, asked for ${category}`);
     const changes = changesFromWire(wire);
     const status = await deps.replicas.applyDelta(peer, changes);
@@ -77,7 +77,7 @@ async function fullSync(deps: SyncDeps, peer: Peer, category: RecordCategory, fi
     try {
       for (let from = 0; from < INDEX.shardCount; ) {
         const to = INDEX.shardCount;
-        const page = await postSigned(deps, peer, INDEX_PATHS.snapshot, { category, version: target.head.version, fromShard: from, toShard: to }, indexSnapshotPageSchema);
+        const page = await postSigned(deps, peer, INDEX_PATHS.snapshot, { category, version: target.head.version, fromShard: from, toShard: to }, indexSnapshotPageSchema, FEDERATION.mediaType);
         if (page.category !== category || page.version !== target.head.version || page.fromShard !== from || page.toShard <= from || page.toShard > to) {
           throw new CairnError('peer_response_invalid', `${peer.country}: snapshot page does not match the request (${page.category} v${page.version} shards ${page.fromShard}..${page.toShard})`);
         }

@@ -14,7 +14,7 @@ import type { Session } from '../../../core/users/sessions.js';
 
 export interface OperatorData {
   node: { id: string; country: string; name: string; url: string; version: string; startedAt: string; uptimeSeconds: number; database: 'ok' | 'failing' };
-  keys: { signingKeyId: string; signingFingerprint: string; oprfFingerprint: string; bucketBits: number; matchKeyTypes: readonly string[] };
+  keys: { signingKeyId: string; signingFingerprint: string; oprfFingerprint: string; matchKeyTypes: readonly string[] };
   records: { records: number; tokens: number; byCategory: Record<string, number> };
   audit: { entries: number; latestCheckpoint?: { size: number; at: string } | undefined };
   sessions: number;
@@ -94,8 +94,6 @@ export const OperatorPage: FC<{ nodeName: string; session: Session; data: Operat
         <dd>
           <code>{keys.oprfFingerprint}</code>
         </dd>
-        <dt>Bucket bits</dt>
-        <dd>{keys.bucketBits}</dd>
         <dt>Match key types</dt>
         <dd>{keys.matchKeyTypes.join(', ')}</dd>
       </dl>
