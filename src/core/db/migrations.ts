@@ -44,7 +44,9 @@ export const migrations: Record<string, Migration> = {
         .createTable('tokens')
         .addColumn('record_id', 'integer', (c) => c.notNull().references('records.id').onDelete('cascade'))
         .addColumn('key_type', 'text', (c) => c.notNull())
+        .addColumn('bucket', 'integer', (c) => c.notNull())
         .addColumn('category', 'text', (c) => c.notNull())
+        .addColumn('digest', 'blob', (c) => c.notNull())
         .addColumn('confirm', 'blob', (c) => c.notNull())
         .execute();
       // Covering index for the federation's bucket query.
