@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openNodeContext } from '../../src/node/context.js';
+import { nodeServices, openNodeContext } from '../../src/node/context.js';
 import { addUser, BIN, cli, fingerprintOfNode, ROOT } from './federation.js';
 import { fillIndex, sampleKeyMix, type FillResult } from './bench-fill.js';
 import { track } from './bench-proc.js';
@@ -43,6 +43,8 @@ export interface BenchFederation {
   readonly noHitPersons: readonly unknown[];
   readonly fill: FillResult | undefined;
   readonly recordsPerPeer: number;
+  /** Seconds each peer's own code took to compute and sign its first index heads (when `warmHeads`), by country. */
+  readonly headSeconds: Readonly<Record<string, number>>;
   /** Restart every node with extra environment (e.g. another audit configuration). */
   restart(env: NodeJS.ProcessEnv): Promise<void>;
   stop(): Promise<void>;
@@ -59,12 +61,21 @@ export interface BenchFederationOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Node flags of every node, e.g. --cpu-prof (which NODE_OPTIONS does not allow). */
   readonly nodeArgs?: readonly string[];
+  /** Import the real records at the last peer only (a large federation), not at every peer. */
+  readonly realAtLastOnly?: boolean;
+  /**
+   * Before the nodes start, have each peer's own index code (IndexOwner,
+   * owner.ts) compute and sign the heads of its indexes, as it would when
+   * first asked, so a timed sync or search does not pay that one-off cost.
+   */
+  readonly warmHeads?: boolean;
   readonly log: (msg: string) => void;
 }
 
 const BUCKET_BITS = 16;
 
-function realRecords(n: number, offset: number, country: string, seed: number): Record<string, unknown>[] {
+/** Records imported at a peer with `cairn import`; `seed` varies their content, the references stay `<country>-REAL-<i>`. */
+export function realRecords(n: number, offset: number, country: string, seed: number): Record<string, unknown>[] {
   const rnd = prng(seed);
   // Offset the index: documents, phones and e-mails derive from it, and must differ between peers.
   return Array.from({ length: n }, (_, i) => ({ ...syntheticRecord(offset + i, rnd, { prefix: country }), ref: `${country}-REAL-${i}` }));
@@ -113,6 +124,19 @@ async function startNode(home: string, port: number, country: string, env: NodeJ
   return { country, home, port, url, pid: child.pid!, stop };
 }
 
+/** Compute and sign the current head of every category through the node's own index service; returns the seconds taken. */
+async function warmHeads(home: string): Promise<number> {
+  const ctx = await openNodeContext(home);
+  try {
+    const services = await nodeServices(ctx);
+    const t0 = performance.now();
+    for (const c of ALL_CATEGORIES) await services.index.owner.head(c);
+    return (performance.now() - t0) / 1000;
+  } finally {
+    await ctx.close();
+  }
+}
+
 /** Build and start the federation. Stop it with `stop()` (the exit handler kills it anyway). */
 export async function setupBenchFederation(o: BenchFederationOptions): Promise<BenchFederation> {
   const realN = Math.min(o.realPerPeer ?? 200, o.recordsPerPeer);
@@ -142,13 +166,19 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
   }
   let hitPersons: unknown[] = [];
   for (const [i, p] of peerSpecs.entries()) {
+    if (o.realAtLastOnly && i !== peerSpecs.length - 1) continue;
     const records = realRecords(realN, (i + 1) * 1_000_000, p.country, 100 + i);
     const file = join(o.root, `${p.country}-real.ndjson`);
     writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     cli(['import', file, '--home', p.home, '--out', o.root], { CAIRN_LOG_LEVEL: 'warn' });
     if (i === peerSpecs.length - 1) hitPersons = records.map((r) => r.identifiers);
   }
-  o.log(`imported ${realN} real records at each peer with cairn import`);
+  o.log(`imported ${realN} real records at ${o.realAtLastOnly ? 'the last peer' : 'each peer'} with cairn import`);
+  const headSeconds: Record<string, number> = {};
+  if (o.warmHeads) {
+    for (const p of peerSpecs) headSeconds[p.country] = await warmHeads(p.home);
+    o.log(`index heads computed and signed by each peer's own code: ${Object.entries(headSeconds).map(([c, s]) => `${c} ${s.toFixed(1)} s`).join(', ')}`);
+  }
   const analyst = addUser(searcherSpec.home, 'analyst', 'bench analyst');
 
   let env = { CAIRN_MATCHING_BUCKET_BITS: String(BUCKET_BITS), ...o.env };
@@ -159,8 +189,9 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
   let nodes = await startAll();
   const allow = ['--allow', `${BENCH_PURPOSE}=${ALL_CATEGORIES.join(',')}`];
   for (const p of nodes.peers) {
-    cli(['peers', 'add', p.url, '--home', searcherSpec.home, '--fingerprint', await fingerprintOfNode(p.url)]);
-    cli(['peers', 'add', nodes.searcher.url, '--home', p.home, '--fingerprint', await fingerprintOfNode(nodes.searcher.url)]);
+    // No sync yet: the peer lets us fetch nothing until its policy below; the searcher syncs on its own schedule (or the benchmark's).
+    cli(['peers', 'add', p.url, '--home', searcherSpec.home, '--fingerprint', await fingerprintOfNode(p.url), '--no-sync']);
+    cli(['peers', 'add', nodes.searcher.url, '--home', p.home, '--fingerprint', await fingerprintOfNode(nodes.searcher.url), '--no-sync']);
     // Rate and budget high enough that the benchmark measures capacity, not policy.
     cli(['peers', 'policy', searcherSpec.country, '--home', p.home, ...allow, '--rate', '100000', '--budget', '100000000']);
   }
@@ -181,6 +212,7 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
     noHitPersons: noHitPersons(Math.max(50, realN)),
     fill,
     recordsPerPeer: o.recordsPerPeer,
+    headSeconds,
     async restart(extra) {
       await stopAll();
       env = { ...env, ...extra };
