@@ -77,6 +77,23 @@ export const PRIVATE_TARGET = {
   scaleP50Ms: 250,
 } as const;
 
+/**
+ * The cairn/1 figures of issue 5's search benchmark, as BENCHMARKS.md gave
+ * them at commit 49d148b151 (2026-11-28, `npm run bench`, 3 peers of
+ * 1,000,000 records): another commit and another day, so the ratios against
+ * them are indicative; the baselines measured in the same run are the
+ * reliable ones.
+ */
+export const CAIRN1_REFERENCE = {
+  commit: '49d148b151',
+  date: '2026-11-28',
+  noHit: { p50: 40.2, p99: 66.3 },
+  hit: { p50: 47.1, p99: 70.6 },
+  answersPerSecond: 289.1,
+  elementsPerAnswer: 6.9,
+  nodeCpuMsPerAnswer: 5.03,
+} as const;
+
 const ISSUE = 13;
 const PEERS = ['DE', 'FR', 'PL'] as const;
 /** Countries of the scale federation's peers (the searcher is SE). */
@@ -319,7 +336,14 @@ async function runScale(o: { nodes: number; records: number; real: number; searc
   }
 }
 
-const verdict = (ok: boolean, fullScale: boolean): TargetCheck['status'] => (!ok ? 'MISSED' : fullScale ? 'MET' : 'NOT MEASURED');
+/**
+ * MET or MISSED at the target's size. At a smaller size a figure that only
+ * gets worse with size (latency, CPU, time) that misses is MISSED, and any
+ * other is NOT MEASURED: bytes per token, for one, are higher on a small
+ * replica (65,536 shards per category, mostly near-empty).
+ */
+const verdict = (ok: boolean, fullScale: boolean, worseWhenLarger = true): TargetCheck['status'] =>
+  fullScale ? (ok ? 'MET' : 'MISSED') : !ok && worseWhenLarger ? 'MISSED' : 'NOT MEASURED';
 
 /** Run the benchmark and return the figures. */
 export async function runPrivateBenchmark(options: PrivateBenchOptions = {}): Promise<PrivateBenchResult> {
@@ -435,7 +459,7 @@ export async function runPrivateBenchmark(options: PrivateBenchOptions = {}): Pr
     ...note(sizeNote, `${tp.concurrency} concurrent; node CPU ${tp.nodeCpuMsPerAnswer === undefined ? 'n/a' : `${fmt(tp.nodeCpuMsPerAnswer, 2)} ms`} per answer; one core evaluating only: ${fmt(1000 / result.parts.sodiumEvaluateMs)} batches/s`),
   });
   const bpt = result.disk.bytes / result.disk.tokens;
-  targets.push({ issue: ISSUE, target: `replica ≤ ${PRIVATE_TARGET.bytesPerToken} bytes per token on the searcher's disk`, measured: `${fmt(bpt, 2)} bytes/token`, status: verdict(bpt <= PRIVATE_TARGET.bytesPerToken, full), ...note(sizeNote, `${fmt(result.disk.tokens)} tokens of 3 peers; the fingerprints alone are 8`) });
+  targets.push({ issue: ISSUE, target: `replica ≤ ${PRIVATE_TARGET.bytesPerToken} bytes per token on the searcher's disk`, measured: `${fmt(bpt, 2)} bytes/token`, status: verdict(bpt <= PRIVATE_TARGET.bytesPerToken, full, false), ...note(sizeNote, `${fmt(result.disk.tokens)} tokens of 3 peers; the fingerprints alone are 8`) });
   const slowest = Math.max(...result.syncs.map((s) => s.seconds));
   targets.push({ issue: ISSUE, target: `initial sync of a 1,000,000-record peer ≤ ${PRIVATE_TARGET.syncSeconds} s`, measured: `${fmt(slowest, 1)} s (slowest of ${result.syncs.length})`, status: verdict(slowest <= PRIVATE_TARGET.syncSeconds, full), ...note(sizeNote, `${fmt(result.syncs[0]!.tokens)} tokens per peer`) });
   const d = result.delta;
@@ -488,14 +512,20 @@ export function formatPrivateBenchmark(r: PrivateBenchResult): string {
   const d = r.delta;
   const perCpuSecond = t.nodeCpuSeconds ? t.answered / t.nodeCpuSeconds : NaN;
   const partsSum = p.sodiumEvaluateMs + p.deltasMs + p.signaturesMs;
-  const rest = t.nodeCpuMsPerAnswer === undefined ? NaN : t.nodeCpuMsPerAnswer - partsSum;
+  // Parts measured in another process at another moment: on a busy machine they may add up to more than the node's CPU.
+  const rest = t.nodeCpuMsPerAnswer === undefined || t.nodeCpuMsPerAnswer < partsSum ? NaN : t.nodeCpuMsPerAnswer - partsSum;
   const pct = (x: number) => (t.nodeCpuMsPerAnswer === undefined ? 'n/a' : `${fmt((100 * x) / t.nodeCpuMsPerAnswer)}%`);
-  const heads = Object.entries(r.headSeconds);
+  const { template, ...peerHeads } = r.headSeconds;
+  const heads = Object.entries(peerHeads);
   const lines = [
     formatMachine(r.machine),
     '',
     `3 peers, each ${fmt(r.recordsPerPeer)} records: ${fmt(r.filledTokensPerPeer)} tokens filled directly in ${fmt(r.fillSeconds)} s (random tokens, logged as added), plus ${fmt(r.realPerPeer)} records imported with \`cairn import\`. ` +
-      (heads.length ? `Each peer's own index code then computed and signed its 6 heads (shard, group and root hashes over every fingerprint): ${heads.map(([c, s]) => `${c} ${fmt(s, 1)} s`).join(', ')} (a one-off cost after a bulk import, not part of any figure below).` : ''),
+      (template !== undefined
+        ? `The index code (IndexOwner, owner.ts) computed the shard, group and root hashes of the filled fingerprints once, on the filled database before it was copied to the peers, in ${fmt(template, 1)} s; ` +
+          `each peer's own code then brought them up to date with its imported records and signed its 6 heads: ${heads.map(([c, s]) => `${c} ${fmt(s, 1)} s`).join(', ')}. ` +
+          'That is the one-off cost of a first head after a bulk import; it is not part of any figure below.'
+        : ''),
     '',
     '| initial sync (the searcher node, one peer at a time) | tokens | seconds | tokens/s | searcher CPU s | peer CPU s |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
@@ -522,8 +552,8 @@ export function formatPrivateBenchmark(r: PrivateBenchResult): string {
     '',
     `Where one answer's CPU goes (in-process on the answering peer's database, ms per answer): OPRF BlindEvaluateBatch of 8 with one batch DLEQ proof ${fmt(p.sodiumEvaluateMs, 2)} (${pct(p.sodiumEvaluateMs)}; ` +
       `the portable noble path takes ${fmt(p.portableEvaluateMs, 1)}), the empty deltas of 6 categories (head and change-log reads) ${fmt(p.deltasMs, 2)} (${pct(p.deltasMs)}), ` +
-      `Ed25519 verify of the request and sign of the answer ${fmt(p.signaturesMs, 2)} (${pct(p.signaturesMs)}); the rest, ${fmt(rest, 2)} ms (${pct(rest)}), is HTTP, JSON and schemas, the replay check, the budget reservation and the audit entry. ` +
-      `The node runs the evaluation on ${'one'} worker thread (cores − 1) while its main thread does the rest, and the load generator shares the same 2 cores: ` +
+      `Ed25519 verify of the request and sign of the answer ${fmt(p.signaturesMs, 2)} (${pct(p.signaturesMs)}); ${Number.isFinite(rest) ? `the rest, ${fmt(rest, 2)} ms (${pct(rest)}),` : 'the rest (not given: the parts add up to more than the node\'s CPU per answer, measured at another moment of a busy machine)'} is HTTP, JSON and schemas, the replay check, the budget reservation and the audit entry. ` +
+      'The node runs the evaluation on one worker thread (cores − 1) while its main thread does the rest, and the load generator shares the same 2 cores: ' +
       `${fmt(PRIVATE_TARGET.answersPerSecond)} answers/s would need ${fmt((PRIVATE_TARGET.answersPerSecond * p.sodiumEvaluateMs) / 1000, 2)} cores of evaluation alone and ${t.nodeCpuMsPerAnswer === undefined ? 'n/a' : fmt((PRIVATE_TARGET.answersPerSecond * t.nodeCpuMsPerAnswer) / 1000, 2)} cores at the measured CPU per answer.`,
     '',
     `Delta: ${fmt(d.records)} of ${r.syncs[0]?.country}'s records re-imported with other identifiers through its API (\`cairn import --node\`, ${fmt(d.importSeconds, 1)} s), so every one of their tokens changed: ` +
@@ -533,6 +563,22 @@ export function formatPrivateBenchmark(r: PrivateBenchResult): string {
     '',
     `Searcher peak RSS (VmHWM of its \`cairn serve\` process, over the three syncs, every search and the delta): **${mib(r.searcherPeakRss)}**. The replicas live in its SQLite file; a lookup reads one shard blob per fingerprint.`,
   ];
+  const c1 = CAIRN1_REFERENCE;
+  const kind = (k: 'hit' | 'no-hit') => r.latency.find((l) => l.kind === k)!.ms;
+  const cmp = (what: string, before: number, now: number, d = 1) => `| ${what} | ${fmt(before, d)} | ${fmt(now, d)} | ${fmt(now / before, 2)} |`;
+  lines.push(
+    '',
+    `Against cairn/1 (BENCHMARKS.md at commit ${c1.commit}, ${c1.date}: the same machine and sizes, another day; indicative only):`,
+    '',
+    `| figure | cairn/1 | cairn/2 (this run${r.recordsPerPeer === PRIVATE_TARGET.recordsPerPeer ? '' : `, ${fmt(r.recordsPerPeer)} records per peer`}) | × cairn/1 |`,
+    '| --- | ---: | ---: | ---: |',
+    cmp('no-hit search p50 ms', c1.noHit.p50, kind('no-hit').p50),
+    cmp('no-hit search p99 ms', c1.noHit.p99, kind('no-hit').p99),
+    cmp('hit search p50 ms', c1.hit.p50, kind('hit').p50),
+    cmp('hit search p99 ms', c1.hit.p99, kind('hit').p99),
+    cmp(`answers/s of one node (cairn/1: ${c1.elementsPerAnswer} elements unpadded; cairn/2: 8)`, c1.answersPerSecond, t.answersPerSecond),
+    cmp('answering node CPU ms per answer', c1.nodeCpuMsPerAnswer, t.nodeCpuMsPerAnswer ?? NaN, 2),
+  );
   if (r.scale) {
     const s = r.scale;
     lines.push(

@@ -13,6 +13,7 @@
  * generator's 2005–2023, with documents, phones and e-mails nobody holds.
  */
 import { spawn } from 'node:child_process';
+import BetterSqlite3 from 'better-sqlite3';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeServices, openNodeContext } from '../../src/node/context.js';
@@ -43,7 +44,11 @@ export interface BenchFederation {
   readonly noHitPersons: readonly unknown[];
   readonly fill: FillResult | undefined;
   readonly recordsPerPeer: number;
-  /** Seconds each peer's own code took to compute and sign its first index heads (when `warmHeads`), by country. */
+  /**
+   * Seconds the index code took (when `warmHeads`): `template` to compute the hashes of the
+   * filled fingerprints once, then each peer (by country) to bring them up to date with its
+   * real records and sign its heads.
+   */
   readonly headSeconds: Readonly<Record<string, number>>;
   /** Restart every node with extra environment (e.g. another audit configuration). */
   restart(env: NodeJS.ProcessEnv): Promise<void>;
@@ -64,9 +69,11 @@ export interface BenchFederationOptions {
   /** Import the real records at the last peer only (a large federation), not at every peer. */
   readonly realAtLastOnly?: boolean;
   /**
-   * Before the nodes start, have each peer's own index code (IndexOwner,
-   * owner.ts) compute and sign the heads of its indexes, as it would when
-   * first asked, so a timed sync or search does not pay that one-off cost.
+   * Before the nodes start, have the index code (IndexOwner, owner.ts)
+   * compute the hashes of the filled fingerprints once on the template, and
+   * each peer's own code bring them up to date and sign its heads, as it
+   * would when first asked, so a timed sync or search does not pay that
+   * one-off cost.
    */
   readonly warmHeads?: boolean;
   readonly log: (msg: string) => void;
@@ -137,6 +144,24 @@ async function warmHeads(home: string): Promise<number> {
   }
 }
 
+/**
+ * Take the template's signatures out of its database before it is copied:
+ * its signed heads and the audit entries that recorded them (appended, never
+ * integrated or checkpointed: the template never served). The hashes stay;
+ * each peer signs its own heads over them.
+ */
+function unsignTemplate(dbFile: string): void {
+  const db = new BetterSqlite3(dbFile);
+  try {
+    const checkpointed = db.prepare('select count(*) as n from audit_checkpoints').get() as { n: number };
+    if (checkpointed.n > 0) throw new Error('the template database has audit checkpoints; it must never have served');
+    db.exec(`delete from index_heads; delete from audit_entries where type = 'index.head'; delete from audit_tree;`);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}
+
 /** Build and start the federation. Stop it with `stop()` (the exit handler kills it anyway). */
 export async function setupBenchFederation(o: BenchFederationOptions): Promise<BenchFederation> {
   const realN = Math.min(o.realPerPeer ?? 200, o.recordsPerPeer);
@@ -148,6 +173,7 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
 
   // One filled database, copied to every peer before its node opens it.
   let fill: FillResult | undefined;
+  const headSeconds: Record<string, number> = {};
   const fillN = o.recordsPerPeer - realN;
   if (fillN > 0) {
     const templateHome = join(o.root, 'template');
@@ -162,6 +188,13 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
       onProgress: (d) => d % 200_000 === 0 && o.log(`  filled ${d.toLocaleString('en-US')}`),
     });
     o.log(`filled ${fill.records.toLocaleString('en-US')} records, ${fill.tokens.toLocaleString('en-US')} tokens in ${fill.seconds.toFixed(0)} s`);
+    if (o.warmHeads) {
+      // The shard, group and root hashes depend on the fingerprints only, not on the node: the
+      // template's own index code computes them once; each peer then only signs its heads (below).
+      headSeconds.template = await warmHeads(templateHome);
+      unsignTemplate(join(templateHome, 'cairn.db'));
+      o.log(`index hashes computed by the index code on the template in ${headSeconds.template.toFixed(0)} s`);
+    }
     for (const p of peerSpecs) copyFileSync(join(templateHome, 'cairn.db'), join(p.home, 'cairn.db'));
   }
   let hitPersons: unknown[] = [];
@@ -174,10 +207,9 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
     if (i === peerSpecs.length - 1) hitPersons = records.map((r) => r.identifiers);
   }
   o.log(`imported ${realN} real records at ${o.realAtLastOnly ? 'the last peer' : 'each peer'} with cairn import`);
-  const headSeconds: Record<string, number> = {};
   if (o.warmHeads) {
     for (const p of peerSpecs) headSeconds[p.country] = await warmHeads(p.home);
-    o.log(`index heads computed and signed by each peer's own code: ${Object.entries(headSeconds).map(([c, s]) => `${c} ${s.toFixed(1)} s`).join(', ')}`);
+    o.log(`index heads brought up to date and signed by each peer's own code: ${peerSpecs.map((p) => `${p.country} ${headSeconds[p.country]!.toFixed(1)} s`).join(', ')}`);
   }
   const analyst = addUser(searcherSpec.home, 'analyst', 'bench analyst');
 
