@@ -43,7 +43,7 @@ import { pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { indexChangesWireSchema } from '../schemas/index.js';
 import { FEDERATION } from '../src/core/constants.js';
-import { findPeer } from '../src/core/federation/peers.js';
+import { findPeer, type Peer } from '../src/core/federation/peers.js';
 import { postSigned, type ClientDeps } from '../src/core/federation/client.js';
 import { INDEX_PATHS } from '../src/core/federation/index/sync.js';
 import { ReplicaStore } from '../src/core/federation/index/replica.js';
@@ -57,6 +57,7 @@ import { fmt, formatTargets, mib, parseFlags, stepLogger, summarize, type Latenc
 import { ALL_CATEGORIES, BENCH_PURPOSE, realRecords, setupBenchFederation, type BenchFederation, type BenchNode } from './lib/bench-federation.js';
 import { driveMatches, prepareMatchLoad, type LoadResult } from './lib/bench-load.js';
 import { measurePrivateAnswerParts, type PrivateAnswerParts } from './lib/bench-answer-parts.js';
+import { profileCall, type ProfileEntry } from './lib/bench-profile.js';
 import { measureLatency, timeSearch, type SearchLatency } from './bench-search.js';
 
 /** Issue 13's targets on the 2-core machine. */
@@ -132,6 +133,8 @@ export interface DeltaResult {
   readonly statuses: readonly string[];
   /** The first search after the change, whose answers carry nothing new (the replica is already in step). */
   readonly searchAfterMs: number;
+  /** The same delta back, applied under the sampling profiler: its time and the functions that took it (self time). */
+  readonly applyProfile: { readonly ms: number; readonly top: readonly ProfileEntry[] };
 }
 
 export interface ScaleResult {
@@ -185,6 +188,13 @@ export interface PrivateBenchOptions {
 }
 
 const LEGAL_BASIS = 'Benchmark of private search on synthetic data';
+
+/**
+ * After a synchronous CLI call: let the event loop see the keep-alive
+ * sockets the servers closed meanwhile, or the next signed fetch picks a dead
+ * one from the pool ("other side closed").
+ */
+const settleSockets = () => new Promise((r) => setTimeout(r, 100));
 
 /** The searcher's replica states, through its operator API. */
 async function replicaStates(node: BenchNode, operator: string): Promise<{ peer: string; category: string; status: string; count: number }[]> {
@@ -258,6 +268,32 @@ async function onePeerLatency(fed: BenchFederation, country: string, n: number):
   return summarize(ms);
 }
 
+/**
+ * Change the same records back (their first content), fetch that delta and
+ * apply it under the sampling profiler: where applying and verifying a delta
+ * of this size spends its time.
+ */
+async function profileDeltaApply(fed: BenchFederation, peerIndex: number, n: number, root: string, replicas: ReplicaStore, deps: ClientDeps, peer: Peer): Promise<{ ms: number; top: ProfileEntry[] }> {
+  const peerNode = fed.peers[peerIndex]!;
+  const original = realRecords(n, (peerIndex + 1) * 1_000_000, peerNode.country, 100 + peerIndex);
+  const file = join(root, `${peerNode.country}-original.ndjson`);
+  writeFileSync(file, original.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const token = addUser(peerNode.home, 'operator', 'bench importer 2');
+  cli(['import', file, '--node', peerNode.url, '--token', token, '--out', root], { CAIRN_LOG_LEVEL: 'warn' });
+  await settleSockets();
+  const versions = await replicas.replicaVersions(peer.id);
+  const all = await Promise.all(
+    ALL_CATEGORIES.map(async (category) => changesFromWire(await postSigned(deps, peer, INDEX_PATHS.changes, { category, sinceVersion: versions[category] ?? 0 }, indexChangesWireSchema, FEDERATION.mediaType))),
+  );
+  const { result, ms, top } = await profileCall(async () => {
+    const out: string[] = [];
+    for (const c of all) out.push(await replicas.applyDelta(peer, c));
+    return out;
+  });
+  if (result.some((s) => s !== 'ready')) throw new Error(`profiled delta ended ${result.join(', ')}`);
+  return { ms, top };
+}
+
 /** Re-import `n` of the peer's real records with changed identifiers, fetch the changes as the searcher, apply and verify them. */
 async function measureDelta(fed: BenchFederation, peerIndex: number, n: number, root: string, log: (m: string) => void): Promise<DeltaResult> {
   const peerNode = fed.peers[peerIndex]!;
@@ -269,6 +305,7 @@ async function measureDelta(fed: BenchFederation, peerIndex: number, n: number, 
   const t0 = performance.now();
   cli(['import', file, '--node', peerNode.url, '--token', token, '--out', root], { CAIRN_LOG_LEVEL: 'warn' });
   const importSeconds = (performance.now() - t0) / 1000;
+  await settleSockets();
   log(`  re-imported ${n} records at ${peerNode.country} through its API in ${importSeconds.toFixed(1)} s`);
 
   const ctx = await openNodeContext(fed.searcher.home);
@@ -293,9 +330,11 @@ async function measureDelta(fed: BenchFederation, peerIndex: number, n: number, 
     const statuses: string[] = [];
     for (const c of all) statuses.push(await replicas.applyDelta(peer, c));
     const applyMs = performance.now() - ta;
+    // Where that time goes: the same kind of delta once more (the records changed back), under the profiler.
+    const applyProfile = await profileDeltaApply(fed, peerIndex, n, root, replicas, deps, peer);
     log(`  ${adds} adds, ${removes} removes over ${all.length} categories: fetched in ${fmt(fetchMs, 1)} ms, applied and verified in ${fmt(applyMs, 1)} ms (${statuses.join(', ')})`);
     const after = await timeSearch(fed, fed.noHitPersons[0], 'no-hit', 999_999);
-    return { records: n, adds, removes, categories: all.filter((c) => !isResync(c) && c.adds.length + c.removes.length > 0).length, importSeconds, fetchMs, applyMs, statuses, searchAfterMs: after.ms };
+    return { records: n, adds, removes, categories: all.filter((c) => !isResync(c) && c.adds.length + c.removes.length > 0).length, importSeconds, fetchMs, applyMs, statuses, searchAfterMs: after.ms, applyProfile };
   } finally {
     await ctx.close();
   }
@@ -559,7 +598,9 @@ export function formatPrivateBenchmark(r: PrivateBenchResult): string {
     `Delta: ${fmt(d.records)} of ${r.syncs[0]?.country}'s records re-imported with other identifiers through its API (\`cairn import --node\`, ${fmt(d.importSeconds, 1)} s), so every one of their tokens changed: ` +
       `${fmt(d.adds)} fingerprints added and ${fmt(d.removes)} removed in ${d.categories} categories. Fetched as the searcher with signed changes requests (the owner refreshes its head first) in ${fmt(d.fetchMs, 1)} ms; ` +
       `**applied and verified in ${fmt(d.applyMs, 1)} ms** by the searcher's replica code on its database (head signature, shards, shard and group hashes, root against the signed head, one write), ending ${[...new Set(d.statuses)].join('/')}. ` +
-      `The next search took ${fmt(d.searchAfterMs, 1)} ms.`,
+      `The next search took ${fmt(d.searchAfterMs, 1)} ms. ` +
+      `Where applying such a delta spends its time (the records changed back, applied under the sampling profiler, ${fmt(d.applyProfile.ms, 1)} ms; self time): ` +
+      `${d.applyProfile.top.map((e) => `${e.fn} ${fmt(e.ms, 1)} ms`).join(', ')}.`,
     '',
     `Searcher peak RSS (VmHWM of its \`cairn serve\` process, over the three syncs, every search and the delta): **${mib(r.searcherPeakRss)}**. The replicas live in its SQLite file; a lookup reads one shard blob per fingerprint.`,
   ];

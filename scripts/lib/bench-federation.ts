@@ -220,13 +220,19 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
   });
   let nodes = await startAll();
   const allow = ['--allow', `${BENCH_PURPOSE}=${ALL_CATEGORIES.join(',')}`];
-  for (const p of nodes.peers) {
+  // Fingerprints first: a fetch between the synchronous CLI calls below may pick a pooled
+  // keep-alive socket the server closed meanwhile ("other side closed").
+  const searcherFingerprint = await fingerprintOfNode(nodes.searcher.url);
+  const peerFingerprints = await Promise.all(nodes.peers.map((p) => fingerprintOfNode(p.url)));
+  for (const [i, p] of nodes.peers.entries()) {
     // No sync yet: the peer lets us fetch nothing until its policy below; the searcher syncs on its own schedule (or the benchmark's).
-    cli(['peers', 'add', p.url, '--home', searcherSpec.home, '--fingerprint', await fingerprintOfNode(p.url), '--no-sync']);
-    cli(['peers', 'add', nodes.searcher.url, '--home', p.home, '--fingerprint', await fingerprintOfNode(nodes.searcher.url), '--no-sync']);
+    cli(['peers', 'add', p.url, '--home', searcherSpec.home, '--fingerprint', peerFingerprints[i]!, '--no-sync']);
+    cli(['peers', 'add', nodes.searcher.url, '--home', p.home, '--fingerprint', searcherFingerprint, '--no-sync']);
     // Rate and budget high enough that the benchmark measures capacity, not policy.
     cli(['peers', 'policy', searcherSpec.country, '--home', p.home, ...allow, '--rate', '100000', '--budget', '100000000']);
   }
+  // Let the event loop see the sockets the servers closed during the synchronous CLI calls.
+  await new Promise((r) => setTimeout(r, 100));
   o.log(`federation up: searcher ${nodes.searcher.url}, peers ${nodes.peers.map((p) => `${p.country} ${p.url}`).join(', ')}`);
 
   const stopAll = async () => {
