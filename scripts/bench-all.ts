@@ -163,7 +163,8 @@ export function formatBenchmarksMd(r: AllBenchResult): string {
     '',
     'Four `cairn serve` processes on loopback (a searching node and 3 peers), each with its own home and SQLite file, peered through the CLI. ' +
       'Each peer holds the stated number of records: a few hundred imported with `cairn import` (found by the hit searches and confirmed with a signed receipt) and the rest written directly into its SQLite file ' +
-      '(one `records` row each and the key types the real derivation gives a synthetic record, random 16-byte digests, buckets uniform over 2^16), as issue 5 allows. ' +
+      '(one `records` row each and the key types the real derivation gives a synthetic record, random 16-byte digests, confirmation bytes and index fingerprints, buckets uniform over 2^16, each token logged in the index change log), as issue 5 allows; ' +
+      'the searcher\'s replicas of the peers\' indexes are synced before anything is timed. ' +
       'Latency: `POST /v1/searches` with an analyst token, one person with all of its match keys, sequential, measured by the client. ' +
       'Throughput: signed blind match requests with the searching node\'s key to one peer, the blinded elements prepared in advance, so the figure is the answering node\'s. ' +
       'Baseline: an HMAC-SHA256 keyed lookup of the same keys in the same index, in-process (the approach of filter-based systems, the floor).',

@@ -54,7 +54,7 @@ import { addUser, api, cli } from './lib/federation.js';
 import { cpuSecondsOf, formatMachine, memoryOf, sampleMachine, type BenchMachine } from './lib/bench-machine.js';
 import { removeOnExit } from './lib/bench-proc.js';
 import { fmt, formatTargets, mib, parseFlags, stepLogger, summarize, type LatencySummary, type TargetCheck } from './lib/bench-report.js';
-import { ALL_CATEGORIES, BENCH_PURPOSE, realRecords, setupBenchFederation, type BenchFederation, type BenchNode } from './lib/bench-federation.js';
+import { ALL_CATEGORIES, BENCH_PURPOSE, realRecords, setupBenchFederation, syncReplicasInNode, type BenchFederation } from './lib/bench-federation.js';
 import { driveMatches, prepareMatchLoad, type LoadResult } from './lib/bench-load.js';
 import { measurePrivateAnswerParts, type PrivateAnswerParts } from './lib/bench-answer-parts.js';
 import { profileCall, type ProfileEntry } from './lib/bench-profile.js';
@@ -99,7 +99,6 @@ const ISSUE = 13;
 const PEERS = ['DE', 'FR', 'PL'] as const;
 /** Countries of the scale federation's peers (the searcher is SE). */
 const SCALE_COUNTRIES = ['AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT', 'NL', 'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'NO', 'IS', 'CH', 'LI', 'GB', 'UA', 'MD', 'RS', 'AL', 'ME', 'MK', 'BA'];
-const POLL_MS = 100;
 
 export interface PeerSync {
   readonly country: string;
@@ -195,45 +194,6 @@ const LEGAL_BASIS = 'Benchmark of private search on synthetic data';
  * one from the pool ("other side closed").
  */
 const settleSockets = () => new Promise((r) => setTimeout(r, 100));
-
-/** The searcher's replica states, through its operator API. */
-async function replicaStates(node: BenchNode, operator: string): Promise<{ peer: string; category: string; status: string; count: number }[]> {
-  const r = await api(node, operator, 'GET', '/v1/peers/replicas');
-  if (r.status !== 200) throw new Error(`GET /v1/peers/replicas answered ${r.status}: ${JSON.stringify(r.json)}`);
-  return r.json.replicas;
-}
-
-/** Peer id (node id) of a country, as the searcher knows it. */
-async function peerIds(node: BenchNode, operator: string): Promise<Map<string, { id: string; policy: unknown }>> {
-  const r = await api(node, operator, 'GET', '/v1/peers');
-  if (r.status !== 200) throw new Error(`GET /v1/peers answered ${r.status}`);
-  return new Map((r.json.peers as { id: string; country: string; policy: unknown }[]).map((p) => [p.country, { id: p.id, policy: p.policy }]));
-}
-
-/**
- * Have the searcher node sync the replicas of `countries` in the background
- * (a policy update with the same policy schedules it, as after `peers add`)
- * and wait until every category of each is ready. Returns seconds to ready.
- */
-async function syncInNode(node: BenchNode, operator: string, countries: readonly string[], timeoutMs: number): Promise<{ seconds: number; tokens: number }> {
-  const ids = await peerIds(node, operator);
-  const wanted = new Set(countries.map((c) => ids.get(c)!.id));
-  const t0 = performance.now();
-  for (const c of countries) {
-    const p = ids.get(c)!;
-    const r = await api(node, operator, 'PUT', `/v1/peers/${p.id}/policy`, p.policy);
-    if (r.status !== 200) throw new Error(`PUT policy of ${c} answered ${r.status}: ${JSON.stringify(r.json)}`);
-  }
-  for (;;) {
-    const states = (await replicaStates(node, operator)).filter((s) => wanted.has(s.peer));
-    const ready = states.filter((s) => s.status === 'ready');
-    if (ready.length === wanted.size * ALL_CATEGORIES.length) return { seconds: (performance.now() - t0) / 1000, tokens: ready.reduce((a, s) => a + s.count, 0) };
-    const failed = states.find((s) => s.status === 'error');
-    if (failed) throw new Error(`replica of ${failed.peer} ${failed.category} failed: ${JSON.stringify(failed)}`);
-    if (performance.now() - t0 > timeoutMs) throw new Error(`replicas not ready after ${timeoutMs / 1000} s: ${JSON.stringify(states.filter((s) => s.status !== 'ready').slice(0, 3))}`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
 
 /** Bytes of the replica tables (and their indexes) in a SQLite file, from dbstat. */
 function replicaDisk(dbFile: string): ReplicaDisk {
@@ -349,8 +309,7 @@ async function runScale(o: { nodes: number; records: number; real: number; searc
   log(`scale: ${o.nodes} nodes of ${fmt(o.records)} records, work folder ${root}`);
   const fed = await setupBenchFederation({ root, basePort: o.port, peers, recordsPerPeer: o.records, realPerPeer: o.real, realAtLastOnly: true, warmHeads: true, log });
   try {
-    const operator = addUser(fed.searcher.home, 'operator', 'bench operator');
-    const sync = await syncInNode(fed.searcher, operator, peers, 30 * 60_000);
+    const sync = await syncReplicasInNode(fed.searcher, fed.operator, peers, 30 * 60_000);
     log(`scale: ${peers.length} peers' replicas ready in ${sync.seconds.toFixed(1)} s (${fmt(sync.tokens)} tokens)`);
     await measureLatency(fed, 2, 0);
     const machine = await sampleMachine();
@@ -405,12 +364,11 @@ export async function runPrivateBenchmark(options: PrivateBenchOptions = {}): Pr
   const fed = await setupBenchFederation({ root, basePort: port, peers: PEERS, recordsPerPeer: records, realPerPeer: real, warmHeads: true, log });
   let result: Omit<PrivateBenchResult, 'scale' | 'targets' | 'command'>;
   try {
-    const operator = addUser(fed.searcher.home, 'operator', 'bench operator');
     const syncs: PeerSync[] = [];
     for (const p of fed.peers) {
       const s0 = cpuSecondsOf(fed.searcher.pid) ?? NaN;
       const p0 = cpuSecondsOf(p.pid) ?? NaN;
-      const s = await syncInNode(fed.searcher, operator, [p.country], 30 * 60_000);
+      const s = await syncReplicasInNode(fed.searcher, fed.operator, [p.country], 30 * 60_000);
       syncs.push({ country: p.country, seconds: s.seconds, tokens: s.tokens, searcherCpuSeconds: (cpuSecondsOf(fed.searcher.pid) ?? NaN) - s0, peerCpuSeconds: (cpuSecondsOf(p.pid) ?? NaN) - p0 });
       log(`initial sync of ${p.country}: ${fmt(s.tokens)} tokens in ${s.seconds.toFixed(1)} s`);
     }

@@ -17,7 +17,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeServices, openNodeContext } from '../../src/node/context.js';
-import { addUser, BIN, cli, fingerprintOfNode, ROOT } from './federation.js';
+import { addUser, api, BIN, cli, fingerprintOfNode, ROOT } from './federation.js';
 import { fillIndex, sampleKeyMix, type FillResult } from './bench-fill.js';
 import { track } from './bench-proc.js';
 import { prng, syntheticRecord } from './synthetic-records.js';
@@ -40,6 +40,8 @@ export interface BenchFederation {
   readonly peers: readonly BenchNode[];
   /** The searcher's analyst token. */
   readonly analyst: string;
+  /** The searcher's operator token. */
+  readonly operator: string;
   readonly hitPersons: readonly unknown[];
   readonly noHitPersons: readonly unknown[];
   readonly fill: FillResult | undefined;
@@ -76,10 +78,13 @@ export interface BenchFederationOptions {
    * one-off cost.
    */
   readonly warmHeads?: boolean;
+  /** Once up, have the searcher node replicate every peer's indexes, and wait until all are ready (replicas in sync). */
+  readonly syncReplicas?: boolean;
   readonly log: (msg: string) => void;
 }
 
 const BUCKET_BITS = 16;
+const POLL_MS = 100;
 
 /** Records imported at a peer with `cairn import`; `seed` varies their content, the references stay `<country>-REAL-<i>`. */
 export function realRecords(n: number, offset: number, country: string, seed: number): Record<string, unknown>[] {
@@ -162,6 +167,45 @@ function unsignTemplate(dbFile: string): void {
   }
 }
 
+/** The searcher's replica states, through its operator API. */
+async function replicaStates(node: BenchNode, operator: string): Promise<{ peer: string; category: string; status: string; count: number }[]> {
+  const r = await api(node, operator, 'GET', '/v1/peers/replicas');
+  if (r.status !== 200) throw new Error(`GET /v1/peers/replicas answered ${r.status}: ${JSON.stringify(r.json)}`);
+  return r.json.replicas;
+}
+
+/** Peer id (node id) of a country, as the searcher knows it. */
+async function peerIds(node: BenchNode, operator: string): Promise<Map<string, { id: string; policy: unknown }>> {
+  const r = await api(node, operator, 'GET', '/v1/peers');
+  if (r.status !== 200) throw new Error(`GET /v1/peers answered ${r.status}`);
+  return new Map((r.json.peers as { id: string; country: string; policy: unknown }[]).map((p) => [p.country, { id: p.id, policy: p.policy }]));
+}
+
+/**
+ * Have the searcher node sync the replicas of `countries` in the background
+ * (a policy update with the same policy schedules it, as after `peers add`)
+ * and wait until every category of each is ready. Returns seconds to ready.
+ */
+export async function syncReplicasInNode(node: BenchNode, operator: string, countries: readonly string[], timeoutMs: number): Promise<{ seconds: number; tokens: number }> {
+  const ids = await peerIds(node, operator);
+  const wanted = new Set(countries.map((c) => ids.get(c)!.id));
+  const t0 = performance.now();
+  for (const c of countries) {
+    const p = ids.get(c)!;
+    const r = await api(node, operator, 'PUT', `/v1/peers/${p.id}/policy`, p.policy);
+    if (r.status !== 200) throw new Error(`PUT policy of ${c} answered ${r.status}: ${JSON.stringify(r.json)}`);
+  }
+  for (;;) {
+    const states = (await replicaStates(node, operator)).filter((s) => wanted.has(s.peer));
+    const ready = states.filter((s) => s.status === 'ready');
+    if (ready.length === wanted.size * ALL_CATEGORIES.length) return { seconds: (performance.now() - t0) / 1000, tokens: ready.reduce((a, s) => a + s.count, 0) };
+    const failed = states.find((s) => s.status === 'error');
+    if (failed) throw new Error(`replica of ${failed.peer} ${failed.category} failed: ${JSON.stringify(failed)}`);
+    if (performance.now() - t0 > timeoutMs) throw new Error(`replicas not ready after ${timeoutMs / 1000} s: ${JSON.stringify(states.filter((s) => s.status !== 'ready').slice(0, 3))}`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
 /** Build and start the federation. Stop it with `stop()` (the exit handler kills it anyway). */
 export async function setupBenchFederation(o: BenchFederationOptions): Promise<BenchFederation> {
   const realN = Math.min(o.realPerPeer ?? 200, o.recordsPerPeer);
@@ -212,6 +256,7 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
     o.log(`index heads brought up to date and signed by each peer's own code: ${peerSpecs.map((p) => `${p.country} ${headSeconds[p.country]!.toFixed(1)} s`).join(', ')}`);
   }
   const analyst = addUser(searcherSpec.home, 'analyst', 'bench analyst');
+  const operator = addUser(searcherSpec.home, 'operator', 'bench operator');
 
   let env = { CAIRN_MATCHING_BUCKET_BITS: String(BUCKET_BITS), ...o.env };
   const startAll = async () => ({
@@ -234,6 +279,10 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
   // Let the event loop see the sockets the servers closed during the synchronous CLI calls.
   await new Promise((r) => setTimeout(r, 100));
   o.log(`federation up: searcher ${nodes.searcher.url}, peers ${nodes.peers.map((p) => `${p.country} ${p.url}`).join(', ')}`);
+  if (o.syncReplicas) {
+    const { seconds, tokens } = await syncReplicasInNode(nodes.searcher, operator, peerSpecs.map((p) => p.country), 60 * 60_000);
+    o.log(`the searcher's replicas of every peer are ready: ${tokens.toLocaleString('en-US')} tokens in ${seconds.toFixed(0)} s`);
+  }
 
   const stopAll = async () => {
     await Promise.all([nodes.searcher, ...nodes.peers].map((n) => n.stop()));
@@ -246,6 +295,7 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
       return nodes.peers;
     },
     analyst,
+    operator,
     hitPersons,
     noHitPersons: noHitPersons(Math.max(50, realN)),
     fill,
