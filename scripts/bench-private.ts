@@ -32,9 +32,18 @@
  * nodes' own code (IndexOwner in src/core/federation/index/owner.ts) from
  * those rows, timed, before anything else is.
  *
- * Usage: npm run bench:private [-- --records 1000000] [--real 1000] [--searches 100] [--concurrency 8] [--seconds 20]
+ * Usage: npm run bench:private [-- --records 1000000] [--real 200] [--searches 100] [--concurrency 8] [--seconds 20]
  *          [--delta 1000] [--nodes 30] [--node-records 10000] [--scale-searches 40] [--port 18900] [--keep] [--json]
  *          [--skip-scale]
+ * A quick check of the benchmark itself (minutes):
+ *   npm run bench:private -- --records 20000 --delta 200 --searches 20 --seconds 5 --nodes 5 --node-records 2000 --scale-searches 10
+ *
+ * Duration of the default run on a quiet 2-core machine, estimated from CPU
+ * seconds of smaller runs (wall time on the shared machine was 3-4× that):
+ * filling 100,000 records (818,200 tokens) took 15.5 CPU s and their hashes
+ * 8.2 CPU s, so 1,000,000 about 3 and 1.5 minutes; the rest (copies, peer
+ * heads, three syncs, measurements, delta, a 30-node federation of which
+ * about 2 minutes are CLI set-up calls) about 10 minutes: some 15 minutes.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -347,7 +356,7 @@ const verdict = (ok: boolean, fullScale: boolean, worseWhenLarger = true): Targe
 export async function runPrivateBenchmark(options: PrivateBenchOptions = {}): Promise<PrivateBenchResult> {
   const records = options.records ?? PRIVATE_TARGET.recordsPerPeer;
   const deltaN = options.delta ?? PRIVATE_TARGET.deltaRecords;
-  const real = Math.max(options.real ?? 1000, deltaN);
+  const real = options.real ?? 200;
   const searches = options.searches ?? 100;
   const concurrency = options.concurrency ?? 8;
   const seconds = options.seconds ?? 20;
@@ -361,7 +370,9 @@ export async function runPrivateBenchmark(options: PrivateBenchOptions = {}): Pr
   const root = mkdtempSync(join(tmpdir(), 'cairn-bench-private-'));
   removeOnExit(root, options.keep);
   log(`work folder ${root}${options.keep ? ' (kept)' : ''}`);
-  const fed = await setupBenchFederation({ root, basePort: port, peers: PEERS, recordsPerPeer: records, realPerPeer: real, warmHeads: true, log });
+  // The delta changes records imported at the first peer: it imports that many (its change of 1,000 records
+  // dirties more than 1,024 shards per category, so its own first head rescans its index: the others' do not).
+  const fed = await setupBenchFederation({ root, basePort: port, peers: PEERS, recordsPerPeer: records, realPerPeer: real, realAtFirstPeer: Math.max(real, deltaN), warmHeads: true, log });
   let result: Omit<PrivateBenchResult, 'scale' | 'targets' | 'command'>;
   try {
     const syncs: PeerSync[] = [];
@@ -517,7 +528,8 @@ export function formatPrivateBenchmark(r: PrivateBenchResult): string {
   const lines = [
     formatMachine(r.machine),
     '',
-    `3 peers, each ${fmt(r.recordsPerPeer)} records: ${fmt(r.filledTokensPerPeer)} tokens filled directly in ${fmt(r.fillSeconds)} s (random tokens, logged as added), plus ${fmt(r.realPerPeer)} records imported with \`cairn import\`. ` +
+    `3 peers, each ${fmt(r.recordsPerPeer)} records: ${fmt(r.filledTokensPerPeer)} tokens filled directly in ${fmt(r.fillSeconds)} s (random tokens, logged as added), of which ${fmt(r.realPerPeer)} records imported with \`cairn import\` instead ` +
+      `(${fmt(Math.max(r.realPerPeer, r.delta.records))} at ${r.syncs[0]?.country}, whose records the delta changes). ` +
       (template !== undefined
         ? `The index code (IndexOwner, owner.ts) computed the shard, group and root hashes of the filled fingerprints once, on the filled database before it was copied to the peers, in ${fmt(template, 1)} s; ` +
           `each peer's own code then brought them up to date with its imported records and signed its 6 heads: ${heads.map(([c, s]) => `${c} ${fmt(s, 1)} s`).join(', ')}. ` +

@@ -68,6 +68,11 @@ export interface BenchFederationOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Node flags of every node, e.g. --cpu-prof (which NODE_OPTIONS does not allow). */
   readonly nodeArgs?: readonly string[];
+  /**
+   * Records imported at the first peer instead of `realPerPeer` (more, for a delta of that many
+   * changed records); it then holds the difference more than `recordsPerPeer`.
+   */
+  readonly realAtFirstPeer?: number;
   /** Import the real records at the last peer only (a large federation), not at every peer. */
   readonly realAtLastOnly?: boolean;
   /**
@@ -244,13 +249,14 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
   let hitPersons: unknown[] = [];
   for (const [i, p] of peerSpecs.entries()) {
     if (o.realAtLastOnly && i !== peerSpecs.length - 1) continue;
-    const records = realRecords(realN, (i + 1) * 1_000_000, p.country, 100 + i);
+    const n = i === 0 && o.realAtFirstPeer !== undefined ? o.realAtFirstPeer : realN;
+    const records = realRecords(n, (i + 1) * 1_000_000, p.country, 100 + i);
     const file = join(o.root, `${p.country}-real.ndjson`);
     writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     cli(['import', file, '--home', p.home, '--out', o.root], { CAIRN_LOG_LEVEL: 'warn' });
     if (i === peerSpecs.length - 1) hitPersons = records.map((r) => r.identifiers);
   }
-  o.log(`imported ${realN} real records at ${o.realAtLastOnly ? 'the last peer' : 'each peer'} with cairn import`);
+  o.log(`imported ${realN} real records at ${o.realAtLastOnly ? 'the last peer' : 'each peer'}${o.realAtFirstPeer !== undefined ? ` (${o.realAtFirstPeer} at the first)` : ''} with cairn import`);
   if (o.warmHeads) {
     for (const p of peerSpecs) headSeconds[p.country] = await warmHeads(p.home);
     o.log(`index heads brought up to date and signed by each peer's own code: ${peerSpecs.map((p) => `${p.country} ${headSeconds[p.country]!.toFixed(1)} s`).join(', ')}`);
