@@ -85,6 +85,11 @@ export interface BenchFederationOptions {
   readonly warmHeads?: boolean;
   /** Once up, have the searcher node replicate every peer's indexes, and wait until all are ready (replicas in sync). */
   readonly syncReplicas?: boolean;
+  /**
+   * The peers know the searcher and let it search, but the searcher does not know them yet:
+   * the caller adds them (addPeerInNode), e.g. to time each initial sync from the `peers add`.
+   */
+  readonly searcherAddsPeersLater?: boolean;
   readonly log: (msg: string) => void;
 }
 
@@ -193,17 +198,38 @@ async function peerIds(node: BenchNode, operator: string): Promise<Map<string, {
  */
 export async function syncReplicasInNode(node: BenchNode, operator: string, countries: readonly string[], timeoutMs: number): Promise<{ seconds: number; tokens: number }> {
   const ids = await peerIds(node, operator);
-  const wanted = new Set(countries.map((c) => ids.get(c)!.id));
   const t0 = performance.now();
   for (const c of countries) {
     const p = ids.get(c)!;
     const r = await api(node, operator, 'PUT', `/v1/peers/${p.id}/policy`, p.policy);
     if (r.status !== 200) throw new Error(`PUT policy of ${c} answered ${r.status}: ${JSON.stringify(r.json)}`);
   }
+  const tokens = await waitForReplicas(node, operator, countries.map((c) => ids.get(c)!.id), t0, timeoutMs);
+  return { seconds: (performance.now() - t0) / 1000, tokens };
+}
+
+/**
+ * Add a peer to the searcher node through its operator API, as an operator
+ * would (POST /v1/peers starts the full sync in the background), and wait
+ * until every category's replica is ready: the initial sync, timed from the
+ * request.
+ */
+export async function addPeerInNode(node: BenchNode, operator: string, peer: BenchNode, timeoutMs: number): Promise<{ seconds: number; tokens: number }> {
+  const fingerprint = await fingerprintOfNode(peer.url);
+  const t0 = performance.now();
+  const r = await api(node, operator, 'POST', '/v1/peers', { url: peer.url, fingerprint });
+  if (r.status !== 201) throw new Error(`POST /v1/peers for ${peer.country} answered ${r.status}: ${JSON.stringify(r.json)}`);
+  const tokens = await waitForReplicas(node, operator, [r.json.peer.id as string], t0, timeoutMs);
+  return { seconds: (performance.now() - t0) / 1000, tokens };
+}
+
+/** Poll the node until every category's replica of these peers is ready; returns their tokens. */
+async function waitForReplicas(node: BenchNode, operator: string, peers: readonly string[], t0: number, timeoutMs: number): Promise<number> {
+  const wanted = new Set(peers);
   for (;;) {
     const states = (await replicaStates(node, operator)).filter((s) => wanted.has(s.peer));
     const ready = states.filter((s) => s.status === 'ready');
-    if (ready.length === wanted.size * ALL_CATEGORIES.length) return { seconds: (performance.now() - t0) / 1000, tokens: ready.reduce((a, s) => a + s.count, 0) };
+    if (ready.length === wanted.size * ALL_CATEGORIES.length) return ready.reduce((a, s) => a + s.count, 0);
     const failed = states.find((s) => s.status === 'error');
     if (failed) throw new Error(`replica of ${failed.peer} ${failed.category} failed: ${JSON.stringify(failed)}`);
     if (performance.now() - t0 > timeoutMs) throw new Error(`replicas not ready after ${timeoutMs / 1000} s: ${JSON.stringify(states.filter((s) => s.status !== 'ready').slice(0, 3))}`);
@@ -277,7 +303,7 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
   const peerFingerprints = await Promise.all(nodes.peers.map((p) => fingerprintOfNode(p.url)));
   for (const [i, p] of nodes.peers.entries()) {
     // No sync yet: the peer lets us fetch nothing until its policy below; the searcher syncs on its own schedule (or the benchmark's).
-    cli(['peers', 'add', p.url, '--home', searcherSpec.home, '--fingerprint', peerFingerprints[i]!, '--no-sync']);
+    if (!o.searcherAddsPeersLater) cli(['peers', 'add', p.url, '--home', searcherSpec.home, '--fingerprint', peerFingerprints[i]!, '--no-sync']);
     cli(['peers', 'add', nodes.searcher.url, '--home', p.home, '--fingerprint', searcherFingerprint, '--no-sync']);
     // Rate and budget high enough that the benchmark measures capacity, not policy.
     cli(['peers', 'policy', searcherSpec.country, '--home', p.home, ...allow, '--rate', '100000', '--budget', '100000000']);

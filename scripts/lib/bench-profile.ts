@@ -19,9 +19,10 @@ interface ProfileNode {
 
 /** Short label of a frame: function name and file (the last two path segments). */
 function label(n: ProfileNode): string {
-  const file = n.callFrame.url ? n.callFrame.url.split('/').slice(-2).join('/') : '';
   const name = n.callFrame.functionName || '(anonymous)';
-  return file ? `${name} (${file})` : name;
+  if (name.startsWith('(')) return name; // (garbage collector), (program), (idle)
+  // No script: native code, e.g. better-sqlite3's Statement.run and .all (SQLite itself).
+  return n.callFrame.url ? `${name} (${n.callFrame.url.split('/').slice(-2).join('/')})` : `${name} (native)`;
 }
 
 /** Run `f` under the sampling profiler; its result and the `top` functions by self time. */
