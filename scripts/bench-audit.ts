@@ -178,7 +178,7 @@ export async function runAuditBenchmark(options: AuditBenchOptions = {}): Promis
   const filled = await fillAuditLog(home, { entries, checkpointEvery, onProgress: (d) => log(`  ${fmt(d)} entries`) });
   log(`log written in ${clock(filled.seconds)}`);
 
-  const fed = await setupBenchFederation({ root: join(root, 'fed'), basePort: options.port ?? 18800, peers: ['DE', 'FR', 'PL'], recordsPerPeer: records, log });
+  const fed = await setupBenchFederation({ root: join(root, 'fed'), basePort: options.port ?? 18800, peers: ['DE', 'FR', 'PL'], recordsPerPeer: records, warmHeads: true, syncReplicas: true, log });
   try {
     const machine = await sampleMachine();
     log(formatMachine(machine));

@@ -137,6 +137,9 @@ export async function runSearchBenchmark(options: SearchBenchOptions = {}): Prom
     peers: ['DE', 'FR', 'PL'],
     recordsPerPeer: records,
     ...(options.real !== undefined ? { realPerPeer: options.real } : {}),
+    // cairn/2: searches run against the searcher's replicas, so they are built (and the peers' heads signed) first.
+    warmHeads: true,
+    syncReplicas: true,
     ...(options.profileDir !== undefined ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] } : {}),
     log,
   });

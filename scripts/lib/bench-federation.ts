@@ -13,10 +13,11 @@
  * generator's 2005–2023, with documents, phones and e-mails nobody holds.
  */
 import { spawn } from 'node:child_process';
+import BetterSqlite3 from 'better-sqlite3';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openNodeContext } from '../../src/node/context.js';
-import { addUser, BIN, cli, fingerprintOfNode, ROOT } from './federation.js';
+import { nodeServices, openNodeContext } from '../../src/node/context.js';
+import { addUser, api, BIN, cli, fingerprintOfNode, ROOT } from './federation.js';
 import { fillIndex, sampleKeyMix, type FillResult } from './bench-fill.js';
 import { track } from './bench-proc.js';
 import { prng, syntheticRecord } from './synthetic-records.js';
@@ -39,10 +40,18 @@ export interface BenchFederation {
   readonly peers: readonly BenchNode[];
   /** The searcher's analyst token. */
   readonly analyst: string;
+  /** The searcher's operator token. */
+  readonly operator: string;
   readonly hitPersons: readonly unknown[];
   readonly noHitPersons: readonly unknown[];
   readonly fill: FillResult | undefined;
   readonly recordsPerPeer: number;
+  /**
+   * Seconds the index code took (when `warmHeads`): `template` to compute the hashes of the
+   * filled fingerprints once, then each peer (by country) to bring them up to date with its
+   * real records and sign its heads.
+   */
+  readonly headSeconds: Readonly<Record<string, number>>;
   /** Restart every node with extra environment (e.g. another audit configuration). */
   restart(env: NodeJS.ProcessEnv): Promise<void>;
   stop(): Promise<void>;
@@ -59,11 +68,35 @@ export interface BenchFederationOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Node flags of every node, e.g. --cpu-prof (which NODE_OPTIONS does not allow). */
   readonly nodeArgs?: readonly string[];
+  /**
+   * Records imported at the first peer instead of `realPerPeer` (more, for a delta of that many
+   * changed records); it then holds the difference more than `recordsPerPeer`.
+   */
+  readonly realAtFirstPeer?: number;
+  /** Import the real records at the last peer only (a large federation), not at every peer. */
+  readonly realAtLastOnly?: boolean;
+  /**
+   * Before the nodes start, have the index code (IndexOwner, owner.ts)
+   * compute the hashes of the filled fingerprints once on the template, and
+   * each peer's own code bring them up to date and sign its heads, as it
+   * would when first asked, so a timed sync or search does not pay that
+   * one-off cost.
+   */
+  readonly warmHeads?: boolean;
+  /** Once up, have the searcher node replicate every peer's indexes, and wait until all are ready (replicas in sync). */
+  readonly syncReplicas?: boolean;
+  /**
+   * The peers know the searcher and let it search, but the searcher does not know them yet:
+   * the caller adds them (addPeerInNode), e.g. to time each initial sync from the `peers add`.
+   */
+  readonly searcherAddsPeersLater?: boolean;
   readonly log: (msg: string) => void;
 }
 
+const POLL_MS = 100;
 
-function realRecords(n: number, offset: number, country: string, seed: number): Record<string, unknown>[] {
+/** Records imported at a peer with `cairn import`; `seed` varies their content, the references stay `<country>-REAL-<i>`. */
+export function realRecords(n: number, offset: number, country: string, seed: number): Record<string, unknown>[] {
   const rnd = prng(seed);
   // Offset the index: documents, phones and e-mails derive from it, and must differ between peers.
   return Array.from({ length: n }, (_, i) => ({ ...syntheticRecord(offset + i, rnd, { prefix: country }), ref: `${country}-REAL-${i}` }));
@@ -112,6 +145,97 @@ async function startNode(home: string, port: number, country: string, env: NodeJ
   return { country, home, port, url, pid: child.pid!, stop };
 }
 
+/** Compute and sign the current head of every category through the node's own index service; returns the seconds taken. */
+async function warmHeads(home: string): Promise<number> {
+  const ctx = await openNodeContext(home);
+  try {
+    const services = await nodeServices(ctx);
+    const t0 = performance.now();
+    for (const c of ALL_CATEGORIES) await services.index.owner.head(c);
+    return (performance.now() - t0) / 1000;
+  } finally {
+    await ctx.close();
+  }
+}
+
+/**
+ * Take the template's signatures out of its database before it is copied:
+ * its signed heads and the audit entries that recorded them (appended, never
+ * integrated or checkpointed: the template never served). The hashes stay;
+ * each peer signs its own heads over them.
+ */
+function unsignTemplate(dbFile: string): void {
+  const db = new BetterSqlite3(dbFile);
+  try {
+    const checkpointed = db.prepare('select count(*) as n from audit_checkpoints').get() as { n: number };
+    if (checkpointed.n > 0) throw new Error('the template database has audit checkpoints; it must never have served');
+    db.exec(`delete from index_heads; delete from audit_entries where type = 'index.head'; delete from audit_tree;`);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}
+
+/** The searcher's replica states, through its operator API. */
+async function replicaStates(node: BenchNode, operator: string): Promise<{ peer: string; category: string; status: string; count: number }[]> {
+  const r = await api(node, operator, 'GET', '/v1/peers/replicas');
+  if (r.status !== 200) throw new Error(`GET /v1/peers/replicas answered ${r.status}: ${JSON.stringify(r.json)}`);
+  return r.json.replicas;
+}
+
+/** Peer id (node id) of a country, as the searcher knows it. */
+async function peerIds(node: BenchNode, operator: string): Promise<Map<string, { id: string; policy: unknown }>> {
+  const r = await api(node, operator, 'GET', '/v1/peers');
+  if (r.status !== 200) throw new Error(`GET /v1/peers answered ${r.status}`);
+  return new Map((r.json.peers as { id: string; country: string; policy: unknown }[]).map((p) => [p.country, { id: p.id, policy: p.policy }]));
+}
+
+/**
+ * Have the searcher node sync the replicas of `countries` in the background
+ * (a policy update with the same policy schedules it, as after `peers add`)
+ * and wait until every category of each is ready. Returns seconds to ready.
+ */
+export async function syncReplicasInNode(node: BenchNode, operator: string, countries: readonly string[], timeoutMs: number): Promise<{ seconds: number; tokens: number }> {
+  const ids = await peerIds(node, operator);
+  const t0 = performance.now();
+  for (const c of countries) {
+    const p = ids.get(c)!;
+    const r = await api(node, operator, 'PUT', `/v1/peers/${p.id}/policy`, p.policy);
+    if (r.status !== 200) throw new Error(`PUT policy of ${c} answered ${r.status}: ${JSON.stringify(r.json)}`);
+  }
+  const tokens = await waitForReplicas(node, operator, countries.map((c) => ids.get(c)!.id), t0, timeoutMs);
+  return { seconds: (performance.now() - t0) / 1000, tokens };
+}
+
+/**
+ * Add a peer to the searcher node through its operator API, as an operator
+ * would (POST /v1/peers starts the full sync in the background), and wait
+ * until every category's replica is ready: the initial sync, timed from the
+ * request.
+ */
+export async function addPeerInNode(node: BenchNode, operator: string, peer: BenchNode, timeoutMs: number): Promise<{ seconds: number; tokens: number }> {
+  const fingerprint = await fingerprintOfNode(peer.url);
+  const t0 = performance.now();
+  const r = await api(node, operator, 'POST', '/v1/peers', { url: peer.url, fingerprint });
+  if (r.status !== 201) throw new Error(`POST /v1/peers for ${peer.country} answered ${r.status}: ${JSON.stringify(r.json)}`);
+  const tokens = await waitForReplicas(node, operator, [r.json.peer.id as string], t0, timeoutMs);
+  return { seconds: (performance.now() - t0) / 1000, tokens };
+}
+
+/** Poll the node until every category's replica of these peers is ready; returns their tokens. */
+async function waitForReplicas(node: BenchNode, operator: string, peers: readonly string[], t0: number, timeoutMs: number): Promise<number> {
+  const wanted = new Set(peers);
+  for (;;) {
+    const states = (await replicaStates(node, operator)).filter((s) => wanted.has(s.peer));
+    const ready = states.filter((s) => s.status === 'ready');
+    if (ready.length === wanted.size * ALL_CATEGORIES.length) return ready.reduce((a, s) => a + s.count, 0);
+    const failed = states.find((s) => s.status === 'error');
+    if (failed) throw new Error(`replica of ${failed.peer} ${failed.category} failed: ${JSON.stringify(failed)}`);
+    if (performance.now() - t0 > timeoutMs) throw new Error(`replicas not ready after ${timeoutMs / 1000} s: ${JSON.stringify(states.filter((s) => s.status !== 'ready').slice(0, 3))}`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
 /** Build and start the federation. Stop it with `stop()` (the exit handler kills it anyway). */
 export async function setupBenchFederation(o: BenchFederationOptions): Promise<BenchFederation> {
   const realN = Math.min(o.realPerPeer ?? 200, o.recordsPerPeer);
@@ -123,6 +247,7 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
 
   // One filled database, copied to every peer before its node opens it.
   let fill: FillResult | undefined;
+  const headSeconds: Record<string, number> = {};
   const fillN = o.recordsPerPeer - realN;
   if (fillN > 0) {
     const templateHome = join(o.root, 'template');
@@ -136,18 +261,32 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
       onProgress: (d) => d % 200_000 === 0 && o.log(`  filled ${d.toLocaleString('en-US')}`),
     });
     o.log(`filled ${fill.records.toLocaleString('en-US')} records, ${fill.tokens.toLocaleString('en-US')} tokens in ${fill.seconds.toFixed(0)} s`);
+    if (o.warmHeads) {
+      // The shard, group and root hashes depend on the fingerprints only, not on the node: the
+      // template's own index code computes them once; each peer then only signs its heads (below).
+      headSeconds.template = await warmHeads(templateHome);
+      unsignTemplate(join(templateHome, 'cairn.db'));
+      o.log(`index hashes computed by the index code on the template in ${headSeconds.template.toFixed(0)} s`);
+    }
     for (const p of peerSpecs) copyFileSync(join(templateHome, 'cairn.db'), join(p.home, 'cairn.db'));
   }
   let hitPersons: unknown[] = [];
   for (const [i, p] of peerSpecs.entries()) {
-    const records = realRecords(realN, (i + 1) * 1_000_000, p.country, 100 + i);
+    if (o.realAtLastOnly && i !== peerSpecs.length - 1) continue;
+    const n = i === 0 && o.realAtFirstPeer !== undefined ? o.realAtFirstPeer : realN;
+    const records = realRecords(n, (i + 1) * 1_000_000, p.country, 100 + i);
     const file = join(o.root, `${p.country}-real.ndjson`);
     writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     cli(['import', file, '--home', p.home, '--out', o.root], { CAIRN_LOG_LEVEL: 'warn' });
     if (i === peerSpecs.length - 1) hitPersons = records.map((r) => r.identifiers);
   }
-  o.log(`imported ${realN} real records at each peer with cairn import`);
+  o.log(`imported ${realN} real records at ${o.realAtLastOnly ? 'the last peer' : 'each peer'}${o.realAtFirstPeer !== undefined ? ` (${o.realAtFirstPeer} at the first)` : ''} with cairn import`);
+  if (o.warmHeads) {
+    for (const p of peerSpecs) headSeconds[p.country] = await warmHeads(p.home);
+    o.log(`index heads brought up to date and signed by each peer's own code: ${peerSpecs.map((p) => `${p.country} ${headSeconds[p.country]!.toFixed(1)} s`).join(', ')}`);
+  }
   const analyst = addUser(searcherSpec.home, 'analyst', 'bench analyst');
+  const operator = addUser(searcherSpec.home, 'operator', 'bench operator');
 
   let env = { ...o.env };
   const startAll = async () => ({
@@ -156,13 +295,24 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
   });
   let nodes = await startAll();
   const allow = ['--allow', `${BENCH_PURPOSE}=${ALL_CATEGORIES.join(',')}`];
-  for (const p of nodes.peers) {
-    cli(['peers', 'add', p.url, '--home', searcherSpec.home, '--fingerprint', await fingerprintOfNode(p.url)]);
-    cli(['peers', 'add', nodes.searcher.url, '--home', p.home, '--fingerprint', await fingerprintOfNode(nodes.searcher.url)]);
+  // Fingerprints first: a fetch between the synchronous CLI calls below may pick a pooled
+  // keep-alive socket the server closed meanwhile ("other side closed").
+  const searcherFingerprint = await fingerprintOfNode(nodes.searcher.url);
+  const peerFingerprints = await Promise.all(nodes.peers.map((p) => fingerprintOfNode(p.url)));
+  for (const [i, p] of nodes.peers.entries()) {
+    // No sync yet: the peer lets us fetch nothing until its policy below; the searcher syncs on its own schedule (or the benchmark's).
+    if (!o.searcherAddsPeersLater) cli(['peers', 'add', p.url, '--home', searcherSpec.home, '--fingerprint', peerFingerprints[i]!, '--no-sync']);
+    cli(['peers', 'add', nodes.searcher.url, '--home', p.home, '--fingerprint', searcherFingerprint, '--no-sync']);
     // Rate and budget high enough that the benchmark measures capacity, not policy.
     cli(['peers', 'policy', searcherSpec.country, '--home', p.home, ...allow, '--rate', '100000', '--budget', '100000000']);
   }
+  // Let the event loop see the sockets the servers closed during the synchronous CLI calls.
+  await new Promise((r) => setTimeout(r, 100));
   o.log(`federation up: searcher ${nodes.searcher.url}, peers ${nodes.peers.map((p) => `${p.country} ${p.url}`).join(', ')}`);
+  if (o.syncReplicas) {
+    const { seconds, tokens } = await syncReplicasInNode(nodes.searcher, operator, peerSpecs.map((p) => p.country), 60 * 60_000);
+    o.log(`the searcher's replicas of every peer are ready: ${tokens.toLocaleString('en-US')} tokens in ${seconds.toFixed(0)} s`);
+  }
 
   const stopAll = async () => {
     await Promise.all([nodes.searcher, ...nodes.peers].map((n) => n.stop()));
@@ -175,10 +325,12 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
       return nodes.peers;
     },
     analyst,
+    operator,
     hitPersons,
     noHitPersons: noHitPersons(Math.max(50, realN)),
     fill,
     recordsPerPeer: o.recordsPerPeer,
+    headSeconds,
     async restart(extra) {
       await stopAll();
       env = { ...env, ...extra };

@@ -72,6 +72,13 @@ function pack(fps: readonly Uint8Array[]): Uint8Array {
 export class IndexOwner {
   readonly #deps: IndexOwnerDeps;
   readonly #refreshing = new Map<string, Promise<SignedHead>>();
+  /**
+   * The head this instance last signed or read per category. Every answer
+   * asks for the changes since the searcher's replica version, which is
+   * nearly always our current one: then the delta is empty and this head is
+   * the one to send, and the version query alone shows it is still current.
+   */
+  readonly #current = new Map<string, SignedHead>();
 
   constructor(deps: IndexOwnerDeps) {
     this.#deps = deps;
@@ -122,7 +129,10 @@ export class IndexOwner {
       const version = await this.version(category);
       const state = await this.#state(category);
       const latest = await this.#latestHead(category);
-      if (latest && latest.head.version === version && (latest.head.epoch ?? 1) === epoch && state?.rootedVersion === version) return latest;
+      if (latest && latest.head.version === version && (latest.head.epoch ?? 1) === epoch && state?.rootedVersion === version) {
+        this.#current.set(category, latest);
+        return latest;
+      }
 
       const rooted = state?.rootedVersion ?? 0;
       let count = state?.count ?? 0;
@@ -188,6 +198,7 @@ export class IndexOwner {
         appendStatement(db, { type: 'index.head', actor: 'system', data: { category, version, count, root: head.root, floor: head.floor, ...(epoch > 1 ? { epoch } : {}) } }, now),
       );
       await this.#deps.atomic.run(statements);
+      this.#current.set(category, { envelope, head });
       return { envelope, head };
     }
     throw new CairnError('internal', `the index of ${category} kept changing while its head was computed; try again`);
@@ -227,6 +238,12 @@ export class IndexOwner {
    * entries; `resync` when the window no longer reaches back that far.
    */
   async changesSince(category: RecordCategory, sinceVersion: number, max: number = INDEX.maxDeltaChanges): Promise<IndexChanges> {
+    // In step (the common case of an answer): nothing changed since the head we hold for that version.
+    // Its floor is at most its version, so no resync either. One version query instead of the full path.
+    const current = this.#current.get(category);
+    if (current !== undefined && current.head.version === sinceVersion && (await this.version(category)) === sinceVersion) {
+      return { category, head: current.envelope, fromVersion: sinceVersion, toVersion: sinceVersion, adds: [], removes: [] };
+    }
     const signed = await this.head(category);
     const { head } = signed;
     const floor = (await this.#state(category))?.floor ?? 0;
