@@ -5,7 +5,8 @@
 import { sql } from 'kysely';
 import type { Config } from './config.js';
 import type { Db } from './db/schema.js';
-import { signDescriptor } from './descriptor.js';
+import { signDescriptor, type RetiringKey } from './descriptor.js';
+import type { Clock } from './ports.js';
 import type { DsseEnvelope } from './dsse.js';
 import type { Signer } from './signing.js';
 
@@ -23,25 +24,43 @@ export interface NodeService {
 }
 
 /** Build the node service. */
-export function createNodeService(deps: { db: Db; signer: Signer; oprfPublicKey: Uint8Array; matchKeyTypes: readonly string[]; config: Config }): NodeService {
+export function createNodeService(deps: {
+  db: Db;
+  clock: Clock;
+  signer: Signer;
+  /** The retired signing key in its overlap: it cross-signs the descriptor. */
+  retiring: (now: Date) => readonly RetiringKey[];
+  oprfPublicKey: Uint8Array;
+  matchKeyTypes: readonly string[];
+  config: Config;
+}): NodeService {
   const { config } = deps;
-  let descriptor: DsseEnvelope | undefined;
+  // Signed once per set of keys: a rotation, or the end of its overlap, signs it anew.
+  let cached: { keys: string; envelope: DsseEnvelope } | undefined;
   return {
     signer: deps.signer,
     oprfPublicKey: deps.oprfPublicKey,
     matchKeyTypes: deps.matchKeyTypes,
-    descriptor: (issuedAt) =>
-      (descriptor ??= signDescriptor({
+    descriptor(issuedAt) {
+      const retiring = deps.retiring(deps.clock.now());
+      const keys = [deps.signer.keyId, ...retiring.map((r) => `${r.signer.keyId}@${r.overlapUntil.toISOString()}`)].join(' ');
+      if (cached?.keys === keys) return cached.envelope;
+      const envelope = signDescriptor({
         nodeId: config.node.id,
         country: config.node.country,
         name: config.node.name,
         baseUrl: config.node.url,
         signer: deps.signer,
+        ...(retiring.length ? { retiring } : {}),
         oprfPublicKey: deps.oprfPublicKey,
         matchKeyTypes: deps.matchKeyTypes,
         bucketBits: config.matching.bucketBits,
-        issuedAt,
-      })),
+        // The first descriptor of a process is issued when it started; one after a rotation, now.
+        issuedAt: cached === undefined ? issuedAt : deps.clock.now(),
+      });
+      cached = { keys, envelope };
+      return envelope;
+    },
     async databaseOk(onError) {
       try {
         await sql`select 1`.execute(deps.db);

@@ -30,6 +30,10 @@ import { createRecordService, type RecordService } from './services-records.js';
 import { createSessionService, createUserService, type SessionService, type UserService } from './services-users.js';
 import type { Ed25519Verify, Signer } from './signing.js';
 import { IndexService } from './federation/index/service.js';
+import { PeerKeyFollower } from './federation/key-rotation.js';
+import type { Peer } from './federation/peers.js';
+import type { RetiringKey } from './descriptor.js';
+import { createKeyService, type KeyService } from './services-keys.js';
 
 /** What a runtime provides: storage, time, randomness, logging, keys and its fast paths. */
 export interface Ports {
@@ -39,8 +43,16 @@ export interface Ports {
   clock: Clock;
   random: Random;
   logger: Logger;
-  /** The node's Ed25519 signing key. */
+  /** The node's Ed25519 signing key (on Node a live view that follows `cairn keys rotate signing`). */
   signer: Signer;
+  /**
+   * The signing key a rotation retired, while its overlap runs at `now`: it
+   * cross-signs the descriptor, and requests addressed to it are still
+   * accepted (protocol/32-key-rotation.md). Default: none.
+   */
+  retiringKeys?: (now: Date) => readonly RetiringKey[];
+  /** When the runtime knows it: when each key was created (key files' times), for `keys status` and /metrics. */
+  keyCreatedAt?: () => { signing?: Date; oprf?: Date };
   /** The node's RFC 9497 secret key (never logged, never in a response). */
   oprfSecretKey: Uint8Array;
   /** Bulk tokenisation of imports (default: the portable path on this thread). */
@@ -75,6 +87,8 @@ export interface Services {
   sessions: SessionService;
   /** Token indexes: ours (owner side) and our replicas of peers' (searcher side). */
   index: IndexService;
+  /** The node's keys: ages, due dates, signing-key history. */
+  keys: KeyService;
 }
 
 /** The portable evaluator: noble, one batch DLEQ proof. */
@@ -89,7 +103,10 @@ export function createServices(ports: Ports, config: Config): Services {
   const fetchFn = ports.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const store = { db, atomic, clock };
   const log = createAuditLog({ ...store, signer, baseUrl: config.node.url });
+  const retiring = (now: Date) => ports.retiringKeys?.(now) ?? [];
+  const follower = new PeerKeyFollower({ ...store, logger, fetch: fetchFn, timeoutMs: config.federation.timeoutMs });
   const client = {
+    followKey: (peer: Peer, keyId: string) => follower.followResponseKey(peer, keyId),
     ...(ports.oprfClient ? { oprf: ports.oprfClient } : {}),
     signer,
     ...(ports.ed25519Verify ? { verify: ports.ed25519Verify } : {}),
@@ -107,7 +124,7 @@ export function createServices(ports: Ports, config: Config): Services {
     changesSince: (category, sinceVersion, max) => index.changesSince(category, sinceVersion, max),
     resync: async (category) => ({ category, head: (await index.owner.head(category)).envelope, resync: true }),
   };
-  const peers = createPeerService({ ...store, fetch: fetchFn, ownNodeId: config.node.id, timeoutMs: config.federation.timeoutMs });
+  const peers = createPeerService({ ...store, fetch: fetchFn, ownNodeId: config.node.id, timeoutMs: config.federation.timeoutMs, follower });
   const searches = createSearchService({
     ...client,
     db,
@@ -131,7 +148,12 @@ export function createServices(ports: Ports, config: Config): Services {
     index: indexOwner,
     self,
     checkpoint: async () => (await log.latestCheckpoint(config.audit.checkpointIntervalMs)).note,
-  }, { nonceStore: ports.nonceStore ?? dbNonceStore(db), ...(ports.ed25519Verify ? { verify: ports.ed25519Verify } : {}) });
+  }, {
+    nonceStore: ports.nonceStore ?? dbNonceStore(db),
+    ...(ports.ed25519Verify ? { verify: ports.ed25519Verify } : {}),
+    ownKeyIds: () => [signer.keyId, ...retiring(clock.now()).map((r) => r.signer.keyId)],
+    followKey: (keyId) => follower.followRequestKey(keyId),
+  });
   const records = createRecordService(
     {
       ...store,
@@ -144,7 +166,7 @@ export function createServices(ports: Ports, config: Config): Services {
   );
   return {
     config,
-    node: createNodeService({ db, signer, oprfPublicKey, matchKeyTypes: MATCH_KEY_TYPE_NAMES, config }),
+    node: createNodeService({ db, clock, signer, retiring, oprfPublicKey, matchKeyTypes: MATCH_KEY_TYPE_NAMES, config }),
     records,
     searches,
     answers,
@@ -154,5 +176,6 @@ export function createServices(ports: Ports, config: Config): Services {
     users: createUserService({ ...store, random }),
     sessions: createSessionService({ ...store, random }),
     index,
+    keys: createKeyService({ db, clock, signer, oprfPublicKey, retiring, config, ...(ports.keyCreatedAt ? { createdAt: ports.keyCreatedAt } : {}) }),
   };
 }

@@ -20,7 +20,7 @@ import {
 import type { REPLICA_STATUSES } from '../../../schemas/index.js';
 import type { RecordCategory } from '../../../schemas/records.js';
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../bytes.js';
-import { FEDERATION, INDEX, MEDIA_TYPES } from '../constants.js';
+import { FEDERATION, FEDERATION_SIGNATURE, INDEX, MEDIA_TYPES } from '../constants.js';
 import { verifyJsonEnvelope, type DsseEnvelope } from '../dsse.js';
 import { CairnError, isCairnError } from '../errors.js';
 import { readBody } from '../decode/json-body.js';
@@ -56,6 +56,12 @@ export interface ClientDeps {
   timeoutMs: number;
   /** Largest response body accepted from a peer. */
   maxResponseBytes: number;
+  /**
+   * A response came signed by `keyId`, not the peer's pinned key: follow a
+   * cross-signed rotation to it (key-rotation.ts). True when `peer`, updated
+   * in place, now holds `keyId`; the response is then checked again.
+   */
+  followKey?: (peer: Peer, keyId: string) => Promise<boolean>;
 }
 
 /** A replica's state, or what applying a delta asks for next. */
@@ -170,8 +176,16 @@ export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Pe
     const detail = typeof p.detail === 'string' ? p.detail.slice(0, 500) : '';
     throw new CairnError('peer_response_invalid', `${peer.country} refused: ${code}${detail ? `: ${detail}` : ''}`, { details: { peerCode: code, peerStatus: res.status } });
   }
+  const check = () => verifyResponse(res, raw, { peerPublicKey: peer.signingPublicKey, request: binding, clock: deps.clock, ...(deps.verify ? { verify: deps.verify } : {}) });
   try {
-    verifyResponse(res, raw, { peerPublicKey: peer.signingPublicKey, request: binding, clock: deps.clock, ...(deps.verify ? { verify: deps.verify } : {}) });
+    try {
+      check();
+    } catch (e) {
+      // Signed by a key we have not pinned: perhaps the peer rotated (protocol/32-key-rotation.md).
+      const presented = res.headers.get(FEDERATION_SIGNATURE.headers.keyId);
+      if (!isCairnError(e, 'peer_unknown') || !deps.followKey || presented === null || !(await deps.followKey(peer, presented))) throw e;
+      check();
+    }
   } catch (cause) {
     throw new CairnError('peer_response_invalid', `${peer.country}: response signature: ${isCairnError(cause) ? cause.message : String(cause)}`, { cause });
   }

@@ -16,6 +16,14 @@ import { validate } from '../decode/json-body.js';
 import type { Clock } from '../ports.js';
 import { fingerprintOf } from '../signing.js';
 
+/**
+ * `repin_required`: the peer changed its signing key without a cross-signature
+ * from the pinned one (a compromised key, or an overlap we missed). We search
+ * and answer it no more until the operator checks the new fingerprint out of
+ * band (`cairn peers update PEER --fingerprint FP`).
+ */
+export type PeerStatus = 'active' | 'revoked' | 'repin_required';
+
 export interface Peer {
   id: string;
   country: string;
@@ -27,7 +35,7 @@ export interface Peer {
   bucketBits: number;
   matchKeyTypes: string[];
   policy: PeerPolicy;
-  status: 'active' | 'revoked';
+  status: PeerStatus;
   addedAt: string;
   revokedAt: string | null;
 }
@@ -138,6 +146,11 @@ export async function addPeer(deps: PeerDeps, envelope: unknown, descriptor: Nod
   };
   await deps.atomic.run([
     deps.db.insertInto('peers').values(row).compile(),
+    deps.db
+      .insertInto('peer_signing_keys')
+      .values({ peer_id: row.id, key_id: row.signing_key_id, public_key: row.signing_public_key, pinned_at: now, retired_at: null })
+      .onConflict((oc) => oc.columns(['peer_id', 'key_id']).doNothing())
+      .compile(),
     appendStatement(
       deps.db,
       { type: 'peers.add', actor, data: { peer: row.id, country: row.country, baseUrl: row.base_url, signingKeyId: row.signing_key_id } },
