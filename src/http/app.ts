@@ -8,7 +8,7 @@ import { HTTP, MEDIA_TYPES, PATHS } from '../core/constants.js';
 import { CairnError, isCairnError } from '../core/errors.js';
 import type { Services } from '../core/services.js';
 import type { AppContext, AppOptions, Env } from './context.js';
-import { METRICS_CONTENT_TYPE } from './metrics.js';
+import { Gauge, METRICS_CONTENT_TYPE } from './metrics.js';
 import { requireRole } from './auth.js';
 import { recordRoutes } from './routes/records.js';
 import { federationRoutes } from './routes/federation.js';
@@ -31,6 +31,13 @@ export function createApp(services: Services, opts: AppOptions): Hono<Env> {
   const { logger, metrics, clock } = opts;
   // Per-peer search outcomes, whichever path ran the search (api, console, registration).
   services.searches.onPeerOutcome((o, path) => metrics.searchOutcomes.inc({ peer: o.peer.country, outcome: o.status, path }));
+  // Key age per key (signing, oprf), so an alert can fire before keys.rotateEveryDays passes.
+  metrics.register(
+    new Gauge('cairn_key_age_seconds', 'Age of each of the node\'s current keys in seconds, by key (signing, oprf) and key id.', () =>
+      services.keys.ages().map((a) => ({ labels: { key: a.key, key_id: a.keyId }, value: a.ageSeconds })),
+    ),
+  );
+  void services.keys.refresh().catch((e: unknown) => logger.warn({ err: String(e) }, 'could not read the keys\' creation times'));
   const startedAt = clock.now();
   const app = new Hono<Env>();
 

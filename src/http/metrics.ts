@@ -65,17 +65,36 @@ export class Histogram {
   }
 }
 
+/** A gauge read when scraped: `collect` gives its current values. */
+export class Gauge {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly collect: () => readonly { labels: Labels; value: number }[],
+  ) {}
+  render(): string {
+    let s = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n`;
+    for (const { labels, value } of this.collect()) {
+      const k = labelKey(labels);
+      s += `${this.name}${k ? `{${k}}` : ''} ${value}\n`;
+    }
+    return s;
+  }
+}
+
 /** The registry a node exposes at /metrics. */
 export class Metrics {
   readonly httpRequests = new Counter('cairn_http_requests_total', 'HTTP requests by method, route and status.');
   readonly httpDuration = new Histogram('cairn_http_request_duration_seconds', 'HTTP request latency by method, route and status.');
   readonly federationAnswers = new Counter('cairn_federation_answers_total', 'Federation requests from peers by route and problem code (ok when answered).');
   readonly searchOutcomes = new Counter('cairn_search_peer_outcomes_total', 'Per-peer outcomes of our searches by peer (country), outcome (hit, no_hit, error, timeout) and path (api, console, registration).');
-  private readonly extra: (Counter | Histogram)[] = [this.federationAnswers, this.searchOutcomes];
+  private readonly extra: (Counter | Histogram | Gauge)[] = [this.federationAnswers, this.searchOutcomes];
 
-  /** Register a further metric (domain modules). */
-  register<T extends Counter | Histogram>(m: T): T {
-    this.extra.push(m);
+  /** Register a further metric (domain modules); a second one of the same name replaces the first. */
+  register<T extends Counter | Histogram | Gauge>(m: T): T {
+    const i = this.extra.findIndex((x) => x.name === m.name);
+    if (i >= 0) this.extra[i] = m;
+    else this.extra.push(m);
     return m;
   }
 

@@ -101,6 +101,36 @@ export function rotationStatements(db: Db, r: Rotation): CompiledQuery[] {
   ];
 }
 
+/**
+ * Run `open` with each of `keys` until one succeeds (a note or envelope
+ * signed by one key of a history); throws the first key's error if none does.
+ */
+export function withAnyKey<K, T>(keys: readonly K[], open: (key: K) => T): T {
+  let first: unknown;
+  for (const key of keys) {
+    try {
+      return open(key);
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  throw first ?? new CairnError('signature_invalid', 'no key to verify with');
+}
+
+/** The public keys of a history with `current` first, each once. */
+export function historyKeys(current: Uint8Array, history: readonly { publicKey: Uint8Array }[]): Uint8Array[] {
+  const seen = new Set([keyIdOf(current)]);
+  const out = [current];
+  for (const k of history) {
+    const id = keyIdOf(k.publicKey);
+    if (!seen.has(id)) {
+      seen.add(id);
+      out.push(k.publicKey);
+    }
+  }
+  return out;
+}
+
 /** The retired key whose overlap is still running at `now`, if any (it cross-signs the descriptor). */
 export function inOverlap(history: readonly SigningKeyRecord[], now: Date): SigningKeyRecord[] {
   return history.filter((k) => k.retiredAt !== null && !k.compromised && k.overlapUntil !== null && Date.parse(k.overlapUntil) > now.getTime());

@@ -112,13 +112,27 @@ export class IndexOwner {
     return { envelope, head };
   }
 
+  /**
+   * A head signed before a signing-key rotation is signed again, unchanged,
+   * by the current key: peers that re-pinned the new key accept only its
+   * signatures (protocol/32-key-rotation.md).
+   */
+  async #signedByCurrentKey(category: RecordCategory, latest: SignedHead): Promise<SignedHead> {
+    if (latest.envelope.signatures.some((s) => s.keyid === this.#deps.signer.keyId)) return latest;
+    const envelope = signJsonEnvelope(this.#deps.signer, INDEX.headPayloadType, latest.head);
+    await this.#deps.atomic.run([
+      this.#deps.db.updateTable('index_heads').set({ envelope: JSON.stringify(envelope) }).where('category', '=', category).where('version', '=', latest.head.version).compile(),
+    ]);
+    return { envelope, head: latest.head };
+  }
+
   async #refresh(category: RecordCategory): Promise<SignedHead> {
     const { db } = this.#deps;
     for (let attempt = 0; attempt < REFRESH_ATTEMPTS; attempt++) {
       const version = await this.version(category);
       const state = await this.#state(category);
       const latest = await this.#latestHead(category);
-      if (latest && latest.head.version === version && state?.rootedVersion === version) return latest;
+      if (latest && latest.head.version === version && state?.rootedVersion === version) return this.#signedByCurrentKey(category, latest);
 
       const rooted = state?.rootedVersion ?? 0;
       let count = state?.count ?? 0;
