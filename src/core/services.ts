@@ -106,7 +106,7 @@ export function createServices(ports: Ports, config: Config): Services {
   const retiring = (now: Date) => ports.retiringKeys?.(now) ?? [];
   const follower = new PeerKeyFollower({ ...store, logger, fetch: fetchFn, timeoutMs: config.federation.timeoutMs });
   const client = {
-    followKey: (peer: Peer, keyId: string) => follower.followResponseKey(peer, keyId),
+    followKey: (peer: Peer, keyId: string | undefined) => follower.followResponseKey(peer, keyId),
     ...(ports.oprfClient ? { oprf: ports.oprfClient } : {}),
     signer,
     ...(ports.ed25519Verify ? { verify: ports.ed25519Verify } : {}),

@@ -92,24 +92,23 @@ export function openSigningKeys(currentPath: string): NodeSigningKeys {
     retiring: (now) => retiring.filter((r) => r.overlapUntil.getTime() > now.getTime()),
     currentCreatedAt: () => statSync(currentPath).mtime,
     async reload(db, now) {
-      let changed = false;
+      // Read everything first and switch in one step: a descriptor must never
+      // show the new key without the retiring one that vouches for it.
       const s = stamp(currentPath);
-      if (s !== currentStamp && s !== 'missing') {
-        const next = nodeEd25519Signer(readKeyFile(currentPath, 'signing'));
-        changed = next.keyId !== current.keyId;
-        current = next;
-        currentStamp = s;
-      }
+      const nextCurrent = s !== currentStamp && s !== 'missing' ? nodeEd25519Signer(readKeyFile(currentPath, 'signing')) : current;
       const ps = stamp(previousPath);
-      if (ps !== previousStamp) {
-        previous = ps === 'missing' ? undefined : nodeEd25519Signer(readKeyFile(previousPath, 'signing previous'));
-        previousStamp = ps;
-      }
-      await recordCurrentKey(db, current.publicKey, statSync(currentPath).mtime);
-      const overlap = previous && previous.keyId !== current.keyId ? inOverlap(await signingKeyHistory(db), now).find((k) => k.keyId === previous!.keyId) : undefined;
-      retiring = previous && overlap ? [{ signer: previous, overlapUntil: new Date(overlap.overlapUntil!) }] : [];
+      const nextPrevious = ps === previousStamp ? previous : ps === 'missing' ? undefined : nodeEd25519Signer(readKeyFile(previousPath, 'signing previous'));
+      await recordCurrentKey(db, nextCurrent.publicKey, statSync(currentPath).mtime);
+      const distinct = nextPrevious !== undefined && nextPrevious.keyId !== nextCurrent.keyId;
+      const overlap = distinct ? inOverlap(await signingKeyHistory(db), now).find((k) => k.keyId === nextPrevious.keyId) : undefined;
+      const changed = nextCurrent.keyId !== current.keyId;
+      current = nextCurrent;
+      currentStamp = s === 'missing' ? currentStamp : s;
+      previous = nextPrevious;
+      previousStamp = ps;
+      retiring = distinct && overlap ? [{ signer: nextPrevious, overlapUntil: new Date(overlap.overlapUntil!) }] : [];
       // A previous key past its overlap (or never given one) has no more use: it goes.
-      if (previous && !overlap && previous.keyId !== current.keyId) {
+      if (distinct && !overlap) {
         destroyKeyFile(previousPath);
         previous = undefined;
         previousStamp = 'missing';

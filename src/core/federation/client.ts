@@ -61,7 +61,7 @@ export interface ClientDeps {
    * cross-signed rotation to it (key-rotation.ts). True when `peer`, updated
    * in place, now holds `keyId`; the response is then checked again.
    */
-  followKey?: (peer: Peer, keyId: string) => Promise<boolean>;
+  followKey?: (peer: Peer, keyId: string | undefined) => Promise<boolean>;
 }
 
 /** A replica's state, or what applying a delta asks for next. */
@@ -174,6 +174,9 @@ export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Pe
     const p = json as { code?: unknown; detail?: unknown };
     const code = typeof p.code === 'string' ? p.code.slice(0, 64) : `http_${res.status}`;
     const detail = typeof p.detail === 'string' ? p.detail.slice(0, 500) : '';
+    // Refused as addressed to a key the peer no longer holds: it rotated. Look at its descriptor (throttled)
+    // so the next request follows a cross-signed rotation, or the peer is marked for a manual re-pin.
+    if (code === 'signature_invalid' && deps.followKey) await deps.followKey(peer, undefined).catch(() => false);
     throw new CairnError('peer_response_invalid', `${peer.country} refused: ${code}${detail ? `: ${detail}` : ''}`, { details: { peerCode: code, peerStatus: res.status } });
   }
   const check = () => verifyResponse(res, raw, { peerPublicKey: peer.signingPublicKey, request: binding, clock: deps.clock, ...(deps.verify ? { verify: deps.verify } : {}) });

@@ -80,6 +80,8 @@ export class PeerKeyFollower {
   readonly #deps: KeyFollowerDeps;
   /** When each peer's descriptor was last fetched for an unknown key. */
   readonly #checkedAt = new Map<string, number>();
+  /** The signing key id each peer's descriptor named when we last fetched it. */
+  readonly #lastSeen = new Map<string, string>();
   /** A look at a peer in progress: concurrent triggers share it. */
   readonly #running = new Map<string, Promise<FollowOutcome>>();
 
@@ -92,11 +94,13 @@ export class PeerKeyFollower {
    * skips a peer looked at within KEYS.descriptorRecheckMs (triggers that
    * anyone can cause); the schedule does not throttle.
    */
-  check(peer: Peer, throttle: boolean): Promise<FollowOutcome> {
+  check(peer: Peer, throttle: boolean, presentedKeyId?: string): Promise<FollowOutcome> {
     const running = this.#running.get(peer.id);
     if (running) return running;
     const now = this.#deps.clock.now().getTime();
-    if (throttle && now - (this.#checkedAt.get(peer.id) ?? -Infinity) < KEYS.descriptorRecheckMs) return Promise.resolve('skipped');
+    // A response signed by a key the last descriptor did not name is news: no wait for it.
+    const news = presentedKeyId !== undefined && this.#lastSeen.get(peer.id) !== presentedKeyId;
+    if (throttle && !news && now - (this.#checkedAt.get(peer.id) ?? -Infinity) < KEYS.descriptorRecheckMs) return Promise.resolve('skipped');
     this.#checkedAt.set(peer.id, now);
     const p = this.#check(peer).finally(() => this.#running.delete(peer.id));
     this.#running.set(peer.id, p);
@@ -114,6 +118,7 @@ export class PeerKeyFollower {
       return 'unreachable';
     }
     const { envelope, descriptor } = fetched;
+    this.#lastSeen.set(peer.id, descriptor.signingKey.keyId);
     if (descriptor.nodeId !== peer.id) {
       logger.warn({ peer: peer.id, presented: descriptor.nodeId.slice(0, 128) }, "the peer's base URL serves another node's descriptor; its pin is left as it is");
       return 'unreachable';
@@ -156,11 +161,11 @@ export class PeerKeyFollower {
    * A response from `peer` is signed by `keyId`, not the pinned key: follow
    * a rotation to it. True when `peer` (updated in place) now holds `keyId`.
    */
-  async followResponseKey(peer: Peer, keyId: string): Promise<boolean> {
+  async followResponseKey(peer: Peer, keyId: string | undefined): Promise<boolean> {
     await this.#running.get(peer.id);
     // Another request may have re-pinned it meanwhile.
     const stored = await findPeer(this.#deps.db, peer.id);
-    if (stored.signingKeyId !== keyId) await this.check(stored, true);
+    if (keyId === undefined || stored.signingKeyId !== keyId) await this.check(stored, true, keyId);
     Object.assign(peer, await findPeer(this.#deps.db, peer.id));
     return peer.signingKeyId === keyId && peer.status === 'active';
   }

@@ -262,7 +262,7 @@ export async function updatePeerDescriptor(deps: PeerDeps, idOrCountry: string, 
   if (!samePin) {
     throw new CairnError(
       'signature_invalid',
-      `the node at ${descriptor.baseUrl} presents keys other than the ones pinned for ${peer.country} (${peer.id}); nothing was changed. If the peer rotated its keys, compare the new fingerprint out of band, then remove and add it again`,
+      `the node at ${descriptor.baseUrl} presents keys other than the ones pinned for ${peer.country} (${peer.id}); nothing was changed. If the peer rotated its signing key without a cross-signature, compare the new fingerprint out of band and pass it with --fingerprint`,
       { location: { field: 'url' } },
     );
   }
