@@ -190,7 +190,7 @@ export interface PeerService {
   /** Look at every active peer's descriptor for a signing-key rotation (the periodic schedule). */
   followRotations(): Promise<Record<FollowOutcome, number>>;
   /** The signing keys a peer has used since we pinned it, oldest first (receipts and cosignatures signed by retired ones still verify). */
-  keyHistory(idOrCountry: string): Promise<{ keyId: string; fingerprint: string; pinnedAt: string; retiredAt: string | null }[]>;
+  keyHistory(idOrCountry: string): Promise<{ keyId: string; publicKey: Uint8Array; fingerprint: string; pinnedAt: string; retiredAt: string | null }[]>;
   setPolicy(idOrCountry: string, policy: unknown, actor: string): Promise<Peer>;
   revoke(idOrCountry: string, actor: string, reason?: string): Promise<Peer>;
   remove(idOrCountry: string, actor: string): Promise<Peer>;
@@ -242,7 +242,7 @@ export function createPeerService(deps: PeerDeps & { fetch: typeof fetch; ownNod
     async keyHistory(sel) {
       const peer = await findPeer(db, sel);
       const rows = await db.selectFrom('peer_signing_keys').selectAll().where('peer_id', '=', peer.id).orderBy('pinned_at').execute();
-      return rows.map((r) => ({ keyId: r.key_id, fingerprint: fingerprintOf(new Uint8Array(r.public_key)), pinnedAt: r.pinned_at, retiredAt: r.retired_at }));
+      return rows.map((r) => ({ keyId: r.key_id, publicKey: new Uint8Array(r.public_key), fingerprint: fingerprintOf(new Uint8Array(r.public_key)), pinnedAt: r.pinned_at, retiredAt: r.retired_at }));
     },
     setPolicy: (sel, policy, actor) => setPeerPolicy(deps, sel, policy, actor),
     revoke: (sel, actor, reason) => revokePeer(deps, sel, actor, reason),

@@ -32,7 +32,8 @@ import type { Ed25519Verify, Signer } from '../signing.js';
 import { buildSignedRequest, verifyResponse } from './http-signature.js';
 import { indexFingerprint } from './index/fingerprint.js';
 import { changesFromWire, type IndexChanges } from './index/types.js';
-import type { Peer } from './peers.js';
+import { exchangeKeys, type Peer } from './peers.js';
+import { withAnyKey } from '../keys/history.js';
 
 /** The searching side of the VOPRF: portable (noble) by default, libsodium on Node. */
 export interface OprfClient {
@@ -296,7 +297,7 @@ export async function confirmHit(deps: ClientDeps, peer: Peer, ctx: SearchContex
   const receipts = answer.receipts.map((env, i) => {
     let payload: unknown;
     try {
-      payload = verifyJsonEnvelope(env, MEDIA_TYPES.hitReceipt, peer.signingPublicKey);
+      payload = withAnyKey(exchangeKeys(peer), (key) => verifyJsonEnvelope(env, MEDIA_TYPES.hitReceipt, key));
     } catch (cause) {
       throw new CairnError('peer_response_invalid', `${peer.country}: receipt ${i} does not verify`, { cause });
     }

@@ -75,6 +75,13 @@ export function repinStatements(
   ];
 }
 
+/** Reload a Peer object held by a caller, remembering a key it held before (exchangeKeys). */
+async function refreshInPlace(db: Db, peer: Peer): Promise<void> {
+  const before = peer.signingPublicKey;
+  Object.assign(peer, await findPeer(db, peer.id));
+  if (keyIdOf(before) !== peer.signingKeyId) peer.justRetiredKeys = [before];
+}
+
 /** Watches peers' descriptors for signing-key rotations; one per node instance (services.ts). */
 export class PeerKeyFollower {
   readonly #deps: KeyFollowerDeps;
@@ -153,7 +160,7 @@ export class PeerKeyFollower {
     await atomic.run(repinStatements(db, peer, newKey, envelope, now, { actor: 'system', data: { crossSigned: true, overlapUntil } }));
     logger.info({ peer: peer.id, country: peer.country, keyId: descriptor.signingKey.keyId }, `${peer.country} rotated its signing key; re-pinned through its cross-signed descriptor`);
     // Callers hold this Peer for the rest of a search (witnessing, receipts): it follows.
-    Object.assign(peer, await findPeer(db, peer.id));
+    await refreshInPlace(db, peer);
     return 'rotated';
   }
 
@@ -166,7 +173,7 @@ export class PeerKeyFollower {
     // Another request may have re-pinned it meanwhile.
     const stored = await findPeer(this.#deps.db, peer.id);
     if (keyId === undefined || stored.signingKeyId !== keyId) await this.check(stored, true, keyId);
-    Object.assign(peer, await findPeer(this.#deps.db, peer.id));
+    await refreshInPlace(this.#deps.db, peer);
     return peer.signingKeyId === keyId && peer.status === 'active';
   }
 

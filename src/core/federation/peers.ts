@@ -38,6 +38,17 @@ export interface Peer {
   status: PeerStatus;
   addedAt: string;
   revokedAt: string | null;
+  /**
+   * Set in memory only, on a Peer that followed a rotation during this
+   * request: the key it retired. An answer the peer signed across its own
+   * key swap may carry a checkpoint or head signed a moment before, by it.
+   */
+  justRetiredKeys?: Uint8Array[];
+}
+
+/** The keys a peer's signed objects may carry within one exchange: its pinned key, and one retired during it. */
+export function exchangeKeys(peer: Peer): Uint8Array[] {
+  return [peer.signingPublicKey, ...(peer.justRetiredKeys ?? [])];
 }
 
 export interface PeerDeps {
