@@ -95,8 +95,11 @@ export function openSigningKeys(currentPath: string): NodeSigningKeys {
       // Read everything first and switch in one step: a descriptor must never
       // show the new key without the retiring one that vouches for it.
       const s = stamp(currentPath);
-      const nextCurrent = s !== currentStamp && s !== 'missing' ? nodeEd25519Signer(readKeyFile(currentPath, 'signing')) : current;
       const ps = stamp(previousPath);
+      // Nothing changed on disk and no overlap ended: no database work (this runs every second).
+      const overlapEnded = retiring.some((r) => r.overlapUntil.getTime() <= now.getTime());
+      if (s === currentStamp && ps === previousStamp && !overlapEnded) return false;
+      const nextCurrent = s !== currentStamp && s !== 'missing' ? nodeEd25519Signer(readKeyFile(currentPath, 'signing')) : current;
       const nextPrevious = ps === previousStamp ? previous : ps === 'missing' ? undefined : nodeEd25519Signer(readKeyFile(previousPath, 'signing previous'));
       await recordCurrentKey(db, nextCurrent.publicKey, statSync(currentPath).mtime);
       const distinct = nextPrevious !== undefined && nextPrevious.keyId !== nextCurrent.keyId;

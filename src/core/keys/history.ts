@@ -131,6 +131,23 @@ export function historyKeys(current: Uint8Array, history: readonly { publicKey: 
   return out;
 }
 
+/**
+ * A runtime whose keys come from configuration (Workers secrets): record a
+ * rotation the operator made by setting a new current key and the previous
+ * one with the end of its overlap. Idempotent: only the first start with a
+ * new current key writes the rotation (and its `keys.rotate` entry).
+ */
+export async function recordConfiguredRotation(
+  db: Db,
+  atomic: { run(statements: CompiledQuery[]): Promise<unknown> },
+  r: { previous: Uint8Array; next: Uint8Array; overlapUntil: Date; at: Date; actor: string },
+): Promise<boolean> {
+  const known = await db.selectFrom('signing_keys').select('key_id').where('key_id', '=', keyIdOf(r.next)).executeTakeFirst();
+  if (known) return false;
+  await atomic.run(rotationStatements(db, r));
+  return true;
+}
+
 /** The retired key whose overlap is still running at `now`, if any (it cross-signs the descriptor). */
 export function inOverlap(history: readonly SigningKeyRecord[], now: Date): SigningKeyRecord[] {
   return history.filter((k) => k.retiredAt !== null && !k.compromised && k.overlapUntil !== null && Date.parse(k.overlapUntil) > now.getTime());
