@@ -38,6 +38,7 @@ export function operatorRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): void {
         oprfFingerprint: fingerprintOf(node.oprfPublicKey),
         bucketBits: config.matching.bucketBits,
         matchKeyTypes: node.matchKeyTypes,
+        lifecycle: await services.keys.status(),
       },
       records: await services.records.stats(),
       audit: { entries: await services.audit.size(), latestCheckpoint: await services.audit.latestStored() },
