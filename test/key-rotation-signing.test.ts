@@ -90,13 +90,9 @@ describe('signing-key rotation between real nodes', () => {
       { missing_child_tracing: ['missing_child'] },
       { CAIRN_AUDIT_CHECKPOINT_INTERVAL_MS: '0', CAIRN_FEDERATION_REPLICA_CATCH_UP_MS: '20000' },
     )) as [FedNode, FedNode, FedNode];
-    process.stderr.write(`federation up after ${Math.round(performance.now() / 1000)} s\n`);
     expect((await api(xa, xa.tokens.analyst, 'POST', '/v1/records', { records: [record('XA-1', CHILD_A)] })).status).toBe(200);
     expect((await api(xb, xb.tokens.analyst, 'POST', '/v1/records', { records: [record('XB-1', CHILD_B)] })).status).toBe(200);
-    for (const n of [xa, xb, xc]) {
-      await untilReplicasReady(n);
-      process.stderr.write(`${n.country} replicas ready after ${Math.round(performance.now() / 1000)} s\n`);
-    }
+    for (const n of [xa, xb, xc]) await untilReplicasReady(n);
   }, 600_000);
   afterAll(async () => {
     await Promise.all([xa?.stop(), xb?.stop(), xc?.stop()]);
