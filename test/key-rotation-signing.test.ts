@@ -236,4 +236,28 @@ describe('signing-key rotation between real nodes', () => {
     expect(fromC2.XB!.status).toBe('hit');
     for (const node of [xa, xb, xc]) verifyAudit(node);
   }, 300_000);
+
+  it('re-pins a repin_required peer over the API too (Workers nodes have no CLI)', async () => {
+    // XA still pins XC's compromised key: its searches of XC are refused until it notices.
+    await expect
+      .poll(
+        async () => {
+          const r = await search(xa, CHILD_B, `COMP-A-${Date.now()}`);
+          if (r.XC) expect(r.XC.status).toBe('error');
+          return peerRow(xa, 'XC').status;
+        },
+        { timeout: 120_000, interval: 3000 },
+      )
+      .toBe('repin_required');
+    const peers = (await api(xa, xa.tokens.operator, 'GET', '/v1/peers')).json.peers as { id: string; country: string }[];
+    const xcId = peers.find((p) => p.country === 'XC')!.id;
+    const fp = (await descriptorOf(xc)).payload.signingKey.publicKey as string;
+    const fingerprint = (await import('../src/core/signing.js')).fingerprintOf(new Uint8Array(Buffer.from(fp, 'base64url')));
+    const wrong = await api(xa, xa.tokens.operator, 'POST', `/v1/peers/${xcId}/repin`, { fingerprint: xb.fingerprint });
+    expect(wrong.status).toBe(401);
+    const ok = await api(xa, xa.tokens.operator, 'POST', `/v1/peers/${xcId}/repin`, { fingerprint });
+    expect(ok.status, JSON.stringify(ok.json)).toBe(200);
+    expect(ok.json.peer).toMatchObject({ status: 'active', signingKeyFingerprint: fingerprint });
+    expect((await search(xa, CHILD_B, 'COMP-A-after')).XC!.status).toBe('no_hit');
+  }, 300_000);
 });
