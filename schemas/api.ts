@@ -19,6 +19,7 @@ import {
 import { problemSchema } from './common.js';
 import {
   addPeerSchema,
+  repinPeerSchema,
   confirmRequestSchema,
   hitConfirmRequestSchema,
   matchRequestSchema,
@@ -196,6 +197,11 @@ export const routes: RouteSpec[] = [
     method: 'put', path: '/v1/peers/{id}/policy', operationId: 'setPeerPolicy', tags: ['peers'], access: 'operator',
     summary: 'Replace a peer\'s policy: purposes → categories, rate per minute, daily element budget.',
     request: { params: z.object({ id: z.string() }), body: peerPolicySchema }, responses: { 200: { description: 'updated' } },
+  },
+  {
+    method: 'post', path: '/v1/peers/{id}/repin', operationId: 'repinPeer', tags: ['peers'], access: 'operator',
+    summary: 'Fetch the peer\'s descriptor again and pin its new signing key when its fingerprint (checked out of band) equals the one given: for a peer in repin_required (PROTOCOL.md §32).',
+    request: { params: z.object({ id: z.string() }), body: repinPeerSchema }, responses: { 200: { description: 're-pinned' } },
   },
   {
     method: 'post', path: '/v1/peers/{id}/revoke', operationId: 'revokePeer', tags: ['peers'], access: 'operator', summary: 'Revoke a peer (kept for the record).',

@@ -13,6 +13,8 @@ export const AUDIT_EVENT_TYPES = [
   'peers.update',
   'peers.remove',
   'peers.revoke',
+  'peers.key_rotated',
+  'peers.repin_required',
   'keys.rotate',
   'search.outgoing',
   'match.incoming',

@@ -198,6 +198,12 @@ export const confirmRequestSchema = z
   .meta({ id: 'ConfirmRequest' });
 
 /** An operator adds a peer by URL and the fingerprint it gave out of band. */
+/** A manual re-pin: the peer's new signing-key fingerprint, checked with its operator out of band. */
+export const repinPeerSchema = z
+  .object({ fingerprint: z.string().min(1).max(200).describe('the new signing key fingerprint, as the peer\'s operator read it out') })
+  .strict()
+  .meta({ id: 'RepinPeer' });
+
 export const addPeerSchema = z
   .object({
     url: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }),

@@ -3,7 +3,7 @@
  * /.well-known/cairn/node, inside a DSSE envelope signed by its Ed25519 key.
  */
 import { z } from 'zod';
-import { ED25519, OPRF, PROTOCOL_VERSION } from '../src/core/constants.js';
+import { ED25519, KEYS, OPRF, PROTOCOL_VERSION } from '../src/core/constants.js';
 import { base64url, countryCode, sha256Hex, timestamp } from './common.js';
 
 export const nodeDescriptorSchema = z
@@ -20,6 +20,21 @@ export const nodeDescriptorSchema = z
         publicKey: base64url(ED25519.publicKeySize),
       })
       .strict(),
+    retiringSigningKeys: z
+      .array(
+        z
+          .object({
+            algorithm: z.literal('Ed25519'),
+            keyId: sha256Hex,
+            publicKey: base64url(ED25519.publicKeySize),
+            overlapUntil: timestamp,
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(KEYS.maxRetiringKeys)
+      .optional()
+      .describe('during a signing-key rotation: the key being retired, which also signs the envelope until overlapUntil (protocol/32-key-rotation.md)'),
     oprfKey: z
       .object({
         suite: z.literal('ristretto255-SHA512'),

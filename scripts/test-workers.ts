@@ -295,6 +295,69 @@ async function run(root: string, started: Started): Promise<void> {
   const second = await fetch(replay);
   assert.equal(second.status, 409, 'the same nonce again is a replay');
   assert.equal(((await second.json()) as { code: string }).code, 'nonce_replayed');
+
+  await workerSigningRotation(root, { xa, xw, xwTokens, secrets, persistTo, workerPort, dpoToken: dpo.json.token as string, started });
+}
+
+/**
+ * The Worker rotates its signing key through its secrets (PROTOCOL.md §32):
+ * restarted with a new CAIRN_SIGNING_KEY, the old one as
+ * CAIRN_SIGNING_KEY_PREVIOUS and the overlap's end, it publishes the
+ * cross-signed descriptor; the Node peer follows on its own at its next
+ * search, and both keep searching each other; the Worker's audit log
+ * verifies over both keys.
+ */
+async function workerSigningRotation(
+  root: string,
+  s: { xa: FedNode; xw: { url: string }; xwTokens: { operator: string; analyst: string }; secrets: ReturnType<typeof generateWorkerSecrets>; persistTo: string; workerPort: number; dpoToken: string; started: Started },
+): Promise<void> {
+  step('rotating the Worker\'s signing key through its secrets (previous key + overlap end), then restarting it');
+  const oldKeyId = (await descriptorOf(s.xw.url)).signingKey.keyId;
+  const fresh = generateWorkerSecrets();
+  const envFile = join(root, 'worker-rotated.env');
+  writeFileSync(envFile, `CAIRN_SIGNING_KEY=${fresh.CAIRN_SIGNING_KEY}\nCAIRN_OPRF_KEY=${s.secrets.CAIRN_OPRF_KEY}\nCAIRN_SIGNING_KEY_PREVIOUS=${s.secrets.CAIRN_SIGNING_KEY}\n`, { mode: 0o600 });
+  await s.started.worker?.stop();
+  const overlapUntil = new Date(Date.now() + 7 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const worker = await startWranglerDev({
+    port: s.workerPort,
+    persistTo: s.persistTo,
+    envFile,
+    vars: {
+      CAIRN_NODE_URL: `http://127.0.0.1:${s.workerPort}`,
+      CAIRN_NODE_ID: WORKER.nodeId,
+      CAIRN_NODE_COUNTRY: WORKER.country,
+      CAIRN_NODE_NAME: WORKER.name,
+      CAIRN_SIGNING_KEY_PREVIOUS_UNTIL: overlapUntil,
+    },
+  });
+  s.started.worker = worker;
+  s.started.stops.push(() => worker.stop());
+  const env = (await (await fetch(`${s.xw.url}/.well-known/cairn/node`)).json()) as { payload: string; signatures: { keyid: string }[] };
+  const desc = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8')) as { signingKey: { keyId: string }; retiringSigningKeys?: { keyId: string; overlapUntil: string }[] };
+  assert.notEqual(desc.signingKey.keyId, oldKeyId, 'the Worker signs with the new key');
+  assert.deepEqual(desc.retiringSigningKeys?.map((k) => [k.keyId, k.overlapUntil]), [[oldKeyId, overlapUntil]], 'the descriptor lists the retiring key and its overlap');
+  assert.deepEqual(env.signatures.map((x) => x.keyid).sort(), [desc.signingKey.keyId, oldKeyId].sort(), 'both keys sign the descriptor');
+  assert.equal(await fingerprintOfNode(s.xw.url), fresh.fingerprint);
+
+  step('the Node peer searches the rotated Worker: it re-pins through the cross-signed descriptor, no error');
+  const s6 = await api(s.xa, s.xa.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Petra', family: 'Novak' }], dateOfBirth: { precision: 'day', date: '2010-10-10' } } });
+  expectStatus(s6, 201, 'search of the rotated Worker');
+  assert.equal(s6.json.results[0].status, 'no_hit', JSON.stringify(s6.json.results[0]));
+  const peers = await api(s.xa, s.xa.tokens.operator, 'GET', '/v1/peers');
+  const xwPeer = (peers.json.peers as { country: string; signingKeyFingerprint: string; status: string }[]).find((p) => p.country === 'XW');
+  assert.equal(xwPeer?.signingKeyFingerprint, fresh.fingerprint, 'XA pinned the Worker\'s new key on its own');
+  assert.equal(xwPeer?.status, 'active');
+  const rotatedEntries = await api(s.xa, s.xa.tokens.dpo, 'GET', '/v1/audit/entries?type=peers.key_rotated');
+  assert.equal(rotatedEntries.json.entries.length, 1, 'XA audited the re-pin');
+
+  step('the rotated Worker searches the Node peer with its new key');
+  const s7 = await api(s.xw, s.xwTokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Olena', family: 'Shevchenko' }], dateOfBirth: { precision: 'day', date: '2013-04-12' } } });
+  expectStatus(s7, 201, 'search from the rotated Worker');
+  assert.equal(s7.json.results[0].status, 'hit', JSON.stringify(s7.json.results[0]));
+  const verified = await api(s.xw, s.dpoToken, 'POST', '/v1/audit/verify');
+  assert.equal(verified.json.ok, true, `the Worker's log verifies over both keys: ${JSON.stringify(verified.json)}`);
+  const rotation = await api(s.xw, s.dpoToken, 'GET', '/v1/audit/entries?type=keys.rotate');
+  assert.equal(rotation.json.entries.length, 1, 'the Worker recorded the rotation from its secrets once');
 }
 
 /**

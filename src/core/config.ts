@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { countryCode } from '../../schemas/common.js';
-import { HTTP, INDEX } from './constants.js';
+import { HTTP, INDEX, KEYS } from './constants.js';
 import { CairnError } from './errors.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -38,6 +38,29 @@ export const configSchema = z
       .object({
         signing: z.string().min(1).default('keys/signing.key'),
         oprf: z.string().min(1).default('keys/oprf.key'),
+        /**
+         * Rotation policy: days after which each key is due for rotation
+         * (`cairn keys status`, /metrics, the console). From the environment:
+         * CAIRN_KEYS_ROTATE_EVERY_DAYS as JSON, e.g. {"signing":365,"oprf":90}.
+         */
+        rotateEveryDays: z
+          .preprocess(
+            (v) => {
+              if (typeof v !== 'string') return v;
+              try {
+                return JSON.parse(v) as unknown;
+              } catch {
+                return v;
+              }
+            },
+            z
+              .object({
+                signing: z.coerce.number().int().min(1).max(3650).default(KEYS.rotateEveryDays.signing),
+                oprf: z.coerce.number().int().min(1).max(3650).default(KEYS.rotateEveryDays.oprf),
+              })
+              .strict(),
+          )
+          .prefault({}),
       })
       .strict()
       .prefault({}),

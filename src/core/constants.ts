@@ -244,3 +244,26 @@ export const INDEX = {
    */
   catchUpMs: 15_000,
 } as const;
+
+/**
+ * Key lifecycle (protocol/32-key-rotation.md): signing-key rotation with a
+ * cross-signed overlap, and the rotation policy operators are reminded of.
+ */
+export const KEYS = {
+  /** Days a rotated-out signing key keeps cross-signing the descriptor (`--overlap-days`). */
+  defaultOverlapDays: 14,
+  /** Longest overlap an operator may state: a retiring key should not linger. */
+  maxOverlapDays: 90,
+  /** Default `keys.rotateEveryDays`: the signing key yearly, the VOPRF key every quarter. */
+  rotateEveryDays: { signing: 365, oprf: 90 },
+  /**
+   * A peer's descriptor is fetched again on an unknown key id (in a request or
+   * a response) at most this often per peer: an unauthenticated request cannot
+   * make the node fetch descriptors faster than that.
+   */
+  descriptorRecheckMs: 30_000,
+  /** How often a serving Node process looks at its key files for a rotation made by `cairn keys rotate`. */
+  reloadIntervalMs: 1_000,
+  /** A descriptor lists at most this many retiring keys besides the current one. */
+  maxRetiringKeys: 1,
+} as const;

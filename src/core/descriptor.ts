@@ -3,9 +3,9 @@
  * fetch it once, check the fingerprints out of band, and pin the keys.
  */
 import { nodeDescriptorSchema, type NodeDescriptor } from '../../schemas/node.js';
-import { fromBase64, fromBase64Url, fromUtf8, toBase64Url } from './bytes.js';
+import { fromBase64, fromBase64Url, fromUtf8, toBase64Url, utf8 } from './bytes.js';
 import { MEDIA_TYPES, OPRF, PROTOCOL_VERSION } from './constants.js';
-import { signJsonEnvelope, verifyEnvelope, dsseEnvelopeSchema, type DsseEnvelope } from './dsse.js';
+import { signEnvelopeByAll, signJsonEnvelope, verifyEnvelope, dsseEnvelopeSchema, type DsseEnvelope } from './dsse.js';
 import { CairnError } from './errors.js';
 import { keyIdOf, type Signer } from './signing.js';
 
@@ -20,7 +20,21 @@ export interface DescriptorInput {
   oprfEpoch?: number;
   matchKeyTypes: readonly string[];
   issuedAt: Date;
+  /**
+   * During a signing-key rotation's overlap: the key being retired, listed
+   * in the descriptor and signing the envelope beside `signer`.
+   */
+  retiring?: readonly RetiringKey[];
 }
+
+/** A signing key in its overlap after a rotation: it still cross-signs the descriptor. */
+export interface RetiringKey {
+  signer: Signer;
+  overlapUntil: Date;
+}
+
+/** RFC 3339 seconds, as every timestamp of a descriptor. */
+const seconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** Build the descriptor payload. */
 export function buildDescriptor(d: DescriptorInput): NodeDescriptor {
@@ -31,15 +45,26 @@ export function buildDescriptor(d: DescriptorInput): NodeDescriptor {
     name: d.name,
     baseUrl: d.baseUrl,
     signingKey: { algorithm: 'Ed25519', keyId: d.signer.keyId, publicKey: toBase64Url(d.signer.publicKey) },
+    ...(d.retiring?.length
+      ? {
+          retiringSigningKeys: d.retiring.map((r) => ({
+            algorithm: 'Ed25519' as const,
+            keyId: r.signer.keyId,
+            publicKey: toBase64Url(r.signer.publicKey),
+            overlapUntil: seconds(r.overlapUntil),
+          })),
+        }
+      : {}),
     oprfKey: { suite: OPRF.suite, mode: 'VOPRF', keyId: keyIdOf(d.oprfPublicKey), publicKey: toBase64Url(d.oprfPublicKey), ...(d.oprfEpoch !== undefined ? { epoch: d.oprfEpoch } : {}) },
     matchKeyTypes: [...d.matchKeyTypes],
-    issuedAt: d.issuedAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    issuedAt: seconds(d.issuedAt),
   };
 }
 
-/** Build and sign the descriptor. */
+/** Build and sign the descriptor: by the current key, and by each retiring key during its overlap. */
 export function signDescriptor(d: DescriptorInput): DsseEnvelope {
-  return signJsonEnvelope(d.signer, MEDIA_TYPES.nodeDescriptor, buildDescriptor(d));
+  if (!d.retiring?.length) return signJsonEnvelope(d.signer, MEDIA_TYPES.nodeDescriptor, buildDescriptor(d));
+  return signEnvelopeByAll([d.signer, ...d.retiring.map((r) => r.signer)], MEDIA_TYPES.nodeDescriptor, utf8(JSON.stringify(buildDescriptor(d))));
 }
 
 /**
@@ -75,5 +100,48 @@ export function verifyDescriptor(envelope: unknown, pinnedKeyId?: string): NodeD
     throw new CairnError('signature_invalid', `descriptor is signed by key ${desc.signingKey.keyId}, not the pinned ${pinnedKeyId}`);
   }
   verifyEnvelope(envelope, MEDIA_TYPES.nodeDescriptor, pub);
+  // A retiring key the descriptor lists must have signed it too: a listed
+  // key without its signature would be a cross-signature claimed, not made.
+  for (const [i, r] of (desc.retiringSigningKeys ?? []).entries()) {
+    const rpub = fromBase64Url(r.publicKey, `retiringSigningKeys[${i}].publicKey`);
+    if (keyIdOf(rpub) !== r.keyId) throw new CairnError('envelope_invalid', `descriptor retiringSigningKeys[${i}].keyId does not match its public key`);
+    if (r.keyId === desc.signingKey.keyId) throw new CairnError('envelope_invalid', 'descriptor lists its current signing key as retiring');
+    verifyEnvelope(envelope, MEDIA_TYPES.nodeDescriptor, rpub);
+  }
   return desc;
+}
+
+/** A signing key pinned for a peer. */
+export interface PinnedKey {
+  keyId: string;
+  publicKey: Uint8Array;
+}
+
+/**
+ * Whether a peer's descriptor (already checked by verifyDescriptor) may
+ * replace the signing key we pinned for it (protocol/32-key-rotation.md):
+ * `same` when it is still signed by the pinned key as its current key;
+ * `rotated` when it names a new current key and lists the pinned one as
+ * retiring, with an overlap not yet over at `now`, and the pinned key's own
+ * signature over the envelope verifies. Anything else (a descriptor signed
+ * by the new key alone, or by a key we never pinned, or after the overlap)
+ * throws `signature_invalid`: the operator must compare the new fingerprint
+ * out of band.
+ */
+export function acceptRotation(envelope: unknown, desc: NodeDescriptor, pinned: PinnedKey, now: Date): 'same' | 'rotated' {
+  if (desc.signingKey.keyId === pinned.keyId) return 'same';
+  const listed = (desc.retiringSigningKeys ?? []).find((r) => r.keyId === pinned.keyId);
+  if (listed === undefined) {
+    throw new CairnError(
+      'signature_invalid',
+      `the descriptor's signing key ${desc.signingKey.keyId} is not cross-signed by the pinned key ${pinned.keyId}: its fingerprint must be checked out of band`,
+    );
+  }
+  const until = Date.parse(listed.overlapUntil);
+  if (!(until > now.getTime())) {
+    throw new CairnError('signature_invalid', `the overlap in which the pinned key ${pinned.keyId} vouches for ${desc.signingKey.keyId} ended at ${listed.overlapUntil}`);
+  }
+  // The pinned key, not the copy in the descriptor, checks the cross-signature.
+  verifyEnvelope(envelope, MEDIA_TYPES.nodeDescriptor, pinned.publicKey);
+  return 'rotated';
 }

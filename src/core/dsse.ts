@@ -43,6 +43,17 @@ export function signEnvelope(signer: Signer, payloadType: string, body: Uint8Arr
   return { payloadType, payload: toBase64(body), signatures: [{ keyid: signer.keyId, sig: toBase64(sig) }] };
 }
 
+/**
+ * Sign `body` with several keys at once (DSSE allows any number of
+ * signatures): a descriptor during a signing-key rotation carries one by
+ * the new key and one by the key it replaces.
+ */
+export function signEnvelopeByAll(signers: readonly Signer[], payloadType: string, body: Uint8Array): DsseEnvelope {
+  if (signers.length === 0) throw new TypeError('signEnvelopeByAll: at least one signer');
+  const message = pae(payloadType, body);
+  return { payloadType, payload: toBase64(body), signatures: signers.map((s) => ({ keyid: s.keyId, sig: toBase64(s.sign(message)) })) };
+}
+
 /** Sign a JSON value as a DSSE envelope. */
 export function signJsonEnvelope(signer: Signer, payloadType: string, value: unknown): DsseEnvelope {
   return signEnvelope(signer, payloadType, utf8(JSON.stringify(value)));

@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'signature_missing',
   'peer_unknown',
   'peer_revoked',
+  'peer_repin_required',
   'timestamp_skew',
   'nonce_replayed',
   'digest_mismatch',

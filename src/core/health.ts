@@ -6,7 +6,7 @@
  * time, so searches from every process (API, console, CLI, registration)
  * count, and a restart loses nothing.
  */
-import type { Db } from './db/schema.js';
+import type { Db, PeersTable } from './db/schema.js';
 
 /** Search outcomes that mean the peer did not answer at all. */
 const UNREACHED = new Set(['timeout']);
@@ -15,7 +15,7 @@ const UNREACHED_CODES = new Set(['peer_unreachable', 'peer_timeout']);
 
 export interface PeerHealth {
   country: string;
-  status: 'active' | 'revoked';
+  status: PeersTable['status'];
   /** Whether the peer answered our newest search of it; undefined before the first. */
   answered?: boolean;
   /** Seconds since that search. */

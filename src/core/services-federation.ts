@@ -11,7 +11,7 @@ import type { Db, HitsIncomingTable } from './db/schema.js';
 import type { DsseEnvelope } from './dsse.js';
 import { answerHit, answerMatch, type AnswerDeps } from './federation/answer.js';
 import { signResponse, verifyRequest, type AuthenticatedRequest, type RequestBinding } from './federation/http-signature.js';
-import { addPeer, fetchDescriptor, findPeer, listPeers, peerByKeyId, removePeer, revokePeer, setPeerPolicy, updatePeerDescriptor, type Peer, type PeerDeps } from './federation/peers.js';
+import { addPeer, fetchDescriptor, findPeer, listPeers, peerByKeyId, removePeer, revokePeer, setPeerPolicy, updatePeerDescriptor, type Peer, type PeerDeps, type PeerStatus } from './federation/peers.js';
 import { reconcile, type ReconcileReport } from './federation/reconcile.js';
 import { searchOnRegistration } from './federation/registration.js';
 import type { NonceStore } from './federation/replay.js';
@@ -19,6 +19,8 @@ import { confirmPossibleHit, getSearch, runSearch, type PeerOutcome, type Search
 import { returnCosignature, witnessCheckpoint, type WitnessDeps } from './federation/witness.js';
 import { newestCosignedSizes } from './audit/cosignatures.js';
 import { CairnError } from './errors.js';
+import { appendStatement } from './audit/entry.js';
+import { checkFingerprint, repinStatements, type FollowOutcome, type PeerKeyFollower } from './federation/key-rotation.js';
 import type { ParsedRecord } from './records/parse.js';
 import { fingerprintOf, type Ed25519Verify } from './signing.js';
 import { fromBase64Url } from './bytes.js';
@@ -130,6 +132,10 @@ export interface AnswerService {
 export interface PeerAuthDeps {
   nonceStore: NonceStore;
   verify?: Ed25519Verify;
+  /** Key ids requests may be addressed to: the current key, and a retiring one during its overlap (default: the signer's). */
+  ownKeyIds?: () => string[];
+  /** A request signed by a key no peer holds: the peer that rotated to it, if a cross-signed descriptor says so. */
+  followKey?: (keyId: string) => Promise<Peer | undefined>;
 }
 
 /** Build the answer service. */
@@ -141,10 +147,11 @@ export function createAnswerService(deps: AnswerDeps, auth: PeerAuthDeps): Answe
       try {
         authenticated = await verifyRequest(request, body, {
           lookupKey: async (keyId) => {
-            peer = await peerByKeyId(deps.db, keyId);
+            // A key no peer holds may be a peer's new key after a rotation: look at their descriptors (throttled).
+            peer = (await peerByKeyId(deps.db, keyId)) ?? (await auth.followKey?.(keyId));
             return peer && { peerId: peer.id, publicKey: peer.signingPublicKey, status: peer.status };
           },
-          ownKeyIds: [deps.signer.keyId],
+          ownKeyIds: auth.ownKeyIds?.() ?? [deps.signer.keyId],
           clock: deps.clock,
           nonceStore: auth.nonceStore,
           ...(auth.verify ? { verify: auth.verify } : {}),
@@ -173,8 +180,17 @@ export interface PeerService {
    * whose signing key has another one (the out-of-band check).
    */
   add(fetched: { envelope: unknown; descriptor: NodeDescriptor }, actor: string, fingerprint?: string): Promise<Peer>;
-  /** Move a peer to a freshly fetched descriptor; its pinned keys must not change, its policy stays. */
-  update(idOrCountry: string, fetched: { envelope: unknown; descriptor: NodeDescriptor }, actor: string): Promise<Peer>;
+  /**
+   * Move a peer to a freshly fetched descriptor; its policy stays. Its pinned
+   * signing key must not change, unless `fingerprint` (checked out of band)
+   * is the new key's: then the new key is pinned by hand (a peer in
+   * `repin_required`, or one whose rotation we missed) and it is active again.
+   */
+  update(idOrCountry: string, fetched: { envelope: unknown; descriptor: NodeDescriptor }, actor: string, fingerprint?: string): Promise<Peer>;
+  /** Look at every active peer's descriptor for a signing-key rotation (the periodic schedule). */
+  followRotations(): Promise<Record<FollowOutcome, number>>;
+  /** The signing keys a peer has used since we pinned it, oldest first (receipts and cosignatures signed by retired ones still verify). */
+  keyHistory(idOrCountry: string): Promise<{ keyId: string; publicKey: Uint8Array; fingerprint: string; pinnedAt: string; retiredAt: string | null }[]>;
   setPolicy(idOrCountry: string, policy: unknown, actor: string): Promise<Peer>;
   revoke(idOrCountry: string, actor: string, reason?: string): Promise<Peer>;
   remove(idOrCountry: string, actor: string): Promise<Peer>;
@@ -183,7 +199,7 @@ export interface PeerService {
 }
 
 /** Build the peer service. */
-export function createPeerService(deps: PeerDeps & { fetch: typeof fetch; ownNodeId: string; timeoutMs: number }): PeerService {
+export function createPeerService(deps: PeerDeps & { fetch: typeof fetch; ownNodeId: string; timeoutMs: number; follower: PeerKeyFollower }): PeerService {
   const { db } = deps;
   return {
     list: () => listPeers(db),
@@ -200,7 +216,34 @@ export function createPeerService(deps: PeerDeps & { fetch: typeof fetch; ownNod
       }
       return addPeer(deps, envelope, descriptor, actor, deps.ownNodeId);
     },
-    update: (sel, { envelope, descriptor }, actor) => updatePeerDescriptor(deps, sel, envelope, descriptor, actor),
+    async update(sel, { envelope, descriptor }, actor, fingerprint) {
+      const peer = await findPeer(db, sel);
+      const presented = fromBase64Url(descriptor.signingKey.publicKey);
+      if (fingerprint === undefined || (descriptor.signingKey.keyId === peer.signingKeyId && peer.status !== 'repin_required')) {
+        return updatePeerDescriptor(deps, sel, envelope, descriptor, actor);
+      }
+      if (descriptor.nodeId !== peer.id) {
+        throw new CairnError('signature_invalid', `that descriptor is node ${descriptor.nodeId}, not peer ${peer.id}; nothing was changed`, { location: { field: 'url' } });
+      }
+      if (peer.status === 'revoked') throw new CairnError('invalid_request', `peer ${peer.id} is revoked; remove it and add it again`);
+      checkFingerprint(fingerprint, presented, descriptor.baseUrl);
+      const now = deps.clock.now();
+      const statements =
+        descriptor.signingKey.keyId === peer.signingKeyId
+          ? [
+              db.updateTable('peers').set({ status: 'active', descriptor: JSON.stringify(envelope), updated_at: now.toISOString() }).where('id', '=', peer.id).compile(),
+              appendStatement(db, { type: 'peers.update', actor, data: { peer: peer.id, status: 'active', fingerprint: fingerprintOf(presented) } }, now),
+            ]
+          : repinStatements(db, peer, presented, envelope, now, { actor, data: { crossSigned: false, checkedOutOfBand: true } });
+      await deps.atomic.run(statements);
+      return findPeer(db, peer.id);
+    },
+    followRotations: () => deps.follower.checkAll(),
+    async keyHistory(sel) {
+      const peer = await findPeer(db, sel);
+      const rows = await db.selectFrom('peer_signing_keys').selectAll().where('peer_id', '=', peer.id).orderBy('pinned_at').execute();
+      return rows.map((r) => ({ keyId: r.key_id, publicKey: new Uint8Array(r.public_key), fingerprint: fingerprintOf(new Uint8Array(r.public_key)), pinnedAt: r.pinned_at, retiredAt: r.retired_at }));
+    },
     setPolicy: (sel, policy, actor) => setPeerPolicy(deps, sel, policy, actor),
     revoke: (sel, actor, reason) => revokePeer(deps, sel, actor, reason),
     remove: (sel, actor) => removePeer(deps, sel, actor),
@@ -213,7 +256,7 @@ export interface WitnessedPeer {
   peer: string;
   country: string;
   name: string;
-  status: 'active' | 'revoked';
+  status: PeerStatus;
   witnessedSize: number | null;
   lastWitnessedAt: string | null;
   checkpoints: number;

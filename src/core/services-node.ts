@@ -5,7 +5,8 @@
 import { sql } from 'kysely';
 import type { Config } from './config.js';
 import type { Db } from './db/schema.js';
-import { signDescriptor } from './descriptor.js';
+import { signDescriptor, type RetiringKey } from './descriptor.js';
+import type { Clock } from './ports.js';
 import type { DsseEnvelope } from './dsse.js';
 import { nodeHealth, type NodeHealth } from './health.js';
 import type { Signer } from './signing.js';
@@ -30,7 +31,10 @@ export interface NodeService {
 /** Build the node service. */
 export function createNodeService(deps: {
   db: Db;
+  clock: Clock;
   signer: Signer;
+  /** The retired signing key in its overlap: it cross-signs the descriptor. */
+  retiring: (now: Date) => readonly RetiringKey[];
   oprfPublicKey: Uint8Array;
   /** The active OPRF epoch and its public key (read per call). */
   oprfKey?: () => Promise<{ epoch: number; publicKey: Uint8Array }>;
@@ -38,46 +42,38 @@ export function createNodeService(deps: {
   config: Config;
 }): NodeService {
   const { config } = deps;
-  let descriptor: DsseEnvelope | undefined;
-  const byEpoch = new Map<number, DsseEnvelope>();
+  // Signed once per set of keys: a signing-key rotation, the end of its
+  // overlap, or an OPRF activation signs it anew.
+  let cached: { keys: string; envelope: DsseEnvelope } | undefined;
+  const sign = (issuedAt: Date, oprf: { epoch: number; publicKey: Uint8Array }): DsseEnvelope => {
+    const retiring = deps.retiring(deps.clock.now());
+    const keys = [deps.signer.keyId, ...retiring.map((r) => `${r.signer.keyId}@${r.overlapUntil.toISOString()}`), `oprf${oprf.epoch}`].join(' ');
+    if (cached?.keys === keys) return cached.envelope;
+    const envelope = signDescriptor({
+      nodeId: config.node.id,
+      country: config.node.country,
+      name: config.node.name,
+      baseUrl: config.node.url,
+      signer: deps.signer,
+      ...(retiring.length ? { retiring } : {}),
+      oprfPublicKey: oprf.publicKey,
+      // Epoch 1 is implied: a node that never rotated publishes the descriptor it always did.
+      ...(oprf.epoch > 1 ? { oprfEpoch: oprf.epoch } : {}),
+      matchKeyTypes: deps.matchKeyTypes,
+      // The first descriptor of a process is issued when it started; one after a rotation, now.
+      issuedAt: cached === undefined ? issuedAt : deps.clock.now(),
+    });
+    cached = { keys, envelope };
+    return envelope;
+  };
   return {
     async currentDescriptor(issuedAt) {
-      if (!deps.oprfKey) return this.descriptor(issuedAt);
-      const { epoch, publicKey } = await deps.oprfKey();
-      let d = byEpoch.get(epoch);
-      if (!d) {
-        byEpoch.clear();
-        d = signDescriptor({
-          nodeId: config.node.id,
-          country: config.node.country,
-          name: config.node.name,
-          baseUrl: config.node.url,
-          signer: deps.signer,
-          oprfPublicKey: publicKey,
-          // Epoch 1 is implied: a node that never rotated publishes the descriptor it always did.
-          ...(epoch > 1 ? { oprfEpoch: epoch } : {}),
-          matchKeyTypes: deps.matchKeyTypes,
-          // A new key is news: its descriptor is issued when it is first served.
-          issuedAt: epoch === 1 ? issuedAt : new Date(),
-        });
-        byEpoch.set(epoch, d);
-      }
-      return d;
+      return sign(issuedAt, deps.oprfKey ? await deps.oprfKey() : { epoch: 1, publicKey: deps.oprfPublicKey });
     },
     signer: deps.signer,
     oprfPublicKey: deps.oprfPublicKey,
     matchKeyTypes: deps.matchKeyTypes,
-    descriptor: (issuedAt) =>
-      (descriptor ??= signDescriptor({
-        nodeId: config.node.id,
-        country: config.node.country,
-        name: config.node.name,
-        baseUrl: config.node.url,
-        signer: deps.signer,
-        oprfPublicKey: deps.oprfPublicKey,
-        matchKeyTypes: deps.matchKeyTypes,
-        issuedAt,
-      })),
+    descriptor: (issuedAt) => sign(issuedAt, { epoch: 1, publicKey: deps.oprfPublicKey }),
     async databaseOk(onError) {
       try {
         await sql`select 1`.execute(deps.db);

@@ -33,6 +33,10 @@ import { IndexService } from './federation/index/service.js';
 import { followPeerOprfKey } from './federation/peers.js';
 import { EpochEngines, type ClosableEvaluator } from './keys/oprf-engines.js';
 import { fixedKeyStore, OprfEpochs, type OprfKeyStore } from './keys/oprf-epochs.js';
+import { PeerKeyFollower } from './federation/key-rotation.js';
+import type { Peer } from './federation/peers.js';
+import type { RetiringKey } from './descriptor.js';
+import { createKeyService, type KeyService } from './services-keys.js';
 
 /** What a runtime provides: storage, time, randomness, logging, keys and its fast paths. */
 export interface Ports {
@@ -42,8 +46,16 @@ export interface Ports {
   clock: Clock;
   random: Random;
   logger: Logger;
-  /** The node's Ed25519 signing key. */
+  /** The node's Ed25519 signing key (on Node a live view that follows `cairn keys rotate signing`). */
   signer: Signer;
+  /**
+   * The signing key a rotation retired, while its overlap runs at `now`: it
+   * cross-signs the descriptor, and requests addressed to it are still
+   * accepted (protocol/32-key-rotation.md). Default: none.
+   */
+  retiringKeys?: (now: Date) => readonly RetiringKey[];
+  /** When the runtime knows it: when each key was created (key files' times), for `keys status` and /metrics. */
+  keyCreatedAt?: () => { signing?: Date; oprf?: Date };
   /** The node's RFC 9497 secret key (never logged, never in a response). */
   oprfSecretKey: Uint8Array;
   /** Bulk tokenisation of imports (default: the portable path on this thread). */
@@ -88,6 +100,8 @@ export interface Services {
   oprfEpochs: OprfEpochs;
   /** Each epoch's evaluator and tokeniser. */
   oprfEngines: EpochEngines;
+  /** The node's keys: ages, due dates, signing-key history. */
+  keys: KeyService;
 }
 
 /** The portable evaluator: noble, one batch DLEQ proof. */
@@ -109,7 +123,10 @@ export function createServices(ports: Ports, config: Config): Services {
   const fetchFn = ports.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const store = { db, atomic, clock };
   const log = createAuditLog({ ...store, signer, baseUrl: config.node.url });
+  const retiring = (now: Date) => ports.retiringKeys?.(now) ?? [];
+  const follower = new PeerKeyFollower({ ...store, logger, fetch: fetchFn, timeoutMs: config.federation.timeoutMs });
   const client = {
+    followKey: (peer: Peer, keyId: string | undefined) => follower.followResponseKey(peer, keyId),
     ...(ports.oprfClient ? { oprf: ports.oprfClient } : {}),
     signer,
     ...(ports.ed25519Verify ? { verify: ports.ed25519Verify } : {}),
@@ -127,7 +144,7 @@ export function createServices(ports: Ports, config: Config): Services {
     changesSince: (category, sinceVersion, max) => index.changesSince(category, sinceVersion, max),
     resync: async (category) => ({ category, head: (await index.owner.head(category)).envelope, resync: true }),
   };
-  const peers = createPeerService({ ...store, fetch: fetchFn, ownNodeId: config.node.id, timeoutMs: config.federation.timeoutMs });
+  const peers = createPeerService({ ...store, fetch: fetchFn, ownNodeId: config.node.id, timeoutMs: config.federation.timeoutMs, follower });
   const searches = createSearchService({
     ...client,
     db,
@@ -153,7 +170,12 @@ export function createServices(ports: Ports, config: Config): Services {
     index: indexOwner,
     self,
     checkpoint: async () => (await log.latestCheckpoint(config.audit.checkpointIntervalMs)).note,
-  }, { nonceStore: ports.nonceStore ?? dbNonceStore(db), ...(ports.ed25519Verify ? { verify: ports.ed25519Verify } : {}) });
+  }, {
+    nonceStore: ports.nonceStore ?? dbNonceStore(db),
+    ...(ports.ed25519Verify ? { verify: ports.ed25519Verify } : {}),
+    ownKeyIds: () => [signer.keyId, ...retiring(clock.now()).map((r) => r.signer.keyId)],
+    followKey: (keyId) => follower.followRequestKey(keyId),
+  });
   const records = createRecordService(
     {
       ...store,
@@ -169,7 +191,7 @@ export function createServices(ports: Ports, config: Config): Services {
   );
   return {
     config,
-    node: createNodeService({ db, signer, oprfPublicKey, oprfKey: () => oprfEpochs.activeEpoch(), matchKeyTypes: MATCH_KEY_TYPE_NAMES, config }),
+    node: createNodeService({ db, clock, signer, retiring, oprfPublicKey, oprfKey: () => oprfEpochs.activeEpoch(), matchKeyTypes: MATCH_KEY_TYPE_NAMES, config }),
     records,
     searches,
     answers,
@@ -181,5 +203,6 @@ export function createServices(ports: Ports, config: Config): Services {
     index,
     oprfEpochs,
     oprfEngines,
+    keys: createKeyService({ db, clock, signer, oprfPublicKey, retiring, config, ...(ports.keyCreatedAt ? { createdAt: ports.keyCreatedAt } : {}) }),
   };
 }

@@ -9,7 +9,7 @@ import { CairnError, isCairnError } from '../core/errors.js';
 import type { Services } from '../core/services.js';
 import type { Clock } from '../core/ports.js';
 import type { AppContext, AppOptions, Env } from './context.js';
-import { METRICS_CONTENT_TYPE, type Metrics } from './metrics.js';
+import { Gauge, METRICS_CONTENT_TYPE, type Metrics } from './metrics.js';
 import { requireRole } from './auth.js';
 import { recordRoutes } from './routes/records.js';
 import { federationRoutes } from './routes/federation.js';
@@ -34,6 +34,13 @@ export function createApp(services: Services, opts: AppOptions): Hono<Env> {
   // Per-peer search outcomes, whichever path ran the search (api, console, registration).
   services.searches.onPeerOutcome((o, path) => metrics.searchOutcomes.inc({ peer: o.peer.country, outcome: o.status, path }));
   collectHealth(metrics, services, clock);
+  // Key age per key (signing, oprf), so an alert can fire before keys.rotateEveryDays passes.
+  metrics.register(
+    new Gauge('cairn_key_age_seconds', 'Age of each of the node\'s current keys in seconds, by key (signing, oprf) and key id.', () =>
+      services.keys.ages().map((a) => ({ labels: { key: a.key, key_id: a.keyId }, value: a.ageSeconds })),
+    ),
+  );
+  void services.keys.refresh().catch((e: unknown) => logger.warn({ err: String(e) }, 'could not read the keys\' creation times'));
   const startedAt = clock.now();
   const app = new Hono<Env>();
 
@@ -156,7 +163,7 @@ function collectHealth(metrics: Metrics, services: Services, clock: Clock): void
     metrics.uncoveredEntries.set({}, h.uncoveredEntries);
     if (h.checkpointAgeSeconds !== undefined) metrics.checkpointAge.set({}, h.checkpointAgeSeconds);
     for (const p of h.peers) {
-      if (p.status !== 'active') continue;
+      if (p.status === 'revoked') continue;
       metrics.witnessAlerts.set({ peer: p.country }, p.witnessAlerts);
       if (p.answered !== undefined) metrics.peerUp.set({ peer: p.country }, p.answered ? 1 : 0);
       if (p.lastContactAgeSeconds !== undefined) metrics.peerContactAge.set({ peer: p.country }, p.lastContactAgeSeconds);

@@ -65,10 +65,17 @@ export class Histogram {
   }
 }
 
-/** A value sampled at scrape time (replaced, not accumulated); series not set in a scrape disappear. */
+/**
+ * A gauge: either read when scraped (`collect` gives its current values) or
+ * set by a collector before each scrape (`set`, after `clear`).
+ */
 export class Gauge {
   private values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly collect?: () => readonly { labels: Labels; value: number }[],
+  ) {}
   /** Forget every series (a collector starts each scrape from nothing). */
   clear(): void {
     this.values = new Map();
@@ -78,7 +85,8 @@ export class Gauge {
   }
   render(): string {
     let s = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n`;
-    for (const [k, v] of this.values) s += `${this.name}${k ? `{${k}}` : ''} ${v}\n`;
+    const values = this.collect ? new Map(this.collect().map(({ labels, value }) => [labelKey(labels), value] as const)) : this.values;
+    for (const [k, v] of values) s += `${this.name}${k ? `{${k}}` : ''} ${v}\n`;
     return s;
   }
 }
@@ -102,9 +110,11 @@ export class Metrics {
   private readonly extra: (Counter | Histogram | Gauge)[] = [this.federationAnswers, this.searchOutcomes, ...this.health];
   private readonly collectors: (() => Promise<void>)[] = [];
 
-  /** Register a further metric (domain modules). */
+  /** Register a further metric (domain modules); a second one of the same name replaces the first. */
   register<T extends Counter | Histogram | Gauge>(m: T): T {
-    this.extra.push(m);
+    const i = this.extra.findIndex((x) => x.name === m.name);
+    if (i >= 0) this.extra[i] = m;
+    else this.extra.push(m);
     return m;
   }
 

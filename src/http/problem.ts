@@ -27,6 +27,7 @@ const STATUS: Record<ErrorCode, number> = {
   signature_missing: 401,
   peer_unknown: 401,
   peer_revoked: 403,
+  peer_repin_required: 403,
   timestamp_skew: 401,
   nonce_replayed: 409,
   digest_mismatch: 400,

@@ -3,7 +3,7 @@
  * (migrated) and the atomic writer; and the Node ports handed to the
  * composition root (core/services.ts). `serve` and every CLI command share it.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AtomicWriter } from '../core/atomic.js';
 import type { Config } from '../core/config.js';
@@ -20,11 +20,14 @@ import { loadConfig, loadKeys, resolveIn, type NodeKeys } from './home.js';
 import { openSqlite, type SqliteHandle } from './sqlite.js';
 import { fileOprfKeyStore } from './oprf-keys.js';
 import type { ClosableEvaluator } from '../core/keys/oprf-engines.js';
+import { openSigningKeys, type NodeSigningKeys } from './signing-keys.js';
 
 export interface NodeContext {
   home: string;
   config: Config;
+  /** The keys; `keys.signer` is live: it follows `cairn keys rotate signing` (signingKeys.reload). */
   keys: NodeKeys;
+  signingKeys: NodeSigningKeys;
   sqlite: SqliteHandle;
   db: Db;
   atomic: AtomicWriter;
@@ -68,6 +71,8 @@ export async function nodeServices(ctx: NodeContext, opts: NodeServiceOptions = 
       random: ctx.random,
       logger: opts.logger ?? silentLogger,
       signer: ctx.keys.signer,
+      retiringKeys: (now) => ctx.signingKeys.retiring(now),
+      keyCreatedAt: () => ({ signing: ctx.signingKeys.currentCreatedAt(), oprf: statSync(resolveIn(ctx.home, ctx.config.keys.oprf)).mtime }),
       oprfSecretKey: ctx.keys.oprfSecretKey,
       oprfKeys: fileOprfKeyStore(resolveIn(ctx.home, ctx.config.keys.oprf)),
       ...(opts.evaluatorFor ? { evaluatorFor: opts.evaluatorFor } : {}),
@@ -84,13 +89,16 @@ export async function nodeServices(ctx: NodeContext, opts: NodeServiceOptions = 
 
 export async function openNodeContext(home: string, env: NodeJS.ProcessEnv = process.env): Promise<NodeContext> {
   const config = loadConfig(home, env);
-  const keys = loadKeys(home, config);
+  const loaded = loadKeys(home, config);
+  const signingKeys = openSigningKeys(resolveIn(home, config.keys.signing));
+  const keys = { ...loaded, signer: signingKeys.signer };
   const dbPath = resolveIn(home, config.storage.database);
   mkdirSync(dirname(dbPath), { recursive: true });
   const sqlite = openSqlite(dbPath);
   let migrated: string[];
   try {
     migrated = await migrateToLatest(sqlite.db);
+    await signingKeys.reload(sqlite.db, systemClock.now());
   } catch (e) {
     await sqlite.close();
     throw e;
@@ -99,6 +107,7 @@ export async function openNodeContext(home: string, env: NodeJS.ProcessEnv = pro
     home,
     config,
     keys,
+    signingKeys,
     sqlite,
     db: sqlite.db,
     atomic: sqliteAtomicWriter(sqlite.raw),

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../core/config.js';
 import { CairnError } from '../core/errors.js';
-import { INDEX } from '../core/constants.js';
+import { INDEX, KEYS } from '../core/constants.js';
 import { createApp } from '../http/app.js';
 import { Metrics, METRICS_CONTENT_TYPE } from '../http/metrics.js';
 import type { Logger } from '../core/ports.js';
@@ -162,12 +162,33 @@ async function startLocked(
   const purgeTimer = setInterval(() => void purge(), PURGE_INTERVAL_MS);
   purgeTimer.unref();
   cleanups.push(() => clearInterval(purgeTimer));
-  // Replicas of peers' token indexes: heads and deltas every few minutes, in the background.
+  // Replicas of peers' token indexes: heads and deltas every few minutes, in
+  // the background; and, on the same schedule, every peer's descriptor for a
+  // signing-key rotation (protocol/32-key-rotation.md).
   const syncTimer = setInterval(() => {
     services.index.scheduleAll().catch((e: unknown) => logger.error({ err: String(e) }, 'replica sync scheduling failed'));
+    services.peers.followRotations().catch((e: unknown) => logger.error({ err: String(e) }, 'checking peers for signing-key rotations failed'));
   }, INDEX.syncIntervalMs);
   syncTimer.unref();
   cleanups.push(() => clearInterval(syncTimer));
+  // `cairn keys rotate signing` swaps the key files: take the new key within a second.
+  let reloading = false;
+  const keyTimer = setInterval(() => {
+    if (reloading) return;
+    reloading = true;
+    ctx.signingKeys
+      .reload(ctx.db, ctx.clock.now())
+      .then(async (rotated) => {
+        if (!rotated) return;
+        await services.keys.refresh();
+        services.audit.log.resetCheckpointCache();
+        logger.info({ signingKeyId: keys.signer.keyId }, 'signing key rotated: new requests, answers and checkpoints are signed with it');
+      })
+      .catch((e: unknown) => logger.error({ err: String(e) }, 'reloading the signing keys failed'))
+      .finally(() => (reloading = false));
+  }, KEYS.reloadIntervalMs);
+  keyTimer.unref();
+  cleanups.push(() => clearInterval(keyTimer));
   const metrics = new Metrics();
   const app = createApp(services, { logger, clock: ctx.clock, random: ctx.random, metrics, version: VERSION });
   const port = opts.port ?? config.http.port;

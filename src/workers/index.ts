@@ -13,7 +13,9 @@ import { createApp } from '../http/app.js';
 import type { Checkpointer } from '../core/audit/log.js';
 import { Metrics } from '../http/metrics.js';
 import { systemClock, webRandom, type Logger } from '../core/ports.js';
-import { ed25519Signer } from '../core/signing.js';
+import { ed25519Signer, type Signer } from '../core/signing.js';
+import { recordConfiguredRotation, recordCurrentKey } from '../core/keys/history.js';
+import type { PeerService } from '../core/services-federation.js';
 import { CairnError, isCairnError } from '../core/errors.js';
 import { fixedKeyStore } from '../core/keys/oprf-epochs.js';
 import { problemOf, problemResponse } from '../http/problem.js';
@@ -29,6 +31,13 @@ export interface WorkerEnv {
   /** Secrets (wrangler secret put): 32-byte keys as hex. */
   CAIRN_SIGNING_KEY: string;
   CAIRN_OPRF_KEY: string;
+  /**
+   * A signing-key rotation (protocol/32-key-rotation.md): the previous key
+   * (secret) and the end of its overlap (RFC 3339 var). The descriptor lists
+   * both keys, signed by both, until then.
+   */
+  CAIRN_SIGNING_KEY_PREVIOUS?: string;
+  CAIRN_SIGNING_KEY_PREVIOUS_UNTIL?: string;
   [name: string]: unknown;
 }
 
@@ -46,7 +55,7 @@ function describe(e: unknown): string | undefined {
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
-function secretKey(env: WorkerEnv, name: 'CAIRN_SIGNING_KEY' | 'CAIRN_OPRF_KEY' | 'CAIRN_OPRF_KEY_NEXT'): Uint8Array {
+function secretKey(env: WorkerEnv, name: 'CAIRN_SIGNING_KEY' | 'CAIRN_OPRF_KEY' | 'CAIRN_OPRF_KEY_NEXT' | 'CAIRN_SIGNING_KEY_PREVIOUS'): Uint8Array {
   const v = env[name];
   if (typeof v !== 'string' || !/^[0-9a-fA-F]{64}$/.test(v.trim())) {
     throw new CairnError('key_invalid', `Workers secret ${name} must be set to 32 bytes as 64 hex digits`);
@@ -60,6 +69,17 @@ function secretKey(env: WorkerEnv, name: 'CAIRN_SIGNING_KEY' | 'CAIRN_OPRF_KEY' 
     }
   }
   return key;
+}
+
+/** The previous signing key of a rotation and its overlap's end, when both are set. */
+function previousSigningKey(env: WorkerEnv): { signer: Signer; overlapUntil: Date } | undefined {
+  const until = env.CAIRN_SIGNING_KEY_PREVIOUS_UNTIL;
+  if (env.CAIRN_SIGNING_KEY_PREVIOUS === undefined || env.CAIRN_SIGNING_KEY_PREVIOUS === '') return undefined;
+  const t = typeof until === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(until) ? Date.parse(until) : Number.NaN;
+  if (Number.isNaN(t)) {
+    throw new CairnError('config_invalid', 'CAIRN_SIGNING_KEY_PREVIOUS is set: set CAIRN_SIGNING_KEY_PREVIOUS_UNTIL to the end of the overlap as an RFC 3339 time (2026-12-15T12:00:00Z)');
+  }
+  return { signer: ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY_PREVIOUS')), overlapUntil: new Date(t) };
 }
 
 type App = ReturnType<typeof createApp>;
@@ -77,6 +97,8 @@ export interface ScheduledDeps {
   retention: RetentionDeps;
   /** Our replicas of peers' indexes and our change log (Workers have no timers: the cron keeps them current). */
   index: Pick<IndexService, 'syncAll' | 'compactAll'>;
+  /** Peers' descriptors, for signing-key rotations. */
+  peers: Pick<PeerService, 'followRotations'>;
   logger: Logger;
 }
 
@@ -89,6 +111,8 @@ export const SCHEDULED_JOBS: readonly { name: string; run: (deps: ScheduledDeps)
   { name: 'retention', run: (deps) => runRetention(deps.retention) },
   // Every peer's replicas brought up to date (heads, then deltas or snapshots).
   { name: 'replica-sync', run: async (deps) => (await deps.index.syncAll(), {}) },
+  // Every peer's descriptor looked at for a signing-key rotation (protocol/32-key-rotation.md).
+  { name: 'peer-keys', run: (deps) => deps.peers.followRotations() },
   // Our index change log compacted to its window.
   { name: 'index-compaction', run: async (deps) => (await deps.index.compactAll(), {}) },
 ];
@@ -103,6 +127,15 @@ async function boot(env: WorkerEnv): Promise<Node> {
   await migrateToLatest(db, { transactional: false });
   const logger = consoleLogger();
   const atomic = d1AtomicWriter(env.DB);
+  const signer = ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY'));
+  const previous = previousSigningKey(env);
+  // The key history: the current key, and a rotation made through the secrets.
+  const now = systemClock.now();
+  if (previous && previous.signer.keyId !== signer.keyId) {
+    if (await recordConfiguredRotation(db, atomic, { previous: previous.signer.publicKey, next: signer.publicKey, overlapUntil: previous.overlapUntil, at: now, actor: 'system' })) {
+      logger.info({ signingKeyId: signer.keyId, previousKeyId: previous.signer.keyId, overlapUntil: previous.overlapUntil.toISOString() }, 'signing key rotated (from the secrets)');
+    }
+  } else await recordCurrentKey(db, signer.publicKey, now);
   // Workers run the portable paths only (no runtime WASM compilation there):
   // createServices' defaults for tokens, evaluation and blinding.
   const services = createServices(
@@ -112,7 +145,8 @@ async function boot(env: WorkerEnv): Promise<Node> {
       clock: systemClock,
       random: webRandom,
       logger,
-      signer: ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY')),
+      signer,
+      retiringKeys: (at) => (previous && previous.signer.keyId !== signer.keyId && previous.overlapUntil.getTime() > at.getTime() ? [previous] : []),
       oprfSecretKey: secretKey(env, 'CAIRN_OPRF_KEY'),
       // OPRF key epochs (PROTOCOL.md §38): the node picks each epoch's key by its public key among the secrets at hand.
       oprfKeys: fixedKeyStore(
@@ -127,7 +161,7 @@ async function boot(env: WorkerEnv): Promise<Node> {
     config,
   );
   const app = createApp(services, { logger, clock: systemClock, random: webRandom, metrics: new Metrics(), version: VERSION });
-  return { app, jobs: { retention: { db, atomic, clock: systemClock, auditRetentionDays: config.audit.retentionDays }, index: services.index, logger }, checkpointer: services.audit.checkpointer };
+  return { app, jobs: { retention: { db, atomic, clock: systemClock, auditRetentionDays: config.audit.retentionDays }, index: services.index, peers: services.peers, logger }, checkpointer: services.audit.checkpointer };
 }
 
 /** The isolate's node, booted once (a failed boot is retried on the next event). */

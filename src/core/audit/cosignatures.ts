@@ -20,6 +20,7 @@ import type { Signer } from '../signing.js';
 import { checkpointOrigin, openCheckpoint } from './checkpoint.js';
 import { cosignatureTimestamp, cosignatureVerifier, ed25519Cosigner } from './cosignature.js';
 import { formatVerifierKey, parseNote, signNote, type NoteVerifier } from './note.js';
+import { historyKeys, signingKeyHistory, withAnyKey } from '../keys/history.js';
 
 /** The cosigner name of a node as a witness, from its base URL (`<host>/cairn-witness`). */
 export function witnessNameOf(baseUrl: string): string {
@@ -81,7 +82,9 @@ export function openCosignedCheckpoint(note: string, self: { baseUrl: string; pu
 
 /** Verify and keep `peer`'s cosignature on one of our checkpoints; returns the size it covers. */
 export async function acceptCosignature(deps: CosignatureDeps, peer: Cosigner, note: string): Promise<{ size: number }> {
-  const cp = openCosignedCheckpoint(note, { baseUrl: deps.baseUrl, publicKey: deps.signer.publicKey }, peer);
+  // A checkpoint signed just before a rotation of ours comes back cosigned after it: any key of our history.
+  const ours = historyKeys(deps.signer.publicKey, await signingKeyHistory(deps.db));
+  const cp = withAnyKey(ours, (publicKey) => openCosignedCheckpoint(note, { baseUrl: deps.baseUrl, publicKey }, peer));
   // One cosignature per peer and size: the first one kept is evidence enough.
   await deps.atomic.run([
     sql`insert into audit_cosignatures (peer_id, size, root, note, cosigned_at, at)

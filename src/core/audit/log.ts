@@ -21,6 +21,7 @@ import { openCosignedCheckpoint } from './cosignatures.js';
 import { leafHashOf } from './entry.js';
 import { AppendState, proveConsistency, proveInclusion, rootAtSize, strideNodeSource, type MerkleNodeSource } from './merkle/index.js';
 import { ed25519NoteSigner, ed25519NoteVerifier, formatVerifierKey } from './note.js';
+import { historyKeys, signingKeyHistory, withAnyKey } from '../keys/history.js';
 
 /** Levels of the tree stored in merkle_nodes: every STRIDE-th. */
 export const STRIDE = 4;
@@ -208,8 +209,15 @@ interface Commitment {
 
 async function commitments(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl'>): Promise<{ list: Commitment[]; checkpoints: number; cosignatures: number }> {
   const { db } = deps;
-  const verifier = ed25519NoteVerifier(logVerifierKey(deps.baseUrl, deps.signer.publicKey));
+  // Every key this node has signed with: checkpoints signed before a rotation verify under the key of their time.
+  const ownKeys = historyKeys(deps.signer.publicKey, await signingKeyHistory(db));
+  const verifiers = ownKeys.map((k) => ed25519NoteVerifier(logVerifierKey(deps.baseUrl, k)));
   const origin = originOf(deps.baseUrl);
+  const peerKeys = new Map<string, Uint8Array[]>();
+  for (const r of await db.selectFrom('peer_signing_keys').select(['peer_id', 'public_key']).orderBy('pinned_at').execute()) {
+    peerKeys.set(r.peer_id, [...(peerKeys.get(r.peer_id) ?? []), new Uint8Array(r.public_key)]);
+  }
+  const openOwn = (note: string) => withAnyKey(verifiers, (v) => openCheckpoint(note, v, { origin }).checkpoint);
   const own = await db.selectFrom('audit_checkpoints').selectAll().orderBy('size').execute();
   const cosigned = await db
     .selectFrom('audit_cosignatures')
@@ -223,7 +231,7 @@ async function commitments(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl'>): Pr
       root: new Uint8Array(c.root),
       what: `the checkpoint at size ${c.size}`,
       open: () => {
-        const cp = openCheckpoint(c.note, verifier, { origin }).checkpoint;
+        const cp = openOwn(c.note);
         return { size: cp.treeSize, root: cp.rootHash };
       },
     })),
@@ -234,10 +242,15 @@ async function commitments(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl'>): Pr
       open: () => {
         // A peer removed since keeps its evidence: our own signature on the note still verifies.
         if (c.base_url === null || c.signing_public_key === null || c.country === null) {
-          const cp = openCheckpoint(c.note, verifier, { origin }).checkpoint;
+          const cp = openOwn(c.note);
           return { size: cp.treeSize, root: cp.rootHash };
         }
-        return openCosignedCheckpoint(c.note, { baseUrl: deps.baseUrl, publicKey: deps.signer.publicKey }, { baseUrl: c.base_url, signingPublicKey: new Uint8Array(c.signing_public_key), country: c.country });
+        // Ours and the peer's keys of any time: either side may have rotated since.
+        const theirs = historyKeys(new Uint8Array(c.signing_public_key), (peerKeys.get(c.peer_id) ?? []).map((publicKey) => ({ publicKey })));
+        const pairs = ownKeys.flatMap((mine) => theirs.map((peerKey) => ({ mine, peerKey })));
+        return withAnyKey(pairs, ({ mine, peerKey }) =>
+          openCosignedCheckpoint(c.note, { baseUrl: deps.baseUrl, publicKey: mine }, { baseUrl: c.base_url!, signingPublicKey: peerKey, country: c.country! }),
+        );
       },
     })),
   ].sort((a, b) => a.size - b.size);
@@ -387,13 +400,31 @@ export function createAuditLog(deps: LogDeps): AuditLog {
   };
 }
 
+/** Whether `note` carries a valid signature by the node's current key. */
+function signedByCurrentKey(deps: Pick<LogDeps, 'signer' | 'baseUrl'>, note: string, origin: string): boolean {
+  try {
+    openCheckpoint(note, ed25519NoteVerifier(logVerifierKey(deps.baseUrl, deps.signer.publicKey)), { origin });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The stored checkpoint at `size` or above, else a new one signed over the integrated tree. */
 async function signLatest(deps: LogDeps, size: number): Promise<SignedCheckpoint> {
   const stored = await deps.db.selectFrom('audit_checkpoints').selectAll().orderBy('size', 'desc').limit(1).executeTakeFirst();
-  if (stored && stored.size >= size) return { size: stored.size, root: new Uint8Array(stored.root), note: stored.note };
+  const origin = originOf(deps.baseUrl);
+  if (stored && stored.size >= size) {
+    const root = new Uint8Array(stored.root);
+    if (signedByCurrentKey(deps, stored.note, origin)) return { size: stored.size, root, note: stored.note };
+    // Signed before a key rotation: peers that re-pinned trust the new key
+    // only, so the same tree head goes out signed by it (the stored note,
+    // under the key of its time, stays as it was).
+    const note = await signCheckpoint({ origin, treeSize: stored.size, rootHash: root, extensions: [] }, ed25519NoteSigner(origin, deps.signer));
+    return { size: stored.size, root, note };
+  }
   const state = await readState(deps.db);
   const root = state.root();
-  const origin = originOf(deps.baseUrl);
   const note = await signCheckpoint({ origin, treeSize: state.size, rootHash: root, extensions: [] }, ed25519NoteSigner(origin, deps.signer));
   await deps.atomic.run([
     sql`insert into audit_checkpoints (size, root, note, at) values (${state.size}, ${root}, ${note}, ${deps.clock.now().toISOString()}) on conflict (size) do nothing`.compile(deps.db),

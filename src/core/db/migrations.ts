@@ -350,6 +350,34 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0011_key_history': {
+    async up(db: Kysely<unknown>) {
+      // Every signing key this node has used: retired keys stay, so old
+      // receipts and checkpoints still verify (protocol/32-key-rotation.md).
+      await db.schema
+        .createTable('signing_keys')
+        .ifNotExists()
+        .addColumn('key_id', 'text', (c) => c.primaryKey())
+        .addColumn('public_key', 'blob', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('retired_at', 'text')
+        .addColumn('overlap_until', 'text')
+        .addColumn('compromised', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      // Every signing key a peer has used since we pinned it, the same way.
+      await db.schema
+        .createTable('peer_signing_keys')
+        .ifNotExists()
+        .addColumn('peer_id', 'text', (c) => c.notNull())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('public_key', 'blob', (c) => c.notNull())
+        .addColumn('pinned_at', 'text', (c) => c.notNull())
+        .addColumn('retired_at', 'text')
+        .addPrimaryKeyConstraint('peer_signing_keys_pk', ['peer_id', 'key_id'])
+        .execute();
+      await sql`insert or ignore into peer_signing_keys (peer_id, key_id, public_key, pinned_at) select id, signing_key_id, signing_public_key, added_at from peers`.execute(db);
+    },
+  },
   '0012_oprf_epochs': {
     async up(db: Kysely<unknown>) {
       // OPRF key epochs (protocol/38-key-epochs.md). One row per key the node

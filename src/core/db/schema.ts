@@ -160,7 +160,7 @@ export interface PeersTable {
   descriptor: string;
   /** PeerPolicy JSON; deny by default. */
   policy: string;
-  status: 'active' | 'revoked';
+  status: 'active' | 'revoked' | 'repin_required';
   added_at: string;
   updated_at: string;
   revoked_at: string | null;
@@ -361,10 +361,34 @@ export interface PendingTokensTable {
   fingerprint: Uint8Array;
 }
 
+/** A signing key of this node, current or retired (migration 0011). */
+export interface SigningKeysTable {
+  key_id: string;
+  public_key: Uint8Array;
+  created_at: string;
+  /** When a rotation replaced it; null while it is the current key. */
+  retired_at: string | null;
+  /** Until when it cross-signs the descriptor after its retirement. */
+  overlap_until: string | null;
+  /** 1 when retired with --compromised: never cross-signs. */
+  compromised: number;
+}
+
+/** A signing key a peer has used since we pinned it. */
+export interface PeerSigningKeysTable {
+  peer_id: string;
+  key_id: string;
+  public_key: Uint8Array;
+  pinned_at: string;
+  retired_at: string | null;
+}
+
 export interface Database {
   oprf_epochs: OprfEpochsTable;
   pending_records: PendingRecordsTable;
   pending_tokens: PendingTokensTable;
+  signing_keys: SigningKeysTable;
+  peer_signing_keys: PeerSigningKeysTable;
   import_chunks: ImportChunksTable;
   imports_completed: ImportsCompletedTable;
   audit_tree: AuditTreeTable;

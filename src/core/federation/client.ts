@@ -20,7 +20,7 @@ import {
 import type { REPLICA_STATUSES } from '../../../schemas/index.js';
 import type { RecordCategory } from '../../../schemas/records.js';
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../bytes.js';
-import { FEDERATION, INDEX, MEDIA_TYPES } from '../constants.js';
+import { FEDERATION, FEDERATION_SIGNATURE, INDEX, MEDIA_TYPES } from '../constants.js';
 import { verifyJsonEnvelope, type DsseEnvelope } from '../dsse.js';
 import { CairnError, isCairnError } from '../errors.js';
 import { readBody } from '../decode/json-body.js';
@@ -32,7 +32,8 @@ import type { Ed25519Verify, Signer } from '../signing.js';
 import { buildSignedRequest, verifyResponse } from './http-signature.js';
 import { indexFingerprint } from './index/fingerprint.js';
 import { changesFromWire, type IndexChanges } from './index/types.js';
-import type { Peer } from './peers.js';
+import { exchangeKeys, type Peer } from './peers.js';
+import { withAnyKey } from '../keys/history.js';
 
 /** The searching side of the VOPRF: portable (noble) by default, libsodium on Node. */
 export interface OprfClient {
@@ -56,6 +57,12 @@ export interface ClientDeps {
   timeoutMs: number;
   /** Largest response body accepted from a peer. */
   maxResponseBytes: number;
+  /**
+   * A response came signed by `keyId`, not the peer's pinned key: follow a
+   * cross-signed rotation to it (key-rotation.ts). True when `peer`, updated
+   * in place, now holds `keyId`; the response is then checked again.
+   */
+  followKey?: (peer: Peer, keyId: string | undefined) => Promise<boolean>;
 }
 
 /** A replica's state, or what applying a delta asks for next. */
@@ -176,10 +183,21 @@ export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Pe
     const p = json as { code?: unknown; detail?: unknown };
     const code = typeof p.code === 'string' ? p.code.slice(0, 64) : `http_${res.status}`;
     const detail = typeof p.detail === 'string' ? p.detail.slice(0, 500) : '';
+    // Refused as addressed to a key the peer no longer holds: it rotated. Look at its descriptor (throttled)
+    // so the next request follows a cross-signed rotation, or the peer is marked for a manual re-pin.
+    if (code === 'signature_invalid' && deps.followKey) await deps.followKey(peer, undefined).catch(() => false);
     throw new CairnError('peer_response_invalid', `${peer.country} refused: ${code}${detail ? `: ${detail}` : ''}`, { details: { peerCode: code, peerStatus: res.status } });
   }
+  const check = () => verifyResponse(res, raw, { peerPublicKey: peer.signingPublicKey, request: binding, clock: deps.clock, ...(deps.verify ? { verify: deps.verify } : {}) });
   try {
-    verifyResponse(res, raw, { peerPublicKey: peer.signingPublicKey, request: binding, clock: deps.clock, ...(deps.verify ? { verify: deps.verify } : {}) });
+    try {
+      check();
+    } catch (e) {
+      // Signed by a key we have not pinned: perhaps the peer rotated (protocol/32-key-rotation.md).
+      const presented = res.headers.get(FEDERATION_SIGNATURE.headers.keyId);
+      if (!isCairnError(e, 'peer_unknown') || !deps.followKey || presented === null || !(await deps.followKey(peer, presented))) throw e;
+      check();
+    }
   } catch (cause) {
     throw new CairnError('peer_response_invalid', `${peer.country}: response signature: ${isCairnError(cause) ? cause.message : String(cause)}`, { cause });
   }
@@ -302,7 +320,7 @@ export async function confirmHit(deps: ClientDeps, peer: Peer, ctx: SearchContex
   const receipts = answer.receipts.map((env, i) => {
     let payload: unknown;
     try {
-      payload = verifyJsonEnvelope(env, MEDIA_TYPES.hitReceipt, peer.signingPublicKey);
+      payload = withAnyKey(exchangeKeys(peer), (key) => verifyJsonEnvelope(env, MEDIA_TYPES.hitReceipt, key));
     } catch (cause) {
       throw new CairnError('peer_response_invalid', `${peer.country}: receipt ${i} does not verify`, { cause });
     }

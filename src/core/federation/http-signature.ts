@@ -90,7 +90,7 @@ export interface ResponseComponents {
 export interface PeerKey {
   peerId: string;
   publicKey: Uint8Array;
-  status: 'active' | 'revoked';
+  status: 'active' | 'revoked' | 'repin_required';
 }
 
 export interface SignRequestInput {
@@ -289,6 +289,11 @@ export async function verifyRequest(req: Request, body: Uint8Array, opts: Verify
   const peer = await opts.lookupKey(keyId);
   if (peer === undefined) {
     throw new CairnError('peer_unknown', `no peer holds the signing key ${keyId}`, { location: { field: H.keyId } });
+  }
+  if (peer.status === 'repin_required') {
+    throw new CairnError('peer_repin_required', `peer ${peer.peerId} changed its signing key without a cross-signature; its operator must be called and the new fingerprint pinned by hand`, {
+      location: { field: H.keyId },
+    });
   }
   if (peer.status !== 'active') {
     throw new CairnError('peer_revoked', `peer ${peer.peerId} has been revoked`, { location: { field: H.keyId } });

@@ -16,6 +16,14 @@ import { validate } from '../decode/json-body.js';
 import type { Clock } from '../ports.js';
 import { fingerprintOf, keyIdOf } from '../signing.js';
 
+/**
+ * `repin_required`: the peer changed its signing key without a cross-signature
+ * from the pinned one (a compromised key, or an overlap we missed). We search
+ * and answer it no more until the operator checks the new fingerprint out of
+ * band (`cairn peers update PEER --fingerprint FP`).
+ */
+export type PeerStatus = 'active' | 'revoked' | 'repin_required';
+
 export interface Peer {
   id: string;
   country: string;
@@ -28,9 +36,20 @@ export interface Peer {
   oprfEpoch: number;
   matchKeyTypes: string[];
   policy: PeerPolicy;
-  status: 'active' | 'revoked';
+  status: PeerStatus;
   addedAt: string;
   revokedAt: string | null;
+  /**
+   * Set in memory only, on a Peer that followed a rotation during this
+   * request: the key it retired. An answer the peer signed across its own
+   * key swap may carry a checkpoint or head signed a moment before, by it.
+   */
+  justRetiredKeys?: Uint8Array[];
+}
+
+/** The keys a peer's signed objects may carry within one exchange: its pinned key, and one retired during it. */
+export function exchangeKeys(peer: Peer): Uint8Array[] {
+  return [peer.signingPublicKey, ...(peer.justRetiredKeys ?? [])];
 }
 
 export interface PeerDeps {
@@ -138,6 +157,11 @@ export async function addPeer(deps: PeerDeps, envelope: unknown, descriptor: Nod
   };
   await deps.atomic.run([
     deps.db.insertInto('peers').values(row).compile(),
+    deps.db
+      .insertInto('peer_signing_keys')
+      .values({ peer_id: row.id, key_id: row.signing_key_id, public_key: row.signing_public_key, pinned_at: now, retired_at: null })
+      .onConflict((oc) => oc.columns(['peer_id', 'key_id']).doNothing())
+      .compile(),
     appendStatement(
       deps.db,
       { type: 'peers.add', actor, data: { peer: row.id, country: row.country, baseUrl: row.base_url, signingKeyId: row.signing_key_id } },
@@ -250,7 +274,7 @@ export async function updatePeerDescriptor(deps: PeerDeps, idOrCountry: string, 
   if (!samePin) {
     throw new CairnError(
       'signature_invalid',
-      `the node at ${descriptor.baseUrl} presents keys other than the ones pinned for ${peer.country} (${peer.id}); nothing was changed. If the peer rotated its keys, compare the new fingerprint out of band, then remove and add it again`,
+      `the node at ${descriptor.baseUrl} presents keys other than the ones pinned for ${peer.country} (${peer.id}); nothing was changed. If the peer rotated its signing key without a cross-signature, compare the new fingerprint out of band and pass it with --fingerprint`,
       { location: { field: 'url' } },
     );
   }

@@ -13,7 +13,8 @@ import type { Db } from '../db/schema.js';
 import { CairnError, isCairnError } from '../errors.js';
 import type { Clock, Logger, Random } from '../ports.js';
 import { postSigned, type ClientDeps } from './client.js';
-import type { Peer } from './peers.js';
+import { exchangeKeys, type Peer } from './peers.js';
+import { withAnyKey } from '../keys/history.js';
 import { appendStatement } from '../audit/entry.js';
 import { logVerifierKey, originOf } from '../audit/log.js';
 import { openCheckpoint } from '../audit/checkpoint.js';
@@ -35,8 +36,7 @@ export const consistencyAnswerSchema = z
 
 /** Verify a peer's checkpoint note with its pinned key; returns size and root. */
 export function openPeerCheckpoint(peer: Peer, note: string): { size: number; root: Uint8Array } {
-  const verifier = ed25519NoteVerifier(logVerifierKey(peer.baseUrl, peer.signingPublicKey));
-  const cp = openCheckpoint(note, verifier, { origin: originOf(peer.baseUrl) }).checkpoint;
+  const cp = withAnyKey(exchangeKeys(peer), (key) => openCheckpoint(note, ed25519NoteVerifier(logVerifierKey(peer.baseUrl, key)), { origin: originOf(peer.baseUrl) }).checkpoint);
   return { size: cp.treeSize, root: cp.rootHash };
 }
 

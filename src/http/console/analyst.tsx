@@ -60,7 +60,11 @@ async function renderResult(
   const search = await cd.app.services.searches.get(id);
   const peers = new Map((await cd.app.services.peers.list()).map((p) => [p.id, p]));
   const receipts: Record<string, ReceiptView[]> = {};
-  for (const r of search.results) receipts[r.peer.nodeId] = (r.receipts ?? []).map((env) => readReceipt(env, peers.get(r.peer.nodeId)?.signingPublicKey));
+  for (const r of search.results) {
+    const peer = peers.get(r.peer.nodeId);
+    const keys = peer ? [peer.signingPublicKey, ...(await cd.app.services.peers.keyHistory(peer.id)).map((k) => k.publicKey)] : undefined;
+    receipts[r.peer.nodeId] = (r.receipts ?? []).map((env) => readReceipt(env, keys));
+  }
   const by = (await cd.app.services.users.list()).find((u) => u.id === search.user);
   return c.html(
     <SearchResultPage nodeName={cd.nodeName} session={session} search={search} byName={by?.name} receipts={receipts} errors={opts.errors ?? {}} values={opts.values} notice={opts.notice} />,

@@ -37,6 +37,7 @@ export function operatorRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): void {
         signingFingerprint: fingerprintOf(node.signer.publicKey),
         oprfFingerprint: fingerprintOf(node.oprfPublicKey),
         matchKeyTypes: node.matchKeyTypes,
+        lifecycle: await services.keys.status(),
       },
       records: await services.records.stats(),
       audit: { entries: await services.audit.size(), latestCheckpoint: await services.audit.latestStored() },

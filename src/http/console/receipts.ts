@@ -8,6 +8,7 @@ import { hitReceiptSchema, type HitReceipt } from '../../../schemas/federation.j
 import { fromBase64, fromUtf8 } from '../../core/bytes.js';
 import { MEDIA_TYPES } from '../../core/constants.js';
 import { dsseEnvelopeSchema, verifyJsonEnvelope } from '../../core/dsse.js';
+import { withAnyKey } from '../../core/keys/history.js';
 import { isCairnError } from '../../core/errors.js';
 
 export type ReceiptView =
@@ -21,14 +22,16 @@ function decodeUnverified(envelope: unknown): unknown {
 }
 
 /**
- * Decode one receipt envelope. With the peer's key the signature is checked
- * (DSSE, PAE over the payload); without it (peer since removed) the payload
- * is shown as "unverifiable".
+ * Decode one receipt envelope. With the peer's keys (its pinned one and those
+ * it retired since: a receipt keeps the key of its day) the signature is
+ * checked (DSSE, PAE over the payload); without them (peer since removed)
+ * the payload is shown as "unverifiable".
  */
-export function readReceipt(envelope: unknown, peerSigningKey: Uint8Array | undefined): ReceiptView {
+export function readReceipt(envelope: unknown, peerSigningKey: Uint8Array | readonly Uint8Array[] | undefined): ReceiptView {
+  const keys = peerSigningKey === undefined ? [] : peerSigningKey instanceof Uint8Array ? [peerSigningKey] : peerSigningKey;
   let payload: unknown;
   try {
-    payload = peerSigningKey ? verifyJsonEnvelope(envelope, MEDIA_TYPES.hitReceipt, peerSigningKey) : decodeUnverified(envelope);
+    payload = keys.length ? withAnyKey(keys, (key) => verifyJsonEnvelope(envelope, MEDIA_TYPES.hitReceipt, key)) : decodeUnverified(envelope);
   } catch (e) {
     return { ok: false, problem: isCairnError(e) ? e.message : 'the receipt envelope cannot be read' };
   }
@@ -37,5 +40,5 @@ export function readReceipt(envelope: unknown, peerSigningKey: Uint8Array | unde
     const issue = parsed.error.issues[0];
     return { ok: false, problem: `the receipt does not have the expected shape (${issue?.path.join('.') || 'payload'}: ${issue?.message})` };
   }
-  return { ok: true, receipt: parsed.data, signature: peerSigningKey ? 'verified' : 'unverifiable' };
+  return { ok: true, receipt: parsed.data, signature: keys.length ? 'verified' : 'unverifiable' };
 }

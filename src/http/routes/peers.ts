@@ -3,7 +3,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { addPeerSchema } from '../../../schemas/federation.js';
+import { addPeerSchema, repinPeerSchema } from '../../../schemas/federation.js';
 import { describePeer } from '../../core/federation/peers.js';
 import { requireRole, type AuthEnv } from '../auth.js';
 import type { AppContext, Env } from '../context.js';
@@ -30,6 +30,14 @@ export function peerRoutes({ services }: AppContext): Hono<Env & AuthEnv> {
     const body = await readJson(c.req.raw, maxBody, z.unknown());
     const peer = await peers.setPolicy(c.req.param('id'), body, actor(c));
     // Policies usually change on both sides together: refresh what the peer lets us fetch.
+    index.schedule(peer.id);
+    return c.json({ peer: describePeer(peer) });
+  });
+
+  r.post('/v1/peers/:id/repin', operator, async (c) => {
+    const body = await readJson(c.req.raw, maxBody, repinPeerSchema);
+    const current = await peers.find(c.req.param('id'));
+    const peer = await peers.update(current.id, await peers.fetchDescriptor(current.baseUrl), actor(c), body.fingerprint);
     index.schedule(peer.id);
     return c.json({ peer: describePeer(peer) });
   });

@@ -54,10 +54,12 @@ export const PEERS_HELP: CommandHelp[] = [
   { command: 'peers list', about: ['peers, fingerprints and policy'] },
   {
     command: 'peers update',
-    synopsis: 'PEER [--url URL] [--use-descriptor-url]',
+    synopsis: 'PEER [--url URL] [--use-descriptor-url] [--fingerprint FP]',
     about: [
       "re-fetch a peer's descriptor (from URL when it moved); its pinned keys must",
-      'not change; its policy and history stay',
+      'not change; its policy and history stay. With --fingerprint (checked with the',
+      "peer out of band): pin the peer's new signing key by hand, e.g. after a",
+      'rotation without cross-signature (status repin_required)',
     ],
   },
   {
@@ -175,8 +177,11 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
         const url = values.url ?? current.baseUrl;
         const fetched = await peers.fetchDescriptor(url);
         pinnedBaseUrl(url, fetched.descriptor, values['use-descriptor-url']);
-        const p = await peers.update(current.id, fetched, cliActor());
-        io.out(`updated peer ${p.country} (${p.id}): ${current.baseUrl === p.baseUrl ? `descriptor refreshed from ${p.baseUrl}` : `${current.baseUrl} -> ${p.baseUrl}`}; keys unchanged`);
+        const p = await peers.update(current.id, fetched, cliActor(), values.fingerprint);
+        const repinned = p.signingKeyId !== current.signingKeyId;
+        io.out(
+          `updated peer ${p.country} (${p.id}): ${current.baseUrl === p.baseUrl ? `descriptor refreshed from ${p.baseUrl}` : `${current.baseUrl} -> ${p.baseUrl}`}; ${repinned ? `signing key re-pinned to ${fingerprintOf(p.signingPublicKey)}` : 'keys unchanged'}${current.status !== p.status ? `; status ${p.status}` : ''}`,
+        );
         io.out(`    policy: ${policyLine(p.policy)}`);
         return 0;
       }
@@ -190,6 +195,9 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
           for (const p of all) {
             io.out(`${p.country}  ${p.status.padEnd(7)}  ${p.name}  ${p.baseUrl}  (${p.id})`);
             io.out(`    signing ${p.signingKeyFingerprint}`);
+            if (p.status === 'repin_required') {
+              io.out(`    its signing key changed without a cross-signature: not searched, not answered. Check its new fingerprint with its operator, then: cairn peers update ${p.country} --fingerprint FP`);
+            }
             io.out(`    policy: ${policyLine(p.policy)}`);
             const mine = replicas.filter((r) => r.peer === p.id);
             if (mine.length === 0) io.out('    replicas: none yet (cairn peers sync)');

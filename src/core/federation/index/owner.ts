@@ -121,6 +121,20 @@ export class IndexOwner {
     return { envelope, head };
   }
 
+  /**
+   * A head signed before a signing-key rotation is signed again, unchanged,
+   * by the current key: peers that re-pinned the new key accept only its
+   * signatures (protocol/32-key-rotation.md).
+   */
+  async #signedByCurrentKey(category: RecordCategory, latest: SignedHead): Promise<SignedHead> {
+    if (latest.envelope.signatures.some((s) => s.keyid === this.#deps.signer.keyId)) return latest;
+    const envelope = signJsonEnvelope(this.#deps.signer, INDEX.headPayloadType, latest.head);
+    await this.#deps.atomic.run([
+      this.#deps.db.updateTable('index_heads').set({ envelope: JSON.stringify(envelope) }).where('category', '=', category).where('version', '=', latest.head.version).compile(),
+    ]);
+    return { envelope, head: latest.head };
+  }
+
   async #refresh(category: RecordCategory): Promise<SignedHead> {
     const { db } = this.#deps;
     const epochNow = async () => (this.#deps.epoch ? await this.#deps.epoch() : 1);
@@ -130,8 +144,9 @@ export class IndexOwner {
       const state = await this.#state(category);
       const latest = await this.#latestHead(category);
       if (latest && latest.head.version === version && (latest.head.epoch ?? 1) === epoch && state?.rootedVersion === version) {
-        this.#current.set(category, latest);
-        return latest;
+        const signed = await this.#signedByCurrentKey(category, latest);
+        this.#current.set(category, signed);
+        return signed;
       }
 
       const rooted = state?.rootedVersion ?? 0;
@@ -240,8 +255,9 @@ export class IndexOwner {
   async changesSince(category: RecordCategory, sinceVersion: number, max: number = INDEX.maxDeltaChanges): Promise<IndexChanges> {
     // In step (the common case of an answer): nothing changed since the head we hold for that version.
     // Its floor is at most its version, so no resync either. One version query instead of the full path.
+    // A head signed before a signing-key rotation goes the full path, which signs it again with the current key.
     const current = this.#current.get(category);
-    if (current !== undefined && current.head.version === sinceVersion && (await this.version(category)) === sinceVersion) {
+    if (current !== undefined && current.head.version === sinceVersion && current.envelope.signatures.some((s) => s.keyid === this.#deps.signer.keyId) && (await this.version(category)) === sinceVersion) {
       return { category, head: current.envelope, fromVersion: sinceVersion, toVersion: sinceVersion, adds: [], removes: [] };
     }
     const signed = await this.head(category);

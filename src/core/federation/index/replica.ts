@@ -20,7 +20,8 @@ import type { Db, ReplicasTable } from '../../db/schema.js';
 import { verifyJsonEnvelope, type DsseEnvelope } from '../../dsse.js';
 import { CairnError, isCairnError } from '../../errors.js';
 import type { Clock, Logger } from '../../ports.js';
-import type { Peer } from '../peers.js';
+import { exchangeKeys, type Peer } from '../peers.js';
+import { withAnyKey } from '../../keys/history.js';
 import { compareBytes, shardOf } from './fingerprint.js';
 import { splitByShard } from './owner.js';
 import { emptyGroupHashes, emptyGroupShards, groupHash, indexRoot, shardHash } from './tree.js';
@@ -44,7 +45,7 @@ export interface ReplicaDeps {
 export function verifyHead(peer: Peer, envelope: unknown, category?: RecordCategory): IndexHead {
   let payload: unknown;
   try {
-    payload = verifyJsonEnvelope(envelope, INDEX.headPayloadType, peer.signingPublicKey);
+    payload = withAnyKey(exchangeKeys(peer), (key) => verifyJsonEnvelope(envelope, INDEX.headPayloadType, key));
   } catch (cause) {
     throw new CairnError('index_invalid', `${peer.country}: index head does not verify under its pinned key: ${isCairnError(cause) ? cause.message : String(cause)}`, { cause });
   }

@@ -11,10 +11,11 @@ import type { User } from '../../../core/users/users.js';
 import { CONSOLE } from '../constants.js';
 import { Layout, When, words } from '../components.js';
 import type { Session } from '../../../core/users/sessions.js';
+import type { KeyStatus } from '../../../core/services-keys.js';
 
 export interface OperatorData {
   node: { id: string; country: string; name: string; url: string; version: string; startedAt: string; uptimeSeconds: number; database: 'ok' | 'failing' };
-  keys: { signingKeyId: string; signingFingerprint: string; oprfFingerprint: string; matchKeyTypes: readonly string[] };
+  keys: { signingKeyId: string; signingFingerprint: string; oprfFingerprint: string; matchKeyTypes: readonly string[]; lifecycle: readonly KeyStatus[] };
   records: { records: number; tokens: number; byCategory: Record<string, number> };
   audit: { entries: number; latestCheckpoint?: { size: number; at: string } | undefined };
   sessions: number;
@@ -94,6 +95,21 @@ export const OperatorPage: FC<{ nodeName: string; session: Session; data: Operat
         <dd>
           <code>{keys.oprfFingerprint}</code>
         </dd>
+        {keys.lifecycle.map((k) => (
+          <>
+            <dt>{k.key === 'signing' ? 'Signing key' : 'OPRF key'} rotation</dt>
+            <dd class={k.due ? 'alert' : undefined}>
+              {k.due ? <strong>Rotation due</strong> : 'Rotation due'} {k.due ? 'since' : 'on'} {k.dueAt.slice(0, 10)} (every {k.rotateEveryDays} days; key age {Math.floor(k.ageSeconds / 86_400)} days):{' '}
+              <code>cairn keys rotate {k.key}</code>
+              {(k.retiring ?? []).map((r) => (
+                <>
+                  <br />
+                  overlap: the previous key <code>{r.fingerprint}</code> cross-signs the descriptor until <When at={r.overlapUntil} />
+                </>
+              ))}
+            </dd>
+          </>
+        ))}
         <dt>Match key types</dt>
         <dd>{keys.matchKeyTypes.join(', ')}</dd>
       </dl>
@@ -132,7 +148,13 @@ export const OperatorPage: FC<{ nodeName: string; session: Session; data: Operat
                     <code>{p.baseUrl}</code>
                   </td>
                   <td>
-                    {p.status}
+                    {p.status === 'repin_required' ? (
+                      <strong class="alert" title="its signing key changed without a cross-signature">
+                        repin required: check its new fingerprint with its operator, then <code>cairn peers update {p.country} --fingerprint …</code>
+                      </strong>
+                    ) : (
+                      p.status
+                    )}
                     {p.revokedAt && (
                       <>
                         {' '}
