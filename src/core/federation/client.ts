@@ -74,7 +74,7 @@ export interface ReplicaIndex {
     peerId: string,
     categories: readonly RecordCategory[],
     fingerprints: readonly Uint8Array[],
-  ): Promise<{ status: Partial<Record<RecordCategory, ReplicaStatus>>; hits: Array<{ category: RecordCategory; fingerprint: Uint8Array }> }>;
+  ): Promise<{ status: Partial<Record<RecordCategory, ReplicaStatus>>; hits: Array<{ category: RecordCategory; fingerprint: Uint8Array; count: number }> }>;
   /**
    * Bring the peer's replicas up to date now, waiting at most `withinMs`;
    * true when the sync finished in time (it goes on in the background otherwise).
@@ -106,6 +106,8 @@ export interface Hit {
   fingerprint: string;
   /** The unlisted confirmation bytes of the same token (base64url). */
   confirm: string;
+  /** How many records the peer's index lists under this token (its multiplicity in our replica). */
+  records: number;
 }
 
 export interface PeerAnswer {
@@ -248,7 +250,7 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
     const i = byFingerprint.get(fingerprint);
     if (i === undefined || !categories.includes(h.category)) continue;
     const k = usable[i]!;
-    hits.push({ keyType: k.type, category: h.category, strength: MATCH_KEY_TYPES[k.type].strength, fingerprint, confirm: toBase64Url(tokenConfirm(real[i]!)) });
+    hits.push({ keyType: k.type, category: h.category, strength: MATCH_KEY_TYPES[k.type].strength, fingerprint, confirm: toBase64Url(tokenConfirm(real[i]!)), records: h.count });
   }
   return { hits, replicas, checkpoint: answer.checkpoint, logIndex: answer.logIndex };
 }
