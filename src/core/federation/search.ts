@@ -71,8 +71,9 @@ function strongest(hits: Hit[]): Strength {
  * fingerprint), of strength `min` or stronger. A peer answers a confirmation
  * with every record it holds under that token, but two records of one
  * person need not share a token (one written with a typo, the other with
- * another spelling), so every token that matched is confirmed; a record
- * named by several is reported once, with the strength of its strongest.
+ * another spelling), so tokens beyond the first can be confirmed too
+ * (confirmEach says which); a record named by several is reported once,
+ * with the strength of its strongest.
  */
 function toConfirm(hits: Hit[], min: Strength): Hit[] {
   const seen = new Set<string>();
@@ -95,11 +96,24 @@ function strengthOfKeyType(keyType: string): Strength {
 /**
  * Confirm hits in order and keep one receipt per record: the first, which
  * came from the strongest token that named it (toConfirm orders them).
+ * Every confirmation is a signed request the peer rate-limits and a
+ * disclosure it logs, so a token is confirmed only if it can name a record
+ * not seen yet: its key type has not been confirmed in this search, or the
+ * peer's index lists it for more records than have been confirmed so far
+ * (its multiplicity in our replica). A record is missed only if every token
+ * it holds is of a key type already confirmed, is listed for no more
+ * records than were confirmed before it, and names it alone; the analyst
+ * sees the key types and can search again with that record's other
+ * identifiers.
  */
 async function confirmEach(deps: SearchDeps, peer: Peer, ctx: SearchContext, hits: Hit[], justification?: string, known: ReadonlySet<string> = new Set()): Promise<DsseEnvelope[]> {
   const kept: DsseEnvelope[] = [];
   const seen = new Set(known);
+  const typesDone = new Set<string>();
   for (const h of hits) {
+    const multiplicity = typeof h.records === 'number' ? h.records : Number.POSITIVE_INFINITY;
+    if (typesDone.has(h.keyType) && multiplicity <= seen.size) continue;
+    typesDone.add(h.keyType);
     const { envelopes, receipts } = await confirmHit(deps, peer, ctx, h, justification);
     receipts.forEach((r, i) => {
       const record = `${r.record.category}:${r.record.ref}`;
