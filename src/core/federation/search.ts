@@ -98,9 +98,9 @@ function strengthOfKeyType(keyType: string): Strength {
  * came from the strongest token that named it (toConfirm orders them).
  * Every confirmation is a signed request the peer rate-limits and a
  * disclosure it logs, so a token is confirmed only if it can name a record
- * not seen yet: its key type has not been confirmed in this search, or the
- * peer's index lists it for more records than have been confirmed so far
- * (its multiplicity in our replica). A record is missed only if every token
+ * not seen yet: its key type has not been confirmed in its category in this
+ * search, or the peer's index of that category lists it for more records
+ * than have been confirmed there so far (its multiplicity in our replica). A record is missed only if every token
  * it holds is of a key type already confirmed, is listed for no more
  * records than were confirmed before it, and names it alone; the analyst
  * sees the key types and can search again with that record's other
@@ -109,11 +109,14 @@ function strengthOfKeyType(keyType: string): Strength {
 async function confirmEach(deps: SearchDeps, peer: Peer, ctx: SearchContext, hits: Hit[], justification?: string, known: ReadonlySet<string> = new Set()): Promise<DsseEnvelope[]> {
   const kept: DsseEnvelope[] = [];
   const seen = new Set(known);
+  // Each category is its own index: key types and record counts are per category.
   const typesDone = new Set<string>();
+  const seenIn = (category: string) => [...seen].filter((r) => r.startsWith(`${category}:`)).length;
   for (const h of hits) {
     const multiplicity = typeof h.records === 'number' ? h.records : Number.POSITIVE_INFINITY;
-    if (typesDone.has(h.keyType) && multiplicity <= seen.size) continue;
-    typesDone.add(h.keyType);
+    const type = `${h.category}:${h.keyType}`;
+    if (typesDone.has(type) && multiplicity <= seenIn(h.category)) continue;
+    typesDone.add(type);
     const { envelopes, receipts } = await confirmHit(deps, peer, ctx, h, justification);
     receipts.forEach((r, i) => {
       const record = `${r.record.category}:${r.record.ref}`;
