@@ -9,6 +9,7 @@ import { FEDERATION, INDEX, MATCH_KEYS, OPRF } from '../src/core/constants.js';
 import { TOKEN_CONFIRM_BYTES } from '../src/core/records/token-layout.js';
 import { base64url, countryCode } from './common.js';
 import { indexChangesWireSchema } from './index.js';
+import { dsseEnvelopeWire } from './node.js';
 import { RECORD_CATEGORIES } from './records.js';
 
 export const PURPOSES = [
@@ -163,6 +164,16 @@ export const searchRequestSchema = z
  */
 export const PEER_RESULT_STATUSES = ['hit', 'no_hit', 'index_syncing', 'error', 'timeout', 'pending'] as const;
 
+/** A record a peer confirmed: the strength and type of its own strongest matching key, and its verified receipt. */
+export const confirmedRecordSchema = z
+  .object({
+    strength: z.enum(STRENGTHS),
+    keyType: z.string(),
+    receipt: hitReceiptSchema,
+  })
+  .strict()
+  .meta({ id: 'ConfirmedRecord' });
+
 export const peerResultSchema = z
   .object({
     peer: z.object({ nodeId: z.string(), country: z.string(), name: z.string() }),
@@ -170,7 +181,26 @@ export const peerResultSchema = z
     strength: z.enum(STRENGTHS).optional(),
     keyTypes: z.array(z.string()).optional(),
     confirmation: z.enum(['confirmed', 'awaiting_analyst', 'not_needed', 'failed']).optional(),
-    receipts: z.array(hitReceiptSchema).optional(),
+    receipts: z
+      .array(dsseEnvelopeWire)
+      .optional()
+      .describe('the signed hit receipts as the peer sent them (DSSE, payloadType application/vnd.cairn.hit-receipt+json), one per confirmed record'),
+    records: z
+      .array(confirmedRecordSchema)
+      .optional()
+      .describe('every distinct record the peer confirmed, decoded from `receipts` and verified against its signing key, strongest first'),
+    awaiting: z
+      .object({
+        tokens: z.number().int().describe('matched tokens of possible strength waiting for an analyst to confirm them (POST /v1/searches/{id}/confirm)'),
+        records: z
+          .object({
+            atLeast: z.number().int().describe('the most records any one of those tokens names at the peer'),
+            atMost: z.number().int().describe('the sum over those tokens: one record may hold several'),
+          })
+          .strict(),
+      })
+      .strict()
+      .optional(),
     error: z.object({ code: z.string(), detail: z.string() }).optional(),
     ms: z.number().optional(),
   })

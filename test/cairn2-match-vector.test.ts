@@ -62,7 +62,11 @@ function compute(): Vector {
   const seed = 'a5'.repeat(32);
   const keyInfo = toHex(utf8('cairn test key'));
   const kp = deriveOprfKeyPair(fromHex(seed), fromHex(keyInfo));
-  const identifiers = { names: [{ given: 'Olena', family: 'Shevchenko' }], dateOfBirth: { precision: 'day', date: '2013-04-12' } };
+  const identifiers = {
+    names: [{ given: 'Olena', family: 'Shevchenko' }],
+    dateOfBirth: { precision: 'day', date: '2013-04-12' },
+    phones: [{ number: '+380501234567' }],
+  };
   const keys = deriveMatchKeys(parseIdentifiers(identifiers));
   const n = paddedSize(keys.length);
   const inputs: Vector['inputs'] = [];

@@ -110,18 +110,53 @@ describe('federation across three nodes', () => {
     expect(r.status).toBe(201);
     expect(r.json.results[0]).toMatchObject({ status: 'hit', strength: 'possible', confirmation: 'awaiting_analyst' });
     expect(r.json.results[0].receipts).toBeUndefined();
+    // How many records wait: one token, naming one record at XA.
+    expect(r.json.results[0].awaiting).toEqual({ tokens: 1, records: { atLeast: 1, atMost: 1 } });
     const before = (await api(xa, xa.tokens.analyst, 'GET', '/v1/hits/incoming')).json.hits.length;
     const missing = await api(xb, xb.tokens.analyst, 'POST', `/v1/searches/${r.json.id}/confirm`, { peer: 'XA' });
     expect(missing.status).toBe(400);
     expect(missing.json.field).toBe('justification');
     const ok = await api(xb, xb.tokens.analyst, 'POST', `/v1/searches/${r.json.id}/confirm`, { peer: 'XA', justification: 'Same reception centre, same age; caseworker asks for follow-up.' });
     expect(ok.status, JSON.stringify(ok.json)).toBe(200);
-    expect(ok.json.results[0]).toMatchObject({ confirmation: 'confirmed' });
+    expect(ok.json.results[0]).toMatchObject({ confirmation: 'confirmed', records: [{ strength: 'possible', keyType: 'phoneticPairYear', receipt: { record: { ref: 'XA-UM-7' } } }] });
+    expect(ok.json.results[0].awaiting).toBeUndefined();
     const receipt = JSON.parse(Buffer.from(ok.json.results[0].receipts[0].payload, 'base64').toString('utf8'));
     expect(receipt.record.ref).toBe('XA-UM-7');
     const after = (await api(xa, xa.tokens.analyst, 'GET', '/v1/hits/incoming')).json.hits;
     expect(after.length).toBe(before + 1);
     expect(after[0].justification).toMatch(/reception centre/);
+  });
+
+  it('confirms and lists every record of one person at a peer, each with the strength of its own best key', async () => {
+    // XA holds one child twice: a missing-child record with her passport, and
+    // an unaccompanied-minor record written in Dari script without it.
+    const dob = { precision: 'day', date: '2012-05-19' };
+    const passport = { type: 'passport', issuingCountry: 'AF', number: 'P1234567' };
+    const a = await api(xa, xa.tokens.analyst, 'POST', '/v1/records', {
+      records: [
+        record('XA-MC-2', 'missing_child', { names: [{ given: 'Hamid', family: 'Karimi' }], dateOfBirth: dob, documents: [passport] }),
+        record('XA-UM-8', 'unaccompanied_minor', { names: [{ given: 'حمید', family: 'کریمی' }], dateOfBirth: dob }),
+      ],
+    });
+    expect(a.status, JSON.stringify(a.json)).toBe(200);
+    const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', {
+      ...CONTEXT,
+      identifiers: { names: [{ given: 'Hameed', family: 'Karimy' }], dateOfBirth: dob, documents: [passport] },
+      peers: ['XA'],
+    });
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+    const xaResult = r.json.results[0];
+    expect(xaResult).toMatchObject({ peer: { country: 'XA' }, status: 'hit', strength: 'strong', confirmation: 'confirmed' });
+    // Both records, strongest first, each with its own best key; one signed receipt each beside the decoded ones.
+    expect(xaResult.records.map((x: { strength: string; keyType: string; receipt: { record: { ref: string } } }) => [x.receipt.record.ref, x.strength, x.keyType])).toEqual([
+      ['XA-MC-2', 'strong', 'document'],
+      ['XA-UM-8', 'probable', 'phoneticPairDob'],
+    ]);
+    expect(xaResult.receipts).toHaveLength(2);
+    const decoded = xaResult.receipts.map((env: { payload: string }) => JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8')));
+    expect(decoded.map((x: { receiptId: string }) => x.receiptId).sort()).toEqual(xaResult.records.map((x: { receipt: { receiptId: string } }) => x.receipt.receiptId).sort());
+    expect(xaResult.records[1].receipt).toMatchObject({ issuer: { country: 'XA' }, requester: { country: 'XB' }, searchId: r.json.id, record: { category: 'unaccompanied_minor', contactPoint: 'desk-XA-UM-8@police.example' } });
+    expect((await api(xb, xb.tokens.analyst, 'GET', `/v1/searches/${r.json.id}`)).json.results).toEqual(r.json.results);
   });
 
   it('explains that a possible hit stored under cairn/1 must be searched again', async () => {

@@ -115,6 +115,23 @@ describe('deriveMatchKeys', () => {
     expect(shared(spaced, { names: [{ given: 'Thị Thu Trang', family: 'Nguyễn' }], dateOfBirth: d })).toBe(false); // her twin
   });
 
+  it('reads a mistyped Vietnamese family name as the listed one (10.4)', () => {
+    const d = dob('2009-06-21');
+    const bui = { names: [{ given: 'Thành Công', family: 'Bùi' }], dateOfBirth: d };
+    expect(shared(bui, { names: [{ given: 'Thanh Cong', family: 'Bsui' }], dateOfBirth: d })).toBe(true);
+    expect(shared(bui, { names: [{ given: 'Bsui', family: 'Thanh Cong' }], dateOfBirth: d })).toBe(true); // family name first
+    const hoang = { names: [{ given: 'Thị Hồng Nhung', family: 'Hoàng' }], dateOfBirth: d };
+    expect(shared(hoang, { names: [{ given: 'Thi Hong Nhung', family: 'Haong' }], dateOfBirth: d })).toBe(true);
+  });
+
+  it('joins unvocalised Dari script to its Latin spellings (10.2 Persian reading, waw after alif, vowel before heh)', () => {
+    const d = dob('2013-12-30');
+    expect(shared({ names: [{ given: 'فرید', family: 'ذبیح الله' }], dateOfBirth: d }, { names: [{ given: 'Fareed', family: 'Zabihullah' }], dateOfBirth: d })).toBe(true);
+    expect(shared({ names: [{ given: 'جاوید', family: 'کریمی' }], dateOfBirth: d }, { names: [{ given: 'Javid', family: 'Karimy' }], dateOfBirth: d })).toBe(true);
+    expect(shared({ names: [{ given: 'زهرا', family: 'حکیمی' }], dateOfBirth: d }, { names: [{ given: 'Zahra', family: 'Hakimy' }], dateOfBirth: d })).toBe(true);
+    expect(shared({ names: [{ given: 'سهراب', family: 'گل احمد' }], dateOfBirth: d }, { names: [{ given: 'Sohrab', family: 'Gulahmad' }], dateOfBirth: d })).toBe(true);
+  });
+
   it('survives a missing patronymic, an extra middle name and half a compound surname', () => {
     const d = dob('2009-11-02');
     expect(shared(person, { names: [{ given: 'Oleksandr', family: 'Shevchenko' }], dateOfBirth: dob('2012-03-14') })).toBe(true);
@@ -125,6 +142,10 @@ describe('deriveMatchKeys', () => {
     const d = dob('2013-04-17');
     expect(shared({ names: [{ given: 'Wojciech', family: 'Kowalczyk' }], dateOfBirth: d }, { names: [{ given: 'Wojciech', family: 'Kowalczuk' }], dateOfBirth: d })).toBe(true);
     expect(shared({ names: [{ given: 'Wojciech', family: 'Kowalczyk' }], dateOfBirth: d }, { names: [{ given: 'Wojceich', family: 'Kowalczyk' }], dateOfBirth: d })).toBe(true);
+    // A letter dropped from a short name (3-symbol code meets its deletion).
+    expect(shared({ names: [{ given: 'Taras', family: 'Oliynyk' }], dateOfBirth: d }, { names: [{ given: 'Taas', family: 'Oliynyk' }], dateOfBirth: d })).toBe(true);
+    // …but not a vowel-initial one: Anna and Jelena Fedorova are twins.
+    expect(shared({ names: [{ given: 'Anna', family: 'Fedorova' }], dateOfBirth: d }, { names: [{ given: 'Jelena', family: 'Fedorova' }], dateOfBirth: d })).toBe(false);
   });
 
   it('matches day/month swaps and year-level dates only at possible strength', () => {

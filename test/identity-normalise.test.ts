@@ -47,6 +47,12 @@ describe('normaliseNameField', () => {
     ['Ahmad Zai', ['ahmadzai']], // Pashto tribal suffix
     ['Rahmat Ullah', ['rahmatullah']],
     ['Ali Reza', ['alireza']],
+    ['علی رضا', ['alirza']], // Persian reading of ض (a Persian-only letter, ی, is in the field)
+    ['رضا', ['rda']], // no Persian-only letter: Arabic reading
+    ['ذبیح الله', ['zbihallh']],
+    ['جاوید', ['jawid']], // waw between alif and a vowel letter
+    ['زهرا', ['zahra']], // a vowel before ه after z
+    ['گل احمد', ['glahmd']],
     ['Ud Din', ['uddin']],
     ['Md. Rahim', ['muhammad', 'rahim']], // abbreviation expanded
     ['Alhassan', ['hassan']], // article written solid
@@ -217,12 +223,18 @@ describe('typo neighbourhood', () => {
     expect(meet('SMT', 'SNT')).toBe(true); // substitution
     expect(meet('KFLSK', 'KFLK')).toBe(true); // deletion from a long code
     expect(meet('AHMT', 'MHMT')).toBe(false); // first symbol differs (Ahmed / Mohammed)
-    expect(meet('ALH', 'AL')).toBe(false); // short codes get no deletions (Olga / Julija)
+    expect(meet('ALH', 'AL')).toBe(false); // vowel-initial 3-symbol codes get no deletions (Olga / Julija)
+    expect(meet('SPF', 'SF')).toBe(true); // a 3-symbol code meets its deletion (Sbofia / Sofia)
+    expect(meet('TRS', 'TS')).toBe(true); // Taras / Taas
+    expect(meet('AN', 'ALN')).toBe(false); // Anna / Jelena twins
+    expect(meet('SL', 'S')).toBe(false); // 2-symbol codes get no deletions (Chela / Chea)
     expect(typoNeighbourhood('A')).toEqual(['A']);
   });
 
-  it('gives long codes deletions only: a substitution meets at the deleted position', () => {
-    expect(typoNeighbourhood('SMT')).toEqual(['S*T', 'SM*', 'SMT']);
+  it('gives codes of three or more symbols deletions only: a substitution meets at the deleted position', () => {
+    expect(typoNeighbourhood('SMT')).toEqual(['SM', 'SMT', 'ST']);
+    expect(typoNeighbourhood('ALH')).toEqual(['A*H', 'AL*', 'ALH']);
+    expect(typoNeighbourhood('SM')).toEqual(['S*', 'SM']);
     expect(typoNeighbourhood('KFLSK')).toEqual(['KFLK', 'KFLS', 'KFLSK', 'KFSK', 'KLSK']);
     const meet = (a: string, b: string) => typoNeighbourhood(a).some((x) => typoNeighbourhood(b).includes(x));
     expect(meet('KFLSK', 'KFRSK')).toBe(true); // substitution in a long code

@@ -8,15 +8,18 @@ import { describe, expect, it } from 'vitest';
 import { evaluateMatching } from '../scripts/eval-matching.js';
 import { ORIGINS } from '../scripts/lib/name-data.js';
 
-// Floors of the 1,200-person run. Issue 14's targets, where not yet met, are
-// noted beside the floor that guards what has been reached.
+// Floors of the 1,200-person run: issue 14's targets. A group with fewer than
+// SMALL_GROUP day-exact pairs moves by more than 2.5 points per pair, so it
+// is held to a lower floor (protocol/10-identifiers.md, 10.7).
 const FLOOR = {
-  probableRecallDobAgrees: 0.955, // target 0.97
+  probableRecallDobAgrees: 0.97,
   probablePrecision: 0.995,
   possiblePrecision: 0.8,
-  originProbableRecallDobAgrees: 0.85, // target 0.93 for every group (Vietnamese, Somali and Maghreb are below it)
-  keysPerRecord: 10.5, // target 10
+  originProbableRecallDobAgrees: 0.93,
+  smallOriginProbableRecallDobAgrees: 0.9,
+  keysPerRecord: 10,
 } as const;
+const SMALL_GROUP = 40;
 
 describe('matching evaluation (seed 20260601, 1200 persons)', () => {
   const f = evaluateMatching({ seed: 20260601, persons: 1200 });
@@ -37,7 +40,8 @@ describe('matching evaluation (seed 20260601, 1200 persons)', () => {
     for (const { pool } of ORIGINS) {
       const o = f.byOrigin[pool.origin];
       expect(o.dobPairs, pool.origin).toBeGreaterThan(10);
-      expect(o.recallDobAgrees.probable, pool.origin).toBeGreaterThanOrEqual(FLOOR.originProbableRecallDobAgrees);
+      const floor = o.dobPairs >= SMALL_GROUP ? FLOOR.originProbableRecallDobAgrees : FLOOR.smallOriginProbableRecallDobAgrees;
+      expect(o.recallDobAgrees.probable, pool.origin).toBeGreaterThanOrEqual(floor);
     }
   });
 

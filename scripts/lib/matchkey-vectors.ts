@@ -41,6 +41,18 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     name: 'Vietnamese, family name first, Thị dropped, compound given name joined',
     identifiers: { names: [{ given: 'Nguyễn', family: 'Thị Thu Hà' }], dateOfBirth: { precision: 'day', date: '2016-10-23' } },
   },
+  {
+    name: 'Dari script: a vowel before ه (Zahra), three-symbol codes (deletion neighbourhood)',
+    identifiers: { names: [{ given: 'زهرا', family: 'رحیمی' }], dateOfBirth: { precision: 'day', date: '2014-08-19' } },
+  },
+  {
+    name: 'Dari script: Persian reading of ذ, waw after alif (Javid), -ullah joined',
+    identifiers: { names: [{ given: 'جاوید', family: 'ذبیح الله' }], dateOfBirth: { precision: 'day', date: '2013-12-30' } },
+  },
+  {
+    name: 'Vietnamese, mistyped family name written as the listed one (Bsui → bui)',
+    identifiers: { names: [{ given: 'Thanh Cong', family: 'Bsui' }], dateOfBirth: { precision: 'day', date: '2009-06-21' } },
+  },
 ];
 
 export interface MatchKeyVector {

@@ -83,7 +83,7 @@ export interface ReplicaIndex {
     fingerprints: readonly Uint8Array[],
     /** The OPRF epoch the fingerprints were evaluated under: a replica of another epoch is never looked in. */
     epoch?: number,
-  ): Promise<{ status: Partial<Record<RecordCategory, ReplicaStatus>>; hits: Array<{ category: RecordCategory; fingerprint: Uint8Array }> }>;
+  ): Promise<{ status: Partial<Record<RecordCategory, ReplicaStatus>>; hits: Array<{ category: RecordCategory; fingerprint: Uint8Array; count: number }> }>;
   /**
    * Bring the peer's replicas up to date now, waiting at most `withinMs`;
    * true when the sync finished in time (it goes on in the background otherwise).
@@ -121,6 +121,8 @@ export interface Hit {
   fingerprint: string;
   /** The unlisted confirmation bytes of the same token (base64url). */
   confirm: string;
+  /** How many records the peer's index lists under this token (its multiplicity in our replica). */
+  records: number;
 }
 
 export interface PeerAnswer {
@@ -289,7 +291,7 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
     const i = byFingerprint.get(fingerprint);
     if (i === undefined || !categories.includes(h.category)) continue;
     const k = usable[i]!;
-    hits.push({ keyType: k.type, category: h.category, strength: MATCH_KEY_TYPES[k.type].strength, fingerprint, confirm: toBase64Url(tokenConfirm(real[i]!)) });
+    hits.push({ keyType: k.type, category: h.category, strength: MATCH_KEY_TYPES[k.type].strength, fingerprint, confirm: toBase64Url(tokenConfirm(real[i]!)), records: h.count });
   }
   return { hits, replicas, checkpoint: answer.checkpoint, logIndex: answer.logIndex };
 }

@@ -6,15 +6,16 @@
  * search, each peer's outcome, and one audit entry. A peer that fails is
  * reported as failed, never as a no-hit.
  */
-import type { PEER_RESULT_STATUSES, Purpose, Strength } from '../../../schemas/federation.js';
+import { hitReceiptSchema, type HitReceipt, type PEER_RESULT_STATUSES, type Purpose, type Strength } from '../../../schemas/federation.js';
 import type { RecordCategory } from '../../../schemas/records.js';
 import type { AtomicWriter } from '../atomic.js';
 import { appendStatement } from '../audit/entry.js';
 import { toHex } from '../bytes.js';
 import type { Db } from '../db/schema.js';
-import type { DsseEnvelope } from '../dsse.js';
+import { verifyJsonEnvelope, type DsseEnvelope } from '../dsse.js';
+import { MEDIA_TYPES } from '../constants.js';
 import { CairnError, isCairnError } from '../errors.js';
-import { deriveMatchKeys, parseIdentifiers, strengthAtLeast, strongestOf, type MatchKey } from '../identity/index.js';
+import { deriveMatchKeys, MATCH_KEY_TYPES, parseIdentifiers, strengthAtLeast, strengthRank, strongestOf, type MatchKey, type MatchKeyType } from '../identity/index.js';
 import type { Logger } from '../ports.js';
 import type { User } from '../users/users.js';
 import { confirmHit, queryPeer, type Hit, type MatchDeps, type ReplicaStatus, type SearchContext } from './client.js';
@@ -66,13 +67,108 @@ function strongest(hits: Hit[]): Strength {
 }
 
 /**
- * The hit to confirm: one token of the strongest strength. Every record the
- * peer holds under that token comes back in the answer, so one is enough;
- * confirming every key type would only disclose the same record again.
+ * The hits to confirm, strongest first, one per token (category and
+ * fingerprint), of strength `min` or stronger. A peer answers a confirmation
+ * with every record it holds under that token, but two records of one
+ * person need not share a token (one written with a typo, the other with
+ * another spelling), so tokens beyond the first can be confirmed too
+ * (confirmEach says which); a record named by several is reported once,
+ * with the strength of its strongest.
  */
-function toConfirm(hits: Hit[]): Hit[] {
-  const best = strongest(hits);
-  return hits.filter((h) => h.strength === best).slice(0, 1);
+function toConfirm(hits: Hit[], min: Strength): Hit[] {
+  const seen = new Set<string>();
+  return hits
+    .filter((h) => strengthAtLeast(h.strength, min))
+    .sort((a, b) => strengthRank(b.strength) - strengthRank(a.strength))
+    .filter((h) => {
+      const token = `${h.category}:${h.fingerprint}`;
+      if (seen.has(token)) return false;
+      seen.add(token);
+      return true;
+    });
+}
+
+/** The strength of a receipt's key type; unknown types (a newer peer) count as possible. */
+function strengthOfKeyType(keyType: string): Strength {
+  return (MATCH_KEY_TYPES as Record<string, { strength: Strength } | undefined>)[keyType as MatchKeyType]?.strength ?? 'possible';
+}
+
+/**
+ * Confirm hits in order and keep one receipt per record: the first, which
+ * came from the strongest token that named it (toConfirm orders them).
+ * Every confirmation is a signed request the peer rate-limits and a
+ * disclosure it logs, so a token is confirmed only if it can name a record
+ * not seen yet: its key type has not been confirmed in its category in this
+ * search, or the peer's index of that category lists it for more records
+ * than have been confirmed there so far (its multiplicity in our replica). A record is missed only if every token
+ * it holds is of a key type already confirmed, is listed for no more
+ * records than were confirmed before it, and names it alone; the analyst
+ * sees the key types and can search again with that record's other
+ * identifiers.
+ */
+async function confirmEach(deps: SearchDeps, peer: Peer, ctx: SearchContext, hits: Hit[], justification?: string, known: ReadonlySet<string> = new Set()): Promise<DsseEnvelope[]> {
+  const kept: DsseEnvelope[] = [];
+  const seen = new Set(known);
+  // Each category is its own index: key types and record counts are per category.
+  const typesDone = new Set<string>();
+  const seenIn = (category: string) => [...seen].filter((r) => r.startsWith(`${category}:`)).length;
+  for (const h of hits) {
+    const multiplicity = typeof h.records === 'number' ? h.records : Number.POSITIVE_INFINITY;
+    const type = `${h.category}:${h.keyType}`;
+    if (typesDone.has(type) && multiplicity <= seenIn(h.category)) continue;
+    typesDone.add(type);
+    const { envelopes, receipts } = await confirmHit(deps, peer, ctx, h, justification);
+    receipts.forEach((r, i) => {
+      const record = `${r.record.category}:${r.record.ref}`;
+      if (seen.has(record)) return;
+      seen.add(record);
+      kept.push(envelopes[i]!);
+    });
+  }
+  return kept;
+}
+
+/** One record a peer confirmed: its verified receipt and the strength of its strongest matching key. */
+export interface ConfirmedRecord {
+  strength: Strength;
+  keyType: string;
+  receipt: HitReceipt;
+}
+
+/**
+ * The records behind stored receipt envelopes, each verified again against
+ * the peer's signing key: one per record, with its strongest key. An
+ * envelope that no longer verifies (the peer's key was rotated or the peer
+ * removed) is left out here and stays in `receipts`.
+ */
+function confirmedRecords(envelopes: unknown[], signingPublicKey: Uint8Array | undefined): ConfirmedRecord[] {
+  if (signingPublicKey === undefined) return [];
+  const byRecord = new Map<string, ConfirmedRecord>();
+  for (const env of envelopes) {
+    let receipt: HitReceipt;
+    try {
+      const r = hitReceiptSchema.safeParse(verifyJsonEnvelope(env, MEDIA_TYPES.hitReceipt, signingPublicKey));
+      if (!r.success) continue;
+      receipt = r.data;
+    } catch {
+      continue;
+    }
+    const key = `${receipt.record.category}:${receipt.record.ref}`;
+    const strength = strengthOfKeyType(receipt.keyType);
+    const prev = byRecord.get(key);
+    if (prev === undefined || strengthRank(strength) > strengthRank(prev.strength)) byRecord.set(key, { strength, keyType: receipt.keyType, receipt });
+  }
+  return [...byRecord.values()].sort((a, b) => strengthRank(b.strength) - strengthRank(a.strength));
+}
+
+/**
+ * How many records possible hits wait for: at least the most any one token
+ * names, at most the sum over tokens (one record may hold several). Only
+ * confirmation tells them apart.
+ */
+function awaitingOf(pending: Hit[]): { tokens: number; records: { atLeast: number; atMost: number } } {
+  const counts = pending.map((h) => (typeof h.records === 'number' && h.records > 0 ? h.records : 1));
+  return { tokens: pending.length, records: { atLeast: Math.max(0, ...counts), atMost: counts.reduce((a, b) => a + b, 0) } };
 }
 
 /** The error a peer outcome reports: the peer's own problem code when it refused. */
@@ -110,15 +206,19 @@ async function askPeer(deps: SearchDeps, peer: Peer, keys: MatchKey[], ctx: Sear
     const strength = strongest(answer.hits);
     const keyTypes = [...new Set(answer.hits.map((h) => h.keyType))].sort();
     if (!strengthAtLeast(strength, 'probable')) {
-      return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'awaiting_analyst', ms: Date.now() - t0 }, pending: toConfirm(answer.hits) };
+      return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'awaiting_analyst', ms: Date.now() - t0 }, pending: toConfirm(answer.hits, 'possible') };
     }
-    const receipts: DsseEnvelope[] = [];
+    // Tokens of possible strength are not confirmed beside a strong or
+    // probable hit: disclosing a reference on a possible match needs an
+    // analyst's justification, and such tokens mostly name the records
+    // confirmed here already (their year or unordered-date keys).
+    const confirmNow = toConfirm(answer.hits, 'probable');
     try {
-      for (const h of toConfirm(answer.hits)) receipts.push(...(await confirmHit(deps, peer, ctx, h)).envelopes);
+      const receipts = await confirmEach(deps, peer, ctx, confirmNow);
       return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'confirmed', receipts, ms: Date.now() - t0 }, pending: [] };
     } catch (e) {
       const error = outcomeError(e);
-      return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'failed', error, ms: Date.now() - t0 }, pending: toConfirm(answer.hits) };
+      return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'failed', error, ms: Date.now() - t0 }, pending: confirmNow };
     }
   } catch (e) {
     const error = outcomeError(e);
@@ -214,7 +314,20 @@ export async function getSearch(db: Db, id: string) {
   const rows = await db
     .selectFrom('search_results')
     .leftJoin('peers', 'peers.id', 'search_results.peer_id')
-    .select(['search_results.peer_id', 'peers.country', 'peers.name', 'search_results.status', 'search_results.strength', 'search_results.key_types', 'search_results.confirmation', 'search_results.receipts', 'search_results.error', 'search_results.ms'])
+    .select([
+      'search_results.peer_id',
+      'peers.country',
+      'peers.name',
+      'peers.signing_public_key',
+      'search_results.status',
+      'search_results.strength',
+      'search_results.key_types',
+      'search_results.confirmation',
+      'search_results.receipts',
+      'search_results.pending',
+      'search_results.error',
+      'search_results.ms',
+    ])
     .where('search_id', '=', id)
     .orderBy('peers.country')
     .execute();
@@ -226,16 +339,21 @@ export async function getSearch(db: Db, id: string) {
     legalBasis: s.legal_basis,
     caseReference: s.case_reference,
     keyTypes: JSON.parse(s.key_types) as string[],
-    results: rows.map((r) => ({
-      peer: { nodeId: r.peer_id, country: r.country ?? '??', name: r.name ?? '(removed peer)' },
-      status: r.status as PeerOutcome['status'],
-      ...(r.strength ? { strength: r.strength as Strength } : {}),
-      ...(r.key_types ? { keyTypes: JSON.parse(r.key_types) as string[] } : {}),
-      ...(r.confirmation ? { confirmation: r.confirmation as PeerOutcome['confirmation'] } : {}),
-      ...(r.receipts ? { receipts: JSON.parse(r.receipts) as unknown[] } : {}),
-      ...(r.error ? { error: JSON.parse(r.error) as { code: string; detail: string } } : {}),
-      ...(r.ms !== null ? { ms: r.ms } : {}),
-    })),
+    results: rows.map((r) => {
+      const receipts = r.receipts ? (JSON.parse(r.receipts) as unknown[]) : undefined;
+      const pending = r.pending ? (JSON.parse(r.pending) as Hit[]) : undefined;
+      return {
+        peer: { nodeId: r.peer_id, country: r.country ?? '??', name: r.name ?? '(removed peer)' },
+        status: r.status as PeerOutcome['status'],
+        ...(r.strength ? { strength: r.strength as Strength } : {}),
+        ...(r.key_types ? { keyTypes: JSON.parse(r.key_types) as string[] } : {}),
+        ...(r.confirmation ? { confirmation: r.confirmation as PeerOutcome['confirmation'] } : {}),
+        ...(receipts ? { receipts, records: confirmedRecords(receipts, r.signing_public_key ? new Uint8Array(r.signing_public_key) : undefined) } : {}),
+        ...(pending?.length ? { awaiting: awaitingOf(pending) } : {}),
+        ...(r.error ? { error: JSON.parse(r.error) as { code: string; detail: string } } : {}),
+        ...(r.ms !== null ? { ms: r.ms } : {}),
+      };
+    }),
   };
 }
 
@@ -257,8 +375,10 @@ export async function confirmPossibleHit(deps: SearchDeps, user: User, searchId:
     });
   }
   const ctx: SearchContext = { searchId, purpose: s.purpose as Purpose, legalBasis: s.legal_basis, caseReference: s.case_reference };
-  const receipts: DsseEnvelope[] = [];
-  for (const h of pending) receipts.push(...(await confirmHit(deps, peer, ctx, h, justification)).envelopes);
+  // Records already confirmed at this peer in this search are not listed twice.
+  const stored = row.receipts ? (JSON.parse(row.receipts) as unknown[]) : [];
+  const known = new Set(confirmedRecords(stored, peer.signingPublicKey).map((c) => `${c.receipt.record.category}:${c.receipt.record.ref}`));
+  const receipts = await confirmEach(deps, peer, ctx, pending, justification, known);
   const now = deps.clock.now();
   await deps.atomic.run([
     deps.db

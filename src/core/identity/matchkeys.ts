@@ -141,12 +141,21 @@ function addNameKeys(ids: Identifiers, keys: KeySet): void {
       : `${formatYear(exact.year)}-${pad2(Math.min(exact.month, exact.day))}-${pad2(Math.max(exact.month, exact.day))}`;
 
   for (const form of nameForms(ids.names ?? [])) {
-    for (const pair of form.givenPair === undefined ? form.pairs : [...form.pairs, form.givenPair]) {
-      for (const [a, b] of codePairs(pair)) {
+    for (const pair of form.pairs) {
+      codePairs(pair).forEach(([a, b], reading) => {
         if (date !== undefined) keys.add('phoneticPairDob', [a, b, date]);
-        if (unordered !== undefined) keys.add('phoneticPairDobUnordered', [a, b, unordered]);
+        // The unordered key on reading A only: a swapped date is a second
+        // variation on top of the spelling, and on reading B the key cost
+        // tokens for no measured match (10.7).
+        if (unordered !== undefined && reading === 0) keys.add('phoneticPairDobUnordered', [a, b, unordered]);
         for (const y of years) keys.add('phoneticPairYear', [a, b, y]);
-      }
+      });
+    }
+    // The given pair (10.4) serves patronymic chains written with the same
+    // date of birth; it gets no year or unordered keys, which cost tokens and
+    // matched few chains that the family pairs did not (10.7).
+    if (form.givenPair !== undefined && date !== undefined) {
+      for (const [a, b] of codePairs(form.givenPair)) keys.add('phoneticPairDob', [a, b, date]);
     }
     if (form.given === undefined || date === undefined) continue;
     // Typo variants are built on the A readings of both tokens and on their

@@ -40,17 +40,54 @@ function rolelessPairs(tokens: readonly string[]): [string, string][] {
   return t.slice(1).map((x) => [t[0]!, x] as [string, string]);
 }
 
-const isVietnameseFamily = (t: string): boolean => VIETNAMESE_FAMILY_NAMES.has(t);
+/** True if `a` becomes `b` by one substitution, insertion, deletion or swap of adjacent letters. */
+export function oneEditApart(a: string, b: string): boolean {
+  if (a === b || Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  if (a.length === b.length) {
+    const swapped = a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+    return swapped || a.slice(i + 1) === b.slice(i + 1);
+  }
+  return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+}
+
+/**
+ * The listed Vietnamese family name a token stands for, also when a
+ * register mistyped it (Nguyewn, Hàong, Bsui): the token itself if listed,
+ * or the listed name (of four or more letters) a token of three or more letters is one edit
+ * from, or the listed name of three letters a four-letter token is one
+ * inserted letter from. Shorter names are left exact: one edit joins too
+ * many unrelated words to them (Le/Lee, Vo/Von).
+ */
+function vietnameseFamily(t: string): string | undefined {
+  if (VIETNAMESE_FAMILY_NAMES.has(t)) return t;
+  if (t.length < 3) return undefined;
+  for (const n of VIETNAMESE_FAMILY_NAMES) {
+    if (n.length >= 4 ? oneEditApart(t, n) : n.length === 3 && t.length === 4 && oneEditApart(t, n)) return n;
+  }
+  return undefined;
+}
 
 /**
  * Vietnamese compound given names are one name written spaced, joined or
  * hyphenated (Minh Tuấn, Minhtuan, Minh-Tuan), and twins often share the
  * first syllable: next to a Vietnamese family name, the given (or, written
- * family name first, the family) tokens are joined into one.
+ * family name first, the family) tokens are joined into one. A mistyped
+ * family name is then written as the listed name it is one edit from (the
+ * first in list order): the family names are a short closed list, so the
+ * correction restores the key a typo would break even for a one-letter code
+ * (Bsui / Bùi).
  */
 function joinVietnameseGiven(given: string[], family: string[]): [string[], string[]] {
-  if (given.length >= 2 && family.some(isVietnameseFamily)) return [[given.join('')], family];
-  if (family.length >= 2 && given.length === 1 && isVietnameseFamily(given[0]!)) return [given, [family.join('')]];
+  if (given.length >= 2) {
+    const listed = family.map(vietnameseFamily);
+    if (listed.some((n) => n !== undefined)) return [[given.join('')], family.map((f, i) => listed[i] ?? f)];
+  }
+  if (family.length >= 2 && given.length === 1) {
+    const listed = vietnameseFamily(given[0]!);
+    if (listed !== undefined) return [[listed], [family.join('')]];
+  }
   return [given, family];
 }
 
@@ -122,9 +159,10 @@ export function codePairs([a, b]: readonly [string, string]): [string, string][]
  * deletions, so that "AL" (Julija) does not meet "ALH" (Olga).
  */
 export function typoNeighbourhood(code: string): string[] {
+  const del = code.length >= 4 || (code.length === 3 && code[0] !== 'A');
   const out = new Set([code]);
   for (let i = 1; i < code.length; i++) {
-    out.add(code.length >= 4 ? code.slice(0, i) + code.slice(i + 1) : `${code.slice(0, i)}*${code.slice(i + 1)}`);
+    out.add(del ? code.slice(0, i) + code.slice(i + 1) : `${code.slice(0, i)}*${code.slice(i + 1)}`);
   }
   return [...out].sort();
 }

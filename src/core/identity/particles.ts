@@ -34,7 +34,8 @@ export const JOINING_PREFIXES: ReadonlySet<string> = new Set([
   // Maghreb surnames: Ben Ali / Benali / بن علي, Bou Zid / Bouzid.
   'ben', 'bn', 'bou',
   // South Asian Ud Din / Uddin; Dari and Pashto Gul Ahmad / Gulahmad, Ghulam Ali / Gholamali.
-  'ud', 'gul', 'ghulam', 'gholam',
+  // گل and غلام unvocalised are "gl" and "ghlam".
+  'ud', 'gul', 'gl', 'ghulam', 'gholam', 'ghlam',
   // Ge'ez compound names: Habte Mariam / Habtemariam, Wolde Giorgis, Gebre Selassie, Tekle Haimanot.
   'gebre', 'ghebre', 'habte', 'wolde', 'welde', 'walda', 'tekle', 'tecle',
 ]);
@@ -46,8 +47,8 @@ export const JOINING_PREFIXES: ReadonlySet<string> = new Set([
  */
 export const JOINING_SUFFIXES: ReadonlySet<string> = new Set([
   'zai', 'zay', 'zoy', 'zei', 'khel', 'khil', 'ullah', 'ulla', 'ollah', 'olla', 'allah', 'allh',
-  // Persian compounds: Ali Reza / Alireza, Mohammad Reza / Mohammadreza.
-  'reza',
+  // Persian compounds: Ali Reza / Alireza, Mohammad Reza / Mohammadreza (رضا: "rza").
+  'reza', 'rza',
 ]);
 
 /**

@@ -82,7 +82,25 @@ const ARABIC_FIXED: Readonly<Record<string, string>> = {
   '\u0624': 'u', // ؤ
 };
 
-function arabicWord(word: string): string {
+/**
+ * Letters of the Persian, Dari, Pashto and Urdu alphabets that Arabic does
+ * not use (پ چ ژ گ ک ی ٹ ڈ ڑ ں ھ ۀ ے). A field holding one is written in one
+ * of those languages, which read ث as s and ذ ض ظ as z (BGN/PCGN Dari and
+ * Persian romanisation; Afghan and Pakistani passports: Zabihullah, Nazir,
+ * Reza), where Arabic romanisations write th, dh, d.
+ */
+const PERSIAN_LETTER = /[\u067E\u0686\u0698\u06AF\u06A9\u06CC\u0679\u0688\u0691\u06BA\u06BE\u06C0\u06D2]/u;
+const PERSIAN_READING: Readonly<Record<string, string>> = {
+  '\u062B': 's', // ث
+  '\u0630': 'z', // ذ
+  '\u0636': 'z', // ض
+  '\u0638': 'z', // ظ
+};
+/** A letter written (by any-ascii) ending in s, z, t, d, k, g, c or p would form a Latin digraph with the h of a following ه. */
+const BEFORE_HEH_DIGRAPH = /[sztdkgcp]$/;
+const HEH = '\u0647';
+
+function arabicWord(word: string, persian: boolean): string {
   const w = [...word.replace(ARABIC_VOCALISATION, '')];
   let out = '';
   let i = 0;
@@ -95,7 +113,15 @@ function arabicWord(word: string): string {
     const c = w[i]!;
     const next = w[i + 1];
     const consonantal = i === 0 || (next !== undefined && ALIFS.has(next));
-    if (c === '\u0648') out += consonantal ? 'w' : 'u'; // و waw: consonant or long u/o
+    // A waw between alif and a vowel letter (ا ی ي) is the consonant w/v:
+    // a long ā is not followed by a vowel without one (جاوید Javid, Jawid).
+    const afterAlif = i > 0 && ALIFS.has(w[i - 1]!) && next !== undefined && (ALIFS.has(next) || next === '\u064A' || next === '\u06CC');
+    if (c === '\u0648') out += consonantal || afterAlif ? 'w' : 'u'; // و waw: consonant or long u/o
+    else if (persian && c in PERSIAN_READING) out += PERSIAN_READING[c]!;
+    // An unwritten short vowel separates a consonant from ه: no Latin spelling
+    // writes زهرا Zahra as "zhra" or سهراب Sohrab as "shrab", digraphs that
+    // CPH1 reads as one sound.
+    else if (c === HEH && BEFORE_HEH_DIGRAPH.test(anyAscii(out.slice(-1)))) out += 'ah';
     else if (c === '\u064A' || c === '\u06CC') out += consonantal ? 'y' : 'i'; // ي / Farsi ی
     else if (c in ARABIC_FIXED) out += ARABIC_FIXED[c]!;
     else out += c;
@@ -119,10 +145,11 @@ function latinPreRules(s: string): string {
 export function transliterate(nfkc: string): string {
   const lowered = latinPreRules(nfkc).toLowerCase();
   const words = lowered.split(WORD_SPLIT);
+  const persian = PERSIAN_LETTER.test(lowered);
   let out = '';
   for (const w of words) {
     if (GREEK_LETTER.test(w)) out += greekWord(w);
-    else if (ARABIC_LETTER.test(w)) out += arabicWord(w);
+    else if (ARABIC_LETTER.test(w)) out += arabicWord(w, persian);
     else out += w;
   }
   return anyAscii(out).toLowerCase();

@@ -60,6 +60,18 @@ export function verifyHead(peer: Peer, envelope: unknown, category?: RecordCateg
 }
 
 /** Index of `fp` in packed sorted fingerprints, or -1. */
+/** How many times `fp` is listed in a packed shard (the index is a multiset: one entry per record holding the token). */
+function countOf(packed: Uint8Array, fp: Uint8Array): number {
+  const at = find(packed, fp);
+  if (at < 0) return 0;
+  const equal = (i: number) => compareBytes(packed.subarray(i * FP, i * FP + FP), fp) === 0;
+  let lo = at;
+  let hi = at;
+  while (lo > 0 && equal(lo - 1)) lo--;
+  while ((hi + 1) * FP < packed.length && equal(hi + 1)) hi++;
+  return hi - lo + 1;
+}
+
 function find(packed: Uint8Array, fp: Uint8Array): number {
   let lo = 0;
   let hi = packed.length / FP - 1;
@@ -186,7 +198,8 @@ export class ReplicaStore {
 
   /**
    * Which of these fingerprints the replica of `peerId` lists, per category,
-   * with each category's status. Only `ready` replicas are looked in; a
+   * and how many times (one entry per record holding the token), with each
+   * category's status. Only `ready` replicas are looked in; a
    * caller reports any other status as index_syncing or error, never no_hit.
    */
   async lookup(
@@ -194,10 +207,10 @@ export class ReplicaStore {
     categories: readonly RecordCategory[],
     fingerprints: readonly Uint8Array[],
     epoch?: number,
-  ): Promise<{ status: Partial<Record<RecordCategory, ReplicaStatus>>; hits: Array<{ category: RecordCategory; fingerprint: Uint8Array }> }> {
+  ): Promise<{ status: Partial<Record<RecordCategory, ReplicaStatus>>; hits: Array<{ category: RecordCategory; fingerprint: Uint8Array; count: number }> }> {
     const { db } = this.#deps;
     const status: Partial<Record<RecordCategory, ReplicaStatus>> = {};
-    const hits: Array<{ category: RecordCategory; fingerprint: Uint8Array }> = [];
+    const hits: Array<{ category: RecordCategory; fingerprint: Uint8Array; count: number }> = [];
     if (categories.length === 0) return { status, hits };
     const rows = await db.selectFrom('replicas').select(['id', 'category', 'status', 'epoch']).where('peer_id', '=', peerId).where('category', 'in', [...categories]).execute();
     const byCategory = new Map(rows.map((r) => [r.category, r]));
@@ -214,7 +227,8 @@ export class ReplicaStore {
       }
       for (const fp of fingerprints) {
         const packed = blobs.get(shardOf(fp));
-        if (packed && find(packed, fp) >= 0) hits.push({ category: c, fingerprint: fp });
+        const count = packed ? countOf(packed, fp) : 0;
+        if (count > 0) hits.push({ category: c, fingerprint: fp, count });
       }
     }
     return { status, hits };
