@@ -59,7 +59,8 @@ export async function serve(home: string, port: number, env: NodeJS.ProcessEnv =
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  // Generous: on a loaded 2-core CI machine a node's start (libsodium, migrations) has taken over a minute.
+  const deadline = Date.now() + 150_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`node on port ${port} exited: ${log}`);
     try {
