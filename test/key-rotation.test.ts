@@ -1,8 +1,9 @@
 /**
- * OPRF key epochs between real nodes (protocol/38-key-epochs.md): three
- * `cairn serve` processes on loopback. XB rotates its OPRF key, re-imports
- * its records into the pending epoch through its API, and activates it,
- * while XA and XC keep searching it. Every search is answered under one
+ * Both key rotations between real nodes (protocol/32-key-rotation.md and
+ * 38-key-epochs.md): three `cairn serve` processes on loopback. XB rotates
+ * its OPRF key, re-imports its records into the pending epoch through its
+ * API, and activates it, while XA and XC keep searching it; in the middle of
+ * it XA rotates its signing key, and XB re-pins XA's new key on its own. Every search is answered under one
  * epoch: a hit stays a hit, never a no-hit (index_syncing only while a
  * replica is transferred anew). XA and XC follow XB's new key through its
  * signed descriptor and resync on their own. The old epoch's token matches
@@ -44,7 +45,7 @@ interface Outcome {
   code?: string;
 }
 
-describe('OPRF key rotation during a stream of searches (three real nodes)', () => {
+describe('OPRF and signing key rotation during a stream of searches (three real nodes)', () => {
   const t = tempDir('cairn-oprf-rot-');
   let nodes: FedNode[];
   let xa: FedNode;
@@ -94,7 +95,7 @@ describe('OPRF key rotation during a stream of searches (three real nodes)', () 
     t.cleanup();
   });
 
-  it('rotates, re-imports and activates XB’s OPRF key while XA and XC keep finding the record', async () => {
+  it('rotates, re-imports and activates XB’s OPRF key, and rotates XA’s signing key, while XA and XC keep finding the record', async () => {
     expect(await search(xa)).toEqual({ from: 'XA', status: 'hit' });
     expect(await search(xc)).toEqual({ from: 'XC', status: 'hit' });
 
@@ -131,6 +132,19 @@ describe('OPRF key rotation during a stream of searches (three real nodes)', () 
     expect(progress.categories).toEqual([{ category: 'missing_child', active: RECORDS.length, pending: RECORDS.length, activeTokens: expect.any(Number), pendingTokens: expect.any(Number) }]);
     expect(progress.categories[0].pendingTokens).toBe(progress.categories[0].activeTokens);
     expect(progress.missing).toBe(0);
+    // The searcher XA rotates its signing key meanwhile: XB follows it
+    // through XA's cross-signed descriptor (on XA's next request), and XA's
+    // searches go on being answered.
+    const xaRotated = JSON.parse(cli(['keys', 'rotate', 'signing', '--home', xa.home, '--overlap-days', '7', '--json'])) as { keyId: string };
+    const pinnedXa = () => {
+      const x = db(xb);
+      try {
+        return (x.prepare("select signing_key_id from peers where country = 'XA'").get() as { signing_key_id: string }).signing_key_id;
+      } finally {
+        x.close();
+      }
+    };
+    await expect.poll(pinnedXa, { timeout: 60_000, interval: 250 }).toBe(xaRotated.keyId);
     // Still served under epoch 1 meanwhile.
     await new Promise((r) => setTimeout(r, 1000));
     const before = outcomes.length;
@@ -183,6 +197,7 @@ describe('OPRF key rotation during a stream of searches (three real nodes)', () 
     expect((d.prepare('select count(*) n from tokens where fingerprint = ?').get(oldFp) as { n: number }).n).toBe(0);
     const kinds = (d.prepare("select type from audit_entries where type like 'keys.oprf.%' order by idx").all() as { type: string }[]).map((r) => r.type);
     expect(kinds).toEqual(['keys.oprf.rotate', 'keys.oprf.activate', 'keys.oprf.destroy']);
+    expect((d.prepare("select count(*) n from audit_entries where type = 'peers.key_rotated'").get() as { n: number }).n).toBe(1);
     d.close();
     const xaSigner = ed25519Signer(fromHex(readFileSync(join(xa.home, 'keys/signing.key'), 'utf8').trim()));
     const xbSigning = JSON.parse(Buffer.from(descriptor.payload, 'base64').toString('utf8')).signingKey.publicKey as string;
