@@ -195,7 +195,9 @@ describe('a curious peer', () => {
     const needles = [...derivable(HELD), ...derivable(OTHER), ...seen.flatMap((c) => (c.path.endsWith('/match') ? (JSON.parse(c.body.toString('utf8')).blindedElements as string[]) : []))];
     for (const row of rows) {
       const entry = JSON.parse(row.entry) as { data: Record<string, unknown> };
-      expect(Object.keys(entry.data).sort()).toEqual(['caseReference', 'categories', 'country', 'decision', 'elements', 'legalBasis', 'peer', 'purpose', 'replicaVersions', 'searchId']);
+      // `epoch` is the OPRF key epoch the answer was evaluated under (protocol/38): the node's own state, nothing of the request.
+      expect(Object.keys(entry.data).sort()).toEqual(['caseReference', 'categories', 'country', 'decision', 'elements', 'epoch', 'legalBasis', 'peer', 'purpose', 'replicaVersions', 'searchId']);
+      expect(entry.data.epoch).toBe(1);
       expect(FEDERATION.paddedSizes).toContain(entry.data.elements as number);
       for (const needle of needles) expect(row.entry, `audit entry holds ${needle}`).not.toContain(needle);
       expect(row.entry).not.toMatch(/keyType|bucket|digest|blinded/);
