@@ -61,7 +61,8 @@ function secretKey(env: WorkerEnv, name: 'CAIRN_SIGNING_KEY' | 'CAIRN_OPRF_KEY' 
     throw new CairnError('key_invalid', `Workers secret ${name} must be set to 32 bytes as 64 hex digits`);
   }
   const key = fromHex(v.trim(), name);
-  if (name !== 'CAIRN_SIGNING_KEY') {
+  // Signing keys are Ed25519 seeds (any 32 bytes); OPRF keys must be scalars.
+  if (name === 'CAIRN_OPRF_KEY' || name === 'CAIRN_OPRF_KEY_NEXT') {
     try {
       validateOprfSecretKey(key, name);
     } catch (cause) {
