@@ -296,7 +296,7 @@ async function run(root: string, started: Started): Promise<void> {
   assert.equal(second.status, 409, 'the same nonce again is a replay');
   assert.equal(((await second.json()) as { code: string }).code, 'nonce_replayed');
 
-  await workerSigningRotation(root, { xa, xw, xwTokens, secrets, persistTo, workerPort, dpoToken: dpo.json.token as string, started });
+  await workerSigningRotation(root, { xa, xw, xwTokens, secrets, oprfKey: nextOprfKey, persistTo, workerPort, dpoToken: dpo.json.token as string, started });
 }
 
 /**
@@ -309,13 +309,15 @@ async function run(root: string, started: Started): Promise<void> {
  */
 async function workerSigningRotation(
   root: string,
-  s: { xa: FedNode; xw: { url: string }; xwTokens: { operator: string; analyst: string }; secrets: ReturnType<typeof generateWorkerSecrets>; persistTo: string; workerPort: number; dpoToken: string; started: Started },
+  s: { xa: FedNode; xw: { url: string }; xwTokens: { operator: string; analyst: string }; secrets: ReturnType<typeof generateWorkerSecrets>; oprfKey: string; persistTo: string; workerPort: number; dpoToken: string; started: Started },
 ): Promise<void> {
   step('rotating the Worker\'s signing key through its secrets (previous key + overlap end), then restarting it');
   const oldKeyId = (await descriptorOf(s.xw.url)).signingKey.keyId;
   const fresh = generateWorkerSecrets();
   const envFile = join(root, 'worker-rotated.env');
-  writeFileSync(envFile, `CAIRN_SIGNING_KEY=${fresh.CAIRN_SIGNING_KEY}\nCAIRN_OPRF_KEY=${s.secrets.CAIRN_OPRF_KEY}\nCAIRN_SIGNING_KEY_PREVIOUS=${s.secrets.CAIRN_SIGNING_KEY}\n`, { mode: 0o600 });
+  // The OPRF key is the one activated earlier: after an activation the
+  // operator moves CAIRN_OPRF_KEY_NEXT into CAIRN_OPRF_KEY (docs/workers.md).
+  writeFileSync(envFile, `CAIRN_SIGNING_KEY=${fresh.CAIRN_SIGNING_KEY}\nCAIRN_OPRF_KEY=${s.oprfKey}\nCAIRN_SIGNING_KEY_PREVIOUS=${s.secrets.CAIRN_SIGNING_KEY}\n`, { mode: 0o600 });
   await s.started.worker?.stop();
   const overlapUntil = new Date(Date.now() + 7 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const worker = await startWranglerDev({
@@ -438,10 +440,20 @@ async function budgetAndRateHold(xwUrl: string, desc: { signingKey: { keyId: str
   const size = 8; // cairn/2 pads a request to 8, 16, 32 or 64 elements
   let n = 0;
   const element = () => toBase64Url(blind(webRandom.bytes(16)).blindedElement);
-  const matchOnce = async (elements: number) => {
+  const matchOnce = async (elements: number, attempt = 0): Promise<{ status: number; code: string | undefined }> => {
     const body = new TextEncoder().encode(JSON.stringify({ ...CONTEXT, searchId: `budget-${n++}`, replicaVersions: {}, blindedElements: Array.from({ length: elements }, element) }));
     const { request } = buildSignedRequest({ method: 'POST', url: `${xwUrl}${FEDERATION.prefix}/match`, body, signer, recipientKeyId: desc.signingKey.keyId, clock: systemClock, random: webRandom, headers: { 'content-type': FEDERATION.mediaType } });
-    const res = await fetch(request);
+    let res: Response;
+    try {
+      res = await fetch(request);
+    } catch (e) {
+      // A pooled keep-alive socket the server closed while a synchronous
+      // wrangler call held the event loop: the request never reached the
+      // Worker (nothing counted), so send it once more, freshly signed.
+      const code = (e as { cause?: { code?: string } }).cause?.code;
+      if (attempt === 0 && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET')) return matchOnce(elements, 1);
+      throw e;
+    }
     return { status: res.status, code: ((await res.json()) as { code?: string }).code };
   };
   const usage = () => d1Row(persistTo, "select coalesce(sum(elements), 0) as elements from peer_usage").elements!;
@@ -463,6 +475,8 @@ async function budgetAndRateHold(xwUrl: string, desc: { signingKey: { keyId: str
   await awayFromMinuteEdge();
   const minute = Math.floor(Date.now() / 60_000);
   const counted = d1Row(persistTo, `select coalesce(sum(requests), 0) as n from peer_rate where minute = ${minute}`).n!;
+  // Let the event loop see sockets the server closed during that synchronous call.
+  await new Promise((r) => setTimeout(r, 100));
   await setPolicy(counted + 3, 1_000_000);
   const byRate = await Promise.all(Array.from({ length: concurrent }, () => matchOnce(size)));
   assert.equal(byRate.filter((r) => r.status === 200).length, 3, `exactly 3 fit the rate: ${JSON.stringify(byRate)}`);
