@@ -176,6 +176,21 @@ function unsignTemplate(dbFile: string): void {
   }
 }
 
+/**
+ * Take the template's own keys out of its database before it is copied: its
+ * OPRF epoch and signing-key history name the template's keys, and each peer
+ * records its own when it first opens the copy.
+ */
+function forgetTemplateKeys(dbFile: string): void {
+  const db = new BetterSqlite3(dbFile);
+  try {
+    db.exec('delete from oprf_epochs; delete from signing_keys;');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}
+
 /** The searcher's replica states, through its operator API. */
 async function replicaStates(node: BenchNode, operator: string): Promise<{ peer: string; category: string; status: string; count: number }[]> {
   const r = await api(node, operator, 'GET', '/v1/peers/replicas');
@@ -268,6 +283,7 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
       unsignTemplate(join(templateHome, 'cairn.db'));
       o.log(`index hashes computed by the index code on the template in ${headSeconds.template.toFixed(0)} s`);
     }
+    forgetTemplateKeys(join(templateHome, 'cairn.db'));
     for (const p of peerSpecs) copyFileSync(join(templateHome, 'cairn.db'), join(p.home, 'cairn.db'));
   }
   let hitPersons: unknown[] = [];
