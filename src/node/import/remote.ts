@@ -10,7 +10,7 @@
  * a chunk the node already applied is only acknowledged.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, statSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { importChunkResultSchema, importStateSchema } from '../../../schemas/records.js';
 import { MEDIA_TYPES } from '../../core/constants.js';
@@ -18,7 +18,7 @@ import { CairnError } from '../../core/errors.js';
 import { csvColumnOf } from '../../core/records/csv-record.js';
 import { IMPORT_CHUNK_MAX_ROWS } from '../../core/records/bulk-import.js';
 import { createProgress } from './progress.js';
-import { formatOf, readRows } from './rows.js';
+import { formatOf, importFileSize, readRows } from './rows.js';
 
 /** Attempts per chunk when the node is unreachable or answers 5xx. */
 const ATTEMPTS = 5;
@@ -80,13 +80,7 @@ async function problemText(res: Response): Promise<string> {
 export async function runRemoteImport(opts: RemoteImportOptions): Promise<RemoteImportSummary> {
   const t0 = performance.now();
   const format = formatOf(opts.file, opts.format);
-  let size: number;
-  try {
-    size = statSync(opts.file).size;
-  } catch (cause) {
-    throw new CairnError('invalid_request', `cannot read ${opts.file}`, { cause });
-  }
-  if (size === 0) throw new CairnError('invalid_request', `${opts.file} is empty: nothing to import (nothing was changed)`);
+  const size = importFileSize(opts.file);
   const chunkRows = Math.min(opts.chunkRows ?? 500, IMPORT_CHUNK_MAX_ROWS);
   const base = opts.node.replace(/\/+$/, '');
   const doFetch = opts.fetch ?? fetch;

@@ -5,6 +5,7 @@
  * into the record shape. A row that cannot be read is a rejection with its
  * reason and the file's line number, never a failed import; a bad header is.
  */
+import { statSync } from 'node:fs';
 import { CairnError, isCairnError } from '../../core/errors.js';
 import { parseJsonText } from '../../core/decode/json-body.js';
 import { checkCsvHeader, csvRowToRecord } from '../../core/records/csv-record.js';
@@ -25,6 +26,18 @@ export function formatOf(file: string, explicit?: string): ImportFormat {
   if (/\.csv$/i.test(file)) return 'csv';
   if (/\.(ndjson|jsonl)$/i.test(file)) return 'ndjson';
   throw new CairnError('invalid_request', `cannot tell the format of ${file} from its name; use --format csv or --format ndjson`);
+}
+
+/** The size of an import file; a file that cannot be read or is empty is refused before anything changes. */
+export function importFileSize(file: string): number {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (cause) {
+    throw new CairnError('invalid_request', `cannot read ${file}`, { cause });
+  }
+  if (size === 0) throw new CairnError('invalid_request', `${file} is empty: nothing to import (nothing was changed)`);
+  return size;
 }
 
 /** One row of the file: its record (as parsed JSON or converted CSV), or why it was rejected. `row` is the file's line number where it starts. */

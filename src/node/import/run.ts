@@ -14,7 +14,7 @@
  * calling thread instead of the libsodium worker pool: the baseline that
  * `npm run bench:import` measures the fast path against.
  */
-import { createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { CairnError } from '../../core/errors.js';
@@ -27,7 +27,7 @@ import { existsSync } from 'node:fs';
 import { resolveIn } from '../home.js';
 import { readKeyFile } from '../keyfile.js';
 import { pendingKeyPath } from '../oprf-keys.js';
-import { formatOf, readRows } from './rows.js';
+import { formatOf, importFileSize, readRows } from './rows.js';
 import { createProgress } from './progress.js';
 
 export interface ImportOptions {
@@ -71,13 +71,7 @@ const IMPORT_WAL_PAGES = 50_000;
 export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<ImportSummary> {
   const t0 = performance.now();
   const format = formatOf(opts.file, opts.format);
-  let size: number;
-  try {
-    size = statSync(opts.file).size;
-  } catch (cause) {
-    throw new CairnError('invalid_request', `cannot read ${opts.file}`, { cause });
-  }
-  if (size === 0) throw new CairnError('invalid_request', `${opts.file} is empty: nothing to import (nothing was changed)`);
+  const size = importFileSize(opts.file);
   const batchSize = opts.batchSize ?? 500;
   const maxRejects = opts.maxRejects ?? 10_000;
   const outDir = opts.outDir ?? dirname(opts.file);
