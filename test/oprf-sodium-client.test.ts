@@ -79,4 +79,40 @@ describe('libsodium OPRF client', () => {
     expect(run({ evaluated: [new Uint8Array(32), ...ev.evaluatedElements.slice(1)] })).toBe('oprf_invalid_element evaluatedElements[0]');
     expect(run({})).toBe('ok');
   });
+
+  it('pads with random elements and finalizes only the real prefix, the proof covering the dummies too', () => {
+    const dummy = sodium.dummyElement!;
+    const finalizePrefix = sodium.finalizePrefix!;
+    // A dummy is a valid element, fresh each time, and the evaluator takes it as any blinded element.
+    const ds = Array.from({ length: 8 }, () => dummy());
+    expect(new Set(ds.map(toHex)).size).toBe(8);
+    for (const n of [1, 5, 8]) {
+      const xs = inputs(n);
+      const bl = xs.map((x) => sodium.blind(x));
+      const elements = [...bl.map((b) => b.blindedElement), ...Array.from({ length: 16 - n }, () => dummy())];
+      const ev = blindEvaluateBatch(secretKey, publicKey, elements);
+      const out = finalizePrefix(xs, bl.map((b) => b.blind), ev.evaluatedElements, elements, publicKey, ev.proof);
+      expect(out.map(toHex)).toEqual(xs.map((x) => toHex(evaluateToken(secretKey, x))));
+      // A dummy's evaluation swapped with another's breaks the proof: the peer cannot answer them carelessly.
+      const swapped = [...ev.evaluatedElements];
+      [swapped[14], swapped[15]] = [swapped[15]!, swapped[14]!];
+      expect(() => finalizePrefix(xs, bl.map((b) => b.blind), swapped, elements, publicKey, ev.proof)).toThrow(/does not verify/);
+    }
+    const xs = inputs(3);
+    const bl = xs.map((x) => sodium.blind(x));
+    const ev = blindEvaluateBatch(secretKey, publicKey, bl.map((b) => b.blindedElement));
+    const shape = (f: () => unknown) => {
+      try {
+        f();
+        return 'ok';
+      } catch (e) {
+        return isCairnError(e) ? `${e.code} ${e.location?.field}` : String(e);
+      }
+    };
+    // More inputs than elements, blinds that do not pair with the inputs, elements that do not pair with their evaluations.
+    expect(shape(() => finalizePrefix([...xs, xs[0]!, xs[1]!], bl.map((b) => b.blind), ev.evaluatedElements, bl.map((b) => b.blindedElement), publicKey, ev.proof))).toBe('oprf_invalid_input inputs');
+    expect(shape(() => finalizePrefix(xs, bl.slice(1).map((b) => b.blind), ev.evaluatedElements, bl.map((b) => b.blindedElement), publicKey, ev.proof))).toBe('oprf_invalid_input blinds');
+    expect(shape(() => finalizePrefix(xs, bl.map((b) => b.blind), ev.evaluatedElements, bl.slice(1).map((b) => b.blindedElement), publicKey, ev.proof))).toBe('oprf_invalid_input blindedElements');
+    expect(shape(() => finalizePrefix(xs.slice(0, 2), bl.slice(0, 2).map((b) => b.blind), ev.evaluatedElements, bl.map((b) => b.blindedElement), publicKey, ev.proof))).toBe('ok');
+  });
 });

@@ -27,7 +27,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, equalBytes, fromBase64, fromUtf8, toBase64, utf8 } from '../bytes.js';
 import { MERKLE } from '../constants.js';
 import { CairnError } from '../errors.js';
-import { ed25519Verify } from '../signing.js';
+import { ed25519Verify, type Ed25519Verify } from '../signing.js';
 
 const { note: N } = MERKLE;
 
@@ -143,14 +143,14 @@ export function parseVerifierKey(vkey: string): VerifierKey {
   return { name, keyId, type, publicKey };
 }
 
-/** Verifier for an Ed25519 (type 0x01) note key, from a vkey string or its decoded form. */
-export function ed25519NoteVerifier(key: string | VerifierKey): NoteVerifier {
+/** Verifier for an Ed25519 (type 0x01) note key, from a vkey string or its decoded form; `verify` as in dsse.ts. */
+export function ed25519NoteVerifier(key: string | VerifierKey, verify: Ed25519Verify = ed25519Verify): NoteVerifier {
   const k = typeof key === 'string' ? parseVerifierKey(key) : key;
   if (k.type !== N.sigTypeEd25519) {
     throw malformed(`verifier key ${k.name}: type ${k.type} is not a plain Ed25519 note key (cosigner keys go to cosignatureVerifier)`, 'verifierKey');
   }
   const publicKey = k.publicKey.slice();
-  return { name: k.name, keyId: k.keyId, verify: (msg, sig) => ed25519Verify(publicKey, msg, sig) };
+  return { name: k.name, keyId: k.keyId, verify: (msg, sig) => verify(publicKey, msg, sig) };
 }
 
 /** Turn a 32-byte seed or a key holder into (public key, sign function). */

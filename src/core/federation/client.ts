@@ -39,6 +39,14 @@ import { withAnyKey } from '../keys/history.js';
 export interface OprfClient {
   blind(input: Uint8Array): { blind: Uint8Array; blindedElement: Uint8Array };
   finalizeBatch: typeof finalizeBatch;
+  /**
+   * Padding without the work of a blind (Node's fast path): a uniformly
+   * random element, distributed as a blinded element is. A client with
+   * both of these pads with them; others pad with blinds of random inputs.
+   */
+  dummyElement?(): Uint8Array;
+  /** FinalizeBatch of a padded request: the proof checked over every element, the first `inputs.length` finalized. */
+  finalizePrefix?: typeof finalizeBatch;
 }
 
 /** The portable client: noble, with `rng` for the blinds. */
@@ -221,20 +229,25 @@ export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Pe
 export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly MatchKey[], ctx: SearchContext): Promise<PeerAnswer> {
   const usable = keys.filter((k) => peer.matchKeyTypes.includes(k.type)).slice(0, MAX_MATCH_ELEMENTS);
   if (usable.length === 0) return { hits: [], replicas: {}, checkpoint: undefined, logIndex: undefined };
-  // A dummy is the blind of a fresh random input: its blinded element is as
-  // uniformly random as a real one's, so the peer cannot tell them apart.
-  const inputs = [...usable.map((k) => k.encoded)];
-  for (let i = usable.length, n = paddedSize(usable.length); i < n; i++) inputs.push(deps.random.bytes(DUMMY_INPUT_BYTES));
-  // Fresh blinds per peer: the same blinded element sent to two peers would let them link the searches.
+  // A dummy is a uniformly random element: the blind of a fresh random input,
+  // or (fast clients) a random element outright. Either is as uniformly
+  // random as a real blinded element, so the peer cannot tell them apart.
   const oprf = deps.oprf ?? portableOprfClient(deps.random.bytes);
+  const fast = oprf.dummyElement && oprf.finalizePrefix ? { dummy: oprf.dummyElement, finalize: oprf.finalizePrefix } : undefined;
+  const inputs = usable.map((k) => k.encoded);
+  const n = paddedSize(usable.length);
+  if (!fast) for (let i = usable.length; i < n; i++) inputs.push(deps.random.bytes(DUMMY_INPUT_BYTES));
+  // Fresh blinds per peer: the same blinded element sent to two peers would let them link the searches.
   const blinds = inputs.map((x) => oprf.blind(x));
+  const elements = blinds.map((b) => b.blindedElement);
+  if (fast) for (let i = usable.length; i < n; i++) elements.push(fast.dummy());
   const request: MatchRequest = {
     ...ctx,
     replicaVersions: await deps.replicas.replicaVersions(peer.id),
-    blindedElements: blinds.map((b) => toBase64Url(b.blindedElement)),
+    blindedElements: elements.map(toBase64Url),
   };
   const answer = await postSigned(deps, peer, `${FEDERATION.prefix}/match`, request, matchResponseSchema, FEDERATION.mediaType);
-  if (answer.searchId !== ctx.searchId || answer.evaluatedElements.length !== inputs.length) {
+  if (answer.searchId !== ctx.searchId || answer.evaluatedElements.length !== elements.length) {
     throw new CairnError('peer_response_invalid', `${peer.country}: the answer does not match the request (search id or element count)`);
   }
   // The answer names the epoch it was evaluated under; a newer one means the
@@ -254,12 +267,12 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
   }
   let tokens: Uint8Array[];
   try {
-    // The proof covers every element, dummies included: all are finalized, the dummies' outputs dropped.
-    tokens = oprf.finalizeBatch(
+    // The proof covers every element, dummies included; only the real keys' outputs are used.
+    tokens = (fast?.finalize ?? oprf.finalizeBatch)(
       inputs,
       blinds.map((b) => b.blind),
       answer.evaluatedElements.map((e, i) => fromBase64Url(e, `evaluatedElements[${i}]`)),
-      blinds.map((b) => b.blindedElement),
+      elements,
       keyed.oprfPublicKey,
       fromBase64Url(answer.proof, 'proof'),
     );
@@ -322,7 +335,7 @@ export async function confirmHit(deps: ClientDeps, peer: Peer, ctx: SearchContex
   const receipts = answer.receipts.map((env, i) => {
     let payload: unknown;
     try {
-      payload = withAnyKey(exchangeKeys(peer), (key) => verifyJsonEnvelope(env, MEDIA_TYPES.hitReceipt, key));
+      payload = withAnyKey(exchangeKeys(peer), (key) => verifyJsonEnvelope(env, MEDIA_TYPES.hitReceipt, key, deps.verify));
     } catch (cause) {
       throw new CairnError('peer_response_invalid', `${peer.country}: receipt ${i} does not verify`, { cause });
     }

@@ -30,7 +30,7 @@ export interface ReconcileReport {
 export async function reconcile(deps: WitnessDeps, peer: Peer, self: { nodeId: string; country: string }): Promise<ReconcileReport> {
   const { checkpoint } = await postSigned(deps, peer, '/federation/v1/audit/checkpoint', {}, checkpointAnswer);
   const witness = await witnessCheckpoint(deps, peer, checkpoint);
-  const cp = openPeerCheckpoint(peer, checkpoint);
+  const cp = openPeerCheckpoint(peer, checkpoint, deps.verify);
   const rows = await deps.db
     .selectFrom('search_results')
     .innerJoin('searches', 'searches.id', 'search_results.search_id')

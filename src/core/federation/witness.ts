@@ -15,6 +15,7 @@ import type { Clock, Logger, Random } from '../ports.js';
 import { postSigned, type ClientDeps } from './client.js';
 import { exchangeKeys, type Peer } from './peers.js';
 import { withAnyKey } from '../keys/history.js';
+import type { Ed25519Verify } from '../signing.js';
 import { appendStatement } from '../audit/entry.js';
 import { logVerifierKey, originOf } from '../audit/log.js';
 import { openCheckpoint } from '../audit/checkpoint.js';
@@ -34,9 +35,9 @@ export const consistencyAnswerSchema = z
   .object({ size1: z.number().int(), size2: z.number().int(), hashes: z.array(z.string().max(64)).max(128) })
   .strict();
 
-/** Verify a peer's checkpoint note with its pinned key; returns size and root. */
-export function openPeerCheckpoint(peer: Peer, note: string): { size: number; root: Uint8Array } {
-  const cp = withAnyKey(exchangeKeys(peer), (key) => openCheckpoint(note, ed25519NoteVerifier(logVerifierKey(peer.baseUrl, key)), { origin: originOf(peer.baseUrl) }).checkpoint);
+/** Verify a peer's checkpoint note with its pinned key (`verify`: Cairn's Ed25519 rule, default portable); returns size and root. */
+export function openPeerCheckpoint(peer: Peer, note: string, verify?: Ed25519Verify): { size: number; root: Uint8Array } {
+  const cp = withAnyKey(exchangeKeys(peer), (key) => openCheckpoint(note, ed25519NoteVerifier(logVerifierKey(peer.baseUrl, key), verify), { origin: originOf(peer.baseUrl) }).checkpoint);
   return { size: cp.treeSize, root: cp.rootHash };
 }
 
@@ -58,7 +59,7 @@ export async function witnessCheckpoint(deps: WitnessDeps, peer: Peer, note: str
   if (note === undefined) return 'none';
   let cp: { size: number; root: Uint8Array };
   try {
-    cp = openPeerCheckpoint(peer, note);
+    cp = openPeerCheckpoint(peer, note, deps.verify);
   } catch (e) {
     await alert(deps, peer, 'bad_signature', `checkpoint from ${peer.country} does not verify: ${isCairnError(e) ? e.message : String(e)}`, { note });
     return 'alert';

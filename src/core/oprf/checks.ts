@@ -88,3 +88,20 @@ export function requireFinalizeBatches(
   }
   return n;
 }
+
+/**
+ * Require a padded batch: evaluated and blinded elements one per element
+ * sent, and the inputs with their blinds for a prefix of them (the real
+ * keys; the rest are dummies with nothing to finalize). Returns the count
+ * of elements.
+ */
+export function requirePaddedBatches(inputs: unknown, blinds: unknown, evaluatedElements: unknown, blindedElements: unknown): number {
+  const n = requireBatch(evaluatedElements, 'evaluatedElements').length;
+  const m = requireBatch(blindedElements, 'blindedElements').length;
+  if (m !== n) throw oprfError('oprf_invalid_input', 'blindedElements', `expected ${n} items (one per evaluated element), got ${m}`);
+  const k = requireBatch(inputs, 'inputs').length;
+  if (k > n) throw oprfError('oprf_invalid_input', 'inputs', `${k} inputs for ${n} evaluated elements`);
+  const b = requireBatch(blinds, 'blinds').length;
+  if (b !== k) throw oprfError('oprf_invalid_input', 'blinds', `expected ${k} items (one per input), got ${b}`);
+  return n;
+}

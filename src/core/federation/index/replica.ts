@@ -20,6 +20,7 @@ import type { Db, ReplicasTable } from '../../db/schema.js';
 import { verifyJsonEnvelope, type DsseEnvelope } from '../../dsse.js';
 import { CairnError, isCairnError } from '../../errors.js';
 import type { Clock, Logger } from '../../ports.js';
+import type { Ed25519Verify } from '../../signing.js';
 import { exchangeKeys, type Peer } from '../peers.js';
 import { withAnyKey } from '../../keys/history.js';
 import { compareBytes, shardOf } from './fingerprint.js';
@@ -39,13 +40,15 @@ export interface ReplicaDeps {
   atomic: AtomicWriter;
   clock: Clock;
   logger: Logger;
+  /** Cairn's Ed25519 rule (default: portable); heads ride on every answer, so Node passes its fast path. */
+  verify?: Ed25519Verify;
 }
 
 /** Verify a peer's signed index head: its pinned key, its own node id, the expected category. */
-export function verifyHead(peer: Peer, envelope: unknown, category?: RecordCategory): IndexHead {
+export function verifyHead(peer: Peer, envelope: unknown, category?: RecordCategory, verify?: Ed25519Verify): IndexHead {
   let payload: unknown;
   try {
-    payload = withAnyKey(exchangeKeys(peer), (key) => verifyJsonEnvelope(envelope, INDEX.headPayloadType, key));
+    payload = withAnyKey(exchangeKeys(peer), (key) => verifyJsonEnvelope(envelope, INDEX.headPayloadType, key, verify));
   } catch (cause) {
     throw new CairnError('index_invalid', `${peer.country}: index head does not verify under its pinned key: ${isCairnError(cause) ? cause.message : String(cause)}`, { cause });
   }
@@ -249,7 +252,7 @@ export class ReplicaStore {
     const { category } = changes;
     let head: IndexHead;
     try {
-      head = verifyHead(peer, changes.head, category);
+      head = verifyHead(peer, changes.head, category, this.#deps.verify);
     } catch (e) {
       const message = isCairnError(e) ? e.message : String(e);
       this.#deps.logger.warn({ peer: peer.id, category, code: 'index_invalid' }, 'index head refused');
@@ -394,7 +397,7 @@ export class ReplicaStore {
   /** Finish a full sync: compare the root with the signed head; ready on success, error otherwise. */
   async finishFull(peer: Peer, category: RecordCategory, envelope: DsseEnvelope): Promise<ReplicaStatus> {
     const { db } = this.#deps;
-    const head = verifyHead(peer, envelope, category);
+    const head = verifyHead(peer, envelope, category, this.#deps.verify);
     const row = (await this.#row(peer.id, category))!;
     const groups = await this.#groups(row.id, Array.from({ length: INDEX.groupCount }, (_, g) => g));
     const groupHashes = new Uint8Array(INDEX.groupCount * HASH);

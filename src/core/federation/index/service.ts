@@ -52,7 +52,7 @@ export class IndexService {
   constructor(deps: IndexServiceDeps) {
     this.#deps = deps;
     this.owner = new IndexOwner({ db: deps.db, atomic: deps.atomic, clock: deps.clock, signer: deps.signer, logger: deps.logger, nodeId: deps.nodeId, ...(deps.window ? { window: deps.window } : {}), ...(deps.epoch ? { epoch: deps.epoch } : {}) });
-    this.replicas = new ReplicaStore({ db: deps.db, atomic: deps.atomic, clock: deps.clock, logger: deps.logger });
+    this.replicas = new ReplicaStore({ db: deps.db, atomic: deps.atomic, clock: deps.clock, logger: deps.logger, ...(deps.client.verify ? { verify: deps.client.verify } : {}) });
   }
 
   // --- owner side (used by the answer) ---

@@ -51,7 +51,7 @@ const MAX_SNAPSHOT_RESTARTS = 3;
 /** The peer's signed heads, verified. */
 export async function fetchHeads(deps: SyncDeps, peer: Peer): Promise<Array<{ envelope: DsseEnvelope; head: IndexHead }>> {
   const res = await postSigned(deps, peer, INDEX_PATHS.heads, {}, indexHeadsResponseSchema, FEDERATION.mediaType);
-  return res.heads.map((envelope) => ({ envelope: envelope as DsseEnvelope, head: verifyHead(peer, envelope) }));
+  return res.heads.map((envelope) => ({ envelope: envelope as DsseEnvelope, head: verifyHead(peer, envelope, undefined, deps.verify) }));
 }
 
 /** Ask the peer for changes of `category` since `sinceVersion`, and apply them. */
