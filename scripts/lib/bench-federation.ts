@@ -129,6 +129,8 @@ export interface NoHitCheck {
   readonly persons: number;
   /** Real records whose keys were derived: every record imported anywhere, and the later ones. */
   readonly realRecords: number;
+  /** Of those, records the caller imports later (a delta's changed records). */
+  readonly laterRecords: number;
   /** Distinct match keys of those records (every type, as the real derivation gives them). */
   readonly realKeys: number;
   /** Candidates replaced because one of their keys was among them. */
@@ -139,7 +141,8 @@ export interface NoHitCheck {
 export function describeNoHitCheck(c: NoHitCheck): string {
   return (
     `No-hit persons: ${c.persons.toLocaleString('en-US')} synthetic people, each checked against the ${c.realKeys.toLocaleString('en-US')} match keys (every type, from the real derivation in src/core/identity) ` +
-    `of the ${c.realRecords.toLocaleString('en-US')} real records imported in that federation (a delta's changed records included); ${c.replaced} candidates that shared a key were replaced. ` +
+    `of the ${c.realRecords.toLocaleString('en-US')} real records imported in that federation${c.laterRecords ? ` (${c.laterRecords.toLocaleString('en-US')} of them the delta's changed records)` : ''}; ` +
+    `${c.replaced} candidates that shared a key were replaced. ` +
     'None shares a key with a real record, so an unexpected hit on a no-hit search is a fault of the search path, not of the data.'
   );
 }
@@ -155,9 +158,9 @@ function matchKeysOf(identifiers: unknown): string[] {
  * checked against the real records' derived keys and replaced by the next
  * candidate on any overlap.
  */
-export function noHitPersons(n: number, real: readonly Record<string, unknown>[]): { persons: unknown[]; check: NoHitCheck } {
+export function noHitPersons(n: number, real: readonly Record<string, unknown>[], later: readonly Record<string, unknown>[] = []): { persons: unknown[]; check: NoHitCheck } {
   const taken = new Set<string>();
-  for (const r of real) for (const k of matchKeysOf(r.identifiers)) taken.add(k);
+  for (const r of [...real, ...later]) for (const k of matchKeysOf(r.identifiers)) taken.add(k);
   const rnd = prng(991);
   const persons: unknown[] = [];
   let replaced = 0;
@@ -171,7 +174,7 @@ export function noHitPersons(n: number, real: readonly Record<string, unknown>[]
     }
     persons.push(person);
   }
-  return { persons, check: { persons: n, realRecords: real.length, realKeys: taken.size, replaced } };
+  return { persons, check: { persons: n, realRecords: real.length + later.length, laterRecords: later.length, realKeys: taken.size, replaced } };
 }
 
 /**
@@ -367,7 +370,7 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
     for (const p of peerSpecs) headSeconds[p.country] = await warmHeads(p.home);
     o.log(`index heads brought up to date and signed by each peer's own code: ${peerSpecs.map((p) => `${p.country} ${headSeconds[p.country]!.toFixed(1)} s`).join(', ')}`);
   }
-  const noHit = noHitPersons(Math.max(50, realN), [...imported, ...(o.laterRecords ?? [])]);
+  const noHit = noHitPersons(Math.max(50, realN), imported, o.laterRecords);
   o.log(
     `${noHit.check.persons} no-hit persons share no match key with the ${noHit.check.realRecords} real records (${noHit.check.realKeys} keys)` +
       (noHit.check.replaced ? `; ${noHit.check.replaced} candidates that did were replaced` : ''),
