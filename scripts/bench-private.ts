@@ -63,7 +63,7 @@ import { addUser, api, cli } from './lib/federation.js';
 import { cpuSecondsOf, formatMachine, memoryOf, sampleMachine, type BenchMachine } from './lib/bench-machine.js';
 import { removeOnExit } from './lib/bench-proc.js';
 import { fmt, formatTargets, mib, parseFlags, stepLogger, summarize, type LatencySummary, type TargetCheck } from './lib/bench-report.js';
-import { addPeerInNode, ALL_CATEGORIES, BENCH_PURPOSE, realRecords, setupBenchFederation, syncReplicasInNode, type BenchFederation } from './lib/bench-federation.js';
+import { addPeerInNode, ALL_CATEGORIES, BENCH_PURPOSE, realRecords, setupBenchFederation, syncReplicasInNode, describeNoHitCheck, type BenchFederation, type NoHitCheck } from './lib/bench-federation.js';
 import { driveMatches, prepareMatchLoad, type LoadResult } from './lib/bench-load.js';
 import { measurePrivateAnswerParts, type PrivateAnswerParts } from './lib/bench-answer-parts.js';
 import { profileCall, type ProfileEntry } from './lib/bench-profile.js';
@@ -155,6 +155,7 @@ export interface ScaleResult {
   readonly searcherCpuMsPerPeer: number;
   readonly searcherPeakRss: number | undefined;
   readonly machine: BenchMachine;
+  readonly noHitCheck: NoHitCheck;
 }
 
 export interface PrivateBenchResult {
@@ -175,6 +176,7 @@ export interface PrivateBenchResult {
   readonly parts: PrivateAnswerParts;
   readonly delta: DeltaResult;
   readonly searcherPeakRss: number | undefined;
+  readonly noHitCheck: NoHitCheck;
   readonly scale: ScaleResult | undefined;
   readonly targets: readonly TargetCheck[];
   readonly command: string;
@@ -263,11 +265,19 @@ async function profileDeltaApply(fed: BenchFederation, peerIndex: number, n: num
   return { ms, top };
 }
 
+/**
+ * The delta's records: the same references as the first import at the peer (offset and
+ * country), other content (seed), so every token changes. Known before the federation is
+ * set up, so its no-hit persons avoid these keys too.
+ */
+function changedRecords(peerIndex: number, country: string, n: number): Record<string, unknown>[] {
+  return realRecords(n, (peerIndex + 1) * 1_000_000 + 500_000, country, 7000 + peerIndex).map((r, i) => ({ ...r, ref: `${country}-REAL-${i}` }));
+}
+
 /** Re-import `n` of the peer's real records with changed identifiers, fetch the changes as the searcher, apply and verify them. */
 async function measureDelta(fed: BenchFederation, peerIndex: number, n: number, root: string, log: (m: string) => void): Promise<DeltaResult> {
   const peerNode = fed.peers[peerIndex]!;
-  // The same references as the first import (offset and country), other content (seed): every token changes.
-  const changed = realRecords(n, (peerIndex + 1) * 1_000_000 + 500_000, peerNode.country, 7000 + peerIndex).map((r, i) => ({ ...r, ref: `${peerNode.country}-REAL-${i}` }));
+  const changed = changedRecords(peerIndex, peerNode.country, n);
   const file = join(root, `${peerNode.country}-changed.ndjson`);
   writeFileSync(file, changed.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const token = addUser(peerNode.home, 'operator', 'bench importer');
@@ -337,6 +347,7 @@ async function runScale(o: { nodes: number; records: number; real: number; searc
       searcherCpuMsPerPeer: searcherCpuMsPerSearch / peers.length,
       searcherPeakRss: memoryOf(fed.searcher.pid)?.peak,
       machine,
+      noHitCheck: fed.noHitCheck,
     };
   } finally {
     await fed.stop();
@@ -372,7 +383,18 @@ export async function runPrivateBenchmark(options: PrivateBenchOptions = {}): Pr
   log(`work folder ${root}${options.keep ? ' (kept)' : ''}`);
   // The delta changes records imported at the first peer: it imports that many (its change of 1,000 records
   // dirties more than 1,024 shards per category, so its own first head rescans its index: the others' do not).
-  const fed = await setupBenchFederation({ root, basePort: port, peers: PEERS, recordsPerPeer: records, realPerPeer: real, realAtFirstPeer: Math.max(real, deltaN), warmHeads: true, searcherAddsPeersLater: true, log });
+  const fed = await setupBenchFederation({
+    root,
+    basePort: port,
+    peers: PEERS,
+    recordsPerPeer: records,
+    realPerPeer: real,
+    realAtFirstPeer: Math.max(real, deltaN),
+    laterRecords: changedRecords(0, PEERS[0], deltaN),
+    warmHeads: true,
+    searcherAddsPeersLater: true,
+    log,
+  });
   let result: Omit<PrivateBenchResult, 'scale' | 'targets' | 'command'>;
   try {
     const syncs: PeerSync[] = [];
@@ -436,6 +458,7 @@ export async function runPrivateBenchmark(options: PrivateBenchOptions = {}): Pr
       parts,
       delta,
       searcherPeakRss,
+      noHitCheck: fed.noHitCheck,
     };
   } finally {
     await fed.stop();
@@ -550,6 +573,8 @@ export function formatPrivateBenchmark(r: PrivateBenchResult): string {
     ...latencyRows(r.latency, r.onePeerLatency.p50),
     `| baseline: no-hit, one peer (${r.syncs[0]?.country}) | ${r.onePeerLatency.n} | ${fmt(r.onePeerLatency.p50, 1)} | ${fmt(r.onePeerLatency.p90, 1)} | ${fmt(r.onePeerLatency.p99, 1)} | ${fmt(r.onePeerLatency.max, 1)} | | 1.00 | |`,
     '',
+    describeNoHitCheck(r.noHitCheck),
+    '',
     `CPU per search during the sequential series (/proc): ${r.cpuPerSearch.map((c) => `${c.role} ${c.country} ${fmt(c.msPerSearch, 1)} ms`).join(', ')}. All four nodes and the client share the 2 cores.`,
     '',
     formatMachine(r.throughputMachine),
@@ -606,6 +631,8 @@ export function formatPrivateBenchmark(r: PrivateBenchResult): string {
       `| searches (sequential, ${s.nodes - 1} peers) | n | p50 ms | p90 ms | p99 ms | max ms | slowest peer p50 ms | × one peer (p50, 3-peer run) | unexpected outcomes |`,
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...latencyRows(s.latency, r.onePeerLatency.p50),
+      '',
+      describeNoHitCheck(s.noHitCheck),
       '',
       `Searcher CPU per search: ${fmt(s.searcherCpuMsPerSearch, 1)} ms, **${fmt(s.searcherCpuMsPerPeer, 2)} ms per peer** (blinding, padding and finalising the elements of each peer's request, verifying its proof, looking the fingerprints up in its replica, signing and verifying). ` +
         `At that rate a search of 100 peers costs the searcher about ${fmt(100 * s.searcherCpuMsPerPeer)} ms of CPU, and of 200 peers ${fmt(200 * s.searcherCpuMsPerPeer)} ms.`,

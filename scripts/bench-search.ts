@@ -28,7 +28,7 @@ import { api } from './lib/federation.js';
 import { cpuSecondsOf, formatMachine, sampleMachine, type BenchMachine } from './lib/bench-machine.js';
 import { removeOnExit } from './lib/bench-proc.js';
 import { fmt, formatTargets, parseFlags, stepLogger, summarize, type LatencySummary, type TargetCheck } from './lib/bench-report.js';
-import { BENCH_PURPOSE, setupBenchFederation, type BenchFederation } from './lib/bench-federation.js';
+import { BENCH_PURPOSE, describeNoHitCheck, setupBenchFederation, type BenchFederation, type NoHitCheck } from './lib/bench-federation.js';
 import { driveMatches, prepareMatchLoad, type LoadResult } from './lib/bench-load.js';
 import { measureAnswerParts, type AnswerParts } from './lib/bench-floor.js';
 
@@ -59,6 +59,7 @@ export interface SearchBenchResult {
   readonly filledTokensPerPeer: number;
   readonly peers: number;
   readonly latency: readonly SearchLatency[];
+  readonly noHitCheck: NoHitCheck;
   readonly throughput: LoadResult & { readonly concurrency: number; readonly nodeCpuMsPerAnswer: number | undefined };
   readonly parts: AnswerParts;
   readonly targets: readonly TargetCheck[];
@@ -194,6 +195,7 @@ export async function runSearchBenchmark(options: SearchBenchOptions = {}): Prom
       filledTokensPerPeer: fed.fill?.tokens ?? 0,
       peers: fed.peers.length,
       latency,
+      noHitCheck: fed.noHitCheck,
       throughput: { ...tp, concurrency, nodeCpuMsPerAnswer },
       parts,
       targets,
@@ -221,6 +223,8 @@ export function formatSearchBenchmark(r: SearchBenchResult): string {
       (l) =>
         `| ${l.kind} | ${l.ms.n} | ${fmt(l.ms.p50, 1)} | ${fmt(l.ms.p90, 1)} | ${fmt(l.ms.p99, 1)} | ${fmt(l.ms.max, 1)} | ${fmt(l.slowestPeerMs.p50, 1)} | ${fmt(l.ms.p50 / p.hmacLookupMs)} | ${l.unexpected}${l.firstUnexpected ? ` (${l.firstUnexpected})` : ''} |`,
     ),
+    '',
+    describeNoHitCheck(r.noHitCheck),
     '',
     `CPU per search during the sequential series (/proc): ${r.cpuPerSearch.map((c) => `${c.role} ${c.country} ${fmt(c.msPerSearch, 1)} ms`).join(', ')}. ` +
       'Each node has its main thread and, for answers, one evaluation worker thread; all four nodes and the load share the 2 cores.',

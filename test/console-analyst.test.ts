@@ -1,7 +1,8 @@
 /**
  * The analyst's console in a real browser, against two real nodes on
- * loopback: search and hit with a decoded receipt, a possible hit confirmed
- * with a justification, the owning node's list of incoming hits, required
+ * loopback: search and hit with a decoded receipt and the records found (one
+ * row per record, the possible matches awaiting confirmation), a possible hit
+ * confirmed with a justification, the owning node's list of incoming hits, required
  * fields refused and marked, script injection inert, and an expired session
  * that returns to sign-in without losing the form.
  */
@@ -35,6 +36,15 @@ async function submitSearch(page: Page) {
 
 /** The section of one peer's result. */
 const peerSection = (page: Page, country: string) => page.locator('section.peer', { has: page.locator(`h3:text-matches("^${country} ·")`) });
+
+/** The rows of the records-found table of a search result, as trimmed cell texts. */
+async function recordRows(page: Page): Promise<string[][]> {
+  const rows = page.locator('section.records tbody tr');
+  const out: string[][] = [];
+  for (let i = 0; i < (await rows.count()); i++) out.push((await rows.nth(i).locator('td').allTextContents()).map((x) => x.trim()));
+  return out;
+}
+const UTC_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/;
 
 describe('analyst console', () => {
   const t = tempDir('cairn-console-analyst-');
@@ -94,6 +104,16 @@ describe('analyst console', () => {
     expect(text).toContain('Missing children unit');
     expect(text).toContain('desk-XA-MC-1@police.example');
     expect(text).toContain("verified with XA's pinned signing key");
+    // The records found: one row for the one record, from its receipt, and nothing awaiting.
+    const found0 = await recordRows(page);
+    expect(found0).toHaveLength(1);
+    expect(found0[0]!.slice(0, 7)).toEqual(['XA · Arcadia child protection', 'XA-MC-1', 'missing child', 'Missing children unit', 'desk-XA-MC-1@police.example', 'probable', 'Name and exact date of birth']);
+    expect(found0[0]![7]).toMatch(UTC_TIME);
+    expect(await page.locator('section.records tbody time').getAttribute('datetime')).toBe(await receipt.locator('time').getAttribute('datetime'));
+    expect(await page.locator('.awaiting').count()).toBe(0);
+    // A receipt carries no identifier of the person, and none is shown beside it.
+    const found = (await page.locator('section.records').textContent())!;
+    for (const raw of ['Olena', 'Олена', 'Shevchenko', 'Шевченко', '2013-04-12']) expect(found).not.toContain(raw);
     await shot(page, '03-search-hit-receipt');
     // The recent searches list on the form links back to it, and lists
     // searches from the other paths too, each with who ran it.
@@ -120,6 +140,11 @@ describe('analyst console', () => {
     const xaResult = peerSection(page, 'XA');
     expect(await xaResult.locator('.badge.possible').count()).toBe(1);
     expect(await xaResult.locator('.receipt').count()).toBe(0);
+    // Nothing confirmed yet; the possible match waits for the analyst, in the summary and at the peer.
+    expect(await recordRows(page)).toEqual([]);
+    expect(await page.locator('section.records').textContent()).toContain('No record has been confirmed yet.');
+    expect((await page.locator('section.records ul.awaiting li').allTextContents()).map((x) => x.trim())).toEqual(['XA · Arcadia child protection: 1 matched key (1 record) awaits your confirmation.']);
+    expect(await xaResult.locator('p.awaiting').textContent()).toBe('1 matched key (1 record) awaits your confirmation.');
     await shot(page, '04-possible-hit');
 
     // Without a justification the server refuses and marks the field.
@@ -136,6 +161,10 @@ describe('analyst console', () => {
     const receipt = peerSection(page, 'XA').locator('.receipt');
     expect(await receipt.textContent()).toContain('XA-UM-7');
     expect(await receipt.textContent()).toContain('desk-XA-UM-7@police.example');
+    const rows = await recordRows(page);
+    expect(rows.map((r) => r.slice(0, 7))).toEqual([['XA · Arcadia child protection', 'XA-UM-7', 'unaccompanied minor', 'Missing children unit', 'desk-XA-UM-7@police.example', 'possible', 'Name and year of birth']]);
+    expect(rows[0]![7]).toMatch(UTC_TIME);
+    expect(await page.locator('.awaiting').count()).toBe(0);
     await shot(page, '05-possible-hit-confirmed');
     await page.close();
   });
@@ -312,6 +341,37 @@ describe('analyst console', () => {
     expect(new URL(page.url()).pathname).toMatch(/^\/console\/searches\/s_/);
     expect(await page.locator('dl.box').textContent()).toContain('BOR-EXPIRED-9');
     expect(await peerSection(page, 'XA').locator('.receipt').textContent()).toContain('XA-MC-1');
+    await page.close();
+  });
+
+  it('lists every record a peer confirmed, one row each, strongest first', async () => {
+    // Two records of one person at XA: one with the passport searched for (strong), one by name and date of birth only (probable).
+    const person = { names: [{ given: 'Dawit', family: 'Tesfaye' }], dateOfBirth: { precision: 'day', date: '2012-07-21' } };
+    const r = await api(xa, xa.tokens.analyst, 'POST', '/v1/records', {
+      records: [record('XA-UM-31', 'unaccompanied_minor', person), record('XA-MC-30', 'missing_child', { ...person, documents: [{ type: 'passport', issuingCountry: 'ER', number: 'P0923817' }] })],
+    });
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    const page = await (await newContext(browser)).newPage();
+    await signIn(page, xb.url, xb.tokens.analyst);
+    await fillContext(page, { purpose: 'missing_child_tracing', legalBasis: LEGAL, caseReference: 'BOR-2026-0101' });
+    await page.getByLabel('Given name 1').fill('Dawit');
+    await page.getByLabel('Family name 1').fill('Tesfaye');
+    await page.getByLabel('Date of birth', { exact: true }).fill('2012-07-21');
+    await page.getByLabel('Document 1 type').selectOption('passport');
+    await page.getByLabel('Document 1 issuing country').fill('ER');
+    await page.getByLabel('Document 1 number').fill('P0923817');
+    await submitSearch(page);
+    expect(await peerSection(page, 'XA').locator('.badge.strong').count()).toBe(1);
+    const rows = await recordRows(page);
+    expect(rows.map((row) => row.slice(0, 7))).toEqual([
+      ['XA · Arcadia child protection', 'XA-MC-30', 'missing child', 'Missing children unit', 'desk-XA-MC-30@police.example', 'strong', 'Identity document'],
+      ['XA · Arcadia child protection', 'XA-UM-31', 'unaccompanied minor', 'Missing children unit', 'desk-XA-UM-31@police.example', 'probable', 'Name and exact date of birth'],
+    ]);
+    for (const row of rows) expect(row[7]).toMatch(UTC_TIME);
+    expect(await page.locator('section.records caption').textContent()).toMatch(/^2 records confirmed/);
+    const found = (await page.locator('section.records').textContent())!;
+    for (const raw of ['Dawit', 'Tesfaye', '2012-07-21', 'P0923817']) expect(found).not.toContain(raw);
+    await shot(page, '12-search-records-found');
     await page.close();
   });
 });

@@ -10,13 +10,20 @@
  *
  * Persons to search for: `hitPersons` are records imported at the last peer;
  * `noHitPersons` are synthetic people born in the 1990s, outside the
- * generator's 2005–2023, with documents, phones and e-mails nobody holds.
+ * generator's 2005–2023, with documents, phones and e-mails of an index range
+ * no real record uses. That is not left to arithmetic: every key the real
+ * derivation gives a no-hit person is checked against every key of every
+ * real record the federation imports (and the records a caller imports
+ * later, `laterRecords`), and a person sharing one is replaced, so a no-hit
+ * search that hits is a fault of the search path, not of the data.
  */
 import { spawn } from 'node:child_process';
 import BetterSqlite3 from 'better-sqlite3';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeServices, openNodeContext } from '../../src/node/context.js';
+import { toHex } from '../../src/core/bytes.js';
+import { deriveMatchKeys, parseIdentifiers } from '../../src/core/identity/index.js';
 import { addUser, api, BIN, cli, fingerprintOfNode, ROOT } from './federation.js';
 import { fillIndex, sampleKeyMix, type FillResult } from './bench-fill.js';
 import { track } from './bench-proc.js';
@@ -44,6 +51,8 @@ export interface BenchFederation {
   readonly operator: string;
   readonly hitPersons: readonly unknown[];
   readonly noHitPersons: readonly unknown[];
+  /** How the no-hit persons were checked against the real records' match keys. */
+  readonly noHitCheck: NoHitCheck;
   readonly fill: FillResult | undefined;
   readonly recordsPerPeer: number;
   /**
@@ -90,6 +99,11 @@ export interface BenchFederationOptions {
    * the caller adds them (addPeerInNode), e.g. to time each initial sync from the `peers add`.
    */
   readonly searcherAddsPeersLater?: boolean;
+  /**
+   * Records the caller imports at a peer later (e.g. a delta's changed records): the no-hit
+   * persons share no match key with these either.
+   */
+  readonly laterRecords?: readonly Record<string, unknown>[];
   readonly log: (msg: string) => void;
 }
 
@@ -102,12 +116,65 @@ export function realRecords(n: number, offset: number, country: string, seed: nu
   return Array.from({ length: n }, (_, i) => ({ ...syntheticRecord(offset + i, rnd, { prefix: country }), ref: `${country}-REAL-${i}` }));
 }
 
-function noHitPersons(n: number): unknown[] {
+/**
+ * First generator index of the no-hit persons: above every index real records
+ * use (peer k's start at (k + 1)·10^6, a delta's at half a million more, k < 40).
+ */
+const NO_HIT_INDEX = 90_000_000;
+/** Candidates tried per no-hit person wanted before giving up (a generator that cannot avoid the real keys). */
+const NO_HIT_TRIES = 20;
+
+/** What the no-hit persons were checked against. */
+export interface NoHitCheck {
+  readonly persons: number;
+  /** Real records whose keys were derived: every record imported anywhere, and the later ones. */
+  readonly realRecords: number;
+  /** Of those, records the caller imports later (a delta's changed records). */
+  readonly laterRecords: number;
+  /** Distinct match keys of those records (every type, as the real derivation gives them). */
+  readonly realKeys: number;
+  /** Candidates replaced because one of their keys was among them. */
+  readonly replaced: number;
+}
+
+/** The no-hit check in a sentence, for a benchmark's report. */
+export function describeNoHitCheck(c: NoHitCheck): string {
+  return (
+    `No-hit persons: ${c.persons.toLocaleString('en-US')} synthetic people, each checked against the ${c.realKeys.toLocaleString('en-US')} match keys (every type, from the real derivation in src/core/identity) ` +
+    `of the ${c.realRecords.toLocaleString('en-US')} real records imported in that federation${c.laterRecords ? ` (${c.laterRecords.toLocaleString('en-US')} of them the delta's changed records)` : ''}; ` +
+    `${c.replaced} candidates that shared a key were replaced. ` +
+    'None shares a key with a real record, so an unexpected hit on a no-hit search is a fault of the search path, not of the data.'
+  );
+}
+
+/** The match keys of identifiers, hex-encoded, as a node derives them (parse, then derive). */
+function matchKeysOf(identifiers: unknown): string[] {
+  return deriveMatchKeys(parseIdentifiers(identifiers)).map((k) => toHex(k.encoded));
+}
+
+/**
+ * `n` persons that share no match key with any of `real`: synthetic people
+ * born in the 1990s with identifiers from an index range of their own, each
+ * checked against the real records' derived keys and replaced by the next
+ * candidate on any overlap.
+ */
+export function noHitPersons(n: number, real: readonly Record<string, unknown>[], later: readonly Record<string, unknown>[] = []): { persons: unknown[]; check: NoHitCheck } {
+  const taken = new Set<string>();
+  for (const r of [...real, ...later]) for (const k of matchKeysOf(r.identifiers)) taken.add(k);
   const rnd = prng(991);
-  return Array.from({ length: n }, (_, i) => {
-    const ids = (syntheticRecord(9_000_000 + i, rnd) as { identifiers: Record<string, unknown> }).identifiers;
-    return { ...ids, dateOfBirth: { precision: 'day', date: `199${i % 10}-0${1 + (i % 9)}-1${i % 10}` } };
-  });
+  const persons: unknown[] = [];
+  let replaced = 0;
+  for (let c = 0; persons.length < n; c++) {
+    if (c >= NO_HIT_TRIES * n) throw new Error(`no-hit persons: ${c} candidates, ${replaced} shared a match key with a real record; the generator cannot avoid them`);
+    const ids = (syntheticRecord(NO_HIT_INDEX + c, rnd) as { identifiers: Record<string, unknown> }).identifiers;
+    const person = { ...ids, dateOfBirth: { precision: 'day', date: `199${c % 10}-0${1 + (c % 9)}-1${c % 10}` } };
+    if (matchKeysOf(person).some((k) => taken.has(k))) {
+      replaced++;
+      continue;
+    }
+    persons.push(person);
+  }
+  return { persons, check: { persons: n, realRecords: real.length + later.length, laterRecords: later.length, realKeys: taken.size, replaced } };
 }
 
 /**
@@ -287,6 +354,7 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
     for (const p of peerSpecs) copyFileSync(join(templateHome, 'cairn.db'), join(p.home, 'cairn.db'));
   }
   let hitPersons: unknown[] = [];
+  const imported: Record<string, unknown>[] = [];
   for (const [i, p] of peerSpecs.entries()) {
     if (o.realAtLastOnly && i !== peerSpecs.length - 1) continue;
     const n = i === 0 && o.realAtFirstPeer !== undefined ? o.realAtFirstPeer : realN;
@@ -294,6 +362,7 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
     const file = join(o.root, `${p.country}-real.ndjson`);
     writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     cli(['import', file, '--home', p.home, '--out', o.root], { CAIRN_LOG_LEVEL: 'warn' });
+    imported.push(...records);
     if (i === peerSpecs.length - 1) hitPersons = records.map((r) => r.identifiers);
   }
   o.log(`imported ${realN} real records at ${o.realAtLastOnly ? 'the last peer' : 'each peer'}${o.realAtFirstPeer !== undefined ? ` (${o.realAtFirstPeer} at the first)` : ''} with cairn import`);
@@ -301,6 +370,11 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
     for (const p of peerSpecs) headSeconds[p.country] = await warmHeads(p.home);
     o.log(`index heads brought up to date and signed by each peer's own code: ${peerSpecs.map((p) => `${p.country} ${headSeconds[p.country]!.toFixed(1)} s`).join(', ')}`);
   }
+  const noHit = noHitPersons(Math.max(50, realN), imported, o.laterRecords);
+  o.log(
+    `${noHit.check.persons} no-hit persons share no match key with the ${noHit.check.realRecords} real records (${noHit.check.realKeys} keys)` +
+      (noHit.check.replaced ? `; ${noHit.check.replaced} candidates that did were replaced` : ''),
+  );
   const analyst = addUser(searcherSpec.home, 'analyst', 'bench analyst');
   const operator = addUser(searcherSpec.home, 'operator', 'bench operator');
 
@@ -343,7 +417,8 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
     analyst,
     operator,
     hitPersons,
-    noHitPersons: noHitPersons(Math.max(50, realN)),
+    noHitPersons: noHit.persons,
+    noHitCheck: noHit.check,
     fill,
     recordsPerPeer: o.recordsPerPeer,
     headSeconds,

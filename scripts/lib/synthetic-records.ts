@@ -42,7 +42,8 @@ export function syntheticRecord(i: number, rnd: () => number, o: SyntheticOption
     sex: rnd() < 0.5 ? 'female' : 'male',
     dateOfBirth: { precision: 'day', date: `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}` },
   };
-  if (rnd() < (o.documents ?? 0.3)) ids.documents = [{ type: 'passport', issuingCountry: 'SY', number: `N${String(1e7 + i).slice(1)}` }];
+  // The whole index (8 digits up to 10^8): seven digits made records i and i + 10^7 share a passport.
+  if (rnd() < (o.documents ?? 0.3)) ids.documents = [{ type: 'passport', issuingCountry: 'SY', number: `N${String(i).padStart(8, '0')}` }];
   if (rnd() < (o.contacts ?? 0.2)) {
     ids.phones = [{ number: `+49151${String(10000000 + i).slice(-8)}` }];
     ids.emails = [`user${i}@example.org`];

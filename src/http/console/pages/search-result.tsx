@@ -1,8 +1,11 @@
 /**
- * One search, peer by peer: status, strength and the key types that
- * matched; for confirmed hits the signed receipts decoded (reference,
- * category, owning unit, contact point); for possible hits a form to
- * confirm them with a justification.
+ * One search: first every record the peers confirmed, one row each (from its
+ * verified receipt: peer, reference, contact point, strength, when), and the
+ * possible matches still waiting for the analyst; then peer by peer: status,
+ * strength and the key types that matched; for confirmed hits the signed
+ * receipts decoded (reference, category, owning unit, contact point); for
+ * possible hits a form to confirm them with a justification. A receipt
+ * carries no identifier of the person, so none is shown.
  */
 import { keyTypeLabel, keyTypeLabels } from '../key-types.js';
 import type { FC } from 'hono/jsx';
@@ -33,6 +36,88 @@ export interface SearchResultProps {
 
 /** The error key of the justification field of one peer's confirm form. */
 export const justificationKey = (peerId: string) => `justification:${peerId}`;
+
+type AwaitingCount = NonNullable<PeerResult['awaiting']>;
+
+/**
+ * What possible matches wait for, in words: a token may name several records
+ * at the peer and one record may hold several tokens, so only a range of
+ * records is known until the analyst confirms.
+ */
+export function awaitingWords(a: AwaitingCount): string {
+  const { atLeast, atMost } = a.records;
+  const records = atLeast === atMost ? `${atLeast} record${atLeast === 1 ? '' : 's'}` : `${atLeast} to ${atMost} records`;
+  return `${a.tokens} matched key${a.tokens === 1 ? '' : 's'} (${records}) await${a.tokens === 1 ? 's' : ''} your confirmation`;
+}
+
+/** Every record the peers confirmed, one row each, and the possible matches still awaiting confirmation. */
+const RecordsFound: FC<{ results: readonly PeerResult[] }> = ({ results }) => {
+  const rows = results.flatMap((r) => (r.records ?? []).map((record) => ({ peer: r.peer, record })));
+  const awaiting = results.filter((r) => r.awaiting !== undefined);
+  if (rows.length === 0 && awaiting.length === 0) return <></>;
+  return (
+    <section class="records" aria-labelledby="records-found">
+      <h2 id="records-found">Records found</h2>
+      {rows.length === 0 ? (
+        <p>No record has been confirmed yet.</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption>
+              {rows.length} record{rows.length === 1 ? '' : 's'} confirmed, one row each, from the peer's signed receipt verified with its pinned signing key; the strongest matching key of each
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Peer</th>
+                <th scope="col">Reference</th>
+                <th scope="col">Category</th>
+                <th scope="col">Owning unit</th>
+                <th scope="col">Contact point</th>
+                <th scope="col">Strength</th>
+                <th scope="col">Matched on</th>
+                <th scope="col">Receipt issued</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map(({ peer, record }) => (
+                <tr>
+                  <td>
+                    {peer.country} · {peer.name}
+                  </td>
+                  <td>
+                    <code>{record.receipt.record.ref}</code>
+                  </td>
+                  <td>{words(record.receipt.record.category)}</td>
+                  <td>{record.receipt.record.owningUnit}</td>
+                  <td>{record.receipt.record.contactPoint}</td>
+                  <td>
+                    <span class={`badge ${record.strength}`}>{record.strength}</span>
+                  </td>
+                  <td>{keyTypeLabel(record.keyType)}</td>
+                  <td>
+                    <When at={record.receipt.issuedAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {awaiting.length > 0 && (
+        <>
+          <h3>Awaiting your confirmation</h3>
+          <ul class="awaiting">
+            {awaiting.map((r) => (
+              <li>
+                {r.peer.country} · {r.peer.name}: {awaitingWords(r.awaiting!)}.
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+};
 
 const STATUS_WORDS: Record<string, string> = { hit: 'Hit', no_hit: 'No hit', index_syncing: 'Index syncing', error: 'Failed', timeout: 'Timed out', pending: 'Pending' };
 
@@ -113,6 +198,7 @@ const PeerSection: FC<{ r: PeerResult; searchId: string; session: Session; recei
     {receipts.map((view) => (
       <Receipt view={view} country={r.peer.country} />
     ))}
+    {r.awaiting && <p class="awaiting">{awaitingWords(r.awaiting)}.</p>}
     {r.status === 'hit' && r.confirmation !== 'confirmed' && (
       <form method="post" action={`${CONSOLE.paths.searches}/${searchId}/confirm`}>
         <CsrfField session={session} />
@@ -180,6 +266,7 @@ export const SearchResultPage: FC<SearchResultProps> = ({ nodeName, session, sea
         {syncing ? `, ${syncing} with an index copy still syncing (not a no-hit)` : ''}
         {failed ? `, ${failed} failed (a failure is not a no-hit)` : ''}.
       </p>
+      <RecordsFound results={search.results} />
       {search.results.map((r) => (
         <PeerSection r={r} searchId={search.id} session={session} receipts={receipts[r.peer.nodeId] ?? []} errors={errors} values={values} />
       ))}
