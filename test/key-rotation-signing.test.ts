@@ -153,6 +153,22 @@ describe('signing-key rotation between real nodes', () => {
     expect(metrics).toMatch(new RegExp(`cairn_key_age_seconds\\{key="signing",key_id="${rotated.keyId}"\\} \\d+`));
     expect(metrics).toMatch(/cairn_key_age_seconds\{key="oprf",key_id="[0-9a-f]{64}"\} \d+/);
 
+    // A search answered before the rotation still lists its record: the receipt keeps the key of its day.
+    const first = (() => {
+      const d = new Database(join(xb.home, 'cairn.db'), { readonly: true });
+      try {
+        return d.prepare("select id from searches where case_reference = 'ROT-B-1'").get() as { id: string };
+      } finally {
+        d.close();
+      }
+    })();
+    const old = await api(xb, xb.tokens.analyst, 'GET', `/v1/searches/${first.id}`);
+    expect(old.status).toBe(200);
+    const atXa = (old.json.results as { peer: { country: string }; records?: { receipt: { record: { ref: string } } }[] }[]).find((r) => r.peer.country === 'XA')!;
+    expect(atXa.records?.map((r) => r.receipt.record.ref)).toEqual(['XA-1']);
+    const envelope = (old.json.results as { peer: { country: string }; receipts?: { signatures: { keyid: string }[] }[] }[]).find((r) => r.peer.country === 'XA')!.receipts![0]!;
+    expect(envelope.signatures.map((x) => x.keyid)).toEqual([oldKeyId]);
+
     // Every audit log verifies across the rotation: XA's checkpoints under two keys, the peers' cosignatures by XA's old and new key.
     for (const node of [xa, xb, xc]) verifyAudit(node);
   }, 300_000);

@@ -19,7 +19,8 @@ import { deriveMatchKeys, MATCH_KEY_TYPES, parseIdentifiers, strengthAtLeast, st
 import type { Logger } from '../ports.js';
 import type { User } from '../users/users.js';
 import { confirmHit, queryPeer, type Hit, type MatchDeps, type ReplicaStatus, type SearchContext } from './client.js';
-import { findPeer, listPeers, type Peer } from './peers.js';
+import { exchangeKeys, findPeer, listPeers, type Peer } from './peers.js';
+import { withAnyKey } from '../keys/history.js';
 
 export interface SearchDeps extends MatchDeps {
   db: Db;
@@ -137,17 +138,18 @@ export interface ConfirmedRecord {
 
 /**
  * The records behind stored receipt envelopes, each verified again against
- * the peer's signing key: one per record, with its strongest key. An
- * envelope that no longer verifies (the peer's key was rotated or the peer
- * removed) is left out here and stays in `receipts`.
+ * the peer's signing keys (its pinned key and those pinned before: a receipt
+ * keeps the key of its day): one per record, with its strongest key. An
+ * envelope that verifies under none (the peer was removed) is left out here
+ * and stays in `receipts`.
  */
-function confirmedRecords(envelopes: unknown[], signingPublicKey: Uint8Array | undefined): ConfirmedRecord[] {
-  if (signingPublicKey === undefined) return [];
+function confirmedRecords(envelopes: unknown[], signingKeys: readonly Uint8Array[]): ConfirmedRecord[] {
+  if (signingKeys.length === 0) return [];
   const byRecord = new Map<string, ConfirmedRecord>();
   for (const env of envelopes) {
     let receipt: HitReceipt;
     try {
-      const r = hitReceiptSchema.safeParse(verifyJsonEnvelope(env, MEDIA_TYPES.hitReceipt, signingPublicKey));
+      const r = hitReceiptSchema.safeParse(withAnyKey(signingKeys, (key) => verifyJsonEnvelope(env, MEDIA_TYPES.hitReceipt, key)));
       if (!r.success) continue;
       receipt = r.data;
     } catch {
@@ -331,6 +333,15 @@ export async function getSearch(db: Db, id: string) {
     .where('search_id', '=', id)
     .orderBy('peers.country')
     .execute();
+  // A receipt keeps the key of its day: check it against every key the peer
+  // has had pinned (its current one first), as the console's receipt view does.
+  const history = new Map<string, Uint8Array[]>();
+  const withReceipts = rows.filter((r) => r.receipts && r.signing_public_key).map((r) => r.peer_id);
+  if (withReceipts.length > 0) {
+    const keys = await db.selectFrom('peer_signing_keys').select(['peer_id', 'public_key']).where('peer_id', 'in', withReceipts).orderBy('pinned_at', 'desc').execute();
+    for (const k of keys) history.set(k.peer_id, [...(history.get(k.peer_id) ?? []), new Uint8Array(k.public_key)]);
+  }
+  const keysOf = (peerId: string, pinned: Uint8Array | null): Uint8Array[] => (pinned ? [new Uint8Array(pinned), ...(history.get(peerId) ?? [])] : []);
   return {
     id: s.id,
     createdAt: s.created_at,
@@ -348,7 +359,7 @@ export async function getSearch(db: Db, id: string) {
         ...(r.strength ? { strength: r.strength as Strength } : {}),
         ...(r.key_types ? { keyTypes: JSON.parse(r.key_types) as string[] } : {}),
         ...(r.confirmation ? { confirmation: r.confirmation as PeerOutcome['confirmation'] } : {}),
-        ...(receipts ? { receipts, records: confirmedRecords(receipts, r.signing_public_key ? new Uint8Array(r.signing_public_key) : undefined) } : {}),
+        ...(receipts ? { receipts, records: confirmedRecords(receipts, keysOf(r.peer_id, r.signing_public_key)) } : {}),
         ...(pending?.length ? { awaiting: awaitingOf(pending) } : {}),
         ...(r.error ? { error: JSON.parse(r.error) as { code: string; detail: string } } : {}),
         ...(r.ms !== null ? { ms: r.ms } : {}),
@@ -377,7 +388,7 @@ export async function confirmPossibleHit(deps: SearchDeps, user: User, searchId:
   const ctx: SearchContext = { searchId, purpose: s.purpose as Purpose, legalBasis: s.legal_basis, caseReference: s.case_reference };
   // Records already confirmed at this peer in this search are not listed twice.
   const stored = row.receipts ? (JSON.parse(row.receipts) as unknown[]) : [];
-  const known = new Set(confirmedRecords(stored, peer.signingPublicKey).map((c) => `${c.receipt.record.category}:${c.receipt.record.ref}`));
+  const known = new Set(confirmedRecords(stored, exchangeKeys(peer)).map((c) => `${c.receipt.record.category}:${c.receipt.record.ref}`));
   const receipts = await confirmEach(deps, peer, ctx, pending, justification, known);
   const now = deps.clock.now();
   await deps.atomic.run([
