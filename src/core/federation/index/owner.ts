@@ -25,15 +25,17 @@ import type { IndexChanges } from './types.js';
 const FP = INDEX.fingerprintBytes;
 const HASH = MERKLE.hashSize;
 /**
- * Shards per block when bringing hashes up to date: a block more than half
- * of whose shards are dirty (a first import, a large one) is read whole, in
- * one ordered range; in any other block only the runs of dirty shards are
- * read. A delta of a few thousand tokens dirties a few thousand of 65,536
- * shards spread over every block: reading whole blocks then read the entire
- * index of the category (about 1.3 million rows at a million records) to
- * hash a few percent of it.
+ * Shards per block when bringing hashes up to date. A block is read whole,
+ * in one ordered range, when that costs less than searching each run of its
+ * dirty shards (a first import, a large one, a small index); otherwise only
+ * the runs are read. A delta of a few thousand tokens dirties a few thousand
+ * of 65,536 shards spread over every block: reading whole blocks then read
+ * the entire index of the category (about 1.3 million rows at a million
+ * records, seconds on a disk) to hash a few percent of it.
  */
 const SCAN_BLOCK = 1024;
+/** What one index search costs, in rows read in order: the cost model behind reading a block whole. */
+const SEARCH_ROWS = 8;
 /**
  * Shard ranges per query (a UNION ALL of one index range search each):
  * 3 bound parameters each, under D1's 100 bound parameters per statement.
@@ -194,7 +196,7 @@ export class IndexOwner {
         for (const r of rows) groups.set(r.grp, new Uint8Array(r.shard_hashes));
       }
       for (const g of dirtyGroups) if (!groups.has(g)) groups.set(g, emptyGroupShards());
-      for (const [s, packed] of await this.#shardContents(category, [...dirty].sort((a, b) => a - b))) {
+      for (const [s, packed] of await this.#shardContents(category, [...dirty].sort((a, b) => a - b), count / INDEX.shardCount)) {
         groups.get(Math.floor(s / INDEX.groupSize))!.set(shardHash(s, packed), (s % INDEX.groupSize) * HASH);
       }
       for (const g of dirtyGroups) groupHashes.set(groupHash(g, groups.get(g)!), g * HASH);
@@ -235,8 +237,8 @@ export class IndexOwner {
   }
 
   /** Current packed contents of the given shards (sorted ascending), as [shard, packed] pairs. */
-  async #shardContents(category: string, shards: readonly number[]): Promise<Array<[number, Uint8Array]>> {
-    const ranges = dirtyRanges(shards);
+  async #shardContents(category: string, shards: readonly number[], rowsPerShard: number): Promise<Array<[number, Uint8Array]>> {
+    const ranges = dirtyRanges(shards, rowsPerShard);
     const byShard = new Map<number, Uint8Array[]>();
     for (let i = 0; i < ranges.length; i += RANGES_PER_QUERY) {
       for (const fp of await this.#ranges(category, ranges.slice(i, i + RANGES_PER_QUERY))) {
@@ -439,17 +441,19 @@ export class IndexOwner {
 
 /**
  * The shard ranges [from, to) to read for the given dirty shards (sorted
- * ascending, distinct): a whole block of SCAN_BLOCK shards where more than
- * half of them are dirty, else each run of consecutive dirty shards.
+ * ascending, distinct) of an index of about `rowsPerShard` fingerprints a
+ * shard: a whole block of SCAN_BLOCK shards where reading its clean shards
+ * too costs less than one index search per dirty shard, else each run of
+ * consecutive dirty shards.
  */
-export function dirtyRanges(shards: readonly number[]): Array<[number, number]> {
+export function dirtyRanges(shards: readonly number[], rowsPerShard: number): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   let i = 0;
   while (i < shards.length) {
     const block = Math.floor(shards[i]! / SCAN_BLOCK) * SCAN_BLOCK;
     let j = i;
     while (j < shards.length && shards[j]! < block + SCAN_BLOCK) j++;
-    if ((j - i) * 2 > SCAN_BLOCK) {
+    if ((j - i) * (rowsPerShard + SEARCH_ROWS) > SCAN_BLOCK * rowsPerShard) {
       out.push([block, block + SCAN_BLOCK]);
     } else {
       for (let k = i; k < j; ) {
