@@ -69,6 +69,23 @@ describe('dirtyRanges', () => {
     // An empty index (a first import): every dirty block whole.
     expect(dirtyRanges([5, 65000], 0)).toEqual([[0, 1024], [64512, 65536]]);
   });
+
+  it('caps the range queries (D1 allows a Worker 1,000 queries a request): past 100 queries of 33, the blocks with most runs are read whole', () => {
+    // A large index, 100 isolated dirty shards in every block (6,400 runs), and 300 in block 7.
+    const shards = Array.from({ length: 64 }, (_, b) => Array.from({ length: b === 7 ? 300 : 100 }, (_, k) => b * 1024 + 3 * k)).flat();
+    const ranges = dirtyRanges(shards, 20);
+    expect(ranges.length).toBeLessThanOrEqual(100 * 33);
+    expect(ranges).toContainEqual([7 * 1024, 8 * 1024]);
+    // Ascending, apart, and covering every dirty shard.
+    for (let k = 1; k < ranges.length; k++) expect(ranges[k]![0]).toBeGreaterThanOrEqual(ranges[k - 1]![1]);
+    let r = 0;
+    for (const s of shards) {
+      while (ranges[r]![1] <= s) r++;
+      expect(ranges[r]![0]).toBeLessThanOrEqual(s);
+    }
+    // Under the cap, runs as before.
+    expect(dirtyRanges(shards.slice(0, 3000), 20)).toHaveLength(3000);
+  });
 });
 
 describe('index owner head refresh', () => {

@@ -43,6 +43,8 @@ const SEARCH_ROWS = 8;
  * ranges are separate searches.
  */
 const RANGES_PER_QUERY = 33;
+/** Most range queries one head refresh makes for shard contents (see dirtyRanges). */
+const MAX_RANGE_QUERIES = 100;
 /** Change-log rows read per query when bringing hashes up to date. */
 const CHANGE_PAGE = 50_000;
 /** Tries to compute a head while imports keep committing, before giving up. */
@@ -444,28 +446,34 @@ export class IndexOwner {
  * ascending, distinct) of an index of about `rowsPerShard` fingerprints a
  * shard: a whole block of SCAN_BLOCK shards where reading its clean shards
  * too costs less than one index search per dirty shard, else each run of
- * consecutive dirty shards.
+ * consecutive dirty shards. Runs are capped at MAX_RANGE_QUERIES queries (a
+ * Worker may make 1,000 D1 queries per request): past that, the blocks with
+ * the most runs are read whole.
  */
 export function dirtyRanges(shards: readonly number[], rowsPerShard: number): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
+  const blocks: Array<{ block: number; runs: Array<[number, number]>; whole: boolean }> = [];
   let i = 0;
   while (i < shards.length) {
     const block = Math.floor(shards[i]! / SCAN_BLOCK) * SCAN_BLOCK;
     let j = i;
     while (j < shards.length && shards[j]! < block + SCAN_BLOCK) j++;
-    if ((j - i) * (rowsPerShard + SEARCH_ROWS) > SCAN_BLOCK * rowsPerShard) {
-      out.push([block, block + SCAN_BLOCK]);
-    } else {
-      for (let k = i; k < j; ) {
-        let e = k + 1;
-        while (e < j && shards[e] === shards[e - 1]! + 1) e++;
-        out.push([shards[k]!, shards[e - 1]! + 1]);
-        k = e;
-      }
+    const runs: Array<[number, number]> = [];
+    for (let k = i; k < j; ) {
+      let e = k + 1;
+      while (e < j && shards[e] === shards[e - 1]! + 1) e++;
+      runs.push([shards[k]!, shards[e - 1]! + 1]);
+      k = e;
     }
+    blocks.push({ block, runs, whole: (j - i) * (rowsPerShard + SEARCH_ROWS) > SCAN_BLOCK * rowsPerShard });
     i = j;
   }
-  return out;
+  let ranges = blocks.reduce((n, b) => n + (b.whole ? 1 : b.runs.length), 0);
+  for (const b of [...blocks].filter((b) => !b.whole).sort((x, y) => y.runs.length - x.runs.length)) {
+    if (ranges <= MAX_RANGE_QUERIES * RANGES_PER_QUERY) break;
+    b.whole = true;
+    ranges -= b.runs.length - 1;
+  }
+  return blocks.flatMap((b): Array<[number, number]> => (b.whole ? [[b.block, b.block + SCAN_BLOCK]] : b.runs));
 }
 
 /** Split packed, sorted fingerprints of shards [from, to) into one packed string per non-empty shard. */
