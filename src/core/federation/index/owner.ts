@@ -43,7 +43,7 @@ const SEARCH_ROWS = 8;
  * ranges are separate searches.
  */
 const RANGES_PER_QUERY = 33;
-/** Most range queries one head refresh makes for shard contents (see dirtyRanges). */
+/** Most range queries one head refresh makes for runs of shards (see dirtyRanges); whole blocks add at most 64. */
 const MAX_RANGE_QUERIES = 100;
 /** Change-log rows read per query when bringing hashes up to date. */
 const CHANGE_PAGE = 50_000;
@@ -241,28 +241,41 @@ export class IndexOwner {
   /** Current packed contents of the given shards (sorted ascending), as [shard, packed] pairs. */
   async #shardContents(category: string, shards: readonly number[], rowsPerShard: number): Promise<Array<[number, Uint8Array]>> {
     const ranges = dirtyRanges(shards, rowsPerShard);
-    const byShard = new Map<number, Uint8Array[]>();
-    for (let i = 0; i < ranges.length; i += RANGES_PER_QUERY) {
-      for (const fp of await this.#ranges(category, ranges.slice(i, i + RANGES_PER_QUERY))) {
+    const out: Array<[number, Uint8Array]> = [];
+    let next = 0;
+    for (let i = 0; i < ranges.length; ) {
+      // One statement: up to RANGES_PER_QUERY ranges over at most SCAN_BLOCK shards (a whole
+      // block alone), so no more than a block's rows are held at once, as packed bytes after.
+      let j = i + 1;
+      let span = ranges[i]![1] - ranges[i]![0];
+      while (j < ranges.length && j - i < RANGES_PER_QUERY && span + ranges[j]![1] - ranges[j]![0] <= SCAN_BLOCK) {
+        span += ranges[j]![1] - ranges[j]![0];
+        j++;
+      }
+      const byShard = new Map<number, Uint8Array[]>();
+      for (const fp of await this.#ranges(category, ranges.slice(i, j))) {
         const s = shardOf(fp);
         const list = byShard.get(s);
         if (list) list.push(fp);
         else byShard.set(s, [fp]);
       }
-    }
-    return shards.map((s) => {
-      const fps = byShard.get(s);
-      if (!fps) return [s, new Uint8Array(0)];
-      // Each range comes back in index order, but SQL promises no order for a
-      // compound select without ORDER BY: sort what is out of order (nothing, in practice).
-      for (let k = 1; k < fps.length; k++) {
-        if (compareBytes(fps[k - 1]!, fps[k]!) > 0) {
-          fps.sort(compareBytes);
-          break;
+      const end = ranges[j - 1]![1];
+      for (; next < shards.length && shards[next]! < end; next++) {
+        const s = shards[next]!;
+        const fps = byShard.get(s) ?? [];
+        // Each range comes back in index order, but SQL promises no order for a
+        // compound select without ORDER BY: sort what is out of order (nothing, in practice).
+        for (let k = 1; k < fps.length; k++) {
+          if (compareBytes(fps[k - 1]!, fps[k]!) > 0) {
+            fps.sort(compareBytes);
+            break;
+          }
         }
+        out.push([s, pack(fps)]);
       }
-      return [s, pack(fps)];
-    });
+      i = j;
+    }
+    return out;
   }
 
   /** Fingerprints of the shard ranges [from, to), each an index range search, in one statement. */
