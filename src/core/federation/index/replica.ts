@@ -124,7 +124,7 @@ function applyToShard(packed: Uint8Array, adds: Uint8Array[], removes: Uint8Arra
       }
     }
     if (o + FP > out.length) return undefined;
-    out.set(src.subarray(at, at + FP), o);
+    for (let k = 0; k < FP; k++) out[o + k] = src[at + k]!;
     o += FP;
     if (fromShard) pi += FP;
     else ai++;
@@ -146,6 +146,16 @@ function upsertText(table: 'replica_shards' | 'replica_groups', key: 'shard' | '
     upsertTexts.set(id, text);
   }
   return text;
+}
+
+/**
+ * A blob column as a Uint8Array without copying it: each row's blob is
+ * already its own buffer (better-sqlite3 and D1 copy it out of the
+ * database; D1 may give an array of bytes, copied here), and a large delta
+ * reads megabytes of them.
+ */
+function asBytes(blob: Uint8Array | ArrayBuffer | ArrayLike<number>): Uint8Array {
+  return blob instanceof Uint8Array ? new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength) : new Uint8Array(blob);
 }
 
 /** Our replicas of peers' token indexes. */
@@ -322,7 +332,7 @@ export class ReplicaStore {
     const current = new Map<number, Uint8Array>();
     for (let i = 0; i < shards.length; i += IN_CHUNK) {
       const got = await db.selectFrom('replica_shards').select(['shard', 'fingerprints']).where('replica_id', '=', row.id).where('shard', 'in', shards.slice(i, i + IN_CHUNK)).execute();
-      for (const g of got) current.set(g.shard, new Uint8Array(g.fingerprints));
+      for (const g of got) current.set(g.shard, asBytes(g.fingerprints));
     }
     const updated = new Map<number, Uint8Array>();
     for (const s of shards) {
@@ -358,11 +368,18 @@ export class ReplicaStore {
     return status;
   }
 
+  /** Groups' shard hashes, as our own copies (the caller writes into them); an absent group is an empty one. */
   async #groups(replicaId: number, groupIds: number[]): Promise<Map<number, Uint8Array>> {
     const out = new Map<number, Uint8Array>();
-    for (let i = 0; i < groupIds.length; i += IN_CHUNK) {
-      const got = await this.#deps.db.selectFrom('replica_groups').select(['grp', 'shard_hashes']).where('replica_id', '=', replicaId).where('grp', 'in', groupIds.slice(i, i + IN_CHUNK)).execute();
-      for (const g of got) out.set(g.grp, new Uint8Array(g.shard_hashes));
+    const { db } = this.#deps;
+    if (groupIds.length > IN_CHUNK) {
+      // Most of the replica's groups (a large delta, a full sync's end): one scan of its rows beats IN lists.
+      const wanted = new Set(groupIds);
+      const got = await db.selectFrom('replica_groups').select(['grp', 'shard_hashes']).where('replica_id', '=', replicaId).execute();
+      for (const g of got) if (wanted.has(g.grp)) out.set(g.grp, asBytes(g.shard_hashes));
+    } else if (groupIds.length > 0) {
+      const got = await db.selectFrom('replica_groups').select(['grp', 'shard_hashes']).where('replica_id', '=', replicaId).where('grp', 'in', groupIds).execute();
+      for (const g of got) out.set(g.grp, asBytes(g.shard_hashes));
     }
     for (const g of groupIds) if (!out.has(g)) out.set(g, emptyGroupShards());
     return out;
