@@ -148,6 +148,17 @@ function upsertText(table: 'replica_shards' | 'replica_groups', key: 'shard' | '
   return text;
 }
 
+const shardsInTexts = new Map<number, string>();
+/** Text of a read of `n` shards of one replica; built once per `n`, like the upserts' (a large delta reads thousands). */
+function shardsInText(n: number): string {
+  let text = shardsInTexts.get(n);
+  if (!text) {
+    text = `select shard, fingerprints from replica_shards where replica_id = ? and shard in (${Array.from({ length: n }, () => '?').join(', ')})`;
+    shardsInTexts.set(n, text);
+  }
+  return text;
+}
+
 /**
  * A blob column as a Uint8Array without copying it: each row's blob is
  * already its own buffer (better-sqlite3 and D1 copy it out of the
@@ -331,8 +342,9 @@ export class ReplicaStore {
     const { db } = this.#deps;
     const current = new Map<number, Uint8Array>();
     for (let i = 0; i < shards.length; i += IN_CHUNK) {
-      const got = await db.selectFrom('replica_shards').select(['shard', 'fingerprints']).where('replica_id', '=', row.id).where('shard', 'in', shards.slice(i, i + IN_CHUNK)).execute();
-      for (const g of got) current.set(g.shard, asBytes(g.fingerprints));
+      const chunk = shards.slice(i, i + IN_CHUNK);
+      const got = await db.executeQuery<{ shard: number; fingerprints: Uint8Array }>(CompiledQuery.raw(shardsInText(chunk.length), [row.id, ...chunk]));
+      for (const g of got.rows) current.set(g.shard, asBytes(g.fingerprints));
     }
     const updated = new Map<number, Uint8Array>();
     for (const s of shards) {
