@@ -59,6 +59,7 @@ import { ReplicaStore } from '../src/core/federation/index/replica.js';
 import { changesFromWire, isResync } from '../src/core/federation/index/types.js';
 import { silentLogger, systemClock, webRandom } from '../src/core/ports.js';
 import { openNodeContext } from '../src/node/context.js';
+import { nodeSha256 } from '../src/node/sha256.js';
 import { addUser, api, cli } from './lib/federation.js';
 import { cpuSecondsOf, formatMachine, memoryOf, sampleMachine, type BenchMachine } from './lib/bench-machine.js';
 import { removeOnExit } from './lib/bench-proc.js';
@@ -290,7 +291,8 @@ async function measureDelta(fed: BenchFederation, peerIndex: number, n: number, 
   const ctx = await openNodeContext(fed.searcher.home);
   try {
     const peer = await findPeer(ctx.db, peerNode.country);
-    const replicas = new ReplicaStore({ db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, logger: silentLogger });
+    // With the SHA-256 the searcher's `cairn serve` wires (src/node/context.ts).
+    const replicas = new ReplicaStore({ db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, logger: silentLogger, sha256: nodeSha256 });
     const deps: ClientDeps = { signer: ctx.keys.signer, clock: systemClock, random: webRandom, fetch, timeoutMs: 60_000, maxResponseBytes: 64 << 20 };
     const versions = await replicas.replicaVersions(peer.id);
     const tf = performance.now();

@@ -3,6 +3,7 @@
  * entry (src/node) and the Workers entry (src/workers) wire real
  * implementations; tests wire deterministic ones.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
 
 /** Wall clock. */
 export interface Clock {
@@ -13,6 +14,20 @@ export interface Clock {
 export interface Random {
   bytes(n: number): Uint8Array;
 }
+
+/**
+ * SHA-256 of the concatenation of `parts`, fed in one after another (no
+ * copy). The index hashes megabytes per delta through it (8 KiB groups of
+ * shard hashes): Node wires OpenSSL's, Workers keep the portable one.
+ */
+export type Sha256 = (...parts: Uint8Array[]) => Uint8Array;
+
+/** Noble's SHA-256, incremental: the portable default. */
+export const portableSha256: Sha256 = (...parts) => {
+  const h = sha256.create();
+  for (const p of parts) h.update(p);
+  return h.digest();
+};
 
 /** Structured logger (pino-compatible subset). Never pass identifiers, tokens or keys. */
 export interface Logger {

@@ -21,7 +21,7 @@ import { PeerReservations } from './federation/policy.js';
 import type { NonceStore } from './federation/replay.js';
 import { blindEvaluateBatch, createPortableTokenBackend, oprfPublicKey as derivePublicKey, type TokenBackend } from './oprf/index.js';
 import { MATCH_KEY_TYPE_NAMES } from './identity/index.js';
-import type { Clock, Logger, Random } from './ports.js';
+import type { Clock, Logger, Random, Sha256 } from './ports.js';
 import { deriveFingerprintKey } from './records/importer.js';
 import { createAuditService, type AuditService } from './services-audit.js';
 import { createAnswerService, createPeerService, createSearchService, createWitnessService, type AnswerService, type PeerService, type SearchService, type WitnessService } from './services-federation.js';
@@ -58,6 +58,8 @@ export interface Ports {
   keyCreatedAt?: () => { signing?: Date; oprf?: Date };
   /** The node's RFC 9497 secret key (never logged, never in a response). */
   oprfSecretKey: Uint8Array;
+  /** SHA-256 for the index's bulk hashing (default: the portable one). */
+  sha256?: Sha256;
   /** Bulk tokenisation of imports (default: the portable path on this thread). */
   tokenBackend?: TokenBackend;
   /** Blind evaluation for peers (default: the portable path). */
@@ -138,7 +140,7 @@ export function createServices(ports: Ports, config: Config): Services {
   };
   const self = { nodeId: config.node.id, country: config.node.country };
   const witness = createWitnessService({ ...client, db, atomic, logger }, { ...self, baseUrl: config.node.url });
-  const index = new IndexService({ ...store, logger, signer, nodeId: config.node.id, client, epoch: activeEpoch, ...(ports.defer ? { defer: ports.defer } : {}) });
+  const index = new IndexService({ ...store, logger, signer, nodeId: config.node.id, client, epoch: activeEpoch, ...(ports.defer ? { defer: ports.defer } : {}), ...(ports.sha256 ? { sha256: ports.sha256 } : {}) });
   /** Our index as the answer needs it: a searcher without a replica of a category gets the head only. */
   const indexOwner: IndexOwner = {
     changesSince: (category, sinceVersion, max) => index.changesSince(category, sinceVersion, max),

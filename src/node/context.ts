@@ -16,6 +16,7 @@ import { silentLogger, systemClock, webRandom, type Clock, type Logger, type Ran
 import { sqliteAtomicWriter } from './atomic.js';
 import { createSodiumOprfClient } from './oprf/sodium-client.js';
 import { nodeEd25519Verify } from './ed25519.js';
+import { nodeSha256 } from './sha256.js';
 import { loadConfig, loadKeys, resolveIn, type NodeKeys } from './home.js';
 import { openSqlite, type SqliteHandle } from './sqlite.js';
 import { fileOprfKeyStore } from './oprf-keys.js';
@@ -79,6 +80,7 @@ export async function nodeServices(ctx: NodeContext, opts: NodeServiceOptions = 
       ...(opts.tokenBackendFor ? { tokenBackendFor: opts.tokenBackendFor } : {}),
       ...(opts.searches ? { oprfClient: await createSodiumOprfClient() } : {}),
       ed25519Verify: nodeEd25519Verify,
+      sha256: nodeSha256,
       ...(opts.tokenBackend ? { tokenBackend: opts.tokenBackend } : {}),
       ...(opts.evaluator ? { evaluator: opts.evaluator } : {}),
       ...(opts.defer ? { defer: opts.defer } : {}),

@@ -9,7 +9,7 @@
  * Heads and deltas come from peers: attacker-controlled. A head counts only
  * when it verifies under the peer's pinned signing key and names that peer.
  */
-import { sql, type Selectable } from 'kysely';
+import { CompiledQuery, sql, type Selectable } from 'kysely';
 import { indexHeadSchema, type IndexHead, type ReplicaState } from '../../../../schemas/index.js';
 import type { RecordCategory } from '../../../../schemas/records.js';
 import type { AtomicWriter } from '../../atomic.js';
@@ -19,7 +19,7 @@ import { INDEX, MERKLE } from '../../constants.js';
 import type { Db, ReplicasTable } from '../../db/schema.js';
 import { verifyJsonEnvelope, type DsseEnvelope } from '../../dsse.js';
 import { CairnError, isCairnError } from '../../errors.js';
-import type { Clock, Logger } from '../../ports.js';
+import { portableSha256, type Clock, type Logger, type Sha256 } from '../../ports.js';
 import type { Ed25519Verify } from '../../signing.js';
 import { exchangeKeys, type Peer } from '../peers.js';
 import { withAnyKey } from '../../keys/history.js';
@@ -42,6 +42,8 @@ export interface ReplicaDeps {
   logger: Logger;
   /** Cairn's Ed25519 rule (default: portable); heads ride on every answer, so Node passes its fast path. */
   verify?: Ed25519Verify;
+  /** SHA-256 for shard, group and root hashes (default: the portable one; Node passes OpenSSL's). */
+  sha256?: Sha256;
 }
 
 /** Verify a peer's signed index head: its pinned key, its own node id, the expected category. */
@@ -88,42 +90,98 @@ function find(packed: Uint8Array, fp: Uint8Array): number {
   return -1;
 }
 
-/** Apply adds and removes (multiset) to a packed shard; undefined when a removed fingerprint is not held. */
+/** Order of the fingerprints at `ai` in `a` and at `bi` in `b` (byte offsets), without views. */
+function compareAt(a: Uint8Array, ai: number, b: Uint8Array, bi: number): number {
+  for (let k = 0; k < FP; k++) if (a[ai + k] !== b[bi + k]) return a[ai + k]! - b[bi + k]!;
+  return 0;
+}
+
+/**
+ * Apply adds and removes (multiset) to a packed sorted shard; undefined when
+ * a removed fingerprint is not held. One merge of the shard with the sorted
+ * adds, dropping one listed entry per remove, so the shard is never re-sorted.
+ */
 function applyToShard(packed: Uint8Array, adds: Uint8Array[], removes: Uint8Array[]): Uint8Array | undefined {
-  const list: Uint8Array[] = [];
-  for (let off = 0; off < packed.length; off += FP) list.push(packed.subarray(off, off + FP));
-  list.push(...adds);
-  list.sort(compareBytes);
-  for (const r of removes) {
-    let lo = 0;
-    let hi = list.length - 1;
-    let at = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = compareBytes(list[mid]!, r);
+  const add = [...adds].sort(compareBytes);
+  const rem = [...removes].sort(compareBytes);
+  const size = packed.length + (add.length - rem.length) * FP;
+  if (size < 0) return undefined;
+  const out = new Uint8Array(size);
+  let o = 0;
+  let r = 0;
+  let ai = 0;
+  let pi = 0;
+  while (pi < packed.length || ai < add.length) {
+    // The smaller of the shard's next entry and the next add (the shard's first on ties: equal bytes either way).
+    const fromShard = ai >= add.length || (pi < packed.length && compareAt(packed, pi, add[ai]!, 0) <= 0);
+    const src = fromShard ? packed : add[ai]!;
+    const at = fromShard ? pi : 0;
+    if (r < rem.length) {
+      const c = compareAt(rem[r]!, 0, src, at);
+      if (c < 0) return undefined; // a remove sorts before everything left: it is not held
       if (c === 0) {
-        at = mid;
-        break;
+        r++;
+        if (fromShard) pi += FP;
+        else ai++;
+        continue;
       }
-      if (c < 0) lo = mid + 1;
-      else hi = mid - 1;
     }
-    if (at < 0) return undefined;
-    list.splice(at, 1);
+    if (o + FP > out.length) return undefined;
+    for (let k = 0; k < FP; k++) out[o + k] = src[at + k]!;
+    o += FP;
+    if (fromShard) pi += FP;
+    else ai++;
   }
-  const out = new Uint8Array(list.length * FP);
-  list.forEach((f, i) => out.set(f, i * FP));
-  return out;
+  return r === rem.length && o === out.length ? out : undefined;
+}
+
+const upsertTexts = new Map<string, string>();
+/**
+ * Text of a multi-row upsert into a replica table keyed by (replica_id, key):
+ * built once per shape and row count, since a delta issues hundreds of these
+ * and building each through the query builder cost more than running it.
+ */
+function upsertText(table: 'replica_shards' | 'replica_groups', key: 'shard' | 'grp', value: 'fingerprints' | 'shard_hashes', rows: number): string {
+  const id = `${table}/${rows}`;
+  let text = upsertTexts.get(id);
+  if (!text) {
+    text = `insert into ${table} (replica_id, ${key}, ${value}) values ${Array.from({ length: rows }, () => '(?, ?, ?)').join(', ')} on conflict (replica_id, ${key}) do update set ${value} = excluded.${value}`;
+    upsertTexts.set(id, text);
+  }
+  return text;
+}
+
+const shardsInTexts = new Map<number, string>();
+/** Text of a read of `n` shards of one replica; built once per `n`, like the upserts' (a large delta reads thousands). */
+function shardsInText(n: number): string {
+  let text = shardsInTexts.get(n);
+  if (!text) {
+    text = `select shard, fingerprints from replica_shards where replica_id = ? and shard in (${Array.from({ length: n }, () => '?').join(', ')})`;
+    shardsInTexts.set(n, text);
+  }
+  return text;
+}
+
+/**
+ * A blob column as a Uint8Array without copying it: each row's blob is
+ * already its own buffer (better-sqlite3 and D1 copy it out of the
+ * database; D1 may give an array of bytes, copied here), and a large delta
+ * reads megabytes of them.
+ */
+function asBytes(blob: Uint8Array | ArrayBuffer | ArrayLike<number>): Uint8Array {
+  return blob instanceof Uint8Array ? new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength) : new Uint8Array(blob);
 }
 
 /** Our replicas of peers' token indexes. */
 export class ReplicaStore {
   readonly #deps: ReplicaDeps;
+  readonly #hash: Sha256;
   /** One writer per replica at a time in this process. */
   readonly #locks = new Map<string, Promise<unknown>>();
 
   constructor(deps: ReplicaDeps) {
     this.#deps = deps;
+    this.#hash = deps.sha256 ?? portableSha256;
   }
 
   async #locked<T>(key: string, f: () => Promise<T>): Promise<T> {
@@ -287,8 +345,9 @@ export class ReplicaStore {
     const { db } = this.#deps;
     const current = new Map<number, Uint8Array>();
     for (let i = 0; i < shards.length; i += IN_CHUNK) {
-      const got = await db.selectFrom('replica_shards').select(['shard', 'fingerprints']).where('replica_id', '=', row.id).where('shard', 'in', shards.slice(i, i + IN_CHUNK)).execute();
-      for (const g of got) current.set(g.shard, new Uint8Array(g.fingerprints));
+      const chunk = shards.slice(i, i + IN_CHUNK);
+      const got = await db.executeQuery<{ shard: number; fingerprints: Uint8Array }>(CompiledQuery.raw(shardsInText(chunk.length), [row.id, ...chunk]));
+      for (const g of got.rows) current.set(g.shard, asBytes(g.fingerprints));
     }
     const updated = new Map<number, Uint8Array>();
     for (const s of shards) {
@@ -301,13 +360,13 @@ export class ReplicaStore {
       updated.set(s, next);
     }
     const groups = await this.#groups(row.id, [...new Set(shards.map((s) => Math.floor(s / INDEX.groupSize)))]);
-    for (const [s, packed] of updated) groups.get(Math.floor(s / INDEX.groupSize))!.set(shardHash(s, packed), (s % INDEX.groupSize) * HASH);
+    for (const [s, packed] of updated) groups.get(Math.floor(s / INDEX.groupSize))!.set(shardHash(s, packed, this.#hash), (s % INDEX.groupSize) * HASH);
     const groupHashes = row.group_hashes ? new Uint8Array(row.group_hashes) : emptyGroupHashes();
-    for (const [g, hashes] of groups) groupHashes.set(groupHash(g, hashes), g * HASH);
+    for (const [g, hashes] of groups) groupHashes.set(groupHash(g, hashes, this.#hash), g * HASH);
     const count = row.count + changes.adds.length - changes.removes.length;
     const complete = changes.toVersion === head.version;
     if (complete) {
-      const root = indexRoot(category, count, groupHashes);
+      const root = indexRoot(category, count, groupHashes, this.#hash);
       if (count !== head.count || !equalBytes(root, fromBase64Url(head.root, 'head.root'))) {
         await this.mark(peer.id, category, 'error', `after delta ${changes.fromVersion}..${changes.toVersion} the replica's root does not match the signed head (count ${count}, head ${head.count})`);
         this.#deps.logger.warn({ peer: peer.id, category, version: head.version }, 'replica root mismatch');
@@ -324,11 +383,18 @@ export class ReplicaStore {
     return status;
   }
 
+  /** Groups' shard hashes, as our own copies (the caller writes into them); an absent group is an empty one. */
   async #groups(replicaId: number, groupIds: number[]): Promise<Map<number, Uint8Array>> {
     const out = new Map<number, Uint8Array>();
-    for (let i = 0; i < groupIds.length; i += IN_CHUNK) {
-      const got = await this.#deps.db.selectFrom('replica_groups').select(['grp', 'shard_hashes']).where('replica_id', '=', replicaId).where('grp', 'in', groupIds.slice(i, i + IN_CHUNK)).execute();
-      for (const g of got) out.set(g.grp, new Uint8Array(g.shard_hashes));
+    const { db } = this.#deps;
+    if (groupIds.length > IN_CHUNK) {
+      // Most of the replica's groups (a large delta, a full sync's end): one scan of its rows beats IN lists.
+      const wanted = new Set(groupIds);
+      const got = await db.selectFrom('replica_groups').select(['grp', 'shard_hashes']).where('replica_id', '=', replicaId).execute();
+      for (const g of got) if (wanted.has(g.grp)) out.set(g.grp, asBytes(g.shard_hashes));
+    } else if (groupIds.length > 0) {
+      const got = await db.selectFrom('replica_groups').select(['grp', 'shard_hashes']).where('replica_id', '=', replicaId).where('grp', 'in', groupIds).execute();
+      for (const g of got) out.set(g.grp, asBytes(g.shard_hashes));
     }
     for (const g of groupIds) if (!out.has(g)) out.set(g, emptyGroupShards());
     return out;
@@ -341,9 +407,8 @@ export class ReplicaStore {
     const empty = [...shards].filter(([, p]) => p.length === 0).map(([s]) => s);
     const out = [];
     for (let i = 0; i < full.length; i += ROWS_PER_UPSERT) {
-      const rows = full.slice(i, i + ROWS_PER_UPSERT).map(([s, p]) => sql`(${replicaId}, ${s}, ${p})`);
-      out.push(sql`insert into replica_shards (replica_id, shard, fingerprints) values ${sql.join(rows)}
-        on conflict (replica_id, shard) do update set fingerprints = excluded.fingerprints`.compile(db));
+      const rows = full.slice(i, i + ROWS_PER_UPSERT);
+      out.push(CompiledQuery.raw(upsertText('replica_shards', 'shard', 'fingerprints', rows.length), rows.flatMap(([s, p]) => [replicaId, s, p])));
     }
     for (let i = 0; i < empty.length; i += IN_CHUNK) {
       out.push(db.deleteFrom('replica_shards').where('replica_id', '=', replicaId).where('shard', 'in', empty.slice(i, i + IN_CHUNK)).compile());
@@ -352,13 +417,11 @@ export class ReplicaStore {
   }
 
   #groupWrites(replicaId: number, groups: Map<number, Uint8Array>) {
-    const { db } = this.#deps;
     const all = [...groups];
     const out = [];
     for (let i = 0; i < all.length; i += ROWS_PER_UPSERT) {
-      const rows = all.slice(i, i + ROWS_PER_UPSERT).map(([g, h]) => sql`(${replicaId}, ${g}, ${h})`);
-      out.push(sql`insert into replica_groups (replica_id, grp, shard_hashes) values ${sql.join(rows)}
-        on conflict (replica_id, grp) do update set shard_hashes = excluded.shard_hashes`.compile(db));
+      const rows = all.slice(i, i + ROWS_PER_UPSERT);
+      out.push(CompiledQuery.raw(upsertText('replica_groups', 'grp', 'shard_hashes', rows.length), rows.flatMap(([g, h]) => [replicaId, g, h])));
     }
     return out;
   }
@@ -386,7 +449,7 @@ export class ReplicaStore {
     // Only groups holding a non-empty shard are written: an absent group is an empty one.
     const groupIds = [...new Set([...split.keys()].map((s) => Math.floor(s / INDEX.groupSize)))];
     const groups = await this.#groups(replicaId, groupIds);
-    for (const [s, p] of split) groups.get(Math.floor(s / INDEX.groupSize))!.set(shardHash(s, p), (s % INDEX.groupSize) * HASH);
+    for (const [s, p] of split) groups.get(Math.floor(s / INDEX.groupSize))!.set(shardHash(s, p, this.#hash), (s % INDEX.groupSize) * HASH);
     await this.#deps.atomic.run([
       ...this.#shardWrites(replicaId, split),
       ...this.#groupWrites(replicaId, groups),
@@ -401,8 +464,8 @@ export class ReplicaStore {
     const row = (await this.#row(peer.id, category))!;
     const groups = await this.#groups(row.id, Array.from({ length: INDEX.groupCount }, (_, g) => g));
     const groupHashes = new Uint8Array(INDEX.groupCount * HASH);
-    for (const [g, h] of groups) groupHashes.set(groupHash(g, h), g * HASH);
-    const root = indexRoot(category, row.count, groupHashes);
+    for (const [g, h] of groups) groupHashes.set(groupHash(g, h, this.#hash), g * HASH);
+    const root = indexRoot(category, row.count, groupHashes, this.#hash);
     if (row.count !== head.count || !equalBytes(root, fromBase64Url(head.root, 'head.root'))) {
       await this.mark(peer.id, category, 'error', `full sync of version ${head.version}: the replica's root does not match the signed head (count ${row.count}, head ${head.count})`);
       return 'error';

@@ -9,7 +9,7 @@ import type { ReplicaState } from '../../../../schemas/index.js';
 import type { AtomicWriter } from '../../atomic.js';
 import type { Db } from '../../db/schema.js';
 import { isCairnError } from '../../errors.js';
-import type { Clock, Logger } from '../../ports.js';
+import type { Clock, Logger, Sha256 } from '../../ports.js';
 import type { Signer } from '../../signing.js';
 import type { ClientDeps } from '../client.js';
 import { findPeer, listPeers, type Peer } from '../peers.js';
@@ -33,6 +33,8 @@ export interface IndexServiceDeps {
   window?: { days: number; maxChanges: number };
   /** The active OPRF key epoch our heads name. */
   epoch?: () => Promise<number>;
+  /** SHA-256 of replicas' shard, group and root hashes (default: the portable one). */
+  sha256?: Sha256;
 }
 
 /** Categories a peer may fetch of ours: those its policy allows for some purpose. */
@@ -52,7 +54,14 @@ export class IndexService {
   constructor(deps: IndexServiceDeps) {
     this.#deps = deps;
     this.owner = new IndexOwner({ db: deps.db, atomic: deps.atomic, clock: deps.clock, signer: deps.signer, logger: deps.logger, nodeId: deps.nodeId, ...(deps.window ? { window: deps.window } : {}), ...(deps.epoch ? { epoch: deps.epoch } : {}) });
-    this.replicas = new ReplicaStore({ db: deps.db, atomic: deps.atomic, clock: deps.clock, logger: deps.logger, ...(deps.client.verify ? { verify: deps.client.verify } : {}) });
+    this.replicas = new ReplicaStore({
+      db: deps.db,
+      atomic: deps.atomic,
+      clock: deps.clock,
+      logger: deps.logger,
+      ...(deps.client.verify ? { verify: deps.client.verify } : {}),
+      ...(deps.sha256 ? { sha256: deps.sha256 } : {}),
+    });
   }
 
   // --- owner side (used by the answer) ---

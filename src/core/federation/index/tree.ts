@@ -11,10 +11,13 @@
  *
  * so a change of k fingerprints costs k shard hashes, at most k group hashes
  * (8 KiB each) and one root (8 KiB), whatever the size of the index.
+ *
+ * Each function takes the SHA-256 to use (default: the portable one); the
+ * parts are fed to it in turn, never concatenated first.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import { concatBytes, i2osp, utf8 } from '../../bytes.js';
+import { i2osp, utf8 } from '../../bytes.js';
 import { INDEX, MERKLE } from '../../constants.js';
+import { portableSha256, type Sha256 } from '../../ports.js';
 
 const SHARD = utf8(INDEX.shardLabel);
 const GROUP = utf8(INDEX.groupLabel);
@@ -25,23 +28,23 @@ const HASH = MERKLE.hashSize;
 export const EMPTY_SHARD_HASH = new Uint8Array(HASH);
 
 /** Hash of shard `s` holding `packed`: its sorted fingerprints, concatenated. */
-export function shardHash(s: number, packed: Uint8Array): Uint8Array {
+export function shardHash(s: number, packed: Uint8Array, hash: Sha256 = portableSha256): Uint8Array {
   if (packed.length === 0) return EMPTY_SHARD_HASH;
   const n = packed.length / INDEX.fingerprintBytes;
-  return sha256(concatBytes(SHARD, i2osp(s, 2), i2osp(n, 4), packed));
+  return hash(SHARD, i2osp(s, 2), i2osp(n, 4), packed);
 }
 
 /** Hash of group `g` over its 256 shard hashes, concatenated (8 KiB). */
-export function groupHash(g: number, shardHashes: Uint8Array): Uint8Array {
+export function groupHash(g: number, shardHashes: Uint8Array, hash: Sha256 = portableSha256): Uint8Array {
   if (shardHashes.length !== INDEX.groupSize * HASH) throw new Error(`group ${g}: ${shardHashes.length} bytes of shard hashes`);
-  return sha256(concatBytes(GROUP, i2osp(g, 2), shardHashes));
+  return hash(GROUP, i2osp(g, 2), shardHashes);
 }
 
 /** The root of a category's index from its count and its 256 group hashes, concatenated. */
-export function indexRoot(category: string, count: number, groupHashes: Uint8Array): Uint8Array {
+export function indexRoot(category: string, count: number, groupHashes: Uint8Array, hash: Sha256 = portableSha256): Uint8Array {
   if (groupHashes.length !== INDEX.groupCount * HASH) throw new Error(`${groupHashes.length} bytes of group hashes`);
   const cat = utf8(category);
-  return sha256(concatBytes(ROOT, i2osp(cat.length, 1), cat, i2osp(count, 8), groupHashes));
+  return hash(ROOT, i2osp(cat.length, 1), cat, i2osp(count, 8), groupHashes);
 }
 
 /** The 256 shard hashes of an empty group. */
