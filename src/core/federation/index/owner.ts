@@ -15,7 +15,7 @@ import { INDEX, MERKLE } from '../../constants.js';
 import type { Db } from '../../db/schema.js';
 import { signJsonEnvelope, type DsseEnvelope } from '../../dsse.js';
 import { CairnError } from '../../errors.js';
-import type { Clock, Logger } from '../../ports.js';
+import type { Clock, Logger, Sha256 } from '../../ports.js';
 import type { Signer } from '../../signing.js';
 import { CHANGE_OP } from './changes.js';
 import { compareBytes, shardOf, shardPrefix } from './fingerprint.js';
@@ -61,6 +61,8 @@ export interface IndexOwnerDeps {
   window?: { days: number; maxChanges: number };
   /** The active OPRF key epoch, which every head names (default: 1, unnamed). */
   epoch?: () => Promise<number>;
+  /** SHA-256 for shard, group and root hashes (default: the portable one; Node passes OpenSSL's). */
+  sha256?: Sha256;
 }
 
 /** A signed head with its parsed payload. */
@@ -199,14 +201,14 @@ export class IndexOwner {
       }
       for (const g of dirtyGroups) if (!groups.has(g)) groups.set(g, emptyGroupShards());
       for (const [s, packed] of await this.#shardContents(category, [...dirty].sort((a, b) => a - b), count / INDEX.shardCount)) {
-        groups.get(Math.floor(s / INDEX.groupSize))!.set(shardHash(s, packed), (s % INDEX.groupSize) * HASH);
+        groups.get(Math.floor(s / INDEX.groupSize))!.set(shardHash(s, packed, this.#deps.sha256), (s % INDEX.groupSize) * HASH);
       }
-      for (const g of dirtyGroups) groupHashes.set(groupHash(g, groups.get(g)!), g * HASH);
+      for (const g of dirtyGroups) groupHashes.set(groupHash(g, groups.get(g)!, this.#deps.sha256), g * HASH);
       // Anything committed meanwhile would make the hashes describe a later state: start again.
       // An activation meanwhile (protocol/38-key-epochs.md) replaced the whole index: start again in the new epoch.
       if ((await this.version(category)) !== version || (await epochNow()) !== epoch) continue;
 
-      const root = indexRoot(category, count, groupHashes);
+      const root = indexRoot(category, count, groupHashes, this.#deps.sha256);
       const now = this.#deps.clock.now();
       const head: IndexHead = {
         v: INDEX.headVersion,

@@ -53,7 +53,7 @@ export class IndexService {
 
   constructor(deps: IndexServiceDeps) {
     this.#deps = deps;
-    this.owner = new IndexOwner({ db: deps.db, atomic: deps.atomic, clock: deps.clock, signer: deps.signer, logger: deps.logger, nodeId: deps.nodeId, ...(deps.window ? { window: deps.window } : {}), ...(deps.epoch ? { epoch: deps.epoch } : {}) });
+    this.owner = new IndexOwner({ db: deps.db, atomic: deps.atomic, clock: deps.clock, signer: deps.signer, logger: deps.logger, nodeId: deps.nodeId, ...(deps.window ? { window: deps.window } : {}), ...(deps.epoch ? { epoch: deps.epoch } : {}), ...(deps.sha256 ? { sha256: deps.sha256 } : {}) });
     this.replicas = new ReplicaStore({
       db: deps.db,
       atomic: deps.atomic,
