@@ -15,7 +15,8 @@ import { runRetention } from '../core/records/manage.js';
 import { nodeServices, openNodeContext } from './context.js';
 import { loadConfig } from './home.js';
 import { acquireServeLock } from './lock.js';
-import { createSodiumTokenBackend } from './oprf/index.js';
+import { availableParallelism } from 'node:os';
+import { createTokenPool } from './oprf/index.js';
 import { createThreadedEvaluator } from './oprf/evaluator-thread.js';
 import { createLogger } from './logger.js';
 import { VERSION } from './version.js';
@@ -112,7 +113,13 @@ async function startLocked(
   const logger = opts.logger ?? createLogger(config.log.level);
   if (staleLockOf !== undefined) logger.warn({ pid: staleLockOf }, 'took over the serve lock of a process that no longer runs');
   if (ctx.migrated.length) logger.info({ migrations: ctx.migrated }, 'database migrated');
-  const tokenBackend = await createSodiumTokenBackend(keys.oprfSecretKey);
+  // Records imported through the API (a bulk import over HTTP runs for
+  // minutes): tokens on worker threads, at most half the cores, so the main
+  // thread and the evaluate thread keep answering peers meanwhile. On the
+  // main thread an import's tokens took most of its time, and a serving
+  // node answered a seventh as many match requests during an import.
+  const importThreads = Math.max(1, Math.floor(availableParallelism() / 2));
+  const tokenBackend = await createTokenPool({ secretKey: keys.oprfSecretKey, threads: importThreads });
   cleanups.push(() => tokenBackend.close());
   // Peers' blind match queries: libsodium in a worker thread, off the main thread.
   const evaluator = await createThreadedEvaluator(keys.oprfSecretKey, keys.oprfPublicKey);
@@ -129,7 +136,7 @@ async function startLocked(
     evaluator,
     // Another OPRF epoch's key (a rotation): the same fast paths, built when first used.
     evaluatorFor: (sk, pk) => createThreadedEvaluator(sk, pk),
-    tokenBackendFor: (sk) => createSodiumTokenBackend(sk),
+    tokenBackendFor: (sk) => createTokenPool({ secretKey: sk, threads: importThreads }),
     defer,
     searches: true,
   });
