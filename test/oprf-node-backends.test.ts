@@ -23,6 +23,7 @@ import {
 import {
   createSodiumTokenBackend,
   createTokenPool,
+  lazyTokenPool,
   loadSodium,
   resolveTokenWorkerUrl,
   type TokenPool,
@@ -147,6 +148,46 @@ describe('worker pool', () => {
     const e = await rejection(createTokenPool({ secretKey: new Uint8Array(32).fill(0xff), threads: 1 }));
     expect(isCairnError(e, 'oprf_invalid_input')).toBe(true);
     expect((e as Error).message).not.toMatch(/ff/);
+  });
+});
+
+describe('lazy token pool (a serving node\'s imports)', () => {
+  it('starts its workers on the first call, gives the same tokens, tries a failed start again, and refuses calls once closed', async () => {
+    // A worker script that counts its starts: none before the first call.
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-pool-'));
+    const starts = join(dir, 'starts');
+    const broken = join(dir, 'broken');
+    writeFileSync(broken, '1');
+    const real = resolveTokenWorkerUrl(import.meta.url.replace(/test\/[^/]*$/, 'src/node/oprf/token-pool.ts'));
+    const script = join(dir, 'worker.mjs');
+    writeFileSync(
+      script,
+      `import { appendFileSync, existsSync } from 'node:fs';
+       appendFileSync(${JSON.stringify(starts)}, 'x');
+       if (existsSync(${JSON.stringify(broken)})) throw new Error('cannot start yet');
+       await import(${JSON.stringify(real.href)});`,
+    );
+    const lazy = lazyTokenPool({ secretKey, threads: 1, workerUrl: pathToFileURL(script) });
+    const count = () => {
+      try {
+        return readFileSync(starts, 'utf8').length;
+      } catch {
+        return 0;
+      }
+    };
+    expect(count()).toBe(0);
+    const inputs = sampleInputs(20);
+    // The first start fails: the call fails, and the next call starts the pool again.
+    expect(await rejection(lazy.evaluateTokens(inputs))).toBeInstanceOf(Error);
+    execFileSync('rm', [broken]);
+    const tokens = await lazy.evaluateTokens(inputs);
+    expect(tokens.map(toHex)).toEqual(inputs.map((x) => toHex(evaluateToken(secretKey, x))));
+    expect(count()).toBe(2);
+    await lazy.evaluateTokens(inputs.slice(0, 3));
+    expect(count()).toBe(2);
+    await lazy.close();
+    expect(isCairnError(await rejection(lazy.evaluateTokens(inputs)), 'internal')).toBe(true);
+    await lazy.close();
   });
 });
 

@@ -16,7 +16,7 @@ import { nodeServices, openNodeContext } from './context.js';
 import { loadConfig } from './home.js';
 import { acquireServeLock } from './lock.js';
 import { availableParallelism } from 'node:os';
-import { createTokenPool } from './oprf/index.js';
+import { lazyTokenPool } from './oprf/index.js';
 import { createThreadedEvaluator } from './oprf/evaluator-thread.js';
 import { createLogger } from './logger.js';
 import { VERSION } from './version.js';
@@ -118,8 +118,9 @@ async function startLocked(
   // thread and the evaluate thread keep answering peers meanwhile. On the
   // main thread an import's tokens took most of its time, and a serving
   // node answered a seventh as many match requests during an import.
+  // Started by the first import, not at start-up.
   const importThreads = Math.max(1, Math.floor(availableParallelism() / 2));
-  const tokenBackend = await createTokenPool({ secretKey: keys.oprfSecretKey, threads: importThreads });
+  const tokenBackend = lazyTokenPool({ secretKey: keys.oprfSecretKey, threads: importThreads });
   cleanups.push(() => tokenBackend.close());
   // Peers' blind match queries: libsodium in a worker thread, off the main thread.
   const evaluator = await createThreadedEvaluator(keys.oprfSecretKey, keys.oprfPublicKey);
@@ -136,7 +137,7 @@ async function startLocked(
     evaluator,
     // Another OPRF epoch's key (a rotation): the same fast paths, built when first used.
     evaluatorFor: (sk, pk) => createThreadedEvaluator(sk, pk),
-    tokenBackendFor: (sk) => createTokenPool({ secretKey: sk, threads: importThreads }),
+    tokenBackendFor: async (sk) => lazyTokenPool({ secretKey: sk, threads: importThreads }),
     defer,
     searches: true,
   });

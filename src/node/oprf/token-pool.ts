@@ -90,3 +90,33 @@ export async function createTokenPool(options: TokenPoolOptions): Promise<TokenP
     },
   };
 }
+
+/**
+ * A token pool started on first use: a serving node imports through its API
+ * now and then, and need not hold worker threads (and their copies of the
+ * key) until it does. A start that fails is tried again on the next call.
+ */
+export function lazyTokenPool(options: TokenPoolOptions): TokenBackend {
+  const key = validateOprfSecretKey(options.secretKey).slice();
+  let pool: Promise<TokenPool> | undefined;
+  let closed = false;
+  const started = () =>
+    (pool ??= createTokenPool({ ...options, secretKey: key }).catch((e: unknown) => {
+      pool = undefined;
+      throw e;
+    }));
+  return {
+    name: 'pool',
+    async evaluateTokens(inputs) {
+      if (closed) throw oprfError('internal', 'backend', 'is closed');
+      return (await started()).evaluateTokens(inputs);
+    },
+    async close() {
+      closed = true;
+      const running = pool;
+      pool = undefined;
+      if (running) await (await running.catch(() => undefined))?.close();
+      key.fill(0);
+    },
+  };
+}
