@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { EvaluationRequest, Oprf, VOPRFServer, type Elt } from '@cloudflare/voprf-ts';
 import { CryptoNoble } from '@cloudflare/voprf-ts/crypto-noble';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ristretto255 } from '@noble/curves/ed25519.js';
+import { bytesToNumberLE } from '@noble/curves/utils.js';
 import { toHex } from '../src/core/bytes.js';
 import { isCairnError } from '../src/core/errors.js';
 import { blind, blindEvaluateBatch, evaluateToken, finalizeBatch, generateOprfKeyPair } from '../src/core/oprf/index.js';
@@ -80,27 +82,40 @@ describe('libsodium OPRF client', () => {
     expect(run({})).toBe('ok');
   });
 
-  it('pads with random elements and finalizes only the real prefix, the proof covering the dummies too', () => {
-    const dummy = sodium.dummyElement!;
+  it('pads with r * G, finalizes only the real prefix, and the proof still binds every real evaluation', async () => {
+    const dummy = sodium.dummy!;
     const finalizePrefix = sodium.finalizePrefix!;
-    // A dummy is a valid element, fresh each time, and the evaluator takes it as any blinded element.
+    // A dummy is a valid element, fresh each time, made from its blind, and the evaluator takes it as any blinded element.
     const ds = Array.from({ length: 8 }, () => dummy());
-    expect(new Set(ds.map(toHex)).size).toBe(8);
-    for (const n of [1, 5, 8]) {
+    expect(new Set(ds.map((d) => toHex(d.blindedElement))).size).toBe(8);
+    for (const d of ds) expect(toHex(d.blindedElement)).toBe(toHex(ristretto255.Point.BASE.multiply(bytesToNumberLE(d.blind)).toBytes()));
+    for (const n of [1, 5, 8, 16]) {
       const xs = inputs(n);
-      const bl = xs.map((x) => sodium.blind(x));
-      const elements = [...bl.map((b) => b.blindedElement), ...Array.from({ length: 16 - n }, () => dummy())];
+      const bl = [...xs.map((x) => sodium.blind(x)), ...Array.from({ length: 16 - n }, () => dummy())];
+      const elements = bl.map((b) => b.blindedElement);
+      const blinds = bl.map((b) => b.blind);
       const ev = blindEvaluateBatch(secretKey, publicKey, elements);
-      const out = finalizePrefix(xs, bl.map((b) => b.blind), ev.evaluatedElements, elements, publicKey, ev.proof);
+      const out = await finalizePrefix(xs, blinds, ev.evaluatedElements, elements, publicKey, ev.proof);
       expect(out.map(toHex)).toEqual(xs.map((x) => toHex(evaluateToken(secretKey, x))));
-      // A dummy's evaluation swapped with another's breaks the proof: the peer cannot answer them carelessly.
-      const swapped = [...ev.evaluatedElements];
-      [swapped[14], swapped[15]] = [swapped[15]!, swapped[14]!];
-      expect(() => finalizePrefix(xs, bl.map((b) => b.blind), swapped, elements, publicKey, ev.proof)).toThrow(/does not verify/);
+      // Swapping two real evaluations, or answering a real key under another key, breaks the proof.
+      if (n >= 2) {
+        const swapped = [...ev.evaluatedElements];
+        [swapped[0], swapped[1]] = [swapped[1]!, swapped[0]!];
+        expect(() => finalizePrefix(xs, blinds, swapped, elements, publicKey, ev.proof)).toThrow(/does not verify/);
+      }
+      const o = generateOprfKeyPair();
+      const other = blindEvaluateBatch(o.secretKey, o.publicKey, elements.slice(0, 1)).evaluatedElements[0]!;
+      expect(() => finalizePrefix(xs, blinds, [other, ...ev.evaluatedElements.slice(1)], elements, publicKey, ev.proof)).toThrow(/does not verify/);
+      // The proof is over the elements actually sent: a dummy's blind that does not match its element fails it.
+      if (n < 16) {
+        const wrong = [...blinds];
+        wrong[15] = dummy().blind;
+        expect(() => finalizePrefix(xs, wrong, ev.evaluatedElements, elements, publicKey, ev.proof)).toThrow(/does not verify/);
+      }
     }
     const xs = inputs(3);
-    const bl = xs.map((x) => sodium.blind(x));
-    const ev = blindEvaluateBatch(secretKey, publicKey, bl.map((b) => b.blindedElement));
+    const bl = [...xs.map((x) => sodium.blind(x)), dummy(), dummy()];
+    const elements = bl.map((b) => b.blindedElement);
     const shape = (f: () => unknown) => {
       try {
         f();
@@ -109,10 +124,13 @@ describe('libsodium OPRF client', () => {
         return isCairnError(e) ? `${e.code} ${e.location?.field}` : String(e);
       }
     };
-    // More inputs than elements, blinds that do not pair with the inputs, elements that do not pair with their evaluations.
-    expect(shape(() => finalizePrefix([...xs, xs[0]!, xs[1]!], bl.map((b) => b.blind), ev.evaluatedElements, bl.map((b) => b.blindedElement), publicKey, ev.proof))).toBe('oprf_invalid_input inputs');
-    expect(shape(() => finalizePrefix(xs, bl.slice(1).map((b) => b.blind), ev.evaluatedElements, bl.map((b) => b.blindedElement), publicKey, ev.proof))).toBe('oprf_invalid_input blinds');
-    expect(shape(() => finalizePrefix(xs, bl.map((b) => b.blind), ev.evaluatedElements, bl.slice(1).map((b) => b.blindedElement), publicKey, ev.proof))).toBe('oprf_invalid_input blindedElements');
-    expect(shape(() => finalizePrefix(xs.slice(0, 2), bl.slice(0, 2).map((b) => b.blind), ev.evaluatedElements, bl.map((b) => b.blindedElement), publicKey, ev.proof))).toBe('ok');
+    const ev = blindEvaluateBatch(secretKey, publicKey, elements);
+    const blinds = bl.map((b) => b.blind);
+    // More inputs than elements, blinds that do not pair with the elements, elements that do not pair with their evaluations, a zero dummy scalar.
+    expect(shape(() => finalizePrefix([...xs, xs[0]!, xs[1]!, xs[2]!], blinds, ev.evaluatedElements, elements, publicKey, ev.proof))).toBe('oprf_invalid_input inputs');
+    expect(shape(() => finalizePrefix(xs, blinds.slice(1), ev.evaluatedElements, elements, publicKey, ev.proof))).toBe('oprf_invalid_input blinds');
+    expect(shape(() => finalizePrefix(xs, blinds, ev.evaluatedElements, elements.slice(1), publicKey, ev.proof))).toBe('oprf_invalid_input blindedElements');
+    expect(shape(() => finalizePrefix(xs, [...blinds.slice(0, 4), new Uint8Array(32)], ev.evaluatedElements, elements, publicKey, ev.proof))).toBe('oprf_invalid_input blinds[4]');
+    expect(shape(() => finalizePrefix(xs, blinds, ev.evaluatedElements, elements, publicKey, ev.proof))).toBe('ok');
   });
 });

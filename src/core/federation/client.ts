@@ -41,12 +41,18 @@ export interface OprfClient {
   finalizeBatch: typeof finalizeBatch;
   /**
    * Padding without the work of a blind (Node's fast path): a uniformly
-   * random element, distributed as a blinded element is. A client with
-   * both of these pads with them; others pad with blinds of random inputs.
+   * random element, distributed as a blinded element is, with the scalar
+   * the client made it from as its `blind`. A client with both of these
+   * pads with them; others pad with blinds of random inputs.
    */
-  dummyElement?(): Uint8Array;
-  /** FinalizeBatch of a padded request: the proof checked over every element, the first `inputs.length` finalized. */
-  finalizePrefix?: typeof finalizeBatch;
+  dummy?(): { blind: Uint8Array; blindedElement: Uint8Array };
+  /**
+   * FinalizeBatch of a padded request: `blinds` holds one per element (the
+   * dummies' after the real keys'); the proof is checked over every
+   * element, and the first `inputs.length` are finalized. It may run
+   * elsewhere (Node checks answers on worker threads), hence the promise.
+   */
+  finalizePrefix?(...args: Parameters<typeof finalizeBatch>): Uint8Array[] | Promise<Uint8Array[]>;
 }
 
 /** The portable client: noble, with `rng` for the blinds. */
@@ -230,17 +236,17 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
   const usable = keys.filter((k) => peer.matchKeyTypes.includes(k.type)).slice(0, MAX_MATCH_ELEMENTS);
   if (usable.length === 0) return { hits: [], replicas: {}, checkpoint: undefined, logIndex: undefined };
   // A dummy is a uniformly random element: the blind of a fresh random input,
-  // or (fast clients) a random element outright. Either is as uniformly
+  // or (fast clients) r * G for a fresh random r. Either is as uniformly
   // random as a real blinded element, so the peer cannot tell them apart.
   const oprf = deps.oprf ?? portableOprfClient(deps.random.bytes);
-  const fast = oprf.dummyElement && oprf.finalizePrefix ? { dummy: oprf.dummyElement, finalize: oprf.finalizePrefix } : undefined;
+  const fast = oprf.dummy && oprf.finalizePrefix ? { dummy: oprf.dummy, finalize: oprf.finalizePrefix } : undefined;
   const inputs = usable.map((k) => k.encoded);
   const n = paddedSize(usable.length);
   if (!fast) for (let i = usable.length; i < n; i++) inputs.push(deps.random.bytes(DUMMY_INPUT_BYTES));
   // Fresh blinds per peer: the same blinded element sent to two peers would let them link the searches.
   const blinds = inputs.map((x) => oprf.blind(x));
+  if (fast) for (let i = usable.length; i < n; i++) blinds.push(fast.dummy());
   const elements = blinds.map((b) => b.blindedElement);
-  if (fast) for (let i = usable.length; i < n; i++) elements.push(fast.dummy());
   const request: MatchRequest = {
     ...ctx,
     replicaVersions: await deps.replicas.replicaVersions(peer.id),
@@ -268,7 +274,7 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
   let tokens: Uint8Array[];
   try {
     // The proof covers every element, dummies included; only the real keys' outputs are used.
-    tokens = (fast?.finalize ?? oprf.finalizeBatch)(
+    tokens = await (fast?.finalize ?? oprf.finalizeBatch)(
       inputs,
       blinds.map((b) => b.blind),
       answer.evaluatedElements.map((e, i) => fromBase64Url(e, `evaluatedElements[${i}]`)),

@@ -90,10 +90,10 @@ export function requireFinalizeBatches(
 }
 
 /**
- * Require a padded batch: evaluated and blinded elements one per element
- * sent, and the inputs with their blinds for a prefix of them (the real
- * keys; the rest are dummies with nothing to finalize). Returns the count
- * of elements.
+ * Require a padded batch: evaluated and blinded elements and blinds one per
+ * element sent, and the inputs for a prefix of them (the real keys; the rest
+ * are dummies, whose blinds are their scalars and which have nothing to
+ * finalize). Returns the count of elements.
  */
 export function requirePaddedBatches(inputs: unknown, blinds: unknown, evaluatedElements: unknown, blindedElements: unknown): number {
   const n = requireBatch(evaluatedElements, 'evaluatedElements').length;
@@ -102,6 +102,6 @@ export function requirePaddedBatches(inputs: unknown, blinds: unknown, evaluated
   const k = requireBatch(inputs, 'inputs').length;
   if (k > n) throw oprfError('oprf_invalid_input', 'inputs', `${k} inputs for ${n} evaluated elements`);
   const b = requireBatch(blinds, 'blinds').length;
-  if (b !== k) throw oprfError('oprf_invalid_input', 'blinds', `expected ${k} items (one per input), got ${b}`);
+  if (b !== n) throw oprfError('oprf_invalid_input', 'blinds', `expected ${n} items (one per element), got ${b}`);
   return n;
 }
