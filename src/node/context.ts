@@ -15,6 +15,7 @@ import { createServices, type Services } from '../core/services.js';
 import { silentLogger, systemClock, webRandom, type Clock, type Logger, type Random } from '../core/ports.js';
 import { sqliteAtomicWriter } from './atomic.js';
 import { createSodiumOprfClient } from './oprf/sodium-client.js';
+import type { OprfClient } from '../core/federation/client.js';
 import { nodeEd25519Verify } from './ed25519.js';
 import { nodeSha256 } from './sha256.js';
 import { loadConfig, loadKeys, resolveIn, type NodeKeys } from './home.js';
@@ -57,6 +58,8 @@ export interface NodeServiceOptions {
    * start-up, so only commands that search ask for it; otherwise noble).
    */
   searches?: boolean;
+  /** Our searches' blinding and answer checks (default with `searches`: libsodium on this thread). */
+  oprfClient?: OprfClient;
 }
 
 /**
@@ -78,7 +81,7 @@ export async function nodeServices(ctx: NodeContext, opts: NodeServiceOptions = 
       oprfKeys: fileOprfKeyStore(resolveIn(ctx.home, ctx.config.keys.oprf)),
       ...(opts.evaluatorFor ? { evaluatorFor: opts.evaluatorFor } : {}),
       ...(opts.tokenBackendFor ? { tokenBackendFor: opts.tokenBackendFor } : {}),
-      ...(opts.searches ? { oprfClient: await createSodiumOprfClient() } : {}),
+      ...(opts.oprfClient ? { oprfClient: opts.oprfClient } : opts.searches ? { oprfClient: await createSodiumOprfClient() } : {}),
       ed25519Verify: nodeEd25519Verify,
       sha256: nodeSha256,
       ...(opts.tokenBackend ? { tokenBackend: opts.tokenBackend } : {}),

@@ -18,6 +18,7 @@ import { acquireServeLock } from './lock.js';
 import { availableParallelism } from 'node:os';
 import { lazyTokenPool } from './oprf/index.js';
 import { createThreadedEvaluator } from './oprf/evaluator-thread.js';
+import { createThreadedOprfClient } from './oprf/finalize-thread.js';
 import { createLogger } from './logger.js';
 import { VERSION } from './version.js';
 
@@ -125,6 +126,10 @@ async function startLocked(
   // Peers' blind match queries: libsodium in a worker thread, off the main thread.
   const evaluator = await createThreadedEvaluator(keys.oprfSecretKey, keys.oprfPublicKey);
   cleanups.push(() => evaluator.close());
+  // Our searches' answers: each peer's proof checked on a worker thread when
+  // one is idle, so answers arriving together are checked side by side.
+  const oprfClient = await createThreadedOprfClient();
+  cleanups.push(() => oprfClient.close());
   // Work a response need not wait for (witnessing peers' checkpoints); close() lets it finish.
   const deferred = new Set<Promise<void>>();
   const defer = (task: Promise<void>) => {
@@ -140,6 +145,7 @@ async function startLocked(
     tokenBackendFor: async (sk) => lazyTokenPool({ secretKey: sk, threads: importThreads }),
     defer,
     searches: true,
+    oprfClient,
   });
   cleanups.push(() => services.oprfEngines.close());
   const purge = async () => {

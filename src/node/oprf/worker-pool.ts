@@ -39,6 +39,8 @@ export interface WorkerPool<Req, Res> {
   readonly threads: number;
   /** Workers currently able to take requests. */
   live(): number;
+  /** Whether some live worker has nothing in flight (a request now would start at once). */
+  idle(): boolean;
   /** Send one request (its buffers in `transfer` move to the worker); `weight` counts its items for dispatch. */
   run(request: Req, weight: number, transfer?: ArrayBuffer[]): Promise<Res>;
   close(): Promise<void>;
@@ -131,6 +133,7 @@ export async function createWorkerPool<Req, Res>(opts: WorkerPoolOptions): Promi
   return {
     threads: opts.threads,
     live: () => slots.filter((s) => !s.broken).length,
+    idle: () => !closed && slots.some((s) => !s.broken && s.calls.size === 0),
     run(request, weight, transfer = []) {
       if (closed) return Promise.reject(new CairnError('internal', `the ${opts.name} pool is closed`));
       const live = slots.filter((s) => !s.broken);

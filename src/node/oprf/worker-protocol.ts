@@ -13,6 +13,8 @@
  *
  *   token     request { data = input0 || input1 || ..., lengths }   result: 64-byte tokens, in order
  *   evaluate  request { elements = 32 bytes each }                   result: { evaluated (32 bytes each), proof }
+ *   finalize  request { inputs, lengths, blinds, evaluated,          result: 64-byte tokens, one per input
+ *                       blinded (32 bytes each), publicKey, proof }
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { OPRF } from '../../core/constants.js';
@@ -43,6 +45,21 @@ export interface EvaluateRequest {
 /** Its answer: the evaluated elements packed end to end, and the batch proof. */
 export interface EvaluateResult {
   readonly evaluated: Uint8Array;
+  readonly proof: Uint8Array;
+}
+
+/**
+ * One FinalizeBatch of a padded answer (the searcher's side of a match):
+ * the real keys' inputs packed with their lengths, and one blind, blinded
+ * and evaluated element per element sent (32 bytes each, end to end).
+ */
+export interface FinalizeRequest {
+  readonly inputs: Uint8Array<ArrayBuffer>;
+  readonly lengths: Uint32Array<ArrayBuffer>;
+  readonly blinds: Uint8Array<ArrayBuffer>;
+  readonly evaluated: Uint8Array<ArrayBuffer>;
+  readonly blinded: Uint8Array<ArrayBuffer>;
+  readonly publicKey: Uint8Array;
   readonly proof: Uint8Array;
 }
 

@@ -1,0 +1,91 @@
+/**
+ * The searcher's side of a match off the main thread: each peer's answer
+ * needs its batch proof checked and the real keys finalized (about two
+ * scalar multiplications per real key and a few more per answer), and a
+ * search asks every peer at once, so their answers arrive together. An
+ * answer goes to a finalize worker when one is idle, and is checked on the
+ * calling thread otherwise, so with one worker two answers are checked at a
+ * time and none waits behind another in a queue. Results, codes and
+ * positions are those of createSodiumOprfClient's finalizePrefix.
+ *
+ * - The workers hold no key: an answer carries everything its check needs.
+ * - Items are checked by length here (a peer's evaluated element may be any
+ *   length) and decoded in the worker.
+ * - A worker that fails (`internal`: crashed, pool closed) costs nothing but
+ *   time: the answer is then checked on the calling thread. Any other error
+ *   is the answer's and is thrown as is.
+ */
+import { availableParallelism } from 'node:os';
+import { OPRF } from '../../core/constants.js';
+import { isCairnError } from '../../core/errors.js';
+import type { OprfClient } from '../../core/federation/client.js';
+import { oprfError, requireBytes, requireInput, requirePaddedBatches } from '../../core/oprf/checks.js';
+import { createSodiumOprfClient } from './sodium-client.js';
+import { createWorkerPool } from './worker-pool.js';
+import { packFixed, packInputs, unpackTokens, type FinalizeRequest } from './worker-protocol.js';
+import { resolveWorkerUrl } from './worker-url.js';
+
+/** An OprfClient whose padded finalizations may run on worker threads. */
+export interface ThreadedOprfClient extends OprfClient {
+  readonly threads: number;
+  /** Padded answers checked so far on a worker and on the calling thread. */
+  counts(): { readonly worker: number; readonly inline: number };
+  close(): Promise<void>;
+}
+
+/** Start `threads` finalize workers (default: one fewer than the cores, at least one). */
+export async function createThreadedOprfClient(opts: { threads?: number; workerUrl?: URL } = {}): Promise<ThreadedOprfClient> {
+  const inline = await createSodiumOprfClient();
+  const finalizeInline = inline.finalizePrefix!;
+  const threads = opts.threads ?? Math.max(1, availableParallelism() - 1);
+  if (!Number.isInteger(threads) || threads < 1) throw oprfError('oprf_invalid_input', 'threads', 'expected an integer >= 1');
+  const pool = await createWorkerPool<FinalizeRequest, Uint8Array>({
+    name: 'finalize',
+    workerUrl: opts.workerUrl ?? resolveWorkerUrl(import.meta.url, 'finalize-worker.js'),
+    threads,
+    workerData: () => null,
+  });
+
+  let worker = 0;
+  let inlined = 0;
+  const onThisThread: typeof finalizeInline = (...args) => {
+    inlined++;
+    return finalizeInline(...args);
+  };
+  return {
+    threads,
+    counts: () => ({ worker, inline: inlined }),
+    blind: (input) => inline.blind(input),
+    finalizeBatch: (...args) => inline.finalizeBatch(...args),
+    dummy: () => inline.dummy!(),
+    async finalizePrefix(inputs, blinds, evaluatedElements, blindedElements, publicKey, proof) {
+      if (!pool.idle()) return onThisThread(inputs, blinds, evaluatedElements, blindedElements, publicKey, proof);
+      const n = requirePaddedBatches(inputs, blinds, evaluatedElements, blindedElements);
+      const fixed = (items: readonly Uint8Array[], batch: string) => {
+        items.forEach((e, index) => requireBytes(e, { batch, index }, OPRF.elementSize, 'oprf_invalid_element'));
+        return packFixed(items, OPRF.elementSize);
+      };
+      inputs.forEach((x, index) => requireInput(x, { batch: 'inputs', index }));
+      const packed = packInputs(inputs, 0, inputs.length);
+      const request: FinalizeRequest = {
+        inputs: packed.data,
+        lengths: packed.lengths,
+        blinds: fixed(blinds, 'blinds'),
+        evaluated: fixed(evaluatedElements, 'evaluatedElements'),
+        blinded: fixed(blindedElements, 'blindedElements'),
+        // Copied whole; the worker checks them as the calling thread would.
+        publicKey: requireBytes(publicKey, 'publicKey').slice(),
+        proof: requireBytes(proof, 'proof').slice(),
+      };
+      try {
+        const tokens = unpackTokens(await pool.run(request, n, [request.inputs.buffer, request.blinds.buffer, request.evaluated.buffer, request.blinded.buffer]));
+        worker++;
+        return tokens;
+      } catch (e) {
+        if (isCairnError(e, 'internal')) return onThisThread(inputs, blinds, evaluatedElements, blindedElements, publicKey, proof);
+        throw e;
+      }
+    },
+    close: () => pool.close(),
+  };
+}
