@@ -3,7 +3,7 @@
  */
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database } from '../core/db/schema.js';
 
 /** Mode of the database and its WAL and shared-memory files: tokens and audit entries are the node's alone. */
@@ -35,6 +35,39 @@ function restrictModes(file: string): void {
   }
 }
 
+/** Statements kept per connection: kysely's queries are few texts, plus one per length of an `in (...)` list. */
+export const STATEMENT_CACHE_SIZE = 512;
+
+/**
+ * The connection as kysely sees it, with prepared statements kept by their
+ * SQL text. kysely prepares every query anew, and preparing (parsing and
+ * planning the SQL) was a few percent of a search's CPU and of an answer's.
+ * The least recently used statement goes when the cache is full. SQLite
+ * re-prepares a kept statement itself after a schema change (a migration),
+ * and a statement still iterating (a streamed query) is not handed out
+ * again: a busy one is prepared afresh.
+ */
+export function statementCache(raw: BetterSqlite3.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
+  const kept = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql: string) {
+      let statement = kept.get(sql);
+      if (statement !== undefined && !statement.busy) {
+        kept.delete(sql); // most recently used goes last
+        kept.set(sql, statement);
+        return statement;
+      }
+      statement = raw.prepare(sql);
+      if (!kept.has(sql)) {
+        if (kept.size >= size) kept.delete(kept.keys().next().value!);
+        kept.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 /** Open (creating if needed, mode 0600) a SQLite file with WAL and foreign keys. */
 export function openSqlite(file: string): SqliteHandle {
   if (file !== ':memory:' && !existsSync(file)) closeSync(openSync(file, 'a', DATABASE_FILE_MODE));
@@ -44,7 +77,7 @@ export function openSqlite(file: string): SqliteHandle {
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
   if (file !== ':memory:') restrictModes(file);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statementCache(raw) }) });
   return {
     db,
     raw,
