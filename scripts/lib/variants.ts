@@ -47,12 +47,32 @@ export interface SyntheticRecord {
   relation?: { to: number; relation: Relation };
   /** Identifiers in the API shape (input to parseIdentifiers). */
   identifiers: Record<string, unknown>;
+  /** Set on the records of persons added by the stratified top-up (and their look-alikes). */
+  topUp?: true;
+}
+
+/**
+ * Whether two records' dates of birth agree: equal, day-exact and not
+ * 1 January (which is keyed as a placeholder, year ± 1, not as an agreed
+ * birthday).
+ */
+export function dobAgrees(a: SyntheticRecord, b: SyntheticRecord): boolean {
+  const da = a.identifiers['dateOfBirth'] as { precision?: string; date?: string } | undefined;
+  const db = b.identifiers['dateOfBirth'] as { precision?: string; date?: string } | undefined;
+  return da?.precision === 'day' && db?.precision === 'day' && da.date === db.date && !(da.date ?? '').endsWith('-01-01');
 }
 
 export interface PopulationOptions {
   seed: number;
-  /** Index persons (each recorded 2–3 times). */
+  /** Index persons (each recorded 2–3 times), origins drawn by weight. */
   persons: number;
+  /**
+   * Stratified top-up: after the persons drawn by weight, more index persons
+   * are added to every origin group that holds fewer than this many
+   * day-exact pairs (`dobAgrees`), one per short group in turn, until none
+   * is short. Their records are marked `topUp`.
+   */
+  minDobPairsPerOrigin?: number;
 }
 
 // ---- randomness --------------------------------------------------------------
@@ -189,8 +209,8 @@ interface Kin {
 
 const ARABIC_MIDDLE: ReadonlySet<Origin> = new Set(['arabic', 'maghreb', 'south-asian']);
 
-function newPerson(id: number, rng: Rng, base?: Kin): Person {
-  const pool = base?.pool ?? rng.weighted(ORIGINS.map((o) => ({ weight: o.weight, value: o.pool })));
+function newPerson(id: number, rng: Rng, base?: Kin, stratum?: OriginPool): Person {
+  const pool = base?.pool ?? stratum ?? rng.weighted(ORIGINS.map((o) => ({ weight: o.weight, value: o.pool })));
   const sex = base?.sex ?? (rng.chance(0.5) ? 'female' : 'male');
   const names = sex === 'male' ? pool.male : pool.female;
   const given = rng.pick(names);
@@ -500,19 +520,33 @@ export function generatePopulation(opts: PopulationOptions): SyntheticRecord[] {
   const rng = new Rng(seededRandom(opts.seed));
   const records: SyntheticRecord[] = [];
   let nextId = 0;
+  let topUp = false;
   const add = (person: Person, kind: SyntheticRecord['kind'], identifiers: Record<string, unknown>, relation?: SyntheticRecord['relation']) => {
-    records.push({ index: records.length, personId: person.id, origin: person.pool.origin, kind, identifiers, ...(relation ? { relation } : {}) });
+    records.push({
+      index: records.length,
+      personId: person.id,
+      origin: person.pool.origin,
+      kind,
+      identifiers,
+      ...(relation ? { relation } : {}),
+      ...(topUp ? { topUp: true as const } : {}),
+    });
   };
 
-  for (let i = 0; i < opts.persons; i++) {
-    const p = newPerson(nextId++, rng);
+  /** One index person (of `stratum`, else drawn by weight), its variants and look-alikes; returns its day-exact pairs. */
+  const indexPerson = (stratum?: OriginPool): number => {
+    const p = newPerson(nextId++, rng, undefined, stratum);
     const src = sourceRendering(p, rng);
+    const first = records.length;
     add(p, 'source', render(p, src, rng));
     const variants = rng.chance(0.3) ? 2 : 1;
     for (let v = 0; v < variants; v++) {
       const kind = rng.pick(applicableKinds(p));
       add(p, kind, render(p, variantRendering(p, src, kind, rng), rng));
     }
+    const own = records.slice(first);
+    let dobPairs = 0;
+    for (let i = 0; i < own.length; i++) for (let j = i + 1; j < own.length; j++) if (dobAgrees(own[i]!, own[j]!)) dobPairs++;
 
     const lookAlike = (q: Person, relation: Relation) =>
       add(q, 'source', render(q, sourceRendering(q, rng), rng), { to: p.id, relation });
@@ -547,8 +581,28 @@ export function generatePopulation(opts: PopulationOptions): SyntheticRecord[] {
       });
       same.given = p.given;
       if (p.grandfather === undefined && rng.chance(0.5)) same.familyEntries = p.familyEntries;
-      if (rng.chance(0.3)) same.dob = { ...same.dob, y: p.dob.y };
+      if (rng.chance(0.3)) same.dob = { ...same.dob, y: p.dob.y, d: Math.min(same.dob.d, daysIn(p.dob.y, same.dob.m)) };
       lookAlike(same, 'namesake');
+    }
+    return dobPairs;
+  };
+
+  const dobPairs = new Map<Origin, number>(ORIGINS.map((o) => [o.pool.origin, 0]));
+  for (let i = 0; i < opts.persons; i++) {
+    const at = records.length;
+    const pairs = indexPerson();
+    const o = records[at]!.origin;
+    dobPairs.set(o, dobPairs.get(o)! + pairs);
+  }
+
+  const min = opts.minDobPairsPerOrigin ?? 0;
+  topUp = true;
+  for (let round = 0; ORIGINS.some((o) => dobPairs.get(o.pool.origin)! < min); round++) {
+    // About half of all index persons give a day-exact pair; a group that
+    // gains none in this many rounds has a generator fault, not bad luck.
+    if (round > 10 * min) throw new Error(`stratified top-up: an origin group stays under ${min} day-exact pairs`);
+    for (const { pool } of ORIGINS) {
+      if (dobPairs.get(pool.origin)! < min) dobPairs.set(pool.origin, dobPairs.get(pool.origin)! + indexPerson(pool));
     }
   }
   return records;
