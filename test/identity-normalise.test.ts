@@ -39,6 +39,13 @@ describe('normaliseNameField', () => {
     ['ﬁlip', ['filip']], // NFKC ligature
     ['Ａｎｎａ', ['anna']], // NFKC full-width
     // Joined and split name forms (10.2 steps 8 and 11)
+    ['NoorMostafa', ['noor', 'mostafa']], // given names typed without their space
+    ['VukDušan', ['vuk', 'dusan']],
+    ['ВукДушан', ['vuk', 'dushan']], // any cased script
+    ['BenAli', ['benali']], // split, then joined again as a prefix
+    ['McDonald', ['mcdonald']], // Mc and Mac stay solid
+    ['MacArthur', ['macarthur']],
+    ['MACDonald', ['macdonald']],
     ['Ben Ali', ['benali']], // Maghreb surname particle joins
     ['Ben-Youssef', ['benyoussef']],
     ['Bou Zid', ['bouzid']],
