@@ -22,6 +22,7 @@ export const VARIANT_KINDS = [
   'vietnamese-form',
   'order-swap',
   'middle-names',
+  'joined-names',
   'compound-surname',
   'typo',
   'combined',
@@ -293,6 +294,8 @@ interface Rendering {
   middle: boolean;
   familyMode: 'both' | 'hyphen' | 'first' | 'second';
   typo?: 'given' | 'family';
+  /** Given names typed without their space: each keeping its capital, or the later ones in lower case. */
+  joinGiven?: 'camel' | 'lower';
   dob: 'exact' | 'dmswap' | 'jan1' | 'assessed' | 'missing';
   /** Probability each strong identifier is recorded. */
   strongShare: number;
@@ -392,6 +395,12 @@ function render(p: Person, r: Rendering, rng: Rng): Record<string, unknown> {
           : r.familyMode === 'first'
             ? famParts[0]!
             : famParts[1]!;
+  if (r.joinGiven !== undefined) {
+    given = given
+      .split(' ')
+      .map((x, i) => (i === 0 || r.joinGiven === 'camel' ? x : x.toLowerCase()))
+      .join('');
+  }
   if (r.typo === 'given') given = typo(given, rng);
   if (r.typo === 'family') family = typo(family, rng);
   const entry: Record<string, string> = r.swap ? { given: family, family: given } : { given, family };
@@ -460,6 +469,10 @@ function variantRendering(p: Person, source: Rendering, kind: VariantKind, rng: 
     case 'order-swap':
       r.swap = !source.swap;
       break;
+    case 'joined-names':
+      // Only the space between the given names differs (hasTwoGivenNames).
+      r.joinGiven = rng.chance(JOINED_CAMEL_SHARE) ? 'camel' : 'lower';
+      break;
     case 'middle-names':
       r.middle = !source.middle;
       break;
@@ -487,8 +500,8 @@ function variantRendering(p: Person, source: Rendering, kind: VariantKind, rng: 
       r.dob = 'missing';
       break;
   }
-  // A typo needs a Latin spelling to land in.
-  if (r.typo !== undefined && r.writing.kind === 'native') r.writing = { kind: 'habit', id: Object.keys(habitsOf(p.pool.origin) ?? { listed: 0 })[0]! };
+  // A typo, or names typed without their space, need a Latin spelling to land in.
+  if ((r.typo !== undefined || r.joinGiven !== undefined) && r.writing.kind === 'native') r.writing = { kind: 'habit', id: Object.keys(habitsOf(p.pool.origin) ?? { listed: 0 })[0]! };
   return r;
 }
 
@@ -515,9 +528,28 @@ function sourceRendering(p: Person, rng: Rng): Rendering {
   };
 }
 
+/** Seed offset of the stream that later variant kinds draw from. */
+const EXTRA_STREAM = 0x6a6f696e;
+/** Share of persons with two given names recorded once more with them typed without their space. */
+const JOINED_NAMES_SHARE = 0.25;
+
+/**
+ * Of the joined given names, the share typed with each name's capital kept
+ * (NoorMostafa); the rest are typed as one name (Noormostafa).
+ */
+const JOINED_CAMEL_SHARE = 0.75;
+
+/** The first record's given field holds two names: a middle name, or a father's name in a patronymic chain. */
+const hasTwoGivenNames = (p: Person, src: Rendering): boolean =>
+  (src.middle && p.middle !== undefined && !ARABIC_MIDDLE.has(p.pool.origin) && p.pool.origin !== 'vietnamese') ||
+  (p.grandfather !== undefined && src.chain === 'given-father');
+
 /** The synthetic population (see module header). */
 export function generatePopulation(opts: PopulationOptions): SyntheticRecord[] {
   const rng = new Rng(seededRandom(opts.seed));
+  // Variant kinds added after the population was first fixed draw from their
+  // own stream, so adding them leaves every other record as it was.
+  const extra = new Rng(seededRandom(opts.seed ^ EXTRA_STREAM));
   const records: SyntheticRecord[] = [];
   let nextId = 0;
   let topUp = false;
@@ -544,6 +576,7 @@ export function generatePopulation(opts: PopulationOptions): SyntheticRecord[] {
       const kind = rng.pick(applicableKinds(p));
       add(p, kind, render(p, variantRendering(p, src, kind, rng), rng));
     }
+    if (hasTwoGivenNames(p, src) && extra.chance(JOINED_NAMES_SHARE)) add(p, 'joined-names', render(p, variantRendering(p, src, 'joined-names', extra), extra));
     const own = records.slice(first);
     let dobPairs = 0;
     for (let i = 0; i < own.length; i++) for (let j = i + 1; j < own.length; j++) if (dobAgrees(own[i]!, own[j]!)) dobPairs++;
