@@ -3,12 +3,15 @@
  * synthetic population of cross-border record variants and look-alikes and
  * prints precision and recall per key strength and recall per variant kind.
  *
- *   node dist/scripts/eval-matching.js [--seed N] [--persons N] [--json]
+ *   node dist/scripts/eval-matching.js [--seed N] [--persons N] [--min-dob-pairs N] [--json]
+ *
+ * --min-dob-pairs: day-exact pairs every origin group is topped up to
+ * (stratified sampling; default 40, 0 for none).
  */
 import { pathToFileURL } from 'node:url';
 import { evaluateMatching, formatFigures } from './lib/matching-eval.js';
 
-export { evaluateMatching, formatFigures, type MatchingFigures } from './lib/matching-eval.js';
+export { evaluateMatching, formatFigures, MIN_DOB_PAIRS_PER_ORIGIN, type MatchingFigures } from './lib/matching-eval.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -18,7 +21,8 @@ function arg(name: string): string | undefined {
 function main(): void {
   const seed = arg('seed') === undefined ? undefined : Number(arg('seed'));
   const persons = arg('persons') === undefined ? undefined : Number(arg('persons'));
-  const figures = evaluateMatching({ seed, persons });
+  const minDobPairsPerOrigin = arg('min-dob-pairs') === undefined ? undefined : Number(arg('min-dob-pairs'));
+  const figures = evaluateMatching({ seed, persons, minDobPairsPerOrigin });
   process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(figures, null, 2)}\n` : `${formatFigures(figures)}\n`);
 }
 

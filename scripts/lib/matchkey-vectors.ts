@@ -53,6 +53,14 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     name: 'Vietnamese, mistyped family name written as the listed one (Bsui → bui)',
     identifiers: { names: [{ given: 'Thanh Cong', family: 'Bsui' }], dateOfBirth: { precision: 'day', date: '2009-06-21' } },
   },
+  {
+    name: 'given names typed without their space (NoorMostafa), Mc kept solid',
+    identifiers: { names: [{ given: 'NoorMostafa', family: 'McDonald' }], dateOfBirth: { precision: 'day', date: '2012-04-30' } },
+  },
+  {
+    name: 'initial kh read as k in reading B (Khaalid = Kalid) on the probable keys only; Somali c',
+    identifiers: { names: [{ given: 'Khaalid', family: 'Cumar' }], dateOfBirth: { precision: 'day', date: '2014-05-09' } },
+  },
 ];
 
 export interface MatchKeyVector {

@@ -22,6 +22,7 @@ export const VARIANT_KINDS = [
   'vietnamese-form',
   'order-swap',
   'middle-names',
+  'joined-names',
   'compound-surname',
   'typo',
   'combined',
@@ -47,12 +48,32 @@ export interface SyntheticRecord {
   relation?: { to: number; relation: Relation };
   /** Identifiers in the API shape (input to parseIdentifiers). */
   identifiers: Record<string, unknown>;
+  /** Set on the records of persons added by the stratified top-up (and their look-alikes). */
+  topUp?: true;
+}
+
+/**
+ * Whether two records' dates of birth agree: equal, day-exact and not
+ * 1 January (which is keyed as a placeholder, year ± 1, not as an agreed
+ * birthday).
+ */
+export function dobAgrees(a: SyntheticRecord, b: SyntheticRecord): boolean {
+  const da = a.identifiers['dateOfBirth'] as { precision?: string; date?: string } | undefined;
+  const db = b.identifiers['dateOfBirth'] as { precision?: string; date?: string } | undefined;
+  return da?.precision === 'day' && db?.precision === 'day' && da.date === db.date && !(da.date ?? '').endsWith('-01-01');
 }
 
 export interface PopulationOptions {
   seed: number;
-  /** Index persons (each recorded 2–3 times). */
+  /** Index persons (each recorded 2–3 times), origins drawn by weight. */
   persons: number;
+  /**
+   * Stratified top-up: after the persons drawn by weight, more index persons
+   * are added to every origin group that holds fewer than this many
+   * day-exact pairs (`dobAgrees`), one per short group in turn, until none
+   * is short. Their records are marked `topUp`.
+   */
+  minDobPairsPerOrigin?: number;
 }
 
 // ---- randomness --------------------------------------------------------------
@@ -189,8 +210,8 @@ interface Kin {
 
 const ARABIC_MIDDLE: ReadonlySet<Origin> = new Set(['arabic', 'maghreb', 'south-asian']);
 
-function newPerson(id: number, rng: Rng, base?: Kin): Person {
-  const pool = base?.pool ?? rng.weighted(ORIGINS.map((o) => ({ weight: o.weight, value: o.pool })));
+function newPerson(id: number, rng: Rng, base?: Kin, stratum?: OriginPool): Person {
+  const pool = base?.pool ?? stratum ?? rng.weighted(ORIGINS.map((o) => ({ weight: o.weight, value: o.pool })));
   const sex = base?.sex ?? (rng.chance(0.5) ? 'female' : 'male');
   const names = sex === 'male' ? pool.male : pool.female;
   const given = rng.pick(names);
@@ -273,6 +294,8 @@ interface Rendering {
   middle: boolean;
   familyMode: 'both' | 'hyphen' | 'first' | 'second';
   typo?: 'given' | 'family';
+  /** Given names typed without their space: each keeping its capital, or the later ones in lower case. */
+  joinGiven?: 'camel' | 'lower';
   dob: 'exact' | 'dmswap' | 'jan1' | 'assessed' | 'missing';
   /** Probability each strong identifier is recorded. */
   strongShare: number;
@@ -372,6 +395,12 @@ function render(p: Person, r: Rendering, rng: Rng): Record<string, unknown> {
           : r.familyMode === 'first'
             ? famParts[0]!
             : famParts[1]!;
+  if (r.joinGiven !== undefined) {
+    given = given
+      .split(' ')
+      .map((x, i) => (i === 0 || r.joinGiven === 'camel' ? x : x.toLowerCase()))
+      .join('');
+  }
   if (r.typo === 'given') given = typo(given, rng);
   if (r.typo === 'family') family = typo(family, rng);
   const entry: Record<string, string> = r.swap ? { given: family, family: given } : { given, family };
@@ -440,6 +469,10 @@ function variantRendering(p: Person, source: Rendering, kind: VariantKind, rng: 
     case 'order-swap':
       r.swap = !source.swap;
       break;
+    case 'joined-names':
+      // Only the space between the given names differs (hasTwoGivenNames).
+      r.joinGiven = rng.chance(JOINED_CAMEL_SHARE) ? 'camel' : 'lower';
+      break;
     case 'middle-names':
       r.middle = !source.middle;
       break;
@@ -467,8 +500,8 @@ function variantRendering(p: Person, source: Rendering, kind: VariantKind, rng: 
       r.dob = 'missing';
       break;
   }
-  // A typo needs a Latin spelling to land in.
-  if (r.typo !== undefined && r.writing.kind === 'native') r.writing = { kind: 'habit', id: Object.keys(habitsOf(p.pool.origin) ?? { listed: 0 })[0]! };
+  // A typo, or names typed without their space, need a Latin spelling to land in.
+  if ((r.typo !== undefined || r.joinGiven !== undefined) && r.writing.kind === 'native') r.writing = { kind: 'habit', id: Object.keys(habitsOf(p.pool.origin) ?? { listed: 0 })[0]! };
   return r;
 }
 
@@ -495,24 +528,58 @@ function sourceRendering(p: Person, rng: Rng): Rendering {
   };
 }
 
+/** Seed offset of the stream that later variant kinds draw from. */
+const EXTRA_STREAM = 0x6a6f696e;
+/** Share of persons with two given names recorded once more with them typed without their space. */
+const JOINED_NAMES_SHARE = 0.25;
+
+/**
+ * Of the joined given names, the share typed with each name's capital kept
+ * (NoorMostafa); the rest are typed as one name (Noormostafa).
+ */
+const JOINED_CAMEL_SHARE = 0.75;
+
+/** The first record's given field holds two names: a middle name, or a father's name in a patronymic chain. */
+const hasTwoGivenNames = (p: Person, src: Rendering): boolean =>
+  (src.middle && p.middle !== undefined && !ARABIC_MIDDLE.has(p.pool.origin) && p.pool.origin !== 'vietnamese') ||
+  (p.grandfather !== undefined && src.chain === 'given-father');
+
 /** The synthetic population (see module header). */
 export function generatePopulation(opts: PopulationOptions): SyntheticRecord[] {
   const rng = new Rng(seededRandom(opts.seed));
+  // Variant kinds added after the population was first fixed draw from their
+  // own stream, so adding them leaves every other record as it was.
+  const extra = new Rng(seededRandom(opts.seed ^ EXTRA_STREAM));
   const records: SyntheticRecord[] = [];
   let nextId = 0;
+  let topUp = false;
   const add = (person: Person, kind: SyntheticRecord['kind'], identifiers: Record<string, unknown>, relation?: SyntheticRecord['relation']) => {
-    records.push({ index: records.length, personId: person.id, origin: person.pool.origin, kind, identifiers, ...(relation ? { relation } : {}) });
+    records.push({
+      index: records.length,
+      personId: person.id,
+      origin: person.pool.origin,
+      kind,
+      identifiers,
+      ...(relation ? { relation } : {}),
+      ...(topUp ? { topUp: true as const } : {}),
+    });
   };
 
-  for (let i = 0; i < opts.persons; i++) {
-    const p = newPerson(nextId++, rng);
+  /** One index person (of `stratum`, else drawn by weight), its variants and look-alikes; returns its day-exact pairs. */
+  const indexPerson = (stratum?: OriginPool): number => {
+    const p = newPerson(nextId++, rng, undefined, stratum);
     const src = sourceRendering(p, rng);
+    const first = records.length;
     add(p, 'source', render(p, src, rng));
     const variants = rng.chance(0.3) ? 2 : 1;
     for (let v = 0; v < variants; v++) {
       const kind = rng.pick(applicableKinds(p));
       add(p, kind, render(p, variantRendering(p, src, kind, rng), rng));
     }
+    if (hasTwoGivenNames(p, src) && extra.chance(JOINED_NAMES_SHARE)) add(p, 'joined-names', render(p, variantRendering(p, src, 'joined-names', extra), extra));
+    const own = records.slice(first);
+    let dobPairs = 0;
+    for (let i = 0; i < own.length; i++) for (let j = i + 1; j < own.length; j++) if (dobAgrees(own[i]!, own[j]!)) dobPairs++;
 
     const lookAlike = (q: Person, relation: Relation) =>
       add(q, 'source', render(q, sourceRendering(q, rng), rng), { to: p.id, relation });
@@ -547,8 +614,28 @@ export function generatePopulation(opts: PopulationOptions): SyntheticRecord[] {
       });
       same.given = p.given;
       if (p.grandfather === undefined && rng.chance(0.5)) same.familyEntries = p.familyEntries;
-      if (rng.chance(0.3)) same.dob = { ...same.dob, y: p.dob.y };
+      if (rng.chance(0.3)) same.dob = { ...same.dob, y: p.dob.y, d: Math.min(same.dob.d, daysIn(p.dob.y, same.dob.m)) };
       lookAlike(same, 'namesake');
+    }
+    return dobPairs;
+  };
+
+  const dobPairs = new Map<Origin, number>(ORIGINS.map((o) => [o.pool.origin, 0]));
+  for (let i = 0; i < opts.persons; i++) {
+    const at = records.length;
+    const pairs = indexPerson();
+    const o = records[at]!.origin;
+    dobPairs.set(o, dobPairs.get(o)! + pairs);
+  }
+
+  const min = opts.minDobPairsPerOrigin ?? 0;
+  topUp = true;
+  for (let round = 0; ORIGINS.some((o) => dobPairs.get(o.pool.origin)! < min); round++) {
+    // About half of all index persons give a day-exact pair; a group that
+    // gains none in this many rounds has a generator fault, not bad luck.
+    if (round > 10 * min) throw new Error(`stratified top-up: an origin group stays under ${min} day-exact pairs`);
+    for (const { pool } of ORIGINS) {
+      if (dobPairs.get(pool.origin)! < min) dobPairs.set(pool.origin, dobPairs.get(pool.origin)! + indexPerson(pool));
     }
   }
   return records;

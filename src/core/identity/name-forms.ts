@@ -6,7 +6,7 @@
  */
 import type { NameEntry } from '../../../schemas/identifiers.js';
 import { normaliseNameField } from './normalise-name.js';
-import { phoneticReadings } from './phonetic.js';
+import { phoneticReadings, type ReadingOptions } from './phonetic.js';
 import { VIETNAMESE_FAMILY_NAMES } from './particles.js';
 
 /** Cap on name forms per record (entries and aliases, in input order). */
@@ -136,9 +136,9 @@ export function nameForms(entries: readonly NameEntry[]): NameForm[] {
  * reading). Mixed pairs are left out: one register writes a whole name by
  * one habit.
  */
-export function codePairs([a, b]: readonly [string, string]): [string, string][] {
-  const x = phoneticReadings(a);
-  const y = phoneticReadings(b);
+export function codePairs([a, b]: readonly [string, string], opts: ReadingOptions = {}): [string, string][] {
+  const x = phoneticReadings(a, opts);
+  const y = phoneticReadings(b, opts);
   const sorted = (p: string, q: string): [string, string] => (p <= q ? [p, q] : [q, p]);
   const out: [string, string][] = [sorted(x.a, y.a)];
   if (x.b !== undefined || y.b !== undefined) out.push(sorted(x.b ?? x.a, y.b ?? y.a));

@@ -4,6 +4,10 @@
  * "Name normalisation"):
  *
  *  1. Unicode NFKC.
+ *  1a. Names typed without their space are split: a space goes between a
+ *     lower-case letter and an upper-case one directly after it (NoorMostafa
+ *     → Noor Mostafa, VukDušan), except after a word-initial Mc or Mac
+ *     (McDonald), which registers writing in capitals write solid.
  *  2. transliterate(): pre-rules, lower-case, any-ascii, lower-case.
  *  3. Apostrophes and backticks are deleted (O'Brien → obrien, Igor' → igor).
  *  4. Every other character outside a–z and "-" becomes a space; words split
@@ -85,9 +89,19 @@ function dropUnlessEmpty(parts: Part[], drop: (p: Part) => boolean): Part[] {
   return kept.length > 0 ? kept : parts;
 }
 
+// A lower-case letter (with its marks) directly followed by an upper-case one.
+const JOINED_NAMES = /(\p{Ll}\p{M}*)(?=\p{Lu})/gu;
+// Word-initial Mc and Mac, in either case after the capital (McDonald, MACDonald).
+const MC = /(?:^|[^\p{L}\p{M}])m(?:a)?c$/iu;
+
+/** Step 1a: split names typed without their space at a lower-to-upper-case step. */
+function splitJoinedNames(s: string): string {
+  return s.replace(JOINED_NAMES, (letter: string, _l: string, at: number) => (MC.test(s.slice(0, at) + letter) ? letter : `${letter} `));
+}
+
 /** Normalise one name field to tokens over [a-z]; may return []. */
 export function normaliseNameField(raw: string): string[] {
-  const ascii = transliterate(raw.normalize('NFKC'));
+  const ascii = transliterate(splitJoinedNames(raw.normalize('NFKC')));
   let parts = joinSuffixes(joinPrefixes(expand(splitParts(ascii))));
   parts = dropUnlessEmpty(parts, isParticle);
   parts = dropUnlessEmpty(parts, (p) => p.text.length === 1);

@@ -11,7 +11,9 @@
  * (y / dzh), "dj" (Serbian đ as d / French dj for dzh), "x" (ks / Somali
  * and Kurdish x for ḥ, kh), "c" where it would read k (k / Somali c for
  * ʿayn, a vowel), "ch" before a vowel (sh / Greek χ as h), "g" before e, i,
- * y (g / Greek γ as y).
+ * y (g / Greek γ as y), "kh" starting a token before a vowel (kh / k, as
+ * registers that drop the h write Kalid, Kadija; the typo variants and year
+ * keys ask for `plainKh`, which reads it kh only).
  *
  *  0. A final "h" after a vowel or l, r, m, n is dropped (Abdullah/Abdulla,
  *     Fatimah/Fatima), if the token is longer than two letters. A leading
@@ -32,7 +34,7 @@
 
 /** Code symbols, v (a vowel) and the ambiguous symbols j d x z c k g G q. */
 type Sym = 'v' | 'A' | 'P' | 'F' | 'T' | 'S' | 'K' | 'H' | 'L' | 'R' | 'M' | 'N' | Ambiguous;
-type Ambiguous = 'j' | 'd' | 'x' | 'z' | 'c' | 'k' | 'g' | 'G' | 'q';
+type Ambiguous = 'j' | 'd' | 'x' | 'z' | 'c' | 'k' | 'g' | 'G' | 'q' | 'h';
 type Plain = Exclude<Sym, Ambiguous>;
 
 /**
@@ -46,6 +48,8 @@ type Plain = Exclude<Sym, Ambiguous>;
  *  g: "g" before e i y  — g (Georgios)            / y (Yeoryios)
  *  G: any other "g"     — g (Olga)                / Egyptian g for jim (Gamal = Jamal, Ragab = Rajab)
  *  q: "ch" before a vowel — sh (Chernenko, Aicha)  / h (Charalampos = Haralambos)
+ *  h: "kh" starting a token, before a vowel — kh (Khalid) / k (Kalid, Kadija:
+ *     English and Somali registers that drop the h)
  */
 export const READINGS: Readonly<Record<Ambiguous, readonly [readonly Plain[], readonly Plain[]]>> = {
   j: [['v'], ['S']],
@@ -57,6 +61,7 @@ export const READINGS: Readonly<Record<Ambiguous, readonly [readonly Plain[], re
   g: [['H'], ['v']],
   G: [['H'], ['S']],
   q: [['S'], ['H']],
+  h: [['H'], ['K']],
 };
 
 const VOWELS = 'aeiouy';
@@ -136,13 +141,18 @@ export const INITIAL_CLUSTERS: Readonly<Record<string, string>> = { mp: 'b', nt:
 
 const AMBIGUOUS = new Set<Sym>(Object.keys(READINGS) as Ambiguous[]);
 
-function symbols(token: string): Sym[] {
+function symbols(token: string, plainKh: boolean): Sym[] {
   const out: Sym[] = [];
   // A final x after a vowel is its own ambiguous symbol: Somali drops it in other spellings.
   if (token.length > 2 && token.endsWith('x') && isVowel(token[token.length - 2])) {
-    return [...symbols(token.slice(0, -1)), 'z'];
+    return [...symbols(token.slice(0, -1), plainKh), 'z'];
   }
   let i = 0;
+  // An initial kh before a vowel is its own ambiguous symbol: registers drop its h (Kalid).
+  if (!plainKh && token.startsWith('kh') && isVowel(token[2])) {
+    out.push('h');
+    i = 2;
+  }
   outer: while (i < token.length) {
     for (const [pattern, sym] of RULES) {
       if (token.startsWith(pattern, i)) {
@@ -171,8 +181,16 @@ function finish(seq: readonly Plain[]): string {
 const reading = (seq: readonly Sym[], which: 0 | 1): Plain[] =>
   seq.flatMap((s) => (AMBIGUOUS.has(s) ? READINGS[s as Ambiguous][which] : [s as Plain]));
 
+/**
+ * Options of phoneticReadings. `plainKh`: read an initial kh as H in both
+ * readings, as the typo variants and the year keys do (protocol 10.4).
+ */
+export interface ReadingOptions {
+  plainKh?: boolean;
+}
+
 /** The CPH1 codes of a token by reading: `b` only when it differs from `a`. */
-export function phoneticReadings(token: string): { a: string; b?: string } {
+export function phoneticReadings(token: string, opts: ReadingOptions = {}): { a: string; b?: string } {
   if (!TOKEN.test(token)) throw new RangeError('cph1: token must match [a-z]+');
   let t = token;
   if (t.length > 2 && t.endsWith('h') && /[aeiouylrmn]/.test(t[t.length - 2]!)) t = t.slice(0, -1);
@@ -181,7 +199,7 @@ export function phoneticReadings(token: string): { a: string; b?: string } {
   if (t.length > 2 && t.startsWith('ou') && isVowel(t[2])) t = `w${t.slice(2)}`;
   if (t.length > 2 && t.startsWith('di') && isVowel(t[2])) t = `dj${t.slice(2)}`;
   if (/([lr])\1ow$/.test(t)) t = t.slice(0, -1);
-  const seq = symbols(t);
+  const seq = symbols(t, opts.plainKh === true);
   const a = finish(reading(seq, 0));
   if (!seq.some((s) => AMBIGUOUS.has(s))) return { a };
   const b = finish(reading(seq, 1));
