@@ -16,7 +16,7 @@ import { ReplicaStore } from '../src/core/federation/index/replica.js';
 import { emptyGroupHashes, emptyGroupShards, groupHash, indexRoot, shardHash } from '../src/core/federation/index/tree.js';
 import type { Peer } from '../src/core/federation/peers.js';
 import { portableSha256, silentLogger, systemClock, type Sha256 } from '../src/core/ports.js';
-import { ed25519Signer } from '../src/core/signing.js';
+import { ed25519Signer, ed25519Verify, type Ed25519Verify } from '../src/core/signing.js';
 import { sqliteAtomicWriter } from '../src/node/atomic.js';
 import { nodeSha256 } from '../src/node/sha256.js';
 import { openSqlite, type SqliteHandle } from '../src/node/sqlite.js';
@@ -116,5 +116,41 @@ describe('replica deltas', () => {
     const again = await replica(nodeSha256, [a]);
     expect(await again.applyDelta(peer, { category: CATEGORY, head: head(2, []), fromVersion: 1, toVersion: 2, adds: [], removes: [a, a] })).toBe('error');
     expect((await again.lookup(peer.id, [CATEGORY], [a])).status[CATEGORY]).toBe('error');
+  });
+
+  it('checks a repeated head once, and again under other pinned keys or when a byte changes', async () => {
+    const a = fp(7, 1);
+    const tmp = tempDir();
+    const sqlite = openSqlite(`${tmp.dir}/db.sqlite`);
+    opened.push({ sqlite, cleanup: tmp.cleanup });
+    await migrateToLatest(sqlite.db);
+    let checks = 0;
+    const verify: Ed25519Verify = (...args) => {
+      checks++;
+      return ed25519Verify(...args);
+    };
+    const store = new ReplicaStore({ db: sqlite.db, atomic: sqliteAtomicWriter(sqlite.raw), clock: systemClock, logger: silentLogger, sha256: nodeSha256, verify });
+    const id = await store.beginFull(peer.id, CATEGORY);
+    await store.putPage(id, 0, 65536, a);
+    const h1 = head(1, [a]);
+    expect(await store.finishFull(peer, CATEGORY, h1)).toBe('ready');
+    // An in-sync answer: an empty delta with the head we hold, received again and again.
+    const empty = (h: unknown) => ({ category: CATEGORY, head: h, fromVersion: 1, toVersion: 1, adds: [], removes: [] }) as never;
+    const before = checks;
+    for (let i = 0; i < 3; i++) expect(await store.applyDelta(peer, empty(JSON.parse(JSON.stringify(h1))))).toBe('ready');
+    expect(checks - before).toBe(1);
+    // The same head under keys pinned since (a re-pin by hand): checked again, and refused under the new key.
+    const other = { ...peer, signingPublicKey: ed25519Signer(new Uint8Array(32).fill(10)).publicKey } as Peer;
+    expect(await store.applyDelta(other, empty(h1))).toBe('error');
+    expect((await store.states(peer.id))[0]!.error).toContain('does not verify under its pinned key');
+    // A byte of the signature changed: checked, and refused (a fresh store, so the replica was ready).
+    const fresh = new ReplicaStore({ db: sqlite.db, atomic: sqliteAtomicWriter(sqlite.raw), clock: systemClock, logger: silentLogger, sha256: nodeSha256, verify });
+    await fresh.mark(peer.id, CATEGORY, 'ready');
+    expect(await fresh.applyDelta(peer, empty(h1))).toBe('ready');
+    const forged = JSON.parse(JSON.stringify(h1)) as { signatures: { sig: string }[] };
+    forged.signatures[0]!.sig = (forged.signatures[0]!.sig.startsWith('A') ? 'B' : 'A') + forged.signatures[0]!.sig.slice(1);
+    const counted = checks;
+    expect(await fresh.applyDelta(peer, empty(forged))).toBe('error');
+    expect(checks).toBe(counted + 1);
   });
 });
