@@ -13,7 +13,7 @@ import type { CanonicalValue } from './canonical-json.js';
 import type { Config } from './config.js';
 import type { Db } from './db/schema.js';
 import type { Clock, Logger } from './ports.js';
-import type { Signer } from './signing.js';
+import type { Ed25519Verify, Signer } from './signing.js';
 
 /** Pages of 1,000 read for one export over HTTP (larger exports: `cairn audit export`). */
 const EXPORT_PAGES = 100;
@@ -64,6 +64,8 @@ export function createAuditService(deps: {
   logger: Logger;
   /** How the checkpointer waits before signing (default: not at all; the caller's timer paces it). */
   sleep?: (ms: number) => Promise<void>;
+  /** Cairn's Ed25519 rule for peers' cosignatures (default: portable). */
+  verify?: Ed25519Verify;
 }): AuditService {
   const { db } = deps;
   const checkpointer = new Checkpointer(deps.log, {
@@ -74,7 +76,7 @@ export function createAuditService(deps: {
   return {
     log: deps.log,
     checkpointer,
-    acceptCosignature: (peer, note) => acceptCosignature({ db, atomic: deps.atomic, clock: deps.clock, signer: deps.signer, baseUrl: deps.config.node.url }, peer, note),
+    acceptCosignature: (peer, note) => acceptCosignature({ db, atomic: deps.atomic, clock: deps.clock, signer: deps.signer, baseUrl: deps.config.node.url, ...(deps.verify ? { verify: deps.verify } : {}) }, peer, note),
     checkpointForPeers: () => deps.log.latestCheckpoint(deps.config.audit.checkpointIntervalMs),
     async record(type, actor, data) {
       // Through JSON once: drops undefined members, which canonical JSON refuses.

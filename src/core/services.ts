@@ -124,7 +124,7 @@ export function createServices(ports: Ports, config: Config): Services {
   const activeEpoch = async () => (await oprfEpochs.activeEpoch()).epoch;
   const fetchFn = ports.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const store = { db, atomic, clock };
-  const log = createAuditLog({ ...store, signer, baseUrl: config.node.url });
+  const log = createAuditLog({ ...store, signer, baseUrl: config.node.url, ...(ports.ed25519Verify ? { verify: ports.ed25519Verify } : {}) });
   const retiring = (now: Date) => ports.retiringKeys?.(now) ?? [];
   const follower = new PeerKeyFollower({ ...store, logger, fetch: fetchFn, timeoutMs: config.federation.timeoutMs });
   const client = {
@@ -199,7 +199,7 @@ export function createServices(ports: Ports, config: Config): Services {
     answers,
     peers,
     witness,
-    audit: createAuditService({ ...store, log, config, signer, logger, ...(ports.sleep ? { sleep: ports.sleep } : {}) }),
+    audit: createAuditService({ ...store, log, config, signer, logger, ...(ports.sleep ? { sleep: ports.sleep } : {}), ...(ports.ed25519Verify ? { verify: ports.ed25519Verify } : {}) }),
     users: createUserService({ ...store, random }),
     sessions: createSessionService({ ...store, random }),
     index,

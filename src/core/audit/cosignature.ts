@@ -24,7 +24,7 @@
 import { concatBytes, i2osp, utf8 } from '../bytes.js';
 import { MERKLE } from '../constants.js';
 import { CairnError } from '../errors.js';
-import { ed25519Verify } from '../signing.js';
+import { ed25519Verify, type Ed25519Verify } from '../signing.js';
 import {
   computeKeyId,
   ed25519Key,
@@ -89,7 +89,7 @@ export function cosignatureTimestamp(sig: NoteSignature | Uint8Array): number {
 }
 
 /** Verifier for an Ed25519 cosigner key (type 0x04), from its vkey or decoded form. */
-export function cosignatureVerifier(key: string | VerifierKey): NoteVerifier {
+export function cosignatureVerifier(key: string | VerifierKey, verify: Ed25519Verify = ed25519Verify): NoteVerifier {
   const k = typeof key === 'string' ? parseVerifierKey(key) : key;
   if (k.type !== TYPE) {
     throw new CairnError('checkpoint_invalid', `verifier key ${k.name}: type ${k.type} is not an Ed25519 cosignature key (0x04)`, {
@@ -107,7 +107,7 @@ export function cosignatureVerifier(key: string | VerifierKey): NoteVerifier {
       } catch {
         return false;
       }
-      return ed25519Verify(publicKey, cosignatureMessage(t, message), signature.subarray(8));
+      return verify(publicKey, cosignatureMessage(t, message), signature.subarray(8));
     },
   };
 }

@@ -16,10 +16,10 @@ import type { Db } from '../db/schema.js';
 import { MERKLE } from '../constants.js';
 import { CairnError, isCairnError } from '../errors.js';
 import type { Clock } from '../ports.js';
-import type { Signer } from '../signing.js';
+import type { Ed25519Verify, Signer } from '../signing.js';
 import { checkpointOrigin, openCheckpoint } from './checkpoint.js';
 import { cosignatureTimestamp, cosignatureVerifier, ed25519Cosigner } from './cosignature.js';
-import { formatVerifierKey, parseNote, signNote, type NoteVerifier } from './note.js';
+import { ed25519NoteVerifier, formatVerifierKey, parseNote, signNote, type NoteVerifier } from './note.js';
 import { historyKeys, signingKeyHistory, withAnyKey } from '../keys/history.js';
 
 /** The cosigner name of a node as a witness, from its base URL (`<host>/cairn-witness`). */
@@ -28,8 +28,8 @@ export function witnessNameOf(baseUrl: string): string {
 }
 
 /** The verifier of a node's cosignatures: its witness name and its (pinned) signing key. */
-export function witnessVerifier(baseUrl: string, publicKey: Uint8Array): NoteVerifier {
-  return cosignatureVerifier(formatVerifierKey(witnessNameOf(baseUrl), publicKey, MERKLE.note.sigTypeCosignatureV1));
+export function witnessVerifier(baseUrl: string, publicKey: Uint8Array, verify?: Ed25519Verify): NoteVerifier {
+  return cosignatureVerifier(formatVerifierKey(witnessNameOf(baseUrl), publicKey, MERKLE.note.sigTypeCosignatureV1), verify);
 }
 
 /**
@@ -49,6 +49,8 @@ export interface CosignatureDeps {
   signer: Signer;
   /** Our base URL: its host names our log. */
   baseUrl: string;
+  /** Cairn's Ed25519 rule (default: portable; Node passes its fast path). */
+  verify?: Ed25519Verify;
 }
 
 /** The peer a cosignature comes from: its id, country, base URL and pinned key. */
@@ -63,15 +65,20 @@ export interface Cosigner {
  * Open a cosigned note of our log: our signature and `peer`'s cosignature
  * must both verify. Returns size, root and the cosignature's timestamp.
  */
-export function openCosignedCheckpoint(note: string, self: { baseUrl: string; publicKey: Uint8Array }, peer: Pick<Cosigner, 'baseUrl' | 'signingPublicKey' | 'country'>) {
-  const witness = witnessVerifier(peer.baseUrl, peer.signingPublicKey);
+export function openCosignedCheckpoint(
+  note: string,
+  self: { baseUrl: string; publicKey: Uint8Array },
+  peer: Pick<Cosigner, 'baseUrl' | 'signingPublicKey' | 'country'>,
+  verify?: Ed25519Verify,
+) {
+  const witness = witnessVerifier(peer.baseUrl, peer.signingPublicKey, verify);
   const bad = (why: string, cause?: unknown) =>
     new CairnError('checkpoint_invalid', `cosigned checkpoint from ${peer.country}: ${why}`, { location: { field: 'checkpoint' }, ...(cause ? { cause } : {}) });
   let opened;
   try {
     // Our own log key and origin, as log.ts derives them (imported from there would be a cycle).
     const origin = checkpointOrigin(new URL(self.baseUrl).host.toLowerCase());
-    opened = openCheckpoint(note, formatVerifierKey(origin, self.publicKey), { origin, cosigners: [witness] });
+    opened = openCheckpoint(note, ed25519NoteVerifier(formatVerifierKey(origin, self.publicKey), verify), { origin, cosigners: [witness] });
   } catch (e) {
     throw bad(isCairnError(e) ? e.message : 'does not open', e);
   }
@@ -84,7 +91,7 @@ export function openCosignedCheckpoint(note: string, self: { baseUrl: string; pu
 export async function acceptCosignature(deps: CosignatureDeps, peer: Cosigner, note: string): Promise<{ size: number }> {
   // A checkpoint signed just before a rotation of ours comes back cosigned after it: any key of our history.
   const ours = historyKeys(deps.signer.publicKey, await signingKeyHistory(deps.db));
-  const cp = withAnyKey(ours, (publicKey) => openCosignedCheckpoint(note, { baseUrl: deps.baseUrl, publicKey }, peer));
+  const cp = withAnyKey(ours, (publicKey) => openCosignedCheckpoint(note, { baseUrl: deps.baseUrl, publicKey }, peer, deps.verify));
   // One cosignature per peer and size: the first one kept is evidence enough.
   await deps.atomic.run([
     sql`insert into audit_cosignatures (peer_id, size, root, note, cosigned_at, at)

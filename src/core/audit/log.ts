@@ -15,7 +15,7 @@ import { equalBytes } from '../bytes.js';
 import type { Db } from '../db/schema.js';
 import { CairnError } from '../errors.js';
 import type { Clock } from '../ports.js';
-import type { Signer } from '../signing.js';
+import type { Ed25519Verify, Signer } from '../signing.js';
 import { checkpointOrigin, openCheckpoint, signCheckpoint } from './checkpoint.js';
 import { openCosignedCheckpoint } from './cosignatures.js';
 import { leafHashOf } from './entry.js';
@@ -35,6 +35,8 @@ export interface LogDeps {
   signer: Signer;
   /** The node's base URL: its host names the log. */
   baseUrl: string;
+  /** Cairn's Ed25519 rule for checkpoints and cosignatures (default: portable; Node passes its fast path). */
+  verify?: Ed25519Verify;
 }
 
 /** The checkpoint origin of a node, from its base URL. */
@@ -207,11 +209,11 @@ interface Commitment {
   open(): { size: number; root: Uint8Array };
 }
 
-async function commitments(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl'>): Promise<{ list: Commitment[]; checkpoints: number; cosignatures: number }> {
+async function commitments(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl' | 'verify'>): Promise<{ list: Commitment[]; checkpoints: number; cosignatures: number }> {
   const { db } = deps;
   // Every key this node has signed with: checkpoints signed before a rotation verify under the key of their time.
   const ownKeys = historyKeys(deps.signer.publicKey, await signingKeyHistory(db));
-  const verifiers = ownKeys.map((k) => ed25519NoteVerifier(logVerifierKey(deps.baseUrl, k)));
+  const verifiers = ownKeys.map((k) => ed25519NoteVerifier(logVerifierKey(deps.baseUrl, k), deps.verify));
   const origin = originOf(deps.baseUrl);
   const peerKeys = new Map<string, Uint8Array[]>();
   for (const r of await db.selectFrom('peer_signing_keys').select(['peer_id', 'public_key']).orderBy('pinned_at').execute()) {
@@ -249,7 +251,7 @@ async function commitments(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl'>): Pr
         const theirs = historyKeys(new Uint8Array(c.signing_public_key), (peerKeys.get(c.peer_id) ?? []).map((publicKey) => ({ publicKey })));
         const pairs = ownKeys.flatMap((mine) => theirs.map((peerKey) => ({ mine, peerKey })));
         return withAnyKey(pairs, ({ mine, peerKey }) =>
-          openCosignedCheckpoint(c.note, { baseUrl: deps.baseUrl, publicKey: mine }, { baseUrl: c.base_url!, signingPublicKey: peerKey, country: c.country! }),
+          openCosignedCheckpoint(c.note, { baseUrl: deps.baseUrl, publicKey: mine }, { baseUrl: c.base_url!, signingPublicKey: peerKey, country: c.country! }, deps.verify),
         );
       },
     })),
@@ -264,7 +266,7 @@ async function commitments(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl'>): Pr
  * consistent with each other). A log shorter than, or different from, any
  * of them fails, naming the first entry no matching checkpoint vouches for.
  */
-async function verifyLog(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl'>, onProgress?: (done: number) => void): Promise<VerifyReport> {
+async function verifyLog(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl' | 'verify'>, onProgress?: (done: number) => void): Promise<VerifyReport> {
   const { db } = deps;
   const { list, checkpoints, cosignatures } = await commitments(deps);
   const storedNodes = new Map<string, Uint8Array>();
@@ -401,9 +403,9 @@ export function createAuditLog(deps: LogDeps): AuditLog {
 }
 
 /** Whether `note` carries a valid signature by the node's current key. */
-function signedByCurrentKey(deps: Pick<LogDeps, 'signer' | 'baseUrl'>, note: string, origin: string): boolean {
+function signedByCurrentKey(deps: Pick<LogDeps, 'signer' | 'baseUrl' | 'verify'>, note: string, origin: string): boolean {
   try {
-    openCheckpoint(note, ed25519NoteVerifier(logVerifierKey(deps.baseUrl, deps.signer.publicKey)), { origin });
+    openCheckpoint(note, ed25519NoteVerifier(logVerifierKey(deps.baseUrl, deps.signer.publicKey), deps.verify), { origin });
     return true;
   } catch {
     return false;
