@@ -61,6 +61,10 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     name: 'initial kh read as k in reading B (Khaalid = Kalid) on the probable keys only; Somali c',
     identifiers: { names: [{ given: 'Khaalid', family: 'Cumar' }], dateOfBirth: { precision: 'day', date: '2014-05-09' } },
   },
+  {
+    name: 'second family token: no unordered key, year keys on reading A only',
+    identifiers: { names: [{ given: 'Yusuf', family: 'Cabdi Jaamac' }], dateOfBirth: { precision: 'day', date: '2013-04-06' } },
+  },
 ];
 
 export interface MatchKeyVector {
