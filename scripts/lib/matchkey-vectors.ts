@@ -65,6 +65,10 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     name: 'second family token: no unordered key, year keys on reading A only',
     identifiers: { names: [{ given: 'Yusuf', family: 'Cabdi Jaamac' }], dateOfBirth: { precision: 'day', date: '2013-04-06' } },
   },
+  {
+    name: 'French ou for w, initial and between vowels (Oualid Chaoui = Walid Shawi)',
+    identifiers: { names: [{ given: 'Oualid', family: 'Chaoui' }], dateOfBirth: { precision: 'day', date: '2011-09-17' } },
+  },
 ];
 
 export interface MatchKeyVector {
