@@ -69,6 +69,10 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     name: 'French ou for w, initial and between vowels (Oualid Chaoui = Walid Shawi)',
     identifiers: { names: [{ given: 'Oualid', family: 'Chaoui' }], dateOfBirth: { precision: 'day', date: '2011-09-17' } },
   },
+  {
+    name: 'Vietnamese, mistyped Văn left out of the join (Vanj Minh Tuấn = Văn Minh Tuấn)',
+    identifiers: { names: [{ given: 'Vanj Minh Tuấn', family: 'Nguyễn' }], dateOfBirth: { precision: 'day', date: '2010-12-05' } },
+  },
 ];
 
 export interface MatchKeyVector {
