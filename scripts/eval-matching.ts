@@ -1,29 +1,50 @@
 /**
  * Matching-quality evaluation (npm run eval:matching): generates a seeded
  * synthetic population of cross-border record variants and look-alikes and
- * prints precision and recall per key strength and recall per variant kind.
+ * prints precision and recall per key strength and recall per variant kind,
+ * then issue 14's targets against that run (met or MISSED) and the spread of
+ * the headline figures over smaller runs at other seeds.
  *
- *   node dist/scripts/eval-matching.js [--seed N] [--persons N] [--min-dob-pairs N] [--json]
+ *   node dist/scripts/eval-matching.js [--seed N] [--persons N] [--min-dob-pairs N] [--seeds 1,2,3 | --seeds none] [--json]
  *
+ * --persons: index persons of the main run (default 10,000: one 2,000-person
+ * draw moves recall by about a point; protocol/10-identifiers.md, 10.7).
  * --min-dob-pairs: day-exact pairs every origin group is topped up to
  * (stratified sampling; default 40, 0 for none).
+ * --seeds: seeds of the 2,000-person spread runs (default 1,2,3; none to skip).
  */
 import { pathToFileURL } from 'node:url';
 import { evaluateMatching, formatFigures } from './lib/matching-eval.js';
+import { checkTargets, formatTargets, HEADLINE_PERSONS, spread, SPREAD_SEEDS } from './lib/matching-targets.js';
 
 export { evaluateMatching, formatFigures, MIN_DOB_PAIRS_PER_ORIGIN, type MatchingFigures } from './lib/matching-eval.js';
+export { checkTargets, headline, HEADLINE_PERSONS, TARGETS } from './lib/matching-targets.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+function seedList(s: string | undefined): number[] {
+  if (s === undefined) return [...SPREAD_SEEDS];
+  if (s === 'none') return [];
+  const seeds = s.split(',').map(Number);
+  if (seeds.some((x) => !Number.isInteger(x))) throw new Error(`--seeds: expected a comma-separated list of integers or "none", got ${JSON.stringify(s)}`);
+  return seeds;
+}
+
 function main(): void {
   const seed = arg('seed') === undefined ? undefined : Number(arg('seed'));
-  const persons = arg('persons') === undefined ? undefined : Number(arg('persons'));
+  const persons = arg('persons') === undefined ? HEADLINE_PERSONS : Number(arg('persons'));
   const minDobPairsPerOrigin = arg('min-dob-pairs') === undefined ? undefined : Number(arg('min-dob-pairs'));
   const figures = evaluateMatching({ seed, persons, minDobPairsPerOrigin });
-  process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(figures, null, 2)}\n` : `${formatFigures(figures)}\n`);
+  const targets = checkTargets(figures);
+  const runs = spread(seedList(arg('seeds')));
+  process.stdout.write(
+    process.argv.includes('--json')
+      ? `${JSON.stringify({ ...figures, targets, spread: runs }, null, 2)}\n`
+      : `${formatFigures(figures)}\n\n${formatTargets(figures, targets, runs)}\n`,
+  );
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -124,6 +124,18 @@ describe('deriveMatchKeys', () => {
     expect(shared(hoang, { names: [{ given: 'Thi Hong Nhung', family: 'Haong' }], dateOfBirth: d })).toBe(true);
   });
 
+  it('leaves a mistyped Văn or Thị out of the Vietnamese join, but not a given syllable one substitution from Thị (10.4)', () => {
+    const d = dob('2010-12-05');
+    const tuan = { names: [{ given: 'Văn Minh Tuấn', family: 'Nguyễn' }], dateOfBirth: d };
+    for (const typed of ['Vn Minh Tuan', 'Vanj Minh Tuan', 'Vărn Minh Tuấn']) {
+      expect(shared(tuan, { names: [{ given: typed, family: 'Nguyen' }], dateOfBirth: d }), typed).toBe(true);
+    }
+    expect(shared(tuan, { names: [{ given: 'Nguyen', family: 'Vamn Minh Tuan' }], dateOfBirth: d })).toBe(true); // family name first
+    const mai = { names: [{ given: 'Thị Mai', family: 'Dương' }], dateOfBirth: d };
+    expect(shared(mai, { names: [{ given: 'Th Mai', family: 'Duong' }], dateOfBirth: d })).toBe(true);
+    expect(shared(mai, { names: [{ given: 'Thu Mai', family: 'Duong' }], dateOfBirth: d })).toBe(false); // Thu is a name, not Thị
+  });
+
   it('joins unvocalised Dari script to its Latin spellings (10.2 Persian reading, waw after alif, vowel before heh)', () => {
     const d = dob('2013-12-30');
     expect(shared({ names: [{ given: 'فرید', family: 'ذبیح الله' }], dateOfBirth: d }, { names: [{ given: 'Fareed', family: 'Zabihullah' }], dateOfBirth: d })).toBe(true);

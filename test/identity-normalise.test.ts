@@ -205,6 +205,9 @@ describe('CPH1 phonetic code', () => {
     ['carlos', ['ARLS', 'KRLS']],
     ['djamel', ['SML', 'TML']],
     ['ouattara', ['FTR']],
+    ['chaoui', ['HF', 'SF']], // ou between vowels is w: Shawi
+    ['shawi', ['SF']],
+    ['naoual', ['NFL']],
     ['khalid', ['HLT', 'KLT']],
     ['khrushchev', ['HRSF']], // kh before a consonant stays H only
     ['aaa', ['A']],

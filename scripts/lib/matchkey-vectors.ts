@@ -61,6 +61,18 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     name: 'initial kh read as k in reading B (Khaalid = Kalid) on the probable keys only; Somali c',
     identifiers: { names: [{ given: 'Khaalid', family: 'Cumar' }], dateOfBirth: { precision: 'day', date: '2014-05-09' } },
   },
+  {
+    name: 'second family token: no unordered key, year keys on reading A only',
+    identifiers: { names: [{ given: 'Yusuf', family: 'Cabdi Jaamac' }], dateOfBirth: { precision: 'day', date: '2013-04-06' } },
+  },
+  {
+    name: 'French ou for w, initial and between vowels (Oualid Chaoui = Walid Shawi)',
+    identifiers: { names: [{ given: 'Oualid', family: 'Chaoui' }], dateOfBirth: { precision: 'day', date: '2011-09-17' } },
+  },
+  {
+    name: 'Vietnamese, mistyped Văn left out of the join (Vanj Minh Tuấn = Văn Minh Tuấn)',
+    identifiers: { names: [{ given: 'Vanj Minh Tuấn', family: 'Nguyễn' }], dateOfBirth: { precision: 'day', date: '2010-12-05' } },
+  },
 ];
 
 export interface MatchKeyVector {

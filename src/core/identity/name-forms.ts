@@ -82,13 +82,26 @@ function vietnameseFamily(t: string): string | undefined {
 function joinVietnameseGiven(given: string[], family: string[]): [string[], string[]] {
   if (given.length >= 2) {
     const listed = family.map(vietnameseFamily);
-    if (listed.some((n) => n !== undefined)) return [[given.join('')], family.map((f, i) => listed[i] ?? f)];
+    if (listed.some((n) => n !== undefined)) return [[withoutMistypedMiddle(given).join('')], family.map((f, i) => listed[i] ?? f)];
   }
   if (family.length >= 2 && given.length === 1) {
     const listed = vietnameseFamily(given[0]!);
-    if (listed !== undefined) return [[listed], [family.join('')]];
+    if (listed !== undefined) return [[listed], [withoutMistypedMiddle(family).join('')]];
   }
   return [given, family];
+}
+
+/**
+ * The Vietnamese given name without a leading Văn or Thị that a register
+ * mistyped (Vn, Vanj, Vărn; Th, Thii), which normalisation would have dropped
+ * as a particle had it been typed right. Văn: one edit from "van" keeping
+ * its v; Thị: one letter inserted into or deleted from "thi" keeping its t
+ * (a substitution would take given syllables such as Thu, Thy, Tài).
+ */
+function withoutMistypedMiddle(tokens: string[]): string[] {
+  const t = tokens[0]!;
+  const mistyped = (t[0] === 'v' && oneEditApart(t, 'van')) || (t[0] === 't' && t.length !== 3 && oneEditApart(t, 'thi'));
+  return mistyped && tokens.length >= 2 ? tokens.slice(1) : tokens;
 }
 
 function formWithRoles(givenIn: string[], familyIn: string[], patronymic: string[]): NameForm | undefined {

@@ -20,7 +20,8 @@
  *     "mp", "nt" or "gk" becomes "b", "d" or "g": Greek passports (ELOT 743)
  *     write μπ, ντ, γκ so where Greek script and other spellings have b, d, g.
  *     A leading "ou" before a vowel becomes "w" (French Ouali, Ouattara for
- *     Wali, Wattara); a leading "di" before a vowel becomes "dj" (French
+ *     Wali, Wattara), and so does an "ou" between vowels (Chaoui, Naoual for
+ *     Shawi, Nawal); a leading "di" before a vowel becomes "dj" (French
  *     Diallo, Dienabou for Jallow, Jenabu); a final "llow" or "rrow" loses
  *     its "w" (Gambian Jallow, Barrow; German -ow as in Iwanow stays).
  *  1. Left to right, the longest matching pattern in RULES gives symbols;
@@ -136,6 +137,9 @@ export const RULES: readonly Rule[] = [
 
 const TOKEN = /^[a-z]+$/;
 
+/** French "ou" for w between vowels (Chaoui = Shawi, Naoual = Nawal), step 0. */
+const MEDIAL_OU = /(?<=[aeiouy])ou(?=[aeiouy])/g;
+
 /** Token-initial clusters rewritten before the rules (step 0). */
 export const INITIAL_CLUSTERS: Readonly<Record<string, string>> = { mp: 'b', nt: 'd', gk: 'g' };
 
@@ -197,6 +201,7 @@ export function phoneticReadings(token: string, opts: ReadingOptions = {}): { a:
   const initial = INITIAL_CLUSTERS[t.slice(0, 2)];
   if (initial !== undefined && t.length > 2) t = initial + t.slice(2);
   if (t.length > 2 && t.startsWith('ou') && isVowel(t[2])) t = `w${t.slice(2)}`;
+  t = t.replace(MEDIAL_OU, 'w');
   if (t.length > 2 && t.startsWith('di') && isVowel(t[2])) t = `dj${t.slice(2)}`;
   if (/([lr])\1ow$/.test(t)) t = t.slice(0, -1);
   const seq = symbols(t, opts.plainKh === true);
