@@ -61,8 +61,8 @@ export async function createThreadedOprfClient(opts: { threads?: number; workerU
     async finalizePrefix(inputs, blinds, evaluatedElements, blindedElements, publicKey, proof) {
       if (!pool.idle()) return onThisThread(inputs, blinds, evaluatedElements, blindedElements, publicKey, proof);
       const n = requirePaddedBatches(inputs, blinds, evaluatedElements, blindedElements);
-      const fixed = (items: readonly Uint8Array[], batch: string) => {
-        items.forEach((e, index) => requireBytes(e, { batch, index }, OPRF.elementSize, 'oprf_invalid_element'));
+      const fixed = (items: readonly Uint8Array[], batch: string, code: 'oprf_invalid_element' | 'oprf_invalid_input' = 'oprf_invalid_element') => {
+        items.forEach((e, index) => requireBytes(e, { batch, index }, OPRF.elementSize, code));
         return packFixed(items, OPRF.elementSize);
       };
       inputs.forEach((x, index) => requireInput(x, { batch: 'inputs', index }));
@@ -70,7 +70,7 @@ export async function createThreadedOprfClient(opts: { threads?: number; workerU
       const request: FinalizeRequest = {
         inputs: packed.data,
         lengths: packed.lengths,
-        blinds: fixed(blinds, 'blinds'),
+        blinds: fixed(blinds, 'blinds', 'oprf_invalid_input'),
         evaluated: fixed(evaluatedElements, 'evaluatedElements'),
         blinded: fixed(blindedElements, 'blindedElements'),
         // Copied whole; the worker checks them as the calling thread would.
