@@ -37,6 +37,7 @@ describe('threaded answer checks', () => {
   let client: ThreadedOprfClient;
   beforeAll(async () => {
     client = await createThreadedOprfClient({ threads: 1 });
+    expect(await client.ready()).toBe(true);
   });
   afterAll(async () => {
     await client.close();
@@ -78,6 +79,7 @@ describe('threaded answer checks', () => {
   it('checks the answer on this thread when the worker dies, and never blames the peer', async () => {
     const crashing = await createThreadedOprfClient({ threads: 1, workerUrl: new URL('./fixtures/crashing-finalize-worker.mjs', import.meta.url) });
     try {
+      expect(await crashing.ready()).toBe(true);
       const a = answer(crashing, 4);
       const tokens = await crashing.finalizePrefix!(a.xs, a.blinds, a.evaluated, a.elements, keys.publicKey, a.proof);
       expect(tokens.map(toHex)).toEqual(a.xs.map((x) => toHex(evaluateToken(keys.secretKey, x))));
@@ -89,4 +91,32 @@ describe('threaded answer checks', () => {
     const a = answer(crashing, 2);
     expect((await crashing.finalizePrefix!(a.xs, a.blinds, a.evaluated, a.elements, keys.publicKey, a.proof)).length).toBe(2);
   });
+
+  it('starts no worker until the first answer, which is checked here meanwhile', async () => {
+    const lazy = await createThreadedOprfClient({ threads: 1 });
+    try {
+      const a = answer(lazy, 3);
+      const tokens = await lazy.finalizePrefix!(a.xs, a.blinds, a.evaluated, a.elements, keys.publicKey, a.proof);
+      expect(tokens.map(toHex)).toEqual(a.xs.map((x) => toHex(evaluateToken(keys.secretKey, x))));
+      expect(lazy.counts()).toEqual({ worker: 0, inline: 1 });
+      // The first answer started the workers: once they run, the next idle one takes an answer.
+      expect(await lazy.ready()).toBe(true);
+      const b = answer(lazy, 5);
+      await lazy.finalizePrefix!(b.xs, b.blinds, b.evaluated, b.elements, keys.publicKey, b.proof);
+      expect(lazy.counts()).toEqual({ worker: 1, inline: 1 });
+    } finally {
+      await lazy.close();
+    }
+    // A worker script that is not there: every answer is checked here, none lost.
+    const missing = await createThreadedOprfClient({ threads: 1, workerUrl: new URL('./fixtures/no-such-worker.mjs', import.meta.url) });
+    try {
+      expect(await missing.ready()).toBe(false);
+      const c = answer(missing, 2);
+      expect((await missing.finalizePrefix!(c.xs, c.blinds, c.evaluated, c.elements, keys.publicKey, c.proof)).length).toBe(2);
+      expect(missing.counts()).toEqual({ worker: 0, inline: 1 });
+    } finally {
+      await missing.close();
+    }
+  });
 });
+

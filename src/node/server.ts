@@ -4,6 +4,7 @@
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../core/config.js';
 import { CairnError } from '../core/errors.js';
@@ -15,7 +16,6 @@ import { runRetention } from '../core/records/manage.js';
 import { nodeServices, openNodeContext } from './context.js';
 import { loadConfig } from './home.js';
 import { acquireServeLock } from './lock.js';
-import { availableParallelism } from 'node:os';
 import { lazyTokenPool } from './oprf/index.js';
 import { createThreadedEvaluator } from './oprf/evaluator-thread.js';
 import { createThreadedOprfClient } from './oprf/finalize-thread.js';
@@ -128,6 +128,7 @@ async function startLocked(
   cleanups.push(() => evaluator.close());
   // Our searches' answers: each peer's proof checked on a worker thread when
   // one is idle, so answers arriving together are checked side by side.
+  // Its workers start with the first search, not at start-up.
   const oprfClient = await createThreadedOprfClient();
   cleanups.push(() => oprfClient.close());
   // Work a response need not wait for (witnessing peers' checkpoints); close() lets it finish.

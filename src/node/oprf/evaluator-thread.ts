@@ -12,12 +12,11 @@
  *   reports a bad element with the evaluator's own code and position
  *   (blindedElements[i]); crashes and shutdown follow the pool's one policy.
  */
-import { availableParallelism } from 'node:os';
 import type { OprfEvaluator } from '../../core/federation/answer.js';
 import { OPRF } from '../../core/constants.js';
-import { oprfError, requireBatch, requireBytes } from '../../core/oprf/checks.js';
+import { requireBatch, requireBytes } from '../../core/oprf/checks.js';
 import { validateOprfSecretKey } from '../../core/oprf/keys.js';
-import { createWorkerPool } from './worker-pool.js';
+import { createWorkerPool, poolThreads } from './worker-pool.js';
 import { packFixed, unpackFixed, type EvaluateRequest, type EvaluateResult, type EvaluateWorkerInit } from './worker-protocol.js';
 import { resolveWorkerUrl } from './worker-url.js';
 
@@ -31,8 +30,7 @@ export interface ThreadedEvaluator extends OprfEvaluator {
 export async function createThreadedEvaluator(secretKey: Uint8Array, publicKey: Uint8Array, opts: { threads?: number; workerUrl?: URL } = {}): Promise<ThreadedEvaluator> {
   const sk = validateOprfSecretKey(secretKey).slice();
   const pk = requireBytes(publicKey, 'publicKey', OPRF.elementSize).slice();
-  const threads = opts.threads ?? Math.max(1, availableParallelism() - 1);
-  if (!Number.isInteger(threads) || threads < 1) throw oprfError('oprf_invalid_input', 'threads', 'expected an integer >= 1');
+  const threads = poolThreads(opts.threads);
   const pool = await createWorkerPool<EvaluateRequest, EvaluateResult>({
     name: 'evaluate',
     workerUrl: opts.workerUrl ?? resolveWorkerUrl(import.meta.url, 'evaluate-worker.js'),

@@ -14,37 +14,56 @@
  * - A worker that fails (`internal`: crashed, pool closed) costs nothing but
  *   time: the answer is then checked on the calling thread. Any other error
  *   is the answer's and is thrown as is.
+ * - The workers start with the first answer, so a node that never searches
+ *   holds none.
  */
-import { availableParallelism } from 'node:os';
 import { OPRF } from '../../core/constants.js';
 import { isCairnError } from '../../core/errors.js';
 import type { OprfClient } from '../../core/federation/client.js';
-import { oprfError, requireBytes, requireInput, requirePaddedBatches } from '../../core/oprf/checks.js';
+import { requireBytes, requireInput, requirePaddedBatches } from '../../core/oprf/checks.js';
 import { createSodiumOprfClient } from './sodium-client.js';
-import { createWorkerPool } from './worker-pool.js';
+import { createWorkerPool, poolThreads, type WorkerPool } from './worker-pool.js';
 import { packFixed, packInputs, unpackTokens, type FinalizeRequest } from './worker-protocol.js';
 import { resolveWorkerUrl } from './worker-url.js';
 
 /** An OprfClient whose padded finalizations may run on worker threads. */
 export interface ThreadedOprfClient extends OprfClient {
   readonly threads: number;
+  /** Start the workers now rather than at the first answer; resolves true once they run, false if they could not start. */
+  ready(): Promise<boolean>;
   /** Padded answers checked so far on a worker and on the calling thread. */
   counts(): { readonly worker: number; readonly inline: number };
   close(): Promise<void>;
 }
 
-/** Start `threads` finalize workers (default: one fewer than the cores, at least one). */
+/**
+ * A client with `threads` finalize workers (default: one fewer than the
+ * cores, at least one), started by the first padded answer, not at start-up:
+ * a node that never searches holds no thread. Until they run (and for good
+ * if they cannot start) answers are checked on the calling thread.
+ */
 export async function createThreadedOprfClient(opts: { threads?: number; workerUrl?: URL } = {}): Promise<ThreadedOprfClient> {
   const inline = await createSodiumOprfClient();
   const finalizeInline = inline.finalizePrefix!;
-  const threads = opts.threads ?? Math.max(1, availableParallelism() - 1);
-  if (!Number.isInteger(threads) || threads < 1) throw oprfError('oprf_invalid_input', 'threads', 'expected an integer >= 1');
-  const pool = await createWorkerPool<FinalizeRequest, Uint8Array>({
-    name: 'finalize',
-    workerUrl: opts.workerUrl ?? resolveWorkerUrl(import.meta.url, 'finalize-worker.js'),
-    threads,
-    workerData: () => null,
-  });
+  const threads = poolThreads(opts.threads);
+  let pool: WorkerPool<FinalizeRequest, Uint8Array> | undefined;
+  let starting: Promise<boolean> | undefined;
+  let closed = false;
+  const ready = () =>
+    (starting ??= (async () =>
+      createWorkerPool<FinalizeRequest, Uint8Array>({
+        name: 'finalize',
+        workerUrl: opts.workerUrl ?? resolveWorkerUrl(import.meta.url, 'finalize-worker.js'),
+        threads,
+        workerData: () => null,
+      }))().then(
+      async (started) => {
+        if (closed) await started.close();
+        else pool = started;
+        return !closed;
+      },
+      () => false,
+    ));
 
   let worker = 0;
   let inlined = 0;
@@ -54,12 +73,14 @@ export async function createThreadedOprfClient(opts: { threads?: number; workerU
   };
   return {
     threads,
+    ready,
     counts: () => ({ worker, inline: inlined }),
     blind: (input) => inline.blind(input),
     finalizeBatch: (...args) => inline.finalizeBatch(...args),
     dummy: () => inline.dummy!(),
     async finalizePrefix(inputs, blinds, evaluatedElements, blindedElements, publicKey, proof) {
-      if (!pool.idle()) return onThisThread(inputs, blinds, evaluatedElements, blindedElements, publicKey, proof);
+      if (!closed) void ready();
+      if (pool === undefined || !pool.idle()) return onThisThread(inputs, blinds, evaluatedElements, blindedElements, publicKey, proof);
       const n = requirePaddedBatches(inputs, blinds, evaluatedElements, blindedElements);
       const fixed = (items: readonly Uint8Array[], batch: string, code: 'oprf_invalid_element' | 'oprf_invalid_input' = 'oprf_invalid_element') => {
         items.forEach((e, index) => requireBytes(e, { batch, index }, OPRF.elementSize, code));
@@ -86,6 +107,9 @@ export async function createThreadedOprfClient(opts: { threads?: number; workerU
         throw e;
       }
     },
-    close: () => pool.close(),
+    async close() {
+      closed = true;
+      await pool?.close();
+    },
   };
 }

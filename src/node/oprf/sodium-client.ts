@@ -35,7 +35,7 @@ export async function createSodiumOprfClient(rng: RandomBytes = defaultRandomByt
 
     finalizeBatch(inputs, blinds, evaluatedElements, blindedElements, publicKey, proof) {
       requireFinalizeBatches(inputs, { blinds, evaluatedElements, blindedElements });
-      return finalizeVerified(lib, inputs, blinds, evaluatedElements, blindedElements, publicKey, proof, inputs.length);
+      return finalizeVerified(lib, inputs, blinds, evaluatedElements, blindedElements, publicKey, proof);
     },
 
     // r * G for a fresh uniformly random nonzero r: a uniformly random
@@ -51,17 +51,17 @@ export async function createSodiumOprfClient(rng: RandomBytes = defaultRandomByt
 
     finalizePrefix(inputs, blinds, evaluatedElements, blindedElements, publicKey, proof) {
       requirePaddedBatches(inputs, blinds, evaluatedElements, blindedElements);
-      return finalizeVerified(lib, inputs, blinds, evaluatedElements, blindedElements, publicKey, proof, inputs.length);
+      return finalizeVerified(lib, inputs, blinds, evaluatedElements, blindedElements, publicKey, proof);
     },
   };
 }
 
 /**
  * VerifyProof over every evaluated element, then unblind and finalize the
- * first `real` of them (all of them for an RFC-shaped batch; the real keys of
- * a padded request).
+ * first `inputs.length` of them (all of them for an RFC-shaped batch; the
+ * real keys of a padded request).
  *
- * The elements from `real` on are dummies r_i * G whose r_i are their
+ * The elements from `real` = inputs.length on are dummies r_i * G whose r_i are their
  * blinds. Their terms of the composites fold into one product each:
  *   M = sum(d_i * C_i, i < real) + (sum(d_i * r_i, i >= real)) * G
  *   Z = sum(d_i * D_i, i < real) + (sum(d_i * r_i, i >= real)) * pkS
@@ -81,8 +81,8 @@ function finalizeVerified(
   blindedElements: readonly Uint8Array[],
   publicKey: Uint8Array,
   proof: Uint8Array,
-  real: number,
 ): Uint8Array[] {
+  const real = inputs.length;
   // Attacker-controlled: the peer's answer.
   const evaluated = evaluatedElements.map((e, i) => requireSodiumElement(lib, e, { batch: 'evaluatedElements', index: i }));
   const blinded = blindedElements.map((e, i) => requireSodiumElement(lib, e, { batch: 'blindedElements', index: i }));

@@ -15,7 +15,7 @@ import type { TokenBackend } from '../../core/oprf/backend.js';
 import { oprfError, relocate, requireBatch, requireInput } from '../../core/oprf/checks.js';
 import { validateOprfSecretKey } from '../../core/oprf/keys.js';
 import { isCairnError } from '../../core/errors.js';
-import { createWorkerPool, type WorkerPool } from './worker-pool.js';
+import { createWorkerPool, poolThreads, type WorkerPool } from './worker-pool.js';
 import { packInputs, unpackTokens, type TokenRequest, type TokenWorkerInit } from './worker-protocol.js';
 import { resolveTokenWorkerUrl } from './worker-url.js';
 
@@ -41,9 +41,8 @@ const DEFAULT_BATCH = 256;
 /** Start a pool of token workers; resolves once every worker is ready. */
 export async function createTokenPool(options: TokenPoolOptions): Promise<TokenPool> {
   const key = validateOprfSecretKey(options.secretKey).slice();
-  const threads = options.threads ?? availableParallelism();
+  const threads = poolThreads(options.threads, availableParallelism());
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
-  if (!Number.isInteger(threads) || threads < 1) throw oprfError('oprf_invalid_input', 'threads', 'expected an integer >= 1');
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw oprfError('oprf_invalid_input', 'batchSize', 'expected an integer >= 1');
   }

@@ -16,10 +16,23 @@
  * - Idle workers do not keep the process alive; `close()` fails requests in
  *   flight, stops the workers, and refuses later requests. It is idempotent.
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../../core/errors.js';
+import { oprfError } from '../../core/oprf/checks.js';
 import { fromWireError, type PoolMessage, type WorkerReply } from './worker-protocol.js';
 import { WORKER_EXEC_ARGV } from './worker-url.js';
+
+/**
+ * The thread count of a pool: `requested`, else `fallback` (one fewer than
+ * the cores, at least one: the main thread keeps a core). Throws on anything
+ * but an integer >= 1.
+ */
+export function poolThreads(requested: number | undefined, fallback = Math.max(1, availableParallelism() - 1)): number {
+  const threads = requested ?? fallback;
+  if (!Number.isInteger(threads) || threads < 1) throw oprfError('oprf_invalid_input', 'threads', 'expected an integer >= 1');
+  return threads;
+}
 
 /** Options of `createWorkerPool`. */
 export interface WorkerPoolOptions {
