@@ -18,4 +18,6 @@ export default function setup(): void {
     cwd: root,
     stdio: 'inherit',
   });
+  // The native ristretto255 module (a notice and the WASM build where libsodium-dev is missing; CI requires it).
+  execFileSync(process.execPath, [`${root}dist/scripts/build-native.js`], { cwd: root, stdio: 'inherit' });
 }

@@ -16,7 +16,7 @@ import { runRetention } from '../core/records/manage.js';
 import { nodeServices, openNodeContext } from './context.js';
 import { loadConfig } from './home.js';
 import { acquireServeLock } from './lock.js';
-import { lazyTokenPool } from './oprf/index.js';
+import { lazyTokenPool, loadSodiumBuild, sodiumChoice } from './oprf/index.js';
 import { createThreadedEvaluator } from './oprf/evaluator-thread.js';
 import { createThreadedOprfClient } from './oprf/finalize-thread.js';
 import { createLogger } from './logger.js';
@@ -114,6 +114,9 @@ async function startLocked(
   const logger = opts.logger ?? createLogger(config.log.level);
   if (staleLockOf !== undefined) logger.warn({ pid: staleLockOf }, 'took over the serve lock of a process that no longer runs');
   if (ctx.migrated.length) logger.info({ migrations: ctx.migrated }, 'database migrated');
+  // Which libsodium build the OPRF threads run on (CAIRN_SODIUM): checked
+  // here so that a required native build that is missing stops start-up.
+  const sodium = await loadSodiumBuild(sodiumChoice(env));
   // Records imported through the API (a bulk import over HTTP runs for
   // minutes): tokens on worker threads, at most half the cores, so the main
   // thread and the evaluate thread keep answering peers meanwhile. On the
@@ -230,7 +233,7 @@ async function startLocked(
   http.keepAliveTimeout = KEEP_ALIVE_MS;
   http.headersTimeout = KEEP_ALIVE_MS + 1000;
   const actual = (server.address() as AddressInfo).port;
-  logger.info({ node: config.node.id, country: config.node.country, host: config.http.host, port: actual, signingKeyId: keys.signer.keyId }, 'cairn node listening');
+  logger.info({ node: config.node.id, country: config.node.country, host: config.http.host, port: actual, signingKeyId: keys.signer.keyId, sodium: `${sodium.build} ${sodium.version}` }, 'cairn node listening');
   // Replicas missing since the last run (or peers added by the CLI) start syncing now.
   void services.index.scheduleAll().catch((e: unknown) => logger.error({ err: String(e) }, 'replica sync scheduling failed'));
   let closed = false;

@@ -15,7 +15,7 @@ import { nodeFinalizeHash, nodeHashToGroupUniformBytes } from './node-hash.js';
 import { defaultRandomBytes, randomScalar, type RandomBytes } from '../../core/oprf/random.js';
 import { deserializeScalar, requireProof, serializeScalar } from '../../core/oprf/serialization.js';
 import { CHALLENGE, COMPOSITE, IDENTITY, isZero, lengthPrefixed, multiplyElement, requireSodiumElement, SEED_DST, sodiumHashToScalar, compositeElement } from './sodium-evaluate.js';
-import { loadSodium, type Sodium } from './sodium-token.js';
+import { loadSodium, type Sodium } from './sodium.js';
 
 function add(lib: Sodium, a: Uint8Array, b: Uint8Array): Uint8Array {
   return isZero(a) ? b : isZero(b) ? a : lib.crypto_core_ristretto255_add(a, b);

@@ -39,7 +39,7 @@ import { defaultRandomBytes, randomScalar, type RandomBytes } from '../../core/o
 import { serializeScalar } from '../../core/oprf/serialization.js';
 import type { BlindEvaluation } from '../../core/oprf/server.js';
 import { VOPRF_CONTEXT } from '../../core/oprf/suite.js';
-import { loadSodium, type Sodium } from './sodium-token.js';
+import { loadSodium, type Sodium } from './sodium.js';
 
 /** The identity element's canonical encoding (RFC 9496 §4.3.2: s = 0). */
 export const IDENTITY = new Uint8Array(OPRF.elementSize);

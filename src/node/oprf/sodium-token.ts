@@ -1,7 +1,7 @@
 /**
  * The Node fast path for a node's own tokens: Evaluate(skS, input) of
  * RFC 9497 (VOPRF mode, ristretto255-SHA512) with the group work done by
- * libsodium (WASM) instead of noble's BigInt arithmetic. It must agree byte
+ * libsodium (native or WASM, ./sodium.ts) instead of noble's BigInt arithmetic. It must agree byte
  * for byte with the portable `evaluateToken`; tests hold it to that.
  *
  *   uniform = expand_message_xmd(SHA-512, input, DST, 64)   node:crypto (node-hash.ts)
@@ -9,22 +9,13 @@
  *   Z       = crypto_scalarmult_ristretto255(skS, P)        libsodium
  *   token   = SHA-512(len||input||len||Z||"Finalize")       node:crypto (node-hash.ts)
  *
- * Node only (WASM): Workers use the portable path.
+ * Node only: Workers use the portable path.
  */
-import sodium from 'libsodium-wrappers-sumo';
 import { createSequentialTokenBackend, type TokenBackend } from '../../core/oprf/backend.js';
 import { oprfError, requireInput } from '../../core/oprf/checks.js';
 import { nodeFinalizeHash, nodeHashToGroupUniformBytes } from './node-hash.js';
 import { validateOprfSecretKey } from '../../core/oprf/keys.js';
-
-/** The initialised libsodium module. */
-export type Sodium = typeof sodium;
-
-/** Wait for libsodium's WASM to be ready (once per thread). */
-export async function loadSodium(): Promise<Sodium> {
-  await sodium.ready;
-  return sodium;
-}
+import { loadSodium, type Sodium } from './sodium.js';
 
 /**
  * Evaluate(skS, input) with libsodium. `secretKey` must already be validated

@@ -8,7 +8,8 @@
 import { OPRF } from '../../core/constants.js';
 import { atInput } from '../../core/oprf/backend.js';
 import { validateOprfSecretKey } from '../../core/oprf/keys.js';
-import { loadSodium, sodiumEvaluateToken } from './sodium-token.js';
+import { loadSodium } from './sodium.js';
+import { sodiumEvaluateToken } from './sodium-token.js';
 import { serveWorker, unpackInputs, type TokenRequest, type TokenWorkerInit } from './worker-protocol.js';
 
 await serveWorker<TokenWorkerInit, TokenRequest, Uint8Array>(async (init) => {
