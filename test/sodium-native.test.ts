@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import wasm from 'libsodium-wrappers-sumo';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cairn, freePort, initNode, serveNode, tempDir } from './helpers/cli.js';
 import { loadNativeSodium, loadSodiumBuild, nativeModulePath, sodiumChoice, type Sodium } from '../src/node/oprf/sodium.js';
 
 const required = process.env.CAIRN_SODIUM === 'native';
@@ -178,5 +179,28 @@ describe.runIf(present || required)('native libsodium build', () => {
     });
     await worker.terminate();
     expect(Buffer.from(got)).toEqual(Buffer.from(wasm.crypto_scalarmult_ristretto255_base(s)));
+  });
+});
+
+describe('cairn serve and CAIRN_SODIUM', () => {
+  it('logs the build it runs on, and a bad CAIRN_SODIUM stops start-up with a reason', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const port = await freePort();
+      initNode(dir, 'DE', port);
+      const node = await serveNode(dir, { port, env: { CAIRN_SODIUM: 'wasm', CAIRN_LOG_LEVEL: 'info' } });
+      await node.stop();
+      expect(node.stderr()).toMatch(/"sodium":"wasm 1\.0\.\d+".*cairn node listening/);
+      if (present) {
+        const auto = await serveNode(dir, { port, env: { CAIRN_LOG_LEVEL: 'info' } });
+        await auto.stop();
+        expect(auto.stderr()).toMatch(/"sodium":"native \d+\.\d+\.\d+".*cairn node listening/);
+      }
+      const bad = cairn(['serve', '--home', dir, '--port', String(port)], { env: { CAIRN_SODIUM: 'fast' } });
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toContain('CAIRN_SODIUM: expected native, wasm or auto, got "fast"');
+    } finally {
+      cleanup();
+    }
   });
 });
