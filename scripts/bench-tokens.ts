@@ -14,7 +14,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { cpuBusy } from './lib/bench-machine.js';
+import { cpuBusy, sodiumOf } from './lib/bench-machine.js';
 import { createPortableTokenBackend, generateOprfKeyPair } from '../src/core/oprf/index.js';
 import type { TokenBackend } from '../src/core/oprf/index.js';
 import { createSodiumTokenBackend, createTokenPool } from '../src/node/oprf/index.js';
@@ -44,6 +44,8 @@ export interface TokenBenchResult {
     readonly loadAverage: number;
     /** Share of CPU time busy with other work during one second before the run (0..1). */
     readonly busyBefore: number;
+    /** The libsodium build of the sodium and pool paths, e.g. "native 1.0.18". */
+    readonly sodium: string;
   };
   readonly threads: number;
   readonly figures: readonly TokenBenchFigure[];
@@ -132,6 +134,7 @@ export async function runTokenBenchmark(options: TokenBenchOptions = {}): Promis
       platform: `${process.platform}-${process.arch}`,
       loadAverage,
       busyBefore,
+      sodium: await sodiumOf(),
     },
     threads,
     figures,
@@ -143,7 +146,7 @@ export async function runTokenBenchmark(options: TokenBenchOptions = {}): Promis
 export function formatTokenBenchmark(r: TokenBenchResult): string {
   const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   const lines = [
-    `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node} (${r.machine.platform}), ` +
+    `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node} (${r.machine.platform}), libsodium ${r.machine.sodium}, ` +
       `load average ${fmt(r.machine.loadAverage, 2)}, CPU ${fmt(100 * r.machine.busyBefore)}% busy just before the run`,
     ...(r.machine.busyBefore > 0.2
       ? ['Warning: the machine was busy with other work; these figures understate it.']

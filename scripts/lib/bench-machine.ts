@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { loadSodiumBuild } from '../../src/node/oprf/index.js';
 import { ROOT } from './federation.js';
 
 /** Where and when a benchmark ran. */
@@ -24,6 +25,14 @@ export interface BenchMachine {
   readonly date: string;
   /** The commit measured, with "+dirty" when the work tree had changes. */
   readonly commit: string;
+  /** The libsodium build the OPRF runs on (CAIRN_SODIUM), e.g. "native 1.0.18". */
+  readonly sodium: string;
+}
+
+/** The libsodium build this process, and the nodes it starts with its environment, run the OPRF on. */
+export async function sodiumOf(): Promise<string> {
+  const s = await loadSodiumBuild();
+  return `${s.build} ${s.version}`;
 }
 
 function cpuTimes(): { idle: number; all: number } {
@@ -66,13 +75,14 @@ export async function sampleMachine(): Promise<BenchMachine> {
     busyBefore,
     date: new Date().toISOString(),
     commit: commitOf(),
+    sodium: await sodiumOf(),
   };
 }
 
 /** One line describing the machine, plus a warning line when it was busy. */
 export function formatMachine(m: BenchMachine): string {
   const line =
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node} (${m.platform}); ` +
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node} (${m.platform}), libsodium ${m.sodium}; ` +
     `load average ${m.loadAverage.toFixed(2)}, CPU ${Math.round(100 * m.busyBefore)}% busy just before the run; ` +
     `${m.date.slice(0, 16).replace('T', ' ')} UTC; commit ${m.commit}`;
   return m.busyBefore > 0.2 ? `${line}\nWarning: the machine was busy with other work; these figures understate it.` : line;
