@@ -1,6 +1,6 @@
 /*
  * Native ristretto255 for the Node runtime: the eleven libsodium functions
- * Cairn's OPRF uses (src/node/oprf/ristretto.ts), bound with Node-API to the
+ * Cairn's OPRF uses (src/node/oprf/sodium.ts), bound with Node-API to the
  * system's libsodium (Debian: libsodium-dev), with the names, argument order
  * and results of libsodium-wrappers-sumo, so the WASM build and this one are
  * interchangeable and tests hold them to the same bytes.
