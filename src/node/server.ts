@@ -16,7 +16,7 @@ import { runRetention } from '../core/records/manage.js';
 import { nodeServices, openNodeContext } from './context.js';
 import { loadConfig } from './home.js';
 import { acquireServeLock } from './lock.js';
-import { lazyTokenPool, loadSodiumBuild, sodiumChoice } from './oprf/index.js';
+import { lazyTokenPool, loadSodiumBuild } from './oprf/index.js';
 import { createThreadedEvaluator } from './oprf/evaluator-thread.js';
 import { createThreadedOprfClient } from './oprf/finalize-thread.js';
 import { createLogger } from './logger.js';
@@ -114,9 +114,10 @@ async function startLocked(
   const logger = opts.logger ?? createLogger(config.log.level);
   if (staleLockOf !== undefined) logger.warn({ pid: staleLockOf }, 'took over the serve lock of a process that no longer runs');
   if (ctx.migrated.length) logger.info({ migrations: ctx.migrated }, 'database migrated');
-  // Which libsodium build the OPRF threads run on (CAIRN_SODIUM): checked
-  // here so that a required native build that is missing stops start-up.
-  const sodium = await loadSodiumBuild(sodiumChoice(env));
+  // Which libsodium build the OPRF threads run on: the rule every thread
+  // applies to the process's CAIRN_SODIUM, applied here first so that a bad
+  // value, or a required native build that is missing, stops start-up.
+  const sodium = await loadSodiumBuild();
   // Records imported through the API (a bulk import over HTTP runs for
   // minutes): tokens on worker threads, at most half the cores, so the main
   // thread and the evaluate thread keep answering peers meanwhile. On the

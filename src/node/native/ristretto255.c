@@ -94,28 +94,17 @@ static napi_value fail(napi_env env, const char *fn, const char *why) {
 }
 
 /*
- * js_<name> is the binding of libsodium's <name>, exported as <name>.
- * Functions of one input and one output: from_hash, scalar_reduce, scalar_invert, scalarmult_base.
+ * BINDING(name, out_len, call, why, in_len...) defines js_<name>, the
+ * binding of libsodium's <name> (exported as <name>): its arguments are
+ * Uint8Arrays of the in_len lengths, readable in `call` as a[0], a[1]; `call`
+ * writes out_len bytes to `out` and returns 0, or fails with `why`.
  */
-#define UNARY(name, in_len, out_len, call, why)                                              \
+#define BINDING(name, out_len, call, why, ...)                                               \
   static napi_value js_##name(napi_env env, napi_callback_info info) {                        \
-    static const size_t lengths[1] = {in_len};                                               \
-    const unsigned char *a[1];                                                               \
+    static const size_t lengths[] = {__VA_ARGS__};                                           \
+    const unsigned char *a[sizeof lengths / sizeof lengths[0]];                              \
     unsigned char *out;                                                                      \
-    if (!read_args(env, info, #name, 1, lengths, a)) return NULL;                            \
-    napi_value result = new_bytes(env, out_len, &out);                                       \
-    if (result == NULL) return NULL;                                                         \
-    if ((call) != 0) return fail(env, #name, why);                                           \
-    return result;                                                                           \
-  }
-
-/* Functions of two inputs: scalarmult, add, scalar_mul/sub/add. */
-#define BINARY(name, a_len, b_len, out_len, call, why)                                       \
-  static napi_value js_##name(napi_env env, napi_callback_info info) {                        \
-    static const size_t lengths[2] = {a_len, b_len};                                         \
-    const unsigned char *a[2];                                                               \
-    unsigned char *out;                                                                      \
-    if (!read_args(env, info, #name, 2, lengths, a)) return NULL;                            \
+    if (!read_args(env, info, #name, sizeof lengths / sizeof lengths[0], lengths, a)) return NULL; \
     napi_value result = new_bytes(env, out_len, &out);                                       \
     if (result == NULL) return NULL;                                                         \
     if ((call) != 0) return fail(env, #name, why);                                           \
@@ -140,16 +129,17 @@ static int scalar_add(unsigned char *out, const unsigned char *x, const unsigned
   return 0;
 }
 
-UNARY(crypto_core_ristretto255_from_hash, HASH, POINT, crypto_core_ristretto255_from_hash(out, a[0]), "failed")
-UNARY(crypto_core_ristretto255_scalar_reduce, NONREDUCED, SCALAR, reduce(out, a[0]), "failed")
-UNARY(crypto_core_ristretto255_scalar_invert, SCALAR, SCALAR, crypto_core_ristretto255_scalar_invert(out, a[0]), "the scalar is zero")
-UNARY(crypto_scalarmult_ristretto255_base, SCALAR, POINT, crypto_scalarmult_ristretto255_base(out, a[0]), "the product is the identity")
-BINARY(crypto_scalarmult_ristretto255, SCALAR, POINT, POINT, top_bit_set(a[1]) ? -1 : crypto_scalarmult_ristretto255(out, a[0], a[1]),
-       "invalid point, or the product is the identity")
-BINARY(crypto_core_ristretto255_add, POINT, POINT, POINT, top_bit_set(a[0]) || top_bit_set(a[1]) ? -1 : crypto_core_ristretto255_add(out, a[0], a[1]), "invalid point")
-BINARY(crypto_core_ristretto255_scalar_mul, SCALAR, SCALAR, SCALAR, scalar_mul(out, a[0], a[1]), "failed")
-BINARY(crypto_core_ristretto255_scalar_sub, SCALAR, SCALAR, SCALAR, scalar_sub(out, a[0], a[1]), "failed")
-BINARY(crypto_core_ristretto255_scalar_add, SCALAR, SCALAR, SCALAR, scalar_add(out, a[0], a[1]), "failed")
+BINDING(crypto_core_ristretto255_from_hash, POINT, crypto_core_ristretto255_from_hash(out, a[0]), "failed", HASH)
+BINDING(crypto_core_ristretto255_scalar_reduce, SCALAR, reduce(out, a[0]), "failed", NONREDUCED)
+BINDING(crypto_core_ristretto255_scalar_invert, SCALAR, crypto_core_ristretto255_scalar_invert(out, a[0]), "the scalar is zero", SCALAR)
+BINDING(crypto_scalarmult_ristretto255_base, POINT, crypto_scalarmult_ristretto255_base(out, a[0]), "the product is the identity", SCALAR)
+BINDING(crypto_scalarmult_ristretto255, POINT, top_bit_set(a[1]) ? -1 : crypto_scalarmult_ristretto255(out, a[0], a[1]),
+        "invalid point, or the product is the identity", SCALAR, POINT)
+BINDING(crypto_core_ristretto255_add, POINT, top_bit_set(a[0]) || top_bit_set(a[1]) ? -1 : crypto_core_ristretto255_add(out, a[0], a[1]),
+        "invalid point", POINT, POINT)
+BINDING(crypto_core_ristretto255_scalar_mul, SCALAR, scalar_mul(out, a[0], a[1]), "failed", SCALAR, SCALAR)
+BINDING(crypto_core_ristretto255_scalar_sub, SCALAR, scalar_sub(out, a[0], a[1]), "failed", SCALAR, SCALAR)
+BINDING(crypto_core_ristretto255_scalar_add, SCALAR, scalar_add(out, a[0], a[1]), "failed", SCALAR, SCALAR)
 
 static napi_value js_crypto_core_ristretto255_is_valid_point(napi_env env, napi_callback_info info) {
   static const size_t lengths[1] = {POINT};

@@ -1,8 +1,9 @@
 /**
  * The Node fast path for a node's own tokens: Evaluate(skS, input) of
  * RFC 9497 (VOPRF mode, ristretto255-SHA512) with the group work done by
- * libsodium (native or WASM, ./sodium.ts) instead of noble's BigInt arithmetic. It must agree byte
- * for byte with the portable `evaluateToken`; tests hold it to that.
+ * libsodium (native or WASM, ./sodium.ts) instead of noble's BigInt
+ * arithmetic. It must agree byte for byte with the portable `evaluateToken`;
+ * tests hold it to that.
  *
  *   uniform = expand_message_xmd(SHA-512, input, DST, 64)   node:crypto (node-hash.ts)
  *   P       = crypto_core_ristretto255_from_hash(uniform)   libsodium (RFC 9496 §4.3.4)

@@ -39,13 +39,16 @@ export type Sodium = Pick<
   | 'crypto_scalarmult_ristretto255_base'
 >;
 
+/** The native module: those functions and the version of the libsodium it runs against. */
+type NativeSodium = Sodium & { sodium_version_string(): string };
+
 export type SodiumBuild = 'native' | 'wasm';
 
 /** Which build CAIRN_SODIUM asks for. */
 export type SodiumChoice = 'auto' | SodiumBuild;
 
 /** The native module as the running script finds it: under dist/ whether it runs from dist/ or from src/ (vitest). */
-export const NATIVE_CANDIDATES = [
+const NATIVE_CANDIDATES = [
   // dist/src/node/oprf/sodium.js -> dist/native/
   new URL('../../../native/ristretto255.node', import.meta.url),
   // src/node/oprf/sodium.ts -> dist/native/
@@ -61,10 +64,10 @@ export function nativeModulePath(): string | undefined {
   return undefined;
 }
 
-let native: { lib: Sodium & { sodium_version_string(): string } } | { error: string } | undefined;
+let native: { lib: NativeSodium } | { error: string } | undefined;
 
 /** Load the native build once per thread; why not, when it cannot be. */
-export function loadNativeSodium(): { lib: Sodium & { sodium_version_string(): string } } | { error: string } {
+export function loadNativeSodium(): { lib: NativeSodium } | { error: string } {
   if (native) return native;
   const path = nativeModulePath();
   if (!path) {
