@@ -12,7 +12,8 @@ import { toHex } from '../src/core/bytes.js';
 import { isCairnError } from '../src/core/errors.js';
 import { blind, blindEvaluateBatch, evaluateToken, finalizeBatch, generateOprfKeyPair } from '../src/core/oprf/index.js';
 import type { OprfClient } from '../src/core/federation/client.js';
-import { createSodiumOprfClient } from '../src/node/oprf/sodium-client.js';
+import { createSodiumOprfClient, invertAll } from '../src/node/oprf/sodium-client.js';
+import { loadSodium } from '../src/node/oprf/sodium.js';
 
 const inputs = (n: number) => Array.from({ length: n }, () => new Uint8Array(randomBytes(1 + (randomBytes(1)[0]! % 80))));
 /** A deterministic rng: the same bytes for both paths. */
@@ -36,6 +37,39 @@ describe('libsodium OPRF client', () => {
       const b = blind(x, rng);
       expect(toHex(a.blind)).toBe(toHex(b.blind));
       expect(toHex(a.blindedElement)).toBe(toHex(b.blindedElement));
+    }
+  });
+
+  it('blinds in two steps (HashToGroup once, then a blind per peer) exactly as in one', async () => {
+    const one = await createSodiumOprfClient(fixedRng(11));
+    const two = await createSodiumOprfClient(fixedRng(11));
+    for (const x of inputs(20)) {
+      const a = one.blind(x);
+      const b = two.blindElement!(two.hashToGroup!(x));
+      expect(toHex(b.blind)).toBe(toHex(a.blind));
+      expect(toHex(b.blindedElement)).toBe(toHex(a.blindedElement));
+    }
+    // One hashed element blinded twice: two unlinkable elements that both finalize to the key's token.
+    const x = inputs(1)[0]!;
+    const element = sodium.hashToGroup!(x);
+    const [p, q] = [sodium.blindElement!(element), sodium.blindElement!(element)];
+    expect(toHex(p.blindedElement)).not.toBe(toHex(q.blindedElement));
+    for (const b of [p, q]) {
+      const ev = blindEvaluateBatch(secretKey, publicKey, [b.blindedElement]);
+      expect(toHex(sodium.finalizeBatch([x], [b.blind], ev.evaluatedElements, [b.blindedElement], publicKey, ev.proof)[0]!)).toBe(toHex(evaluateToken(secretKey, x)));
+    }
+    expect(() => sodium.hashToGroup!('not bytes' as never)).toThrow(/input/);
+  });
+
+  it('inverts a batch of scalars with one inversion, as inverting each would', async () => {
+    const lib = await loadSodium();
+    expect(invertAll(lib, [])).toEqual([]);
+    for (const n of [1, 2, 3, 16, 64]) {
+      const scalars = Array.from({ length: n }, () => lib.crypto_core_ristretto255_scalar_reduce(randomBytes(64)));
+      const inverses = invertAll(lib, scalars);
+      expect(inverses.map(toHex)).toEqual(scalars.map((s) => toHex(lib.crypto_core_ristretto255_scalar_invert(s))));
+      const one = toHex(Uint8Array.of(1, ...new Uint8Array(31)));
+      scalars.forEach((s, i) => expect(toHex(lib.crypto_core_ristretto255_scalar_mul(s, inverses[i]!))).toBe(one));
     }
   });
 

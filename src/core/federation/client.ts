@@ -40,6 +40,14 @@ export interface OprfClient {
   blind(input: Uint8Array): { blind: Uint8Array; blindedElement: Uint8Array };
   finalizeBatch: typeof finalizeBatch;
   /**
+   * Blind in two steps (Node's fast path): HashToGroup of an input, which
+   * is public and the same for every peer, so a search computes it once;
+   * then a fresh blind per peer, one multiplication. A client with both
+   * blinds every peer's request this way; `blind` is their composition.
+   */
+  hashToGroup?(input: Uint8Array): Uint8Array;
+  blindElement?(element: Uint8Array): { blind: Uint8Array; blindedElement: Uint8Array };
+  /**
    * Padding without the work of a blind (Node's fast path): a uniformly
    * random element, distributed as a blinded element is, with the scalar
    * the client made it from as its `blind`. A client with both of these
@@ -147,6 +155,12 @@ export interface PeerAnswer {
   logIndex: number | undefined;
 }
 
+/**
+ * HashToGroup of the match keys of one search, by input, shared by its
+ * queries to every peer (clients that split blinding fill it).
+ */
+export type HashedInputs = Map<Uint8Array, Uint8Array>;
+
 /** The smallest padded size that holds `n` elements (n is at most MAX_MATCH_ELEMENTS). */
 export function paddedSize(n: number): number {
   const size = FEDERATION.paddedSizes.find((s) => s >= n);
@@ -232,7 +246,7 @@ export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Pe
  * against the peer's pinned VOPRF key; finalize; apply the index deltas of
  * the answer to our replicas; look the fingerprints up there.
  */
-export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly MatchKey[], ctx: SearchContext): Promise<PeerAnswer> {
+export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly MatchKey[], ctx: SearchContext, hashed: HashedInputs = new Map()): Promise<PeerAnswer> {
   const usable = keys.filter((k) => peer.matchKeyTypes.includes(k.type)).slice(0, MAX_MATCH_ELEMENTS);
   if (usable.length === 0) return { hits: [], replicas: {}, checkpoint: undefined, logIndex: undefined };
   // A dummy is a uniformly random element: the blind of a fresh random input,
@@ -244,7 +258,16 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
   const n = paddedSize(usable.length);
   if (!fast) for (let i = usable.length; i < n; i++) inputs.push(deps.random.bytes(DUMMY_INPUT_BYTES));
   // Fresh blinds per peer: the same blinded element sent to two peers would let them link the searches.
-  const blinds = inputs.map((x) => oprf.blind(x));
+  // HashToGroup of a key is the same for every peer: computed once per search where the client splits blinding.
+  const { hashToGroup, blindElement } = oprf;
+  const blinds =
+    hashToGroup && blindElement
+      ? inputs.map((x) => {
+          let element = hashed.get(x);
+          if (element === undefined) hashed.set(x, (element = hashToGroup(x)));
+          return blindElement(element);
+        })
+      : inputs.map((x) => oprf.blind(x));
   if (fast) for (let i = usable.length; i < n; i++) blinds.push(fast.dummy());
   const elements = blinds.map((b) => b.blindedElement);
   const request: MatchRequest = {

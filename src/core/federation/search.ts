@@ -18,7 +18,7 @@ import { CairnError, isCairnError } from '../errors.js';
 import { deriveMatchKeys, MATCH_KEY_TYPES, parseIdentifiers, strengthAtLeast, strengthRank, strongestOf, type MatchKey, type MatchKeyType } from '../identity/index.js';
 import type { Logger } from '../ports.js';
 import type { User } from '../users/users.js';
-import { confirmHit, queryPeer, type Hit, type MatchDeps, type ReplicaStatus, type SearchContext } from './client.js';
+import { confirmHit, queryPeer, type HashedInputs, type Hit, type MatchDeps, type ReplicaStatus, type SearchContext } from './client.js';
 import { exchangeKeys, findPeer, listPeers, type Peer } from './peers.js';
 import { withAnyKey } from '../keys/history.js';
 
@@ -193,11 +193,11 @@ function missOutcome(peer: Peer, replicas: Partial<Record<RecordCategory, Replic
   return { status: 'index_syncing', error: { code: 'index_syncing', detail: `${detail}; search again when it is ready` } };
 }
 
-async function askPeer(deps: SearchDeps, peer: Peer, keys: MatchKey[], ctx: SearchContext): Promise<{ outcome: PeerOutcome; pending: Hit[] }> {
+async function askPeer(deps: SearchDeps, peer: Peer, keys: MatchKey[], ctx: SearchContext, hashed: HashedInputs): Promise<{ outcome: PeerOutcome; pending: Hit[] }> {
   const t0 = Date.now();
   const who = { nodeId: peer.id, country: peer.country, name: peer.name };
   try {
-    const answer = await queryPeer(deps, peer, keys, ctx);
+    const answer = await queryPeer(deps, peer, keys, ctx, hashed);
     if (deps.witness) {
       const witnessed = deps.witness(peer, answer.checkpoint).catch((e: unknown) => deps.logger.warn({ peer: peer.id, err: String(e) }, 'witnessing failed'));
       if (deps.defer) deps.defer(witnessed);
@@ -250,7 +250,8 @@ export async function runSearch(deps: SearchDeps, user: User, input: SearchInput
   const id = `s_${toHex(deps.random.bytes(12))}`;
   const ctx: SearchContext = { searchId: id, purpose: input.purpose, legalBasis: input.legalBasis, caseReference: input.caseReference };
   const keyTypes = [...new Set(keys.map((k) => k.type))].sort();
-  const answers = await Promise.all(peers.map((p) => askPeer(deps, p, keys, ctx)));
+  const hashed: HashedInputs = new Map();
+  const answers = await Promise.all(peers.map((p) => askPeer(deps, p, keys, ctx, hashed)));
   const now = deps.clock.now();
   const createdAt = now.toISOString();
   const statements = [

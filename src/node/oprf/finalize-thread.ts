@@ -76,6 +76,8 @@ export async function createThreadedOprfClient(opts: { threads?: number; workerU
     ready,
     counts: () => ({ worker, inline: inlined }),
     blind: (input) => inline.blind(input),
+    hashToGroup: (input) => inline.hashToGroup!(input),
+    blindElement: (element) => inline.blindElement!(element),
     finalizeBatch: (...args) => inline.finalizeBatch(...args),
     dummy: () => inline.dummy!(),
     async finalizePrefix(inputs, blinds, evaluatedElements, blindedElements, publicKey, proof) {

@@ -1,0 +1,84 @@
+/**
+ * A search hashes each match key to the group once and blinds it afresh for
+ * every peer (client.ts, queryPeer): real peers as `cairn serve` processes,
+ * the searcher in-process on its own home with a libsodium client that
+ * counts its calls. The hit at one peer shows the split blinding yields the
+ * peer's tokens; the other peer's elements show no blinded element is
+ * shared between peers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, startFederation, untilReplicasReady, type FedNode } from '../scripts/lib/federation.js';
+import type { OprfClient } from '../src/core/federation/client.js';
+import { toHex } from '../src/core/bytes.js';
+import { deriveMatchKeys, parseIdentifiers } from '../src/core/identity/index.js';
+import { nodeServices, openNodeContext, type NodeContext } from '../src/node/context.js';
+import { createSodiumOprfClient } from '../src/node/oprf/sodium-client.js';
+import { freePort, tempDir } from './helpers/cli.js';
+
+const IDENTIFIERS = { names: [{ given: 'Amira', family: 'Haddad' }], dateOfBirth: { precision: 'day', date: '2012-05-17' }, phones: [{ number: '+33612345678' }] };
+
+describe('one HashToGroup per match key per search, fresh blinds per peer', () => {
+  const t = tempDir('cairn-hash-once-');
+  let nodes: FedNode[];
+  let ctx: NodeContext | undefined;
+
+  beforeAll(async () => {
+    const ports = [await freePort(), await freePort(), await freePort()];
+    nodes = await startFederation(
+      t.dir,
+      [
+        { country: 'XA', name: 'A', port: ports[0]! },
+        { country: 'XB', name: 'B', port: ports[1]! },
+        { country: 'XC', name: 'C', port: ports[2]! },
+      ],
+      { missing_child_tracing: ['missing_child'] },
+    );
+    const [, xb] = nodes as [FedNode, FedNode, FedNode];
+    const put = await api(xb, xb.tokens.analyst, 'POST', '/v1/records', {
+      records: [{ ref: 'XB-1', category: 'missing_child', owningUnit: 'Unit', contactPoint: 'desk@xb.example', recordDate: '2026-01-15', retentionUntil: '2036-01-01', identifiers: IDENTIFIERS }],
+    });
+    expect(put.status, JSON.stringify(put.json)).toBe(200);
+    await untilReplicasReady(nodes[0]!);
+  });
+
+  afterAll(async () => {
+    await ctx?.close();
+    await Promise.all((nodes ?? []).map((n) => n.stop()));
+    t.cleanup();
+  });
+
+  it('hashes each key once across two peers, blinds it per peer, and finds the record', async () => {
+    const inner = await createSodiumOprfClient();
+    const hashedInputs: string[] = [];
+    const blinded: string[] = [];
+    const counting: OprfClient = {
+      ...inner,
+      hashToGroup: (input) => {
+        hashedInputs.push(toHex(input));
+        return inner.hashToGroup!(input);
+      },
+      blindElement: (element) => {
+        const b = inner.blindElement!(element);
+        blinded.push(toHex(b.blindedElement));
+        return b;
+      },
+    };
+    ctx = await openNodeContext(nodes[0]!.home);
+    const { searches } = await nodeServices(ctx, { oprfClient: counting });
+    const result = await searches.run({ id: 'analyst-test', name: 'analyst', role: 'analyst' } as never, {
+      identifiers: IDENTIFIERS,
+      purpose: 'missing_child_tracing',
+      legalBasis: 'test',
+      caseReference: 'H-1',
+    });
+    const byCountry = Object.fromEntries(result.results.map((r) => [r.peer.country, r]));
+    expect(byCountry.XB).toMatchObject({ status: 'hit', confirmation: 'confirmed' });
+    expect(byCountry.XC).toMatchObject({ status: 'no_hit' });
+
+    const keys = deriveMatchKeys(parseIdentifiers(IDENTIFIERS));
+    // Each key hashed once for both peers, and blinded once per peer into distinct elements.
+    expect(hashedInputs.sort()).toEqual(keys.map((k) => toHex(k.encoded)).sort());
+    expect(blinded).toHaveLength(2 * keys.length);
+    expect(new Set(blinded).size).toBe(blinded.length);
+  });
+});
