@@ -57,6 +57,12 @@ describe('changes since the current version', () => {
     const other = new IndexOwner({ db: xa.sqlite.db, atomic: sqliteAtomicWriter(xa.sqlite.raw), clock, signer: xa.signer, logger: silentLogger, nodeId: xa.nodeId });
     const fromOther = await other.changesSince('missing_child', v1);
     const fromThis = await xa.index.changesSince('missing_child', v1);
+    // An answer reads the versions of all its categories in one statement first, then asks with them.
+    const versions = await xa.index.currentVersions(['missing_child', 'suspect']);
+    expect(versions).toEqual({ missing_child: await xa.index.owner.version('missing_child'), suspect: 0 });
+    expect(versions.missing_child).toBeGreaterThan(v1);
+    const withVersions = await xa.index.changesSince('missing_child', v1, undefined, versions.missing_child);
+    expect(withVersions).toEqual(fromThis);
     for (const d of [fromOther, fromThis]) {
       if ('resync' in d) throw new Error('unexpected resync');
       expect(d.toVersion).toBeGreaterThan(v1);

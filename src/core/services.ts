@@ -143,7 +143,8 @@ export function createServices(ports: Ports, config: Config): Services {
   const index = new IndexService({ ...store, logger, signer, nodeId: config.node.id, client, epoch: activeEpoch, ...(ports.defer ? { defer: ports.defer } : {}), ...(ports.sha256 ? { sha256: ports.sha256 } : {}) });
   /** Our index as the answer needs it: a searcher without a replica of a category gets the head only. */
   const indexOwner: IndexOwner = {
-    changesSince: (category, sinceVersion, max) => index.changesSince(category, sinceVersion, max),
+    changesSince: (category, sinceVersion, max, version) => index.changesSince(category, sinceVersion, max, version),
+    currentVersions: (categories) => index.currentVersions(categories),
     resync: async (category) => ({ category, head: (await index.owner.head(category)).envelope, resync: true }),
   };
   const peers = createPeerService({ ...store, fetch: fetchFn, ownNodeId: config.node.id, timeoutMs: config.federation.timeoutMs, follower });

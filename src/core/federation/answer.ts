@@ -47,8 +47,14 @@ export interface OprfEvaluator {
 
 /** Our token index as the answer needs it (the index service implements it). */
 export interface IndexOwner {
-  /** Changes of our index of `category` since `sinceVersion`, at most `max` entries; `resync` when the window no longer reaches back that far. */
-  changesSince(category: RecordCategory, sinceVersion: number, max: number): Promise<IndexChanges>;
+  /**
+   * Changes of our index of `category` since `sinceVersion`, at most `max`
+   * entries; `resync` when the window no longer reaches back that far.
+   * `version`: the category's current version as `currentVersions` just read it.
+   */
+  changesSince(category: RecordCategory, sinceVersion: number, max: number, version?: number): Promise<IndexChanges>;
+  /** The current version of each category, read at once (an answer's in-step check). */
+  currentVersions(categories: readonly RecordCategory[]): Promise<Partial<Record<RecordCategory, number>>>;
   /** The current signed head of `category` as a resync signal: what a searcher without a replica of it gets. */
   resync(category: RecordCategory): Promise<IndexChanges>;
 }
@@ -144,11 +150,13 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
       [evaluation, changes] = await Promise.all([
         e.evaluator.blindEvaluateBatch(blinded),
         // A searcher without a replica of a category syncs it in full: a delta from version 0 would only repeat the snapshot.
-        Promise.all(
-          categories.map((c) => {
-            const since = req.replicaVersions[c];
-            return since === undefined ? deps.index.resync(c) : deps.index.changesSince(c, since, INDEX.maxDeltaChanges);
-          }),
+        deps.index.currentVersions(categories).then((versions) =>
+          Promise.all(
+            categories.map((c) => {
+              const since = req.replicaVersions[c];
+              return since === undefined ? deps.index.resync(c) : deps.index.changesSince(c, since, INDEX.maxDeltaChanges, versions[c]);
+            }),
+          ),
         ),
       ]);
       if (epoch === undefined || changes.every((ch) => headEpochOf(ch.head) === epoch)) break;

@@ -113,16 +113,27 @@ export class IndexOwner {
 
   /** The version of `category`'s index: the sequence number of its last change (0 if none). */
   async version(category: string): Promise<number> {
-    const r = await sql<{ v: number | null }>`select max(seq) as v from index_changes where category = ${category}`.execute(this.#deps.db);
-    const st = await this.#deps.db.selectFrom('index_state').select('rooted_version').where('category', '=', category).executeTakeFirst();
-    return Math.max(Number(r.rows[0]?.v ?? 0), st?.rooted_version ?? 0);
+    return (await this.#versions([category])).get(category) ?? 0;
+  }
+
+  /**
+   * The versions of several categories in one statement: an answer reads
+   * every category its purpose may match. One scalar subquery per category
+   * and table, so each is an index lookup (max(seq) on (category, seq)),
+   * never a scan of a category's change log.
+   */
+  async #versions(categories: readonly string[]): Promise<Map<string, number>> {
+    if (categories.length === 0) return new Map();
+    const rows = categories.map(
+      (c) => sql`select ${c} as category, (select max(seq) from index_changes where category = ${c}) as v, (select rooted_version from index_state where category = ${c}) as r`,
+    );
+    const r = await sql<{ category: string; v: number | null; r: number | null }>`${sql.join(rows, sql` union all `)}`.execute(this.#deps.db);
+    return new Map(r.rows.map((row) => [row.category, Math.max(Number(row.v ?? 0), Number(row.r ?? 0))]));
   }
 
   /** Current version per category (for categories the peer's policy allows). */
   async currentVersions(categories: readonly RecordCategory[]): Promise<Partial<Record<RecordCategory, number>>> {
-    const out: Partial<Record<RecordCategory, number>> = {};
-    for (const c of categories) out[c] = await this.version(c);
-    return out;
+    return Object.fromEntries(await this.#versions(categories)) as Partial<Record<RecordCategory, number>>;
   }
 
   /** The signed head of `category` at its current version, computing and signing it if needed. */
@@ -306,13 +317,15 @@ export class IndexOwner {
   /**
    * Changes of our index of `category` since `sinceVersion`, at most `max`
    * entries; `resync` when the window no longer reaches back that far.
+   * `version`: the category's current version, when the caller has just read it.
    */
-  async changesSince(category: RecordCategory, sinceVersion: number, max: number = INDEX.maxDeltaChanges): Promise<IndexChanges> {
+  async changesSince(category: RecordCategory, sinceVersion: number, max: number = INDEX.maxDeltaChanges, version?: number): Promise<IndexChanges> {
     // In step (the common case of an answer): nothing changed since the head we hold for that version.
-    // Its floor is at most its version, so no resync either. One version query instead of the full path.
+    // Its floor is at most its version, so no resync either. One version query instead of the full path,
+    // none when the caller read the versions of all its categories at once (`version`).
     // A head signed before a signing-key rotation goes the full path, which signs it again with the current key.
     const current = this.#current.get(category);
-    if (current !== undefined && current.head.version === sinceVersion && current.envelope.signatures.some((s) => s.keyid === this.#deps.signer.keyId) && (await this.version(category)) === sinceVersion) {
+    if (current !== undefined && current.head.version === sinceVersion && current.envelope.signatures.some((s) => s.keyid === this.#deps.signer.keyId) && (version ?? (await this.version(category))) === sinceVersion) {
       return { category, head: current.envelope, fromVersion: sinceVersion, toVersion: sinceVersion, adds: [], removes: [] };
     }
     const signed = await this.head(category);

@@ -67,8 +67,8 @@ export class IndexService {
   // --- owner side (used by the answer) ---
 
   /** Changes of our index of `category` since `sinceVersion`, at most `max` entries; `resync` when the window no longer reaches back that far. */
-  changesSince(category: RecordCategory, sinceVersion: number, max?: number): Promise<IndexChanges> {
-    return this.owner.changesSince(category, sinceVersion, max);
+  changesSince(category: RecordCategory, sinceVersion: number, max?: number, version?: number): Promise<IndexChanges> {
+    return this.owner.changesSince(category, sinceVersion, max, version);
   }
 
   /** Current version per category (for categories the peer's policy allows). */
