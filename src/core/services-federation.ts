@@ -11,7 +11,7 @@ import type { Db, HitsIncomingTable } from './db/schema.js';
 import type { DsseEnvelope } from './dsse.js';
 import { answerHit, answerMatch, type AnswerDeps } from './federation/answer.js';
 import { signResponse, verifyRequest, type AuthenticatedRequest, type RequestBinding } from './federation/http-signature.js';
-import { addPeer, fetchDescriptor, findPeer, listPeers, peerByKeyId, removePeer, revokePeer, setPeerPolicy, updatePeerDescriptor, type Peer, type PeerDeps, type PeerStatus } from './federation/peers.js';
+import { addPeer, exchangeKeys, fetchDescriptor, findPeer, listPeers, peerByKeyId, removePeer, revokePeer, setPeerPolicy, updatePeerDescriptor, type Peer, type PeerDeps, type PeerStatus } from './federation/peers.js';
 import { reconcile, type ReconcileReport } from './federation/reconcile.js';
 import { searchOnRegistration } from './federation/registration.js';
 import type { NonceStore } from './federation/replay.js';
@@ -23,7 +23,7 @@ import { appendStatement } from './audit/entry.js';
 import { checkFingerprint, repinStatements, type FollowOutcome, type PeerKeyFollower } from './federation/key-rotation.js';
 import type { ParsedRecord } from './records/parse.js';
 import { fingerprintOf, type Ed25519Verify } from './signing.js';
-import { fromBase64Url } from './bytes.js';
+import { fromBase64Url, toHex } from './bytes.js';
 import type { NodeDescriptor } from '../../schemas/node.js';
 import type { User } from './users/users.js';
 
@@ -278,9 +278,16 @@ export interface WitnessService {
 /** Build the witness service. */
 export function createWitnessService(deps: WitnessDeps, self: { nodeId: string; country: string; baseUrl: string }): WitnessService {
   const { db } = deps;
+  // Per peer, the last checkpoint this process found stored and consistent, under the keys it was checked with.
+  // Every answer carries the peer's latest checkpoint, which changes only when the peer signs a new one:
+  // the same note again needs neither its signature checked nor a look in the database.
+  const witnessed = new Map<string, string>();
   return {
     async witness(peer, note) {
+      const seen = note === undefined ? undefined : `${exchangeKeys(peer).map(toHex).join(',')}\n${note}`;
+      if (seen !== undefined && witnessed.get(peer.id) === seen) return 'known';
       const outcome = await witnessCheckpoint(deps, peer, note);
+      if (seen !== undefined && (outcome === 'known' || outcome === 'stored')) witnessed.set(peer.id, seen);
       // A checkpoint newly verified as consistent: cosign it and send it back (PROTOCOL.md §45).
       if (outcome === 'stored' && note !== undefined) await returnCosignature({ ...deps, baseUrl: self.baseUrl }, peer, note);
       return outcome;

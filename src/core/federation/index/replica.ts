@@ -338,7 +338,13 @@ export class ReplicaStore {
       if (row) await this.mark(peer.id, category, 'error', message);
       return 'error';
     }
-    const row = await this.#row(peer.id, category);
+    // Without its head and group hashes (8 KiB): an answer's delta is most often empty, and then they are not needed.
+    const row = await this.#deps.db
+      .selectFrom('replicas')
+      .select(['id', 'status', 'version', 'epoch', 'count'])
+      .where('peer_id', '=', peer.id)
+      .where('category', '=', category)
+      .executeTakeFirst();
     if (row && row.status !== 'syncing' && row.epoch !== (head.epoch ?? 1)) {
       // The peer activated another OPRF key: no delta bridges two epochs.
       await this.mark(peer.id, category, 'stale', `the peer's index is now of OPRF epoch ${head.epoch ?? 1}, the replica of epoch ${row.epoch}`);
@@ -381,7 +387,8 @@ export class ReplicaStore {
     }
     const groups = await this.#groups(row.id, [...new Set(shards.map((s) => Math.floor(s / INDEX.groupSize)))]);
     for (const [s, packed] of updated) groups.get(Math.floor(s / INDEX.groupSize))!.set(shardHash(s, packed, this.#hash), (s % INDEX.groupSize) * HASH);
-    const groupHashes = row.group_hashes ? new Uint8Array(row.group_hashes) : emptyGroupHashes();
+    const stored = await this.#deps.db.selectFrom('replicas').select('group_hashes').where('id', '=', row.id).executeTakeFirst();
+    const groupHashes = stored?.group_hashes ? new Uint8Array(stored.group_hashes) : emptyGroupHashes();
     for (const [g, hashes] of groups) groupHashes.set(groupHash(g, hashes, this.#hash), g * HASH);
     const count = row.count + changes.adds.length - changes.removes.length;
     const complete = changes.toVersion === head.version;
