@@ -28,7 +28,11 @@ import {
   resolveTokenWorkerUrl,
   type TokenPool,
 } from '../src/node/oprf/index.js';
-import { nodeFinalizeHash, nodeHashToGroupUniformBytes } from '../src/node/oprf/node-hash.js';
+import { nodeFinalizeHash, nodeHashToGroupUniformBytes, nodeHashToScalarUniformBytes } from '../src/node/oprf/node-hash.js';
+import { expand_message_xmd } from '@noble/curves/abstract/hash-to-curve.js';
+import { sha512 } from '@noble/hashes/sha2.js';
+import { concatBytes, utf8 } from '../src/core/bytes.js';
+import { VOPRF_CONTEXT } from '../src/core/oprf/suite.js';
 
 const { secretKey } = generateOprfKeyPair();
 
@@ -54,6 +58,9 @@ describe('node:crypto hash steps', () => {
       expect(toHex(nodeHashToGroupUniformBytes(x))).toBe(toHex(hashToGroupUniformBytes(x)));
       const element = new Uint8Array(randomBytes(32));
       expect(toHex(nodeFinalizeHash(x, element))).toBe(toHex(finalizeHash(x, element)));
+      // HashToScalar's expansion (RFC 9497 §4.1), as noble computes it with its own SHA-512.
+      const dst = concatBytes(utf8('HashToScalar-'), VOPRF_CONTEXT);
+      expect(toHex(nodeHashToScalarUniformBytes(x))).toBe(toHex(expand_message_xmd(x, dst, 64, sha512)));
     }
   });
 });

@@ -18,7 +18,7 @@
  *     c    = HashToScalar(len||Bm||len||M||len||Z||len||t2||len||t3||"Challenge")
  *     s    = r - c * k;  proof = c || s
  *   HashToScalar(x) = expand_message_xmd(SHA-512, x, "HashToScalar-"||ctx, 64)
- *     read little-endian, mod L (noble hashes, crypto_core_ristretto255_scalar_reduce)
+ *     read little-endian, mod L (node:crypto SHA-512, node-hash.ts; crypto_core_ristretto255_scalar_reduce)
  *
  * "len" is I2OSP(length, 2). libsodium's crypto_scalarmult_ristretto255
  * refuses to return the identity, while the RFC's composites may be the
@@ -28,7 +28,6 @@
  *
  * Node only (WASM): Workers use the portable path.
  */
-import { expand_message_xmd } from '@noble/curves/abstract/hash-to-curve.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes, equalBytes, i2osp, utf8 } from '../../core/bytes.js';
 import { OPRF } from '../../core/constants.js';
@@ -39,12 +38,12 @@ import { defaultRandomBytes, randomScalar, type RandomBytes } from '../../core/o
 import { serializeScalar } from '../../core/oprf/serialization.js';
 import type { BlindEvaluation } from '../../core/oprf/server.js';
 import { VOPRF_CONTEXT } from '../../core/oprf/suite.js';
+import { nodeHashToScalarUniformBytes } from './node-hash.js';
 import { loadSodium, type Sodium } from './sodium.js';
 
 /** The identity element's canonical encoding (RFC 9496 §4.3.2: s = 0). */
 export const IDENTITY = new Uint8Array(OPRF.elementSize);
 
-const HASH_TO_SCALAR_DST = concatBytes(utf8(OPRF.labels.hashToScalar), VOPRF_CONTEXT);
 export const SEED_DST = concatBytes(utf8(OPRF.labels.seed), VOPRF_CONTEXT);
 export const COMPOSITE = utf8(OPRF.labels.composite);
 export const CHALLENGE = utf8(OPRF.labels.challenge);
@@ -64,7 +63,7 @@ export function lengthPrefixed(...parts: Uint8Array[]): Uint8Array[] {
  * https://www.rfc-editor.org/rfc/rfc9497#section-4.1
  */
 export function sodiumHashToScalar(lib: Sodium, msg: Uint8Array): Uint8Array {
-  return lib.crypto_core_ristretto255_scalar_reduce(expand_message_xmd(msg, HASH_TO_SCALAR_DST, OPRF.hashSize, sha512));
+  return lib.crypto_core_ristretto255_scalar_reduce(nodeHashToScalarUniformBytes(msg));
 }
 
 /**
