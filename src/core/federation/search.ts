@@ -96,7 +96,8 @@ function strengthOfKeyType(keyType: string): Strength {
 
 /**
  * Confirm hits in order and keep one receipt per record: the first, which
- * came from the strongest token that named it (toConfirm orders them).
+ * came from the strongest token that named it (toConfirm orders them); the
+ * first token of each key type is asked for at once, the rest in order.
  * Every confirmation is a signed request the peer rate-limits and a
  * disclosure it logs, so a token is confirmed only if it can name a record
  * not seen yet: its key type has not been confirmed in its category in this
@@ -113,12 +114,27 @@ async function confirmEach(deps: SearchDeps, peer: Peer, ctx: SearchContext, hit
   // Each category is its own index: key types and record counts are per category.
   const typesDone = new Set<string>();
   const seenIn = (category: string) => [...seen].filter((r) => r.startsWith(`${category}:`)).length;
+  // The first token of each key type in its category is confirmed whatever came before it, so
+  // those requests go out at once: a hit on a phone, an e-mail, a document and a name costs one
+  // round trip, not four. Later tokens of a type are decided in order below, on the records the
+  // tokens before them named, as if every request had been sent one after another.
+  const firsts = new Map<Hit, Promise<Awaited<ReturnType<typeof confirmHit>>>>();
+  const types = new Set<string>();
+  for (const h of hits) {
+    const type = `${h.category}:${h.keyType}`;
+    if (types.has(type)) continue;
+    types.add(type);
+    const sent = confirmHit(deps, peer, ctx, h, justification);
+    // Observed now: a failure is thrown below, in order, and one after it is not left unhandled.
+    sent.catch(() => undefined);
+    firsts.set(h, sent);
+  }
   for (const h of hits) {
     const multiplicity = typeof h.records === 'number' ? h.records : Number.POSITIVE_INFINITY;
     const type = `${h.category}:${h.keyType}`;
     if (typesDone.has(type) && multiplicity <= seenIn(h.category)) continue;
     typesDone.add(type);
-    const { envelopes, receipts } = await confirmHit(deps, peer, ctx, h, justification);
+    const { envelopes, receipts } = await (firsts.get(h) ?? confirmHit(deps, peer, ctx, h, justification));
     receipts.forEach((r, i) => {
       const record = `${r.record.category}:${r.record.ref}`;
       if (seen.has(record)) return;

@@ -1,11 +1,16 @@
 /**
- * A search hashes each match key to the group once and blinds it afresh for
- * every peer (client.ts, queryPeer): real peers as `cairn serve` processes,
- * the searcher in-process on its own home with a libsodium client that
- * counts its calls. The hit at one peer shows the split blinding yields the
- * peer's tokens; the other peer's elements show no blinded element is
- * shared between peers.
+ * One search across peers (search.ts, client.ts): real peers as `cairn
+ * serve` processes, the searcher in-process on its own home with a
+ * libsodium client that counts its calls.
+ * - Each match key is hashed to the group once and blinded afresh for
+ *   every peer: the hit at one peer shows the split blinding yields the
+ *   peer's tokens; no blinded element is sent to two peers.
+ * - A hit on several key types (a phone and a name with its date of birth)
+ *   is confirmed once per key type, and the record is listed once, with the
+ *   receipt of its strongest key.
  */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startFederation, untilReplicasReady, type FedNode } from '../scripts/lib/federation.js';
 import type { OprfClient } from '../src/core/federation/client.js';
@@ -17,8 +22,8 @@ import { freePort, tempDir } from './helpers/cli.js';
 
 const IDENTIFIERS = { names: [{ given: 'Amira', family: 'Haddad' }], dateOfBirth: { precision: 'day', date: '2012-05-17' }, phones: [{ number: '+33612345678' }] };
 
-describe('one HashToGroup per match key per search, fresh blinds per peer', () => {
-  const t = tempDir('cairn-hash-once-');
+describe('a search across peers', () => {
+  const t = tempDir('cairn-search-peers-');
   let nodes: FedNode[];
   let ctx: NodeContext | undefined;
 
@@ -47,7 +52,7 @@ describe('one HashToGroup per match key per search, fresh blinds per peer', () =
     t.cleanup();
   });
 
-  it('hashes each key once across two peers, blinds it per peer, and finds the record', async () => {
+  it('hashes each key once across two peers, blinds it per peer, and confirms the hit once per key type', async () => {
     const inner = await createSodiumOprfClient();
     const hashedInputs: string[] = [];
     const blinded: string[] = [];
@@ -72,7 +77,16 @@ describe('one HashToGroup per match key per search, fresh blinds per peer', () =
       caseReference: 'H-1',
     });
     const byCountry = Object.fromEntries(result.results.map((r) => [r.peer.country, r]));
-    expect(byCountry.XB).toMatchObject({ status: 'hit', confirmation: 'confirmed' });
+    expect(byCountry.XB).toMatchObject({ status: 'hit', strength: 'strong', confirmation: 'confirmed' });
+    // One record, one receipt (from its phone, the strongest key), though its name keys named it too.
+    expect(byCountry.XB!.receipts).toHaveLength(1);
+    const stored = await searches.get(result.id);
+    expect(stored.results.find((r) => r.peer.country === 'XB')!.records!.map((r) => [r.receipt.record.ref, r.strength, r.keyType])).toEqual([['XB-1', 'strong', 'phone']]);
+    // XB disclosed it once per key type asked for (phone; name and exact date of birth), and logged each.
+    const db = new Database(join(nodes[1]!.home, 'cairn.db'), { readonly: true });
+    const confirmations = db.prepare("select count(*) n from audit_entries where type = 'hit.confirm.incoming'").get() as { n: number };
+    db.close();
+    expect(confirmations.n).toBe(2);
     expect(byCountry.XC).toMatchObject({ status: 'no_hit' });
 
     const keys = deriveMatchKeys(parseIdentifiers(IDENTIFIERS));
