@@ -29,7 +29,7 @@ import { blind, finalizeBatch } from '../oprf/index.js';
 import type { Clock, Random } from '../ports.js';
 import { tokenConfirm } from '../records/token-layout.js';
 import type { Ed25519Verify, Signer } from '../signing.js';
-import { buildSignedRequest, verifyResponse } from './http-signature.js';
+import { signedFetchInit, verifyResponse } from './http-signature.js';
 import { indexFingerprint } from './index/fingerprint.js';
 import { changesFromWire, type IndexChanges } from './index/types.js';
 import { exchangeKeys, type Peer } from './peers.js';
@@ -175,7 +175,7 @@ const DUMMY_INPUT_BYTES = 32;
 export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Peer, path: string, body: unknown, schema: T, mediaType: string = MEDIA_TYPES.json): Promise<z.infer<T>> {
   const bytes = utf8(JSON.stringify(body));
   const url = new URL(path, peer.baseUrl);
-  const { request, binding } = buildSignedRequest({
+  const { init, binding } = signedFetchInit({
     method: 'POST',
     url,
     body: bytes,
@@ -187,7 +187,7 @@ export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Pe
   });
   let res: Response;
   try {
-    res = await deps.fetch(request, { signal: AbortSignal.timeout(deps.timeoutMs) });
+    res = await deps.fetch(url, { ...init, signal: AbortSignal.timeout(deps.timeoutMs) });
   } catch (cause) {
     const name = (cause as { name?: string }).name;
     if (name === 'TimeoutError' || name === 'AbortError') throw new CairnError('peer_timeout', `${peer.country} did not answer within ${deps.timeoutMs} ms`, { cause });

@@ -243,14 +243,25 @@ export function signRequest(input: SignRequestInput): SignedRequestHeaders {
   return { headers, binding: { keyId: c.keyId, nonce: c.nonce, signature } };
 }
 
-/** Sign a request and build it: a ready `Request` plus the binding for its response. */
-export function buildSignedRequest(input: SignRequestInput & { headers?: HeadersInit }): { request: Request; binding: RequestBinding } {
+/**
+ * Sign a request and give what `fetch(url, init)` takes, plus the binding
+ * for its response. The body goes as bytes: a `Request` built first would
+ * hand fetch its body as a stream, which costs undici about half a
+ * millisecond of CPU more per request, paid per peer in every search.
+ */
+export function signedFetchInit(input: SignRequestInput & { headers?: HeadersInit }): { url: URL; init: RequestInit; binding: RequestBinding } {
   const signed = signRequest(input);
   const headers = new Headers(input.headers);
   for (const [name, value] of signed.headers) headers.set(name, value);
   const init: RequestInit = { method: checkMethod(input.method), headers };
   if (input.body.length > 0) init.body = input.body.slice();
-  return { request: new Request(parseUrl(input.url), init), binding: signed.binding };
+  return { url: parseUrl(input.url), init, binding: signed.binding };
+}
+
+/** Sign a request and build it: a ready `Request` plus the binding for its response. */
+export function buildSignedRequest(input: SignRequestInput & { headers?: HeadersInit }): { request: Request; binding: RequestBinding } {
+  const { url, init, binding } = signedFetchInit(input);
+  return { request: new Request(url, init), binding };
 }
 
 /**
