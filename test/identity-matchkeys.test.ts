@@ -107,6 +107,20 @@ describe('deriveMatchKeys', () => {
     expect(shared({ names: [{ given: 'Dawit Tesfaye', family: 'Gebremedhin' }], dateOfBirth: d }, { names: [{ given: 'Dawit', family: 'Tesfaye' }], dateOfBirth: d })).toBe(true);
   });
 
+  it('meets two given names typed as one word through the joined given name (10.4), at probable only', () => {
+    const d = dob('2013-09-14');
+    const spaced = { names: [{ given: 'Mariam Shabnam', family: 'Soltani' }], dateOfBirth: d };
+    expect(shared(spaced, { names: [{ given: 'Mariamshabnam', family: 'Soltani' }], dateOfBirth: d })).toBe(true);
+    // From Dari script, unvocalised, against the joined Latin spelling.
+    expect(shared({ names: [{ given: 'مریم شبنم', family: 'سلطانی' }], dateOfBirth: d }, { names: [{ given: 'Mariamshabnam', family: 'Soltani' }], dateOfBirth: d })).toBe(true);
+    // Reading B: Somali x for ḥ on both sides of the join.
+    expect(shared({ names: [{ given: 'Maryan Xasan', family: 'Cabdulahi' }], dateOfBirth: d }, { names: [{ given: 'Maryanxasan', family: 'Abdulahi' }], dateOfBirth: d })).toBe(true);
+    // The joined name has no year key: with another date of the same year the two records share nothing.
+    expect(shared(spaced, { names: [{ given: 'Mariamshabnam', family: 'Soltani' }], dateOfBirth: dob('2013-10-14') }, 'possible')).toBe(false);
+    // A sibling with another second given name stays apart.
+    expect(shared(spaced, { names: [{ given: 'Mariamsahar', family: 'Soltani' }], dateOfBirth: d })).toBe(false);
+  });
+
   it('joins Vietnamese compound given names and keeps twins who share a syllable apart', () => {
     const d = dob('2016-10-23');
     const spaced = { names: [{ given: 'Thị Thu Hà', family: 'Nguyễn' }], dateOfBirth: d };

@@ -62,6 +62,7 @@ describe('matching evaluation (seed 20260601, 1200 persons, every origin group â
       'vietnamese-form',
       'order-swap',
       'middle-names',
+      'joined-names',
     ] as const) {
       expect(f.byKind[kind].recall.probable, kind).toBeGreaterThanOrEqual(0.9);
     }

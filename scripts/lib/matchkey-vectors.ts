@@ -73,6 +73,10 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     name: 'Vietnamese, mistyped Văn left out of the join (Vanj Minh Tuấn = Văn Minh Tuấn)',
     identifiers: { names: [{ given: 'Vanj Minh Tuấn', family: 'Nguyễn' }], dateOfBirth: { precision: 'day', date: '2010-12-05' } },
   },
+  {
+    name: 'joined given name (Mariam Xasan → mariamxasan, for Mariamxasan): both readings (Somali x), exact date only',
+    identifiers: { names: [{ given: 'Mariam Xasan', family: 'Soltani' }], dateOfBirth: { precision: 'day', date: '2013-09-14' } },
+  },
 ];
 
 export interface MatchKeyVector {

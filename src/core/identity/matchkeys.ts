@@ -164,6 +164,13 @@ function addNameKeys(ids: Identifiers, keys: KeySet): void {
       const [a, b] = codePairs(form.givenPair)[0]!;
       keys.add('phoneticPairDob', [a, b, date]);
     }
+    // The joined given name (10.4) meets a record that holds the two given
+    // names as one word (Mariamshabnam), paired with the first family token
+    // on both readings and with the exact date only: a second variation on
+    // top of a lost space is rare, and the year keys would cost a token each.
+    if (form.joinedGiven !== undefined && date !== undefined) {
+      for (const [a, b] of codePairs([form.joinedGiven, form.family[0]!])) keys.add('phoneticPairDob', [a, b, date]);
+    }
     if (form.given === undefined || date === undefined) continue;
     // Typo variants are built on the A readings of both tokens and on their
     // B readings (a token without one counts with its A reading), not on

@@ -27,6 +27,13 @@ export interface NameForm {
    * another register records as the family name.
    */
   givenPair?: [string, string];
+  /**
+   * The first two given tokens written as one (Mariam Shabnam →
+   * mariamshabnam), when the given name has two or more: a register that
+   * lost the space between them, without the second capital that would
+   * split them again (10.2), holds this one token.
+   */
+  joinedGiven?: string;
   /** First given token, when the form has roles and both given and family names. */
   given?: string;
   /** Family tokens (at most MAX_FAMILY_TOKENS), when `given` is set. */
@@ -118,6 +125,7 @@ function formWithRoles(givenIn: string[], familyIn: string[], patronymic: string
       given: given[0]!,
       family: fam,
       ...(given.length >= 2 && given[1] !== given[0] ? { givenPair: [given[0]!, given[1]!] as [string, string] } : {}),
+      ...(given.length >= 2 ? { joinedGiven: given[0]! + given[1]! } : {}),
     };
   }
   return { tokens: uniqueSorted(all), pairs: rolelessPairs(all), family: [] };
