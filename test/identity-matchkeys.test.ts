@@ -105,6 +105,8 @@ describe('deriveMatchKeys', () => {
     // Given, father, grandfather: one register writes "given father / grandfather", another "given / father grandfather".
     expect(shared({ names: [{ given: 'Hodan Jaamac', family: 'Cabdulahi' }], dateOfBirth: d }, { names: [{ given: 'Hodan', family: 'Jama Abdulahi' }], dateOfBirth: d })).toBe(true);
     expect(shared({ names: [{ given: 'Dawit Tesfaye', family: 'Gebremedhin' }], dateOfBirth: d }, { names: [{ given: 'Dawit', family: 'Tesfaye' }], dateOfBirth: d })).toBe(true);
+    // The father's name in Somali orthography (Jaamac) against Jama: only the given pair's reading B joins them.
+    expect(shared({ names: [{ given: 'Hodan Jaamac', family: 'Warsame' }], dateOfBirth: d }, { names: [{ given: 'Hodan', family: 'Jama' }], dateOfBirth: d })).toBe(true);
   });
 
   it('meets two given names typed as one word through the joined given name (10.4), at probable only', () => {
