@@ -119,6 +119,8 @@ describe('deriveMatchKeys', () => {
     expect(shared({ names: [{ given: 'Maryan Xasan', family: 'Cabdulahi' }], dateOfBirth: d }, { names: [{ given: 'Maryanxasan', family: 'Abdulahi' }], dateOfBirth: d })).toBe(true);
     // The joined name has no year key: with another date of the same year the two records share nothing.
     expect(shared(spaced, { names: [{ given: 'Mariamshabnam', family: 'Soltani' }], dateOfBirth: dob('2013-10-14') }, 'possible')).toBe(false);
+    // Written family name first, the two names are family tokens: the joined family name meets them.
+    expect(shared({ names: [{ given: 'Soltani', family: 'Mariam Shabnam' }], dateOfBirth: d }, { names: [{ given: 'Mariamshabnam', family: 'Soltani' }], dateOfBirth: d })).toBe(true);
     // A sibling with another second given name stays apart.
     expect(shared(spaced, { names: [{ given: 'Mariamsahar', family: 'Soltani' }], dateOfBirth: d })).toBe(false);
   });

@@ -77,6 +77,10 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     name: 'joined given name (Mariam Xasan → mariamxasan, for Mariamxasan): both readings (Somali x), exact date only',
     identifiers: { names: [{ given: 'Mariam Xasan', family: 'Soltani' }], dateOfBirth: { precision: 'day', date: '2013-09-14' } },
   },
+  {
+    name: 'joined family name (written family name first: Soltani / Mariam Xasan), reading A only',
+    identifiers: { names: [{ given: 'Soltani', family: 'Mariam Xasan' }], dateOfBirth: { precision: 'day', date: '2013-09-14' } },
+  },
 ];
 
 export interface MatchKeyVector {

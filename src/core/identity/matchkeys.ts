@@ -170,6 +170,15 @@ function addNameKeys(ids: Identifiers, keys: KeySet): void {
     if (form.joinedGiven !== undefined && date !== undefined) {
       for (const [a, b] of codePairs([form.joinedGiven, form.family[0]!])) keys.add('phoneticPairDob', [a, b, date]);
     }
+    // The joined family name is the same join for a record whose given and
+    // family names were swapped (written family name first): pairs are
+    // unordered, so without it a swap would lose the joined name's match.
+    // On reading A only: reading B as well cost 0.05 keys per record more
+    // for 5 pairs in 9,300 and took one spread seed over 10 keys (10.7).
+    if (form.joinedFamily !== undefined && form.given !== undefined && date !== undefined) {
+      const [a, b] = codePairs([form.joinedFamily, form.given])[0]!;
+      keys.add('phoneticPairDob', [a, b, date]);
+    }
     if (form.given === undefined || date === undefined) continue;
     // Typo variants are built on the A readings of both tokens and on their
     // B readings (a token without one counts with its A reading), not on

@@ -34,6 +34,12 @@ export interface NameForm {
    * split them again (10.2), holds this one token.
    */
   joinedGiven?: string;
+  /**
+   * The first two family tokens written as one, when the family name has
+   * two or more: the joined given name of a record with given and family
+   * names swapped (Faarax / Mohammed Farah against Mohammedfaarah / Farah).
+   */
+  joinedFamily?: string;
   /** First given token, when the form has roles and both given and family names. */
   given?: string;
   /** Family tokens (at most MAX_FAMILY_TOKENS), when `given` is set. */
@@ -126,6 +132,7 @@ function formWithRoles(givenIn: string[], familyIn: string[], patronymic: string
       family: fam,
       ...(given.length >= 2 && given[1] !== given[0] ? { givenPair: [given[0]!, given[1]!] as [string, string] } : {}),
       ...(given.length >= 2 ? { joinedGiven: given[0]! + given[1]! } : {}),
+      ...(family.length >= 2 ? { joinedFamily: family[0]! + family[1]! } : {}),
     };
   }
   return { tokens: uniqueSorted(all), pairs: rolelessPairs(all), family: [] };
