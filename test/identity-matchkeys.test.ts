@@ -131,6 +131,12 @@ describe('deriveMatchKeys', () => {
     expect(shared(spaced, { names: [{ given: 'Thuha', family: 'Nguyen' }], dateOfBirth: d })).toBe(true);
     expect(shared(spaced, { names: [{ given: 'Nguyen', family: 'Thu-Ha' }], dateOfBirth: d })).toBe(true); // family name first
     expect(shared(spaced, { names: [{ given: 'Thị Thu Trang', family: 'Nguyễn' }], dateOfBirth: d })).toBe(false); // her twin
+    // Twins whose second syllables differ by one code symbol (MNHTS / MNHTN): the compound gets no typo variants.
+    const tuan = { names: [{ given: 'Văn Minh Tuấn', family: 'Huỳnh' }], dateOfBirth: d };
+    expect(shared(tuan, { names: [{ given: 'Minh Đức', family: 'Huỳnh' }], dateOfBirth: d })).toBe(false);
+    expect(shared(tuan, { names: [{ given: 'Huynh', family: 'Minh Duc' }], dateOfBirth: d })).toBe(false); // family name first
+    // The family name keeps its variants.
+    expect(shared(tuan, { names: [{ given: 'Minh Tuan', family: 'Hunh' }], dateOfBirth: d })).toBe(true);
   });
 
   it('reads a mistyped Vietnamese family name as the listed one (10.4)', () => {

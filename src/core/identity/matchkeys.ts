@@ -192,9 +192,12 @@ function addNameKeys(ids: Identifiers, keys: KeySet): void {
       if (g.b !== undefined || fr.b !== undefined) readings.push([g.b ?? g.a, fr.b ?? fr.a]);
       for (const [gc, fc] of readings) {
         // Unordered, like phoneticPairDob, so a swapped record with a typo still matches.
+        // A Vietnamese compound given name (10.4) gets no variants: twins
+        // share its first syllable, and a deletion or substitution in the
+        // second joins Minh Đức and Minh Tuấn as readily as a typo (10.7).
         const near = [
-          ...typoNeighbourhood(fc).map((v) => sortedPair(gc, v)),
-          ...typoNeighbourhood(gc).map((v) => sortedPair(v, fc)),
+          ...(f === form.vietnameseCompound ? [fc] : typoNeighbourhood(fc)).map((v) => sortedPair(gc, v)),
+          ...(form.given === form.vietnameseCompound ? [gc] : typoNeighbourhood(gc)).map((v) => sortedPair(v, fc)),
         ];
         // The same type as the exact pair: a deletion variant on one side
         // must meet the exact code on the other, and the exact pair, a
