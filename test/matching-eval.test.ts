@@ -9,11 +9,12 @@ import { evaluateMatching, MIN_DOB_PAIRS_PER_ORIGIN } from '../scripts/eval-matc
 import { ORIGINS } from '../scripts/lib/name-data.js';
 
 // Floors of the 1,200-person run: issue 14's targets, for every origin group
-// alike. The evaluation tops each group up to at least 40 day-exact pairs
-// (stratified sampling), so one missed pair moves a group by at most 2.5
-// points (protocol/10-identifiers.md, 10.7).
+// alike, except recall where dates agree, which this run holds at 0.98
+// (98.19% since the joined names of 10.4). The evaluation tops each group up
+// to at least 40 day-exact pairs (stratified sampling), so one missed pair
+// moves a group by at most 2.5 points (protocol/10-identifiers.md, 10.7).
 const FLOOR = {
-  probableRecallDobAgrees: 0.97,
+  probableRecallDobAgrees: 0.98,
   probablePrecision: 0.995,
   possiblePrecision: 0.8,
   originProbableRecallDobAgrees: 0.93,
@@ -62,6 +63,7 @@ describe('matching evaluation (seed 20260601, 1200 persons, every origin group â
       'vietnamese-form',
       'order-swap',
       'middle-names',
+      'joined-names',
     ] as const) {
       expect(f.byKind[kind].recall.probable, kind).toBeGreaterThanOrEqual(0.9);
     }

@@ -30,7 +30,7 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     identifiers: { names: [{ given: 'Tsehaye', family: 'Tesfay' }], dateOfBirth: { precision: 'day', date: '2010-01-01' } },
   },
   {
-    name: 'long codes (deletion neighbourhood), day over 12 (no unordered key)',
+    name: 'long codes (deletion neighbourhood)',
     identifiers: { names: [{ given: 'Mustafa', family: 'Abdelrahman' }], dateOfBirth: { precision: 'day', date: '2012-11-23' } },
   },
   {
@@ -62,7 +62,7 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     identifiers: { names: [{ given: 'Khaalid', family: 'Cumar' }], dateOfBirth: { precision: 'day', date: '2014-05-09' } },
   },
   {
-    name: 'second family token: no unordered key, year keys on reading A only',
+    name: 'second family token: year keys on reading A only',
     identifiers: { names: [{ given: 'Yusuf', family: 'Cabdi Jaamac' }], dateOfBirth: { precision: 'day', date: '2013-04-06' } },
   },
   {
@@ -72,6 +72,14 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
   {
     name: 'Vietnamese, mistyped Văn left out of the join (Vanj Minh Tuấn = Văn Minh Tuấn)',
     identifiers: { names: [{ given: 'Vanj Minh Tuấn', family: 'Nguyễn' }], dateOfBirth: { precision: 'day', date: '2010-12-05' } },
+  },
+  {
+    name: 'joined given name (Mariam Xasan → mariamxasan, for Mariamxasan): both readings (Somali x), exact date only',
+    identifiers: { names: [{ given: 'Mariam Xasan', family: 'Soltani' }], dateOfBirth: { precision: 'day', date: '2013-09-14' } },
+  },
+  {
+    name: 'joined family name (written family name first: Soltani / Mariam Xasan), both readings',
+    identifiers: { names: [{ given: 'Soltani', family: 'Mariam Xasan' }], dateOfBirth: { precision: 'day', date: '2013-09-14' } },
   },
 ];
 

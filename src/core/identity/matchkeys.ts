@@ -8,14 +8,18 @@
  * Strength says what a shared key means:
  *  - strong:   the same identifier (document, phone, e-mail, handle, file).
  *  - probable: the same name, phonetically, and the same day of birth.
- *  - possible: a looser coincidence worth a human look (swapped day and
- *              month, a birth year instead of the date). There is no
+ *  - possible: a looser coincidence worth a human look (a birth year
+ *              instead of the date, which also covers swapped day and
+ *              month). There is no
  *              typo-and-year key: it cost a third of all tokens and
  *              two in five false possible matches for 0.6 points of recall
  *              (protocol/10-identifiers.md, 10.5). Nor is there an
  *              exact-spelling key: every pair it matched, the phonetic
  *              pair key matched too; and typo variants share the phonetic
- *              pair's type, so the exact pair is one token, not two.
+ *              pair's type, so the exact pair is one token, not two. Nor
+ *              is the unordered-date key (0x20) derived any more: every
+ *              pair it matched shared a year key of the same code pair
+ *              (protocol/10-identifiers.md, 10.5 and 10.7).
  */
 import type { Identifiers } from '../../../schemas/identifiers.js';
 import { MATCH_KEYS } from '../constants.js';
@@ -60,7 +64,7 @@ export const MATCH_KEY_TYPES: { readonly [K in MatchKeyType]: MatchKeyTypeInfo }
   handle: info('handle', ['platform', 'handle'], 'Online handle: canonical platform slug and lower-cased handle without "@".'),
   fileSha256: info('fileSha256', ['digest'], 'SHA-256 digest of a file (32 raw bytes).'),
   phoneticPairDob: info('phoneticPairDob', ['codeA', 'codeB', 'date'], 'CPH1 codes of a given/family token pair (sorted) and the exact date of birth; for the first given name and each family token also with one code replaced by a member of its typo neighbourhood, so the key survives one typo in either name.'),
-  phoneticPairDobUnordered: info('phoneticPairDobUnordered', ['codeA', 'codeB', 'dateUnordered'], 'As phoneticPairDob but with day and month as an unordered pair (YYYY-lo-hi): survives day/month swaps.'),
+  phoneticPairDobUnordered: info('phoneticPairDobUnordered', ['codeA', 'codeB', 'dateUnordered'], 'No longer derived (every pair it matched shares a phoneticPairYear key); known so that tokens derived and stored before still read as possible. Was: as phoneticPairDob with day and month as an unordered pair (YYYY-lo-hi).'),
   phoneticPairYear: info('phoneticPairYear', ['codeA', 'codeB', 'year'], 'CPH1 token pair and one candidate birth year (estimated dates and 1 January placeholders give several).'),
 };
 
@@ -114,7 +118,6 @@ const PLAIN_KH = { plainKh: true } as const;
 /** Family tokens whose pairs with the given name get typo variants. */
 const TYPO_FAMILY_TOKENS = 1;
 
-const pad2 = (n: number): string => String(n).padStart(2, '0');
 const sortedPair = (a: string, b: string): [string, string] => (a <= b ? [a, b] : [b, a]);
 
 function addStrongKeys(ids: Identifiers, keys: KeySet): void {
@@ -134,41 +137,45 @@ function addNameKeys(ids: Identifiers, keys: KeySet): void {
   const exact = dates.exact;
   const years = dates.years.map(formatYear);
   const date = exact === undefined ? undefined : formatDate(exact);
-  // Only a date that could have been written the other way round needs the
-  // unordered key: with a day over 12, or day equal to month, any record
-  // sharing the unordered key shares the exact date too.
-  const unordered =
-    exact === undefined || exact.day > 12 || exact.day === exact.month
-      ? undefined
-      : `${formatYear(exact.year)}-${pad2(Math.min(exact.month, exact.day))}-${pad2(Math.max(exact.month, exact.day))}`;
 
   for (const form of nameForms(ids.names ?? [])) {
     for (const [pairIndex, pair] of form.pairs.entries()) {
       // A second or later family token (a form with roles, 10.4) gets no
-      // unordered key and no year keys on reading B: measured on four runs
-      // (10.7), they matched no same-person pair that another key did not,
-      // for 0.08 keys per record and some false possible pairs.
+      // year keys on reading B: measured on four runs (10.7), they matched
+      // no same-person pair that another key did not, for 0.08 keys per
+      // record and some false possible pairs.
       const laterFamily = form.given !== undefined && pairIndex > 0;
       if (date !== undefined) for (const [a, b] of codePairs(pair)) keys.add('phoneticPairDob', [a, b, date]);
       // The possible keys read an initial kh as H only: its reading B (Kalid)
-      // as a year key cost tokens for no measured match (10.7). Reading A,
-      // which the unordered key uses, is the same either way.
+      // as a year key cost tokens for no measured match (10.7). A record
+      // with day and month swapped meets the other at possible through
+      // these keys, the year being the same; the unordered-date key (0x20)
+      // that served it matched no pair they did not (10.5).
       codePairs(pair, PLAIN_KH).forEach(([a, b], reading) => {
-        // The unordered key on reading A only: a swapped date is a second
-        // variation on top of the spelling, and on reading B the key cost
-        // tokens for no measured match (10.7).
-        if (unordered !== undefined && reading === 0 && !laterFamily) keys.add('phoneticPairDobUnordered', [a, b, unordered]);
         if (reading === 0 || !laterFamily) for (const y of years) keys.add('phoneticPairYear', [a, b, y]);
       });
     }
     // The given pair (10.4) serves patronymic chains written with the same
-    // date of birth; it gets no year or unordered keys, which cost tokens and
-    // matched few chains that the family pairs did not, and its reading-A
-    // code pair only: reading B cost 0.04 keys per record for 0.1 points of
-    // recall (10.7).
+    // date of birth; it gets no year keys, which cost tokens and matched few
+    // chains that the family pairs did not. Both its code pairs: reading B
+    // (Somali Jaamac = Jama) cost 0.04 keys per record for 0.17 points of
+    // recall, with no false pair (10.7).
     if (form.givenPair !== undefined && date !== undefined) {
-      const [a, b] = codePairs(form.givenPair)[0]!;
-      keys.add('phoneticPairDob', [a, b, date]);
+      for (const [a, b] of codePairs(form.givenPair)) keys.add('phoneticPairDob', [a, b, date]);
+    }
+    // The joined given name (10.4) meets a record that holds the two given
+    // names as one word (Mariamshabnam), paired with the first family token
+    // on both readings and with the exact date only: a second variation on
+    // top of a lost space is rare, and the year keys would cost a token each.
+    if (form.joinedGiven !== undefined && date !== undefined) {
+      for (const [a, b] of codePairs([form.joinedGiven, form.family[0]!])) keys.add('phoneticPairDob', [a, b, date]);
+    }
+    // The joined family name is the same join for a record whose given and
+    // family names were swapped (written family name first): pairs are
+    // unordered, so without it a swap would lose the joined name's match.
+    // Both readings, like the joined given name (10.7 has what each cost).
+    if (form.joinedFamily !== undefined && form.given !== undefined && date !== undefined) {
+      for (const [a, b] of codePairs([form.joinedFamily, form.given])) keys.add('phoneticPairDob', [a, b, date]);
     }
     if (form.given === undefined || date === undefined) continue;
     // Typo variants are built on the A readings of both tokens and on their
@@ -183,9 +190,12 @@ function addNameKeys(ids: Identifiers, keys: KeySet): void {
       if (g.b !== undefined || fr.b !== undefined) readings.push([g.b ?? g.a, fr.b ?? fr.a]);
       for (const [gc, fc] of readings) {
         // Unordered, like phoneticPairDob, so a swapped record with a typo still matches.
+        // A Vietnamese compound given name (10.4) gets no variants: twins
+        // share its first syllable, and a deletion or substitution in the
+        // second joins Minh Đức and Minh Tuấn as readily as a typo (10.7).
         const near = [
-          ...typoNeighbourhood(fc).map((v) => sortedPair(gc, v)),
-          ...typoNeighbourhood(gc).map((v) => sortedPair(v, fc)),
+          ...(f === form.vietnameseCompound ? [fc] : typoNeighbourhood(fc)).map((v) => sortedPair(gc, v)),
+          ...(form.given === form.vietnameseCompound ? [gc] : typoNeighbourhood(gc)).map((v) => sortedPair(v, fc)),
         ];
         // The same type as the exact pair: a deletion variant on one side
         // must meet the exact code on the other, and the exact pair, a

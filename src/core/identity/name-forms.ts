@@ -27,6 +27,25 @@ export interface NameForm {
    * another register records as the family name.
    */
   givenPair?: [string, string];
+  /**
+   * The first two given tokens written as one (Mariam Shabnam →
+   * mariamshabnam), when the given name has two or more: a register that
+   * lost the space between them, without the second capital that would
+   * split them again (10.2), holds this one token.
+   */
+  joinedGiven?: string;
+  /**
+   * The first two family tokens written as one, when the family name has
+   * two or more: the joined given name of a record with given and family
+   * names swapped (Faarax / Mohammed Farah against Mohammedfaarah / Farah).
+   */
+  joinedFamily?: string;
+  /**
+   * The Vietnamese compound given name this form joined (10.4), if any:
+   * it gets no typo variants, since twins share its first syllable and
+   * their second syllables often differ by one code symbol.
+   */
+  vietnameseCompound?: string;
   /** First given token, when the form has roles and both given and family names. */
   given?: string;
   /** Family tokens (at most MAX_FAMILY_TOKENS), when `given` is set. */
@@ -79,16 +98,22 @@ function vietnameseFamily(t: string): string | undefined {
  * correction restores the key a typo would break even for a one-letter code
  * (Bsui / Bùi).
  */
-function joinVietnameseGiven(given: string[], family: string[]): [string[], string[]] {
+function joinVietnameseGiven(given: string[], family: string[]): [string[], string[], string | undefined] {
   if (given.length >= 2) {
     const listed = family.map(vietnameseFamily);
-    if (listed.some((n) => n !== undefined)) return [[withoutMistypedMiddle(given).join('')], family.map((f, i) => listed[i] ?? f)];
+    if (listed.some((n) => n !== undefined)) {
+      const compound = withoutMistypedMiddle(given).join('');
+      return [[compound], family.map((f, i) => listed[i] ?? f), compound];
+    }
   }
   if (family.length >= 2 && given.length === 1) {
     const listed = vietnameseFamily(given[0]!);
-    if (listed !== undefined) return [[listed], [withoutMistypedMiddle(family).join('')]];
+    if (listed !== undefined) {
+      const compound = withoutMistypedMiddle(family).join('');
+      return [[listed], [compound], compound];
+    }
   }
-  return [given, family];
+  return [given, family, undefined];
 }
 
 /**
@@ -105,7 +130,7 @@ function withoutMistypedMiddle(tokens: string[]): string[] {
 }
 
 function formWithRoles(givenIn: string[], familyIn: string[], patronymic: string[]): NameForm | undefined {
-  const [given, family] = joinVietnameseGiven(givenIn, familyIn);
+  const [given, family, compound] = joinVietnameseGiven(givenIn, familyIn);
   const all = [...given, ...patronymic, ...family];
   if (all.length === 0) return undefined;
   if (given.length > 0 && family.length > 0) {
@@ -118,6 +143,9 @@ function formWithRoles(givenIn: string[], familyIn: string[], patronymic: string
       given: given[0]!,
       family: fam,
       ...(given.length >= 2 && given[1] !== given[0] ? { givenPair: [given[0]!, given[1]!] as [string, string] } : {}),
+      ...(given.length >= 2 ? { joinedGiven: given[0]! + given[1]! } : {}),
+      ...(family.length >= 2 ? { joinedFamily: family[0]! + family[1]! } : {}),
+      ...(compound !== undefined ? { vietnameseCompound: compound } : {}),
     };
   }
   return { tokens: uniqueSorted(all), pairs: rolelessPairs(all), family: [] };
