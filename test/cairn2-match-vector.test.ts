@@ -1,7 +1,7 @@
 /**
  * The worked cairn/2 match exchange of protocol/35-federation.md, kept as a
  * data file (test/vectors/cairn2/match-exchange.json) for other countries'
- * implementations: a searcher with three match keys pads to 8 elements,
+ * implementations: a searcher with 11 match keys pads to 16 elements,
  * blinds them with the stated scalars, the answering node (TEST key of
  * section 20) evaluates them with the stated proof scalar, and the searcher
  * finalizes them into tokens, index fingerprints and confirmation bytes.
@@ -63,7 +63,7 @@ function compute(): Vector {
   const keyInfo = toHex(utf8('cairn test key'));
   const kp = deriveOprfKeyPair(fromHex(seed), fromHex(keyInfo));
   const identifiers = {
-    names: [{ given: 'Olena', family: 'Shevchenko' }],
+    names: [{ given: 'Maria', family: 'Ionescu' }],
     dateOfBirth: { precision: 'day', date: '2013-04-12' },
     phones: [{ number: '+380501234567' }],
   };
