@@ -4,7 +4,7 @@
  * inputs, which matters at ~10 tokens per record times a million records,
  * and at a weight per element of every batch proof. Byte-identical to the
  * core's hashToGroupUniformBytes, HashToScalar's expansion and finalizeHash;
- * test/oprf-sodium.test.ts holds them to that.
+ * test/oprf-node-backends.test.ts holds them to that.
  *
  *   expand_message_xmd(SHA-512, msg, DST, 64)              RFC 9380 §5.3.1
  *     b_0 = H(Z_pad || msg || I2OSP(64, 2) || I2OSP(0, 1) || DST_prime)
