@@ -8,6 +8,7 @@
  * the index delta of the answer and confirms it.
  */
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DLEQProof, Evaluation, Oprf, VOPRFClient } from '@cloudflare/voprf-ts';
@@ -212,6 +213,43 @@ describe('federation wire', () => {
     // Still serving: a real search from XB finds the record.
     const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CTX, identifiers: IDS, searchId: undefined });
     expect(r.json.results[0]).toMatchObject({ status: 'hit', strength: 'probable' });
+  });
+
+  it('reads a body sent in chunks without a declared length, and cuts one off past the limit', async () => {
+    // Chunked transfer: no Content-Length for the early check, so the body reader enforces the limit itself.
+    const post = (bytes: Uint8Array) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const { request: signed } = buildSignedRequest({
+          method: 'POST',
+          url: new URL('/federation/v2/match', xa.url),
+          body: bytes,
+          signer: signerB(),
+          recipientKeyId: xaKeyId,
+          clock: systemClock,
+          random: webRandom,
+          headers: { 'content-type': FEDERATION.mediaType },
+        });
+        const headers = Object.fromEntries(signed.headers);
+        const req = httpRequest(signed.url, { method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked' } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        for (let off = 0; off < bytes.length; off += 1000) req.write(bytes.subarray(off, off + 1000));
+        req.end();
+      });
+    const small = await post(utf8(JSON.stringify({ ...CTX, replicaVersions: {}, blindedElements: padded([]) })));
+    expect(small.status).toBe(200);
+    expect(JSON.parse(small.body).evaluatedElements).toHaveLength(8);
+    // Past http.maxBodyBytes (1 MiB): refused as too large, or the connection cut before the rest is read.
+    const big = await post(new Uint8Array(1024 * 1024 + 4096).fill(0x20)).catch((e: Error) => ({ status: 0, body: e.message }));
+    if (big.status !== 0) expect([big.status, JSON.parse(big.body).code]).toEqual([413, 'body_too_large']);
+    // Still serving.
+    const again = await post(utf8(JSON.stringify({ ...CTX, replicaVersions: {}, blindedElements: padded([]) })));
+    expect(again.status).toBe(200);
   });
 
   it('refuses a revoked peer with its own code', async () => {

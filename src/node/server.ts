@@ -21,6 +21,7 @@ import { createThreadedEvaluator } from './oprf/evaluator-thread.js';
 import { createThreadedOprfClient } from './oprf/finalize-thread.js';
 import { createLogger } from './logger.js';
 import { VERSION } from './version.js';
+import { readIncomingBody } from './request-body.js';
 
 /** Records past retention are purged at start-up and then hourly. */
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
@@ -209,7 +210,7 @@ async function startLocked(
   keyTimer.unref();
   cleanups.push(() => clearInterval(keyTimer));
   const metrics = new Metrics();
-  const app = createApp(services, { logger, clock: ctx.clock, random: ctx.random, metrics, version: VERSION });
+  const app = createApp(services, { logger, clock: ctx.clock, random: ctx.random, metrics, version: VERSION, requestBody: readIncomingBody });
   const port = opts.port ?? config.http.port;
   const server: ServerType = await new Promise((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, port, hostname: config.http.host }, () => resolveServer(s));

@@ -10,25 +10,46 @@ import { locateJsonError } from './json-locate.js';
 
 /** Read at most `limit` bytes of a request or response body; throws body_too_large beyond. */
 export async function readBody(req: { headers: Headers; body: ReadableStream<Uint8Array> | null }, limit: number): Promise<Uint8Array> {
-  const declared = req.headers.get('content-length');
-  if (declared !== null && Number(declared) > limit) {
-    throw new CairnError('body_too_large', `request body of ${declared} bytes exceeds the limit of ${limit} bytes`);
+  return collectBody(req.body === null ? [] : chunksOf(req.body), req.headers.get('content-length'), limit);
+}
+
+/**
+ * Collect a body's chunks, at most `limit` bytes; throws body_too_large
+ * beyond, before reading on when the declared length already says so.
+ * Stopping early closes `chunks` (its iterator's return): the rest is never read.
+ * Runtimes with a body stream of their own (Node's request) call it directly.
+ */
+export async function collectBody(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, declaredLength: string | null | undefined, limit: number): Promise<Uint8Array> {
+  if (declaredLength !== null && declaredLength !== undefined && Number(declaredLength) > limit) {
+    throw new CairnError('body_too_large', `request body of ${declaredLength} bytes exceeds the limit of ${limit} bytes`);
   }
-  if (req.body === null) return new Uint8Array(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
+  const parts: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  for await (const value of chunks) {
     total += value.length;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw new CairnError('body_too_large', `request body exceeds the limit of ${limit} bytes`);
-    }
-    chunks.push(value);
+    if (total > limit) throw new CairnError('body_too_large', `request body exceeds the limit of ${limit} bytes`);
+    parts.push(value);
   }
-  return concatBytes(...chunks);
+  // A copy of its own: a runtime's chunks may be views into a larger buffer (Node's socket reads).
+  return concatBytes(...parts);
+}
+
+/** A Web stream's chunks; cancels the stream when the reader stops before its end. */
+async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  let ended = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        ended = true;
+        return;
+      }
+      yield value;
+    }
+  } finally {
+    if (!ended) await reader.cancel().catch(() => {});
+  }
 }
 
 /** Line and column (1-based) of a character offset. */

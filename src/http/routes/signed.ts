@@ -16,9 +16,10 @@ import type { AppContext, Env } from '../context.js';
  * A peer-facing route: authenticate the signed request, run `handle`, and
  * sign whatever comes back (answer or problem) bound to the request.
  */
-export function signedFederationRoute({ services, metrics }: AppContext, handle: (peer: Peer, body: unknown, c: Context<Env>) => Promise<unknown>, mediaType: string = MEDIA_TYPES.json) {
+export function signedFederationRoute({ services, metrics, requestBody }: AppContext, handle: (peer: Peer, body: unknown, c: Context<Env>) => Promise<unknown>, mediaType: string = MEDIA_TYPES.json) {
   return async (c: Context<Env>): Promise<Response> => {
-    const raw = await readBody(c.req.raw, services.config.http.maxBodyBytes);
+    const limit = services.config.http.maxBodyBytes;
+    const raw = await (requestBody ? requestBody(c, limit) : readBody(c.req.raw, limit));
     const { peer: p, binding } = await services.answers.authenticate(c.req.raw, raw, (peer, e) => {
       if (isCairnError(e)) c.get('log').warn({ peer: peer.id, code: e.code }, 'federation request refused');
     });
