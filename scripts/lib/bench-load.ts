@@ -14,7 +14,7 @@ import { FEDERATION } from '../../src/core/constants.js';
 import { z } from 'zod';
 import { consistencyAnswerSchema, openPeerCheckpoint } from '../../src/core/federation/witness.js';
 import { paddedSize, postSigned, type ClientDeps } from '../../src/core/federation/client.js';
-import { buildSignedRequest, verifyResponse } from '../../src/core/federation/http-signature.js';
+import { signedFetchInit, verifyResponse } from '../../src/core/federation/http-signature.js';
 import { findPeer, type Peer } from '../../src/core/federation/peers.js';
 import { deriveMatchKeys, parseIdentifiers } from '../../src/core/identity/index.js';
 import { blind } from '../../src/core/oprf/index.js';
@@ -82,7 +82,8 @@ async function sendOne(load: MatchLoad, i: number, verify: boolean): Promise<voi
     blindedElements: elements,
   };
   const bytes = utf8(JSON.stringify(body));
-  const { request, binding } = buildSignedRequest({
+  // fetch(url, init) with the body as bytes, as the node's own client sends it (postSigned).
+  const { url, init, binding } = signedFetchInit({
     method: 'POST',
     url: new URL(`${FEDERATION.prefix}/match`, load.peer.baseUrl),
     body: bytes,
@@ -92,7 +93,7 @@ async function sendOne(load: MatchLoad, i: number, verify: boolean): Promise<voi
     random: webRandom,
     headers: { 'content-type': FEDERATION.mediaType, accept: FEDERATION.mediaType },
   });
-  const res = await fetch(request);
+  const res = await fetch(url, init);
   const raw = new Uint8Array(await res.arrayBuffer());
   if (res.status !== 200) throw new Error(`match answered ${res.status}: ${new TextDecoder().decode(raw).slice(0, 300)}`);
   if (verify) {
