@@ -34,10 +34,20 @@ import { expiredSince, purgeExpired, utcDate } from '../records/manage.js';
 /** Answers evaluated again when an activation raced them, before giving up. */
 const EPOCH_ATTEMPTS = 3;
 
+/** Epochs of the heads seen last (a head stays current across many answers). */
+const HEAD_EPOCHS = new Map<string, number>();
+const HEAD_EPOCHS_MAX = 64;
+
 /** The OPRF epoch a signed head names (our own head: no signature check needed). */
 export function headEpochOf(envelope: DsseEnvelope): number {
-  const head = JSON.parse(fromUtf8(fromBase64(envelope.payload))) as { epoch?: unknown };
-  return typeof head.epoch === 'number' ? head.epoch : 1;
+  let epoch = HEAD_EPOCHS.get(envelope.payload);
+  if (epoch === undefined) {
+    const head = JSON.parse(fromUtf8(fromBase64(envelope.payload))) as { epoch?: unknown };
+    epoch = typeof head.epoch === 'number' ? head.epoch : 1;
+    if (HEAD_EPOCHS.size >= HEAD_EPOCHS_MAX) HEAD_EPOCHS.clear();
+    HEAD_EPOCHS.set(envelope.payload, epoch);
+  }
+  return epoch;
 }
 
 /** Server-side VOPRF evaluation with one batch proof (portable or fast path). */

@@ -35,6 +35,8 @@ const RELEASE_AFTER_MS = 10_000;
 
 interface Built {
   secretKey: Uint8Array;
+  /** Derived once per key: every answer and import asks for it. */
+  fingerprintKey: Uint8Array;
   evaluator?: Promise<ClosableEvaluator>;
   backend?: Promise<TokenBackend>;
   owned: boolean;
@@ -58,6 +60,7 @@ export class EpochEngines {
       const isPre = pre !== undefined && equalBytes(pre.secretKey, key.secretKey);
       b = {
         secretKey: key.secretKey,
+        fingerprintKey: deriveFingerprintKey(key.secretKey),
         ...(isPre && pre.evaluator ? { evaluator: Promise.resolve(pre.evaluator) } : {}),
         ...(isPre && pre.backend ? { backend: Promise.resolve(pre.backend) } : {}),
         owned: !isPre,
@@ -73,7 +76,7 @@ export class EpochEngines {
     if (need.backend) b.backend ??= Promise.resolve(this.#f.backendFor(key.secretKey));
     const evaluator = need.evaluator ? await b.evaluator! : unavailable;
     const backend = need.backend ? await b.backend! : unavailableBackend;
-    return { epoch: key.epoch, publicKey: key.publicKey, evaluator, backend, fingerprintKey: deriveFingerprintKey(key.secretKey) };
+    return { epoch: key.epoch, publicKey: key.publicKey, evaluator, backend, fingerprintKey: b.fingerprintKey };
   }
 
   /** Release the engines of epochs older than `active` (they can no longer be active or pending). */
