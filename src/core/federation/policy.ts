@@ -51,6 +51,8 @@ export class PeerReservations {
   readonly #db: Db;
   readonly #atomic: AtomicWriter;
   readonly #clock: Clock;
+  /** The minute this process last cleared each peer's older windows. */
+  readonly #cleared = new Map<string, number>();
 
   constructor(deps: { db: Db; atomic: AtomicWriter; clock: Clock }) {
     this.#db = deps.db;
@@ -69,13 +71,15 @@ export class PeerReservations {
     const day = now.toISOString().slice(0, 10);
     const { ratePerMinute: rate, dailyElementBudget: budget } = peer.policy;
     const statements = [
-      // Windows before the current one are no longer needed.
-      sql`delete from peer_rate where peer_id = ${peer.id} and minute < ${minute}`.compile(this.#db),
       // Every request counts, refused or not: hammering does not buy capacity.
       sql`insert into peer_rate (peer_id, minute, requests) values (${peer.id}, ${minute}, 1)
         on conflict (peer_id, minute) do update set requests = requests + 1
         returning requests`.compile(this.#db),
     ];
+    // Windows before the current one are no longer needed: cleared once a
+    // minute per peer (by each process; whichever clears first, the rest delete nothing).
+    const clear = this.#cleared.get(peer.id) !== minute;
+    if (clear) statements.push(sql`delete from peer_rate where peer_id = ${peer.id} and minute < ${minute}`.compile(this.#db));
     if (elements > 0) {
       // Inserts or adds only when this request is within the rate (the row
       // the statement above just counted) and the sum stays within the
@@ -90,12 +94,13 @@ export class PeerReservations {
       );
     }
     const results = await this.#atomic.run(statements);
-    const counted = Number(results[1]?.[0]?.requests ?? Number.POSITIVE_INFINITY);
+    if (clear) this.#cleared.set(peer.id, minute);
+    const counted = Number(results[0]?.[0]?.requests ?? Number.POSITIVE_INFINITY);
     if (counted > rate) {
       const retry = Math.max(1, Math.ceil(((minute + 1) * MINUTE_MS - now.getTime()) / 1000));
       throw new CairnError('rate_limited', `more than ${rate} requests a minute from this peer; retry in ${retry} s`, { details: { retryAfter: retry } });
     }
-    if (elements > 0 && (results[2]?.length ?? 0) === 0) {
+    if (elements > 0 && (results.at(-1)?.length ?? 0) === 0) {
       const used = await elementsUsed(this.#db, peer.id, day);
       throw new CairnError('budget_exceeded', `this peer's daily budget of ${budget} evaluated elements is spent (${used} used today, ${elements} asked)`);
     }
