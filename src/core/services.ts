@@ -23,6 +23,7 @@ import { blindEvaluateBatch, createPortableTokenBackend, oprfPublicKey as derive
 import { MATCH_KEY_TYPE_NAMES } from './identity/index.js';
 import type { Clock, Logger, Random, Sha256 } from './ports.js';
 import { deriveFingerprintKey } from './records/importer.js';
+import { RetentionProbe } from './records/manage.js';
 import { createAuditService, type AuditService } from './services-audit.js';
 import { createAnswerService, createPeerService, createSearchService, createWitnessService, type AnswerService, type PeerService, type SearchService, type WitnessService } from './services-federation.js';
 import { createNodeService, type NodeService } from './services-node.js';
@@ -82,6 +83,16 @@ export interface Ports {
   sleep?: (ms: number) => Promise<void>;
   /** Runs work a response need not wait for (default: none; such work is awaited). */
   defer?: (task: Promise<void>) => void;
+  /**
+   * A number that changes whenever another connection (the CLI, a second
+   * `serve`) commits to the database, and not for this process's own writes
+   * (SQLite's PRAGMA data_version). With it, what every answer reads but
+   * only other processes or this process's own key and record use cases
+   * change (the active OPRF epoch, whether a record is past retention today)
+   * is read once and kept until it changes. Without it (D1: isolates share
+   * no such counter), they are read every time.
+   */
+  dataVersion?: () => number;
 }
 
 /** Every use case of one node. */
@@ -115,7 +126,9 @@ export function portableEvaluator(secretKey: Uint8Array, publicKey: Uint8Array):
 export function createServices(ports: Ports, config: Config): Services {
   const { db, atomic, clock, random, logger, signer } = ports;
   const oprfPublicKey = derivePublicKey(ports.oprfSecretKey);
-  const oprfEpochs = new OprfEpochs({ db, atomic, clock, logger, store: ports.oprfKeys ?? fixedKeyStore([ports.oprfSecretKey]) });
+  const oprfEpochs = new OprfEpochs({ db, atomic, clock, logger, store: ports.oprfKeys ?? fixedKeyStore([ports.oprfSecretKey]), ...(ports.dataVersion ? { dataVersion: ports.dataVersion } : {}) });
+  const retention = new RetentionProbe(db, ports.dataVersion);
+  oprfEpochs.onActivated(() => retention.changed());
   const oprfEngines = new EpochEngines(oprfEpochs, {
     evaluatorFor: ports.evaluatorFor ?? ((sk, pk) => portableEvaluator(sk, pk)),
     backendFor: ports.tokenBackendFor ?? ((sk) => createPortableTokenBackend(sk)),
@@ -173,6 +186,7 @@ export function createServices(ports: Ports, config: Config): Services {
     index: indexOwner,
     self,
     checkpoint: async () => (await log.latestCheckpoint(config.audit.checkpointIntervalMs)).note,
+    expired: (now) => retention.expired(now),
   }, {
     nonceStore: ports.nonceStore ?? dbNonceStore(db),
     ...(ports.ed25519Verify ? { verify: ports.ed25519Verify } : {}),

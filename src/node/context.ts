@@ -84,6 +84,7 @@ export async function nodeServices(ctx: NodeContext, opts: NodeServiceOptions = 
       ...(opts.oprfClient ? { oprfClient: opts.oprfClient } : opts.searches ? { oprfClient: await createSodiumOprfClient() } : {}),
       ed25519Verify: nodeEd25519Verify,
       sha256: nodeSha256,
+      dataVersion: ctx.sqlite.dataVersion,
       ...(opts.tokenBackend ? { tokenBackend: opts.tokenBackend } : {}),
       ...(opts.evaluator ? { evaluator: opts.evaluator } : {}),
       ...(opts.defer ? { defer: opts.defer } : {}),

@@ -12,6 +12,8 @@ export const DATABASE_FILE_MODE = 0o600;
 export interface SqliteHandle {
   db: Kysely<Database>;
   raw: BetterSqlite3.Database;
+  /** PRAGMA data_version of this connection (Ports.dataVersion). */
+  dataVersion: () => number;
   close(): Promise<void>;
 }
 
@@ -78,9 +80,11 @@ export function openSqlite(file: string): SqliteHandle {
   raw.pragma('busy_timeout = 5000');
   if (file !== ':memory:') restrictModes(file);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statementCache(raw) }) });
+  const version = raw.prepare('PRAGMA data_version').pluck();
   return {
     db,
     raw,
+    dataVersion: () => version.get() as number,
     close: async () => {
       await db.destroy();
     },

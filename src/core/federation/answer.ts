@@ -89,6 +89,8 @@ export interface AnswerDeps {
   self: { nodeId: string; country: string };
   /** The latest signed checkpoint of our audit log, for the peer to witness: every match answer carries one (PROTOCOL.md §45). */
   checkpoint: () => Promise<string>;
+  /** `expiredSince` as the answer asks it (default: a probe each time; services pass a RetentionProbe's). */
+  expired?: (now: Date) => Promise<string | undefined>;
 }
 
 /** Who asked and why: the part every audit entry of a peer's request shares. */
@@ -145,7 +147,8 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
   // leaves the index now (one index probe when none has), so the deltas of
   // this answer remove its fingerprints from the searcher's replica before
   // the searcher looks them up.
-  if ((await expiredSince(deps.db, deps.clock.now())) !== undefined) await purgeExpired(deps, 'system:retention');
+  const now = deps.clock.now();
+  if ((await (deps.expired ? deps.expired(now) : expiredSince(deps.db, now))) !== undefined) await purgeExpired(deps, 'system:retention');
 
   let evaluation: Awaited<ReturnType<OprfEvaluator['blindEvaluateBatch']>>;
   let changes: IndexChanges[];

@@ -90,6 +90,8 @@ export interface OprfEpochDeps {
   clock: Clock;
   logger: Logger;
   store: OprfKeyStore;
+  /** Ports.dataVersion: with it, the active epoch is read once and kept until another connection writes. */
+  dataVersion?: () => number;
 }
 
 /** Public keys of the secrets at hand, derived once. */
@@ -110,6 +112,14 @@ export class OprfEpochs {
   #initialised = false;
   /** Told after this process activated an epoch (engines drop the old key's evaluator and backend). */
   readonly #listeners: Array<(epoch: number) => void> = [];
+  /**
+   * The active epoch as last read, under the data version read before it.
+   * Another process's activation changes the version; this process's own
+   * (activate below, the only writer of the active row) drops it.
+   */
+  #activeCache: { key: EpochKey; version: number } | undefined;
+  /** Counts this process's activations: a read that an activation overtook is not kept. */
+  #activations = 0;
 
   constructor(deps: OprfEpochDeps) {
     this.#deps = deps;
@@ -151,8 +161,22 @@ export class OprfEpochs {
     return { epoch: row.epoch, publicKey: new Uint8Array(row.public_key) };
   }
 
-  /** The epoch answering now, with its secret key (read from the database on every call: another process or isolate may have switched). */
+  /**
+   * The epoch answering now, with its secret key: read from the database
+   * again whenever another process or isolate may have switched it (every
+   * call, without a data version).
+   */
   async active(): Promise<EpochKey> {
+    const version = this.#deps.dataVersion?.();
+    const cached = this.#activeCache;
+    if (version !== undefined && cached?.version === version) return cached.key;
+    const activations = this.#activations;
+    const key = await this.#readActive();
+    if (version !== undefined && activations === this.#activations) this.#activeCache = { key, version };
+    return key;
+  }
+
+  async #readActive(): Promise<EpochKey> {
     const row = await this.#row('active');
     if (!row) throw new CairnError('internal', 'no active OPRF epoch');
     const publicKey = new Uint8Array(row.public_key);
@@ -299,7 +323,11 @@ export class OprfEpochs {
         },
         now,
       ),
-    ]);
+    ]).finally(() => {
+      // Answers read the active epoch again, and a read begun before this one is not kept.
+      this.#activations++;
+      this.#activeCache = undefined;
+    });
     for (const f of this.#listeners) f(pending.epoch);
     // The switch is committed: the old key can go. A crash here leaves it on disk; the next `cairn keys activate` finishes the job.
     const retired = await this.destroyRetired(actor);

@@ -83,6 +83,48 @@ export async function expiredSince(db: Db, now: Date): Promise<string | undefine
   return row ? today : undefined;
 }
 
+/**
+ * `expiredSince` for an answer: once a probe finds nothing past retention,
+ * that holds for the rest of the UTC day while no other connection has
+ * written (`dataVersion`, Ports.dataVersion) and this process has not
+ * activated an OPRF epoch (`changed()`). Otherwise this process cannot make
+ * a record expire within the day: records are stored only with a retention
+ * date not in the past (parse.ts), and purges only remove. An activation
+ * can: it serves records imported into the pending epoch days before.
+ * Another process may (a changed retention date, a restored backup): its
+ * commit changes the data version. Without `dataVersion` every call probes.
+ */
+export class RetentionProbe {
+  readonly #db: Db;
+  readonly #dataVersion: (() => number) | undefined;
+  #clear: { day: string; version: number } | undefined;
+  #changes = 0;
+
+  constructor(db: Db, dataVersion?: () => number) {
+    this.#db = db;
+    this.#dataVersion = dataVersion;
+  }
+
+  /** Records of another epoch are served now: probe again. */
+  changed(): void {
+    this.#changes++;
+    this.#clear = undefined;
+  }
+
+  async expired(now: Date): Promise<string | undefined> {
+    const version = this.#dataVersion?.();
+    const day = utcDate(now);
+    if (version !== undefined && this.#clear?.day === day && this.#clear.version === version) return undefined;
+    const changes = this.#changes;
+    const cutoff = await expiredSince(this.#db, now);
+    // Kept under the version read before the probe (a write that raced it
+    // shows as a change next time), and not when an activation overtook it.
+    if (cutoff === undefined && version !== undefined && changes === this.#changes) this.#clear = { day, version };
+    else if (cutoff !== undefined) this.#clear = undefined;
+    return cutoff;
+  }
+}
+
 /** A `where` for queries over `tokens`: the token's record is not past `cutoff` (from `expiredSince`). */
 export function notExpired(cutoff: string): Expression<SqlBool> {
   return sql<SqlBool>`not exists (select 1 from records r where r.id = tokens.record_id and r.retention_until < ${cutoff})`;
