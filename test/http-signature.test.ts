@@ -23,6 +23,7 @@ import { MemoryNonceStore, type NonceStore } from '../src/core/federation/replay
 import { statusOf } from '../src/http/problem.js';
 import type { Clock, Random } from '../src/core/ports.js';
 import { ed25519Signer, type Signer } from '../src/core/signing.js';
+import { nodeSha256 } from '../src/node/sha256.js';
 
 const A = ed25519Signer(new Uint8Array(32).fill(0x11)); // asking node
 const B = ed25519Signer(new Uint8Array(32).fill(0x22)); // answering node
@@ -117,6 +118,21 @@ describe('request round trip', () => {
     expect(peer).toEqual({ peerId: 'node-a', keyId: A.keyId, timestamp: new Date(T0 * 1000), binding });
     expect(binding.keyId).toBe(A.keyId);
     expect(request.headers.get('content-digest')).toBe(contentDigest(body));
+  });
+
+  it('takes the runtime\'s SHA-256 for both digests: the bytes are the same, and a digest it computes is what is checked', async () => {
+    const { headers, binding } = signRequest({ method: 'POST', url: URL_B, body: BODY, signer: A, recipientKeyId: B.keyId, clock: clockAt(T0), random: counterRandom(), sha256: nodeSha256 });
+    expect(headers.get('content-digest')).toBe(contentDigest(BODY));
+    const request = new Request(URL_B, { method: 'POST', headers });
+    await verifyRequest(request, BODY, verifierOf({ sha256: nodeSha256 }));
+    // A hash that disagrees with the one that signed fails the digest, so the option is what verifies.
+    const zeros = () => new Uint8Array(32);
+    expect((await codeOf(verifyRequest(request, BODY, verifierOf({ sha256: zeros })))).code).toBe('digest_mismatch');
+    const res = signResponse({ status: 200, body: BODY, request: binding, signer: B, clock: clockAt(T0), sha256: nodeSha256 });
+    expect(res.get('content-digest')).toBe(contentDigest(BODY));
+    const response = new Response(BODY as Uint8Array<ArrayBuffer>, { status: 200, headers: res });
+    expect(verifyResponse(response, BODY, { peerPublicKey: B.publicKey, request: binding, clock: clockAt(T0), sha256: nodeSha256 }).keyId).toBe(B.keyId);
+    expect((await codeOf(() => verifyResponse(response, BODY, { peerPublicKey: B.publicKey, request: binding, clock: clockAt(T0), sha256: zeros }))).code).toBe('digest_mismatch');
   });
 
   it('signs GET requests over the empty body and any method in upper case', async () => {

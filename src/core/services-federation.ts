@@ -26,6 +26,7 @@ import { fingerprintOf, type Ed25519Verify } from './signing.js';
 import { fromBase64Url, toHex } from './bytes.js';
 import type { NodeDescriptor } from '../../schemas/node.js';
 import type { User } from './users/users.js';
+import type { Sha256 } from './ports.js';
 
 /** D1 binds at most 100 parameters a statement: the id list of a searches page stays under that. */
 const MAX_SEARCHES_PAGE = 90;
@@ -132,6 +133,8 @@ export interface AnswerService {
 export interface PeerAuthDeps {
   nonceStore: NonceStore;
   verify?: Ed25519Verify;
+  /** SHA-256 of request and response Content-Digests (default: noble). */
+  sha256?: Sha256;
   /** Key ids requests may be addressed to: the current key, and a retiring one during its overlap (default: the signer's). */
   ownKeyIds?: () => string[];
   /** A request signed by a key no peer holds: the peer that rotated to it, if a cross-signed descriptor says so. */
@@ -155,6 +158,7 @@ export function createAnswerService(deps: AnswerDeps, auth: PeerAuthDeps): Answe
           clock: deps.clock,
           nonceStore: auth.nonceStore,
           ...(auth.verify ? { verify: auth.verify } : {}),
+          ...(auth.sha256 ? { sha256: auth.sha256 } : {}),
         });
       } catch (e) {
         if (peer) onRefused?.(peer, e);
@@ -162,7 +166,7 @@ export function createAnswerService(deps: AnswerDeps, auth: PeerAuthDeps): Answe
       }
       return { peer: peer!, binding: authenticated.binding };
     },
-    signResponse: (status, body, request) => signResponse({ status, body, request, signer: deps.signer, clock: deps.clock }),
+    signResponse: (status, body, request) => signResponse({ status, body, request, signer: deps.signer, clock: deps.clock, ...(auth.sha256 ? { sha256: auth.sha256 } : {}) }),
     match: (peer, req) => answerMatch(deps, peer, req),
     hit: (peer, req) => answerHit(deps, peer, req),
   };

@@ -145,6 +145,7 @@ export function createServices(ports: Ports, config: Config): Services {
     ...(ports.oprfClient ? { oprf: ports.oprfClient } : {}),
     signer,
     ...(ports.ed25519Verify ? { verify: ports.ed25519Verify } : {}),
+    ...(ports.sha256 ? { sha256: ports.sha256 } : {}),
     clock,
     random,
     fetch: fetchFn,
@@ -190,6 +191,7 @@ export function createServices(ports: Ports, config: Config): Services {
   }, {
     nonceStore: ports.nonceStore ?? dbNonceStore(db),
     ...(ports.ed25519Verify ? { verify: ports.ed25519Verify } : {}),
+    ...(ports.sha256 ? { sha256: ports.sha256 } : {}),
     ownKeyIds: () => [signer.keyId, ...retiring(clock.now()).map((r) => r.signer.keyId)],
     followKey: (keyId) => follower.followRequestKey(keyId),
   });

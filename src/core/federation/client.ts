@@ -26,7 +26,7 @@ import { CairnError, isCairnError } from '../errors.js';
 import { readBody } from '../decode/json-body.js';
 import { MATCH_KEY_TYPES, type MatchKey, type MatchKeyStrength } from '../identity/index.js';
 import { blind, finalizeBatch } from '../oprf/index.js';
-import type { Clock, Random } from '../ports.js';
+import type { Clock, Random, Sha256 } from '../ports.js';
 import { tokenConfirm } from '../records/token-layout.js';
 import type { Ed25519Verify, Signer } from '../signing.js';
 import { signedFetchInit, verifyResponse } from './http-signature.js';
@@ -72,6 +72,8 @@ export interface ClientDeps {
   signer: Signer;
   /** Ed25519 verification of responses (default: noble). */
   verify?: Ed25519Verify;
+  /** SHA-256 of request and response Content-Digests (default: noble). */
+  sha256?: Sha256;
   clock: Clock;
   random: Random;
   fetch: typeof fetch;
@@ -184,6 +186,7 @@ export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Pe
     clock: deps.clock,
     random: deps.random,
     headers: { 'content-type': mediaType, accept: mediaType },
+    ...(deps.sha256 ? { sha256: deps.sha256 } : {}),
   });
   let res: Response;
   try {
@@ -218,7 +221,7 @@ export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Pe
     if (code === 'signature_invalid' && deps.followKey) await deps.followKey(peer, undefined).catch(() => false);
     throw new CairnError('peer_response_invalid', `${peer.country} refused: ${code}${detail ? `: ${detail}` : ''}`, { details: { peerCode: code, peerStatus: res.status } });
   }
-  const check = () => verifyResponse(res, raw, { peerPublicKey: peer.signingPublicKey, request: binding, clock: deps.clock, ...(deps.verify ? { verify: deps.verify } : {}) });
+  const check = () => verifyResponse(res, raw, { peerPublicKey: peer.signingPublicKey, request: binding, clock: deps.clock, ...(deps.verify ? { verify: deps.verify } : {}), ...(deps.sha256 ? { sha256: deps.sha256 } : {}) });
   try {
     try {
       check();

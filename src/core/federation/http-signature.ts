@@ -34,7 +34,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes, fromBase64, fromBase64Url, toBase64, toBase64Url, utf8 } from '../bytes.js';
 import { FEDERATION_SIGNATURE } from '../constants.js';
 import { CairnError } from '../errors.js';
-import type { Clock, Random } from '../ports.js';
+import type { Clock, Random, Sha256 } from '../ports.js';
 import { ed25519Verify, keyIdOf, type Ed25519Verify, type Signer } from '../signing.js';
 import type { NonceStore } from './replay.js';
 
@@ -102,6 +102,8 @@ export interface SignRequestInput {
   recipientKeyId: string;
   clock: Clock;
   random: Random;
+  /** SHA-256 of the Content-Digest (default: noble; the Node entry passes OpenSSL's). */
+  sha256?: Sha256;
 }
 
 export interface SignedRequestHeaders {
@@ -121,6 +123,8 @@ export interface VerifyRequestOptions {
   maxSkewSeconds?: number;
   /** Ed25519 verification (default: noble; the Node entry passes OpenSSL's). */
   verify?: Ed25519Verify;
+  /** SHA-256 of the Content-Digest (default: noble; the Node entry passes OpenSSL's). */
+  sha256?: Sha256;
 }
 
 /** A request whose signature, freshness and nonce have been checked. */
@@ -139,6 +143,8 @@ export interface SignResponseInput {
   request: RequestBinding;
   signer: Signer;
   clock: Clock;
+  /** SHA-256 of the Content-Digest (default: noble; the Node entry passes OpenSSL's). */
+  sha256?: Sha256;
 }
 
 export interface VerifyResponseOptions {
@@ -151,6 +157,8 @@ export interface VerifyResponseOptions {
   maxSkewSeconds?: number;
   /** Ed25519 verification (default: noble; the Node entry passes OpenSSL's). */
   verify?: Ed25519Verify;
+  /** SHA-256 of the Content-Digest (default: noble; the Node entry passes OpenSSL's). */
+  sha256?: Sha256;
 }
 
 /** A response whose signature, freshness and binding to its request have been checked. */
@@ -160,8 +168,8 @@ export interface AuthenticatedResponse {
 }
 
 /** Content-Digest field value for `body`: `sha-256=:<base64>:` (RFC 9530 §2, RFC 8941 §3.3.5 byte sequence). */
-export function contentDigest(body: Uint8Array): string {
-  return `${DIGEST_PREFIX}${toBase64(sha256(body))}:`;
+export function contentDigest(body: Uint8Array, hash: Sha256 = sha256): string {
+  return `${DIGEST_PREFIX}${toBase64(hash(body))}:`;
 }
 
 /** The signed part of a request URL: pathname + search (RFC 9421 §2.2.5 `@request-target`, origin form). */
@@ -226,7 +234,7 @@ export function signRequest(input: SignRequestInput): SignedRequestHeaders {
   const c: RequestComponents = {
     method,
     target: requestTarget(url),
-    contentDigest: contentDigest(input.body),
+    contentDigest: contentDigest(input.body, input.sha256),
     timestamp: unixSeconds(input.clock),
     nonce: toBase64Url(nonceBytes),
     keyId: input.signer.keyId,
@@ -310,7 +318,7 @@ export async function verifyRequest(req: Request, body: Uint8Array, opts: Verify
     throw new CairnError('peer_revoked', `peer ${peer.peerId} has been revoked`, { location: { field: H.keyId } });
   }
   checkSkew(timestamp, opts.clock, maxSkew);
-  checkDigest(body, digest);
+  checkDigest(body, digest, opts.sha256);
   const base = requestSignatureBase({
     method,
     target: requestTarget(new URL(req.url)),
@@ -340,7 +348,7 @@ export function signResponse(input: SignResponseInput): Headers {
   const c: ResponseComponents = {
     status,
     request,
-    contentDigest: contentDigest(input.body),
+    contentDigest: contentDigest(input.body, input.sha256),
     timestamp: unixSeconds(input.clock),
     keyId: input.signer.keyId,
   };
@@ -377,7 +385,7 @@ export function verifyResponse(res: Response, body: Uint8Array, opts: VerifyResp
     throw new CairnError('peer_unknown', `the response is signed by key ${keyId}, not by the peer's key ${expected}`, { location: { field: H.keyId } });
   }
   checkSkew(timestamp, opts.clock, maxSkew);
-  checkDigest(body, digest);
+  checkDigest(body, digest, opts.sha256);
   const base = responseSignatureBase({ status: res.status, request, contentDigest: raw.digest, timestamp, keyId });
   if (!(opts.verify ?? ed25519Verify)(opts.peerPublicKey, utf8(base), signature)) {
     throw new CairnError('signature_invalid', 'the response signature does not verify for this request under the peer key', {
@@ -449,9 +457,9 @@ function checkSkew(timestamp: number, clock: Clock, maxSkew: number): void {
   });
 }
 
-function checkDigest(body: Uint8Array, claimed: Uint8Array): void {
+function checkDigest(body: Uint8Array, claimed: Uint8Array, hash: Sha256 = sha256): void {
   if (!(body instanceof Uint8Array)) throw new TypeError('body must be a Uint8Array');
-  if (!equalBytes(sha256(body), claimed)) {
+  if (!equalBytes(hash(body), claimed)) {
     throw new CairnError('digest_mismatch', `the body does not match its ${H.contentDigest}`, { location: { field: H.contentDigest } });
   }
 }
