@@ -12,7 +12,8 @@ import type { Db } from '../core/db/schema.js';
 import type { OprfEvaluator } from '../core/federation/answer.js';
 import type { TokenBackend } from '../core/oprf/index.js';
 import { createServices, type Services } from '../core/services.js';
-import { silentLogger, systemClock, webRandom, type Clock, type Logger, type Random } from '../core/ports.js';
+import { silentLogger, systemClock, type Clock, type Logger, type Random } from '../core/ports.js';
+import { nodeRandom } from './random.js';
 import { sqliteAtomicWriter } from './atomic.js';
 import { createSodiumOprfClient } from './oprf/sodium-client.js';
 import type { OprfClient } from '../core/federation/client.js';
@@ -118,7 +119,7 @@ export async function openNodeContext(home: string, env: NodeJS.ProcessEnv = pro
     db: sqlite.db,
     atomic: sqliteAtomicWriter(sqlite.raw),
     clock: systemClock,
-    random: webRandom,
+    random: nodeRandom,
     migrated,
     close: () => sqlite.close(),
   };

@@ -12,7 +12,8 @@ import { concatBytes, equalBytes, i2osp } from '../../core/bytes.js';
 import type { OprfClient } from '../../core/federation/client.js';
 import { oprfError, requireFinalizeBatches, requireInput, requirePaddedBatches } from '../../core/oprf/checks.js';
 import { nodeFinalizeHash, nodeHashToGroupUniformBytes } from './node-hash.js';
-import { defaultRandomBytes, randomScalar, type RandomBytes } from '../../core/oprf/random.js';
+import { randomScalar, type RandomBytes } from '../../core/oprf/random.js';
+import { nodeRandomBytes } from '../random.js';
 import { deserializeScalar, requireProof, serializeScalar } from '../../core/oprf/serialization.js';
 import { CHALLENGE, COMPOSITE, IDENTITY, isZero, lengthPrefixed, multiplyElement, requireSodiumElement, SEED_DST, sodiumHashToScalar, compositeElement } from './sodium-evaluate.js';
 import { loadSodium, type Sodium } from './sodium.js';
@@ -22,7 +23,7 @@ function add(lib: Sodium, a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /** An OprfClient on libsodium. `rng` supplies the blinds (tests pass a fixed one). */
-export async function createSodiumOprfClient(rng: RandomBytes = defaultRandomBytes): Promise<OprfClient> {
+export async function createSodiumOprfClient(rng: RandomBytes = nodeRandomBytes): Promise<OprfClient> {
   const lib = await loadSodium();
   const hashToGroup = (input: Uint8Array): Uint8Array => {
     const x = requireInput(input, 'input');

@@ -34,7 +34,8 @@ import { OPRF } from '../../core/constants.js';
 import type { OprfEvaluator } from '../../core/federation/answer.js';
 import { oprfError, requireBatch, requireBytes, type OprfField } from '../../core/oprf/checks.js';
 import { validateOprfSecretKey } from '../../core/oprf/keys.js';
-import { defaultRandomBytes, randomScalar, type RandomBytes } from '../../core/oprf/random.js';
+import { randomScalar, type RandomBytes } from '../../core/oprf/random.js';
+import { nodeRandomBytes } from '../random.js';
 import { serializeScalar } from '../../core/oprf/serialization.js';
 import type { BlindEvaluation } from '../../core/oprf/server.js';
 import { VOPRF_CONTEXT } from '../../core/oprf/suite.js';
@@ -163,7 +164,7 @@ function blindEvaluateBatchSodium(
 export async function createSodiumEvaluator(
   secretKey: Uint8Array,
   publicKey: Uint8Array,
-  rng: RandomBytes = defaultRandomBytes,
+  rng: RandomBytes = nodeRandomBytes,
 ): Promise<OprfEvaluator> {
   const lib = await loadSodium();
   const sk = validateOprfSecretKey(secretKey).slice();
