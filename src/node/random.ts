@@ -1,9 +1,9 @@
 /**
  * Random bytes on Node from OpenSSL's generator (node:crypto), drawn a pool
- * at a time. Web Crypto's getRandomValues, the portable default, costs tens
- * of microseconds per call in Node whatever the length; a search asks for
- * some 48 random bytes per blinded element and per dummy, a hundred times
- * against three peers, which cost the searcher about 6% of its CPU.
+ * at a time. Through Web Crypto's getRandomValues, the portable default, a
+ * random scalar (48 bytes) cost about 7 µs in Node; from the pool about
+ * 1.2 µs. A search draws one per blinded element and per dummy, some
+ * hundred against three peers, and an answer one per proof.
  */
 import { randomFillSync } from 'node:crypto';
 import type { RandomBytes } from '../core/oprf/random.js';
