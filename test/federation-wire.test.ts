@@ -36,13 +36,11 @@ describe('federation wire', () => {
   let xaDescriptor: { protocol: string; oprfKey: { publicKey: string }; signingKey: { publicKey: string } };
   const signerB = () => ed25519Signer(fromHex(readFileSync(join(xb.home, 'keys/signing.key'), 'utf8').trim()));
 
-  async function send(
-    path: string,
-    body: unknown,
-    opts: { clock?: Clock; mutate?: (h: Headers) => void; bodyOverride?: Uint8Array; signer?: ReturnType<typeof ed25519Signer>; recipient?: string; contentType?: string } = {},
-  ) {
-    const bytes = utf8(JSON.stringify(body));
-    const { request } = buildSignedRequest({
+  type SignOptions = { clock?: Clock; signer?: ReturnType<typeof ed25519Signer>; recipient?: string; contentType?: string };
+
+  /** A POST of `bytes` to XA's `path`, signed by XB unless told otherwise. */
+  function signedTo(path: string, bytes: Uint8Array, opts: SignOptions = {}): Request {
+    return buildSignedRequest({
       method: 'POST',
       url: new URL(path, xa.url),
       body: bytes,
@@ -51,7 +49,12 @@ describe('federation wire', () => {
       clock: opts.clock ?? systemClock,
       random: webRandom,
       headers: { 'content-type': opts.contentType ?? FEDERATION.mediaType },
-    });
+    }).request;
+  }
+
+  async function send(path: string, body: unknown, opts: SignOptions & { mutate?: (h: Headers) => void; bodyOverride?: Uint8Array } = {}) {
+    const bytes = utf8(JSON.stringify(body));
+    const request = signedTo(path, bytes, opts);
     const headers = new Headers(request.headers);
     opts.mutate?.(headers);
     const res = await fetch(request.url, { method: 'POST', headers, body: (opts.bodyOverride ?? bytes) as Uint8Array<ArrayBuffer> });
@@ -219,16 +222,7 @@ describe('federation wire', () => {
     // Chunked transfer: no Content-Length for the early check, so the body reader enforces the limit itself.
     const post = (bytes: Uint8Array) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const { request: signed } = buildSignedRequest({
-          method: 'POST',
-          url: new URL('/federation/v2/match', xa.url),
-          body: bytes,
-          signer: signerB(),
-          recipientKeyId: xaKeyId,
-          clock: systemClock,
-          random: webRandom,
-          headers: { 'content-type': FEDERATION.mediaType },
-        });
+        const signed = signedTo('/federation/v2/match', bytes);
         const headers = Object.fromEntries(signed.headers);
         const req = httpRequest(signed.url, { method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked' } }, (res) => {
           let body = '';
