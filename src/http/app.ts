@@ -7,7 +7,7 @@ import { toHex } from '../core/bytes.js';
 import { HTTP, MEDIA_TYPES, PATHS } from '../core/constants.js';
 import { CairnError, isCairnError } from '../core/errors.js';
 import type { Services } from '../core/services.js';
-import type { Clock, Random } from '../core/ports.js';
+import type { Clock } from '../core/ports.js';
 import type { AppContext, AppOptions, Env } from './context.js';
 import { Gauge, METRICS_CONTENT_TYPE, type Metrics } from './metrics.js';
 import { requireRole } from './auth.js';
@@ -26,24 +26,6 @@ import { problemOf, problemResponse } from './problem.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Request ids drawn this many at a time: one getRandomValues call per id cost a peer's answer more than 1% of its CPU. */
-const IDS_PER_DRAW = 256;
-const ID_BYTES = 8;
-
-/** Random request ids (16 hex digits), from a pool refilled `IDS_PER_DRAW` at a time. */
-function requestIds(random: Random): () => string {
-  let pool: Uint8Array = new Uint8Array(0);
-  let at = 0;
-  return () => {
-    if (at >= pool.length) {
-      pool = random.bytes(IDS_PER_DRAW * ID_BYTES);
-      at = 0;
-    }
-    at += ID_BYTES;
-    return toHex(pool.subarray(at - ID_BYTES, at));
-  };
-}
-
 /** Create the node's hono app over its services. */
 export function createApp(services: Services, opts: AppOptions): Hono<Env> {
   const deps: AppContext = { ...opts, services };
@@ -61,14 +43,13 @@ export function createApp(services: Services, opts: AppOptions): Hono<Env> {
   void services.keys.refresh().catch((e: unknown) => logger.warn({ err: String(e) }, 'could not read the keys\' creation times'));
   const startedAt = clock.now();
   const app = new Hono<Env>();
-  const newRequestId = requestIds(opts.random);
 
   // The descriptor is signed once per process: issuedAt is the start time.
   const getDescriptor = () => services.node.currentDescriptor(startedAt);
 
   app.use('*', async (c, next) => {
     const incoming = c.req.header(HTTP.requestIdHeader);
-    const requestId = incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : newRequestId();
+    const requestId = incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : toHex(opts.random.bytes(8));
     const log = logger.child({ requestId });
     c.set('requestId', requestId);
     c.set('log', log);
