@@ -1,9 +1,9 @@
 /**
  * The token index's wire format (protocol/37-token-index.md): signed heads,
- * deltas (added and removed fingerprints between two versions), full
- * snapshots paged by shard range. Fingerprint lists travel as base64url
- * strings: one string per fingerprint in deltas, one string of sorted,
- * concatenated 8-byte fingerprints per snapshot page.
+ * deltas (every change between two versions, in order), full snapshots
+ * paged by shard range. Both travel as one base64url string: a delta's
+ * changes of 9 bytes each (op, fingerprint), a snapshot page's sorted,
+ * concatenated 8-byte fingerprints.
  */
 import { z } from 'zod';
 import { dsseEnvelopeWire as dsseEnvelopeSchema } from './node.js';
@@ -12,8 +12,6 @@ import { RECORD_CATEGORIES } from './records.js';
 
 const version = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const category = z.enum(RECORD_CATEGORIES);
-/** One 8-byte index fingerprint. */
-const fingerprint = base64url(8);
 
 /** The payload of a signed index head (DSSE, application/vnd.cairn.index-head+json). */
 export const indexHeadSchema = z
@@ -24,6 +22,7 @@ export const indexHeadSchema = z
     version: version.describe('the owner\'s change sequence number of the last change in this index; 0 when empty and unchanged'),
     count: version.describe('fingerprints in the index (a multiset: equal tokens of two records count twice)'),
     root: base64url(32).describe('root over the shard and group hashes'),
+    chain: base64url(32).describe('the change chain at this version: SHA-256 over every change of the index, in order (protocol/37 "Change chain")'),
     floor: version.describe('the oldest version a delta still starts from; older replicas resync fully'),
     epoch: z.number().int().min(2).optional().describe('the OPRF key epoch of the fingerprints (absent: 1); a replica of another epoch resyncs fully'),
     issuedAt: z.string(),
@@ -39,15 +38,16 @@ export const indexHeadsResponseSchema = z
   .strict()
   .meta({ id: 'IndexHeads' });
 
-/** Changes of one index since a version: added and removed fingerprints, net. */
+/** Changes of one index since a version: every change in order, packed. */
 export const indexDeltaWireSchema = z
   .object({
     category,
     head: dsseEnvelopeSchema,
     fromVersion: version,
     toVersion: version.describe('equal to the head\'s version when the delta is complete; smaller when more changes follow'),
-    adds: z.array(fingerprint).max(1_000_000),
-    removes: z.array(fingerprint).max(1_000_000),
+    changes: base64url()
+      .max(12_000_000)
+      .describe('the changes after fromVersion up to toVersion, in order, 9 bytes each: op (0 remove, 1 add), then the 8-byte fingerprint'),
   })
   .strict()
   .meta({ id: 'IndexDelta' });

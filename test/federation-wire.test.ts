@@ -16,6 +16,8 @@ import { CryptoNoble } from '@cloudflare/voprf-ts/crypto-noble';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, cli, startFederation, untilReplicasReady, type FedNode } from '../scripts/lib/federation.js';
 import { fromBase64Url, fromHex, toBase64Url, utf8 } from '../src/core/bytes.js';
+import { fingerprintsWith } from '../src/core/federation/index/chain.js';
+import { CHANGE_OP } from '../src/core/federation/index/changes.js';
 import { blind } from '../src/core/oprf/index.js';
 import { buildSignedRequest } from '../src/core/federation/http-signature.js';
 import { FEDERATION } from '../src/core/constants.js';
@@ -102,7 +104,7 @@ describe('federation wire', () => {
     );
     const outputs: Uint8Array[] = (await client.finalize(finData, evaluation)).slice(0, keys.length);
     expect(r.json.deltas.map((d: { category: string; fromVersion: number }) => [d.category, d.fromVersion])).toEqual([['missing_child', 0]]);
-    const listed = new Set<string>(r.json.deltas[0].adds);
+    const listed = new Set(fingerprintsWith(fromBase64Url(r.json.deltas[0].changes), CHANGE_OP.add).map(toBase64Url));
     const found = outputs.filter((o) => listed.has(toBase64Url(indexFingerprint(o))));
     expect(found.length).toBeGreaterThanOrEqual(3);
     // Confirmation names the category, the listed fingerprint and the unlisted bytes 16..24 of the token.

@@ -215,6 +215,7 @@ describe('federation across three nodes', () => {
       for (const { id } of ids) {
         db.prepare('delete from replica_shards where replica_id = ?').run(id);
         db.prepare('delete from replica_groups where replica_id = ?').run(id);
+        db.prepare('delete from replica_changes where replica_id = ?').run(id);
         db.prepare('delete from replicas where id = ?').run(id);
       }
       db.close();
@@ -238,14 +239,14 @@ describe('federation across three nodes', () => {
     await untilReplicasReady(xb);
   });
 
-  it('reports a peer whose replica fails its root check as an error, never as a no-hit', async () => {
+  it('reports a peer whose replica fails its chain check as an error, never as a no-hit', async () => {
     const xcId = (JSON.parse(cli(['peers', 'list', '--home', xb.home, '--json'])) as { id: string; country: string }[]).find((p) => p.country === 'XC')!.id;
-    // Our copy of XC's missing_child index is corrupted on disk (its group hashes zeroed)...
+    // Our copy of XC's missing_child index is corrupted on disk (its change chain zeroed)...
     const db = new Database(join(xb.home, 'cairn.db'));
-    const changed = db.prepare("update replicas set group_hashes = zeroblob(8192) where peer_id = ? and category = 'missing_child'").run(xcId);
+    const changed = db.prepare("update replicas set chain = zeroblob(32) where peer_id = ? and category = 'missing_child'").run(xcId);
     db.close();
     expect(changed.changes).toBe(1);
-    // ...and XC changes its index, so the next answer carries a delta whose root the replica must reach.
+    // ...and XC changes its index, so the next answer carries a delta whose chain the replica must reach.
     const c = await api(xc, xc.tokens.analyst, 'POST', '/v1/records', { records: [record('XC-2', 'missing_child', { names: [{ given: 'Ion', family: 'Popa' }], dateOfBirth: { precision: 'day', date: '2011-03-03' } })] });
     expect(c.status).toBe(200);
     const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: 'Ion', family: 'Popa' }], dateOfBirth: { precision: 'day', date: '2011-03-03' } }, peers: ['XC'] });

@@ -4,8 +4,12 @@
  * policy limits on what a peer may fetch.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { checkChanges } from '../src/core/federation/index/chain.js';
 import { INDEX } from '../src/core/constants.js';
 import { indexFingerprint } from '../src/core/federation/index/fingerprint.js';
+import { IndexService } from '../src/core/federation/index/service.js';
+import { silentLogger, webRandom } from '../src/core/ports.js';
+import { sqliteAtomicWriter } from '../src/node/atomic.js';
 import { d1Checked, network, person, testClock } from './helpers/index-nodes.js';
 
 const ALLOW = { missing_child_tracing: ['missing_child', 'unaccompanied_minor'] };
@@ -51,8 +55,8 @@ describe('token index sync', () => {
     const delta = await xa.index.changesSince('missing_child', v0);
     if ('resync' in delta) throw new Error('unexpected resync');
     expect(delta.fromVersion).toBe(v0);
-    expect(delta.adds.length).toBeGreaterThan(0);
-    expect(delta.removes.length).toBeGreaterThan(0);
+    expect(checkChanges(delta.changes).adds).toBeGreaterThan(0);
+    expect(checkChanges(delta.changes).removes).toBeGreaterThan(0);
     expect(await xb.index.applyDelta(peerA, delta)).toBe('ready');
     const after = (xa.sqlite.raw.prepare("select fingerprint from tokens where category = 'missing_child'").all() as { fingerprint: Buffer }[]).map((t) => new Uint8Array(t.fingerprint));
     const hits = await xb.index.lookup(peerA.id, ['missing_child'], [...after, ...fps]);
@@ -65,6 +69,41 @@ describe('token index sync', () => {
     expect((await xb.index.replicaVersions(peerA.id)).missing_child).toBe(delta.toVersion);
     // The same delta again changes nothing.
     expect(await xb.index.applyDelta(peerA, delta)).toBe('ready');
+
+    // The delta waits beside the shards; the hourly job merges it and checks the shards' root.
+    const unmerged = () => (xb.sqlite.raw.prepare('select count(*) as n from replica_changes').get() as { n: number }).n;
+    expect(unmerged()).toBeGreaterThan(0);
+    await xb.index.compactAll();
+    expect(unmerged()).toBe(0);
+    expect((await xb.index.states(peerA.id)).map((s) => s.status)).toEqual(['ready', 'ready']);
+    const merged = await xb.index.lookup(peerA.id, ['missing_child'], [...after, ...fps]);
+    expect(merged.hits).toEqual(hits.hits);
+
+    // A node merges in the background once a replica holds enough unmerged changes (here: one).
+    const tasks: Promise<void>[] = [];
+    const eager = new IndexService({
+      db: xb.sqlite.db,
+      atomic: sqliteAtomicWriter(xb.sqlite.raw),
+      clock,
+      logger: silentLogger,
+      signer: xb.signer,
+      nodeId: xb.nodeId,
+      client: { signer: xb.signer, clock, random: webRandom, fetch: () => Promise.reject(new Error('no fetch here')), timeoutMs: 1000, maxResponseBytes: 1 << 20 },
+      mergeAt: 1,
+      defer: (t) => tasks.push(t),
+    });
+    const v1 = delta.toVersion;
+    await xa.put([person('A-6', 'missing_child', 6)]);
+    const next = await xa.index.changesSince('missing_child', v1);
+    expect(await eager.applyDelta(peerA, next)).toBe('ready');
+    expect(tasks).toHaveLength(1);
+    expect(unmerged()).toBeGreaterThan(0);
+    await Promise.all(tasks);
+    expect(unmerged()).toBe(0);
+    expect((await eager.states(peerA.id))[0]).toMatchObject({ status: 'ready', error: null });
+    // An empty delta (an answer in step) starts no merge.
+    expect(await eager.applyDelta(peerA, await xa.index.changesSince('missing_child', (await xb.index.replicaVersions(peerA.id)).missing_child!))).toBe('ready');
+    expect(tasks).toHaveLength(1);
   });
 
   it('signs each new head into the owner\'s audit log and the searcher logs each full sync', async () => {
@@ -101,8 +140,14 @@ describe('token index sync', () => {
     for (let i = 0; i < 10; i++) await xa.remove(`A-${i}`);
     const delta = await xa.index.changesSince('missing_child', v0);
     if ('resync' in delta) throw new Error('unexpected resync');
-    expect(delta.adds.length).toBeGreaterThan(200);
+    expect(checkChanges(delta.changes).adds).toBeGreaterThan(200);
     expect(await xb.index.applyDelta(peerA, delta)).toBe('ready');
+    // The merge of those changes writes guarded multi-row statements: within the same limits.
+    const before = seenB.units;
+    await xb.index.compactAll();
+    expect(seenB.units).toBeGreaterThan(before);
+    expect((await xb.index.states(peerA.id)).map((s) => s.status)).toEqual(['ready', 'ready']);
+    expect(xb.sqlite.raw.prepare('select count(*) as n from replica_changes').get()).toEqual({ n: 0 });
     expect(seenA.units).toBeGreaterThan(0);
     expect(seenB.units).toBeGreaterThan(0);
   });

@@ -44,7 +44,7 @@ describe('OPRF key epochs: worked example', () => {
 
   it('the example head of epoch 2 is a valid head payload', () => {
     const line = doc.split('\n').find((l) => l.startsWith('{"v":1,'))!;
-    const head = JSON.parse(line.replace('<node id>', 'n1').replace('<base64url>', 'A'.repeat(43)));
+    const head = JSON.parse(line.replace('<node id>', 'n1').replaceAll('<base64url>', 'A'.repeat(43)));
     expect(indexHeadSchema.parse(head).epoch).toBe(2);
   });
 });

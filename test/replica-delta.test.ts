@@ -1,19 +1,25 @@
 /**
- * A searcher's replica applies a delta by merging it into each touched shard
- * (never re-sorting the shard) and rehashing with the SHA-256 its runtime
- * wires. The index is a multiset: a fingerprint listed twice is removed one
- * listing at a time, an add and a remove of the same fingerprint in one delta
+ * A searcher's replica applies a delta by extending its change chain over
+ * the delta's changes and comparing chain and count with the peer's signed
+ * head, then stores the net changes beside its shards; a merge later folds
+ * them into the shards (never re-sorting one) and checks the shards' root
+ * against the same head. The index is a multiset: a fingerprint listed twice
+ * is removed one listing at a time, an add and a remove of one fingerprint
  * cancel, and a remove of a fingerprint the replica does not hold is the
- * peer's error, never a silent skip. Real SQLite file, heads signed and
- * verified as a peer's would be.
+ * peer's error, never a silent skip. Real SQLite files, two connections where
+ * two processes would race, heads signed and verified as a peer's would be.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { toBase64Url } from '../src/core/bytes.js';
+import type { AtomicWriter } from '../src/core/atomic.js';
 import { migrateToLatest } from '../src/core/db/migrations.js';
 import { signJsonEnvelope } from '../src/core/dsse.js';
+import { CHANGE_BYTES, chainStep, EMPTY_CHAIN, packChanges } from '../src/core/federation/index/chain.js';
+import { CHANGE_OP } from '../src/core/federation/index/changes.js';
 import { compareBytes, shardOf } from '../src/core/federation/index/fingerprint.js';
 import { ReplicaStore } from '../src/core/federation/index/replica.js';
 import { emptyGroupHashes, emptyGroupShards, groupHash, indexRoot, shardHash } from '../src/core/federation/index/tree.js';
+import type { IndexDelta } from '../src/core/federation/index/types.js';
 import type { Peer } from '../src/core/federation/peers.js';
 import { portableSha256, silentLogger, systemClock, type Sha256 } from '../src/core/ports.js';
 import { ed25519Signer, ed25519Verify, type Ed25519Verify } from '../src/core/signing.js';
@@ -48,8 +54,54 @@ function rootOf(fps: Uint8Array[]): string {
   return toBase64Url(indexRoot(CATEGORY, sorted.length, all));
 }
 
-const head = (version: number, fps: Uint8Array[]) =>
-  signJsonEnvelope(signer, HEAD_TYPE, { v: 1, node: peer.id, category: CATEGORY, version, count: fps.length, root: rootOf(fps), floor: 0, issuedAt: '2026-12-01T00:00:00.000Z' });
+/** The peer's index as a model: its listings, change log and chain, signed heads and deltas. */
+class PeerIndex {
+  fps: Uint8Array[] = [];
+  version = 0;
+  chain = EMPTY_CHAIN;
+  readonly log: Array<{ version: number; op: number; fingerprint: Uint8Array }> = [];
+
+  constructor(initial: Uint8Array[] = []) {
+    for (const f of initial) this.add(f);
+  }
+  add(f: Uint8Array): this {
+    this.fps.push(f);
+    return this.#logged(CHANGE_OP.add, f);
+  }
+  remove(f: Uint8Array): this {
+    const at = this.fps.findIndex((x) => compareBytes(x, f) === 0);
+    if (at >= 0) this.fps.splice(at, 1);
+    return this.#logged(CHANGE_OP.remove, f);
+  }
+  #logged(op: number, f: Uint8Array): this {
+    this.version++;
+    this.log.push({ version: this.version, op, fingerprint: f });
+    this.chain = chainStep(this.chain, op, f);
+    return this;
+  }
+  head(over: { root?: string; count?: number } = {}) {
+    return signJsonEnvelope(signer, HEAD_TYPE, {
+      v: 1,
+      node: peer.id,
+      category: CATEGORY,
+      version: this.version,
+      count: over.count ?? this.fps.length,
+      root: over.root ?? rootOf(this.fps),
+      chain: toBase64Url(this.chain),
+      floor: 0,
+      issuedAt: '2026-12-01T00:00:00.000Z',
+    });
+  }
+  changes(from: number, to = this.version): Uint8Array {
+    return packChanges(this.log.filter((c) => c.version > from && c.version <= to));
+  }
+  delta(from: number, to = this.version): IndexDelta {
+    return { category: CATEGORY, head: this.head(), fromVersion: from, toVersion: to, changes: this.changes(from, to) };
+  }
+}
+
+const listings = async (store: ReplicaStore, fps: Uint8Array[]) =>
+  (await store.lookup(peer.id, [CATEGORY], fps)).hits.map((h) => [toBase64Url(h.fingerprint), h.count]);
 
 describe('replica deltas', () => {
   const opened: Array<{ sqlite: SqliteHandle; cleanup: () => void }> = [];
@@ -60,82 +112,238 @@ describe('replica deltas', () => {
     }
   });
 
-  async function replica(sha256: Sha256, initial: Uint8Array[]): Promise<ReplicaStore> {
-    const tmp = tempDir();
-    const sqlite = openSqlite(`${tmp.dir}/db.sqlite`);
-    opened.push({ sqlite, cleanup: tmp.cleanup });
-    await migrateToLatest(sqlite.db);
-    const store = new ReplicaStore({ db: sqlite.db, atomic: sqliteAtomicWriter(sqlite.raw), clock: systemClock, logger: silentLogger, sha256 });
-    const id = await store.beginFull(peer.id, CATEGORY);
-    const sorted = [...initial].sort(compareBytes);
+  function open(path?: string, sha256: Sha256 = nodeSha256, wrap?: (a: AtomicWriter) => AtomicWriter, verify?: Ed25519Verify) {
+    let file = path;
+    if (!file) {
+      const tmp = tempDir();
+      file = `${tmp.dir}/db.sqlite`;
+      opened.push({ sqlite: openSqlite(file), cleanup: tmp.cleanup });
+    }
+    const sqlite = path ? openSqlite(file) : opened[opened.length - 1]!.sqlite;
+    if (path) opened.push({ sqlite, cleanup: () => undefined });
+    const atomic = sqliteAtomicWriter(sqlite.raw);
+    const store = new ReplicaStore({ db: sqlite.db, atomic: wrap ? wrap(atomic) : atomic, clock: systemClock, logger: silentLogger, sha256, ...(verify ? { verify } : {}) });
+    return { store, sqlite, file };
+  }
+
+  /** A replica of `index` as a full sync leaves it. */
+  async function replica(index: PeerIndex, sha256: Sha256 = nodeSha256) {
+    const r = open(undefined, sha256);
+    await migrateToLatest(r.sqlite.db);
+    const id = await r.store.beginFull(peer.id, CATEGORY);
+    const sorted = [...index.fps].sort(compareBytes);
     const packed = new Uint8Array(sorted.length * 8);
     sorted.forEach((f, i) => packed.set(f, i * 8));
-    await store.putPage(id, 0, 65536, packed);
-    expect(await store.finishFull(peer, CATEGORY, head(1, initial))).toBe('ready');
-    return store;
+    await r.store.putPage(id, 0, 65536, packed);
+    expect(await r.store.finishFull(peer, CATEGORY, index.head())).toBe('ready');
+    return r;
   }
+
+  const unmerged = (sqlite: SqliteHandle) => (sqlite.raw.prepare('select count(*) as n from replica_changes').get() as { n: number }).n;
 
   it.each([
     ['portable', portableSha256],
     ['OpenSSL', nodeSha256],
-  ])('merges adds and removes as a multiset and verifies the root (%s SHA-256)', async (_, sha256) => {
+  ])('applies changes as a multiset against the chain, then merges them and checks the root (%s SHA-256)', async (_, sha256) => {
     const a = fp(7, 1);
     const b = fp(7, 5);
     const c = fp(300, 2);
-    const store = await replica(sha256, [a, b, b, c]);
-    // One listing of b goes, a second a arrives, d is added and removed in the same delta,
-    // e lands before everything in its shard, c's shard empties, f opens a new shard.
     const d = fp(7, 3);
     const e = fp(7, 0);
     const f = fp(65535, 255);
-    const after = [a, a, b, e, f];
-    const delta = { category: CATEGORY, head: head(2, after), fromVersion: 1, toVersion: 2, adds: [a, d, f, e], removes: [d, b, c] };
-    expect(await store.applyDelta(peer, delta)).toBe('ready');
-    const found = await store.lookup(peer.id, [CATEGORY], [a, b, c, d, e, f]);
-    expect(found.hits.map((h) => [toBase64Url(h.fingerprint), h.count])).toEqual([
+    const index = new PeerIndex([a, b, b, c]);
+    const { store, sqlite } = await replica(index, sha256);
+    const v1 = index.version;
+    // One listing of b goes, a second a arrives, d is added and removed, e lands before everything
+    // in its shard, c's shard empties, f opens a new shard.
+    index.add(a).add(d).remove(b).add(f).remove(d).remove(c).add(e);
+    expect(await store.applyDelta(peer, index.delta(v1))).toBe('ready');
+    // Applied beside the shards: d cancelled out, so five fingerprints carry a net change.
+    expect(unmerged(sqlite)).toBe(5);
+    const expected = [
       [toBase64Url(a), 2],
       [toBase64Url(b), 1],
       [toBase64Url(e), 1],
       [toBase64Url(f), 1],
+    ];
+    expect(await listings(store, [a, b, c, d, e, f])).toEqual(expected);
+    expect(await store.merge(peer.id, CATEGORY)).toBe('ready');
+    expect(unmerged(sqlite)).toBe(0);
+    expect(await listings(store, [a, b, c, d, e, f])).toEqual(expected);
+    expect(await store.merge(peer.id, CATEGORY)).toBeUndefined();
+
+    // The next delta starts from there: chain and shards are the ones just checked.
+    const v2 = index.version;
+    index.remove(b).remove(a);
+    expect(await store.applyDelta(peer, index.delta(v2))).toBe('ready');
+    expect((await store.states(peer.id))[0]).toMatchObject({ status: 'ready', version: v2 + 2, count: 3 });
+    expect(await listings(store, [a, b, e, f])).toEqual([
+      [toBase64Url(a), 1],
+      [toBase64Url(e), 1],
+      [toBase64Url(f), 1],
     ]);
-    // The next delta starts from there: the stored shards and group hashes are the ones the root was checked over.
-    const next = [a, e, f];
-    expect(await store.applyDelta(peer, { category: CATEGORY, head: head(3, next), fromVersion: 2, toVersion: 3, adds: [], removes: [b, a] })).toBe('ready');
-    expect((await store.states(peer.id))[0]).toMatchObject({ status: 'ready', version: 3, count: 3 });
+    expect(await store.merge(peer.id, CATEGORY)).toBe('ready');
   });
 
-  it('refuses a delta that removes a fingerprint the replica does not hold, or one listing too many', async () => {
+  it('refuses changes that do not extend to the signed chain: one dropped, two swapped, an op flipped, a wrong count', async () => {
     const a = fp(7, 1);
-    const store = await replica(nodeSha256, [a, fp(9, 9)]);
-    const absent = fp(7, 2);
-    expect(await store.applyDelta(peer, { category: CATEGORY, head: head(2, [fp(9, 9)]), fromVersion: 1, toVersion: 2, adds: [], removes: [a, absent] })).toBe('error');
-    const [state] = await store.states(peer.id);
-    expect(state).toMatchObject({ status: 'error', version: 1, count: 2 });
-    expect(state!.error).toContain('removes a fingerprint the replica does not hold (shard 7)');
+    const b = fp(8, 1);
+    const index = new PeerIndex([a]);
+    const { store } = await replica(index);
+    const v1 = index.version;
+    index.add(b).remove(a).add(a);
+    const good = index.delta(v1);
+    const n = good.changes.length / CHANGE_BYTES;
+    expect(n).toBe(3);
+    const swapped = new Uint8Array(good.changes);
+    swapped.set(good.changes.subarray(CHANGE_BYTES, 2 * CHANGE_BYTES), 0);
+    swapped.set(good.changes.subarray(0, CHANGE_BYTES), CHANGE_BYTES);
+    const flipped = new Uint8Array(good.changes);
+    flipped[2 * CHANGE_BYTES] = CHANGE_OP.remove;
+    const cases: Array<[string, IndexDelta]> = [
+      ['dropped', { ...good, changes: good.changes.slice(CHANGE_BYTES) }],
+      ['swapped', { ...good, changes: swapped }],
+      ['flipped', { ...good, changes: flipped }],
+      ['count', { ...good, head: index.head({ count: 3 }) }],
+    ];
+    for (const [what, bad] of cases) {
+      expect(await store.applyDelta(peer, bad), what).toBe('error');
+      const [state] = await store.states(peer.id);
+      expect(state, what).toMatchObject({ status: 'error', version: v1, count: 1 });
+      expect(state!.error, what).toMatch(/change chain does not match the signed head/);
+      expect((await store.lookup(peer.id, [CATEGORY], [a, b])).hits, what).toHaveLength(0);
+      await store.mark(peer.id, CATEGORY, 'ready');
+    }
+    // An op other than add or remove is refused by name.
+    const junk = new Uint8Array(good.changes);
+    junk[CHANGE_BYTES] = 7;
+    expect(await store.applyDelta(peer, { ...good, changes: junk })).toBe('error');
+    expect((await store.states(peer.id))[0]!.error).toBe('changes: change 1 has op 7; 0 (remove) or 1 (add) expected');
+    await store.mark(peer.id, CATEGORY, 'ready');
+    expect(await store.applyDelta(peer, good)).toBe('ready');
+    expect(await listings(store, [a, b])).toEqual([
+      [toBase64Url(a), 1],
+      [toBase64Url(b), 1],
+    ]);
+  });
 
-    const again = await replica(nodeSha256, [a]);
-    expect(await again.applyDelta(peer, { category: CATEGORY, head: head(2, []), fromVersion: 1, toVersion: 2, adds: [], removes: [a, a] })).toBe('error');
-    expect((await again.lookup(peer.id, [CATEGORY], [a])).status[CATEGORY]).toBe('error');
+  it('finds at merge what a signed chain cannot: a remove of a fingerprint not held, a root the shards do not reach', async () => {
+    const a = fp(7, 1);
+    const absent = fp(7, 2);
+    // The peer signs a chain over a remove of a fingerprint it never listed: the count stays whole, so the apply passes.
+    const lying = new PeerIndex([a, fp(9, 9)]);
+    const first = await replica(lying);
+    const v1 = lying.version;
+    lying.remove(absent).add(fp(9, 10));
+    expect(await first.store.applyDelta(peer, { ...lying.delta(v1), head: lying.head({ count: 2 }) })).toBe('ready');
+    expect(await first.store.merge(peer.id, CATEGORY)).toBe('error');
+    expect((await first.store.states(peer.id))[0]!.error).toContain('removes a fingerprint the replica does not hold (shard 7)');
+    expect((await first.store.lookup(peer.id, [CATEGORY], [a])).status[CATEGORY]).toBe('error');
+
+    // A remove of more listings than held drives the count below zero: refused at apply.
+    const once = new PeerIndex([a]);
+    const second = await replica(once);
+    once.remove(a).remove(a);
+    expect(await second.store.applyDelta(peer, once.delta(1))).toBe('error');
+
+    // A head whose root is not the listings' own: the chain holds, the merge finds the shards off the root.
+    const wrong = new PeerIndex([a]);
+    const third = await replica(wrong);
+    wrong.add(absent);
+    const delta = { ...wrong.delta(1), head: wrong.head({ root: rootOf([a, a]) }) };
+    expect(await third.store.applyDelta(peer, delta)).toBe('ready');
+    expect(await third.store.merge(peer.id, CATEGORY)).toBe('error');
+    const [state] = await third.store.states(peer.id);
+    expect(state).toMatchObject({ status: 'error' });
+    expect(state!.error).toMatch(/root does not match the signed head/);
+  });
+
+  it('continues a delta over several pages without a full transfer', async () => {
+    const a = fp(7, 1);
+    const index = new PeerIndex([a]);
+    const { store } = await replica(index);
+    for (let i = 0; i < 5; i++) index.add(fp(100 + i, i));
+    expect(await store.applyDelta(peer, index.delta(1, 3))).toBe('syncing');
+    expect((await store.lookup(peer.id, [CATEGORY], [a])).status[CATEGORY]).toBe('syncing');
+    expect(await store.applyDelta(peer, index.delta(3, 5))).toBe('syncing');
+    expect(await store.applyDelta(peer, index.delta(5))).toBe('ready');
+    expect(await listings(store, [a, fp(104, 4)])).toEqual([
+      [toBase64Url(a), 1],
+      [toBase64Url(fp(104, 4)), 1],
+    ]);
+    expect(await store.merge(peer.id, CATEGORY)).toBe('ready');
+    // A page that does not start where the replica is leaves it as it is.
+    index.add(fp(200, 1));
+    expect(await store.applyDelta(peer, index.delta(7))).toBe('stale');
+    expect((await store.states(peer.id))[0]).toMatchObject({ status: 'ready', version: 6 });
+  });
+
+  it('lands nothing of an apply or a merge that another connection overtook', async () => {
+    const a = fp(7, 1);
+    const b = fp(8, 1);
+    const c = fp(9, 1);
+    const index = new PeerIndex([a]);
+    const first = await replica(index);
+    // A second process on the same file, whose writes run only after the first process's.
+    let before: (() => Promise<unknown>) | undefined;
+    const second = open(first.file, nodeSha256, (atomic) => ({
+      run: async (statements) => {
+        const hook = before;
+        before = undefined;
+        if (hook) await hook();
+        return atomic.run(statements);
+      },
+    }));
+    index.add(b);
+    const d1 = index.delta(1);
+    // Both read version 1; the first lands its delta while the second is about to write the same one.
+    before = () => first.store.applyDelta(peer, d1);
+    expect(await second.store.applyDelta(peer, d1)).toBe('ready');
+    expect(await listings(first.store, [a, b])).toEqual([
+      [toBase64Url(a), 1],
+      [toBase64Url(b), 1],
+    ]);
+    expect(unmerged(first.sqlite)).toBe(1);
+
+    // A merge overtaken by another merge and a newer delta: its writes would undo the newer delta's merge.
+    index.add(c);
+    const d2 = index.delta(2);
+    before = async () => {
+      expect(await first.store.merge(peer.id, CATEGORY)).toBe('ready');
+      expect(await first.store.applyDelta(peer, d2)).toBe('ready');
+      expect(await first.store.merge(peer.id, CATEGORY)).toBe('ready');
+    };
+    expect(await second.store.merge(peer.id, CATEGORY)).toBe('ready');
+    expect(unmerged(first.sqlite)).toBe(0);
+    expect(await listings(second.store, [a, b, c])).toEqual([
+      [toBase64Url(a), 1],
+      [toBase64Url(b), 1],
+      [toBase64Url(c), 1],
+    ]);
+    // The shards are the checked ones: one more change merges against the root again.
+    index.remove(b);
+    expect(await second.store.applyDelta(peer, index.delta(3))).toBe('ready');
+    expect(await second.store.merge(peer.id, CATEGORY)).toBe('ready');
+    expect(await listings(first.store, [a, b, c])).toEqual([
+      [toBase64Url(a), 1],
+      [toBase64Url(c), 1],
+    ]);
   });
 
   it('checks a repeated head once, and again under other pinned keys or when a byte changes', async () => {
     const a = fp(7, 1);
-    const tmp = tempDir();
-    const sqlite = openSqlite(`${tmp.dir}/db.sqlite`);
-    opened.push({ sqlite, cleanup: tmp.cleanup });
-    await migrateToLatest(sqlite.db);
     let checks = 0;
     const verify: Ed25519Verify = (...args) => {
       checks++;
       return ed25519Verify(...args);
     };
-    const store = new ReplicaStore({ db: sqlite.db, atomic: sqliteAtomicWriter(sqlite.raw), clock: systemClock, logger: silentLogger, sha256: nodeSha256, verify });
-    const id = await store.beginFull(peer.id, CATEGORY);
-    await store.putPage(id, 0, 65536, a);
-    const h1 = head(1, [a]);
-    expect(await store.finishFull(peer, CATEGORY, h1)).toBe('ready');
+    const index = new PeerIndex([a]);
+    const { sqlite, file } = await replica(index);
+    void sqlite;
+    const store = open(file, nodeSha256, undefined, verify).store;
+    const h1 = index.head();
     // An in-sync answer: an empty delta with the head we hold, received again and again.
-    const empty = (h: unknown) => ({ category: CATEGORY, head: h, fromVersion: 1, toVersion: 1, adds: [], removes: [] }) as never;
+    const empty = (h: unknown) => ({ category: CATEGORY, head: h, fromVersion: 1, toVersion: 1, changes: new Uint8Array(0) }) as never;
     const before = checks;
     for (let i = 0; i < 3; i++) expect(await store.applyDelta(peer, empty(JSON.parse(JSON.stringify(h1))))).toBe('ready');
     expect(checks - before).toBe(1);
@@ -144,7 +352,7 @@ describe('replica deltas', () => {
     expect(await store.applyDelta(other, empty(h1))).toBe('error');
     expect((await store.states(peer.id))[0]!.error).toContain('does not verify under its pinned key');
     // A byte of the signature changed: checked, and refused (a fresh store, so the replica was ready).
-    const fresh = new ReplicaStore({ db: sqlite.db, atomic: sqliteAtomicWriter(sqlite.raw), clock: systemClock, logger: silentLogger, sha256: nodeSha256, verify });
+    const fresh = open(file, nodeSha256, undefined, verify).store;
     await fresh.mark(peer.id, CATEGORY, 'ready');
     expect(await fresh.applyDelta(peer, empty(h1))).toBe('ready');
     const forged = JSON.parse(JSON.stringify(h1)) as { signatures: { sig: string }[] };

@@ -24,6 +24,8 @@ import { signDescriptor } from '../../src/core/descriptor.js';
 import { verifyJsonEnvelope } from '../../src/core/dsse.js';
 import { paddedSize } from '../../src/core/federation/client.js';
 import { buildSignedRequest, verifyResponse, type RequestBinding } from '../../src/core/federation/http-signature.js';
+import { fingerprintsWith } from '../../src/core/federation/index/chain.js';
+import { CHANGE_OP } from '../../src/core/federation/index/changes.js';
 import { indexFingerprint } from '../../src/core/federation/index/fingerprint.js';
 import { deriveMatchKeys, MATCH_KEY_TYPES, parseIdentifiers } from '../../src/core/identity/index.js';
 import { blind, blindEvaluateBatch, deriveOprfKeyPair, finalizeBatch, type RandomBytes } from '../../src/core/oprf/index.js';
@@ -239,7 +241,7 @@ export async function computeConformanceVectors(): Promise<ConformanceVectors> {
       oprf.publicKey,
       fromBase64Url(match.parsed.proof),
     ).slice(0, keys.length);
-    const listed = new Set<string>(match.parsed.deltas[0].adds);
+    const listed = new Set(fingerprintsWith(fromBase64Url(match.parsed.deltas[0].changes as string), CHANGE_OP.add).map(toBase64Url));
     const results = keys.map((k, i) => ({ keyType: k.type, token: toHex(tokens[i]!), fingerprint: toBase64Url(indexFingerprint(tokens[i]!)), confirm: toBase64Url(tokenConfirm(tokens[i]!)) }));
     const hit = results.find((r) => listed.has(r.fingerprint));
     if (!hit) throw new Error('the TEST record is not found in the answer\'s delta');

@@ -221,9 +221,17 @@ export const INDEX = {
   shardLabel: 'cairn-index-shard-v1',
   groupLabel: 'cairn-index-group-v1',
   rootLabel: 'cairn-index-root-v1',
+  /** Each head's change chain: SHA-256(chainLabel || previous chain || op || fingerprint) per change (index/chain.ts). */
+  chainLabel: 'cairn-index-chain-v1',
   /** DSSE payload type of a signed index head. */
   headPayloadType: 'application/vnd.cairn.index-head+json',
   headVersion: 1,
+  /**
+   * A replica merges its verified changes into its shards (checking the
+   * root) in the background once it holds this many unmerged ones, besides
+   * the hourly job and every sync.
+   */
+  replicaMergeAt: 50_000,
   /** Most changes one delta carries (riding on an answer or asked for). */
   maxDeltaChanges: 20_000,
   /** Shards read per block of a snapshot page; a page is whole blocks ... */

@@ -434,6 +434,30 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('peers').dropColumn('bucket_bits').execute();
     },
   },
+  '0015_index_chain': {
+    async up(db: Kysely<unknown>) {
+      // Heads carry a change chain (protocol/37 "Change chain"), so a replica
+      // checks a delta at a cost proportional to the delta and merges it
+      // into its shards later. An owner's chain starts at 32 zero bytes at
+      // its current version (no replica has a chain to compare yet); heads
+      // signed without one are signed again at the next request.
+      await db.schema.alterTable('index_state').addColumn('chain', 'blob').execute();
+      await sql`delete from index_heads`.execute(db);
+      await db.schema.alterTable('replicas').addColumn('chain', 'blob').execute();
+      await db.schema.alterTable('replicas').addColumn('pending', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .createTable('replica_changes')
+        .addColumn('replica_id', 'integer', (c) => c.notNull())
+        .addColumn('fingerprint', 'blob', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('n', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('replica_changes_pk', ['replica_id', 'fingerprint', 'version'])
+        .modifyEnd(sql`without rowid`)
+        .execute();
+      // A replica without a chain cannot check the next delta: it transfers its peer's index again.
+      await sql`update replicas set status = 'stale', error = 'index heads now carry a change chain: the replica is transferred again' where status <> 'error'`.execute(db);
+    },
+  },
 };
 
 /**

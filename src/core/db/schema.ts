@@ -81,6 +81,8 @@ export interface IndexStateTable {
   group_hashes: Uint8Array;
   /** Unix seconds of the last compaction. */
   compacted_at: number;
+  /** The change chain at rooted_version (protocol/37 "Change chain"); null: 32 zero bytes. */
+  chain: Uint8Array | null;
 }
 
 /** The owner's shard hashes, 256 per group, concatenated. */
@@ -117,6 +119,10 @@ export interface ReplicasTable {
   updated_at: string;
   /** The OPRF key epoch of the head this replica holds: fingerprints of two epochs are never compared. */
   epoch: Generated<number>;
+  /** The peer's change chain at `version`, checked against each head a delta reaches. */
+  chain: Uint8Array | null;
+  /** Rows in replica_changes: verified changes not yet merged into the shards. */
+  pending: Generated<number>;
 }
 
 /** A replica's fingerprints of one shard: sorted, 8 bytes each, concatenated. */
@@ -131,6 +137,21 @@ export interface ReplicaGroupsTable {
   replica_id: number;
   grp: number;
   shard_hashes: Uint8Array;
+}
+
+/**
+ * Changes a replica applied and verified against its peer's change chain
+ * but has not yet merged into its shards: the net count per fingerprint
+ * that one delta (ending at `version`) brought. A lookup adds them to the
+ * shard's listing; a merge folds those up to the replica's version into the
+ * shards and checks the root.
+ */
+export interface ReplicaChangesTable {
+  replica_id: number;
+  fingerprint: Uint8Array;
+  version: number;
+  /** Net listings added (negative: removed). */
+  n: number;
 }
 
 /** The audit log: one row per leaf of the Merkle tree. */
@@ -417,6 +438,7 @@ export interface Database {
   replicas: ReplicasTable;
   replica_shards: ReplicaShardsTable;
   replica_groups: ReplicaGroupsTable;
+  replica_changes: ReplicaChangesTable;
 }
 
 export type Db = Kysely<Database>;

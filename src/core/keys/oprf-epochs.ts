@@ -297,7 +297,7 @@ export class OprfEpochs {
       // served from the other epoch's tokens.
       sql`insert into index_changes (category, fingerprint, op, at) values ('', ${new Uint8Array(0)}, ${CHANGE_OP.remove}, ${nowS})`.compile(db),
       sql`update index_state set floor = (select max(seq) from index_changes), rooted_version = (select max(seq) from index_changes),
-        count = 0, group_hashes = ${empty}, compacted_at = ${nowS}`.compile(db),
+        count = 0, group_hashes = ${empty}, chain = null, compacted_at = ${nowS}`.compile(db),
       sql`delete from index_changes`.compile(db),
       sql`delete from index_groups`.compile(db),
       sql`delete from index_heads`.compile(db),

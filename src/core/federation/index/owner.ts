@@ -17,6 +17,7 @@ import { signJsonEnvelope, type DsseEnvelope } from '../../dsse.js';
 import { CairnError } from '../../errors.js';
 import type { Clock, Logger, Sha256 } from '../../ports.js';
 import type { Signer } from '../../signing.js';
+import { CHANGE_BYTES, chainStep, EMPTY_CHAIN } from './chain.js';
 import { CHANGE_OP } from './changes.js';
 import { compareBytes, shardOf, shardPrefix } from './fingerprint.js';
 import { emptyGroupHashes, emptyGroupShards, groupHash, indexRoot, shardHash } from './tree.js';
@@ -24,6 +25,7 @@ import type { IndexChanges } from './types.js';
 
 const FP = INDEX.fingerprintBytes;
 const HASH = MERKLE.hashSize;
+const NO_CHANGES = new Uint8Array(0);
 /**
  * Shards per block when bringing hashes up to date. A block is read whole,
  * in one ordered range, when that costs less than searching each run of its
@@ -77,6 +79,8 @@ interface State {
   count: number;
   groupHashes: Uint8Array;
   compactedAt: number;
+  /** The change chain at rootedVersion. */
+  chain: Uint8Array;
 }
 
 /** Upper bound (exclusive) of shard range [.., to) as a fingerprint prefix; undefined for the end. */
@@ -108,7 +112,7 @@ export class IndexOwner {
   async #state(category: string): Promise<State | undefined> {
     const r = await this.#deps.db.selectFrom('index_state').selectAll().where('category', '=', category).executeTakeFirst();
     if (!r) return undefined;
-    return { floor: r.floor, rootedVersion: r.rooted_version, count: r.count, groupHashes: new Uint8Array(r.group_hashes), compactedAt: r.compacted_at };
+    return { floor: r.floor, rootedVersion: r.rooted_version, count: r.count, groupHashes: new Uint8Array(r.group_hashes), compactedAt: r.compacted_at, chain: r.chain ? new Uint8Array(r.chain) : EMPTY_CHAIN };
   }
 
   /** The version of `category`'s index: the sequence number of its last change (0 if none). */
@@ -183,6 +187,7 @@ export class IndexOwner {
 
       const rooted = state?.rootedVersion ?? 0;
       let count = state?.count ?? 0;
+      let chain = state?.chain ?? EMPTY_CHAIN;
       const dirty = new Set<number>();
       // In pages by sequence number: after a large import there are millions.
       for (let after = rooted; after < version; ) {
@@ -199,6 +204,7 @@ export class IndexOwner {
         for (const c of changes) {
           dirty.add(shardOf(c.fingerprint));
           count += c.op === CHANGE_OP.add ? 1 : -1;
+          chain = chainStep(chain, c.op, c.fingerprint, this.#deps.sha256);
         }
         after = changes[changes.length - 1]!.seq;
       }
@@ -228,6 +234,7 @@ export class IndexOwner {
         version,
         count,
         root: toBase64Url(root),
+        chain: toBase64Url(chain),
         floor: state?.floor ?? 0,
         ...(epoch > 1 ? { epoch } : {}),
         issuedAt: now.toISOString(),
@@ -238,9 +245,9 @@ export class IndexOwner {
           on conflict (category, grp) do update set shard_hashes = excluded.shard_hashes`.compile(db),
       );
       statements.push(
-        sql`insert into index_state (category, floor, rooted_version, count, group_hashes, compacted_at)
-          values (${category}, ${head.floor}, ${version}, ${count}, ${groupHashes}, ${state?.compactedAt ?? Math.floor(now.getTime() / 1000)})
-          on conflict (category) do update set rooted_version = excluded.rooted_version, count = excluded.count, group_hashes = excluded.group_hashes`.compile(db),
+        sql`insert into index_state (category, floor, rooted_version, count, group_hashes, compacted_at, chain)
+          values (${category}, ${head.floor}, ${version}, ${count}, ${groupHashes}, ${state?.compactedAt ?? Math.floor(now.getTime() / 1000)}, ${chain})
+          on conflict (category) do update set rooted_version = excluded.rooted_version, count = excluded.count, group_hashes = excluded.group_hashes, chain = excluded.chain`.compile(db),
         sql`insert or ignore into index_heads (category, version, envelope, at) values (${category}, ${version}, ${JSON.stringify(envelope)}, ${now.toISOString()})`.compile(db),
         appendStatement(db, { type: 'index.head', actor: 'system', data: { category, version, count, root: head.root, floor: head.floor, ...(epoch > 1 ? { epoch } : {}) } }, now),
       );
@@ -326,7 +333,7 @@ export class IndexOwner {
     // A head signed before a signing-key rotation goes the full path, which signs it again with the current key.
     const current = this.#current.get(category);
     if (current !== undefined && current.head.version === sinceVersion && current.envelope.signatures.some((s) => s.keyid === this.#deps.signer.keyId) && (version ?? (await this.version(category))) === sinceVersion) {
-      return { category, head: current.envelope, fromVersion: sinceVersion, toVersion: sinceVersion, adds: [], removes: [] };
+      return { category, head: current.envelope, fromVersion: sinceVersion, toVersion: sinceVersion, changes: NO_CHANGES };
     }
     const signed = await this.head(category);
     const { head } = signed;
@@ -344,24 +351,13 @@ export class IndexOwner {
     const truncated = rows.length > max;
     const used = truncated ? rows.slice(0, max) : rows;
     const toVersion = truncated ? used[used.length - 1]!.seq : head.version;
-    // Net multiset difference: a token removed and added again (a record re-imported) cancels out.
-    const net = new Map<string, { fp: Uint8Array; n: number }>();
-    for (const r of used) {
-      const fp = new Uint8Array(r.fingerprint);
-      const key = toBase64Url(fp);
-      const e = net.get(key) ?? { fp, n: 0 };
-      e.n += r.op === CHANGE_OP.add ? 1 : -1;
-      net.set(key, e);
-    }
-    const adds: Uint8Array[] = [];
-    const removes: Uint8Array[] = [];
-    for (const { fp, n } of net.values()) {
-      for (let i = 0; i < n; i++) adds.push(fp);
-      for (let i = 0; i < -n; i++) removes.push(fp);
-    }
-    adds.sort(compareBytes);
-    removes.sort(compareBytes);
-    return { category, head: signed.envelope, fromVersion: sinceVersion, toVersion, adds, removes };
+    // Every change, in order: the replica extends the head's change chain over exactly these.
+    const changes = new Uint8Array(used.length * CHANGE_BYTES);
+    used.forEach((r, i) => {
+      changes[i * CHANGE_BYTES] = r.op;
+      changes.set(r.fingerprint, i * CHANGE_BYTES + 1);
+    });
+    return { category, head: signed.envelope, fromVersion: sinceVersion, toVersion, changes };
   }
 
   /**

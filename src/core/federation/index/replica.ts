@@ -2,9 +2,11 @@
  * The searcher side of the token index (protocol/37-token-index.md): our
  * replicas of peers' indexes. Each shard's fingerprints are stored sorted and
  * packed in one blob, each group's 256 shard hashes in another, so a replica
- * costs little more than 8 bytes per token, a lookup reads one blob per
- * fingerprint, and a delta rehashes only the shards and groups it touches
- * before its root is compared with the peer's signed head.
+ * costs little more than 8 bytes per token and a lookup reads one blob per
+ * fingerprint. A delta is checked against the peer's change chain and kept
+ * beside the shards as net changes per fingerprint, at a cost proportional
+ * to the delta; a merge later folds them into the shards it touches and
+ * compares the root with the peer's signed head.
  *
  * Heads and deltas come from peers: attacker-controlled. A head counts only
  * when it verifies under the peer's pinned signing key and names that peer.
@@ -14,7 +16,7 @@ import { indexHeadSchema, type IndexHead, type ReplicaState } from '../../../../
 import type { RecordCategory } from '../../../../schemas/records.js';
 import type { AtomicWriter } from '../../atomic.js';
 import { appendStatement } from '../../audit/entry.js';
-import { equalBytes, fromBase64Url, toHex } from '../../bytes.js';
+import { equalBytes, fromBase64, fromBase64Url, fromUtf8, toHex } from '../../bytes.js';
 import { INDEX, MERKLE } from '../../constants.js';
 import type { Db, ReplicasTable } from '../../db/schema.js';
 import { verifyJsonEnvelope, type DsseEnvelope } from '../../dsse.js';
@@ -26,12 +28,18 @@ import { withAnyKey } from '../../keys/history.js';
 import { compareBytes, shardOf } from './fingerprint.js';
 import { splitByShard } from './owner.js';
 import { emptyGroupHashes, emptyGroupShards, groupHash, indexRoot, shardHash } from './tree.js';
+import { CHANGE_BYTES, changeFingerprint, checkChanges, EMPTY_CHAIN, extendChain } from './chain.js';
+import { CHANGE_OP } from './changes.js';
 import { isResync, type IndexChanges, type ReplicaStatus } from './types.js';
 
 const FP = INDEX.fingerprintBytes;
 const HASH = MERKLE.hashSize;
-/** Rows per multi-row upsert: 3 parameters each, under D1's 100 bound parameters. */
+/** Rows per multi-row upsert: 3 parameters each, under D1's 100 bound parameters ... */
 const ROWS_PER_UPSERT = 33;
+/** ... and with a merge's 3 guard parameters. */
+const ROWS_PER_GUARDED_UPSERT = 32;
+/** Unmerged changes per insert: 4 parameters each and 2 for the guard. */
+const CHANGES_PER_INSERT = 24;
 /** Values per IN list, under D1's 100 bound parameters. */
 const IN_CHUNK = 90;
 
@@ -135,18 +143,38 @@ function applyToShard(packed: Uint8Array, adds: Uint8Array[], removes: Uint8Arra
   return r === rem.length && o === out.length ? out : undefined;
 }
 
+/** A merge's guard: the replica, the version merged up to, and how many unmerged rows up to it were read. */
+type MergeGuard = readonly [replicaId: number, version: number, rows: number];
+const MERGE_GUARD = 'where (select count(*) from replica_changes where replica_id = ? and version <= ?) = ?';
+
 const upsertTexts = new Map<string, string>();
 /**
- * Text of a multi-row upsert into a replica table keyed by (replica_id, key):
- * built once per shape and row count, since a delta issues hundreds of these
- * and building each through the query builder cost more than running it.
+ * Text of a multi-row upsert into a replica table keyed by (replica_id, key),
+ * guarded (a merge) or not: built once per shape and row count, since a
+ * large merge issues hundreds of these and building each through the query
+ * builder cost more than running it.
  */
-function upsertText(table: 'replica_shards' | 'replica_groups', key: 'shard' | 'grp', value: 'fingerprints' | 'shard_hashes', rows: number): string {
-  const id = `${table}/${rows}`;
+function upsertText(table: 'replica_shards' | 'replica_groups', key: 'shard' | 'grp', value: 'fingerprints' | 'shard_hashes', rows: number, guarded: boolean): string {
+  const id = `${table}/${rows}/${guarded}`;
   let text = upsertTexts.get(id);
   if (!text) {
-    text = `insert into ${table} (replica_id, ${key}, ${value}) values ${Array.from({ length: rows }, () => '(?, ?, ?)').join(', ')} on conflict (replica_id, ${key}) do update set ${value} = excluded.${value}`;
+    const values = Array.from({ length: rows }, () => '(?, ?, ?)').join(', ');
+    // An INSERT ... SELECT needs its WHERE before ON CONFLICT; the unguarded form says `where true`.
+    text = `insert into ${table} (replica_id, ${key}, ${value}) select column1, column2, column3 from (values ${values}) ${guarded ? MERGE_GUARD : 'where true'}
+      on conflict (replica_id, ${key}) do update set ${value} = excluded.${value}`;
     upsertTexts.set(id, text);
+  }
+  return text;
+}
+
+const changesInsertTexts = new Map<number, string>();
+/** Text of a multi-row insert of unmerged changes, landing only while the replica is still at the version the delta starts from. */
+function changesInsertText(rows: number): string {
+  let text = changesInsertTexts.get(rows);
+  if (!text) {
+    text = `insert into replica_changes (replica_id, fingerprint, version, n) select column1, column2, column3, column4
+      from (values ${Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ')}) where (select version from replicas where id = ?) = ?`;
+    changesInsertTexts.set(rows, text);
   }
   return text;
 }
@@ -272,6 +300,7 @@ export class ReplicaStore {
       await this.#deps.atomic.run([
         sql`delete from replica_shards where replica_id = ${r.id}`.compile(db),
         sql`delete from replica_groups where replica_id = ${r.id}`.compile(db),
+        sql`delete from replica_changes where replica_id = ${r.id}`.compile(db),
         sql`delete from replicas where id = ${r.id}`.compile(db),
       ]);
     }
@@ -280,8 +309,9 @@ export class ReplicaStore {
   /**
    * Which of these fingerprints the replica of `peerId` lists, per category,
    * and how many times (one entry per record holding the token), with each
-   * category's status. Only `ready` replicas are looked in; a
-   * caller reports any other status as index_syncing or error, never no_hit.
+   * category's status: its shards' listings plus its verified changes not
+   * yet merged. Only `ready` replicas are looked in; a caller reports any
+   * other status as index_syncing or error, never no_hit.
    */
   async lookup(
     peerId: string,
@@ -293,34 +323,60 @@ export class ReplicaStore {
     const status: Partial<Record<RecordCategory, ReplicaStatus>> = {};
     const hits: Array<{ category: RecordCategory; fingerprint: Uint8Array; count: number }> = [];
     if (categories.length === 0) return { status, hits };
-    const rows = await db.selectFrom('replicas').select(['id', 'category', 'status', 'epoch']).where('peer_id', '=', peerId).where('category', 'in', [...categories]).execute();
+    const rows = await db.selectFrom('replicas').select(['id', 'category', 'status', 'epoch', 'pending']).where('peer_id', '=', peerId).where('category', 'in', [...categories]).execute();
     const byCategory = new Map(rows.map((r) => [r.category, r]));
     const shards = [...new Set(fingerprints.map(shardOf))];
+    const ready: Array<{ category: RecordCategory; id: number; pending: number }> = [];
     for (const c of categories) {
       const r = byCategory.get(c);
       // A replica of another OPRF epoch holds fingerprints of another key: never compared, it needs a full sync.
       status[c] = r && epoch !== undefined && r.epoch !== epoch ? 'stale' : (r?.status ?? 'stale');
-      if (!r || status[c] !== 'ready') continue;
+      if (r && status[c] === 'ready') ready.push({ category: c, id: r.id, pending: r.pending });
+    }
+    const pending = await this.#pendingCounts(ready.filter((r) => r.pending > 0).map((r) => r.id), fingerprints);
+    for (const { category, id } of ready) {
       const blobs = new Map<number, Uint8Array>();
       for (let i = 0; i < shards.length; i += IN_CHUNK) {
-        const got = await db.selectFrom('replica_shards').select(['shard', 'fingerprints']).where('replica_id', '=', r.id).where('shard', 'in', shards.slice(i, i + IN_CHUNK)).execute();
+        const got = await db.selectFrom('replica_shards').select(['shard', 'fingerprints']).where('replica_id', '=', id).where('shard', 'in', shards.slice(i, i + IN_CHUNK)).execute();
         for (const g of got) blobs.set(g.shard, new Uint8Array(g.fingerprints));
       }
       for (const fp of fingerprints) {
         const packed = blobs.get(shardOf(fp));
-        const count = packed ? countOf(packed, fp) : 0;
-        if (count > 0) hits.push({ category: c, fingerprint: fp, count });
+        const count = (packed ? countOf(packed, fp) : 0) + (pending.get(`${id}/${toHex(fp)}`) ?? 0);
+        if (count > 0) hits.push({ category, fingerprint: fp, count });
       }
     }
     return { status, hits };
   }
 
+  /** Net listings that unmerged changes bring to these fingerprints, keyed `replicaId/hex`. */
+  async #pendingCounts(replicaIds: readonly number[], fingerprints: readonly Uint8Array[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (replicaIds.length === 0 || fingerprints.length === 0) return out;
+    const distinct = [...new Map(fingerprints.map((f) => [toHex(f), f])).values()];
+    const per = Math.max(1, IN_CHUNK - replicaIds.length);
+    for (let i = 0; i < distinct.length; i += per) {
+      const rows = await this.#deps.db
+        .selectFrom('replica_changes')
+        .select(['replica_id', 'fingerprint', (eb) => eb.fn.sum<number>('n').as('n')])
+        .where('replica_id', 'in', [...replicaIds])
+        .where('fingerprint', 'in', distinct.slice(i, i + per))
+        .groupBy(['replica_id', 'fingerprint'])
+        .execute();
+      for (const r of rows) out.set(`${r.replica_id}/${toHex(new Uint8Array(r.fingerprint))}`, Number(r.n));
+    }
+    return out;
+  }
+
   /**
    * Apply changes that came with an answer or were asked for: verify the
-   * head under the peer's pinned key, apply, and compare the root when the
-   * delta reaches the head. Returns the replica's status afterwards:
-   * `ready` (verified), `syncing` (applied, more changes follow), `stale`
-   * (it needs a full sync) or `error` (the peer's data failed a check).
+   * head under the peer's pinned key, extend our change chain over the
+   * changes, and compare chain and count with the head when the delta
+   * reaches it. The changes are stored beside the shards (merged later, see
+   * `merge`), so applying costs in proportion to the delta. Returns the
+   * replica's status afterwards: `ready` (verified), `syncing` (applied,
+   * more changes follow), `stale` (it needs a full sync) or `error` (the
+   * peer's data failed a check).
    */
   async applyDelta(peer: Peer, changes: IndexChanges): Promise<ReplicaStatus> {
     return this.#locked(`${peer.id}/${changes.category}`, () => this.#apply(peer, changes));
@@ -338,10 +394,9 @@ export class ReplicaStore {
       if (row) await this.mark(peer.id, category, 'error', message);
       return 'error';
     }
-    // Without its head and group hashes (8 KiB): an answer's delta is most often empty, and then they are not needed.
     const row = await this.#deps.db
       .selectFrom('replicas')
-      .select(['id', 'status', 'version', 'epoch', 'count'])
+      .select(['id', 'status', 'version', 'epoch', 'count', 'chain', 'shards_done'])
       .where('peer_id', '=', peer.id)
       .where('category', '=', category)
       .executeTakeFirst();
@@ -350,25 +405,96 @@ export class ReplicaStore {
       await this.mark(peer.id, category, 'stale', `the peer's index is now of OPRF epoch ${head.epoch ?? 1}, the replica of epoch ${row.epoch}`);
       return 'stale';
     }
+    // A replica between two pages of one delta is `syncing` with its chain kept; one being transferred whole has none yet.
+    const midDelta = row?.status === 'syncing' && row.chain !== null && row.shards_done === INDEX.shardCount;
     if (isResync(changes)) {
-      if (row && row.status !== 'syncing') await this.mark(peer.id, category, 'stale', `the peer's change log no longer reaches back to version ${row.version}`);
-      return row?.status === 'syncing' ? 'syncing' : 'stale';
+      if (row && (row.status !== 'syncing' || midDelta)) await this.mark(peer.id, category, 'stale', `the peer's change log no longer reaches back to version ${row.version}`);
+      return row?.status === 'syncing' && !midDelta ? 'syncing' : 'stale';
     }
     if (!row) return 'stale';
-    if (row.status !== 'ready') return row.status;
-    if (row.version === head.version && changes.toVersion === head.version && changes.adds.length + changes.removes.length === 0) return 'ready';
+    if (row.status !== 'ready' && !midDelta) return row.status;
+    const n = changes.changes.length / CHANGE_BYTES;
+    if (row.version === head.version && changes.toVersion === head.version && n === 0) return row.status === 'ready' ? 'ready' : 'syncing';
     if (row.version !== changes.fromVersion || changes.toVersion > head.version || changes.toVersion < changes.fromVersion) {
       // Not a delta from where we are (an older or newer answer): leave the replica, let a sync catch up.
-      return row.version >= head.version ? 'ready' : 'stale';
+      return row.status === 'ready' && row.version >= head.version ? 'ready' : 'stale';
     }
 
-    // Group by shard.
-    const byShard = new Map<number, { adds: Uint8Array[]; removes: Uint8Array[] }>();
-    const slot = (s: number) => byShard.get(s) ?? (byShard.set(s, { adds: [], removes: [] }), byShard.get(s)!);
-    for (const a of changes.adds) slot(shardOf(a)).adds.push(a);
-    for (const r of changes.removes) slot(shardOf(r)).removes.push(r);
-    const shards = [...byShard.keys()].sort((a, b) => a - b);
+    let counted: { adds: number; removes: number };
+    try {
+      counted = checkChanges(changes.changes);
+    } catch (e) {
+      await this.mark(peer.id, category, 'error', isCairnError(e) ? e.message : String(e));
+      return 'error';
+    }
+    const chain = extendChain(row.chain ? new Uint8Array(row.chain) : EMPTY_CHAIN, changes.changes, this.#hash);
+    const count = row.count + counted.adds - counted.removes;
+    const complete = changes.toVersion === head.version;
+    if (count < 0 || (complete && (count !== head.count || !equalBytes(chain, fromBase64Url(head.chain, 'head.chain'))))) {
+      await this.mark(peer.id, category, 'error', `after delta ${changes.fromVersion}..${changes.toVersion} the replica's change chain does not match the signed head (count ${count}, head ${head.count})`);
+      this.#deps.logger.warn({ peer: peer.id, category, version: head.version }, 'replica chain mismatch');
+      return 'error';
+    }
+    // Net listings per fingerprint: an add and a remove of one fingerprint in one delta cancel.
+    const net = new Map<string, { fp: Uint8Array; n: number }>();
+    for (let i = 0; i < n; i++) {
+      const fp = changeFingerprint(changes.changes, i);
+      const key = toHex(fp);
+      const e = net.get(key) ?? { fp, n: 0 };
+      e.n += changes.changes[i * CHANGE_BYTES] === CHANGE_OP.add ? 1 : -1;
+      net.set(key, e);
+    }
+    const rows = [...net.values()].filter((e) => e.n !== 0);
+    const status: ReplicaStatus = complete ? 'ready' : 'syncing';
     const { db } = this.#deps;
+    const writes: CompiledQuery[] = [];
+    // Every statement is guarded by the version we extended: a delta another process applied meanwhile leaves this one unapplied.
+    for (let i = 0; i < rows.length; i += CHANGES_PER_INSERT) {
+      const part = rows.slice(i, i + CHANGES_PER_INSERT);
+      writes.push(CompiledQuery.raw(changesInsertText(part.length), [...part.flatMap((e) => [row.id, e.fp, changes.toVersion, e.n]), row.id, row.version]));
+    }
+    writes.push(
+      sql`update replicas set version = ${changes.toVersion}, count = ${count}, chain = ${chain}, head = ${JSON.stringify(changes.head)}, pending = pending + ${rows.length},
+        status = ${status}, error = null, updated_at = ${this.#deps.clock.now().toISOString()} where id = ${row.id} and version = ${row.version}`.compile(db),
+    );
+    await this.#deps.atomic.run(writes);
+    return status;
+  }
+
+  /**
+   * Merge a replica's verified changes into its shards and check the
+   * result against the root of the signed head it holds: the check of the
+   * shards themselves, at a cost proportional to the shards touched. Runs
+   * in the background (a large delta, the hourly job), never in a search.
+   * A replica whose merged shards miss the root is in `error`, and the next
+   * sync transfers it whole. Returns the status, or undefined when there was
+   * nothing to merge.
+   */
+  async merge(peerId: string, category: RecordCategory): Promise<ReplicaStatus | undefined> {
+    return this.#locked(`${peerId}/${category}`, () => this.#merge(peerId, category));
+  }
+
+  async #merge(peerId: string, category: RecordCategory): Promise<ReplicaStatus | undefined> {
+    const { db } = this.#deps;
+    const row = await this.#row(peerId, category);
+    if (!row || row.status !== 'ready' || row.pending === 0 || row.head === null) return undefined;
+    const version = row.version;
+    const pending = await db
+      .selectFrom('replica_changes')
+      .select(['fingerprint', 'n'])
+      .where('replica_id', '=', row.id)
+      .where('version', '<=', version)
+      .execute();
+    if (pending.length === 0) return undefined;
+    const byShard = new Map<number, { adds: Uint8Array[]; removes: Uint8Array[] }>();
+    for (const p of pending) {
+      const fp = new Uint8Array(p.fingerprint);
+      const s = shardOf(fp);
+      const slot = byShard.get(s) ?? (byShard.set(s, { adds: [], removes: [] }), byShard.get(s)!);
+      for (let i = 0; i < p.n; i++) slot.adds.push(fp);
+      for (let i = 0; i < -p.n; i++) slot.removes.push(fp);
+    }
+    const shards = [...byShard.keys()].sort((a, b) => a - b);
     const current = new Map<number, Uint8Array>();
     for (let i = 0; i < shards.length; i += IN_CHUNK) {
       const chunk = shards.slice(i, i + IN_CHUNK);
@@ -380,34 +506,40 @@ export class ReplicaStore {
       const { adds, removes } = byShard.get(s)!;
       const next = applyToShard(current.get(s) ?? new Uint8Array(0), adds, removes);
       if (!next) {
-        await this.mark(peer.id, category, 'error', `delta ${changes.fromVersion}..${changes.toVersion} removes a fingerprint the replica does not hold (shard ${s})`);
+        await this.mark(peerId, category, 'error', `merging the changes up to version ${version}: a change removes a fingerprint the replica does not hold (shard ${s})`);
         return 'error';
       }
       updated.set(s, next);
     }
     const groups = await this.#groups(row.id, [...new Set(shards.map((s) => Math.floor(s / INDEX.groupSize)))]);
     for (const [s, packed] of updated) groups.get(Math.floor(s / INDEX.groupSize))!.set(shardHash(s, packed, this.#hash), (s % INDEX.groupSize) * HASH);
-    const stored = await this.#deps.db.selectFrom('replicas').select('group_hashes').where('id', '=', row.id).executeTakeFirst();
-    const groupHashes = stored?.group_hashes ? new Uint8Array(stored.group_hashes) : emptyGroupHashes();
+    const groupHashes = row.group_hashes ? new Uint8Array(row.group_hashes) : emptyGroupHashes();
     for (const [g, hashes] of groups) groupHashes.set(groupHash(g, hashes, this.#hash), g * HASH);
-    const count = row.count + changes.adds.length - changes.removes.length;
-    const complete = changes.toVersion === head.version;
-    if (complete) {
-      const root = indexRoot(category, count, groupHashes, this.#hash);
-      if (count !== head.count || !equalBytes(root, fromBase64Url(head.root, 'head.root'))) {
-        await this.mark(peer.id, category, 'error', `after delta ${changes.fromVersion}..${changes.toVersion} the replica's root does not match the signed head (count ${count}, head ${head.count})`);
-        this.#deps.logger.warn({ peer: peer.id, category, version: head.version }, 'replica root mismatch');
-        return 'error';
-      }
+    const head = indexHeadSchema.parse(JSON.parse(fromUtf8(fromBase64((JSON.parse(row.head) as DsseEnvelope).payload))));
+    const root = indexRoot(category, row.count, groupHashes, this.#hash);
+    if (head.version !== version || !equalBytes(root, fromBase64Url(head.root, 'head.root'))) {
+      await this.mark(peerId, category, 'error', `merging the changes up to version ${version}: the replica's root does not match the signed head (count ${row.count}, head ${head.count})`);
+      this.#deps.logger.warn({ peer: peerId, category, version }, 'replica root mismatch');
+      return 'error';
     }
-    const status: ReplicaStatus = complete ? 'ready' : 'syncing';
+    // Guarded by the rows read: a merge another process ran meanwhile deleted them, and then nothing here lands.
+    const guard = [row.id, version, pending.length] as const;
     await this.#deps.atomic.run([
-      ...this.#shardWrites(row.id, updated),
-      ...this.#groupWrites(row.id, groups),
-      sql`update replicas set version = ${changes.toVersion}, count = ${count}, head = ${JSON.stringify(changes.head)}, group_hashes = ${groupHashes},
-        status = ${status}, error = null, updated_at = ${this.#deps.clock.now().toISOString()} where id = ${row.id}`.compile(db),
+      ...this.#shardWrites(row.id, updated, guard),
+      ...this.#groupWrites(row.id, groups, guard),
+      sql`update replicas set group_hashes = ${groupHashes}, pending = pending - ${pending.length}, updated_at = ${this.#deps.clock.now().toISOString()}
+        where id = ${row.id} and (select count(*) from replica_changes where replica_id = ${row.id} and version <= ${version}) = ${pending.length}`.compile(db),
+      sql`delete from replica_changes where replica_id = ${row.id} and version <= ${version}
+        and (select count(*) from replica_changes where replica_id = ${row.id} and version <= ${version}) = ${pending.length}`.compile(db),
     ]);
-    return status;
+    return 'ready';
+  }
+
+  /** Replicas with at least `atLeast` unmerged changes (of one peer, or of all). */
+  async unmerged(atLeast: number, peerId?: string): Promise<Array<{ peer: string; category: RecordCategory }>> {
+    let q = this.#deps.db.selectFrom('replicas').select(['peer_id', 'category']).where('status', '=', 'ready').where('pending', '>=', Math.max(1, atLeast));
+    if (peerId !== undefined) q = q.where('peer_id', '=', peerId);
+    return (await q.execute()).map((r) => ({ peer: r.peer_id, category: r.category as RecordCategory }));
   }
 
   /** Groups' shard hashes, as our own copies (the caller writes into them); an absent group is an empty one. */
@@ -427,43 +559,55 @@ export class ReplicaStore {
     return out;
   }
 
-  /** Upserts of non-empty shards and deletes of emptied ones, in multi-row statements. */
-  #shardWrites(replicaId: number, shards: Map<number, Uint8Array>) {
+  /**
+   * Upserts of non-empty shards and deletes of emptied ones, in multi-row
+   * statements; with a merge's guard (replica id, version, rows), each lands
+   * only while those unmerged rows are still there.
+   */
+  #shardWrites(replicaId: number, shards: Map<number, Uint8Array>, guard?: MergeGuard) {
     const { db } = this.#deps;
     const full = [...shards].filter(([, p]) => p.length > 0);
     const empty = [...shards].filter(([, p]) => p.length === 0).map(([s]) => s);
-    const out = [];
-    for (let i = 0; i < full.length; i += ROWS_PER_UPSERT) {
-      const rows = full.slice(i, i + ROWS_PER_UPSERT);
-      out.push(CompiledQuery.raw(upsertText('replica_shards', 'shard', 'fingerprints', rows.length), rows.flatMap(([s, p]) => [replicaId, s, p])));
+    const per = guard ? ROWS_PER_GUARDED_UPSERT : ROWS_PER_UPSERT;
+    const out: CompiledQuery[] = [];
+    for (let i = 0; i < full.length; i += per) {
+      const rows = full.slice(i, i + per);
+      out.push(CompiledQuery.raw(upsertText('replica_shards', 'shard', 'fingerprints', rows.length, guard !== undefined), [...rows.flatMap(([s, p]) => [replicaId, s, p]), ...(guard ?? [])]));
     }
     for (let i = 0; i < empty.length; i += IN_CHUNK) {
-      out.push(db.deleteFrom('replica_shards').where('replica_id', '=', replicaId).where('shard', 'in', empty.slice(i, i + IN_CHUNK)).compile());
+      let q = db.deleteFrom('replica_shards').where('replica_id', '=', replicaId).where('shard', 'in', empty.slice(i, i + IN_CHUNK));
+      if (guard) q = q.where(sql<number>`(select count(*) from replica_changes where replica_id = ${guard[0]} and version <= ${guard[1]})`, '=', guard[2]);
+      out.push(q.compile());
     }
     return out;
   }
 
-  #groupWrites(replicaId: number, groups: Map<number, Uint8Array>) {
+  #groupWrites(replicaId: number, groups: Map<number, Uint8Array>, guard?: MergeGuard) {
     const all = [...groups];
-    const out = [];
-    for (let i = 0; i < all.length; i += ROWS_PER_UPSERT) {
-      const rows = all.slice(i, i + ROWS_PER_UPSERT);
-      out.push(CompiledQuery.raw(upsertText('replica_groups', 'grp', 'shard_hashes', rows.length), rows.flatMap(([g, h]) => [replicaId, g, h])));
+    const per = guard ? ROWS_PER_GUARDED_UPSERT : ROWS_PER_UPSERT;
+    const out: CompiledQuery[] = [];
+    for (let i = 0; i < all.length; i += per) {
+      const rows = all.slice(i, i + per);
+      out.push(CompiledQuery.raw(upsertText('replica_groups', 'grp', 'shard_hashes', rows.length, guard !== undefined), [...rows.flatMap(([g, h]) => [replicaId, g, h]), ...(guard ?? [])]));
     }
     return out;
   }
 
-  /** Start a full sync of a replica: it is emptied and marked syncing. Returns its id. */
+  /** Start a full sync of a replica: it is emptied and marked syncing, in one unit. Returns its id. */
   async beginFull(peerId: string, category: RecordCategory): Promise<number> {
     const { db } = this.#deps;
-    await this.mark(peerId, category, 'syncing');
-    const row = (await this.#row(peerId, category))!;
+    const now = this.#deps.clock.now().toISOString();
+    const id = sql`(select id from replicas where peer_id = ${peerId} and category = ${category})`;
     await this.#deps.atomic.run([
-      sql`delete from replica_shards where replica_id = ${row.id}`.compile(db),
-      sql`delete from replica_groups where replica_id = ${row.id}`.compile(db),
-      sql`update replicas set version = 0, count = 0, head = null, group_hashes = null, shards_done = 0, error = null where id = ${row.id}`.compile(db),
+      sql`insert into replicas (peer_id, category, status, version, count, head, group_hashes, shards_done, error, updated_at)
+        values (${peerId}, ${category}, 'syncing', 0, 0, null, null, 0, null, ${now})
+        on conflict (peer_id, category) do update set status = 'syncing', version = 0, count = 0, head = null, group_hashes = null, chain = null, pending = 0,
+          shards_done = 0, error = null, updated_at = excluded.updated_at`.compile(db),
+      sql`delete from replica_shards where replica_id = ${id}`.compile(db),
+      sql`delete from replica_groups where replica_id = ${id}`.compile(db),
+      sql`delete from replica_changes where replica_id = ${id}`.compile(db),
     ]);
-    return row.id;
+    return (await this.#row(peerId, category))!.id;
   }
 
   /** Store one snapshot page of a full sync: shards [fromShard, toShard), sorted packed fingerprints. */
@@ -500,7 +644,7 @@ export class ReplicaStore {
     const now = this.#deps.clock.now();
     await this.#deps.atomic.run([
       sql`update replicas set status = 'ready', version = ${head.version}, epoch = ${head.epoch ?? 1}, head = ${JSON.stringify(envelope)}, group_hashes = ${groupHashes},
-        shards_done = ${INDEX.shardCount}, error = null, updated_at = ${now.toISOString()} where id = ${row.id}`.compile(db),
+        chain = ${fromBase64Url(head.chain, 'head.chain')}, pending = 0, shards_done = ${INDEX.shardCount}, error = null, updated_at = ${now.toISOString()} where id = ${row.id}`.compile(db),
       appendStatement(db, { type: 'index.sync', actor: 'system', data: { peer: peer.id, country: peer.country, category, version: head.version, count: head.count, root: head.root, ...(head.epoch ? { epoch: head.epoch } : {}) } }, now),
     ]);
     return 'ready';

@@ -8,6 +8,7 @@ import type { RecordCategory } from '../../../../schemas/records.js';
 import type { ReplicaState } from '../../../../schemas/index.js';
 import type { AtomicWriter } from '../../atomic.js';
 import type { Db } from '../../db/schema.js';
+import { INDEX } from '../../constants.js';
 import { isCairnError } from '../../errors.js';
 import type { Clock, Logger, Sha256 } from '../../ports.js';
 import type { Signer } from '../../signing.js';
@@ -35,6 +36,8 @@ export interface IndexServiceDeps {
   epoch?: () => Promise<number>;
   /** SHA-256 of replicas' shard, group and root hashes (default: the portable one). */
   sha256?: Sha256;
+  /** Unmerged changes at which a replica is merged in the background (default INDEX.replicaMergeAt). */
+  mergeAt?: number;
 }
 
 /** Categories a peer may fetch of ours: those its policy allows for some purpose. */
@@ -50,6 +53,7 @@ export class IndexService {
   readonly replicas: ReplicaStore;
   readonly #deps: IndexServiceDeps;
   readonly #running = new Map<string, Promise<Partial<Record<RecordCategory, ReplicaStatus>>>>();
+  readonly #merging = new Set<string>();
 
   constructor(deps: IndexServiceDeps) {
     this.#deps = deps;
@@ -91,7 +95,32 @@ export class IndexService {
   async applyDelta(peer: Peer, delta: IndexChanges): Promise<ReplicaStatus> {
     const status = await this.replicas.applyDelta(peer, delta);
     if (status === 'stale' || status === 'syncing') this.schedule(peer.id);
+    else if (status === 'ready' && 'changes' in delta && delta.changes.length > 0) this.#mergeLater(peer.id, this.#deps.mergeAt ?? INDEX.replicaMergeAt);
     return status;
+  }
+
+  /**
+   * Merge the verified changes of replicas (of one peer, or of all) with at
+   * least `atLeast` of them into their shards, checking each against its
+   * signed root. Failures leave the replica in `error` for the next sync.
+   */
+  async merge(atLeast = 1, peerId?: string): Promise<void> {
+    for (const r of await this.replicas.unmerged(atLeast, peerId)) {
+      try {
+        const status = await this.replicas.merge(r.peer, r.category);
+        if (status === 'error') this.#deps.logger.warn({ peer: r.peer, category: r.category }, 'replica merge found a root mismatch; the next sync transfers it again');
+      } catch (e) {
+        this.#deps.logger.warn({ peer: r.peer, category: r.category, code: isCairnError(e) ? e.code : 'internal' }, 'replica merge failed');
+      }
+    }
+  }
+
+  /** A background merge of one peer's replicas once they hold `atLeast` unmerged changes. */
+  #mergeLater(peerId: string, atLeast: number): void {
+    if (this.#merging.has(peerId)) return;
+    const task = this.merge(atLeast, peerId).finally(() => this.#merging.delete(peerId));
+    this.#merging.add(peerId);
+    if (this.#deps.defer) this.#deps.defer(task);
   }
 
   /** Which of these fingerprints the replica of `peerId` lists, per category; with each category's status. */
@@ -111,7 +140,9 @@ export class IndexService {
     const task = (async () => {
       const peer = await findPeer(this.#deps.db, peerIdOrCountry);
       if (peer.status !== 'active') return {};
-      return syncPeer({ ...this.#deps.client, replicas: this.replicas, logger: this.#deps.logger }, peer, onProgress);
+      const out = await syncPeer({ ...this.#deps.client, replicas: this.replicas, logger: this.#deps.logger }, peer, onProgress);
+      await this.merge(this.#deps.mergeAt ?? INDEX.replicaMergeAt, peer.id);
+      return out;
     })().finally(() => this.#running.delete(peerIdOrCountry));
     this.#running.set(peerIdOrCountry, task);
     return task;
@@ -172,10 +203,11 @@ export class IndexService {
     }
   }
 
-  /** Compact the change log of each of our indexes to its window. */
+  /** Compact the change log of each of our indexes to its window, and merge every replica's verified changes into its shards. */
   async compactAll(): Promise<void> {
     const rows = await this.#deps.db.selectFrom('index_state').select('category').execute();
     for (const r of rows) await this.owner.compact(r.category as RecordCategory);
+    await this.merge();
   }
 
   /** Forget our replicas of a peer (removed or revoked). */

@@ -6,19 +6,22 @@ import type { RecordCategory } from '../../../../schemas/records.js';
 import type { IndexDeltaWire, IndexResyncWire } from '../../../../schemas/index.js';
 import { fromBase64Url, toBase64Url } from '../../bytes.js';
 import type { DsseEnvelope } from '../../dsse.js';
+import { checkChanges } from './chain.js';
+
+const checkedChanges = (changes: Uint8Array): Uint8Array => (checkChanges(changes), changes);
 
 /** A replica's state: usable (`ready`), being built (`syncing`), behind beyond deltas (`stale`), or failing its checks (`error`). */
 export type ReplicaStatus = 'ready' | 'syncing' | 'stale' | 'error';
 
-/** Changes of one index between two versions: net added and removed fingerprints. */
+/** Changes of one index between two versions: every change, in order. */
 export interface IndexDelta {
   category: RecordCategory;
   /** The owner's signed head; when `toVersion` equals its version the replica must match its root. */
   head: DsseEnvelope;
   fromVersion: number;
   toVersion: number;
-  adds: Uint8Array[];
-  removes: Uint8Array[];
+  /** Packed changes, 9 bytes each (op, fingerprint), in the owner's order (chain.ts). */
+  changes: Uint8Array;
 }
 
 /** The owner's answer when its change log no longer reaches back to the replica's version. */
@@ -37,10 +40,10 @@ export const isResync = (c: IndexChanges | IndexDeltaWire | IndexResyncWire): c 
 /** To the wire: fingerprints as base64url strings. */
 export function changesToWire(c: IndexChanges): IndexDeltaWire | IndexResyncWire {
   if (isResync(c)) return { category: c.category, head: c.head, resync: true };
-  return { category: c.category, head: c.head, fromVersion: c.fromVersion, toVersion: c.toVersion, adds: c.adds.map(toBase64Url), removes: c.removes.map(toBase64Url) };
+  return { category: c.category, head: c.head, fromVersion: c.fromVersion, toVersion: c.toVersion, changes: toBase64Url(c.changes) };
 }
 
-/** From the (schema-checked) wire. */
+/** From the (schema-checked) wire; packed changes are checked whole (throws index_invalid naming the change). */
 export function changesFromWire(w: IndexDeltaWire | IndexResyncWire): IndexChanges {
   if (isResync(w)) return { category: w.category, head: w.head as DsseEnvelope, resync: true };
   return {
@@ -48,7 +51,6 @@ export function changesFromWire(w: IndexDeltaWire | IndexResyncWire): IndexChang
     head: w.head as DsseEnvelope,
     fromVersion: w.fromVersion,
     toVersion: w.toVersion,
-    adds: w.adds.map((a, i) => fromBase64Url(a, `adds[${i}]`)),
-    removes: w.removes.map((r, i) => fromBase64Url(r, `removes[${i}]`)),
+    changes: checkedChanges(fromBase64Url(w.changes, 'changes')),
   };
 }
