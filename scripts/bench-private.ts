@@ -217,7 +217,7 @@ function replicaDisk(dbFile: string): ReplicaDisk {
   const db = new BetterSqlite3(dbFile, { readonly: true, fileMustExist: true });
   try {
     const pages = db.prepare(`select name, sum(pgsize) as bytes from dbstat group by name`).all() as { name: string; bytes: number }[];
-    const tables = db.prepare(`select name, tbl_name from sqlite_master where tbl_name in ('replicas', 'replica_shards', 'replica_groups')`).all() as { name: string }[];
+    const tables = db.prepare(`select name, tbl_name from sqlite_master where tbl_name in ('replicas', 'replica_shards', 'replica_groups', 'replica_changes')`).all() as { name: string }[];
     const names = new Set(tables.map((t) => t.name));
     const bytes = pages.filter((p) => names.has(p.name)).reduce((a, p) => a + p.bytes, 0);
     const { tokens, payload } = db.prepare(`select (select sum(count) from replicas where status = 'ready') as tokens, (select sum(length(fingerprints)) from replica_shards) as payload`).get() as { tokens: number; payload: number };
@@ -577,7 +577,7 @@ export function formatPrivateBenchmark(r: PrivateBenchResult): string {
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...r.syncs.map((s) => `| ${s.country} | ${fmt(s.tokens)} | ${fmt(s.seconds, 1)} | ${fmt(s.tokens / s.seconds)} | ${fmt(s.searcherCpuSeconds, 1)} | ${fmt(s.peerCpuSeconds, 1)} |`),
     '',
-    `Replicas on the searcher's disk (SQLite pages of replicas, replica_shards, replica_groups, dbstat): ${mib(r.disk.bytes)} for ${fmt(r.disk.tokens)} tokens = **${fmt(r.disk.bytes / r.disk.tokens, 2)} bytes per token**; ` +
+    `Replicas on the searcher's disk (SQLite pages of replicas, replica_shards, replica_groups, replica_changes, dbstat): ${mib(r.disk.bytes)} for ${fmt(r.disk.tokens)} tokens = **${fmt(r.disk.bytes / r.disk.tokens, 2)} bytes per token**; ` +
       `the packed fingerprints alone are ${fmt(r.disk.payloadBytes / r.disk.tokens, 2)} bytes per token (× ${fmt(r.disk.bytes / r.disk.payloadBytes, 2)} for pages, shard hashes and keys).`,
     '',
     formatMachine(r.latencyMachine),
@@ -614,7 +614,7 @@ export function formatPrivateBenchmark(r: PrivateBenchResult): string {
       'The merge reads, rehashes and rewrites every shard the changes touch and every group of 256 shard hashes (8 KiB) around them; a delta of this size touches nearly all 256 groups of every category, ' +
       'which is why the apply itself checks the change chain instead (protocol/37 "Change chain") and leaves the merge to the background.',
     '',
-    `Searcher peak RSS (VmHWM of its \`cairn serve\` process, over the three syncs, every search and the delta): **${mib(r.searcherPeakRss)}**. The replicas live in its SQLite file; a lookup reads one shard blob per fingerprint.`,
+    `Searcher peak RSS (VmHWM of its \`cairn serve\` process, over the three syncs, every search and the delta): **${mib(r.searcherPeakRss)}**. The replicas live in its SQLite file; a lookup reads one shard blob per fingerprint, and the fingerprint's unmerged changes when the replica has any.`,
   ];
   const c1 = CAIRN1_REFERENCE;
   const kind = (k: 'hit' | 'no-hit') => r.latency.find((l) => l.kind === k)!.ms;

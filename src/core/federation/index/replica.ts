@@ -408,8 +408,9 @@ export class ReplicaStore {
     // A replica between two pages of one delta is `syncing` with its chain kept; one being transferred whole has none yet.
     const midDelta = row?.status === 'syncing' && row.chain !== null && row.shards_done === INDEX.shardCount;
     if (isResync(changes)) {
-      if (row && (row.status !== 'syncing' || midDelta)) await this.mark(peer.id, category, 'stale', `the peer's change log no longer reaches back to version ${row.version}`);
-      return row?.status === 'syncing' && !midDelta ? 'syncing' : 'stale';
+      // A syncing replica is left to its sync (an answer says resync for every category we did not list as ready).
+      if (row && row.status !== 'syncing') await this.mark(peer.id, category, 'stale', `the peer's change log no longer reaches back to version ${row.version}`);
+      return row?.status === 'syncing' ? 'syncing' : 'stale';
     }
     if (!row) return 'stale';
     if (row.status !== 'ready' && !midDelta) return row.status;
