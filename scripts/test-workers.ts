@@ -226,6 +226,28 @@ async function run(root: string, started: Started): Promise<void> {
   expectStatus(s4, 201, 'no-hit search from the Worker');
   assert.equal(s4.json.results[0].status, 'no_hit', JSON.stringify(s4.json.results[0]));
 
+  step('a delta on the Worker\'s replica: checked against the change chain on D1, merged into the shards by the Cron Trigger');
+  // XA's new record reaches the Worker's replica with the next answer, as unmerged changes beside the shards.
+  expectStatus(
+    await api(xa, xa.tokens.analyst, 'POST', '/v1/records', { records: [record('XA-MC-2', 'missing_child', { names: [{ given: 'Ana', family: 'Popescu' }], dateOfBirth: { precision: 'day', date: '2014-05-06' } })] }),
+    200,
+    'a second import on the Node node',
+  );
+  const anaSearch = { ...CONTEXT, identifiers: { names: [{ given: 'Ana', family: 'Popescu' }], dateOfBirth: { precision: 'day', date: '2014-05-06' } } };
+  const s6 = await api(xw, xwTokens.analyst, 'POST', '/v1/searches', anaSearch);
+  expectStatus(s6, 201, 'search from the Worker after the delta');
+  assert.equal(s6.json.results[0].status, 'hit', `the delta's record is found at once: ${JSON.stringify(s6.json.results[0])}`);
+  const unmergedSql = join(root, 'unmerged.sql');
+  writeFileSync(unmergedSql, "select 'unmerged=' || (select count(*) from replica_changes) || ' ready=' || (select count(*) from replicas where status = 'ready') as state;\n");
+  const unmerged = () => /unmerged=(\d+) ready=(\d+)/.exec(d1ExecuteFile({ local: true, persistTo }, unmergedSql))!.slice(1).map(Number);
+  const [pendingBefore, readyBefore] = unmerged();
+  assert.ok(pendingBefore! > 0, `the delta waits beside the shards (${pendingBefore} unmerged changes)`);
+  const merging = await fetch(`${xw.url}/__scheduled?cron=${encodeURIComponent('*/5 * * * *')}`);
+  assert.equal(merging.status, 200, `the scheduled jobs ran: ${await merging.text()}`);
+  assert.deepEqual(unmerged(), [0, readyBefore], 'the Cron Trigger merged the changes, and the root check kept every replica ready');
+  const s7 = await api(xw, xwTokens.analyst, 'POST', '/v1/searches', anaSearch);
+  assert.equal(s7.json.results[0].status, 'hit', `found from the merged shards: ${JSON.stringify(s7.json.results[0])}`);
+
   step('retention on the Worker: a record past retention stops matching at once, and the Cron Trigger purges it');
   // A record cannot be imported past retention; age one as the calendar would, in the local D1.
   const expire = join(root, 'expire.sql');

@@ -119,6 +119,11 @@ describe('token index sync', () => {
     expect(heads.map((h) => JSON.parse(h.entry).data.category).sort()).toEqual(['missing_child', 'unaccompanied_minor']);
     const syncs = xb.sqlite.raw.prepare("select entry from audit_entries where type = 'index.sync'").all() as { entry: string }[];
     expect(syncs).toHaveLength(2);
+    // Both sides log the head's root and change chain: the DPO can tell which index, and which history, was served.
+    const served = (await xa.index.owner.head('missing_child')).head;
+    const logged = heads.map((h) => JSON.parse(h.entry).data).find((d) => d.category === 'missing_child');
+    expect(logged).toMatchObject({ version: served.version, root: served.root, chain: served.chain });
+    expect(syncs.map((e) => JSON.parse(e.entry).data).find((d) => d.category === 'missing_child')).toMatchObject({ root: served.root, chain: served.chain });
     // Nothing computed from identifiers beyond the root and counts.
     expect(JSON.stringify(heads)).not.toMatch(/Given|Family|380501/);
   });

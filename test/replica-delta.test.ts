@@ -245,6 +245,7 @@ describe('replica deltas', () => {
     const second = await replica(once);
     once.remove(a).remove(a);
     expect(await second.store.applyDelta(peer, once.delta(1))).toBe('error');
+    expect((await second.store.states(peer.id))[0]!.error).toBe('after delta 1..3 removes 1 more listing than the replica holds');
 
     // A head whose root is not the listings' own: the chain holds, the merge finds the shards off the root.
     const wrong = new PeerIndex([a]);

@@ -17,7 +17,7 @@ import { signJsonEnvelope, type DsseEnvelope } from '../../dsse.js';
 import { CairnError } from '../../errors.js';
 import type { Clock, Logger, Sha256 } from '../../ports.js';
 import type { Signer } from '../../signing.js';
-import { CHANGE_BYTES, chainStep, EMPTY_CHAIN } from './chain.js';
+import { chainStep, EMPTY_CHAIN, packChanges } from './chain.js';
 import { CHANGE_OP } from './changes.js';
 import { compareBytes, shardOf, shardPrefix } from './fingerprint.js';
 import { emptyGroupHashes, emptyGroupShards, groupHash, indexRoot, shardHash } from './tree.js';
@@ -204,7 +204,8 @@ export class IndexOwner {
         for (const c of changes) {
           dirty.add(shardOf(c.fingerprint));
           count += c.op === CHANGE_OP.add ? 1 : -1;
-          chain = chainStep(chain, c.op, c.fingerprint, this.#deps.sha256);
+          // D1 may give a blob as an array of bytes.
+          chain = chainStep(chain, c.op, c.fingerprint instanceof Uint8Array ? c.fingerprint : new Uint8Array(c.fingerprint), this.#deps.sha256);
         }
         after = changes[changes.length - 1]!.seq;
       }
@@ -249,7 +250,7 @@ export class IndexOwner {
           values (${category}, ${head.floor}, ${version}, ${count}, ${groupHashes}, ${state?.compactedAt ?? Math.floor(now.getTime() / 1000)}, ${chain})
           on conflict (category) do update set rooted_version = excluded.rooted_version, count = excluded.count, group_hashes = excluded.group_hashes, chain = excluded.chain`.compile(db),
         sql`insert or ignore into index_heads (category, version, envelope, at) values (${category}, ${version}, ${JSON.stringify(envelope)}, ${now.toISOString()})`.compile(db),
-        appendStatement(db, { type: 'index.head', actor: 'system', data: { category, version, count, root: head.root, floor: head.floor, ...(epoch > 1 ? { epoch } : {}) } }, now),
+        appendStatement(db, { type: 'index.head', actor: 'system', data: { category, version, count, root: head.root, chain: head.chain, floor: head.floor, ...(epoch > 1 ? { epoch } : {}) } }, now),
       );
       await this.#deps.atomic.run(statements);
       this.#current.set(category, { envelope, head });
@@ -352,12 +353,7 @@ export class IndexOwner {
     const used = truncated ? rows.slice(0, max) : rows;
     const toVersion = truncated ? used[used.length - 1]!.seq : head.version;
     // Every change, in order: the replica extends the head's change chain over exactly these.
-    const changes = new Uint8Array(used.length * CHANGE_BYTES);
-    used.forEach((r, i) => {
-      changes[i * CHANGE_BYTES] = r.op;
-      changes.set(r.fingerprint, i * CHANGE_BYTES + 1);
-    });
-    return { category, head: signed.envelope, fromVersion: sinceVersion, toVersion, changes };
+    return { category, head: signed.envelope, fromVersion: sinceVersion, toVersion, changes: packChanges(used) };
   }
 
   /**

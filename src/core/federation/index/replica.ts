@@ -432,7 +432,8 @@ export class ReplicaStore {
     const count = row.count + counted.adds - counted.removes;
     const complete = changes.toVersion === head.version;
     if (count < 0 || (complete && (count !== head.count || !equalBytes(chain, fromBase64Url(head.chain, 'head.chain'))))) {
-      await this.mark(peer.id, category, 'error', `after delta ${changes.fromVersion}..${changes.toVersion} the replica's change chain does not match the signed head (count ${count}, head ${head.count})`);
+      const what = count < 0 ? `removes ${-count} more listing${count === -1 ? '' : 's'} than the replica holds` : `the replica's change chain does not match the signed head (count ${count}, head ${head.count})`;
+      await this.mark(peer.id, category, 'error', `after delta ${changes.fromVersion}..${changes.toVersion} ${what}`);
       this.#deps.logger.warn({ peer: peer.id, category, version: head.version }, 'replica chain mismatch');
       return 'error';
     }
@@ -646,7 +647,7 @@ export class ReplicaStore {
     await this.#deps.atomic.run([
       sql`update replicas set status = 'ready', version = ${head.version}, epoch = ${head.epoch ?? 1}, head = ${JSON.stringify(envelope)}, group_hashes = ${groupHashes},
         chain = ${fromBase64Url(head.chain, 'head.chain')}, pending = 0, shards_done = ${INDEX.shardCount}, error = null, updated_at = ${now.toISOString()} where id = ${row.id}`.compile(db),
-      appendStatement(db, { type: 'index.sync', actor: 'system', data: { peer: peer.id, country: peer.country, category, version: head.version, count: head.count, root: head.root, ...(head.epoch ? { epoch: head.epoch } : {}) } }, now),
+      appendStatement(db, { type: 'index.sync', actor: 'system', data: { peer: peer.id, country: peer.country, category, version: head.version, count: head.count, root: head.root, chain: head.chain, ...(head.epoch ? { epoch: head.epoch } : {}) } }, now),
     ]);
     return 'ready';
   }
