@@ -118,7 +118,9 @@ export class IndexService {
   /** A background merge of one peer's replicas once they hold `atLeast` unmerged changes. */
   #mergeLater(peerId: string, atLeast: number): void {
     if (this.#merging.has(peerId)) return;
-    const task = this.merge(atLeast, peerId).finally(() => this.#merging.delete(peerId));
+    const task = this.merge(atLeast, peerId)
+      .catch((e: unknown) => this.#deps.logger.warn({ peer: peerId, code: isCairnError(e) ? e.code : 'internal' }, 'background replica merge failed'))
+      .finally(() => this.#merging.delete(peerId));
     this.#merging.add(peerId);
     if (this.#deps.defer) this.#deps.defer(task);
   }

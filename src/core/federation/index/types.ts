@@ -16,7 +16,7 @@ export type ReplicaStatus = 'ready' | 'syncing' | 'stale' | 'error';
 /** Changes of one index between two versions: every change, in order. */
 export interface IndexDelta {
   category: RecordCategory;
-  /** The owner's signed head; when `toVersion` equals its version the replica must match its root. */
+  /** The owner's signed head; when `toVersion` equals its version the replica must match its chain and count. */
   head: DsseEnvelope;
   fromVersion: number;
   toVersion: number;
@@ -37,7 +37,7 @@ export type IndexChanges = IndexDelta | IndexResync;
 /** Narrowing: is this a resync signal? */
 export const isResync = (c: IndexChanges | IndexDeltaWire | IndexResyncWire): c is IndexResync | IndexResyncWire => 'resync' in c;
 
-/** To the wire: fingerprints as base64url strings. */
+/** To the wire: the packed changes as one base64url string. */
 export function changesToWire(c: IndexChanges): IndexDeltaWire | IndexResyncWire {
   if (isResync(c)) return { category: c.category, head: c.head, resync: true };
   return { category: c.category, head: c.head, fromVersion: c.fromVersion, toVersion: c.toVersion, changes: toBase64Url(c.changes) };
