@@ -64,6 +64,26 @@ describe('node fetch', () => {
     expect(seen.at(-1)).toMatchObject({ method: 'PUT', body: 'plain' });
   });
 
+  it('sends a request once more when the kept-alive socket it reused was closed by the other side', async () => {
+    // A server that drops every connection the moment a second request arrives on it, as a restarted or idle-closing peer does.
+    const served = new Map<object, number>();
+    const { url, ports } = await serve((req, body, res) => {
+      const n = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, n);
+      if (n > 1) {
+        req.socket.destroy();
+        return;
+      }
+      res.end(`answer to ${body.toString()}`);
+    });
+    const f = createNodeFetch();
+    expect(await (await f(url, { method: 'POST', body: 'first' })).text()).toBe('answer to first');
+    expect(await (await f(url, { method: 'POST', body: 'second' })).text()).toBe('answer to second');
+    // The second went out on the first socket, was dropped, and went again on a new one.
+    expect(ports).toHaveLength(3);
+    expect(new Set(ports).size).toBe(2);
+  });
+
   it('lets readBody stop an answer past its limit, and the socket goes', async () => {
     let closed = false;
     const { url } = await serve((_req, _body, res) => {

@@ -11,7 +11,9 @@
  * peer that sends too much. A redirect (rare: a node moved) is asked again
  * of the runtime's own fetch, which follows it as fetch always has, unless
  * the caller said `redirect: 'manual'`; so is anything else (a Request
- * object, a streamed or form body).
+ * object, a streamed or form body). A request on a kept-alive socket that
+ * the other side closed just then (reset before any answer) is sent once
+ * more on a new socket, as fetch does.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -37,8 +39,9 @@ export function createNodeFetch(fallback: typeof fetch = globalThis.fetch): type
     const bytes = typeof body === 'string' ? Buffer.from(body) : body ?? undefined;
     if (bytes !== undefined) headers['content-length'] = String(bytes.length);
     const send = url.protocol === 'https:' ? https.request : http.request;
-    return new Promise<Response>((resolve, reject) => {
+    const exchange = (retry: boolean) => new Promise<Response>((resolve, reject) => {
       const req = send(url, { method: init.method ?? 'GET', headers, agent: agents[url.protocol as 'http:' | 'https:'] });
+      let responded = false;
       let stream: ReadableStreamDefaultController<Uint8Array> | undefined;
       // The body's stream may be closed or cancelled already: then there is nothing left to fail.
       const fail = (e: unknown) => {
@@ -54,12 +57,18 @@ export function createNodeFetch(fallback: typeof fetch = globalThis.fetch): type
         reject(signal!.reason);
       };
       signal?.addEventListener('abort', abort, { once: true });
-      req.on('error', (e) => {
+      req.on('error', (e: NodeJS.ErrnoException) => {
         signal?.removeEventListener('abort', abort);
+        // A kept-alive socket the other side closed just as we reused it: nothing was answered; once more, on a new socket.
+        if (retry && !responded && req.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) {
+          exchange(false).then(resolve, reject);
+          return;
+        }
         fail(e);
         reject(new TypeError('fetch failed', { cause: e }));
       });
       req.on('response', (res) => {
+        responded = true;
         const answer = new Headers();
         for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) answer.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
         const status = res.statusCode ?? 0;
@@ -114,5 +123,6 @@ export function createNodeFetch(fallback: typeof fetch = globalThis.fetch): type
       });
       req.end(bytes);
     });
+    return exchange(true);
   }) as typeof fetch;
 }
