@@ -607,7 +607,7 @@ export function formatPrivateBenchmark(r: PrivateBenchResult): string {
     `Delta: ${fmt(d.records)} of ${r.syncs[0]?.country}'s records re-imported with other identifiers through its API (\`cairn import --node\`, ${fmt(d.importSeconds, 1)} s), so every one of their tokens changed: ` +
       `${fmt(d.adds)} fingerprints added and ${fmt(d.removes)} removed in ${d.categories} categories. Fetched as the searcher with signed changes requests (the owner refreshes its head first) in ${fmt(d.fetchMs, 1)} ms; ` +
       `**applied and verified in ${fmt(d.applyMs, 1)} ms** by the searcher's replica code on its database (head signature, the change chain and count against the signed head, one write of the net changes beside the shards), ending ${[...new Set(d.statuses)].join('/')}. ` +
-      `Merging those changes into the shards, which the serving node does in the background (past ${fmt(INDEX.replicaMergeAt)} unmerged changes, after a sync, hourly), and checking the shards' root against the same head took ${fmt(d.mergeMs, 1)} ms more, ending ${[...new Set(d.merged)].join('/')}. ` +
+      `Merging those changes into the shards, which the serving node does in the background (once a delta or a sync leaves ${fmt(INDEX.replicaMergeAt)} unmerged changes, and hourly), and checking the shards' root against the same head took ${fmt(d.mergeMs, 1)} ms more, ending ${[...new Set(d.merged)].join('/')}. ` +
       `The next search took ${fmt(d.searchAfterMs, 1)} ms. ` +
       `Where applying such a delta spends its time (the records changed back, applied under the sampling profiler, ${fmt(d.applyProfile.ms, 1)} ms; self time): ` +
       `${d.applyProfile.top.map((e) => `${e.fn} ${fmt(e.ms, 1)} ms`).join(', ')}. ` +

@@ -228,8 +228,8 @@ export const INDEX = {
   headVersion: 1,
   /**
    * A replica merges its verified changes into its shards (checking the
-   * root) in the background once it holds this many unmerged ones, besides
-   * the hourly job and every sync.
+   * root) in the background once a delta or a sync leaves it with this many
+   * unmerged ones; the hourly job merges every replica whatever the number.
    */
   replicaMergeAt: 50_000,
   /** Most changes one delta carries (riding on an answer or asked for). */
