@@ -13,6 +13,15 @@ export const utf8 = (s: string): Uint8Array => te.encode(s);
 /** Strict UTF-8 decode; throws on invalid sequences. */
 export const fromUtf8 = (b: Uint8Array): string => td.decode(b);
 
+/**
+ * A blob column as a Uint8Array without copying it where it already is one:
+ * better-sqlite3 gives each row's blob its own Buffer, D1 may give an
+ * ArrayBuffer or an array of bytes (copied here).
+ */
+export function asBytes(blob: Uint8Array | ArrayBuffer | ArrayLike<number>): Uint8Array {
+  return blob instanceof Uint8Array ? new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength) : new Uint8Array(blob);
+}
+
 /** Concatenate byte arrays. */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let len = 0;

@@ -7,10 +7,10 @@
  */
 import { sql } from 'kysely';
 import type { RecordCategory } from '../../../../schemas/records.js';
-import { indexHeadSchema, type IndexHead } from '../../../../schemas/index.js';
+import type { IndexHead } from '../../../../schemas/index.js';
 import type { AtomicWriter } from '../../atomic.js';
 import { appendStatement } from '../../audit/entry.js';
-import { fromBase64, fromBase64Url, fromUtf8, toBase64Url } from '../../bytes.js';
+import { asBytes, fromBase64Url, toBase64Url } from '../../bytes.js';
 import { INDEX, MERKLE } from '../../constants.js';
 import type { Db } from '../../db/schema.js';
 import { signJsonEnvelope, type DsseEnvelope } from '../../dsse.js';
@@ -21,7 +21,7 @@ import { chainStep, EMPTY_CHAIN, packChanges } from './chain.js';
 import { CHANGE_OP } from './changes.js';
 import { compareBytes, shardOf, shardPrefix } from './fingerprint.js';
 import { emptyGroupHashes, emptyGroupShards, groupHash, indexRoot, shardHash } from './tree.js';
-import type { IndexChanges } from './types.js';
+import { storedHead, type IndexChanges } from './types.js';
 
 const FP = INDEX.fingerprintBytes;
 const HASH = MERKLE.hashSize;
@@ -153,8 +153,7 @@ export class IndexOwner {
     const r = await this.#deps.db.selectFrom('index_heads').select('envelope').where('category', '=', category).orderBy('version', 'desc').limit(1).executeTakeFirst();
     if (!r) return undefined;
     const envelope = JSON.parse(r.envelope) as DsseEnvelope;
-    const head = indexHeadSchema.parse(JSON.parse(fromUtf8(fromBase64(envelope.payload))));
-    return { envelope, head };
+    return { envelope, head: storedHead(envelope) };
   }
 
   /**
@@ -204,8 +203,7 @@ export class IndexOwner {
         for (const c of changes) {
           dirty.add(shardOf(c.fingerprint));
           count += c.op === CHANGE_OP.add ? 1 : -1;
-          // D1 may give a blob as an array of bytes.
-          chain = chainStep(chain, c.op, c.fingerprint instanceof Uint8Array ? c.fingerprint : new Uint8Array(c.fingerprint), this.#deps.sha256);
+          chain = chainStep(chain, c.op, asBytes(c.fingerprint), this.#deps.sha256);
         }
         after = changes[changes.length - 1]!.seq;
       }

@@ -16,7 +16,7 @@ import { indexHeadSchema, type IndexHead, type ReplicaState } from '../../../../
 import type { RecordCategory } from '../../../../schemas/records.js';
 import type { AtomicWriter } from '../../atomic.js';
 import { appendStatement } from '../../audit/entry.js';
-import { equalBytes, fromBase64, fromBase64Url, fromUtf8, toHex } from '../../bytes.js';
+import { asBytes, equalBytes, fromBase64Url, toHex } from '../../bytes.js';
 import { INDEX, MERKLE } from '../../constants.js';
 import type { Db, ReplicasTable } from '../../db/schema.js';
 import { verifyJsonEnvelope, type DsseEnvelope } from '../../dsse.js';
@@ -30,7 +30,7 @@ import { splitByShard } from './owner.js';
 import { emptyGroupHashes, emptyGroupShards, groupHash, indexRoot, shardHash } from './tree.js';
 import { CHANGE_BYTES, changeFingerprint, checkChanges, EMPTY_CHAIN, extendChain } from './chain.js';
 import { CHANGE_OP } from './changes.js';
-import { isResync, type IndexChanges, type ReplicaStatus } from './types.js';
+import { isResync, storedHead, type IndexChanges, type ReplicaStatus } from './types.js';
 
 const FP = INDEX.fingerprintBytes;
 const HASH = MERKLE.hashSize;
@@ -188,16 +188,6 @@ function shardsInText(n: number): string {
     shardsInTexts.set(n, text);
   }
   return text;
-}
-
-/**
- * A blob column as a Uint8Array without copying it: each row's blob is
- * already its own buffer (better-sqlite3 and D1 copy it out of the
- * database; D1 may give an array of bytes, copied here), and a large delta
- * reads megabytes of them.
- */
-function asBytes(blob: Uint8Array | ArrayBuffer | ArrayLike<number>): Uint8Array {
-  return blob instanceof Uint8Array ? new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength) : new Uint8Array(blob);
 }
 
 /** Our replicas of peers' token indexes. */
@@ -517,7 +507,7 @@ export class ReplicaStore {
     for (const [s, packed] of updated) groups.get(Math.floor(s / INDEX.groupSize))!.set(shardHash(s, packed, this.#hash), (s % INDEX.groupSize) * HASH);
     const groupHashes = row.group_hashes ? new Uint8Array(row.group_hashes) : emptyGroupHashes();
     for (const [g, hashes] of groups) groupHashes.set(groupHash(g, hashes, this.#hash), g * HASH);
-    const head = indexHeadSchema.parse(JSON.parse(fromUtf8(fromBase64((JSON.parse(row.head) as DsseEnvelope).payload))));
+    const head = storedHead(JSON.parse(row.head) as DsseEnvelope);
     const root = indexRoot(category, row.count, groupHashes, this.#hash);
     if (head.version !== version || !equalBytes(root, fromBase64Url(head.root, 'head.root'))) {
       await this.mark(peerId, category, 'error', `merging the changes up to version ${version}: the replica's root does not match the signed head (count ${row.count}, head ${head.count})`);

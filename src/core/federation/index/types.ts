@@ -4,9 +4,18 @@
  */
 import type { RecordCategory } from '../../../../schemas/records.js';
 import type { IndexDeltaWire, IndexResyncWire } from '../../../../schemas/index.js';
-import { fromBase64Url, toBase64Url } from '../../bytes.js';
+import { indexHeadSchema, type IndexHead } from '../../../../schemas/index.js';
+import { fromBase64, fromBase64Url, fromUtf8, toBase64Url } from '../../bytes.js';
 import type { DsseEnvelope } from '../../dsse.js';
 import { checkChanges } from './chain.js';
+
+/**
+ * The head a stored envelope carries, read without checking its signature
+ * again: for envelopes this node signed, or verified before storing them.
+ */
+export function storedHead(envelope: DsseEnvelope): IndexHead {
+  return indexHeadSchema.parse(JSON.parse(fromUtf8(fromBase64(envelope.payload))));
+}
 
 const checkedChanges = (changes: Uint8Array): Uint8Array => (checkChanges(changes), changes);
 
