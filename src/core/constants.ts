@@ -270,6 +270,13 @@ export const KEYS = {
    * make the node fetch descriptors faster than that.
    */
   descriptorRecheckMs: 30_000,
+  /**
+   * A request signed by a key no peer holds makes the node look at every
+   * active peer's descriptor at most this often, even a peer looked at
+   * within descriptorRecheckMs: a peer's request right after its rotation is
+   * refused for at most this long (key-rotation.ts).
+   */
+  unknownKeySweepMs: 5_000,
   /** How often a serving Node process looks at its key files for a rotation made by `cairn keys rotate`. */
   reloadIntervalMs: 1_000,
   /** A descriptor lists at most this many retiring keys besides the current one. */

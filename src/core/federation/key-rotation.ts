@@ -11,7 +11,12 @@
  * more until the operator checks the new fingerprint out of band.
  *
  * An unauthenticated request can name any key id, so a peer's descriptor is
- * fetched at most once per KEYS.descriptorRecheckMs for such a trigger.
+ * fetched at most once per KEYS.descriptorRecheckMs for such a trigger, with
+ * one exception: a request signed by a key no peer holds starts a look at
+ * every peer's descriptor at most once per KEYS.unknownKeySweepMs, whatever
+ * each peer's own wait. Without it, a peer that rotated seconds after we
+ * last looked at its descriptor was refused for up to half a minute; with
+ * it, junk key ids still cost at most one look per peer per sweep interval.
  */
 import type { AtomicWriter } from '../atomic.js';
 import { appendStatement } from '../audit/entry.js';
@@ -91,6 +96,8 @@ export class PeerKeyFollower {
   readonly #lastSeen = new Map<string, string>();
   /** A look at a peer in progress: concurrent triggers share it. */
   readonly #running = new Map<string, Promise<FollowOutcome>>();
+  /** When a request signed by an unknown key last made us look at every peer regardless of its wait. */
+  #sweptAt = -Infinity;
 
   constructor(deps: KeyFollowerDeps) {
     this.#deps = deps;
@@ -179,11 +186,16 @@ export class PeerKeyFollower {
 
   /**
    * A request is signed by `keyId`, which no peer holds: look at the active
-   * peers' descriptors (throttled) for a cross-signed rotation to it.
+   * peers' descriptors for a cross-signed rotation to it (all of them at most
+   * once per KEYS.unknownKeySweepMs, else only those not looked at within
+   * KEYS.descriptorRecheckMs).
    */
   async followRequestKey(keyId: string): Promise<Peer | undefined> {
     const peers = (await listPeers(this.#deps.db)).filter((p) => p.status === 'active');
-    await Promise.all(peers.map((p) => this.check(p, true).catch(() => 'unreachable' as const)));
+    const now = this.#deps.clock.now().getTime();
+    const sweep = now - this.#sweptAt >= KEYS.unknownKeySweepMs;
+    if (sweep) this.#sweptAt = now;
+    await Promise.all(peers.map((p) => this.check(p, !sweep).catch(() => 'unreachable' as const)));
     return (await listPeers(this.#deps.db)).find((p) => p.signingKeyId === keyId);
   }
 
