@@ -13,6 +13,7 @@ import type { OprfEvaluator } from '../core/federation/answer.js';
 import type { TokenBackend } from '../core/oprf/index.js';
 import { createServices, type Services } from '../core/services.js';
 import { silentLogger, systemClock, type Clock, type Logger, type Random } from '../core/ports.js';
+import { createNodeFetch } from './peer-fetch.js';
 import { nodeRandom } from './random.js';
 import { sqliteAtomicWriter } from './atomic.js';
 import { createSodiumOprfClient } from './oprf/sodium-client.js';
@@ -61,11 +62,14 @@ export interface NodeServiceOptions {
   searches?: boolean;
   /** Our searches' blinding and answer checks (default with `searches`: libsodium on this thread). */
   oprfClient?: OprfClient;
+  /** Outgoing HTTP to peers (default: node:http with kept-alive sockets, src/node/peer-fetch.ts). */
+  fetch?: typeof fetch;
 }
 
 /**
  * The node's services over this context, with the Node ports: SQLite,
- * Ed25519 verification on OpenSSL, libsodium blinding when asked for.
+ * Ed25519 verification on OpenSSL, libsodium blinding when asked for,
+ * outgoing HTTP on node:http.
  */
 export async function nodeServices(ctx: NodeContext, opts: NodeServiceOptions = {}): Promise<Services> {
   return createServices(
@@ -85,6 +89,7 @@ export async function nodeServices(ctx: NodeContext, opts: NodeServiceOptions = 
       ...(opts.oprfClient ? { oprfClient: opts.oprfClient } : opts.searches ? { oprfClient: await createSodiumOprfClient() } : {}),
       ed25519Verify: nodeEd25519Verify,
       sha256: nodeSha256,
+      fetch: opts.fetch ?? createNodeFetch(),
       dataVersion: ctx.sqlite.dataVersion,
       ...(opts.tokenBackend ? { tokenBackend: opts.tokenBackend } : {}),
       ...(opts.evaluator ? { evaluator: opts.evaluator } : {}),
