@@ -82,7 +82,7 @@ export function createSearchService(searchDeps: SearchDeps): SearchService {
       return () => listeners.delete(listener);
     },
     run: (user, input) => runSearch(deps, user, input),
-    get: (id) => getSearch(db, id),
+    get: (id) => getSearch(db, id, deps.verify),
     confirm: (user, id, peer, justification) => confirmPossibleHit(deps, user, id, peer, justification),
     async list({ caseReference, userId, limit }) {
       let q = db

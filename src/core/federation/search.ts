@@ -17,6 +17,7 @@ import { MEDIA_TYPES } from '../constants.js';
 import { CairnError, isCairnError } from '../errors.js';
 import { deriveMatchKeys, MATCH_KEY_TYPES, parseIdentifiers, strengthAtLeast, strengthRank, strongestOf, type MatchKey, type MatchKeyType } from '../identity/index.js';
 import type { Logger } from '../ports.js';
+import type { Ed25519Verify } from '../signing.js';
 import type { User } from '../users/users.js';
 import { confirmHit, queryPeer, type HashedInputs, type Hit, type MatchDeps, type ReplicaStatus, type SearchContext } from './client.js';
 import { exchangeKeys, findPeer, listPeers, type Peer } from './peers.js';
@@ -159,13 +160,13 @@ export interface ConfirmedRecord {
  * envelope that verifies under none (the peer was removed) is left out here
  * and stays in `receipts`.
  */
-function confirmedRecords(envelopes: unknown[], signingKeys: readonly Uint8Array[]): ConfirmedRecord[] {
+function confirmedRecords(envelopes: unknown[], signingKeys: readonly Uint8Array[], verify?: Ed25519Verify): ConfirmedRecord[] {
   if (signingKeys.length === 0) return [];
   const byRecord = new Map<string, ConfirmedRecord>();
   for (const env of envelopes) {
     let receipt: HitReceipt;
     try {
-      const r = hitReceiptSchema.safeParse(withAnyKey(signingKeys, (key) => verifyJsonEnvelope(env, MEDIA_TYPES.hitReceipt, key)));
+      const r = hitReceiptSchema.safeParse(withAnyKey(signingKeys, (key) => verifyJsonEnvelope(env, MEDIA_TYPES.hitReceipt, key, verify)));
       if (!r.success) continue;
       receipt = r.data;
     } catch {
@@ -326,8 +327,8 @@ export async function runSearch(deps: SearchDeps, user: User, input: SearchInput
   return { id, createdAt, keyTypes, results: answers.map((a) => a.outcome) };
 }
 
-/** A stored search with every peer's outcome. */
-export async function getSearch(db: Db, id: string) {
+/** A stored search with every peer's outcome (`verify`: Cairn's Ed25519 rule for the receipts, default portable). */
+export async function getSearch(db: Db, id: string, verify?: Ed25519Verify) {
   const s = await db.selectFrom('searches').selectAll().where('id', '=', id).executeTakeFirst();
   if (!s) throw new CairnError('not_found', `no search ${JSON.stringify(id)}`, { location: { field: 'id' } });
   const rows = await db
@@ -376,7 +377,7 @@ export async function getSearch(db: Db, id: string) {
         ...(r.strength ? { strength: r.strength as Strength } : {}),
         ...(r.key_types ? { keyTypes: JSON.parse(r.key_types) as string[] } : {}),
         ...(r.confirmation ? { confirmation: r.confirmation as PeerOutcome['confirmation'] } : {}),
-        ...(receipts ? { receipts, records: confirmedRecords(receipts, keysOf(r.peer_id, r.signing_public_key)) } : {}),
+        ...(receipts ? { receipts, records: confirmedRecords(receipts, keysOf(r.peer_id, r.signing_public_key), verify) } : {}),
         ...(pending?.length ? { awaiting: awaitingOf(pending) } : {}),
         ...(r.error ? { error: JSON.parse(r.error) as { code: string; detail: string } } : {}),
         ...(r.ms !== null ? { ms: r.ms } : {}),
@@ -405,7 +406,7 @@ export async function confirmPossibleHit(deps: SearchDeps, user: User, searchId:
   const ctx: SearchContext = { searchId, purpose: s.purpose as Purpose, legalBasis: s.legal_basis, caseReference: s.case_reference };
   // Records already confirmed at this peer in this search are not listed twice.
   const stored = row.receipts ? (JSON.parse(row.receipts) as unknown[]) : [];
-  const known = new Set(confirmedRecords(stored, exchangeKeys(peer)).map((c) => `${c.receipt.record.category}:${c.receipt.record.ref}`));
+  const known = new Set(confirmedRecords(stored, exchangeKeys(peer), deps.verify).map((c) => `${c.receipt.record.category}:${c.receipt.record.ref}`));
   const receipts = await confirmEach(deps, peer, ctx, pending, justification, known);
   const now = deps.clock.now();
   await deps.atomic.run([
@@ -425,5 +426,5 @@ export async function confirmPossibleHit(deps: SearchDeps, user: User, searchId:
       now,
     ),
   ]);
-  return getSearch(deps.db, searchId);
+  return getSearch(deps.db, searchId, deps.verify);
 }
