@@ -222,7 +222,8 @@ describe('federation wire', () => {
 
   it('reads a body sent in chunks without a declared length, and cuts one off past the limit', async () => {
     // Chunked transfer: no Content-Length for the early check, so the body reader enforces the limit itself.
-    const post = (bytes: Uint8Array) =>
+    // Each exchange either ends or fails within 20 s, naming itself: a hang says which one hung.
+    const post = (bytes: Uint8Array, label: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
         const signed = signedTo('/federation/v2/match', bytes);
         const headers = Object.fromEntries(signed.headers);
@@ -234,17 +235,22 @@ describe('federation wire', () => {
           res.on('error', reject);
         });
         req.on('error', reject);
+        req.setTimeout(20_000, () => req.destroy(Object.assign(new Error(`${label}: neither answered nor cut within 20 s`), { code: 'TEST_TIMEOUT' })));
         for (let off = 0; off < bytes.length; off += 1000) req.write(bytes.subarray(off, off + 1000));
         req.end();
       });
-    const small = await post(utf8(JSON.stringify({ ...CTX, replicaVersions: {}, blindedElements: padded([]) })));
+    const small = await post(utf8(JSON.stringify({ ...CTX, replicaVersions: {}, blindedElements: padded([]) })), 'the small body');
     expect(small.status).toBe(200);
     expect(JSON.parse(small.body).evaluatedElements).toHaveLength(8);
     // Past http.maxBodyBytes (1 MiB): refused as too large, or the connection cut before the rest is read.
-    const big = await post(new Uint8Array(1024 * 1024 + 4096).fill(0x20)).catch((e: Error) => ({ status: 0, body: e.message }));
+    const big = await post(new Uint8Array(1024 * 1024 + 4096).fill(0x20), 'the body past the limit').catch((e: NodeJS.ErrnoException) => {
+      // The server may close the connection before or while it answers; it must do one or the other.
+      if (e.code === 'TEST_TIMEOUT') throw e;
+      return { status: 0, body: e.message };
+    });
     if (big.status !== 0) expect([big.status, JSON.parse(big.body).code]).toEqual([413, 'body_too_large']);
     // Still serving.
-    const again = await post(utf8(JSON.stringify({ ...CTX, replicaVersions: {}, blindedElements: padded([]) })));
+    const again = await post(utf8(JSON.stringify({ ...CTX, replicaVersions: {}, blindedElements: padded([]) })), 'the small body again');
     expect(again.status).toBe(200);
   });
 
