@@ -3,8 +3,7 @@
  * replica side (what we hold of each peer), and their wire conversions.
  */
 import type { RecordCategory } from '../../../../schemas/records.js';
-import type { IndexDeltaWire, IndexResyncWire } from '../../../../schemas/index.js';
-import { indexHeadSchema, type IndexHead } from '../../../../schemas/index.js';
+import { indexHeadSchema, type IndexDeltaWire, type IndexHead, type IndexResyncWire } from '../../../../schemas/index.js';
 import { fromBase64, fromBase64Url, fromUtf8, toBase64Url } from '../../bytes.js';
 import type { DsseEnvelope } from '../../dsse.js';
 import { checkChanges } from './chain.js';
