@@ -476,7 +476,18 @@ async function budgetAndRateHold(xwUrl: string, desc: { signingKey: { keyId: str
       if (attempt === 0 && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET')) return matchOnce(elements, 1);
       throw e;
     }
-    return { status: res.status, code: ((await res.json()) as { code?: string }).code };
+    const text = await res.text();
+    // wrangler dev's proxy answers this when the local Worker process restarted while the request was in
+    // flight (it retries only GET and HEAD itself): the Worker gave no answer, so send it once more, freshly signed.
+    if (res.status === 503 && text.startsWith('Your worker restarted mid-request') && attempt === 0) {
+      await new Promise((r) => setTimeout(r, 1000));
+      return matchOnce(elements, 1);
+    }
+    try {
+      return { status: res.status, code: (JSON.parse(text) as { code?: string }).code };
+    } catch {
+      throw new Error(`match request: ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+    }
   };
   const usage = () => d1Row(persistTo, "select coalesce(sum(elements), 0) as elements from peer_usage").elements!;
   const setPolicy = async (ratePerMinute: number, dailyElementBudget: number) =>
