@@ -130,7 +130,7 @@ describe('replica deltas', () => {
   async function replica(index: PeerIndex, sha256: Sha256 = nodeSha256) {
     const r = open(undefined, sha256);
     await migrateToLatest(r.sqlite.db);
-    const id = await r.store.beginFull(peer.id, CATEGORY);
+    const id = await r.store.beginFull(peer.id, CATEGORY, index.head());
     const sorted = [...index.fps].sort(compareBytes);
     const packed = new Uint8Array(sorted.length * 8);
     sorted.forEach((f, i) => packed.set(f, i * 8));

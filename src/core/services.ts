@@ -15,6 +15,7 @@ import { createAuditLog } from './audit/log.js';
 import type { Config } from './config.js';
 import type { Db } from './db/schema.js';
 import type { OprfClient } from './federation/client.js';
+import type { StatementBudget } from './federation/index/budget.js';
 import type { IndexOwner, OprfEvaluator } from './federation/answer.js';
 import { dbNonceStore } from './federation/nonce-store-db.js';
 import { PeerReservations } from './federation/policy.js';
@@ -93,6 +94,8 @@ export interface Ports {
    * no such counter), they are read every time.
    */
   dataVersion?: () => number;
+  /** A statement budget for each replica sync or merge the node starts (Workers: D1's queries per invocation; default: none). */
+  replicaBudget?: () => StatementBudget;
 }
 
 /** Every use case of one node. */
@@ -154,7 +157,7 @@ export function createServices(ports: Ports, config: Config): Services {
   };
   const self = { nodeId: config.node.id, country: config.node.country };
   const witness = createWitnessService({ ...client, db, atomic, logger }, { ...self, baseUrl: config.node.url });
-  const index = new IndexService({ ...store, logger, signer, nodeId: config.node.id, client, epoch: activeEpoch, ...(ports.defer ? { defer: ports.defer } : {}), ...(ports.sha256 ? { sha256: ports.sha256 } : {}) });
+  const index = new IndexService({ ...store, logger, signer, nodeId: config.node.id, client, epoch: activeEpoch, ...(ports.defer ? { defer: ports.defer } : {}), ...(ports.sha256 ? { sha256: ports.sha256 } : {}), ...(ports.replicaBudget ? { budget: ports.replicaBudget } : {}) });
   /** Our index as the answer needs it: a searcher without a replica of a category gets the head only. */
   const indexOwner: IndexOwner = {
     changesSince: (category, sinceVersion, max, version) => index.changesSince(category, sinceVersion, max, version),

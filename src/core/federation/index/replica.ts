@@ -43,6 +43,39 @@ const CHANGES_PER_INSERT = 24;
 /** Values per IN list, under D1's 100 bound parameters. */
 const IN_CHUNK = 90;
 
+/**
+ * Most statements that storing a snapshot page of at most one block (4,096
+ * shards, 17 groups at most) issues, for `nonEmpty` non-empty shards: their
+ * upserts, the groups read and written, the replica row.
+ */
+export function pageStatements(nonEmpty: number): number {
+  return Math.ceil(nonEmpty / ROWS_PER_UPSERT) + 3;
+}
+
+/** The most non-empty shards whose page (of at most one block) fits `statements` statements. */
+export const pageShardsWithin = (statements: number): number => Math.max(0, (statements - 3) * ROWS_PER_UPSERT);
+
+/** Most statements that starting a full transfer issues (the replica emptied, then read back). */
+export const BEGIN_STATEMENTS = 5;
+
+/** Most statements that finishing a full transfer issues: the replica row and all its groups read, the row updated and the audit entry appended. */
+export const FINISH_STATEMENTS = 3 + Math.ceil(INDEX.groupCount / IN_CHUNK) + 2;
+
+/** Most statements that applying a delta of `changes` changes issues: its inserts, the replica row read and updated, the head check. */
+export function deltaStatements(changes: number): number {
+  return Math.ceil(changes / CHANGES_PER_INSERT) + 3;
+}
+
+/**
+ * Most statements that merging `pending` unmerged changes issues: the rows
+ * read, the shards they touch read and written (or deleted when emptied),
+ * their groups read and written, the replica row, the rows deleted.
+ */
+export function mergeStatements(pending: number): number {
+  const groups = Math.min(pending, INDEX.groupCount);
+  return 3 + 2 * Math.ceil(pending / IN_CHUNK) + Math.ceil(pending / ROWS_PER_GUARDED_UPSERT) + Math.ceil(groups / IN_CHUNK) + Math.ceil(groups / ROWS_PER_GUARDED_UPSERT) + 2;
+}
+
 export interface ReplicaDeps {
   db: Db;
   atomic: AtomicWriter;
@@ -527,11 +560,11 @@ export class ReplicaStore {
     return 'ready';
   }
 
-  /** Replicas with at least `atLeast` unmerged changes (of one peer, or of all). */
-  async unmerged(atLeast: number, peerId?: string): Promise<Array<{ peer: string; category: RecordCategory }>> {
-    let q = this.#deps.db.selectFrom('replicas').select(['peer_id', 'category']).where('status', '=', 'ready').where('pending', '>=', Math.max(1, atLeast));
+  /** Replicas with at least `atLeast` unmerged changes (of one peer, or of all), with how many. */
+  async unmerged(atLeast: number, peerId?: string): Promise<Array<{ peer: string; category: RecordCategory; pending: number }>> {
+    let q = this.#deps.db.selectFrom('replicas').select(['peer_id', 'category', 'pending']).where('status', '=', 'ready').where('pending', '>=', Math.max(1, atLeast));
     if (peerId !== undefined) q = q.where('peer_id', '=', peerId);
-    return (await q.execute()).map((r) => ({ peer: r.peer_id, category: r.category as RecordCategory }));
+    return (await q.execute()).map((r) => ({ peer: r.peer_id, category: r.category as RecordCategory, pending: r.pending }));
   }
 
   /** Groups' shard hashes, as our own copies (the caller writes into them); an absent group is an empty one. */
@@ -585,21 +618,47 @@ export class ReplicaStore {
     return out;
   }
 
-  /** Start a full sync of a replica: it is emptied and marked syncing, in one unit. Returns its id. */
-  async beginFull(peerId: string, category: RecordCategory): Promise<number> {
+  /**
+   * Start a full sync of a replica towards the signed head `target`: it is
+   * emptied and marked syncing, in one unit, and keeps `target` so that a
+   * sync stopped between pages resumes it (`resumePoint`). Returns its id.
+   */
+  async beginFull(peerId: string, category: RecordCategory, target: DsseEnvelope): Promise<number> {
     const { db } = this.#deps;
     const now = this.#deps.clock.now().toISOString();
     const id = sql`(select id from replicas where peer_id = ${peerId} and category = ${category})`;
+    const head = JSON.stringify(target);
     await this.#deps.atomic.run([
       sql`insert into replicas (peer_id, category, status, version, count, head, group_hashes, shards_done, error, updated_at)
-        values (${peerId}, ${category}, 'syncing', 0, 0, null, null, 0, null, ${now})
-        on conflict (peer_id, category) do update set status = 'syncing', version = 0, count = 0, head = null, group_hashes = null, chain = null, pending = 0,
+        values (${peerId}, ${category}, 'syncing', 0, 0, ${head}, null, 0, null, ${now})
+        on conflict (peer_id, category) do update set status = 'syncing', version = 0, count = 0, head = ${head}, group_hashes = null, chain = null, pending = 0,
           shards_done = 0, error = null, updated_at = excluded.updated_at`.compile(db),
       sql`delete from replica_shards where replica_id = ${id}`.compile(db),
       sql`delete from replica_groups where replica_id = ${id}`.compile(db),
       sql`delete from replica_changes where replica_id = ${id}`.compile(db),
     ]);
     return (await this.#row(peerId, category))!.id;
+  }
+
+  /**
+   * Where a sync that stopped part-way (a statement budget ran out) goes on:
+   * a full transfer stopped between pages or before its root check
+   * (`snapshot`: its id, the next shard and the signed head it transfers,
+   * verified again under the peer's pinned keys), or a catch-up stopped
+   * between deltas (`delta`: the version reached and its epoch). Undefined for any other replica, and for a stored
+   * target that no longer verifies (the full sync then starts anew).
+   */
+  async resumePoint(peer: Peer, category: RecordCategory): Promise<{ kind: 'snapshot'; replicaId: number; fromShard: number; envelope: DsseEnvelope; head: IndexHead } | { kind: 'delta'; version: number; epoch: number } | undefined> {
+    const row = await this.#row(peer.id, category);
+    if (row?.status !== 'syncing') return undefined;
+    if (row.chain !== null) return row.shards_done === INDEX.shardCount ? { kind: 'delta', version: row.version, epoch: row.epoch } : undefined;
+    if (row.head === null) return undefined;
+    try {
+      const envelope = JSON.parse(row.head) as DsseEnvelope;
+      return { kind: 'snapshot', replicaId: row.id, fromShard: row.shards_done, envelope, head: verifyHead(peer, envelope, category, this.#deps.verify) };
+    } catch {
+      return undefined;
+    }
   }
 
   /** Store one snapshot page of a full sync: shards [fromShard, toShard), sorted packed fingerprints. */

@@ -14,8 +14,9 @@ import type { Clock, Logger, Sha256 } from '../../ports.js';
 import type { Signer } from '../../signing.js';
 import type { ClientDeps } from '../client.js';
 import { findPeer, listPeers, type Peer } from '../peers.js';
+import { ceilingOf, fits, type StatementBudget } from './budget.js';
 import { IndexOwner } from './owner.js';
-import { ReplicaStore } from './replica.js';
+import { mergeStatements, ReplicaStore } from './replica.js';
 import { syncPeer, type SyncProgress } from './sync.js';
 import type { IndexChanges, ReplicaStatus } from './types.js';
 
@@ -38,7 +39,18 @@ export interface IndexServiceDeps {
   sha256?: Sha256;
   /** Unmerged changes at which a replica is merged in the background (default INDEX.replicaMergeAt). */
   mergeAt?: number;
+  /**
+   * A fresh statement budget for each sync or merge the node starts on its
+   * own (Workers: D1's queries per invocation; budget.ts). None: unbounded.
+   */
+  budget?: () => StatementBudget;
 }
+
+/** Most statements the compaction of one of our indexes issues (its head and state read, the floor found, the log cut). */
+const COMPACT_STATEMENTS = 16;
+
+/** Reads a sync of one peer issues besides its units (the peer, its replicas' states, resume points and epochs), at most. */
+const SYNC_OVERHEAD_STATEMENTS = 32;
 
 /** Categories a peer may fetch of ours: those its policy allows for some purpose. */
 export function fetchableCategories(peer: Peer): RecordCategory[] {
@@ -104,8 +116,18 @@ export class IndexService {
    * least `atLeast` of them into their shards, checking each against its
    * signed root. Failures leave the replica in `error` for the next sync.
    */
-  async merge(atLeast = 1, peerId?: string): Promise<void> {
+  async merge(atLeast = 1, peerId?: string, budget: StatementBudget | undefined = this.#deps.budget?.()): Promise<void> {
+    if (!fits(budget, 2)) return;
     for (const r of await this.replicas.unmerged(atLeast, peerId)) {
+      const cost = mergeStatements(r.pending);
+      if (budget !== undefined && cost > ceilingOf(budget)) {
+        // More than one run could ever merge: a full transfer, which pages, replaces the replica.
+        await this.replicas.mark(r.peer, r.category, 'stale', `${r.pending} unmerged changes need more statements than one run may issue (${ceilingOf(budget)}); the replica is transferred anew`);
+        this.#deps.logger.warn({ peer: r.peer, category: r.category, pending: r.pending }, 'replica changes too many to merge in one run; it resyncs');
+        continue;
+      }
+      // Left for a later run with more of its budget left.
+      if (!fits(budget, cost)) continue;
       try {
         const status = await this.replicas.merge(r.peer, r.category);
         if (status === 'error') this.#deps.logger.warn({ peer: r.peer, category: r.category }, 'replica merge found a root mismatch; the next sync transfers it again');
@@ -135,15 +157,20 @@ export class IndexService {
     return this.replicas.states(peerId);
   }
 
-  /** Sync one peer now (deduplicated: a sync already running is joined). */
-  sync(peerIdOrCountry: string, onProgress?: (p: SyncProgress) => void): Promise<Partial<Record<RecordCategory, ReplicaStatus>>> {
+  /**
+   * Sync one peer now (deduplicated: a sync already running is joined).
+   * With a budget (default: the node's, if any) it stops where the budget
+   * runs out, and the next sync resumes there.
+   */
+  sync(peerIdOrCountry: string, onProgress?: (p: SyncProgress) => void, budget?: StatementBudget): Promise<Partial<Record<RecordCategory, ReplicaStatus>>> {
     const running = this.#running.get(peerIdOrCountry);
     if (running) return running;
     const task = (async () => {
       const peer = await findPeer(this.#deps.db, peerIdOrCountry);
       if (peer.status !== 'active') return {};
-      const out = await syncPeer({ ...this.#deps.client, replicas: this.replicas, logger: this.#deps.logger }, peer, onProgress);
-      await this.merge(this.#deps.mergeAt ?? INDEX.replicaMergeAt, peer.id);
+      const bound = budget ?? this.#deps.budget?.();
+      const out = await syncPeer({ ...this.#deps.client, replicas: this.replicas, logger: this.#deps.logger, ...(bound ? { budget: bound } : {}) }, peer, onProgress);
+      await this.merge(this.#deps.mergeAt ?? INDEX.replicaMergeAt, peer.id, bound);
       return out;
     })().finally(() => this.#running.delete(peerIdOrCountry));
     this.#running.set(peerIdOrCountry, task);
@@ -193,23 +220,43 @@ export class IndexService {
     for (const p of await listPeers(this.#deps.db)) if (p.status === 'active') this.schedule(p.id);
   }
 
-  /** Sync every active peer in turn, waiting for each (Workers' cron trigger). */
-  async syncAll(): Promise<void> {
-    for (const p of await listPeers(this.#deps.db)) {
-      if (p.status !== 'active') continue;
+  /**
+   * Sync every active peer in turn, waiting for each (Workers' cron
+   * trigger), all within one budget (default: the node's, if any). Peers
+   * whose replicas were touched longest ago go first, so that a large
+   * transfer resumed run after run does not starve the others.
+   */
+  async syncAll(budget: StatementBudget | undefined = this.#deps.budget?.()): Promise<void> {
+    const touched = new Map<string, string>();
+    for (const r of await this.replicas.states()) if ((touched.get(r.peer) ?? '\uffff') > r.updatedAt) touched.set(r.peer, r.updatedAt);
+    const peers = (await listPeers(this.#deps.db)).filter((p) => p.status === 'active');
+    peers.sort((a, b) => (touched.get(a.id) ?? '').localeCompare(touched.get(b.id) ?? ''));
+    for (const p of peers) {
+      // A peer's heads and replica states cost reads before any page: none left for them, the next run goes on.
+      if (!fits(budget, SYNC_OVERHEAD_STATEMENTS)) break;
       try {
-        await this.sync(p.id);
+        await this.sync(p.id, undefined, budget);
       } catch (e) {
         this.#deps.logger.warn({ peer: p.id, code: isCairnError(e) ? e.code : 'internal' }, 'replica sync failed');
       }
     }
   }
 
-  /** Compact the change log of each of our indexes to its window, and merge every replica's verified changes into its shards. */
-  async compactAll(): Promise<void> {
-    const rows = await this.#deps.db.selectFrom('index_state').select('category').execute();
-    for (const r of rows) await this.owner.compact(r.category as RecordCategory);
-    await this.merge();
+  /**
+   * Compact the change log of each of our indexes to its window, and merge
+   * every replica's verified changes into its shards, within a budget
+   * (default: the node's, if any).
+   */
+  async compactAll(budget: StatementBudget | undefined = this.#deps.budget?.(), opts: { minIntervalMs?: number } = {}): Promise<void> {
+    const rows = await this.#deps.db.selectFrom('index_state').select(['category', 'compacted_at']).execute();
+    const nowS = Math.floor(this.#deps.clock.now().getTime() / 1000);
+    for (const r of rows) {
+      // A job run more often than compaction is worth (Workers' five-minute cron) compacts a category at most every `minIntervalMs`.
+      if (opts.minIntervalMs !== undefined && nowS - r.compacted_at < opts.minIntervalMs / 1000) continue;
+      if (!fits(budget, COMPACT_STATEMENTS)) break;
+      await this.owner.compact(r.category as RecordCategory);
+    }
+    await this.merge(1, undefined, budget);
   }
 
   /** Forget our replicas of a peer (removed or revoked). */

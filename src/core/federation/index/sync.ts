@@ -19,7 +19,10 @@ import { CairnError, isCairnError } from '../../errors.js';
 import type { Logger } from '../../ports.js';
 import { postSigned, type ClientDeps } from '../client.js';
 import type { Peer } from '../peers.js';
-import { verifyHead, type ReplicaStore } from './replica.js';
+import { ceilingOf, fits, reserve, type StatementBudget } from './budget.js';
+import { BEGIN_STATEMENTS, deltaStatements, FINISH_STATEMENTS, pageShardsWithin, pageStatements, verifyHead, type ReplicaStore } from './replica.js';
+import { CHANGE_BYTES } from './chain.js';
+import { shardOf } from './fingerprint.js';
 import { changesFromWire, type ReplicaStatus } from './types.js';
 
 /** Paths of the index endpoints, under the cairn/2 prefix and media type like match and hits. */
@@ -32,6 +35,12 @@ export const INDEX_PATHS = {
 export interface SyncDeps extends ClientDeps {
   replicas: ReplicaStore;
   logger: Logger;
+  /**
+   * Statements this sync may issue (a Worker invocation's D1 queries). A
+   * sync that would exceed it stops between two pages or deltas, leaving
+   * the replica `syncing`; the next sync resumes there. None on Node.
+   */
+  budget?: StatementBudget;
 }
 
 /** Progress of a sync, for the CLI and the console. */
@@ -42,6 +51,11 @@ export interface SyncProgress {
   shardsDone: number;
   status?: ReplicaStatus;
 }
+
+/** Reads of one category's replica before its pages or deltas (its state, resume point, epoch; a mark on failure). */
+const CATEGORY_READS = 4;
+/** Statements a budgeted sync keeps back from its pages and deltas: the next category's reads, and the merge check after the sync. */
+const UNIT_RESERVE = CATEGORY_READS + 2;
 
 /** Most delta rounds in one catch-up before the next sync takes over. */
 const MAX_DELTA_ROUNDS = 50;
@@ -54,14 +68,29 @@ export async function fetchHeads(deps: SyncDeps, peer: Peer): Promise<Array<{ en
   return res.heads.map((envelope) => ({ envelope: envelope as DsseEnvelope, head: verifyHead(peer, envelope, undefined, deps.verify) }));
 }
 
-/** Ask the peer for changes of `category` since `sinceVersion`, and apply them. */
-async function catchUp(deps: SyncDeps, peer: Peer, category: RecordCategory, sinceVersion: number, onProgress?: (p: SyncProgress) => void): Promise<ReplicaStatus> {
+/**
+ * Ask the peer for changes of `category` since `sinceVersion`, and apply
+ * them. A delta that would not fit the budget is left unapplied (it is
+ * asked for again by the next sync); the replica stays where it was.
+ */
+async function catchUp(deps: SyncDeps, peer: Peer, category: RecordCategory, sinceVersion: number, onProgress?: (p: SyncProgress) => void, current: ReplicaStatus = 'ready'): Promise<ReplicaStatus> {
   let since = sinceVersion;
+  let reached = current;
   for (let round = 0; round < MAX_DELTA_ROUNDS; round++) {
+    if (!fits(deps.budget, deltaStatements(1))) return reached;
     const wire = await postSigned(deps, peer, INDEX_PATHS.changes, { category, sinceVersion: since }, indexChangesWireSchema, FEDERATION.mediaType);
     if (wire.category !== category) throw new CairnError('peer_response_invalid', `${peer.country}: changes for ${wire.category}, asked for ${category}`);
     const changes = changesFromWire(wire);
+    if ('changes' in changes && !fits(deps.budget, deltaStatements(changes.changes.length / CHANGE_BYTES))) {
+      if (deps.budget !== undefined && deltaStatements(changes.changes.length / CHANGE_BYTES) > ceilingOf(deps.budget)) {
+        // Never fits one run: a full transfer, which pages, replaces the replica.
+        await deps.replicas.mark(peer.id, category, 'stale', `a delta of ${changes.changes.length / CHANGE_BYTES} changes needs more statements than one run may issue (${ceilingOf(deps.budget)})`);
+        return 'stale';
+      }
+      return reached;
+    }
     const status = await deps.replicas.applyDelta(peer, changes);
+    reached = status;
     onProgress?.({ peer: peer.id, category, phase: 'delta', shardsDone: INDEX.shardCount, status });
     if (status !== 'syncing' || 'resync' in changes) return status;
     since = changes.toVersion;
@@ -69,22 +98,60 @@ async function catchUp(deps: SyncDeps, peer: Peer, category: RecordCategory, sin
   return 'syncing';
 }
 
-/** Transfer a full snapshot of `category` as of `head`, check its root, and catch up. */
-async function fullSync(deps: SyncDeps, peer: Peer, category: RecordCategory, first: { envelope: DsseEnvelope; head: IndexHead }, onProgress?: (p: SyncProgress) => void): Promise<ReplicaStatus> {
+/**
+ * A page of shards up to `to` (sorted packed fingerprints) cut before its
+ * `maxNonEmpty + 1`-th non-empty shard: the shards whose writes fit.
+ */
+export function shardsWithin(packed: Uint8Array, to: number, maxNonEmpty: number): { toShard: number; packed: Uint8Array } {
+  const FP = INDEX.fingerprintBytes;
+  let seen = 0;
+  let last = -1;
+  for (let off = 0; off < packed.length; off += FP) {
+    const shard = shardOf(packed.subarray(off, off + FP));
+    if (shard === last) continue;
+    if (seen === maxNonEmpty) return { toShard: shard, packed: packed.subarray(0, off) };
+    seen++;
+    last = shard;
+  }
+  return { toShard: to, packed };
+}
+
+/**
+ * Transfer a full snapshot of `category` as of `head`, check its root, and
+ * catch up. `resume` continues a transfer that stopped between pages. With
+ * a budget, each page is one block of shards, asked for only while it fits;
+ * otherwise the transfer stops there (`syncing`) for the next sync.
+ */
+async function fullSync(
+  deps: SyncDeps,
+  peer: Peer,
+  category: RecordCategory,
+  first: { envelope: DsseEnvelope; head: IndexHead },
+  onProgress?: (p: SyncProgress) => void,
+  resume?: { replicaId: number; fromShard: number },
+): Promise<ReplicaStatus> {
   let target = first;
   for (let restart = 0; ; restart++) {
-    const replicaId = await deps.replicas.beginFull(peer.id, category);
+    const start = restart === 0 ? resume : undefined;
+    // Emptying a replica that no page could follow would only lose it sooner.
+    if (start === undefined && !fits(deps.budget, BEGIN_STATEMENTS + pageStatements(1))) return 'stale';
+    const replicaId = start?.replicaId ?? (await deps.replicas.beginFull(peer.id, category, target.envelope));
     try {
-      for (let from = 0; from < INDEX.shardCount; ) {
-        const to = INDEX.shardCount;
+      for (let from = start?.fromShard ?? 0; from < INDEX.shardCount; ) {
+        // Without a budget the owner decides the page; with one, pages are one block.
+        if (!fits(deps.budget, pageStatements(1))) return 'syncing';
+        const to = deps.budget === undefined ? INDEX.shardCount : Math.min(INDEX.shardCount, from + INDEX.maxSnapshotShards);
         const page = await postSigned(deps, peer, INDEX_PATHS.snapshot, { category, version: target.head.version, fromShard: from, toShard: to }, indexSnapshotPageSchema, FEDERATION.mediaType);
         if (page.category !== category || page.version !== target.head.version || page.fromShard !== from || page.toShard <= from || page.toShard > to) {
           throw new CairnError('peer_response_invalid', `${peer.country}: snapshot page does not match the request (${page.category} v${page.version} shards ${page.fromShard}..${page.toShard})`);
         }
         const packed = fromBase64Url(page.fingerprints, 'fingerprints');
         if (packed.length !== page.count * INDEX.fingerprintBytes) throw new CairnError('index_invalid', `${peer.country}: snapshot page says ${page.count} fingerprints but holds ${packed.length} bytes`);
-        await deps.replicas.putPage(replicaId, from, page.toShard, packed);
-        from = page.toShard;
+        // Only the shards whose writes fit the budget are stored; the next sync asks for the rest again.
+        const kept = deps.budget === undefined ? { toShard: page.toShard, packed } : shardsWithin(packed, page.toShard, pageShardsWithin(deps.budget.left()));
+        if (kept.toShard <= from) return 'syncing';
+        await deps.replicas.putPage(replicaId, from, kept.toShard, kept.packed);
+        from = kept.toShard;
         onProgress?.({ peer: peer.id, category, phase: 'snapshot', shardsDone: from });
       }
     } catch (e) {
@@ -101,6 +168,7 @@ async function fullSync(deps: SyncDeps, peer: Peer, category: RecordCategory, fi
       }
       throw e;
     }
+    if (!fits(deps.budget, FINISH_STATEMENTS)) return 'syncing';
     const status = await deps.replicas.finishFull(peer, category, target.envelope);
     if (status !== 'ready') return status;
     return catchUp(deps, peer, category, target.head.version, onProgress);
@@ -116,18 +184,28 @@ export async function syncPeer(deps: SyncDeps, peer: Peer, onProgress?: (p: Sync
   const heads = await fetchHeads(deps, peer);
   await deps.replicas.drop(peer.id, heads.map((h) => h.head.category));
   const out: Partial<Record<RecordCategory, ReplicaStatus>> = {};
+  // Pages and deltas leave room for the next category's reads and the merge check after them.
+  const units: SyncDeps = deps.budget === undefined ? deps : { ...deps, budget: reserve(deps.budget, UNIT_RESERVE) };
   for (const h of heads) {
     const category = h.head.category;
+    // No room left to look at this replica: the next sync does.
+    if (!fits(deps.budget, CATEGORY_READS)) break;
     try {
       let known = (await deps.replicas.states(peer.id)).find((s) => s.category === category);
+      const epoch = h.head.epoch ?? 1;
+      // A sync that a budget stopped part-way goes on where it stopped, within the head's OPRF epoch.
+      let resume = known?.status === 'syncing' ? await deps.replicas.resumePoint(peer, category) : undefined;
+      if (resume && (resume.kind === 'delta' ? resume.epoch : (resume.head.epoch ?? 1)) !== epoch) resume = undefined;
       // A head of another OPRF epoch: the replica is transferred anew, never patched across epochs.
-      if (known && (await deps.replicas.epochOf(peer.id, category)) !== (h.head.epoch ?? 1)) known = undefined;
+      if (known && !resume && (await deps.replicas.epochOf(peer.id, category)) !== epoch) known = undefined;
       let status: ReplicaStatus;
       if (known?.status === 'ready' && known.version === h.head.version) status = 'ready';
-      else if (known?.status === 'ready' && known.version < h.head.version) {
-        status = await catchUp(deps, peer, category, known.version, onProgress);
-        if (status === 'stale' || status === 'error') status = await fullSync(deps, peer, category, h, onProgress);
-      } else status = await fullSync(deps, peer, category, h, onProgress);
+      else if ((known?.status === 'ready' && known.version < h.head.version) || resume?.kind === 'delta') {
+        status = await catchUp(units, peer, category, resume?.kind === 'delta' ? resume.version : known!.version, onProgress, known!.status);
+        if (status === 'stale' || status === 'error') status = await fullSync(units, peer, category, h, onProgress);
+      } else if (resume?.kind === 'snapshot') {
+        status = await fullSync(units, peer, category, resume, onProgress, resume);
+      } else status = await fullSync(units, peer, category, h, onProgress);
       out[category] = status;
     } catch (e) {
       const message = isCairnError(e) ? e.message : 'unexpected failure';
