@@ -2,7 +2,9 @@
  * Cloudflare Workers entry: the same core app over D1 (kysely-d1), with keys
  * from Workers secrets and configuration from CAIRN_* variables. Migrations
  * run once per isolate before the first request is served. Cron Triggers
- * run the scheduled jobs (SCHEDULED_JOBS: retention, …).
+ * run the scheduled jobs (SCHEDULED_JOBS: retention, …). D1 allows each
+ * invocation a fixed number of queries, so replica work runs within a
+ * statement budget and resumes in the next invocation (d1-count.ts).
  */
 import { Kysely } from 'kysely';
 import { fromHex } from '../core/bytes.js';
@@ -23,7 +25,9 @@ import { validateOprfSecretKey } from '../core/oprf/index.js';
 import { runRetention, type RetentionDeps } from '../core/records/manage.js';
 import { createServices } from '../core/services.js';
 import type { IndexService } from '../core/federation/index/service.js';
+import type { StatementBudget } from '../core/federation/index/budget.js';
 import { d1AtomicWriter } from './d1-atomic.js';
+import { countingD1, queriesPerInvocation, requestBudget, scheduledBudget } from './d1-count.js';
 import { CairnD1Dialect } from './d1-dialect.js';
 
 export interface WorkerEnv {
@@ -98,10 +102,15 @@ export interface ScheduledDeps {
   retention: RetentionDeps;
   /** Our replicas of peers' indexes and our change log (Workers have no timers: the cron keeps them current). */
   index: Pick<IndexService, 'syncAll' | 'compactAll'>;
+  /** The invocation's budget of D1 statements for replica work (d1-count.ts); none: unbounded. */
+  budget?: StatementBudget;
   /** Peers' descriptors, for signing-key rotations. */
   peers: Pick<PeerService, 'followRotations'>;
   logger: Logger;
 }
+
+/** Our own index's change log is compacted about hourly (each category at most every 55 minutes), not at every five-minute cron. */
+const COMPACTION_INTERVAL_MS = 55 * 60 * 1000;
 
 /**
  * The jobs every Cron Trigger runs, in order (wrangler.toml `[triggers]`).
@@ -110,24 +119,32 @@ export interface ScheduledDeps {
 export const SCHEDULED_JOBS: readonly { name: string; run: (deps: ScheduledDeps) => Promise<Record<string, number>> }[] = [
   // Records past retention purged, audit payloads past audit.retentionDays pruned: the Node job's twin.
   { name: 'retention', run: (deps) => runRetention(deps.retention) },
-  // Every peer's replicas brought up to date (heads, then deltas or snapshots).
-  { name: 'replica-sync', run: async (deps) => (await deps.index.syncAll(), {}) },
   // Every peer's descriptor looked at for a signing-key rotation (protocol/32-key-rotation.md).
   { name: 'peer-keys', run: (deps) => deps.peers.followRotations() },
-  // Our index change log compacted to its window.
-  { name: 'index-compaction', run: async (deps) => (await deps.index.compactAll(), {}) },
+  // Our index change log compacted to its window (hourly, like serve's job), and
+  // replicas' changes merged: before the sync, which may spend the rest of the
+  // budget on a transfer.
+  { name: 'index-compaction', run: async (deps) => (await deps.index.compactAll(deps.budget, { minIntervalMs: COMPACTION_INTERVAL_MS }), {}) },
+  // Every peer's replicas brought up to date (heads, then deltas or snapshots),
+  // resuming where the previous invocation's budget ran out.
+  { name: 'replica-sync', run: async (deps) => (await deps.index.syncAll(deps.budget), deps.budget ? { statementsLeft: deps.budget.left() } : {}) },
 ];
 
 let ready: Promise<Node> | undefined;
+/** Statements this isolate gave D1 (d1-count.ts). */
+const d1Statements = { statements: 0 };
 
 async function boot(env: WorkerEnv): Promise<Node> {
   const strings: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(env)) if (typeof v === 'string') strings[k] = v;
   const config = resolveConfig({ node: {} }, strings, 'Workers vars');
-  const db = new Kysely<Database>({ dialect: new CairnD1Dialect({ database: env.DB }) });
+  // Every statement counted: replica work stops before D1's queries per invocation run out.
+  const d1 = countingD1(env.DB, d1Statements);
+  const perInvocation = queriesPerInvocation(env.CAIRN_D1_QUERIES_PER_INVOCATION);
+  const db = new Kysely<Database>({ dialect: new CairnD1Dialect({ database: d1 }) });
   await migrateToLatest(db, { transactional: false });
   const logger = consoleLogger();
-  const atomic = d1AtomicWriter(env.DB);
+  const atomic = d1AtomicWriter(d1);
   const signer = ed25519Signer(secretKey(env, 'CAIRN_SIGNING_KEY'));
   const previous = previousSigningKey(env);
   // The key history: the current key, and a rotation made through the secrets.
@@ -158,11 +175,17 @@ async function boot(env: WorkerEnv): Promise<Node> {
       ),
       // The background checkpointer waits in waitUntil: no timer outlives a request here.
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      // A search's catch-up or a merge after a delta shares the request's invocation.
+      replicaBudget: () => requestBudget(d1Statements, perInvocation),
     },
     config,
   );
   const app = createApp(services, { logger, clock: systemClock, random: webRandom, metrics: new Metrics(), version: VERSION });
-  return { app, jobs: { retention: { db, atomic, clock: systemClock, auditRetentionDays: config.audit.retentionDays }, index: services.index, peers: services.peers, logger }, checkpointer: services.audit.checkpointer };
+  return {
+    app,
+    jobs: { retention: { db, atomic, clock: systemClock, auditRetentionDays: config.audit.retentionDays }, index: services.index, peers: services.peers, logger },
+    checkpointer: services.audit.checkpointer,
+  };
 }
 
 /** The isolate's node, booted once (a failed boot is retried on the next event). */
@@ -178,9 +201,12 @@ function node(env: WorkerEnv): Promise<Node> {
 export async function runScheduledJobs(deps: ScheduledDeps, cron: string): Promise<boolean> {
   let ok = true;
   for (const job of SCHEDULED_JOBS) {
+    const left = deps.budget?.left();
     try {
       const result = await job.run(deps);
-      deps.logger.info({ job: job.name, cron, ...result }, 'scheduled job done');
+      // What the job cost of the invocation's D1 queries, as counted (at most what was left).
+      const statements = left === undefined ? {} : { statements: left - deps.budget!.left() };
+      deps.logger.info({ job: job.name, cron, ...result, ...statements }, 'scheduled job done');
     } catch (e) {
       ok = false;
       deps.logger.error({ job: job.name, cron, code: isCairnError(e) ? e.code : 'internal', err: describe(e) }, 'scheduled job failed');
@@ -207,7 +233,9 @@ export default {
 
   /** Cron Triggers: the scheduled jobs (retention first). A failure makes the invocation fail, so the dashboard shows it. */
   async scheduled(controller: ScheduledController, env: WorkerEnv): Promise<void> {
+    // Counted from the start: booting the isolate spends the invocation's queries too.
+    const budget = scheduledBudget(d1Statements, queriesPerInvocation(env.CAIRN_D1_QUERIES_PER_INVOCATION));
     const { jobs } = await node(env);
-    if (!(await runScheduledJobs(jobs, controller.cron))) throw new CairnError('internal', `a scheduled job failed (cron ${controller.cron}); see the log`);
+    if (!(await runScheduledJobs({ ...jobs, budget }, controller.cron))) throw new CairnError('internal', `a scheduled job failed (cron ${controller.cron}); see the log`);
   },
 } satisfies ExportedHandler<WorkerEnv>;
