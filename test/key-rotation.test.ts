@@ -155,6 +155,10 @@ describe('OPRF and signing key rotation during a stream of searches (three real 
     expect(activated.destroyed).toEqual([oldKeyPath]);
     expect(existsSync(nextPath)).toBe(false);
     expect(readFileSync(oldKeyPath, 'utf8').trim()).not.toBe(Buffer.from(oldKey).toString('hex'));
+    // The running node reports the key now active, not the one it started with: /metrics ...
+    const activeKeyId = JSON.parse(cli(['keys', 'epochs', '--node', xb.url, '--token', xb.tokens.operator, '--json'])).active.keyId as string;
+    const metrics = await (await fetch(`${xb.url}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`cairn_key_age_seconds\\{key="oprf",key_id="${activeKeyId}"\\}`));
 
     // Searches go on until both searchers have found the record under the new epoch several times.
     const deadline = Date.now() + 120_000;

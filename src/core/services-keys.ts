@@ -52,27 +52,39 @@ async function firstSeen(db: Db, kind: string, keyId: string, now: Date): Promis
   return new Date(r.value);
 }
 
+/** How stale the keys behind ages() may grow before they are read again (in the background). */
+const AGES_REFRESH_MS = 60_000;
+
 /** Build the key service. */
 export function createKeyService(deps: {
   db: Db;
   clock: Clock;
   signer: Signer;
+  /** The OPRF key the node started with. */
   oprfPublicKey: Uint8Array;
+  /** The active OPRF epoch's public key, read per refresh (default: the start-up key): an activation changes it while the node runs. */
+  oprfKey?: () => Promise<{ publicKey: Uint8Array }>;
   retiring: (now: Date) => readonly RetiringKey[];
   config: Config;
+  /** When the start-up keys were created (their files' times), if known. */
   createdAt?: () => { signing?: Date; oprf?: Date };
 }): KeyService {
   const { db, clock, config } = deps;
-  let created: { signing: { keyId: string; at: Date }; oprf: { keyId: string; at: Date } } | undefined;
+  let created: { signing: { keyId: string; at: Date }; oprf: { keyId: string; publicKey: Uint8Array; at: Date } } | undefined;
+  let refreshedAt = 0;
 
   async function refresh(): Promise<void> {
     const now = clock.now();
+    refreshedAt = now.getTime();
     const known = deps.createdAt?.() ?? {};
     const signingRow = await db.selectFrom('signing_keys').select('created_at').where('key_id', '=', deps.signer.keyId).executeTakeFirst();
-    const oprfId = keyIdOf(deps.oprfPublicKey);
+    const oprfPublicKey = deps.oprfKey ? (await deps.oprfKey()).publicKey : deps.oprfPublicKey;
+    const oprfId = keyIdOf(oprfPublicKey);
+    // The start-up key's file time says when it was made; a key activated since counts from when the node first saw it active.
+    const oprfKnown = oprfId === keyIdOf(deps.oprfPublicKey) ? known.oprf : undefined;
     created = {
       signing: { keyId: deps.signer.keyId, at: signingRow ? new Date(signingRow.created_at) : (known.signing ?? (await firstSeen(db, 'signing', deps.signer.keyId, now))) },
-      oprf: { keyId: oprfId, at: known.oprf ?? (await firstSeen(db, 'oprf', oprfId, now)) },
+      oprf: { keyId: oprfId, publicKey: oprfPublicKey, at: oprfKnown ?? (await firstSeen(db, 'oprf', oprfId, now)) },
     };
   }
 
@@ -97,11 +109,13 @@ export function createKeyService(deps: {
       const now = clock.now();
       const signing = entry('signing', deps.signer.publicKey, created!.signing.at, now);
       const retiring = deps.retiring(now).map((r) => ({ keyId: r.signer.keyId, fingerprint: fingerprintOf(r.signer.publicKey), overlapUntil: r.overlapUntil.toISOString() }));
-      return [{ ...signing, ...(retiring.length ? { retiring } : {}) }, entry('oprf', deps.oprfPublicKey, created!.oprf.at, now)];
+      return [{ ...signing, ...(retiring.length ? { retiring } : {}) }, entry('oprf', created!.oprf.publicKey, created!.oprf.at, now)];
     },
     ages() {
-      if (!created) return [];
       const now = clock.now().getTime();
+      // Kept current for /metrics: an OPRF activation (here or by the CLI) changes the active key while the node runs.
+      if (now - refreshedAt >= AGES_REFRESH_MS) void refresh().catch(() => undefined);
+      if (!created) return [];
       // The signer may have rotated since the last refresh: report no age rather than the old key's.
       const out: { key: 'signing' | 'oprf'; keyId: string; ageSeconds: number }[] = [];
       if (created.signing.keyId === deps.signer.keyId) out.push({ key: 'signing', keyId: created.signing.keyId, ageSeconds: Math.floor((now - created.signing.at.getTime()) / 1000) });

@@ -225,6 +225,6 @@ export function createServices(ports: Ports, config: Config): Services {
     index,
     oprfEpochs,
     oprfEngines,
-    keys: createKeyService({ db, clock, signer, oprfPublicKey, retiring, config, ...(ports.keyCreatedAt ? { createdAt: ports.keyCreatedAt } : {}) }),
+    keys: createKeyService({ db, clock, signer, oprfPublicKey, oprfKey: () => oprfEpochs.activeEpoch(), retiring, config, ...(ports.keyCreatedAt ? { createdAt: ports.keyCreatedAt } : {}) }),
   };
 }

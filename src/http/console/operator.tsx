@@ -21,6 +21,9 @@ export function operatorRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): void {
     const now = clock.now();
     const database = (await node.databaseOk((e) => c.get('log').error({ err: String(e) }, 'console: database check failing'))) ? 'ok' : 'failing';
     const usage = await services.peers.usageOn(utcDate(now));
+    // The active OPRF key, not the one the node started with: an activation changes it while the node runs.
+    const lifecycle = await services.keys.status();
+    const oprf = lifecycle.find((k) => k.key === 'oprf')!;
     const data: OperatorData = {
       node: {
         id: config.node.id,
@@ -35,9 +38,9 @@ export function operatorRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): void {
       keys: {
         signingKeyId: node.signer.keyId,
         signingFingerprint: fingerprintOf(node.signer.publicKey),
-        oprfFingerprint: fingerprintOf(node.oprfPublicKey),
+        oprfFingerprint: oprf.fingerprint,
         matchKeyTypes: node.matchKeyTypes,
-        lifecycle: await services.keys.status(),
+        lifecycle,
       },
       records: await services.records.stats(),
       audit: { entries: await services.audit.size(), latestCheckpoint: await services.audit.latestStored() },

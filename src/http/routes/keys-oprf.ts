@@ -24,7 +24,10 @@ export function oprfKeyRoutes({ services }: AppContext): Hono<Env & AuthEnv> {
 
   r.post('/v1/keys/oprf/activate', operator, async (c) => {
     const body = await readJson(c.req.raw, services.config.http.maxBodyBytes, oprfActivateRequestSchema);
-    return c.json(await epochs.activate(`user:${c.get('user').id}`, body.dropMissing ? { dropMissing: true } : {}));
+    const activated = await epochs.activate(`user:${c.get('user').id}`, body.dropMissing ? { dropMissing: true } : {});
+    // /metrics and the console report the key now active, not the one the node started with.
+    await services.keys.refresh();
+    return c.json(activated);
   });
 
   return r;
