@@ -327,6 +327,15 @@ export async function runSearch(deps: SearchDeps, user: User, input: SearchInput
   return { id, createdAt, keyTypes, results: answers.map((a) => a.outcome) };
 }
 
+/** Every signing key each of these peers has had pinned, newest first. */
+async function keyHistories(db: Db, peerIds: readonly string[]): Promise<Map<string, Uint8Array[]>> {
+  const history = new Map<string, Uint8Array[]>();
+  if (peerIds.length === 0) return history;
+  const keys = await db.selectFrom('peer_signing_keys').select(['peer_id', 'public_key']).where('peer_id', 'in', [...peerIds]).orderBy('pinned_at', 'desc').execute();
+  for (const k of keys) history.set(k.peer_id, [...(history.get(k.peer_id) ?? []), new Uint8Array(k.public_key)]);
+  return history;
+}
+
 /** A stored search with every peer's outcome (`verify`: Cairn's Ed25519 rule for the receipts, default portable). */
 export async function getSearch(db: Db, id: string, verify?: Ed25519Verify) {
   const s = await db.selectFrom('searches').selectAll().where('id', '=', id).executeTakeFirst();
@@ -353,12 +362,7 @@ export async function getSearch(db: Db, id: string, verify?: Ed25519Verify) {
     .execute();
   // A receipt keeps the key of its day: check it against every key the peer
   // has had pinned (its current one first), as the console's receipt view does.
-  const history = new Map<string, Uint8Array[]>();
-  const withReceipts = rows.filter((r) => r.receipts && r.signing_public_key).map((r) => r.peer_id);
-  if (withReceipts.length > 0) {
-    const keys = await db.selectFrom('peer_signing_keys').select(['peer_id', 'public_key']).where('peer_id', 'in', withReceipts).orderBy('pinned_at', 'desc').execute();
-    for (const k of keys) history.set(k.peer_id, [...(history.get(k.peer_id) ?? []), new Uint8Array(k.public_key)]);
-  }
+  const history = await keyHistories(db, rows.filter((r) => r.receipts && r.signing_public_key).map((r) => r.peer_id));
   const keysOf = (peerId: string, pinned: Uint8Array | null): Uint8Array[] => (pinned ? [new Uint8Array(pinned), ...(history.get(peerId) ?? [])] : []);
   return {
     id: s.id,
@@ -404,9 +408,11 @@ export async function confirmPossibleHit(deps: SearchDeps, user: User, searchId:
     });
   }
   const ctx: SearchContext = { searchId, purpose: s.purpose as Purpose, legalBasis: s.legal_basis, caseReference: s.case_reference };
-  // Records already confirmed at this peer in this search are not listed twice.
+  // Records already confirmed at this peer in this search are not asked for or listed twice,
+  // whichever of the peer's keys signed their receipts (the search may predate a rotation).
   const stored = row.receipts ? (JSON.parse(row.receipts) as unknown[]) : [];
-  const known = new Set(confirmedRecords(stored, exchangeKeys(peer), deps.verify).map((c) => `${c.receipt.record.category}:${c.receipt.record.ref}`));
+  const keys = [...exchangeKeys(peer), ...((await keyHistories(deps.db, [peer.id])).get(peer.id) ?? [])];
+  const known = new Set(confirmedRecords(stored, keys, deps.verify).map((c) => `${c.receipt.record.category}:${c.receipt.record.ref}`));
   const receipts = await confirmEach(deps, peer, ctx, pending, justification, known);
   const now = deps.clock.now();
   await deps.atomic.run([
