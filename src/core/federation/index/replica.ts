@@ -641,12 +641,13 @@ export class ReplicaStore {
   }
 
   /**
-   * Where a sync that stopped part-way (a statement budget ran out) goes on:
-   * a full transfer stopped between pages or before its root check
-   * (`snapshot`: its id, the next shard and the signed head it transfers,
-   * verified again under the peer's pinned keys), or a catch-up stopped
-   * between deltas (`delta`: the version reached and its epoch). Undefined for any other replica, and for a stored
-   * target that no longer verifies (the full sync then starts anew).
+   * Where a sync that stopped part-way (a statement budget ran out, or the
+   * process died) goes on: a full transfer stopped between pages or before
+   * its root check (`snapshot`: its id, the next shard and the signed head
+   * it transfers, verified again under the peer's pinned keys), or a
+   * catch-up stopped between deltas (`delta`: the version reached and its
+   * epoch). Undefined for any other replica, and for a stored target that
+   * no longer verifies (the full sync then starts anew).
    */
   async resumePoint(peer: Peer, category: RecordCategory): Promise<{ kind: 'snapshot'; replicaId: number; fromShard: number; envelope: DsseEnvelope; head: IndexHead } | { kind: 'delta'; version: number; epoch: number } | undefined> {
     const row = await this.#row(peer.id, category);
