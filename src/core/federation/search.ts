@@ -408,8 +408,9 @@ export async function confirmPossibleHit(deps: SearchDeps, user: User, searchId:
     });
   }
   const ctx: SearchContext = { searchId, purpose: s.purpose as Purpose, legalBasis: s.legal_basis, caseReference: s.case_reference };
-  // Records already confirmed at this peer in this search are not asked for or listed twice,
-  // whichever of the peer's keys signed their receipts (the search may predate a rotation).
+  // Records already confirmed at this peer in this search are not listed twice, nor asked for
+  // again by a later token that names only them, whichever of the peer's keys signed their
+  // receipts (the search may predate a rotation).
   const stored = row.receipts ? (JSON.parse(row.receipts) as unknown[]) : [];
   const keys = [...exchangeKeys(peer), ...((await keyHistories(deps.db, [peer.id])).get(peer.id) ?? [])];
   const known = new Set(confirmedRecords(stored, keys, deps.verify).map((c) => `${c.receipt.record.category}:${c.receipt.record.ref}`));
