@@ -180,7 +180,12 @@ export const peerResultSchema = z
     status: z.enum(PEER_RESULT_STATUSES),
     strength: z.enum(STRENGTHS).optional(),
     keyTypes: z.array(z.string()).optional(),
-    confirmation: z.enum(['confirmed', 'awaiting_analyst', 'not_needed', 'failed']).optional(),
+    confirmation: z
+      .enum(['confirmed', 'awaiting_analyst', 'not_needed', 'failed'])
+      .optional()
+      .describe(
+        '`failed`: a confirmation request failed (see `error`); the hit waits for POST /v1/searches/{id}/confirm, and the records the peer confirmed before the failure are in `receipts` and `records` (it disclosed them and logged it)',
+      ),
     receipts: z
       .array(dsseEnvelopeWire)
       .optional()

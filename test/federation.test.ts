@@ -272,6 +272,65 @@ describe('federation across three nodes', () => {
     }
   });
 
+  it('keeps the receipts a peer gave when another confirmation of the same hit fails, so both logs agree', async () => {
+    // A proxy in front of XA fails the first confirmation it sees and passes everything else on.
+    const { createServer, request } = await import('node:http');
+    let failed = 0;
+    const proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (req.method === 'POST' && req.url === '/federation/v2/hits' && failed === 0) {
+          failed++;
+          res.writeHead(503, { 'content-type': 'application/problem+json' });
+          res.end(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'unavailable', detail: 'injected by the test' }));
+          return;
+        }
+        const out = request({ host: '127.0.0.1', port: xa.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        });
+        out.on('error', () => res.destroy());
+        out.end(Buffer.concat(chunks));
+      });
+    });
+    const proxyPort = await freePort();
+    await new Promise<void>((r) => proxy.listen(proxyPort, '127.0.0.1', () => r()));
+    const db = new Database(join(xb.home, 'cairn.db'));
+    const realUrl = (db.prepare("select base_url from peers where country = 'XA'").get() as { base_url: string }).base_url;
+    db.prepare("update peers set base_url = ? where country = 'XA'").run(`http://127.0.0.1:${proxyPort}`);
+    try {
+      // A phone and a name: two confirmations go out at once, one per key type.
+      const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', {
+        ...CONTEXT,
+        identifiers: { names: [{ given: 'Olena', family: 'Shevchenko' }], dateOfBirth: { precision: 'day', date: '2013-04-12' }, phones: [{ number: '+380501234567' }] },
+      });
+      expect(r.status, JSON.stringify(r.json)).toBe(201);
+      expect(failed).toBe(1);
+      const atA = r.json.results.find((x: { peer: { country: string } }) => x.peer.country === 'XA');
+      expect(atA).toMatchObject({ status: 'hit', confirmation: 'failed', error: { code: 'unavailable' } });
+      // The other confirmation went through: XA disclosed the record and logged it, and so do we.
+      expect(atA.receipts).toHaveLength(1);
+      expect(atA.records.map((x: { receipt: { record: { ref: string } } }) => x.receipt.record.ref)).toEqual(['XA-MC-1']);
+      const stored = await api(xb, xb.tokens.analyst, 'GET', `/v1/searches/${r.json.id}`);
+      expect(stored.json.results.find((x: { peer: { country: string } }) => x.peer.country === 'XA').receipts).toHaveLength(1);
+      const dbA = new Database(join(xa.home, 'cairn.db'), { readonly: true });
+      const disclosed = (dbA.prepare("select entry from audit_entries where type = 'hit.confirm.incoming'").all() as { entry: string }[]).filter((e) => JSON.parse(e.entry).data.searchId === r.json.id);
+      dbA.close();
+      expect(disclosed).toHaveLength(1);
+      // The hit still waits: confirmed again (the proxy now passes it on), the record is listed once.
+      const again = await api(xb, xb.tokens.analyst, 'POST', `/v1/searches/${r.json.id}/confirm`, { peer: 'XA', justification: 'the first confirmation failed in transit' });
+      expect(again.status, JSON.stringify(again.json)).toBe(200);
+      const confirmed = again.json.results.find((x: { peer: { country: string } }) => x.peer.country === 'XA');
+      expect(confirmed).toMatchObject({ status: 'hit', confirmation: 'confirmed' });
+      expect(confirmed.records.map((x: { receipt: { record: { ref: string } } }) => x.receipt.record.ref)).toEqual(['XA-MC-1']);
+    } finally {
+      db.prepare("update peers set base_url = ? where country = 'XA'").run(realUrl);
+      db.close();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
+  });
+
   it('reports garbage from a misbehaving peer as that peer\'s error', async () => {
     // XC is replaced by something that answers 200 with junk, then with unsigned JSON.
     await xc.stop();

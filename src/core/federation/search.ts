@@ -109,9 +109,16 @@ function strengthOfKeyType(keyType: string): Strength {
  * sees the key types and can search again with that record's other
  * identifiers.
  */
-async function confirmEach(deps: SearchDeps, peer: Peer, ctx: SearchContext, hits: Hit[], justification?: string, known: ReadonlySet<string> = new Set()): Promise<DsseEnvelope[]> {
+async function confirmEach(deps: SearchDeps, peer: Peer, ctx: SearchContext, hits: Hit[], justification?: string, known: ReadonlySet<string> = new Set()): Promise<{ kept: DsseEnvelope[]; error?: unknown }> {
   const kept: DsseEnvelope[] = [];
   const seen = new Set(known);
+  const keep = ({ envelopes, receipts }: Awaited<ReturnType<typeof confirmHit>>) =>
+    receipts.forEach((r, i) => {
+      const record = `${r.record.category}:${r.record.ref}`;
+      if (seen.has(record)) return;
+      seen.add(record);
+      kept.push(envelopes[i]!);
+    });
   // Each category is its own index: key types and record counts are per category.
   const typesDone = new Set<string>();
   const seenIn = (category: string) => [...seen].filter((r) => r.startsWith(`${category}:`)).length;
@@ -135,15 +142,16 @@ async function confirmEach(deps: SearchDeps, peer: Peer, ctx: SearchContext, hit
     const type = `${h.category}:${h.keyType}`;
     if (typesDone.has(type) && multiplicity <= seenIn(h.category)) continue;
     typesDone.add(type);
-    const { envelopes, receipts } = await (firsts.get(h) ?? confirmHit(deps, peer, ctx, h, justification));
-    receipts.forEach((r, i) => {
-      const record = `${r.record.category}:${r.record.ref}`;
-      if (seen.has(record)) return;
-      seen.add(record);
-      kept.push(envelopes[i]!);
-    });
+    try {
+      keep(await (firsts.get(h) ?? confirmHit(deps, peer, ctx, h, justification)));
+    } catch (error) {
+      // The requests already sent in parallel that succeeded are disclosures the peer
+      // logged: they are kept, so that our log and the peer's say the same.
+      for (const sent of (await Promise.allSettled(firsts.values())).filter((r) => r.status === 'fulfilled')) keep(sent.value);
+      return { kept, error };
+    }
   }
-  return kept;
+  return { kept };
 }
 
 /** One record a peer confirmed: its verified receipt and the strength of its strongest matching key. */
@@ -233,8 +241,10 @@ async function askPeer(deps: SearchDeps, peer: Peer, keys: MatchKey[], ctx: Sear
     // confirmed here already (their year or unordered-date keys).
     const confirmNow = toConfirm(answer.hits, 'probable');
     try {
-      const receipts = await confirmEach(deps, peer, ctx, confirmNow);
-      return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'confirmed', receipts, ms: Date.now() - t0 }, pending: [] };
+      const { kept: receipts, error } = await confirmEach(deps, peer, ctx, confirmNow);
+      if (error === undefined) return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'confirmed', receipts, ms: Date.now() - t0 }, pending: [] };
+      // Failed, but what the peer did confirm before is kept: it disclosed those records and logged it.
+      return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'failed', error: outcomeError(error), ...(receipts.length ? { receipts } : {}), ms: Date.now() - t0 }, pending: confirmNow };
     } catch (e) {
       const error = outcomeError(e);
       return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'failed', error, ms: Date.now() - t0 }, pending: confirmNow };
@@ -414,12 +424,20 @@ export async function confirmPossibleHit(deps: SearchDeps, user: User, searchId:
   const stored = row.receipts ? (JSON.parse(row.receipts) as unknown[]) : [];
   const keys = [...exchangeKeys(peer), ...((await keyHistories(deps.db, [peer.id])).get(peer.id) ?? [])];
   const known = new Set(confirmedRecords(stored, keys, deps.verify).map((c) => `${c.receipt.record.category}:${c.receipt.record.ref}`));
-  const receipts = await confirmEach(deps, peer, ctx, pending, justification, known);
+  const { kept: receipts, error } = await confirmEach(deps, peer, ctx, pending, justification, known);
   const now = deps.clock.now();
+  // A failure keeps the hit waiting (the analyst may confirm again), and the receipts the
+  // peer gave before it are stored all the same: the peer disclosed those records and logged it.
+  if (error !== undefined && receipts.length === 0) throw error;
+  const failed = error === undefined ? undefined : outcomeError(error);
   await deps.atomic.run([
     deps.db
       .updateTable('search_results')
-      .set({ confirmation: 'confirmed', receipts: JSON.stringify([...(row.receipts ? (JSON.parse(row.receipts) as unknown[]) : []), ...receipts]), pending: null, error: null, updated_at: now.toISOString() })
+      .set({
+        receipts: JSON.stringify([...stored, ...receipts]),
+        updated_at: now.toISOString(),
+        ...(failed ? { confirmation: 'failed', error: JSON.stringify(failed) } : { confirmation: 'confirmed', pending: null, error: null }),
+      })
       .where('search_id', '=', searchId)
       .where('peer_id', '=', peer.id)
       .compile(),
@@ -428,10 +446,11 @@ export async function confirmPossibleHit(deps: SearchDeps, user: User, searchId:
       {
         type: 'hit.confirm.outgoing',
         actor: `user:${user.id}`,
-        data: { searchId, peer: peer.id, country: peer.country, strength: row.strength ?? undefined, justification, caseReference: s.case_reference, receipts: receipts.length },
+        data: { searchId, peer: peer.id, country: peer.country, strength: row.strength ?? undefined, justification, caseReference: s.case_reference, receipts: receipts.length, ...(failed ? { error: failed.code } : {}) },
       },
       now,
     ),
   ]);
+  if (error !== undefined) throw error;
   return getSearch(deps.db, searchId, deps.verify);
 }
