@@ -154,6 +154,13 @@ async function startLocked(
     oprfClient,
   });
   cleanups.push(() => services.oprfEngines.close());
+  // An OPRF activation interrupted after its commit (`keys activate` killed
+  // before its files were moved) left the retired key on disk: finish it now,
+  // as running `keys activate` again would.
+  if ((await services.oprfEpochs.pending()) === undefined) {
+    const healed = await services.oprfEpochs.destroyRetired('system');
+    if (healed.destroyed.length > 0) logger.warn({ files: healed.destroyed }, 'finished an interrupted OPRF key activation: the retired key was overwritten and removed');
+  }
   const purge = async () => {
     try {
       // The same retention job as the Workers Cron Trigger (src/workers/index.ts).
