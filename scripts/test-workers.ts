@@ -185,7 +185,7 @@ async function run(root: string, started: Started): Promise<void> {
   });
   expectStatus(impA, 200, 'import on the Node node');
   // Enough background records that the Worker's transfer of XA's index needs several invocations' budgets.
-  const background = Array.from({ length: 150 }, (_, i) =>
+  const background = Array.from({ length: 300 }, (_, i) =>
     record(`XA-BG-${i}`, 'missing_child', { names: [{ given: `Bryn${'abcdefghijklmnopqrstuvwxyz'[i % 26]}${'klmnopqrstuvwxyz'[i % 16]}`, family: `Quell${'abcdefghij'[i % 10]}${'klmnopqrst'[Math.floor(i / 10) % 10]}` }], dateOfBirth: { precision: 'day', date: `2001-0${1 + (i % 9)}-1${i % 10}` } }),
   );
   expectStatus(await api(xa, xa.tokens.analyst, 'POST', '/v1/records', { records: background }), 200, 'background records on the Node node');
@@ -222,7 +222,7 @@ async function run(root: string, started: Started): Promise<void> {
   const partial = new Set(shardsDone.filter((n) => n > 0 && n < 65536));
   assert.ok(partial.size >= 2, `the Worker's transfer of XA's index resumed across invocations (shards done after each: ${shardsDone.join(', ')})`);
   assert.deepEqual([...shardsDone].sort((a, b) => a - b), shardsDone, `each invocation went on from where the last stopped (${shardsDone.join(', ')})`);
-  step(`the Worker's replica of XA was transferred over ${shardsDone.length} Cron Trigger invocations of at most ${WORKER_D1_QUERIES} D1 queries`);
+  step(`the Worker's replica of XA was transferred over ${shardsDone.length} Cron Trigger invocations of at most ${WORKER_D1_QUERIES} D1 queries (shards done after each: ${shardsDone.join(', ')})`);
   const costs = [...worker.log().matchAll(/"job":"([a-z-]+)".*?"statements":(\d+)/g)].slice(-4).map(([, job, n]) => `${job} ${n}`);
   assert.equal(costs.length, 4, 'each scheduled job logs the D1 statements it cost');
   step(`statements of the last invocation's jobs: ${costs.join(', ')}`);
