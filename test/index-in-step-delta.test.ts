@@ -9,7 +9,7 @@ import { checkChanges } from '../src/core/federation/index/chain.js';
 import { IndexOwner } from '../src/core/federation/index/owner.js';
 import { silentLogger } from '../src/core/ports.js';
 import { sqliteAtomicWriter } from '../src/node/atomic.js';
-import { network, person, testClock } from './helpers/index-nodes.js';
+import { network, person } from './helpers/index-nodes.js';
 
 const ALLOW = { missing_child_tracing: ['missing_child'] };
 
@@ -21,11 +21,7 @@ describe('changes since the current version', () => {
 
   it('is an empty delta under the stored head, and shows every later change', async () => {
     net = network();
-    const clock = testClock();
-    const xa = await net.node('XA', clock);
-    const xb = await net.node('XB', clock);
-    await net.pair(xa, xb, ALLOW);
-    await net.pair(xb, xa, {});
+    const { clock, xa, xb } = await net.twoNodes(ALLOW);
     await xa.put([person('A-1', 'missing_child', 1), person('A-2', 'missing_child', 2)]);
     const peerA = await net.peerOf(xb, xa);
     expect(await xb.index.sync(peerA.id)).toEqual({ missing_child: 'ready' });

@@ -70,11 +70,7 @@ describe('replica sync within a statement budget', () => {
   /** XA with `records` records, which lets XB fetch two categories; XB's counted index service. */
   async function twoNodes(records: number) {
     net = network();
-    const clock = testClock();
-    const xa = await net.node('XA', clock);
-    const xb = await net.node('XB', clock);
-    await net.pair(xa, xb, ALLOW);
-    await net.pair(xb, xa, {});
+    const { clock, xa, xb } = await net.twoNodes(ALLOW);
     await xa.put(Array.from({ length: records }, (_, i) => person(`A-${i}`, 'missing_child', i)));
     return { xa, xb, peerA: await net.peerOf(xb, xa), counted: countedIndex(net, xb, clock) };
   }

@@ -108,11 +108,7 @@ describe('token index sync', () => {
 
   it('signs each new head into the owner\'s audit log and the searcher logs each full sync', async () => {
     net = network();
-    const clock = testClock();
-    const xa = await net.node('XA', clock);
-    const xb = await net.node('XB', clock);
-    await net.pair(xa, xb, ALLOW);
-    await net.pair(xb, xa, {});
+    const { xa, xb } = await net.twoNodes(ALLOW);
     await xa.put([person('A-1', 'missing_child', 1)]);
     await xb.index.sync((await net.peerOf(xb, xa)).id);
     const heads = xa.sqlite.raw.prepare("select entry from audit_entries where type = 'index.head'").all() as { entry: string }[];

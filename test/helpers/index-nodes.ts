@@ -117,7 +117,16 @@ export function network() {
     await setPeerPolicy({ db: a.sqlite.db, atomic: sqliteAtomicWriter(a.sqlite.raw), clock: { now: () => new Date() } }, b.nodeId, { purposes }, 'test');
   }
 
-  return { node, pair, router, peerOf: (a: TestNode, b: TestNode) => findPeer(a.sqlite.db, b.nodeId), close: async () => Promise.all([...nodes.values()].map((n) => n.close())) };
+  /** XA and XB on one clock: XA lets XB fetch what `allow` names (purpose → categories), XB lets XA fetch nothing. */
+  async function twoNodes(allow: Record<string, string[]>, clock = testClock()) {
+    const xa = await node('XA', clock);
+    const xb = await node('XB', clock);
+    await pair(xa, xb, allow);
+    await pair(xb, xa, {});
+    return { clock, xa, xb };
+  }
+
+  return { node, pair, twoNodes, router, peerOf: (a: TestNode, b: TestNode) => findPeer(a.sqlite.db, b.nodeId), close: async () => Promise.all([...nodes.values()].map((n) => n.close())) };
 }
 
 /** `i` written in letters (a, b, ..., z, ba, bb, ...). */

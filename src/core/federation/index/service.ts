@@ -49,6 +49,9 @@ export interface IndexServiceDeps {
 /** Most statements the compaction of one of our indexes issues (its head and state read, the floor found, the log cut). */
 const COMPACT_STATEMENTS = 16;
 
+/** The read of which replicas hold unmerged changes, with a statement to spare: a merge run costs this before any merge. */
+const UNMERGED_READ_STATEMENTS = 2;
+
 /** Reads a sync of one peer issues besides its units (the peer, its replicas' states, resume points and epochs), at most. */
 const SYNC_OVERHEAD_STATEMENTS = 32;
 
@@ -117,7 +120,7 @@ export class IndexService {
    * signed root. Failures leave the replica in `error` for the next sync.
    */
   async merge(atLeast = 1, peerId?: string, budget: StatementBudget | undefined = this.#deps.budget?.()): Promise<void> {
-    if (!fits(budget, 2)) return;
+    if (!fits(budget, UNMERGED_READ_STATEMENTS)) return;
     for (const r of await this.replicas.unmerged(atLeast, peerId)) {
       const cost = mergeStatements(r.pending);
       if (budget !== undefined && cost > ceilingOf(budget)) {
