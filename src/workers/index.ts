@@ -27,6 +27,7 @@ import { createServices } from '../core/services.js';
 import type { IndexService } from '../core/federation/index/service.js';
 import type { StatementBudget } from '../core/federation/index/budget.js';
 import { d1AtomicWriter } from './d1-atomic.js';
+import { createBackground } from './background.js';
 import { countingD1, queriesPerInvocation, requestBudget, scheduledBudget } from './d1-count.js';
 import { CairnD1Dialect } from './d1-dialect.js';
 
@@ -133,6 +134,8 @@ export const SCHEDULED_JOBS: readonly { name: string; run: (deps: ScheduledDeps)
 let ready: Promise<Node> | undefined;
 /** Statements this isolate gave D1 (d1-count.ts). */
 const d1Statements = { statements: 0 };
+/** Background work of this isolate's requests and jobs (background.ts). */
+const background = createBackground();
 
 async function boot(env: WorkerEnv): Promise<Node> {
   const strings: Record<string, string | undefined> = {};
@@ -177,6 +180,8 @@ async function boot(env: WorkerEnv): Promise<Node> {
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       // A search's catch-up or a merge after a delta shares the request's invocation.
       replicaBudget: () => requestBudget(d1Statements, perInvocation),
+      // Kept alive by the response's waitUntil (fetch below), not left floating.
+      defer: background.defer,
     },
     config,
   );
@@ -227,7 +232,7 @@ export default {
       return problemResponse(problemOf(new CairnError('internal', 'the node could not start', { cause: e })));
     }
     const response = await n.app.fetch(request, env, ctx);
-    ctx.waitUntil(n.checkpointer.poke());
+    ctx.waitUntil(Promise.all([n.checkpointer.poke(), background.drain()]));
     return response;
   },
 
@@ -236,6 +241,9 @@ export default {
     // Counted from the start: booting the isolate spends the invocation's queries too.
     const budget = scheduledBudget(d1Statements, queriesPerInvocation(env.CAIRN_D1_QUERIES_PER_INVOCATION));
     const { jobs } = await node(env);
-    if (!(await runScheduledJobs({ ...jobs, budget }, controller.cron))) throw new CairnError('internal', `a scheduled job failed (cron ${controller.cron}); see the log`);
+    const ok = await runScheduledJobs({ ...jobs, budget }, controller.cron);
+    // What the jobs started in the background (a merge after a sync's delta) ends within this invocation.
+    await background.drain();
+    if (!ok) throw new CairnError('internal', `a scheduled job failed (cron ${controller.cron}); see the log`);
   },
 } satisfies ExportedHandler<WorkerEnv>;
