@@ -38,6 +38,20 @@ describe('Worker background tasks', () => {
     expect(done).toEqual(['sync']);
   });
 
+  it('forgets a task the runtime abandoned (never settles) once it is past the age limit', async () => {
+    const bg = createBackground({ maxAgeMs: 40 });
+    const done: string[] = [];
+    bg.defer(new Promise<void>(() => {})); // cut off by the runtime: neither resolves nor rejects
+    bg.defer(later('merge', 5).then((v) => void done.push(v)));
+    const t0 = Date.now();
+    await bg.drain();
+    expect(done).toEqual(['merge']);
+    // It was waited for until the limit (timers may fire a millisecond early), then dropped:
+    // a later response's drain has nothing to wait for.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(30);
+    expect(bg.pending).toBe(0);
+  });
+
   it('settles at once with nothing deferred', async () => {
     const bg = createBackground();
     let settled = false;
