@@ -2,7 +2,9 @@
  * Witnessing between real nodes: a searching node keeps the checkpoints its
  * peer shows it, proves its searches are in the peer's log (reconcile), and
  * raises an alert when the peer rewrites its history, without overwriting
- * what it stored. Forged checkpoints are refused the same way.
+ * what it stored. Forged checkpoints are refused the same way. These nodes
+ * check every new checkpoint; with an interval, a searcher checks a peer's
+ * checkpoints at most that often, and a rewrite is still found after it.
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
@@ -32,7 +34,7 @@ describe('witnessing and reconciliation', () => {
 
   beforeAll(async () => {
     const ports = [await freePort(), await freePort()];
-    [xa, xb] = (await startFederation(t.dir, [{ country: 'XA', name: 'A', port: ports[0]! }, { country: 'XB', name: 'B', port: ports[1]! }], { missing_child_tracing: ['missing_child'] }, { CAIRN_AUDIT_CHECKPOINT_INTERVAL_MS: '0' })) as [FedNode, FedNode];
+    [xa, xb] = (await startFederation(t.dir, [{ country: 'XA', name: 'A', port: ports[0]! }, { country: 'XB', name: 'B', port: ports[1]! }], { missing_child_tracing: ['missing_child'] }, { CAIRN_AUDIT_CHECKPOINT_INTERVAL_MS: '0', CAIRN_FEDERATION_WITNESS_INTERVAL_MS: '0' })) as [FedNode, FedNode];
     const r = await api(xa, xa.tokens.analyst, 'POST', '/v1/records', {
       records: [{ ref: 'XA-N-1', category: 'missing_child', owningUnit: 'U', contactPoint: 'c@x.example', recordDate: '2026-01-01', retentionUntil: '2036-01-01', identifiers: IDS }],
     });
@@ -146,5 +148,89 @@ describe('witnessing and reconciliation', () => {
     const r = cairn(['search', '--home', xb.home, '--purpose', CTX.purpose, '--legal-basis', CTX.legalBasis, '--case', 'WIT-down', '--given', 'Nadia', '--family', 'Karimi', '--dob', '2015-03-03']);
     expect(r.status, r.stdout + r.stderr).toBe(4);
     expect(await metric(xb, 'cairn_peer_up{peer="XA"}')).toBe(0);
+  });
+});
+
+describe('witnessing at most once an interval', () => {
+  const t = tempDir('cairn-witness-interval-');
+  const INTERVAL_MS = 2000;
+  let xa: FedNode;
+  let xb: FedNode;
+
+  beforeAll(async () => {
+    const ports = [await freePort(), await freePort()];
+    [xa, xb] = (await startFederation(t.dir, [{ country: 'XA', name: 'A', port: ports[0]! }, { country: 'XB', name: 'B', port: ports[1]! }], { missing_child_tracing: ['missing_child'] }, {
+      CAIRN_AUDIT_CHECKPOINT_INTERVAL_MS: '0',
+      CAIRN_FEDERATION_WITNESS_INTERVAL_MS: String(INTERVAL_MS),
+    })) as [FedNode, FedNode];
+    const r = await api(xa, xa.tokens.analyst, 'POST', '/v1/records', {
+      records: [{ ref: 'XA-I-1', category: 'missing_child', owningUnit: 'U', contactPoint: 'c@x.example', recordDate: '2026-01-01', retentionUntil: '2036-01-01', identifiers: IDS }],
+    });
+    expect(r.status).toBe(200);
+  });
+  afterAll(async () => {
+    await Promise.all([xa?.stop(), xb?.stop()]);
+    t.cleanup();
+  });
+
+  /** XB's consistency-proof and cosignature requests to XA, from XA's request log (its /metrics). */
+  const auditRequests = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${xa.port}/metrics`)).text();
+    return text
+      .split('\n')
+      .filter((l) => /^cairn_http_requests_total\{.*route="\/federation\/v1\/audit\/(consistency|cosignature)"/.test(l))
+      .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  };
+  const witnessed = () => {
+    const d = dbOf(xb);
+    try {
+      return (d.prepare('select count(*) n from witnessed_checkpoints').get() as { n: number }).n;
+    } finally {
+      d.close();
+    }
+  };
+  const search = async (caseReference: string) => {
+    const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CTX, caseReference, identifiers: IDS });
+    expect(r.json.results[0].status).toBe('hit');
+  };
+
+  it('checks the first checkpoint at once and the next one only after the interval, and reconciling proves every search', async () => {
+    await search('INT-0');
+    await expect.poll(witnessed, { timeout: 10_000 }).toBe(1);
+    await expect.poll(auditRequests, { timeout: 10_000 }).toBeGreaterThan(0);
+    const requests = await auditRequests();
+    const since = Date.now();
+    // Each answer carries a new checkpoint of XA (interval 0 there), and none of them is checked within the interval.
+    for (let i = 1; i <= 3; i++) await search(`INT-${i}`);
+    if (Date.now() - since < INTERVAL_MS - 200) {
+      expect(witnessed()).toBe(1);
+      expect(await auditRequests()).toBe(requests);
+    }
+    // Past the interval, the next answer's checkpoint is checked: its proof spans the ones left unchecked.
+    await new Promise((r) => setTimeout(r, INTERVAL_MS + 100));
+    await search('INT-4');
+    await expect.poll(witnessed, { timeout: 10_000 }).toBe(2);
+    expect(await auditRequests()).toBeGreaterThan(requests);
+    const rec = cairn(['audit', 'reconcile', '--peer', 'XA', '--home', xb.home]);
+    expect(rec.status, rec.stdout + rec.stderr).toBe(0);
+    expect(rec.stdout).toMatch(/5 of 5 searches proven in its log/);
+  });
+
+  it('still finds a rewritten history, at the first check after the interval', async () => {
+    // As above: XA's operator rewrites an early entry and rebuilds the tree and checkpoints from it.
+    await xa.stop();
+    const a = dbOf(xa, false);
+    const row = a.prepare('select entry from audit_entries where idx = 3').get() as { entry: string };
+    const forged = `${row.entry.slice(0, -1)},"z":"rewritten"}`;
+    a.prepare('update audit_entries set entry = ?, leaf_hash = ? where idx = 3').run(forged, Buffer.from(leafHashOf(forged)));
+    a.exec('delete from merkle_nodes; delete from audit_tree; delete from audit_checkpoints;');
+    a.close();
+    const srv = await serve(xa.home, xa.port, { CAIRN_AUDIT_CHECKPOINT_INTERVAL_MS: '0' });
+    xa.stop = srv.stop;
+    await new Promise((r) => setTimeout(r, INTERVAL_MS + 100));
+    await search('INT-after');
+    await expect.poll(async () => (await api(xb, xb.tokens.dpo, 'GET', '/v1/audit/witness')).json.alerts.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const status = await api(xb, xb.tokens.dpo, 'GET', '/v1/audit/witness');
+    expect(status.json.alerts[0]).toMatchObject({ kind: 'inconsistent' });
   });
 });

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { countryCode } from '../../schemas/common.js';
-import { HTTP, INDEX, KEYS } from './constants.js';
+import { FEDERATION, HTTP, INDEX, KEYS } from './constants.js';
 import { CairnError } from './errors.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -82,6 +82,12 @@ export const configSchema = z
          * index_syncing and the sync goes on in the background); 0 never waits.
          */
         replicaCatchUpMs: z.coerce.number().int().min(0).max(120_000).default(INDEX.catchUpMs),
+        /**
+         * Check each peer's audit checkpoint (consistency proof, cosignature)
+         * at most this often; the checkpoints between are covered by the next
+         * one's proof. 0 checks every new checkpoint an answer carries.
+         */
+        witnessIntervalMs: z.coerce.number().int().min(0).max(86_400_000).default(FEDERATION.witnessIntervalMs),
         /** Search the peers at once when a missing or unaccompanied child is registered. */
         searchOnRegistration: z
           .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])

@@ -25,6 +25,11 @@ export const FEDERATION = {
   mediaType: 'application/vnd.cairn.federation.v2+json',
   /** Allowed element counts of a match request, smallest first; the last is the most a request may carry. */
   paddedSizes: [8, 16, 32, 64],
+  /**
+   * Default of federation.witnessIntervalMs: a searcher checks each peer's
+   * checkpoints about once a minute at most, not at each of its answers.
+   */
+  witnessIntervalMs: 60_000,
 } as const;
 
 /** Media types (DSSE payload types and HTTP content types). */

@@ -271,17 +271,32 @@ export interface WitnessedPeer {
 
 /** Witnessing peers' logs and reconciling our searches with them. */
 export interface WitnessService {
-  /** Check a peer's checkpoint against what we witnessed before (alerts on a fork). */
-  witness(peer: Peer, note: string | undefined): ReturnType<typeof witnessCheckpoint>;
+  /**
+   * Check a peer's checkpoint against what we witnessed before (alerts on a
+   * fork); `later` when this peer was checked less than the witnessing
+   * interval ago (a later answer's checkpoint covers this one).
+   */
+  witness(peer: Peer, note: string | undefined): Promise<Awaited<ReturnType<typeof witnessCheckpoint>> | 'later'>;
   /** Prove our searches to `peer` are in its log. */
   reconcile(peer: Peer): Promise<ReconcileReport>;
   /** Per peer, the largest checkpoint witnessed; and the newest alerts (at most `alertLimit`). */
   status(alertLimit: number): Promise<{ peers: WitnessedPeer[]; alerts: { id: string; at: string; peer: string; kind: string; detail: string }[] }>;
 }
 
-/** Build the witness service. */
-export function createWitnessService(deps: WitnessDeps, self: { nodeId: string; country: string; baseUrl: string }): WitnessService {
+/**
+ * Build the witness service. `intervalMs`: check each peer's checkpoints at
+ * most this often (0: every new one). A peer's log grows with every answer,
+ * so checking each new checkpoint costs two more signed round trips per
+ * peer (the consistency proof and the cosignature) about once a second per
+ * peer searched; a checkpoint left unchecked is covered by the next one,
+ * whose consistency proof spans it, so a fork is still found, at most one
+ * interval later. Reconciling checks a fresh checkpoint whatever the interval.
+ */
+export function createWitnessService(deps: WitnessDeps, self: { nodeId: string; country: string; baseUrl: string }, opts: { intervalMs?: number } = {}): WitnessService {
   const { db } = deps;
+  const intervalMs = opts.intervalMs ?? 0;
+  /** Per peer, when this process last checked one of its checkpoints to a verdict. */
+  const checkedAt = new Map<string, number>();
   // Per peer, the last checkpoint this process found stored and consistent, under the keys it was checked with.
   // Every answer carries the peer's latest checkpoint, which changes only when the peer signs a new one:
   // the same note again needs neither its signature checked nor a look in the database.
@@ -290,7 +305,11 @@ export function createWitnessService(deps: WitnessDeps, self: { nodeId: string; 
     async witness(peer, note) {
       const seen = note === undefined ? undefined : `${exchangeKeys(peer).map(toHex).join(',')}\n${note}`;
       if (seen !== undefined && witnessed.get(peer.id) === seen) return 'known';
+      const now = deps.clock.now().getTime();
+      const last = checkedAt.get(peer.id);
+      if (note !== undefined && last !== undefined && now - last < intervalMs) return 'later';
       const outcome = await witnessCheckpoint(deps, peer, note);
+      if (outcome !== 'none') checkedAt.set(peer.id, now);
       if (seen !== undefined && (outcome === 'known' || outcome === 'stored')) witnessed.set(peer.id, seen);
       // A checkpoint newly verified as consistent: cosign it and send it back (PROTOCOL.md §45).
       if (outcome === 'stored' && note !== undefined) await returnCosignature({ ...deps, baseUrl: self.baseUrl }, peer, note);

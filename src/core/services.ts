@@ -156,7 +156,7 @@ export function createServices(ports: Ports, config: Config): Services {
     maxResponseBytes: config.federation.maxResponseBytes,
   };
   const self = { nodeId: config.node.id, country: config.node.country };
-  const witness = createWitnessService({ ...client, db, atomic, logger }, { ...self, baseUrl: config.node.url });
+  const witness = createWitnessService({ ...client, db, atomic, logger }, { ...self, baseUrl: config.node.url }, { intervalMs: config.federation.witnessIntervalMs });
   const index = new IndexService({ ...store, logger, signer, nodeId: config.node.id, client, epoch: activeEpoch, ...(ports.defer ? { defer: ports.defer } : {}), ...(ports.sha256 ? { sha256: ports.sha256 } : {}), ...(ports.replicaBudget ? { budget: ports.replicaBudget } : {}) });
   /** Our index as the answer needs it: a searcher without a replica of a category gets the head only. */
   const indexOwner: IndexOwner = {
