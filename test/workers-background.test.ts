@@ -2,8 +2,9 @@
  * The Worker's background set (src/workers/background.ts): every response's
  * waitUntil waits on `drain()`, so it must not settle while a task, or a
  * task that task deferred, is still running, and one task's failure must
- * not end the wait for the others. The real runtime path (a replica sync
- * started by `peers add` on the Worker) runs in `npm run test:workers`.
+ * not end the wait for the others. On the real runtime, `npm run test:workers`
+ * checks that the Worker witnessed its Node peer's checkpoints, which it now
+ * does after the search has answered, in the response's waitUntil.
  */
 import { describe, expect, it } from 'vitest';
 import { createBackground } from '../src/workers/background.js';
