@@ -289,8 +289,9 @@ export interface WitnessService {
  * so checking each new checkpoint costs two more signed round trips per
  * peer (the consistency proof and the cosignature) about once a second per
  * peer searched; a checkpoint left unchecked is covered by the next one,
- * whose consistency proof spans it, so a fork is still found, at most one
- * interval later. Reconciling checks a fresh checkpoint whatever the interval.
+ * whose consistency proof spans it, so a fork is still found, at the first
+ * answer from that peer once the interval has passed. Reconciling checks a
+ * fresh checkpoint whatever the interval.
  */
 export function createWitnessService(deps: WitnessDeps, self: { nodeId: string; country: string; baseUrl: string }, opts: { intervalMs?: number } = {}): WitnessService {
   const { db } = deps;
