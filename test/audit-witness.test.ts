@@ -27,18 +27,48 @@ function dbOf(node: FedNode, readonly = true) {
   return new Database(join(node.home, 'cairn.db'), { readonly });
 }
 
+/** Two peered nodes XA and XB with one missing-child record `ref` at XA; `env` configures both. */
+async function startPair(dir: string, env: Record<string, string>, ref: string): Promise<[FedNode, FedNode]> {
+  const ports = [await freePort(), await freePort()];
+  const pair = (await startFederation(dir, [{ country: 'XA', name: 'A', port: ports[0]! }, { country: 'XB', name: 'B', port: ports[1]! }], { missing_child_tracing: ['missing_child'] }, env)) as [FedNode, FedNode];
+  const r = await api(pair[0], pair[0].tokens.analyst, 'POST', '/v1/records', {
+    records: [{ ref, category: 'missing_child', owningUnit: 'U', contactPoint: 'c@x.example', recordDate: '2026-01-01', retentionUntil: '2036-01-01', identifiers: IDS }],
+  });
+  expect(r.status).toBe(200);
+  return pair;
+}
+
+/** Checkpoints of its peer that `node` stored. */
+function witnessedCount(node: FedNode): number {
+  const d = dbOf(node);
+  try {
+    return (d.prepare('select count(*) n from witnessed_checkpoints').get() as { n: number }).n;
+  } finally {
+    d.close();
+  }
+}
+
+/** XA's operator rewrites an early entry and rebuilds the whole tree and checkpoints from it; XA is restarted. */
+async function rewriteHistory(xa: FedNode): Promise<void> {
+  await xa.stop();
+  const a = dbOf(xa, false);
+  const row = a.prepare('select entry from audit_entries where idx = 3').get() as { entry: string };
+  const forged = `${row.entry.slice(0, -1)},"z":"rewritten"}`;
+  expect(forged).not.toBe(row.entry);
+  a.prepare('update audit_entries set entry = ?, leaf_hash = ? where idx = 3').run(forged, Buffer.from(leafHashOf(forged)));
+  a.exec('delete from merkle_nodes; delete from audit_tree; delete from audit_checkpoints;');
+  a.close();
+  const srv = await serve(xa.home, xa.port, { CAIRN_AUDIT_CHECKPOINT_INTERVAL_MS: '0' });
+  xa.stop = srv.stop;
+}
+
 describe('witnessing and reconciliation', () => {
   const t = tempDir('cairn-witness-');
   let xa: FedNode;
   let xb: FedNode;
 
   beforeAll(async () => {
-    const ports = [await freePort(), await freePort()];
-    [xa, xb] = (await startFederation(t.dir, [{ country: 'XA', name: 'A', port: ports[0]! }, { country: 'XB', name: 'B', port: ports[1]! }], { missing_child_tracing: ['missing_child'] }, { CAIRN_AUDIT_CHECKPOINT_INTERVAL_MS: '0', CAIRN_FEDERATION_WITNESS_INTERVAL_MS: '0' })) as [FedNode, FedNode];
-    const r = await api(xa, xa.tokens.analyst, 'POST', '/v1/records', {
-      records: [{ ref: 'XA-N-1', category: 'missing_child', owningUnit: 'U', contactPoint: 'c@x.example', recordDate: '2026-01-01', retentionUntil: '2036-01-01', identifiers: IDS }],
-    });
-    expect(r.status).toBe(200);
+    [xa, xb] = await startPair(t.dir, { CAIRN_AUDIT_CHECKPOINT_INTERVAL_MS: '0', CAIRN_FEDERATION_WITNESS_INTERVAL_MS: '0' }, 'XA-N-1');
   });
   afterAll(async () => {
     await Promise.all([xa?.stop(), xb?.stop()]);
@@ -51,13 +81,7 @@ describe('witnessing and reconciliation', () => {
       expect(r.json.results[0].status).toBe('hit');
     }
     // Witnessing runs after the search has answered.
-    const witnessed = () => {
-      const d = dbOf(xb);
-      const n = (d.prepare('select count(*) n from witnessed_checkpoints').get() as { n: number }).n;
-      d.close();
-      return n;
-    };
-    await expect.poll(witnessed, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => witnessedCount(xb), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
     const rec = cairn(['audit', 'reconcile', '--peer', 'XA', '--home', xb.home]);
     expect(rec.status, rec.stdout + rec.stderr).toBe(0);
     expect(rec.stdout).toMatch(/XA: checkpoint size \d+ \((stored|known)\); 3 of 3 searches proven in its log/);
@@ -90,17 +114,7 @@ describe('witnessing and reconciliation', () => {
     const before = dbOf(xb);
     const stored = before.prepare('select size, hex(root) root from witnessed_checkpoints order by size').all();
     before.close();
-    // XA's operator rewrites an early entry and rebuilds the whole tree and checkpoints from it.
-    await xa.stop();
-    const a = dbOf(xa, false);
-    const row = a.prepare('select entry from audit_entries where idx = 3').get() as { entry: string };
-    const forged = `${row.entry.slice(0, -1)},"z":"rewritten"}`;
-    expect(forged).not.toBe(row.entry);
-    a.prepare('update audit_entries set entry = ?, leaf_hash = ? where idx = 3').run(forged, Buffer.from(leafHashOf(forged)));
-    a.exec('delete from merkle_nodes; delete from audit_tree; delete from audit_checkpoints;');
-    a.close();
-    const srv = await serve(xa.home, xa.port, { CAIRN_AUDIT_CHECKPOINT_INTERVAL_MS: '0' });
-    xa.stop = srv.stop;
+    await rewriteHistory(xa);
     const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CTX, caseReference: 'WIT-after', identifiers: IDS });
     expect(r.json.results[0].status).toBe('hit');
     await expect.poll(async () => (await api(xb, xb.tokens.dpo, 'GET', '/v1/audit/witness')).json.alerts.length, { timeout: 10_000 }).toBeGreaterThan(0);
@@ -158,15 +172,7 @@ describe('witnessing at most once an interval', () => {
   let xb: FedNode;
 
   beforeAll(async () => {
-    const ports = [await freePort(), await freePort()];
-    [xa, xb] = (await startFederation(t.dir, [{ country: 'XA', name: 'A', port: ports[0]! }, { country: 'XB', name: 'B', port: ports[1]! }], { missing_child_tracing: ['missing_child'] }, {
-      CAIRN_AUDIT_CHECKPOINT_INTERVAL_MS: '0',
-      CAIRN_FEDERATION_WITNESS_INTERVAL_MS: String(INTERVAL_MS),
-    })) as [FedNode, FedNode];
-    const r = await api(xa, xa.tokens.analyst, 'POST', '/v1/records', {
-      records: [{ ref: 'XA-I-1', category: 'missing_child', owningUnit: 'U', contactPoint: 'c@x.example', recordDate: '2026-01-01', retentionUntil: '2036-01-01', identifiers: IDS }],
-    });
-    expect(r.status).toBe(200);
+    [xa, xb] = await startPair(t.dir, { CAIRN_AUDIT_CHECKPOINT_INTERVAL_MS: '0', CAIRN_FEDERATION_WITNESS_INTERVAL_MS: String(INTERVAL_MS) }, 'XA-I-1');
   });
   afterAll(async () => {
     await Promise.all([xa?.stop(), xb?.stop()]);
@@ -181,14 +187,7 @@ describe('witnessing at most once an interval', () => {
       .filter((l) => /^cairn_http_requests_total\{.*route="\/federation\/v1\/audit\/(consistency|cosignature)"/.test(l))
       .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   };
-  const witnessed = () => {
-    const d = dbOf(xb);
-    try {
-      return (d.prepare('select count(*) n from witnessed_checkpoints').get() as { n: number }).n;
-    } finally {
-      d.close();
-    }
-  };
+  const witnessed = () => witnessedCount(xb);
   const search = async (caseReference: string) => {
     const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CTX, caseReference, identifiers: IDS });
     expect(r.json.results[0].status).toBe('hit');
@@ -217,16 +216,7 @@ describe('witnessing at most once an interval', () => {
   });
 
   it('still finds a rewritten history, at the first check after the interval', async () => {
-    // As above: XA's operator rewrites an early entry and rebuilds the tree and checkpoints from it.
-    await xa.stop();
-    const a = dbOf(xa, false);
-    const row = a.prepare('select entry from audit_entries where idx = 3').get() as { entry: string };
-    const forged = `${row.entry.slice(0, -1)},"z":"rewritten"}`;
-    a.prepare('update audit_entries set entry = ?, leaf_hash = ? where idx = 3').run(forged, Buffer.from(leafHashOf(forged)));
-    a.exec('delete from merkle_nodes; delete from audit_tree; delete from audit_checkpoints;');
-    a.close();
-    const srv = await serve(xa.home, xa.port, { CAIRN_AUDIT_CHECKPOINT_INTERVAL_MS: '0' });
-    xa.stop = srv.stop;
+    await rewriteHistory(xa);
     await new Promise((r) => setTimeout(r, INTERVAL_MS + 100));
     await search('INT-after');
     await expect.poll(async () => (await api(xb, xb.tokens.dpo, 'GET', '/v1/audit/witness')).json.alerts.length, { timeout: 10_000 }).toBeGreaterThan(0);
