@@ -81,6 +81,10 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     name: 'joined family name (written family name first: Soltani / Mariam Xasan), both readings',
     identifiers: { names: [{ given: 'Soltani', family: 'Mariam Xasan' }], dateOfBirth: { precision: 'day', date: '2013-09-14' } },
   },
+  {
+    name: 'long vowel marks (Xuseen = Husayn: HSYN, KSSYN; Maxamuud = Mahmud: MHMWT, MKSMWT), never deleted by the typo variants',
+    identifiers: { names: [{ given: 'Xuseen', family: 'Maxamuud' }], dateOfBirth: { precision: 'day', date: '2015-03-02' } },
+  },
 ];
 
 export interface MatchKeyVector {

@@ -6,7 +6,7 @@
  */
 import type { NameEntry } from '../../../schemas/identifiers.js';
 import { normaliseNameField } from './normalise-name.js';
-import { phoneticReadings, type ReadingOptions } from './phonetic.js';
+import { LONG_VOWEL_MARKS, phoneticReadings, type ReadingOptions } from './phonetic.js';
 import { VIETNAMESE_FAMILY_NAMES } from './particles.js';
 
 /** Cap on name forms per record (entries and aliases, in input order). */
@@ -196,13 +196,16 @@ export function codePairs([a, b]: readonly [string, string], opts: ReadingOption
  * differ by a substitution at i are equal once i is deleted, so "*" members
  * would only repeat matches at the price of a token each. The first symbol
  * is never touched: twins' names often differ only there (Ahmed/Mohammed:
- * AHMT/MHMT), and registrars rarely mistype it. Short codes get no
+ * AHMT/MHMT), and registrars rarely mistype it. Nor are the long vowel
+ * marks Y and W (CPH1 step 6): deleting one would give the code of the name
+ * the mark tells apart (Hussein HSYN / Hassan HSN). Short codes get no
  * deletions, so that "AL" (Julija) does not meet "ALH" (Olga).
  */
 export function typoNeighbourhood(code: string): string[] {
   const del = code.length >= 4 || (code.length === 3 && code[0] !== 'A');
   const out = new Set([code]);
   for (let i = 1; i < code.length; i++) {
+    if (LONG_VOWEL_MARKS.includes(code[i]!)) continue;
     out.add(del ? code.slice(0, i) + code.slice(i + 1) : `${code.slice(0, i)}*${code.slice(i + 1)}`);
   }
   return [...out].sort();

@@ -5,7 +5,7 @@
  * protocol/10-identifiers.md ("Phonetic code CPH1") and derive the same keys.
  *
  * Input: one normalised token over [a-z]. Output: one or two codes over the
- * symbols A P F T S K H L R M N. Two when the token has a letter that reads
+ * symbols A P F T S K H L R M N (and the marks Y, W of step 6). Two when the token has a letter that reads
  * one way in Slavic, German and Western European spellings (reading A) and
  * another in spellings of Arabic, Somali and Greek names (reading B): "j"
  * (y / dzh), "dj" (Serbian đ as d / French dj for dzh), "x" (ks / Somali
@@ -31,6 +31,9 @@
  *  3. Runs of the same symbol collapse to one (mm → m, vv → v).
  *  4. A leading v becomes A (any initial vowel, y or j: Yusuf ≡ Iosif).
  *  5. Every other v is removed.
+ *  6. The long vowel of Husayn (HSN) and Mahmud (MHMT) marks their codes
+ *     (HSYN, MHMWT), so that they differ from Hasan and Muhammad
+ *     (longVowelMark).
  */
 
 /** Code symbols, v (a vowel) and the ambiguous symbols j d x z c k g G q. */
@@ -143,6 +146,9 @@ const MEDIAL_OU = /(?<=[aeiouy])ou(?=[aeiouy])/g;
 /** Token-initial clusters rewritten before the rules (step 0). */
 export const INITIAL_CLUSTERS: Readonly<Record<string, string>> = { mp: 'b', nt: 'd', gk: 'g' };
 
+/** Symbols step 6 adds (Husayn's Y, Mahmud's W); the typo neighbourhood never edits them. */
+export const LONG_VOWEL_MARKS = 'YW';
+
 const AMBIGUOUS = new Set<Sym>(Object.keys(READINGS) as Ambiguous[]);
 
 function symbols(token: string, plainKh: boolean): Sym[] {
@@ -206,9 +212,39 @@ export function phoneticReadings(token: string, opts: ReadingOptions = {}): { a:
   if (/([lr])\1ow$/.test(t)) t = t.slice(0, -1);
   const seq = symbols(t, opts.plainKh === true);
   const a = finish(reading(seq, 0));
-  if (!seq.some((s) => AMBIGUOUS.has(s))) return { a };
-  const b = finish(reading(seq, 1));
-  return b === a ? { a } : { a, b };
+  const b = seq.some((s) => AMBIGUOUS.has(s)) ? finish(reading(seq, 1)) : a;
+  const mark = longVowelMark(t, a, b);
+  const [ma, mb] = mark === undefined ? [a, b] : [mark(a), mark(b)];
+  return mb === ma ? { a: ma } : { a: ma, b: mb };
+}
+
+/** The vowel letters just before the last `n`, or the last `d` or `t`, of a token (only vowels after it). */
+const VOWELS_BEFORE_LAST_N = /([aeiouy]*)n[aeiouy]*$/;
+const VOWELS_BEFORE_LAST_DT = /([aeiouy]*)[dt][aeiouy]*$/;
+
+/**
+ * Step 6: two pairs of frequent, distinct names share a skeleton, and only
+ * their long vowel tells them apart. A token coded HSN is Husayn (حسين:
+ * Hussein, Husayn, Hossein, Hussain, Hüseyin, Xuseen, Husen), not Hasan
+ * (Hassan, Hasen, Hesen, Xasan), if its first vowel is u or o, or the vowels
+ * before its last n hold i or y or are ee: its codes get Y before that N.
+ * A token coded MHMT is Mahmud (محمود: Mahmoud, Mahmood, Mahmut, Maxamuud,
+ * Mohamud), not Muhammad (Mohammed, Mehmet, Maxamed, Mohammod), if the
+ * vowels before its final d or t are u, ou, oo or uu: its codes get W
+ * before that T. Twins are often given these pairs of names, and without
+ * the mark they shared every probable key (protocol 10.3, 10.7).
+ */
+function longVowelMark(t: string, a: string, b: string): ((code: string) => string) | undefined {
+  if (a === 'HSN' || b === 'HSN') {
+    const first = /[aeiouy]/.exec(t)?.[0];
+    const before = VOWELS_BEFORE_LAST_N.exec(t)?.[1] ?? '';
+    if (first === 'u' || first === 'o' || /[iy]/.test(before) || before === 'ee') return (c) => c.replace(/N$/, 'YN');
+  }
+  if (a === 'MHMT' || b === 'MHMT') {
+    const before = VOWELS_BEFORE_LAST_DT.exec(t)?.[1];
+    if (before === 'u' || before === 'o' || before === 'ou' || before === 'oo' || before === 'uu') return (c) => c.replace(/T$/, 'WT');
+  }
+  return undefined;
 }
 
 /**
