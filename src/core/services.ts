@@ -96,6 +96,13 @@ export interface Ports {
   dataVersion?: () => number;
   /** A statement budget for each replica sync or merge the node starts (Workers: D1's queries per invocation; default: none). */
   replicaBudget?: () => StatementBudget;
+  /**
+   * Replica work that has not moved for this long was cut off by the
+   * runtime, which abandons its promise (Workers): later syncs, merges and
+   * writers of the replica stop waiting for it (in-flight.ts). Default:
+   * none, they wait.
+   */
+  abandonAfterMs?: number;
 }
 
 /** Every use case of one node. */
@@ -157,7 +164,7 @@ export function createServices(ports: Ports, config: Config): Services {
   };
   const self = { nodeId: config.node.id, country: config.node.country };
   const witness = createWitnessService({ ...client, db, atomic, logger }, { ...self, baseUrl: config.node.url }, { intervalMs: config.federation.witnessIntervalMs });
-  const index = new IndexService({ ...store, logger, signer, nodeId: config.node.id, client, epoch: activeEpoch, ...(ports.defer ? { defer: ports.defer } : {}), ...(ports.sha256 ? { sha256: ports.sha256 } : {}), ...(ports.replicaBudget ? { budget: ports.replicaBudget } : {}) });
+  const index = new IndexService({ ...store, logger, signer, nodeId: config.node.id, client, epoch: activeEpoch, ...(ports.defer ? { defer: ports.defer } : {}), ...(ports.sha256 ? { sha256: ports.sha256 } : {}), ...(ports.replicaBudget ? { budget: ports.replicaBudget } : {}), ...(ports.abandonAfterMs !== undefined ? { abandonAfterMs: ports.abandonAfterMs } : {}) });
   /** Our index as the answer needs it: a searcher without a replica of a category gets the head only. */
   const indexOwner: IndexOwner = {
     changesSince: (category, sinceVersion, max, version) => index.changesSince(category, sinceVersion, max, version),

@@ -19,6 +19,15 @@
 /** About the runtime's own limit on `waitUntil` work after a response. */
 export const BACKGROUND_MAX_AGE_MS = 30_000;
 
+/**
+ * How long replica work (a sync, a merge, a replica's lock) may go without
+ * moving before the isolate's later requests stop waiting for it
+ * (src/core/in-flight.ts): twice the runtime's limit, or twice the
+ * federation request timeout if that is longer, since a live sync moves at
+ * every page and delta and each page's request ends within the timeout.
+ */
+export const abandonAfterMs = (federationTimeoutMs: number): number => 2 * Math.max(BACKGROUND_MAX_AGE_MS, federationTimeoutMs);
+
 export interface Background {
   /** Keep `task` running past the response (a rejection is the task's own to log). */
   defer(task: Promise<void>): void;

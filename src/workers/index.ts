@@ -27,7 +27,7 @@ import { createServices } from '../core/services.js';
 import type { IndexService } from '../core/federation/index/service.js';
 import type { StatementBudget } from '../core/federation/index/budget.js';
 import { d1AtomicWriter } from './d1-atomic.js';
-import { createBackground } from './background.js';
+import { abandonAfterMs, createBackground } from './background.js';
 import { countingD1, queriesPerInvocation, requestBudget, scheduledBudget } from './d1-count.js';
 import { CairnD1Dialect } from './d1-dialect.js';
 
@@ -182,6 +182,8 @@ async function boot(env: WorkerEnv): Promise<Node> {
       replicaBudget: () => requestBudget(d1Statements, perInvocation),
       // Kept alive by the response's waitUntil (fetch below), not left floating.
       defer: background.defer,
+      // Work the runtime cut off never settles; a live sync moves at least once a request timeout.
+      abandonAfterMs: abandonAfterMs(config.federation.timeoutMs),
     },
     config,
   );

@@ -21,6 +21,7 @@ import { INDEX, MERKLE } from '../../constants.js';
 import type { Db, ReplicasTable } from '../../db/schema.js';
 import { verifyJsonEnvelope, type DsseEnvelope } from '../../dsse.js';
 import { CairnError, isCairnError } from '../../errors.js';
+import { inFlight, whileMoving, type InFlight } from '../../in-flight.js';
 import { portableSha256, type Clock, type Logger, type Sha256 } from '../../ports.js';
 import type { Ed25519Verify } from '../../signing.js';
 import { exchangeKeys, type Peer } from '../peers.js';
@@ -85,6 +86,8 @@ export interface ReplicaDeps {
   verify?: Ed25519Verify;
   /** SHA-256 for shard, group and root hashes (default: the portable one; Node passes OpenSSL's). */
   sha256?: Sha256;
+  /** A holder of a replica's lock that has held it this long was cut off by the runtime (Workers; in-flight.ts). None: wait. */
+  abandonAfterMs?: number;
 }
 
 /** Verify a peer's signed index head: its pinned key, its own node id, the expected category. */
@@ -227,8 +230,8 @@ function shardsInText(n: number): string {
 export class ReplicaStore {
   readonly #deps: ReplicaDeps;
   readonly #hash: Sha256;
-  /** One writer per replica at a time in this process. */
-  readonly #locks = new Map<string, Promise<unknown>>();
+  /** One writer per replica at a time in this process: the last to take each lock. */
+  readonly #locks = new Map<string, InFlight<unknown>>();
   /**
    * The last head verified per peer and category, with the keys it was
    * verified under. Every answer carries a head per category, and an
@@ -256,14 +259,24 @@ export class ReplicaStore {
   }
 
   async #locked<T>(key: string, f: () => Promise<T>): Promise<T> {
-    const prev = this.#locks.get(key) ?? Promise.resolve();
-    const run = prev.then(f, f);
-    const tail = run.catch(() => undefined);
-    this.#locks.set(key, tail);
+    const prev = this.#locks.get(key);
+    const limit = this.#deps.abandonAfterMs;
+    // The holder before us, if it moved within the limit; one the runtime cut off is not waited for.
+    const turn = async (): Promise<void> => {
+      if (prev === undefined) return;
+      if ((await whileMoving(prev, limit)) === 'abandoned') this.#deps.logger.warn({ replica: key }, 'replica lock holder abandoned by the runtime; going on without it');
+    };
+    let mine: InFlight<unknown> | undefined;
+    const run = turn().then(() => {
+      if (mine !== undefined) mine.moved = Date.now(); // our turn: the limit counts from here
+      return f();
+    });
+    mine = inFlight(run.catch(() => undefined));
+    this.#locks.set(key, mine);
     try {
       return await run;
     } finally {
-      if (this.#locks.get(key) === tail) this.#locks.delete(key);
+      if (this.#locks.get(key) === mine) this.#locks.delete(key);
     }
   }
 

@@ -10,6 +10,7 @@ import type { AtomicWriter } from '../../atomic.js';
 import type { Db } from '../../db/schema.js';
 import { INDEX } from '../../constants.js';
 import { isCairnError } from '../../errors.js';
+import { inFlight, isAbandoned, whileMoving, type InFlight } from '../../in-flight.js';
 import type { Clock, Logger, Sha256 } from '../../ports.js';
 import type { Signer } from '../../signing.js';
 import type { ClientDeps } from '../client.js';
@@ -44,6 +45,12 @@ export interface IndexServiceDeps {
    * own (Workers: D1's queries per invocation; budget.ts). None: unbounded.
    */
   budget?: () => StatementBudget;
+  /**
+   * A sync, merge or replica lock that has not moved for this long was cut
+   * off by the runtime and will never settle (Workers; in-flight.ts): it
+   * is no longer joined or waited for. None: it is (Node).
+   */
+  abandonAfterMs?: number;
 }
 
 /** Most statements the compaction of one of our indexes issues (its head and state read, the floor found, the log cut). */
@@ -67,8 +74,8 @@ export class IndexService {
   readonly owner: IndexOwner;
   readonly replicas: ReplicaStore;
   readonly #deps: IndexServiceDeps;
-  readonly #running = new Map<string, Promise<Partial<Record<RecordCategory, ReplicaStatus>>>>();
-  readonly #merging = new Set<string>();
+  readonly #running = new Map<string, InFlight<Partial<Record<RecordCategory, ReplicaStatus>>>>();
+  readonly #merging = new Map<string, InFlight<void>>();
 
   constructor(deps: IndexServiceDeps) {
     this.#deps = deps;
@@ -80,6 +87,7 @@ export class IndexService {
       logger: deps.logger,
       ...(deps.client.verify ? { verify: deps.client.verify } : {}),
       ...(deps.sha256 ? { sha256: deps.sha256 } : {}),
+      ...(deps.abandonAfterMs !== undefined ? { abandonAfterMs: deps.abandonAfterMs } : {}),
     });
   }
 
@@ -142,11 +150,15 @@ export class IndexService {
 
   /** A background merge of one peer's replicas once they hold `atLeast` unmerged changes. */
   #mergeLater(peerId: string, atLeast: number): void {
-    if (this.#merging.has(peerId)) return;
+    const running = this.#merging.get(peerId);
+    if (running !== undefined && !isAbandoned(running, this.#deps.abandonAfterMs)) return;
     const task = this.merge(atLeast, peerId)
       .catch((e: unknown) => this.#deps.logger.warn({ peer: peerId, code: isCairnError(e) ? e.code : 'internal' }, 'background replica merge failed'))
-      .finally(() => this.#merging.delete(peerId));
-    this.#merging.add(peerId);
+      .finally(() => {
+        if (this.#merging.get(peerId) === work) this.#merging.delete(peerId);
+      });
+    const work = inFlight(task);
+    this.#merging.set(peerId, work);
     if (this.#deps.defer) this.#deps.defer(task);
   }
 
@@ -165,18 +177,35 @@ export class IndexService {
    * With a budget (default: the node's, if any) it stops where the budget
    * runs out, and the next sync resumes there.
    */
-  sync(peerIdOrCountry: string, onProgress?: (p: SyncProgress) => void, budget?: StatementBudget): Promise<Partial<Record<RecordCategory, ReplicaStatus>>> {
+  async sync(peerIdOrCountry: string, onProgress?: (p: SyncProgress) => void, budget?: StatementBudget): Promise<Partial<Record<RecordCategory, ReplicaStatus>>> {
+    const limit = this.#deps.abandonAfterMs;
     const running = this.#running.get(peerIdOrCountry);
-    if (running) return running;
+    if (running !== undefined) {
+      const joined = await whileMoving(running, limit);
+      if (joined !== 'abandoned') return joined.value;
+      // Another caller may have started it again while we waited.
+      const now = this.#running.get(peerIdOrCountry);
+      if (now !== undefined && now !== running) return this.sync(peerIdOrCountry, onProgress, budget);
+      this.#deps.logger.warn({ peer: peerIdOrCountry }, 'replica sync abandoned by the runtime; starting it again');
+    }
+    let work: InFlight<Partial<Record<RecordCategory, ReplicaStatus>>> | undefined;
+    const moved = (p: SyncProgress) => {
+      if (work !== undefined) work.moved = Date.now();
+      onProgress?.(p);
+    };
     const task = (async () => {
       const peer = await findPeer(this.#deps.db, peerIdOrCountry);
       if (peer.status !== 'active') return {};
       const bound = budget ?? this.#deps.budget?.();
-      const out = await syncPeer({ ...this.#deps.client, replicas: this.replicas, logger: this.#deps.logger, ...(bound ? { budget: bound } : {}) }, peer, onProgress);
+      const out = await syncPeer({ ...this.#deps.client, replicas: this.replicas, logger: this.#deps.logger, ...(bound ? { budget: bound } : {}) }, peer, moved);
+      if (work !== undefined) work.moved = Date.now();
       await this.merge(this.#deps.mergeAt ?? INDEX.replicaMergeAt, peer.id, bound);
       return out;
-    })().finally(() => this.#running.delete(peerIdOrCountry));
-    this.#running.set(peerIdOrCountry, task);
+    })().finally(() => {
+      if (this.#running.get(peerIdOrCountry) === work) this.#running.delete(peerIdOrCountry);
+    });
+    work = inFlight(task);
+    this.#running.set(peerIdOrCountry, work);
     return task;
   }
 
