@@ -57,7 +57,10 @@ describe('normaliseNameField', () => {
     ['علی رضا', ['alirza']], // Persian reading of ض (a Persian-only letter, ی, is in the field)
     ['رضا', ['rda']], // no Persian-only letter: Arabic reading
     ['ذبیح الله', ['zbihallh']],
-    ['جاوید', ['jawid']], // waw between alif and a vowel letter
+    ['جاوید', ['dzhawid']], // waw between alif and a vowel letter; jim is dzh
+    ['خديجة', ['khadidzha']], // the short vowel after an initial kh, unwritten
+    ['الخطيب', ['khatib']], // after the article too
+    ['خالد', ['khald']], // written by the alif already
     ['زهرا', ['zahra']], // a vowel before ه after z
     ['گل احمد', ['glahmd']],
     ['Ud Din', ['uddin']],
@@ -183,6 +186,12 @@ describe('CPH1 phonetic code', () => {
   ])('does not join %s and %s', (a, b) => {
     const ca = new Set(codesOf(a));
     expect(codesOf(b).some((c) => ca.has(c))).toBe(false);
+  });
+
+  it('reads Arabic jim as dzh only, never as the Slavic y of reading A', () => {
+    expect(codesOf('جمال')).toEqual(['SML']);
+    expect(codesOf('النجار')).toEqual(['NSR']); // not also NR, the code of Noor
+    expect(codesOf('Najjar')).toEqual(['NR', 'NSR']); // a Latin j may be either
   });
 
   // Step 6 (10.3): the long vowel tells apart two pairs of frequent names

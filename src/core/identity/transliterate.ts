@@ -9,7 +9,8 @@
  * Before any-ascii, a few pre-rules fix scripts where letter-by-letter output
  * is poor for matching (protocol/10-identifiers.md, "Transliteration"):
  * Greek digraphs (ELOT 743 style), unvocalised Arabic (article, long vowels,
- * ta marbuta, ain), Turkish İ and Serbo-Croatian đ.
+ * ta marbuta, ain, jim, the vowel after an initial kh), Turkish İ and
+ * Serbo-Croatian đ.
  */
 import anyAscii from 'any-ascii';
 
@@ -78,6 +79,7 @@ const ARABIC_FIXED: Readonly<Record<string, string>> = {
   '\u0629': 'a', // ة ta marbuta: Fatima/Fatimah, never "t" in a name's citation form
   '\u0639': 'a', // ع ain: Latin spellings write a vowel or nothing (Ali, Saad)
   '\u0621': '', // ء hamza
+  '\u062C': 'dzh', // ج jim: dzh, never the Slavic y that a Latin j may be (CPH1 reading A)
   '\u0626': 'i', // ئ
   '\u0624': 'u', // ؤ
 };
@@ -99,6 +101,9 @@ const PERSIAN_READING: Readonly<Record<string, string>> = {
 /** A letter written (by any-ascii) ending in s, z, t, d, k, g, c or p would form a Latin digraph with the h of a following ه. */
 const BEFORE_HEH_DIGRAPH = /[sztdkgcp]$/;
 const HEH = '\u0647';
+const KHAH = '\u062E';
+/** Letters that write a vowel (alif, waw, ya), after which no unwritten one is needed. */
+const VOWEL_LETTERS = new Set([...ALIFS, '\u0648', '\u064A', '\u06CC', '\u0649']);
 
 function arabicWord(word: string, persian: boolean): string {
   const w = [...word.replace(ARABIC_VOCALISATION, '')];
@@ -109,6 +114,7 @@ function arabicWord(word: string, persian: boolean): string {
     out += 'al-';
     i = 2;
   }
+  const first = i;
   for (; i < w.length; i++) {
     const c = w[i]!;
     const next = w[i + 1];
@@ -116,7 +122,10 @@ function arabicWord(word: string, persian: boolean): string {
     // A waw between alif and a vowel letter (ا ی ي) is the consonant w/v:
     // a long ā is not followed by a vowel without one (جاوید Javid, Jawid).
     const afterAlif = i > 0 && ALIFS.has(w[i - 1]!) && next !== undefined && (ALIFS.has(next) || next === '\u064A' || next === '\u06CC');
-    if (c === '\u0648') out += consonantal || afterAlif ? 'w' : 'u'; // و waw: consonant or long u/o
+    // An initial خ is spoken with a short vowel after it that the script leaves
+    // unwritten: written, it lets CPH1 read the kh as registers do (Khadija, Kadija).
+    if (i === first && c === KHAH && next !== undefined && !VOWEL_LETTERS.has(next)) out += `${c}a`;
+    else if (c === '\u0648') out += consonantal || afterAlif ? 'w' : 'u'; // و waw: consonant or long u/o
     else if (persian && c in PERSIAN_READING) out += PERSIAN_READING[c]!;
     // An unwritten short vowel separates a consonant from ه: no Latin spelling
     // writes زهرا Zahra as "zhra" or سهراب Sohrab as "shrab", digraphs that
