@@ -9,8 +9,8 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
-import type { Database } from '../src/core/db/schema.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Database } from '../src/core/db/schema.js';
 import { inFlight, isAbandoned, whileMoving } from '../src/core/in-flight.js';
 import { IndexService } from '../src/core/federation/index/service.js';
 import { silentLogger, webRandom } from '../src/core/ports.js';

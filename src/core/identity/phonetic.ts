@@ -5,7 +5,8 @@
  * protocol/10-identifiers.md ("Phonetic code CPH1") and derive the same keys.
  *
  * Input: one normalised token over [a-z]. Output: one or two codes over the
- * symbols A P F T S K H L R M N (and the marks Y, W of step 6). Two when the token has a letter that reads
+ * symbols A P F T S K H L R M N (and the marks Y, W of step 6). Two when the
+ * token has a letter that reads
  * one way in Slavic, German and Western European spellings (reading A) and
  * another in spellings of Arabic, Somali and Greek names (reading B): "j"
  * (y / dzh), "dj" (Serbian đ as d / French dj for dzh), "x" (ks / Somali
@@ -228,11 +229,12 @@ const VOWELS_BEFORE_LAST_DT = /([aeiouy]*)[dt][aeiouy]*$/;
  * Hussein, Husayn, Hossein, Hussain, Hüseyin, Xuseen, Husen), not Hasan
  * (Hassan, Hasen, Hesen, Xasan), if its first vowel is u or o, or the vowels
  * before its last n hold i or y or are ee: its codes get Y before that N.
- * A token coded MHMT is Mahmud (محمود: Mahmoud, Mahmood, Mahmut, Maxamuud,
- * Mohamud), not Muhammad (Mohammed, Mehmet, Maxamed, Mohammod), if the
- * vowels before its final d or t are u, ou, oo or uu: its codes get W
- * before that T. Twins are often given these pairs of names, and without
- * the mark they shared every probable key (protocol 10.3, 10.7).
+ * A token coded MHMT is Mahmud (محمود: Mahmoud, Mahmood, Mahmut, Mahmod,
+ * Maxamuud, Mohamud), not Muhammad (Mohammed, Mehmet, Maxamed), if the
+ * vowels before its last d or t are u, o, ou, oo or uu: its codes get W
+ * before that T (so the rare Mohammod reads as Mahmud). Twins are often
+ * given these pairs of names, and without the mark they shared every
+ * probable key (protocol 10.3, 10.7).
  */
 function longVowelMark(t: string, a: string, b: string): ((code: string) => string) | undefined {
   if (a === 'HSN' || b === 'HSN') {

@@ -173,7 +173,8 @@ export class IndexService {
   }
 
   /**
-   * Sync one peer now (deduplicated: a sync already running is joined).
+   * Sync one peer now (deduplicated: a sync already running is joined,
+   * unless it has not moved for `abandonAfterMs`, when it starts afresh).
    * With a budget (default: the node's, if any) it stops where the budget
    * runs out, and the next sync resumes there.
    */
@@ -184,8 +185,8 @@ export class IndexService {
       const joined = await whileMoving(running, limit);
       if (joined !== 'abandoned') return joined.value;
       // Another caller may have started it again while we waited.
-      const now = this.#running.get(peerIdOrCountry);
-      if (now !== undefined && now !== running) return this.sync(peerIdOrCountry, onProgress, budget);
+      const current = this.#running.get(peerIdOrCountry);
+      if (current !== undefined && current !== running) return this.sync(peerIdOrCountry, onProgress, budget);
       this.#deps.logger.warn({ peer: peerIdOrCountry }, 'replica sync abandoned by the runtime; starting it again');
     }
     let work: InFlight<Partial<Record<RecordCategory, ReplicaStatus>>> | undefined;
