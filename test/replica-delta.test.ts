@@ -22,7 +22,8 @@ import { emptyGroupHashes, emptyGroupShards, groupHash, indexRoot, shardHash } f
 import type { IndexDelta } from '../src/core/federation/index/types.js';
 import type { Peer } from '../src/core/federation/peers.js';
 import { portableSha256, silentLogger, systemClock, type Sha256 } from '../src/core/ports.js';
-import { ed25519Signer, ed25519Verify, type Ed25519Verify } from '../src/core/signing.js';
+import { ed25519Signer, ed25519Verify, type Ed25519Verify, type Signer } from '../src/core/signing.js';
+import type { RecordCategory } from '../schemas/records.js';
 import { sqliteAtomicWriter } from '../src/node/atomic.js';
 import { nodeSha256 } from '../src/node/sha256.js';
 import { openSqlite, type SqliteHandle } from '../src/node/sqlite.js';
@@ -37,7 +38,7 @@ const peer = { id: 'peer-xa', country: 'XA', signingPublicKey: signer.publicKey 
 const fp = (shard: number, tail: number) => Uint8Array.of(shard >> 8, shard & 0xff, 0, 0, 0, 0, 0, tail);
 
 /** The root of a multiset of fingerprints, computed from scratch. */
-function rootOf(fps: Uint8Array[]): string {
+function rootOf(fps: Uint8Array[], category: RecordCategory = CATEGORY): string {
   const sorted = [...fps].sort(compareBytes);
   const byShard = new Map<number, Uint8Array[]>();
   for (const f of sorted) byShard.set(shardOf(f), [...(byShard.get(shardOf(f)) ?? []), f]);
@@ -51,7 +52,7 @@ function rootOf(fps: Uint8Array[]): string {
   }
   const all = emptyGroupHashes();
   for (const [g, shards] of groups) all.set(groupHash(g, shards), g * 32);
-  return toBase64Url(indexRoot(CATEGORY, sorted.length, all));
+  return toBase64Url(indexRoot(category, sorted.length, all));
 }
 
 /** The peer's index as a model: its listings, change log and chain, signed heads and deltas. */
@@ -61,7 +62,10 @@ class PeerIndex {
   chain = EMPTY_CHAIN;
   readonly log: Array<{ version: number; op: number; fingerprint: Uint8Array }> = [];
 
-  constructor(initial: Uint8Array[] = []) {
+  constructor(
+    initial: Uint8Array[] = [],
+    readonly category: RecordCategory = CATEGORY,
+  ) {
     for (const f of initial) this.add(f);
   }
   add(f: Uint8Array): this {
@@ -79,14 +83,14 @@ class PeerIndex {
     this.chain = chainStep(this.chain, op, f);
     return this;
   }
-  head(over: { root?: string; count?: number } = {}) {
-    return signJsonEnvelope(signer, HEAD_TYPE, {
+  head(over: { root?: string; count?: number; by?: Signer } = {}) {
+    return signJsonEnvelope(over.by ?? signer, HEAD_TYPE, {
       v: 1,
       node: peer.id,
-      category: CATEGORY,
+      category: this.category,
       version: this.version,
       count: over.count ?? this.fps.length,
-      root: over.root ?? rootOf(this.fps),
+      root: over.root ?? rootOf(this.fps, this.category),
       chain: toBase64Url(this.chain),
       floor: 0,
       issuedAt: '2026-12-01T00:00:00.000Z',
@@ -96,7 +100,7 @@ class PeerIndex {
     return packChanges(this.log.filter((c) => c.version > from && c.version <= to));
   }
   delta(from: number, to = this.version): IndexDelta {
-    return { category: CATEGORY, head: this.head(), fromVersion: from, toVersion: to, changes: this.changes(from, to) };
+    return { category: this.category, head: this.head(), fromVersion: from, toVersion: to, changes: this.changes(from, to) };
   }
 }
 
@@ -183,6 +187,59 @@ describe('replica deltas', () => {
       [toBase64Url(f), 1],
     ]);
     expect(await store.merge(peer.id, CATEGORY)).toBe('ready');
+  });
+
+  it("settles an answer's empty deltas from one read of the replica rows, with applyDelta's results", async () => {
+    const r = open();
+    await migrateToLatest(r.sqlite.db);
+    const indexes = (['missing_child', 'suspect', 'identified_victim'] as const).map((c, i) => new PeerIndex([fp(10 + i, 1)], c));
+    for (const index of indexes) {
+      const id = await r.store.beginFull(peer.id, index.category, index.head());
+      await r.store.putPage(id, 0, 65536, index.fps[0]!);
+      expect(await r.store.finishFull(peer, index.category, index.head())).toBe('ready');
+    }
+    // The same store, counting the reads it issues.
+    let reads = 0;
+    const db = r.sqlite.db.withPlugin({
+      transformQuery: (a) => {
+        if (a.node.kind === 'SelectQueryNode') reads++;
+        return a.node;
+      },
+      transformResult: async (a) => a.result,
+    });
+    const store = new ReplicaStore({ db, atomic: sqliteAtomicWriter(r.sqlite.raw), clock: systemClock, logger: silentLogger, sha256: nodeSha256 });
+    const atHead = (index: PeerIndex) => index.delta(index.version);
+    expect(await store.applyDeltas(peer, indexes.map(atHead))).toEqual(['ready', 'ready', 'ready']);
+    expect(reads).toBe(1);
+    // One lookup reads the shards of every category at once, and keeps each hit to its own category.
+    const all = ['missing_child', 'suspect', 'identified_victim'] as const;
+    reads = 0;
+    const found = await store.lookup(peer.id, all, [fp(10, 1), fp(11, 1), fp(12, 1), fp(12, 2)]);
+    expect(reads).toBe(2);
+    expect(found.status).toEqual({ missing_child: 'ready', suspect: 'ready', identified_victim: 'ready' });
+    expect(found.hits.map((h) => [h.category, toBase64Url(h.fingerprint), h.count])).toEqual([
+      ['missing_child', toBase64Url(fp(10, 1)), 1],
+      ['suspect', toBase64Url(fp(11, 1)), 1],
+      ['identified_victim', toBase64Url(fp(12, 1)), 1],
+    ]);
+
+    // Anything else takes applyDelta's own path: a delta with changes, a head that fails its
+    // signature check (the replica is marked), an empty delta short of its head.
+    const [changed, forged, behind] = indexes as [PeerIndex, PeerIndex, PeerIndex];
+    changed.add(fp(50, 1));
+    behind.add(fp(51, 1));
+    const intruder = ed25519Signer(new Uint8Array(32).fill(3));
+    const batch = [changed.delta(1), { ...atHead(forged), head: forged.head({ by: intruder }) }, behind.delta(1, 1)];
+    reads = 0;
+    expect(await store.applyDeltas(peer, batch)).toEqual(['ready', 'error', 'syncing']);
+    expect(reads).toBeGreaterThan(1);
+    const states = Object.fromEntries((await store.states(peer.id)).map((s) => [s.category, s]));
+    expect(states.missing_child).toMatchObject({ status: 'ready', version: 2 });
+    expect(states.suspect).toMatchObject({ status: 'error' });
+    expect(states.identified_victim).toMatchObject({ status: 'syncing', version: 1 });
+    // A replica in error stays so, though its next delta is empty and at a good head.
+    expect(await store.applyDeltas(peer, [atHead(forged)])).toEqual(['error']);
+    expect(await listings(store, [fp(50, 1)])).toEqual([[toBase64Url(fp(50, 1)), 1]]);
   });
 
   it('refuses changes that do not extend to the signed chain: one dropped, two swapped, an op flipped, a wrong count', async () => {

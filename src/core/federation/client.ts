@@ -100,7 +100,8 @@ export type ReplicaStatus = (typeof REPLICA_STATUSES)[number] | 'resync';
  */
 export interface ReplicaIndex {
   replicaVersions(peerId: string): Promise<Partial<Record<RecordCategory, number>>>;
-  applyDelta(peer: Peer, delta: IndexChanges): Promise<ReplicaStatus>;
+  /** Apply an answer's deltas in order; one status per delta. */
+  applyDeltas(peer: Peer, deltas: readonly IndexChanges[]): Promise<ReplicaStatus[]>;
   lookup(
     peerId: string,
     categories: readonly RecordCategory[],
@@ -313,8 +314,7 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
   }
   const categories = [...new Set(answer.deltas.map((d) => d.category))];
   if (categories.length !== answer.deltas.length) throw new CairnError('peer_response_invalid', `${peer.country}: the answer carries two deltas for one category`);
-  const applied: Partial<Record<RecordCategory, ReplicaStatus>> = {};
-  for (const delta of answer.deltas) applied[delta.category] = await applyDelta(deps, peer, changesFromWire(delta));
+  const applied = await applyDeltas(deps, peer, answer.deltas.map(changesFromWire));
   const real = tokens.slice(0, usable.length);
   const fingerprints = real.map((t) => indexFingerprint(t));
   let found = await deps.replicas.lookup(peer.id, categories, fingerprints, epoch);
@@ -341,13 +341,15 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
   return { hits, replicas, checkpoint: answer.checkpoint, logIndex: answer.logIndex };
 }
 
-/** Apply one delta of an answer; a replica that throws is in error, never silently behind. */
-async function applyDelta(deps: MatchDeps, peer: Peer, delta: IndexChanges): Promise<ReplicaStatus> {
+/** Apply the deltas of an answer, by category; replicas that throw are in error, never silently behind. */
+async function applyDeltas(deps: MatchDeps, peer: Peer, deltas: IndexChanges[]): Promise<Partial<Record<RecordCategory, ReplicaStatus>>> {
+  let statuses: ReplicaStatus[];
   try {
-    return await deps.replicas.applyDelta(peer, delta);
+    statuses = await deps.replicas.applyDeltas(peer, deltas);
   } catch {
-    return 'error';
+    statuses = deltas.map(() => 'error');
   }
+  return Object.fromEntries(deltas.map((d, i) => [d.category, statuses[i] ?? 'error']));
 }
 
 const SEVERITY: Record<ReplicaStatus, number> = { ready: 0, resync: 1, stale: 2, syncing: 3, error: 4 };

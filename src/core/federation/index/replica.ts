@@ -31,7 +31,7 @@ import { splitByShard } from './owner.js';
 import { emptyGroupHashes, emptyGroupShards, groupHash, indexRoot, shardHash } from './tree.js';
 import { CHANGE_BYTES, changeFingerprint, checkChanges, EMPTY_CHAIN, extendChain } from './chain.js';
 import { CHANGE_OP } from './changes.js';
-import { isResync, storedHead, type IndexChanges, type ReplicaStatus } from './types.js';
+import { isResync, storedHead, type IndexChanges, type IndexDelta, type ReplicaStatus } from './types.js';
 
 const FP = INDEX.fingerprintBytes;
 const HASH = MERKLE.hashSize;
@@ -369,15 +369,19 @@ export class ReplicaStore {
       status[c] = r && epoch !== undefined && r.epoch !== epoch ? 'stale' : (r?.status ?? 'stale');
       if (r && status[c] === 'ready') ready.push({ category: c, id: r.id, pending: r.pending });
     }
+    if (ready.length === 0 || fingerprints.length === 0) return { status, hits };
     const pending = await this.#pendingCounts(ready.filter((r) => r.pending > 0).map((r) => r.id), fingerprints);
+    // The shards of every ready category in one read (a few per search, not one per category).
+    const ids = ready.map((r) => r.id);
+    const blobs = new Map<string, Uint8Array>();
+    const per = Math.max(1, IN_CHUNK - ids.length);
+    for (let i = 0; i < shards.length; i += per) {
+      const got = await db.selectFrom('replica_shards').select(['replica_id', 'shard', 'fingerprints']).where('replica_id', 'in', ids).where('shard', 'in', shards.slice(i, i + per)).execute();
+      for (const g of got) blobs.set(`${g.replica_id}/${g.shard}`, new Uint8Array(g.fingerprints));
+    }
     for (const { category, id } of ready) {
-      const blobs = new Map<number, Uint8Array>();
-      for (let i = 0; i < shards.length; i += IN_CHUNK) {
-        const got = await db.selectFrom('replica_shards').select(['shard', 'fingerprints']).where('replica_id', '=', id).where('shard', 'in', shards.slice(i, i + IN_CHUNK)).execute();
-        for (const g of got) blobs.set(g.shard, new Uint8Array(g.fingerprints));
-      }
       for (const fp of fingerprints) {
-        const packed = blobs.get(shardOf(fp));
+        const packed = blobs.get(`${id}/${shardOf(fp)}`);
         const count = (packed ? countOf(packed, fp) : 0) + (pending.get(`${id}/${toHex(fp)}`) ?? 0);
         if (count > 0) hits.push({ category, fingerprint: fp, count });
       }
@@ -416,6 +420,47 @@ export class ReplicaStore {
    */
   async applyDelta(peer: Peer, changes: IndexChanges): Promise<ReplicaStatus> {
     return this.#locked(`${peer.id}/${changes.category}`, () => this.#apply(peer, changes));
+  }
+
+  /**
+   * applyDelta for each of an answer's deltas, in order, with the same
+   * results. An in-sync searcher gets an empty delta per category with
+   * every answer; those are settled from one read of the peer's replica
+   * rows (ready, of the head's epoch, at the head's version), not one read
+   * each. A delta that changes anything, a head that fails its check and a
+   * replica another task of ours is writing take applyDelta's path; one
+   * that throws there is reported `error`, and the others are still applied.
+   */
+  async applyDeltas(peer: Peer, list: readonly IndexChanges[]): Promise<ReplicaStatus[]> {
+    const atHead = (c: IndexChanges): c is IndexDelta => !isResync(c) && c.changes.length === 0 && c.fromVersion === c.toVersion;
+    const rows = list.some(atHead)
+      ? await this.#deps.db.selectFrom('replicas').select(['category', 'status', 'version', 'epoch']).where('peer_id', '=', peer.id).execute()
+      : [];
+    const byCategory = new Map(rows.map((r) => [r.category, r]));
+    const out: ReplicaStatus[] = [];
+    for (const changes of list) {
+      const row = byCategory.get(changes.category);
+      if (atHead(changes) && row?.status === 'ready' && !this.#locks.has(`${peer.id}/${changes.category}`)) {
+        let head: IndexHead | undefined;
+        try {
+          head = this.#verifiedHead(peer, changes.head, changes.category);
+        } catch {
+          // Refused: applyDelta marks the replica and logs it.
+        }
+        if (head !== undefined && row.epoch === (head.epoch ?? 1) && row.version === head.version && changes.toVersion === head.version) {
+          out.push('ready');
+          continue;
+        }
+      }
+      try {
+        out.push(await this.applyDelta(peer, changes));
+      } catch (e) {
+        // A replica we could not write is in error for this answer, never silently behind; the next answer tries again.
+        this.#deps.logger.warn({ peer: peer.id, category: changes.category, code: isCairnError(e) ? e.code : 'internal' }, 'replica delta could not be applied');
+        out.push('error');
+      }
+    }
+    return out;
   }
 
   async #apply(peer: Peer, changes: IndexChanges): Promise<ReplicaStatus> {

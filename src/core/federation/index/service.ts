@@ -116,10 +116,15 @@ export class IndexService {
    * (or `syncing` with more to come) gets a background sync.
    */
   async applyDelta(peer: Peer, delta: IndexChanges): Promise<ReplicaStatus> {
-    const status = await this.replicas.applyDelta(peer, delta);
-    if (status === 'stale' || status === 'syncing') this.schedule(peer.id);
-    else if (status === 'ready' && 'changes' in delta && delta.changes.length > 0) this.#mergeLater(peer.id, this.#deps.mergeAt ?? INDEX.replicaMergeAt);
-    return status;
+    return (await this.applyDeltas(peer, [delta]))[0]!;
+  }
+
+  /** applyDelta for each of an answer's deltas, in order (the replica store settles the empty ones together). */
+  async applyDeltas(peer: Peer, deltas: readonly IndexChanges[]): Promise<ReplicaStatus[]> {
+    const statuses = await this.replicas.applyDeltas(peer, deltas);
+    if (statuses.some((s) => s === 'stale' || s === 'syncing')) this.schedule(peer.id);
+    if (statuses.some((s, i) => s === 'ready' && 'changes' in deltas[i]! && deltas[i]!.changes.length > 0)) this.#mergeLater(peer.id, this.#deps.mergeAt ?? INDEX.replicaMergeAt);
+    return statuses;
   }
 
   /**
