@@ -79,6 +79,37 @@ describe('threaded evaluator', () => {
     }
   });
 
+  it('evaluates on the calling thread while inlineWhen says so, as the worker would', async () => {
+    // Its worker dies on every call: what succeeds was evaluated on this thread.
+    let alone = true;
+    const e = await createThreadedEvaluator(keys.secretKey, keys.publicKey, {
+      threads: 1,
+      workerUrl: new URL('./fixtures/crashing-evaluate-worker.mjs', import.meta.url),
+      inlineWhen: () => alone,
+    });
+    try {
+      const inputs = [utf8('alone'), utf8('on the main thread')];
+      const blinded = inputs.map((x) => blind(x));
+      const elements = blinded.map((b) => b.blindedElement);
+      const got = await e.blindEvaluateBatch(elements);
+      const outputs = finalizeBatch(inputs, blinded.map((b) => b.blind), got.evaluatedElements, elements, keys.publicKey, got.proof);
+      expect(outputs.map(toHex)).toEqual(inputs.map((x) => toHex(evaluateToken(keys.secretKey, x))));
+      const bad = [elements[0]!, new Uint8Array(32).fill(0xff)];
+      expect(await failure(() => e.blindEvaluateBatch(bad))).toEqual(await failure(async () => blindEvaluateBatch(keys.secretKey, keys.publicKey, bad)));
+      expect(e.inlined()).toBe(2);
+      // Not alone: the worker takes it (and dies here).
+      alone = false;
+      expect(await failure(() => e.blindEvaluateBatch(elements))).toMatchObject({ code: 'internal', message: 'evaluate worker exited with code 3' });
+      expect(e.inlined()).toBe(2);
+      alone = true;
+    } finally {
+      await e.close();
+    }
+    // Closed: refused, never evaluated under the overwritten key.
+    expect(await failure(() => e.blindEvaluateBatch([blind(utf8('x')).blindedElement]))).toMatchObject({ code: 'internal' });
+    expect(e.inlined()).toBe(2);
+  });
+
   it('refuses a mismatched key pair at start-up, and calls after close', async () => {
     const other = generateOprfKeyPair();
     expect(await failure(() => createThreadedEvaluator(keys.secretKey, other.publicKey, { threads: 1 }))).toMatchObject({ code: 'oprf_invalid_input', field: 'publicKey' });

@@ -128,8 +128,14 @@ async function startLocked(
   const importThreads = Math.max(1, Math.floor(availableParallelism() / 2));
   const tokenBackend = lazyTokenPool({ secretKey: keys.oprfSecretKey, threads: importThreads });
   cleanups.push(() => tokenBackend.close());
-  // Peers' blind match queries: libsodium in a worker thread, off the main thread.
-  const evaluator = await createThreadedEvaluator(keys.oprfSecretKey, keys.oprfPublicKey);
+  // Requests in flight (counted where the HTTP server starts below): close()
+  // drains them, and a match query that is alone is evaluated on the main thread.
+  const open = { requests: 0 };
+  const alone = () => open.requests <= 1;
+  // Peers' blind match queries: libsodium in a worker thread, off the main
+  // thread while other requests are in flight; a lone one is evaluated on the
+  // main thread, which would only wait for the worker.
+  const evaluator = await createThreadedEvaluator(keys.oprfSecretKey, keys.oprfPublicKey, { inlineWhen: alone });
   cleanups.push(() => evaluator.close());
   // Our searches' answers: each peer's proof checked on a worker thread when
   // one is idle, so answers arriving together are checked side by side.
@@ -147,7 +153,7 @@ async function startLocked(
     tokenBackend,
     evaluator,
     // Another OPRF epoch's key (a rotation): the same fast paths, built when first used.
-    evaluatorFor: (sk, pk) => createThreadedEvaluator(sk, pk),
+    evaluatorFor: (sk, pk) => createThreadedEvaluator(sk, pk, { inlineWhen: alone }),
     tokenBackendFor: async (sk) => lazyTokenPool({ secretKey: sk, threads: importThreads }),
     defer,
     searches: true,
@@ -228,13 +234,12 @@ async function startLocked(
   if (metricsUrl) logger.info({ metrics: metricsUrl }, 'metrics on their own listener');
   // In-flight requests, so that close() drains them instead of cutting them off.
   const http = server as unknown as HttpServer;
-  let inFlight = 0;
   let draining = false;
   http.on('request', (_req, res) => {
-    inFlight++;
+    open.requests++;
     // While draining, tell keep-alive clients not to send another request on this socket.
     if (draining) res.setHeader('connection', 'close');
-    res.once('close', () => inFlight--);
+    res.once('close', () => open.requests--);
   });
   // Outlive clients' idle keep-alive (undici closes idle sockets after ~4 s):
   // a server that closes first races the client's next request on the same
@@ -260,11 +265,11 @@ async function startLocked(
       const stopped = new Promise<void>((r) => http.close(() => r()));
       const deadline = Date.now() + DRAIN_TIMEOUT_MS;
       http.closeIdleConnections();
-      while (inFlight > 0 && Date.now() < deadline) {
+      while (open.requests > 0 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
         http.closeIdleConnections();
       }
-      if (inFlight > 0) logger.warn({ inFlight }, 'requests still running after the drain timeout were cut off');
+      if (open.requests > 0) logger.warn({ inFlight: open.requests }, 'requests still running after the drain timeout were cut off');
       http.closeAllConnections();
       await stopped;
       await Promise.allSettled([...deferred]);

@@ -165,7 +165,7 @@ export async function createSodiumEvaluator(
   secretKey: Uint8Array,
   publicKey: Uint8Array,
   rng: RandomBytes = nodeRandomBytes,
-): Promise<OprfEvaluator> {
+): Promise<OprfEvaluator & { close(): void }> {
   const lib = await loadSodium();
   const sk = validateOprfSecretKey(secretKey).slice();
   const pk = requireSodiumElement(lib, publicKey, 'publicKey').slice();
@@ -181,5 +181,7 @@ export async function createSodiumEvaluator(
   };
   return {
     blindEvaluateBatch: async (blindedElements) => blindEvaluateBatchSodium(lib, key, blindedElements, rng),
+    /** Overwrite this evaluator's copy of the secret key; it evaluates nothing after. */
+    close: () => sk.fill(0),
   };
 }
