@@ -227,7 +227,7 @@ export function formatSearchBenchmark(r: SearchBenchResult): string {
     describeNoHitCheck(r.noHitCheck),
     '',
     `CPU per search during the sequential series (/proc): ${r.cpuPerSearch.map((c) => `${c.role} ${c.country} ${fmt(c.msPerSearch, 1)} ms`).join(', ')}. ` +
-      'Each node has its main thread and, for answers, one evaluation worker thread (used when more than one request is in flight); all four nodes and the load share the 2 cores.',
+      'Each node has its main thread and, for answers, one evaluation worker thread (used unless a request is alone at a node that was idle); all four nodes and the load share the 2 cores.',
     '',
     '| one answering node | answers/s | answers per node CPU-second | node CPU ms/answer | load generator CPU s | failed |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',

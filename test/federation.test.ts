@@ -97,6 +97,10 @@ describe('federation across three nodes', () => {
     expect(metricsB).toMatch(/cairn_search_peer_outcomes_total\{outcome="hit",path="api",peer="XA"\} [1-9]/);
     const metricsA = await (await fetch(`${xa.url}/metrics`)).text();
     expect(metricsA).toMatch(/cairn_federation_answers_total\{code="ok",route="\/federation\/v2\/match"\} [1-9]/);
+    // Each answered match query was evaluated once, on the main thread when it was alone at XA, else on the worker.
+    const count = (re: RegExp) => Number(re.exec(metricsA)?.[1] ?? 0);
+    const answered = count(/cairn_federation_answers_total\{code="ok",route="\/federation\/v2\/match"\} (\d+)/);
+    expect(count(/cairn_oprf_batches_total\{thread="main"\} (\d+)/) + count(/cairn_oprf_batches_total\{thread="worker"\} (\d+)/)).toBe(answered);
     const incoming = await api(xa, xa.tokens.analyst, 'GET', '/v1/hits/incoming');
     expect(incoming.json.hits[0]).toMatchObject({ peer: { country: 'XB' }, record: { ref: 'XA-MC-1' }, caseReference: CONTEXT.caseReference, searchId: r.json.id });
   });

@@ -82,10 +82,12 @@ describe('threaded evaluator', () => {
   it('evaluates on the calling thread while inlineWhen says so, as the worker would', async () => {
     // Its worker dies on every call: what succeeds was evaluated on this thread.
     let alone = true;
+    const batches: string[] = [];
     const e = await createThreadedEvaluator(keys.secretKey, keys.publicKey, {
       threads: 1,
       workerUrl: new URL('./fixtures/crashing-evaluate-worker.mjs', import.meta.url),
       inlineWhen: () => alone,
+      onBatch: (thread) => batches.push(thread),
     });
     try {
       const inputs = [utf8('alone'), utf8('on the main thread')];
@@ -97,10 +99,13 @@ describe('threaded evaluator', () => {
       const bad = [elements[0]!, new Uint8Array(32).fill(0xff)];
       expect(await failure(() => e.blindEvaluateBatch(bad))).toEqual(await failure(async () => blindEvaluateBatch(keys.secretKey, keys.publicKey, bad)));
       expect(e.inlined()).toBe(2);
+      // Only what was answered counts toward the node's metric.
+      expect(batches).toEqual(['main']);
       // Not alone: the worker takes it (and dies here).
       alone = false;
       expect(await failure(() => e.blindEvaluateBatch(elements))).toMatchObject({ code: 'internal', message: 'evaluate worker exited with code 3' });
       expect(e.inlined()).toBe(2);
+      expect(batches).toEqual(['main']);
       alone = true;
     } finally {
       await e.close();

@@ -10,11 +10,12 @@ import type { Config } from '../core/config.js';
 import { CairnError } from '../core/errors.js';
 import { INDEX, KEYS } from '../core/constants.js';
 import { createApp } from '../http/app.js';
-import { Metrics, METRICS_CONTENT_TYPE } from '../http/metrics.js';
+import { Counter, Metrics, METRICS_CONTENT_TYPE } from '../http/metrics.js';
 import type { Logger } from '../core/ports.js';
 import { runRetention } from '../core/records/manage.js';
 import { nodeServices, openNodeContext } from './context.js';
 import { loadConfig } from './home.js';
+import { InFlight } from './in-flight.js';
 import { acquireServeLock } from './lock.js';
 import { lazyTokenPool, loadSodiumBuild } from './oprf/index.js';
 import { createThreadedEvaluator } from './oprf/evaluator-thread.js';
@@ -128,14 +129,16 @@ async function startLocked(
   const importThreads = Math.max(1, Math.floor(availableParallelism() / 2));
   const tokenBackend = lazyTokenPool({ secretKey: keys.oprfSecretKey, threads: importThreads });
   cleanups.push(() => tokenBackend.close());
+  const metrics = new Metrics();
   // Requests in flight (counted where the HTTP server starts below): close()
-  // drains them, and a match query that is alone is evaluated on the main thread.
-  const open = { requests: 0 };
-  const alone = () => open.requests <= 1;
+  // drains them, and a match query alone at a quiet node is evaluated on the main thread.
+  const inFlight = new InFlight();
+  const oprfBatches = metrics.register(new Counter('cairn_oprf_batches_total', "Peers' match queries evaluated since start, by thread: main (alone at a quiet node) or worker."));
+  const evaluatorOptions = { inlineWhen: () => inFlight.alone(), onBatch: (thread: 'main' | 'worker') => oprfBatches.inc({ thread }) };
   // Peers' blind match queries: libsodium in a worker thread, off the main
   // thread while other requests are in flight; a lone one is evaluated on the
   // main thread, which would only wait for the worker.
-  const evaluator = await createThreadedEvaluator(keys.oprfSecretKey, keys.oprfPublicKey, { inlineWhen: alone });
+  const evaluator = await createThreadedEvaluator(keys.oprfSecretKey, keys.oprfPublicKey, evaluatorOptions);
   cleanups.push(() => evaluator.close());
   // Our searches' answers: each peer's proof checked on a worker thread when
   // one is idle, so answers arriving together are checked side by side.
@@ -153,7 +156,7 @@ async function startLocked(
     tokenBackend,
     evaluator,
     // Another OPRF epoch's key (a rotation): the same fast paths, built when first used.
-    evaluatorFor: (sk, pk) => createThreadedEvaluator(sk, pk, { inlineWhen: alone }),
+    evaluatorFor: (sk, pk) => createThreadedEvaluator(sk, pk, evaluatorOptions),
     tokenBackendFor: async (sk) => lazyTokenPool({ secretKey: sk, threads: importThreads }),
     defer,
     searches: true,
@@ -222,7 +225,6 @@ async function startLocked(
   }, KEYS.reloadIntervalMs);
   keyTimer.unref();
   cleanups.push(() => clearInterval(keyTimer));
-  const metrics = new Metrics();
   const app = createApp(services, { logger, clock: ctx.clock, random: ctx.random, metrics, version: VERSION, requestBody: readIncomingBody });
   const port = opts.port ?? config.http.port;
   const server: ServerType = await new Promise((resolveServer, reject) => {
@@ -236,10 +238,10 @@ async function startLocked(
   const http = server as unknown as HttpServer;
   let draining = false;
   http.on('request', (_req, res) => {
-    open.requests++;
+    inFlight.arrived();
     // While draining, tell keep-alive clients not to send another request on this socket.
     if (draining) res.setHeader('connection', 'close');
-    res.once('close', () => open.requests--);
+    res.once('close', () => inFlight.finished());
   });
   // Outlive clients' idle keep-alive (undici closes idle sockets after ~4 s):
   // a server that closes first races the client's next request on the same
@@ -265,11 +267,11 @@ async function startLocked(
       const stopped = new Promise<void>((r) => http.close(() => r()));
       const deadline = Date.now() + DRAIN_TIMEOUT_MS;
       http.closeIdleConnections();
-      while (open.requests > 0 && Date.now() < deadline) {
+      while (inFlight.open > 0 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
         http.closeIdleConnections();
       }
-      if (open.requests > 0) logger.warn({ inFlight: open.requests }, 'requests still running after the drain timeout were cut off');
+      if (inFlight.open > 0) logger.warn({ inFlight: inFlight.open }, 'requests still running after the drain timeout were cut off');
       http.closeAllConnections();
       await stopped;
       await Promise.allSettled([...deferred]);

@@ -12,8 +12,8 @@
  *   reports a bad element with the evaluator's own code and position
  *   (blindedElements[i]); crashes and shutdown follow the pool's one policy.
  * - With `inlineWhen`, a batch is evaluated on the calling thread while it
- *   returns true: the server passes "no other request in flight". A lone
- *   request gains nothing from a worker, as the main thread would only wait
+ *   returns true: the server passes "alone at a quiet node" (in-flight.ts).
+ *   A lone request gains nothing from a worker, as the main thread would only wait
  *   for it, and the hop (two messages, two thread wake-ups) cost about a
  *   millisecond of a sequential search's latency on a 2-core machine; with
  *   other requests in flight the worker keeps the main thread free for them.
@@ -39,7 +39,7 @@ export interface ThreadedEvaluator extends OprfEvaluator {
 export async function createThreadedEvaluator(
   secretKey: Uint8Array,
   publicKey: Uint8Array,
-  opts: { threads?: number; workerUrl?: URL; inlineWhen?: () => boolean } = {},
+  opts: { threads?: number; workerUrl?: URL; inlineWhen?: () => boolean; onBatch?: (thread: 'main' | 'worker') => void } = {},
 ): Promise<ThreadedEvaluator> {
   const sk = validateOprfSecretKey(secretKey).slice();
   const pk = requireBytes(publicKey, 'publicKey', OPRF.elementSize).slice();
@@ -61,12 +61,15 @@ export async function createThreadedEvaluator(
       // After close the pool refuses the call, with its error; the inline key is overwritten by then.
       if (inline && !closed && opts.inlineWhen!()) {
         inlined++;
-        return inline.blindEvaluateBatch(blindedElements);
+        const answer = await inline.blindEvaluateBatch(blindedElements);
+        opts.onBatch?.('main');
+        return answer;
       }
       const elements = requireBatch(blindedElements, 'blindedElements');
       elements.forEach((e, i) => requireBytes(e, { batch: 'blindedElements', index: i }, OPRF.elementSize, 'oprf_invalid_element'));
       const packed = packFixed(elements as Uint8Array[], OPRF.elementSize);
       const { evaluated, proof } = await pool.run({ elements: packed }, elements.length, [packed.buffer]);
+      opts.onBatch?.('worker');
       return { evaluatedElements: unpackFixed(evaluated, OPRF.elementSize), proof };
     },
     async close() {
