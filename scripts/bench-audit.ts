@@ -25,9 +25,11 @@
  *            append time × the appends on a search's critical path.
  *            On a noisy shared machine that A/B difference of means is often
  *            within its noise, so the verdict uses an upper bound built from
- *            each audit operation's measured cost (append, integrate and
- *            sign, open the note, fetch and verify a consistency proof) as if
- *            every answer met a new checkpoint; the A/B is shown beside it.
+ *            the measured cost of each audit operation on a search's path
+ *            (append, integrate and sign, open the note) as if every answer
+ *            met a new checkpoint; the A/B is shown beside it, and so is the
+ *            bound with the witnessing round trip (fetch and verify a
+ *            consistency proof), which runs after the search has answered.
  *
  * Usage: npm run bench:audit [-- --entries 1000000] [--checkpoint-every 1000] [--records 100000]
  *          [--searches 60] [--rounds 2] [--seconds 15] [--concurrency 8] [--port 18800] [--keep] [--json]
@@ -100,6 +102,9 @@ export interface AuditBenchResult {
        */
       readonly worstCaseMs: number;
       readonly worstCaseShare: number;
+      /** Fetching and checking a consistency proof, after the search has answered. */
+      readonly deferredMs: number;
+      readonly withDeferredShare: number;
     }[];
   };
   readonly targets: readonly TargetCheck[];
@@ -223,9 +228,24 @@ export async function runAuditBenchmark(options: AuditBenchOptions = {}): Promis
       const appendsMs = appends * appendMs;
       const p50Share = (d.p50 - m.p50 + appendsMs) / d.p50;
       // Every answer meets a new checkpoint: the peer integrates and signs, the searcher
-      // opens it, fetches a consistency proof and checks it (the proof's build counted twice: an upper bound).
-      const worst = appends * ops.appendMs + ops.checkpointMs + ops.openCheckpointMs + fetchMs + ops.consistencyMs;
-      return { kind, checkpointMs, checkpointSeMs, appendsMs, share: (checkpointMs + appendsMs) / d.mean, p50Share, worstCaseMs: worst, worstCaseShare: worst / (m.mean + worst) };
+      // opens it before the search goes on (an upper bound). Fetching and checking the
+      // consistency proof follows after the search has answered (SearchDeps.defer, in
+      // both runtimes); it is reported beside, as if it were on the path too (the
+      // proof's build counted twice).
+      const worst = appends * ops.appendMs + ops.checkpointMs + ops.openCheckpointMs;
+      const deferredMs = fetchMs + ops.consistencyMs;
+      return {
+        kind,
+        checkpointMs,
+        checkpointSeMs,
+        appendsMs,
+        share: (checkpointMs + appendsMs) / d.mean,
+        p50Share,
+        worstCaseMs: worst,
+        worstCaseShare: worst / (m.mean + worst),
+        deferredMs,
+        withDeferredShare: (worst + deferredMs) / (m.mean + worst + deferredMs),
+      };
     });
 
     const verifyScale = entries === AUDIT_TARGET.entries ? undefined : `${fmt(entries)} entries, not 1,000,000`;
@@ -244,7 +264,8 @@ export async function runAuditBenchmark(options: AuditBenchOptions = {}): Promis
           measured: `≤ ${fmt(100 * k.worstCaseShare, 1)}% (${fmt(k.worstCaseMs, 1)} ms of ${fmt(stat('minimal', k.kind).mean + k.worstCaseMs, 1)} ms)`,
           status: k.worstCaseShare <= AUDIT_TARGET.latencyShare ? 'MET' : 'MISSED',
           note:
-            `from the measured cost of each audit operation, with a new checkpoint at every answer (an upper bound); ` +
+            `from the measured cost of each audit operation on the search's path, with a new checkpoint at every answer (an upper bound); ` +
+            `with the witnessing round trip that follows the answer (${fmt(k.deferredMs, 1)} ms) counted too, ${fmt(100 * k.withDeferredShare, 1)}%; ` +
             `the direct A/B of mean latencies gives ${fmt(100 * k.share, 1)}% ± ${fmt((200 * k.checkpointSeMs) / stat('default', k.kind).mean, 1)} (2 s.e.); ` +
             `of a search at the 50 ms target the same cost would be ${fmt((100 * k.worstCaseMs) / 50)}%`,
         }),
@@ -301,13 +322,14 @@ export function formatAuditBenchmark(r: AuditBenchResult): string {
     '',
     `One append at idle (appender): ${fmt(r.share.appendMs, 2)} ms. ` +
       r.share.byKind
-        .map((k) => `${k.kind}: A/B difference of means ${fmt(k.checkpointMs, 1)} ± ${fmt(k.checkpointSeMs, 1)} ms (s.e.) + appends ${fmt(k.appendsMs, 1)} ms = ${fmt(100 * k.share, 1)}% of the mean latency; worst case from the operations' costs ${fmt(k.worstCaseMs, 1)} ms = ${fmt(100 * k.worstCaseShare, 1)}%`)
+        .map((k) => `${k.kind}: A/B difference of means ${fmt(k.checkpointMs, 1)} ± ${fmt(k.checkpointSeMs, 1)} ms (s.e.) + appends ${fmt(k.appendsMs, 1)} ms = ${fmt(100 * k.share, 1)}% of the mean latency; worst case from the costs of the operations on the search's path ${fmt(k.worstCaseMs, 1)} ms = ${fmt(100 * k.worstCaseShare, 1)}% (with the witnessing round trip after the answer, ${fmt(k.deferredMs, 1)} ms more, ${fmt(100 * k.withDeferredShare, 1)}%)`)
         .join('; ') +
       '. The appends are in the transaction of their act and cannot be switched off: their cost is the append time × the appends on the critical path (2 for a no-hit search, 3 for a hit). ' +
       (r.share.byKind.every((k) => Math.abs(k.checkpointMs) < 2 * k.checkpointSeMs)
         ? 'Here the A/B difference is within twice its standard error (noise); '
         : 'Here the A/B difference is larger than twice its standard error for at least one kind; ') +
-      'the verdict uses the worst case built from the operations\' measured costs.',
+      'the verdict uses the worst case built from the measured costs of the operations on the search\'s path: the appends, the peer integrating and signing a checkpoint, and the searcher opening it. ' +
+      'A new checkpoint is witnessed (a consistency proof fetched and checked) after the search has answered, at most once a minute per peer; that round trip still takes CPU from the same two cores, so its share is shown beside.',
     '',
     formatTargets(r.targets),
     '',
