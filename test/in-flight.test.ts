@@ -21,10 +21,7 @@ describe('InFlight', () => {
     const server = createServer((_req, res) => {
       setTimeout(() => res.end(String(inFlight.alone())), holdMs);
     });
-    server.on('request', (_req, res) => {
-      inFlight.arrived();
-      res.once('close', () => inFlight.finished());
-    });
+    inFlight.track(server);
     servers.push(server);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;

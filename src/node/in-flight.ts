@@ -16,6 +16,8 @@
  * client's), and that is the case the inline path is for.
  */
 
+import type { Server } from 'node:http';
+
 /** Idle time before a lone request counts as alone. */
 export const QUIET_MS = 5;
 
@@ -33,6 +35,15 @@ export class InFlight {
   /** Requests in flight. */
   get open(): number {
     return this.#open;
+  }
+
+  /** Count the requests of `server`, from its 'request' event to the response's 'close'. */
+  track(server: Server): this {
+    server.on('request', (_req, res) => {
+      this.arrived();
+      res.once('close', () => this.finished());
+    });
+    return this;
   }
 
   /** A request was parsed (the server's 'request' event). */

@@ -237,11 +237,10 @@ async function startLocked(
   // In-flight requests, so that close() drains them instead of cutting them off.
   const http = server as unknown as HttpServer;
   let draining = false;
+  inFlight.track(http);
   http.on('request', (_req, res) => {
-    inFlight.arrived();
     // While draining, tell keep-alive clients not to send another request on this socket.
     if (draining) res.setHeader('connection', 'close');
-    res.once('close', () => inFlight.finished());
   });
   // Outlive clients' idle keep-alive (undici closes idle sockets after ~4 s):
   // a server that closes first races the client's next request on the same
