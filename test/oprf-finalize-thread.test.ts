@@ -1,9 +1,10 @@
 /**
  * The searcher's answer checks on worker threads (finalize-thread.ts): the
  * same tokens as Evaluate for padded answers, answers arriving together
- * split between the worker and the calling thread, a peer's bad answer
- * refused with the calling thread's code and position, and a crashed worker
- * costing only time.
+ * split between the worker and the calling thread, an answer alone checked
+ * on the calling thread, a peer's bad answer refused on the worker with the
+ * calling thread's code and position, and a crashed worker costing only
+ * time.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,9 +68,15 @@ describe('threaded answer checks', () => {
       [short, a.proof, 'oprf_invalid_element evaluatedElements[3]'],
       [identity, a.proof, 'oprf_invalid_element evaluatedElements[2]'],
     ] as const) {
+      // Handed over together with a good answer, the bad one (first) is checked on the worker.
+      const good = answer(client, 2);
       const before = client.counts();
-      expect(await code(() => client.finalizePrefix!(a.xs, a.blinds, [...evaluated], a.elements, keys.publicKey, proof))).toBe(expected);
-      expect(client.counts().inline).toBe(before.inline);
+      const [got] = await Promise.all([
+        code(() => client.finalizePrefix!(a.xs, a.blinds, [...evaluated], a.elements, keys.publicKey, proof)),
+        client.finalizePrefix!(good.xs, good.blinds, good.evaluated, good.elements, keys.publicKey, good.proof),
+      ]);
+      expect(got).toBe(expected);
+      expect(client.counts()).toEqual({ worker: before.worker, inline: before.inline + 1 });
     }
     // The worker keeps serving after refusals.
     const b = answer(client, 3);
@@ -80,10 +87,11 @@ describe('threaded answer checks', () => {
     const crashing = await createThreadedOprfClient({ threads: 1, workerUrl: new URL('./fixtures/crashing-finalize-worker.mjs', import.meta.url) });
     try {
       expect(await crashing.ready()).toBe(true);
-      const a = answer(crashing, 4);
-      const tokens = await crashing.finalizePrefix!(a.xs, a.blinds, a.evaluated, a.elements, keys.publicKey, a.proof);
-      expect(tokens.map(toHex)).toEqual(a.xs.map((x) => toHex(evaluateToken(keys.secretKey, x))));
-      expect(crashing.counts()).toEqual({ worker: 0, inline: 1 });
+      // Two answers at once: the first goes to the worker, which dies on it.
+      const [a, b] = [answer(crashing, 4), answer(crashing, 3)];
+      const tokens = await Promise.all([a, b].map((x) => crashing.finalizePrefix!(x.xs, x.blinds, x.evaluated, x.elements, keys.publicKey, x.proof)));
+      tokens.forEach((t, i) => expect(t.map(toHex)).toEqual([a, b][i]!.xs.map((x) => toHex(evaluateToken(keys.secretKey, x)))));
+      expect(crashing.counts()).toEqual({ worker: 0, inline: 2 });
     } finally {
       await crashing.close();
     }
@@ -92,18 +100,26 @@ describe('threaded answer checks', () => {
     expect((await crashing.finalizePrefix!(a.xs, a.blinds, a.evaluated, a.elements, keys.publicKey, a.proof)).length).toBe(2);
   });
 
-  it('starts no worker until the first answer, which is checked here meanwhile', async () => {
+  it('starts no worker until the first answer, and checks an answer that arrives alone here', async () => {
     const lazy = await createThreadedOprfClient({ threads: 1 });
     try {
       const a = answer(lazy, 3);
       const tokens = await lazy.finalizePrefix!(a.xs, a.blinds, a.evaluated, a.elements, keys.publicKey, a.proof);
       expect(tokens.map(toHex)).toEqual(a.xs.map((x) => toHex(evaluateToken(keys.secretKey, x))));
       expect(lazy.counts()).toEqual({ worker: 0, inline: 1 });
-      // The first answer started the workers: once they run, the next idle one takes an answer.
+      // The first answer started the workers. Once they run, an answer that arrives alone is still
+      // checked here (the worker would only add its hop), as is one a turn of the event loop later.
       expect(await lazy.ready()).toBe(true);
       const b = answer(lazy, 5);
       await lazy.finalizePrefix!(b.xs, b.blinds, b.evaluated, b.elements, keys.publicKey, b.proof);
-      expect(lazy.counts()).toEqual({ worker: 1, inline: 1 });
+      await new Promise((r) => setImmediate(r));
+      await lazy.finalizePrefix!(b.xs, b.blinds, b.evaluated, b.elements, keys.publicKey, b.proof);
+      expect(lazy.counts()).toEqual({ worker: 0, inline: 3 });
+      // Two arriving together: the idle worker takes one.
+      const c = answer(lazy, 6);
+      const both = await Promise.all([b, c].map((x) => lazy.finalizePrefix!(x.xs, x.blinds, x.evaluated, x.elements, keys.publicKey, x.proof)));
+      both.forEach((t, i) => expect(t.map(toHex)).toEqual([b, c][i]!.xs.map((x) => toHex(evaluateToken(keys.secretKey, x)))));
+      expect(lazy.counts()).toEqual({ worker: 1, inline: 4 });
     } finally {
       await lazy.close();
     }
