@@ -140,8 +140,8 @@ async function startLocked(
   // main thread, which would only wait for the worker.
   const evaluator = await createThreadedEvaluator(keys.oprfSecretKey, keys.oprfPublicKey, evaluatorOptions);
   cleanups.push(() => evaluator.close());
-  // Our searches' answers: each peer's proof checked on a worker thread when
-  // one is idle, so answers arriving together are checked side by side.
+  // Our searches' answers: those arriving together are checked side by side,
+  // on idle worker threads and this one; an answer alone is checked here.
   // Its workers start with the first search, not at start-up.
   const oprfClient = await createThreadedOprfClient();
   cleanups.push(() => oprfClient.close());
