@@ -184,7 +184,7 @@ export const peerResultSchema = z
       .enum(['confirmed', 'awaiting_analyst', 'not_needed', 'failed'])
       .optional()
       .describe(
-        '`failed`: a confirmation request failed (see `error`); the hit waits for POST /v1/searches/{id}/confirm, and the records the peer confirmed before the failure are in `receipts` and `records` (it disclosed them and logged it)',
+        '`failed`: a confirmation request failed (see `error`); the hit waits for POST /v1/searches/{id}/confirm, which asks again only about the tokens the peer did not answer, and the records the peer confirmed before the failure are in `receipts` and `records` (it disclosed them and logged it)',
       ),
     receipts: z
       .array(dsseEnvelopeWire)
@@ -196,7 +196,7 @@ export const peerResultSchema = z
       .describe('every distinct record the peer confirmed, decoded from `receipts` and verified against its signing key, strongest first'),
     awaiting: z
       .object({
-        tokens: z.number().int().describe('matched tokens of possible strength waiting for an analyst to confirm them (POST /v1/searches/{id}/confirm)'),
+        tokens: z.number().int().describe('matched tokens waiting for an analyst to confirm them (POST /v1/searches/{id}/confirm): those of possible strength, or those a failed confirmation left unanswered'),
         records: z
           .object({
             atLeast: z.number().int().describe('the most records any one of those tokens names at the peer'),

@@ -328,6 +328,14 @@ describe('federation across three nodes', () => {
       const confirmed = again.json.results.find((x: { peer: { country: string } }) => x.peer.country === 'XA');
       expect(confirmed).toMatchObject({ status: 'hit', confirmation: 'confirmed' });
       expect(confirmed.records.map((x: { receipt: { record: { ref: string } } }) => x.receipt.record.ref)).toEqual(['XA-MC-1']);
+      // XA was asked again only about the token that failed: the one it answered is not disclosed twice.
+      const dbA2 = new Database(join(xa.home, 'cairn.db'), { readonly: true });
+      const disclosures = (dbA2.prepare("select entry from audit_entries where type = 'hit.confirm.incoming'").all() as { entry: string }[])
+        .map((e) => JSON.parse(e.entry).data)
+        .filter((d: { searchId: string }) => d.searchId === r.json.id);
+      dbA2.close();
+      expect(disclosures.map((d: { keyTypes: string[] }) => d.keyTypes.join()).sort()).toEqual([...new Set(disclosures.map((d: { keyTypes: string[] }) => d.keyTypes.join()))].sort());
+      expect(disclosures).toHaveLength(2);
     } finally {
       db.prepare("update peers set base_url = ? where country = 'XA'").run(realUrl);
       db.close();

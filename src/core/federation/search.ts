@@ -107,11 +107,24 @@ function strengthOfKeyType(keyType: string): Strength {
  * it holds is of a key type already confirmed, is listed for no more
  * records than were confirmed before it, and names it alone; the analyst
  * sees the key types and can search again with that record's other
- * identifiers.
+ * identifiers. On a failure, `left` holds the tokens the peer did not
+ * answer: only those are asked about again when the analyst retries, with
+ * the records and key types already confirmed in `known`, so a token of a
+ * type confirmed before is decided on its multiplicity, not sent as a first.
  */
-async function confirmEach(deps: SearchDeps, peer: Peer, ctx: SearchContext, hits: Hit[], justification?: string, known: ReadonlySet<string> = new Set()): Promise<{ kept: DsseEnvelope[]; error?: unknown }> {
+async function confirmEach(
+  deps: SearchDeps,
+  peer: Peer,
+  ctx: SearchContext,
+  hits: Hit[],
+  justification?: string,
+  known: { records: ReadonlySet<string>; types: ReadonlySet<string> } = { records: new Set(), types: new Set() },
+): Promise<{ kept: DsseEnvelope[]; error?: unknown; left: Hit[] }> {
   const kept: DsseEnvelope[] = [];
-  const seen = new Set(known);
+  // Tokens the peer answered: confirming one again would only log the same disclosure twice.
+  const answered = new Set<Hit>();
+  const left = () => hits.filter((h) => !answered.has(h));
+  const seen = new Set(known.records);
   const keep = ({ envelopes, receipts }: Awaited<ReturnType<typeof confirmHit>>) =>
     receipts.forEach((r, i) => {
       const record = `${r.record.category}:${r.record.ref}`;
@@ -120,7 +133,7 @@ async function confirmEach(deps: SearchDeps, peer: Peer, ctx: SearchContext, hit
       kept.push(envelopes[i]!);
     });
   // Each category is its own index: key types and record counts are per category.
-  const typesDone = new Set<string>();
+  const typesDone = new Set(known.types);
   const seenIn = (category: string) => [...seen].filter((r) => r.startsWith(`${category}:`)).length;
   // The first token of each key type in its category is confirmed whatever came before it, so
   // those requests go out at once: a hit on a phone, an e-mail, a document and a name costs one
@@ -130,7 +143,7 @@ async function confirmEach(deps: SearchDeps, peer: Peer, ctx: SearchContext, hit
   const types = new Set<string>();
   for (const h of hits) {
     const type = `${h.category}:${h.keyType}`;
-    if (types.has(type)) continue;
+    if (types.has(type) || typesDone.has(type)) continue;
     types.add(type);
     const sent = confirmHit(deps, peer, ctx, h, justification);
     // Observed now: a failure is thrown below, in order, and one after it is not left unhandled.
@@ -144,14 +157,21 @@ async function confirmEach(deps: SearchDeps, peer: Peer, ctx: SearchContext, hit
     typesDone.add(type);
     try {
       keep(await (firsts.get(h) ?? confirmHit(deps, peer, ctx, h, justification)));
+      answered.add(h);
     } catch (error) {
       // The requests already sent in parallel that succeeded are disclosures the peer
       // logged: they are kept, so that our log and the peer's say the same.
-      for (const sent of (await Promise.allSettled(firsts.values())).filter((r) => r.status === 'fulfilled')) keep(sent.value);
-      return { kept, error };
+      const settled = await Promise.allSettled(firsts.values());
+      [...firsts.keys()].forEach((first, i) => {
+        const sent = settled[i]!;
+        if (sent.status !== 'fulfilled' || answered.has(first)) return;
+        keep(sent.value);
+        answered.add(first);
+      });
+      return { kept, error, left: left() };
     }
   }
-  return { kept };
+  return { kept, left: [] };
 }
 
 /** One record a peer confirmed: its verified receipt and the strength of its strongest matching key. */
@@ -162,24 +182,27 @@ export interface ConfirmedRecord {
 }
 
 /**
- * The records behind stored receipt envelopes, each verified again against
- * the peer's signing keys (its pinned key and those pinned before: a receipt
- * keeps the key of its day): one per record, with its strongest key. An
- * envelope that verifies under none (the peer was removed) is left out here
- * and stays in `receipts`.
+ * Stored receipt envelopes that verify again against the peer's signing keys
+ * (its pinned key and those pinned before: a receipt keeps the key of its
+ * day). An envelope that verifies under none (the peer was removed) is left
+ * out here and stays in `receipts`.
  */
-function confirmedRecords(envelopes: unknown[], signingKeys: readonly Uint8Array[], verify?: Ed25519Verify): ConfirmedRecord[] {
+function verifiedReceipts(envelopes: unknown[], signingKeys: readonly Uint8Array[], verify?: Ed25519Verify): HitReceipt[] {
   if (signingKeys.length === 0) return [];
-  const byRecord = new Map<string, ConfirmedRecord>();
-  for (const env of envelopes) {
-    let receipt: HitReceipt;
+  return envelopes.flatMap((env) => {
     try {
       const r = hitReceiptSchema.safeParse(withAnyKey(signingKeys, (key) => verifyJsonEnvelope(env, MEDIA_TYPES.hitReceipt, key, verify)));
-      if (!r.success) continue;
-      receipt = r.data;
+      return r.success ? [r.data] : [];
     } catch {
-      continue;
+      return [];
     }
+  });
+}
+
+/** The records behind verified receipts: one per record, with its strongest key. */
+function confirmedRecords(envelopes: unknown[], signingKeys: readonly Uint8Array[], verify?: Ed25519Verify): ConfirmedRecord[] {
+  const byRecord = new Map<string, ConfirmedRecord>();
+  for (const receipt of verifiedReceipts(envelopes, signingKeys, verify)) {
     const key = `${receipt.record.category}:${receipt.record.ref}`;
     const strength = strengthOfKeyType(receipt.keyType);
     const prev = byRecord.get(key);
@@ -241,10 +264,11 @@ async function askPeer(deps: SearchDeps, peer: Peer, keys: MatchKey[], ctx: Sear
     // confirmed here already (their year or unordered-date keys).
     const confirmNow = toConfirm(answer.hits, 'probable');
     try {
-      const { kept: receipts, error } = await confirmEach(deps, peer, ctx, confirmNow);
+      const { kept: receipts, error, left } = await confirmEach(deps, peer, ctx, confirmNow);
       if (error === undefined) return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'confirmed', receipts, ms: Date.now() - t0 }, pending: [] };
       // Failed, but what the peer did confirm before is kept: it disclosed those records and logged it.
-      return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'failed', error: outcomeError(error), ...(receipts.length ? { receipts } : {}), ms: Date.now() - t0 }, pending: confirmNow };
+      // Only the tokens it did not answer wait for the analyst to confirm again.
+      return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'failed', error: outcomeError(error), ...(receipts.length ? { receipts } : {}), ms: Date.now() - t0 }, pending: left };
     } catch (e) {
       const error = outcomeError(e);
       return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'failed', error, ms: Date.now() - t0 }, pending: confirmNow };
@@ -423,12 +447,16 @@ export async function confirmPossibleHit(deps: SearchDeps, user: User, searchId:
   // receipts (the search may predate a rotation).
   const stored = row.receipts ? (JSON.parse(row.receipts) as unknown[]) : [];
   const keys = [...exchangeKeys(peer), ...((await keyHistories(deps.db, [peer.id])).get(peer.id) ?? [])];
-  const known = new Set(confirmedRecords(stored, keys, deps.verify).map((c) => `${c.receipt.record.category}:${c.receipt.record.ref}`));
-  const { kept: receipts, error } = await confirmEach(deps, peer, ctx, pending, justification, known);
+  const confirmed = verifiedReceipts(stored, keys, deps.verify);
+  const known = {
+    records: new Set(confirmed.map((r) => `${r.record.category}:${r.record.ref}`)),
+    types: new Set(confirmed.map((r) => `${r.record.category}:${r.keyType}`)),
+  };
+  const { kept: receipts, error, left } = await confirmEach(deps, peer, ctx, pending, justification, known);
   const now = deps.clock.now();
-  // A failure keeps the hit waiting (the analyst may confirm again), and the receipts the
-  // peer gave before it are stored all the same: the peer disclosed those records and logged it.
-  if (error !== undefined && receipts.length === 0) throw error;
+  // A failure keeps the hit waiting (the analyst may confirm again), and what the peer
+  // answered before it is stored all the same: the peer disclosed those records and logged it.
+  if (error !== undefined && left.length === pending.length) throw error;
   const failed = error === undefined ? undefined : outcomeError(error);
   await deps.atomic.run([
     deps.db
@@ -436,7 +464,8 @@ export async function confirmPossibleHit(deps: SearchDeps, user: User, searchId:
       .set({
         receipts: JSON.stringify([...stored, ...receipts]),
         updated_at: now.toISOString(),
-        ...(failed ? { confirmation: 'failed', error: JSON.stringify(failed) } : { confirmation: 'confirmed', pending: null, error: null }),
+        // Failed: the tokens the peer answered this time leave the list; the others still wait.
+        ...(failed ? { confirmation: 'failed', error: JSON.stringify(failed), pending: JSON.stringify(left) } : { confirmation: 'confirmed', pending: null, error: null }),
       })
       .where('search_id', '=', searchId)
       .where('peer_id', '=', peer.id)
