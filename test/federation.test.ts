@@ -343,6 +343,42 @@ describe('federation across three nodes', () => {
     }
   });
 
+  it('answers `unavailable` while another process holds its database, and the searcher reports that code', async () => {
+    // Another process (a CLI command on the served home, an sqlite3 shell) holds SQLite's write lock.
+    const holder = new Database(join(xa.home, 'cairn.db'));
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      // XA's own API: after the busy timeout, a clear 503 rather than an opaque internal error.
+      const own = await api(xa, xa.tokens.analyst, 'POST', '/v1/records', {
+        records: [record('XA-BUSY-1', 'missing_child', { names: [{ given: 'Ana', family: 'Busy' }], dateOfBirth: { precision: 'day', date: '2014-01-01' } })],
+      });
+      expect(own.status, JSON.stringify(own.json)).toBe(503);
+      expect(own.json).toMatchObject({ code: 'unavailable', status: 503 });
+      // A peer's match query is refused the same way, and the searcher shows XA's code.
+      const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', {
+        ...CONTEXT,
+        identifiers: { names: [{ given: 'Olena', family: 'Shevchenko' }], dateOfBirth: { precision: 'day', date: '2013-04-12' } },
+        peers: ['XA'],
+      });
+      expect(r.status, JSON.stringify(r.json)).toBe(201);
+      expect(r.json.results[0]).toMatchObject({ peer: { country: 'XA' }, status: 'error', error: { code: 'unavailable' } });
+      expect(r.json.results[0].error.detail).toMatch(/busy with a long write/);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    // The lock gone, XA answers again; nothing of the refused import was stored.
+    const again = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', {
+      ...CONTEXT,
+      identifiers: { names: [{ given: 'Olena', family: 'Shevchenko' }], dateOfBirth: { precision: 'day', date: '2013-04-12' } },
+      peers: ['XA'],
+    });
+    expect(again.json.results[0]).toMatchObject({ status: 'hit' });
+    const check = new Database(join(xa.home, 'cairn.db'), { readonly: true });
+    expect(check.prepare("select count(*) as n from records where ref = 'XA-BUSY-1'").get()).toEqual({ n: 0 });
+    check.close();
+  });
+
   it('reports garbage from a misbehaving peer as that peer\'s error', async () => {
     // XC is replaced by something that answers 200 with junk, then with unsigned JSON.
     await xc.stop();

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'invalid_request',
   'unsupported_media_type',
   'internal',
+  'unavailable',
   // configuration, keys and storage
   'config_invalid',
   'key_file_insecure',

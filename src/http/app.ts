@@ -22,7 +22,7 @@ import { importRoutes } from './routes/imports.js';
 import { oprfKeyRoutes } from './routes/keys-oprf.js';
 import { buildOpenApi } from './openapi.js';
 import { checkPathEncoding } from '../core/decode/path.js';
-import { problemOf, problemResponse } from './problem.js';
+import { isDatabaseBusy, problemOf, problemResponse } from './problem.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -134,6 +134,8 @@ export function handleError(err: unknown, c: Context<Env>): Response {
   if (isCairnError(err)) {
     if (err.code === 'internal') log.error({ code: err.code, cause: describeCause(err.cause) }, err.message);
     else log.warn({ code: err.code }, 'request refused');
+  } else if (isDatabaseBusy(err)) {
+    log.warn({ code: 'unavailable' }, 'database busy: request refused');
   } else {
     log.error({ err: describeCause(err) }, 'unhandled error');
   }

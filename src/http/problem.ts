@@ -14,6 +14,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_request: 400,
   unsupported_media_type: 415,
   internal: 500,
+  unavailable: 503,
   config_invalid: 500,
   key_file_insecure: 500,
   key_invalid: 500,
@@ -62,6 +63,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   invalid_request: 'Invalid request',
   unsupported_media_type: 'Unsupported media type',
   internal: 'Internal error',
+  unavailable: 'Service unavailable',
   identifier_invalid: 'Invalid identifiers',
   unauthenticated: 'Authentication required',
   forbidden: 'Forbidden',
@@ -73,9 +75,27 @@ export function statusOf(code: ErrorCode): number {
   return STATUS[code] ?? 500;
 }
 
+/**
+ * Whether an error is SQLite's busy timeout running out (better-sqlite3's
+ * SQLITE_BUSY and its extended codes): another connection held the write
+ * lock longer, e.g. an OPRF key activation or a local import on a served
+ * home. Nothing was written; the same request can succeed a little later.
+ */
+export function isDatabaseBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return !isCairnError(err) && typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/** Any thrown error as the CairnError its response is made from. */
+export function asCairnError(err: unknown): CairnError {
+  if (isCairnError(err)) return err;
+  if (isDatabaseBusy(err)) return new CairnError('unavailable', 'the node is busy with a long write to its database (an OPRF key switch or an import); nothing was done, try again shortly');
+  return new CairnError('internal', 'internal error');
+}
+
 /** Build the problem body for an error (internal errors are opaque). */
 export function problemOf(err: unknown, requestId?: string, instance?: string): Problem {
-  const e = isCairnError(err) ? err : new CairnError('internal', 'internal error');
+  const e = asCairnError(err);
   const status = statusOf(e.code);
   const p: Problem = {
     type: PROBLEM_TYPE_BASE + e.code,

@@ -9,7 +9,7 @@ import { MEDIA_TYPES } from '../../core/constants.js';
 import { CairnError, isCairnError } from '../../core/errors.js';
 import type { Peer } from '../../core/federation/peers.js';
 import { decodeUtf8Body, parseJsonText, readBody } from '../../core/decode/json-body.js';
-import { problemOf } from '../problem.js';
+import { isDatabaseBusy, problemOf } from '../problem.js';
 import type { AppContext, Env } from '../context.js';
 
 /**
@@ -31,7 +31,8 @@ export function signedFederationRoute({ services, metrics, requestBody }: AppCon
       status = 200;
     } catch (e) {
       const problem = problemOf(e, c.get('requestId'));
-      if (!isCairnError(e) || e.code === 'internal') c.get('log').error({ err: String(e), peer: p.id }, 'federation handler failed');
+      if (isDatabaseBusy(e)) c.get('log').warn({ code: 'unavailable', peer: p.id }, 'database busy: federation request refused');
+      else if (!isCairnError(e) || e.code === 'internal') c.get('log').error({ err: String(e), peer: p.id }, 'federation handler failed');
       status = problem.status;
       body = problem;
     }
