@@ -77,9 +77,10 @@ export function statusOf(code: ErrorCode): number {
 
 /**
  * Whether an error is SQLite's busy timeout running out (better-sqlite3's
- * SQLITE_BUSY and its extended codes): another connection held the write
- * lock longer, e.g. an OPRF key activation or a local import on a served
- * home. Nothing was written; the same request can succeed a little later.
+ * SQLITE_BUSY and its extended codes): another process held the write lock
+ * longer than the node waits for it (a CLI command writing to the served
+ * home, an sqlite3 shell). The statement wrote nothing; the same request
+ * can succeed a little later.
  */
 export function isDatabaseBusy(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -89,7 +90,7 @@ export function isDatabaseBusy(err: unknown): boolean {
 /** Any thrown error as the CairnError its response is made from. */
 export function asCairnError(err: unknown): CairnError {
   if (isCairnError(err)) return err;
-  if (isDatabaseBusy(err)) return new CairnError('unavailable', 'the node is busy with a long write to its database (an OPRF key switch or an import); nothing was done, try again shortly');
+  if (isDatabaseBusy(err)) return new CairnError('unavailable', "the node's database is held by another writer for longer than the node waits for it; nothing was done, try again shortly");
   return new CairnError('internal', 'internal error');
 }
 
