@@ -1,8 +1,9 @@
 /**
  * What the CLI's exit codes, pipes, dates and audit actors say, on real
  * nodes: a search that no peer answered is not success, an import whose
- * every row was rejected is a failure, `audit export | head` ends quietly,
- * `--from DAY` works, and administrative acts name the OS user.
+ * every row was rejected is a failure, a home whose database another writer
+ * holds is said to be busy, `audit export | head` ends quietly, `--from DAY`
+ * works, and administrative acts name the OS user.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -66,6 +67,29 @@ describe('cairn exit codes, pipes, dates and actors', () => {
     const some = join(t.dir, 'some.csv');
     writeFileSync(some, `${header}\nX-3,suspect,U,c@x.example,2025-01-01,2040-01-01,Ion,Popa,2010\nX-4,runaway,U,c@x.example,2025-01-01,2040-01-01,Ana,Pop,2011\n`);
     expect(cairn(['import', some, '--home', i, '--threads', '1']).status).toBe(3);
+  });
+
+  it('says the database is busy, not an unexpected error, when another writer holds the home (exit 1), and nothing is added', async () => {
+    // The serving node, another cairn command or an sqlite3 shell holding the write lock past the busy timeout.
+    const Database = (await import('better-sqlite3')).default;
+    const holder = new Database(join(a, 'cairn.db'));
+    holder.exec('BEGIN IMMEDIATE');
+    let r: ReturnType<typeof cairn>;
+    try {
+      r = cairn(['users', 'add', '--home', a, '--role', 'analyst', '--name', 'Busy desk']);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('error [unavailable]');
+    expect(r.stderr).toMatch(/held by another writer .* for longer than 5 s; try again/);
+    expect(r.stderr).not.toContain('unexpected error');
+    // Once the lock is gone the same command works, and the refused one left no user behind.
+    const again = cairn(['users', 'add', '--home', a, '--role', 'analyst', '--name', 'Busy desk']);
+    expect(again.status, again.stderr).toBe(0);
+    const users = cairn(['users', 'list', '--home', a]);
+    expect(users.stdout.match(/Busy desk/g)).toHaveLength(1);
   });
 
   it('records the OS user as the actor of CLI acts, and exports by day', () => {

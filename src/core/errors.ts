@@ -139,3 +139,15 @@ export function isCairnError(e: unknown, code?: ErrorCode): e is CairnError {
   if (typeof e !== 'object' || e === null || (e as { name?: unknown }).name !== 'CairnError') return false;
   return code === undefined || (e as { code?: unknown }).code === code;
 }
+
+/**
+ * Whether an error is SQLite's busy timeout running out (better-sqlite3's
+ * SQLITE_BUSY and its extended codes): another process held the write lock
+ * longer than we wait for it (the serving node or a CLI command writing to
+ * the same home, an sqlite3 shell). The statement wrote nothing; the same
+ * request or command can succeed a little later.
+ */
+export function isDatabaseBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return !isCairnError(err) && typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}

@@ -5,7 +5,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { toHex } from '../core/bytes.js';
 import { HTTP, MEDIA_TYPES, PATHS } from '../core/constants.js';
-import { CairnError, isCairnError } from '../core/errors.js';
+import { CairnError, isCairnError, isDatabaseBusy } from '../core/errors.js';
 import type { Services } from '../core/services.js';
 import type { Clock } from '../core/ports.js';
 import type { AppContext, AppOptions, Env } from './context.js';
@@ -22,7 +22,7 @@ import { importRoutes } from './routes/imports.js';
 import { oprfKeyRoutes } from './routes/keys-oprf.js';
 import { buildOpenApi } from './openapi.js';
 import { checkPathEncoding } from '../core/decode/path.js';
-import { isDatabaseBusy, problemOf, problemResponse } from './problem.js';
+import { problemOf, problemResponse } from './problem.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 

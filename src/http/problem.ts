@@ -3,7 +3,7 @@
  * a CairnError's code picks the status; its cause never leaves the process.
  */
 import { PROBLEM_TYPE_BASE, MEDIA_TYPES } from '../core/constants.js';
-import { CairnError, isCairnError, type ErrorCode } from '../core/errors.js';
+import { CairnError, isCairnError, isDatabaseBusy, type ErrorCode } from '../core/errors.js';
 import type { Problem } from '../../schemas/common.js';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -73,18 +73,6 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
 /** HTTP status for an error code. */
 export function statusOf(code: ErrorCode): number {
   return STATUS[code] ?? 500;
-}
-
-/**
- * Whether an error is SQLite's busy timeout running out (better-sqlite3's
- * SQLITE_BUSY and its extended codes): another process held the write lock
- * longer than the node waits for it (a CLI command writing to the served
- * home, an sqlite3 shell). The statement wrote nothing; the same request
- * can succeed a little later.
- */
-export function isDatabaseBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return !isCairnError(err) && typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
 /** Any thrown error as the CairnError its response is made from. */

@@ -4,7 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { isCairnError } from '../core/errors.js';
+import { isCairnError, isDatabaseBusy } from '../core/errors.js';
+import { BUSY_TIMEOUT_MS } from './sqlite.js';
 import { args, required, UsageError, type Out } from './cli-args.js';
 import { formatHelp, helpFor, wantsHelp, type CommandHelp } from './cli-help.js';
 import { AUDIT_HELP, cmdAudit } from './commands/audit.js';
@@ -216,6 +217,10 @@ export async function main(argv: string[], io: Out = consoleIo): Promise<number>
     }
     if (isCairnError(e)) {
       io.err(`cairn: error [${e.code}]: ${e.message}`);
+      return 1;
+    }
+    if (isDatabaseBusy(e)) {
+      io.err(`cairn: error [unavailable]: the home's database is held by another writer (the serving node or another cairn command) for longer than ${BUSY_TIMEOUT_MS / 1000} s; try again when it is done`);
       return 1;
     }
     io.err(`cairn: unexpected error: ${e instanceof Error ? e.message : String(e)}`);

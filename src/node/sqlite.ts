@@ -70,6 +70,9 @@ export function statementCache(raw: BetterSqlite3.Database, size = STATEMENT_CAC
   };
 }
 
+/** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
 /** Open (creating if needed, mode 0600) a SQLite file with WAL and foreign keys. */
 export function openSqlite(file: string): SqliteHandle {
   if (file !== ':memory:' && !existsSync(file)) closeSync(openSync(file, 'a', DATABASE_FILE_MODE));
@@ -77,7 +80,7 @@ export function openSqlite(file: string): SqliteHandle {
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
-  raw.pragma('busy_timeout = 5000');
+  raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   if (file !== ':memory:') restrictModes(file);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statementCache(raw) }) });
   const version = raw.prepare('PRAGMA data_version').pluck();

@@ -6,10 +6,10 @@
 import type { Context } from 'hono';
 import { utf8 } from '../../core/bytes.js';
 import { MEDIA_TYPES } from '../../core/constants.js';
-import { CairnError, isCairnError } from '../../core/errors.js';
+import { CairnError, isCairnError, isDatabaseBusy } from '../../core/errors.js';
 import type { Peer } from '../../core/federation/peers.js';
 import { decodeUtf8Body, parseJsonText, readBody } from '../../core/decode/json-body.js';
-import { isDatabaseBusy, problemOf } from '../problem.js';
+import { problemOf } from '../problem.js';
 import type { AppContext, Env } from '../context.js';
 
 /**
