@@ -92,18 +92,34 @@ export const PRIVATE_TARGET = {
 /**
  * The cairn/1 figures of issue 5's search benchmark, as BENCHMARKS.md gave
  * them at commit 49d148b151 (2026-11-28, `npm run bench`, 3 peers of
- * 1,000,000 records): another commit and another day, so the ratios against
- * them are indicative; the baselines measured in the same run are the
- * reliable ones.
+ * 1,000,000 records), with the CPU they ran on: another commit and another
+ * day, so the ratios against them are indicative; the baselines measured in
+ * the same run are the reliable ones.
  */
 export const CAIRN1_REFERENCE = {
   commit: '49d148b151',
   date: '2026-11-28',
+  cpu: 'AMD EPYC',
   noHit: { p50: 40.2, p99: 66.3 },
   hit: { p50: 47.1, p99: 70.6 },
   answersPerSecond: 289.1,
   elementsPerAnswer: 6.9,
   nodeCpuMsPerAnswer: 5.03,
+} as const;
+
+/**
+ * cairn/2 on the CPU that measured CAIRN1_REFERENCE (BENCHMARKS.md at
+ * commit e885368eb7, 2026-12-03, `npm run bench`, same sizes). When a run
+ * is on another CPU, its ratios against cairn/1 mix the protocol's gain
+ * with the machines' speed; these figures give the like-for-like ratio.
+ */
+export const CAIRN2_ON_CAIRN1_MACHINE = {
+  commit: 'e885368eb7',
+  date: '2026-12-03',
+  noHit: { p50: 26.6, p99: 45.0 },
+  hit: { p50: 32.4, p99: 60.6 },
+  answersPerSecond: 583.0,
+  nodeCpuMsPerAnswer: 2.38,
 } as const;
 
 const ISSUE = 13;
@@ -617,20 +633,28 @@ export function formatPrivateBenchmark(r: PrivateBenchResult): string {
     `Searcher peak RSS (VmHWM of its \`cairn serve\` process, over the three syncs, every search and the delta): **${mib(r.searcherPeakRss)}**. The replicas live in its SQLite file; a lookup reads one shard blob per fingerprint, and the fingerprint's unmerged changes when the replica has any.`,
   ];
   const c1 = CAIRN1_REFERENCE;
+  const c2 = CAIRN2_ON_CAIRN1_MACHINE;
   const kind = (k: 'hit' | 'no-hit') => r.latency.find((l) => l.kind === k)!.ms;
-  const cmp = (what: string, before: number, now: number, d = 1) => `| ${what} | ${fmt(before, d)} | ${fmt(now, d)} | ${fmt(now / before, 2)} |`;
+  const sameCpu = r.machine.cpu === c1.cpu;
+  const thisRun = `cairn/2 (this run${r.recordsPerPeer === PRIVATE_TARGET.recordsPerPeer ? '' : `, ${fmt(r.recordsPerPeer)} records per peer`})`;
+  // On another CPU, cairn/2's figures from the cairn/1 machine stand beside this run's: that ratio is the like-for-like one.
+  const cmp = (what: string, before: number, there: number, now: number, d = 1) =>
+    sameCpu ? `| ${what} | ${fmt(before, d)} | ${fmt(now, d)} | ${fmt(now / before, 2)} |` : `| ${what} | ${fmt(before, d)} | ${fmt(there, d)} | ${fmt(there / before, 2)} | ${fmt(now, d)} | ${fmt(now / before, 2)} |`;
   lines.push(
     '',
-    `Against cairn/1 (BENCHMARKS.md at commit ${c1.commit}, ${c1.date}: the same machine and sizes, another day; indicative only):`,
+    sameCpu
+      ? `Against cairn/1 (BENCHMARKS.md at commit ${c1.commit}, ${c1.date}: the same machine (${c1.cpu}) and sizes, another day; indicative only):`
+      : `Against cairn/1 (BENCHMARKS.md at commit ${c1.commit}, ${c1.date}, same sizes; indicative only). cairn/1 ran on another machine (${c1.cpu}; this run: ${r.machine.cpu}), ` +
+          `so this run's ratios mix the protocol's gain with the two machines' speed. cairn/2 as measured on the ${c1.cpu} machine (commit ${c2.commit}, ${c2.date}) stands beside it: its ratio is the like-for-like one.`,
     '',
-    `| figure | cairn/1 | cairn/2 (this run${r.recordsPerPeer === PRIVATE_TARGET.recordsPerPeer ? '' : `, ${fmt(r.recordsPerPeer)} records per peer`}) | × cairn/1 |`,
-    '| --- | ---: | ---: | ---: |',
-    cmp('no-hit search p50 ms', c1.noHit.p50, kind('no-hit').p50),
-    cmp('no-hit search p99 ms', c1.noHit.p99, kind('no-hit').p99),
-    cmp('hit search p50 ms', c1.hit.p50, kind('hit').p50),
-    cmp('hit search p99 ms', c1.hit.p99, kind('hit').p99),
-    cmp(`answers/s of one node (cairn/1: ${c1.elementsPerAnswer} elements unpadded; cairn/2: 8)`, c1.answersPerSecond, t.answersPerSecond),
-    cmp('answering node CPU ms per answer', c1.nodeCpuMsPerAnswer, t.nodeCpuMsPerAnswer ?? NaN, 2),
+    sameCpu ? `| figure | cairn/1 | ${thisRun} | × cairn/1 |` : `| figure | cairn/1 (${c1.cpu}) | cairn/2 (${c1.cpu}, ${c2.commit}) | × cairn/1, same machine | ${thisRun} | × cairn/1 |`,
+    sameCpu ? '| --- | ---: | ---: | ---: |' : '| --- | ---: | ---: | ---: | ---: | ---: |',
+    cmp('no-hit search p50 ms', c1.noHit.p50, c2.noHit.p50, kind('no-hit').p50),
+    cmp('no-hit search p99 ms', c1.noHit.p99, c2.noHit.p99, kind('no-hit').p99),
+    cmp('hit search p50 ms', c1.hit.p50, c2.hit.p50, kind('hit').p50),
+    cmp('hit search p99 ms', c1.hit.p99, c2.hit.p99, kind('hit').p99),
+    cmp(`answers/s of one node (cairn/1: ${c1.elementsPerAnswer} elements unpadded; cairn/2: 8)`, c1.answersPerSecond, c2.answersPerSecond, t.answersPerSecond),
+    cmp('answering node CPU ms per answer', c1.nodeCpuMsPerAnswer, c2.nodeCpuMsPerAnswer, t.nodeCpuMsPerAnswer ?? NaN, 2),
   );
   if (r.scale) {
     const s = r.scale;
