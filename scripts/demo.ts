@@ -151,7 +151,8 @@ async function main(): Promise<void> {
 
   say(bold('\nAudit logs'));
   for (const n of nodes) {
-    const out = cli(['audit', 'verify', '--home', n.home]).trim();
+    // `audit verify` says the verdict, then what no checkpoint covers yet: one line each, folded into one here.
+    const out = cli(['audit', 'verify', '--home', n.home]).trim().split('\n').join('; ');
     const cp = cli(['audit', 'checkpoint', '--home', n.home]).split('\n');
     say(`  ${n.country}: ${out}; checkpoint "${cp[0]}" size ${cp[1]}`);
   }

@@ -29,6 +29,8 @@ describe('demo', () => {
     expect(out).toMatch(/record XA-RC-NG-0031 \(unaccompanied_minor\), Northgate Reception Centre/);
     expect(out).toMatch(/3\. Arcadia searches for a child nobody has registered[\s\S]*XB Borduria Child Protection: NO-HIT[\s\S]*XC Carpania Border Police: NO-HIT/);
     expect(out.match(/audit log OK/g)).toHaveLength(3);
+    // Each node's verdict and checkpoint on one indented line.
+    for (const c of ['XA', 'XB', 'XC']) expect(out).toMatch(new RegExp(`^  ${c}: audit log OK: [^\\n]*; checkpoint "[^"]+" size \\d+$`, 'm'));
     expect(out).toMatch(/analyst token cairn_[A-Za-z0-9_-]{43}/);
     expect(out).toContain('stopping the demo nodes');
   });
