@@ -18,7 +18,7 @@ import { concatBytes, fromHex, toBase64Url, toHex, utf8 } from '../src/core/byte
 import { FEDERATION } from '../src/core/constants.js';
 import { paddedSize } from '../src/core/federation/client.js';
 import { indexFingerprint } from '../src/core/federation/index/fingerprint.js';
-import { deriveMatchKeys, parseIdentifiers } from '../src/core/identity/index.js';
+import { deriveQueryKeys, parseIdentifiers } from '../src/core/identity/index.js';
 import { blind, blindEvaluateBatch, deriveOprfKeyPair, finalizeBatch, type RandomBytes } from '../src/core/oprf/index.js';
 import { tokenConfirm } from '../src/core/records/token-layout.js';
 
@@ -67,7 +67,7 @@ function compute(): Vector {
     dateOfBirth: { precision: 'day', date: '2013-04-12' },
     phones: [{ number: '+380501234567' }],
   };
-  const keys = deriveMatchKeys(parseIdentifiers(identifiers));
+  const keys = deriveQueryKeys(parseIdentifiers(identifiers));
   const n = paddedSize(keys.length);
   const inputs: Vector['inputs'] = [];
   keys.forEach((k) => inputs.push({ kind: 'matchKey', keyType: k.type, input: toHex(k.encoded), blind: '' }));

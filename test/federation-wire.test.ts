@@ -22,7 +22,7 @@ import { blind } from '../src/core/oprf/index.js';
 import { buildSignedRequest } from '../src/core/federation/http-signature.js';
 import { FEDERATION } from '../src/core/constants.js';
 import { indexFingerprint } from '../src/core/federation/index/fingerprint.js';
-import { deriveMatchKeys, parseIdentifiers } from '../src/core/identity/index.js';
+import { deriveQueryKeys, parseIdentifiers } from '../src/core/identity/index.js';
 import { systemClock, webRandom, type Clock } from '../src/core/ports.js';
 import { ed25519Signer, keyIdOf } from '../src/core/signing.js';
 import { freePort, tempDir } from './helpers/cli.js';
@@ -86,7 +86,7 @@ describe('federation wire', () => {
 
   it('an independent RFC 9497 client (voprf-ts) finds the record through the answer\'s index delta and confirms it', async () => {
     expect(xaDescriptor.protocol).toBe('cairn/2');
-    const keys = deriveMatchKeys(parseIdentifiers(IDS));
+    const keys = deriveQueryKeys(parseIdentifiers(IDS));
     const suite = Oprf.Suite.RISTRETTO255_SHA512;
     const group = Oprf.getGroup(suite, CryptoNoble);
     const client = new VOPRFClient(suite, fromBase64Url(xaDescriptor.oprfKey.publicKey), CryptoNoble);

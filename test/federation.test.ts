@@ -105,6 +105,22 @@ describe('federation across three nodes', () => {
     expect(incoming.json.hits[0]).toMatchObject({ peer: { country: 'XB' }, record: { ref: 'XA-MC-1' }, caseReference: CONTEXT.caseReference, searchId: r.json.id });
   });
 
+  it('meets an exact date of birth from an estimated one at possible strength, and never another exact date of that year', async () => {
+    // XA-MC-1 was born 2013-04-12: its record stores the year of that exact date (0x23), which only a search with an estimate asks.
+    const olena = [{ given: 'Olena', family: 'Shevchenko' }];
+    const estimated = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: olena, dateOfBirth: { precision: 'estimated', date: '2014', plusMinusYears: 1 } }, peers: ['XA'] });
+    expect(estimated.status, JSON.stringify(estimated.json)).toBe(201);
+    expect(estimated.json.keyTypes).toEqual(['phoneticPairExactYear', 'phoneticPairYear']);
+    expect(estimated.json.results[0]).toMatchObject({ status: 'hit', strength: 'possible', keyTypes: ['phoneticPairExactYear'], confirmation: 'awaiting_analyst' });
+    // Another exact date of 2013 (a day over 12, so no swap) is another child: not even a possible hit.
+    const exact = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: olena, dateOfBirth: { precision: 'day', date: '2013-09-30' } }, peers: ['XA'] });
+    expect(exact.status, JSON.stringify(exact.json)).toBe(201);
+    expect(exact.json.results[0]).toMatchObject({ status: 'no_hit' });
+    // Day and month swapped is the one exception: the unordered date meets it.
+    const swapped = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: olena, dateOfBirth: { precision: 'day', date: '2013-12-04' } }, peers: ['XA'] });
+    expect(swapped.json.results[0]).toMatchObject({ status: 'hit', strength: 'possible', keyTypes: ['phoneticPairDobUnordered'], confirmation: 'awaiting_analyst' });
+  });
+
   it('confirms a possible hit only when the analyst asks, with a recorded justification', async () => {
     const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', {
       ...CONTEXT,

@@ -9,6 +9,7 @@ import {
   bucketOf,
   decodeMatchKey,
   deriveMatchKeys,
+  deriveQueryKeys,
   encodeMatchKey,
   MATCH_KEY_TYPE_NAMES,
   MATCH_KEY_TYPES,
@@ -22,11 +23,19 @@ import { MATCH_KEYS } from '../src/core/constants.js';
 
 const NOW = () => new Date('2026-06-01T00:00:00Z');
 const keysOf = (input: unknown): MatchKey[] => deriveMatchKeys(parseIdentifiers(input, { now: NOW }));
+const queryOf = (input: unknown): MatchKey[] => deriveQueryKeys(parseIdentifiers(input, { now: NOW }));
 const hexes = (ks: MatchKey[]) => ks.map((k) => toHex(k.encoded));
-const shared = (a: unknown, b: unknown, min: 'strong' | 'probable' | 'possible' = 'probable') => {
-  const rank = { possible: 0, probable: 1, strong: 2 };
+const rank = { possible: 0, probable: 1, strong: 2 };
+/** A search for `a` meets a record of `b` at `min` or stronger. */
+const finds = (a: unknown, b: unknown, min: 'strong' | 'probable' | 'possible') => {
   const hb = new Set(keysOf(b).filter((k) => rank[k.strength] >= rank[min]).map((k) => toHex(k.encoded)));
-  return keysOf(a).some((k) => rank[k.strength] >= rank[min] && hb.has(toHex(k.encoded)));
+  return queryOf(a).some((k) => rank[k.strength] >= rank[min] && hb.has(toHex(k.encoded)));
+};
+/** Two records match: a search for either meets the other (the relation is symmetric; both ways are checked). */
+const shared = (a: unknown, b: unknown, min: 'strong' | 'probable' | 'possible' = 'probable') => {
+  const either = finds(a, b, min);
+  expect(finds(b, a, min), 'a match one way is a match the other way').toBe(either);
+  return either;
 };
 const dob = (date: string) => ({ precision: 'day' as const, date });
 
@@ -193,16 +202,43 @@ describe('deriveMatchKeys', () => {
     expect(shared({ names: n, dateOfBirth: dob('2012-04-05') }, { names: n, dateOfBirth: { precision: 'estimated', date: '2015', plusMinusYears: 2 } }, 'possible')).toBe(false);
   });
 
-  it('derives no unordered-date key (0x20): a swapped day and month meets through the year key', () => {
+  it('meets a swapped day and month through the unordered-date key (0x20), taken only where a swap is possible', () => {
     const n = [{ given: 'Yusuf', family: 'Haddad' }];
-    const types = (date: string) => keysOf({ names: n, dateOfBirth: dob(date) }).map((k) => k.type);
-    expect(types('2012-04-05')).not.toContain('phoneticPairDobUnordered');
-    expect(new Set(types('2012-04-05'))).toEqual(new Set(['phoneticPairDob', 'phoneticPairYear']));
-    const swapped = (a: Record<string, unknown>, b: Record<string, unknown>) => {
-      const ka = keysOf(a).filter((k) => k.type === 'phoneticPairYear').map((k) => toHex(k.encoded));
-      return keysOf(b).some((k) => k.type === 'phoneticPairYear' && ka.includes(toHex(k.encoded)));
+    const types = (date: string) => new Set(keysOf({ names: n, dateOfBirth: dob(date) }).map((k) => k.type));
+    expect(types('2012-04-05')).toEqual(new Set(['phoneticPairDob', 'phoneticPairDobUnordered', 'phoneticPairExactYear']));
+    // A day over 12, or day equal to month, cannot have been swapped.
+    expect(types('2012-04-13')).toEqual(new Set(['phoneticPairDob', 'phoneticPairExactYear']));
+    expect(types('2012-04-04')).toEqual(new Set(['phoneticPairDob', 'phoneticPairExactYear']));
+    const unordered = (a: unknown, b: unknown) => {
+      const ka = hexes(keysOf(a).filter((k) => k.type === 'phoneticPairDobUnordered'));
+      return queryOf(b).some((k) => k.type === 'phoneticPairDobUnordered' && ka.includes(toHex(k.encoded)));
     };
-    expect(swapped({ names: n, dateOfBirth: dob('2012-04-05') }, { names: [{ given: 'Haddad', family: 'Yusuf' }], dateOfBirth: dob('2012-05-04') })).toBe(true);
+    expect(unordered({ names: n, dateOfBirth: dob('2012-04-05') }, { names: [{ given: 'Haddad', family: 'Yusuf' }], dateOfBirth: dob('2012-05-04') })).toBe(true);
+  });
+
+  it('stores the year of an exact date as 0x23 and asks it only from estimates: two exact dates never meet on their year alone', () => {
+    const n = [{ given: 'Yusuf', family: 'Haddad' }];
+    const exact = { names: n, dateOfBirth: dob('2012-04-15') };
+    const yearsOf = (ks: MatchKey[], type: string) => ks.filter((k) => k.type === type).map((k) => new TextDecoder().decode(decodeMatchKey(k.encoded).fields[2]));
+    // A record with an exact date stores its year as 0x23; a search for it asks the estimates' 0x21 instead.
+    expect(yearsOf(keysOf(exact), 'phoneticPairExactYear')).toEqual(['2012']);
+    expect(yearsOf(keysOf(exact), 'phoneticPairYear')).toEqual([]);
+    expect(yearsOf(queryOf(exact), 'phoneticPairYear')).toEqual(['2012']);
+    expect(yearsOf(queryOf(exact), 'phoneticPairExactYear')).toEqual([]);
+    // An estimate stores 0x21 per year of its window and asks both kinds for each.
+    const estimate = { names: n, dateOfBirth: { precision: 'estimated', date: '2013', plusMinusYears: 1 } };
+    expect(yearsOf(keysOf(estimate), 'phoneticPairYear')).toEqual(['2012', '2013', '2014']);
+    expect(yearsOf(keysOf(estimate), 'phoneticPairExactYear')).toEqual([]);
+    expect(yearsOf(queryOf(estimate), 'phoneticPairYear')).toEqual(['2012', '2013', '2014']);
+    expect(yearsOf(queryOf(estimate), 'phoneticPairExactYear')).toEqual(['2012', '2013', '2014']);
+    // So: exact meets estimate and estimate meets estimate, either way round; two exact dates of one year do not.
+    expect(shared(exact, estimate, 'possible')).toBe(true);
+    expect(shared(estimate, { names: n, dateOfBirth: { precision: 'estimated', date: '2015', plusMinusYears: 1 } }, 'possible')).toBe(true);
+    expect(shared(exact, { names: n, dateOfBirth: dob('2012-09-23') }, 'possible')).toBe(false);
+    // Every key but the year keys is asked as stored.
+    const others = (ks: MatchKey[]) => hexes(ks.filter((k) => k.type !== 'phoneticPairYear' && k.type !== 'phoneticPairExactYear'));
+    expect(others(queryOf(exact))).toEqual(others(keysOf(exact)));
+    expect(others(queryOf(estimate))).toEqual(others(keysOf(estimate)));
   });
 
   it('derives no typo-and-year and no exact-spelling key (0x22 and 0x10 are retired)', () => {

@@ -13,10 +13,13 @@ import { ORIGINS } from '../scripts/lib/name-data.js';
 // (98.19% since the joined names of 10.4). The evaluation tops each group up
 // to at least 40 day-exact pairs (stratified sampling), so one missed pair
 // moves a group by at most 2.5 points (protocol/10-identifiers.md, 10.7).
+// Possible precision is issue 14's 0.80 read at 10,000 persons; this smaller
+// run holds 96.8% since the year keys by kind (10.5) and gave 92.8% with the
+// symmetric year keys before them, so its floor of 0.95 fails if they return.
 const FLOOR = {
   probableRecallDobAgrees: 0.98,
   probablePrecision: 0.995,
-  possiblePrecision: 0.8,
+  possiblePrecision: 0.95,
   originProbableRecallDobAgrees: 0.93,
   originDobPairs: 40,
   keysPerRecord: 10,

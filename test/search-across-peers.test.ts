@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startFederation, untilReplicasReady, type FedNode } from '../scripts/lib/federation.js';
 import type { OprfClient } from '../src/core/federation/client.js';
 import { toHex } from '../src/core/bytes.js';
-import { deriveMatchKeys, parseIdentifiers } from '../src/core/identity/index.js';
+import { deriveQueryKeys, parseIdentifiers } from '../src/core/identity/index.js';
 import { nodeServices, openNodeContext, type NodeContext } from '../src/node/context.js';
 import { createSodiumOprfClient } from '../src/node/oprf/sodium-client.js';
 import { freePort, tempDir } from './helpers/cli.js';
@@ -89,7 +89,7 @@ describe('a search across peers', () => {
     expect(confirmations.n).toBe(2);
     expect(byCountry.XC).toMatchObject({ status: 'no_hit' });
 
-    const keys = deriveMatchKeys(parseIdentifiers(IDENTIFIERS));
+    const keys = deriveQueryKeys(parseIdentifiers(IDENTIFIERS));
     // Each key hashed once for both peers, and blinded once per peer into distinct elements.
     expect(hashedInputs.sort()).toEqual(keys.map((k) => toHex(k.encoded)).sort());
     expect(blinded).toHaveLength(2 * keys.length);

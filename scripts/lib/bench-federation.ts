@@ -23,7 +23,7 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeServices, openNodeContext } from '../../src/node/context.js';
 import { toHex } from '../../src/core/bytes.js';
-import { deriveMatchKeys, parseIdentifiers } from '../../src/core/identity/index.js';
+import { deriveMatchKeys, deriveQueryKeys, parseIdentifiers } from '../../src/core/identity/index.js';
 import { addUser, api, BIN, cli, fingerprintOfNode, ROOT } from './federation.js';
 import { fillIndex, sampleKeyMix, type FillResult } from './bench-fill.js';
 import { track } from './bench-proc.js';
@@ -147,9 +147,14 @@ export function describeNoHitCheck(c: NoHitCheck): string {
   );
 }
 
-/** The match keys of identifiers, hex-encoded, as a node derives them (parse, then derive). */
-function matchKeysOf(identifiers: unknown): string[] {
+/** The match keys a record of these identifiers stores, hex-encoded, as a node derives them (parse, then derive). */
+function storedKeysOf(identifiers: unknown): string[] {
   return deriveMatchKeys(parseIdentifiers(identifiers)).map((k) => toHex(k.encoded));
+}
+
+/** The match keys a search for these identifiers asks, hex-encoded. */
+function queryKeysOf(identifiers: unknown): string[] {
+  return deriveQueryKeys(parseIdentifiers(identifiers)).map((k) => toHex(k.encoded));
 }
 
 /**
@@ -160,7 +165,7 @@ function matchKeysOf(identifiers: unknown): string[] {
  */
 export function noHitPersons(n: number, real: readonly Record<string, unknown>[], later: readonly Record<string, unknown>[] = []): { persons: unknown[]; check: NoHitCheck } {
   const taken = new Set<string>();
-  for (const r of [...real, ...later]) for (const k of matchKeysOf(r.identifiers)) taken.add(k);
+  for (const r of [...real, ...later]) for (const k of storedKeysOf(r.identifiers)) taken.add(k);
   const rnd = prng(991);
   const persons: unknown[] = [];
   let replaced = 0;
@@ -168,7 +173,7 @@ export function noHitPersons(n: number, real: readonly Record<string, unknown>[]
     if (c >= NO_HIT_TRIES * n) throw new Error(`no-hit persons: ${c} candidates, ${replaced} shared a match key with a real record; the generator cannot avoid them`);
     const ids = (syntheticRecord(NO_HIT_INDEX + c, rnd) as { identifiers: Record<string, unknown> }).identifiers;
     const person = { ...ids, dateOfBirth: { precision: 'day', date: `199${c % 10}-0${1 + (c % 9)}-1${c % 10}` } };
-    if (matchKeysOf(person).some((k) => taken.has(k))) {
+    if (queryKeysOf(person).some((k) => taken.has(k))) {
       replaced++;
       continue;
     }

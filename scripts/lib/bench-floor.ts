@@ -9,7 +9,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import BetterSqlite3 from 'better-sqlite3';
 import { blindEvaluateBatch, blind, generateOprfKeyPair } from '../../src/core/oprf/index.js';
-import { deriveMatchKeys, parseIdentifiers } from '../../src/core/identity/index.js';
+import { deriveQueryKeys, parseIdentifiers } from '../../src/core/identity/index.js';
 import { createSodiumEvaluator } from '../../src/node/oprf/sodium-evaluate.js';
 import { ALL_CATEGORIES } from './bench-federation.js';
 
@@ -40,7 +40,7 @@ async function timeMsAsync(reps: number, f: () => Promise<unknown>): Promise<num
 
 /** Time the parts of an answer for `persons` against the SQLite file `dbFile` (opened read-only). */
 export async function measureAnswerParts(dbFile: string, persons: readonly unknown[]): Promise<AnswerParts> {
-  const keysOf = persons.map((p) => deriveMatchKeys(parseIdentifiers(p)));
+  const keysOf = persons.map((p) => deriveQueryKeys(parseIdentifiers(p)));
   const db = new BetterSqlite3(dbFile, { readonly: true, fileMustExist: true });
   try {
     const hmacKey = randomBytes(32);

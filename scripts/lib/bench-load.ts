@@ -17,7 +17,7 @@ import { consistencyAnswerSchema, openPeerCheckpoint } from '../../src/core/fede
 import { paddedSize, postSigned, type ClientDeps } from '../../src/core/federation/client.js';
 import { signedFetchInit, verifyResponse } from '../../src/core/federation/http-signature.js';
 import { findPeer, type Peer } from '../../src/core/federation/peers.js';
-import { deriveMatchKeys, parseIdentifiers } from '../../src/core/identity/index.js';
+import { deriveQueryKeys, parseIdentifiers } from '../../src/core/identity/index.js';
 import { blind } from '../../src/core/oprf/index.js';
 import { silentLogger, systemClock, webRandom } from '../../src/core/ports.js';
 import { ReplicaStore } from '../../src/core/federation/index/replica.js';
@@ -41,7 +41,7 @@ export async function prepareMatchLoad(searcherHome: string, peerCountry: string
   try {
     const peer = await findPeer(ctx.db, peerCountry);
     const elements = persons.map((ids) => {
-      const inputs = deriveMatchKeys(parseIdentifiers(ids))
+      const inputs = deriveQueryKeys(parseIdentifiers(ids))
         .filter((k) => peer.matchKeyTypes.includes(k.type))
         .map((k) => k.encoded);
       // Padded like the searcher's client: dummies are blinds of random inputs.

@@ -27,7 +27,7 @@ import { buildSignedRequest, verifyResponse, type RequestBinding } from '../../s
 import { fingerprintsWith } from '../../src/core/federation/index/chain.js';
 import { CHANGE_OP } from '../../src/core/federation/index/changes.js';
 import { indexFingerprint } from '../../src/core/federation/index/fingerprint.js';
-import { deriveMatchKeys, MATCH_KEY_TYPES, parseIdentifiers } from '../../src/core/identity/index.js';
+import { deriveQueryKeys, MATCH_KEY_TYPES, parseIdentifiers } from '../../src/core/identity/index.js';
 import { blind, blindEvaluateBatch, deriveOprfKeyPair, finalizeBatch, type RandomBytes } from '../../src/core/oprf/index.js';
 import { silentLogger, type Clock, type Random } from '../../src/core/ports.js';
 import { tokenConfirm } from '../../src/core/records/token-layout.js';
@@ -185,7 +185,7 @@ export async function computeConformanceVectors(): Promise<ConformanceVectors> {
     const answererDescriptor = await (await app.request('/.well-known/cairn/node')).json();
 
     // A's side: keys, padding, blinds.
-    const keys = deriveMatchKeys(parseIdentifiers(C.query));
+    const keys = deriveQueryKeys(parseIdentifiers(C.query));
     const n = paddedSize(keys.length);
     const inputs: ConformanceVectors['searcherState']['inputs'] = keys.map((k) => ({ kind: 'matchKey', keyType: k.type, input: toHex(k.encoded), blind: '' }));
     for (let i = keys.length; i < n; i++) inputs.push({ kind: 'dummy', input: toHex(sha256(utf8(`cairn conformance dummy ${i}`))), blind: '' });

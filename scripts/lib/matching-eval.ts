@@ -1,10 +1,11 @@
 /**
- * Matching-quality evaluation: derive every synthetic record's match keys,
- * find every pair of records that shares a key, and score the pairs against
- * the ground truth. A pair matches at strength S if it shares any key of
- * strength ≥ S. No crypto: equal encoded keys stand for equal tokens.
+ * Matching-quality evaluation: derive the match keys every synthetic record
+ * stores and those a search for it asks, find every pair of records where
+ * one's query meets the other's stored keys, and score the pairs against
+ * the ground truth. A pair matches at strength S if such a key has strength
+ * ≥ S. No crypto: equal encoded keys stand for equal tokens.
  */
-import { deriveMatchKeys, parseIdentifiers, strengthRank, type MatchKeyStrength } from '../../src/core/identity/index.js';
+import { deriveMatchKeys, deriveQueryKeys, parseIdentifiers, strengthRank, type MatchKey, type MatchKeyStrength } from '../../src/core/identity/index.js';
 import { MATCH_KEYS } from '../../src/core/constants.js';
 import { toHex } from '../../src/core/bytes.js';
 import { dobAgrees, generatePopulation, VARIANT_KINDS, type Relation, type SyntheticRecord, type VariantKind } from './variants.js';
@@ -68,6 +69,8 @@ export interface MatchingFigures {
   byOrigin: Record<Origin, OriginFigures>;
   /** Over the representative population's records. */
   keysPerRecord: number;
+  /** Keys a search for one of those records asks (before padding), on average. */
+  queryKeysPerRecord: number;
   topUp: TopUpFigures;
 }
 
@@ -103,30 +106,36 @@ export function evaluateMatching(opts: { seed?: number; persons?: number; minDob
   const minDobPairsPerOrigin = opts.minDobPairsPerOrigin ?? MIN_DOB_PAIRS_PER_ORIGIN;
   const records = generatePopulation({ seed, persons, minDobPairsPerOrigin });
 
-  // Inverted index: encoded key → records holding it, with the key's strength.
-  const index = new Map<string, { rank: number; holders: number[] }>();
+  // Inverted index: encoded key → the records that store it and the records whose query asks it, with the key's strength.
+  const index = new Map<string, { rank: number; holders: number[]; askers: number[] }>();
+  const entry = (k: MatchKey) => {
+    const hex = toHex(k.encoded);
+    let e = index.get(hex);
+    if (e === undefined) index.set(hex, (e = { rank: RANK[k.strength], holders: [], askers: [] }));
+    return e;
+  };
   let keyCount = 0;
+  let queryKeyCount = 0;
   for (const r of records) {
-    const keys = deriveMatchKeys(parseIdentifiers(r.identifiers, { now: () => EVAL_NOW }));
-    if (r.topUp === undefined) keyCount += keys.length;
-    for (const k of keys) {
-      const hex = toHex(k.encoded);
-      let e = index.get(hex);
-      if (e === undefined) index.set(hex, (e = { rank: RANK[k.strength], holders: [] }));
-      e.holders.push(r.index);
+    const ids = parseIdentifiers(r.identifiers, { now: () => EVAL_NOW });
+    const stored = deriveMatchKeys(ids);
+    const asked = deriveQueryKeys(ids);
+    if (r.topUp === undefined) {
+      keyCount += stored.length;
+      queryKeyCount += asked.length;
     }
+    for (const k of stored) entry(k).holders.push(r.index);
+    for (const k of asked) entry(k).askers.push(r.index);
   }
 
-  // Strongest shared key per matched pair.
+  // Strongest key per matched pair: a search for one record meeting the other's stored keys, either way round.
   const best = new Map<number, number>();
   const n = records.length;
-  for (const { rank, holders } of index.values()) {
-    for (let i = 0; i < holders.length; i++) {
-      for (let j = i + 1; j < holders.length; j++) {
-        const a = Math.min(holders[i]!, holders[j]!);
-        const b = Math.max(holders[i]!, holders[j]!);
-        if (a === b) continue;
-        const id = a * n + b;
+  for (const { rank, holders, askers } of index.values()) {
+    for (const x of askers) {
+      for (const y of holders) {
+        if (x === y) continue;
+        const id = Math.min(x, y) * n + Math.max(x, y);
         if ((best.get(id) ?? -1) < rank) best.set(id, rank);
       }
     }
@@ -246,6 +255,7 @@ export function evaluateMatching(opts: { seed?: number; persons?: number; minDob
     byKind,
     byOrigin,
     keysPerRecord: keyCount / (records.length - topUp.records),
+    queryKeysPerRecord: queryKeyCount / (records.length - topUp.records),
     topUp,
   };
 }
@@ -255,7 +265,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(7);
 /** The figures as a plain-text report. */
 export function formatFigures(f: MatchingFigures): string {
   const lines: string[] = [];
-  lines.push(`seed ${f.seed}: ${f.persons} index persons drawn by weight, ${f.records} records, ${f.keysPerRecord.toFixed(2)} keys (OPRF tokens) per record`);
+  lines.push(`seed ${f.seed}: ${f.persons} index persons drawn by weight, ${f.records} records, ${f.keysPerRecord.toFixed(2)} keys (OPRF tokens) per record, ${f.queryKeysPerRecord.toFixed(2)} asked by a search for one`);
   lines.push(`${f.samePersonPairs} same-person pairs, ${f.sameDobPairs} of them with equal day-exact dates of birth other than 1 January`);
   lines.push('');
   lines.push('strength   matched  precision  recall  recall(DOB agrees)  false: sibling twin namesake unrelated');

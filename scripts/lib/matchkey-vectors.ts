@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { bucketOf, deriveMatchKeys, parseIdentifiers } from '../../src/core/identity/index.js';
+import { bucketOf, deriveMatchKeys, deriveQueryKeys, parseIdentifiers, type MatchKey } from '../../src/core/identity/index.js';
 import { toHex } from '../../src/core/bytes.js';
 
 /** The identifiers of each vector. */
@@ -62,7 +62,7 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     identifiers: { names: [{ given: 'Khaalid', family: 'Cumar' }], dateOfBirth: { precision: 'day', date: '2014-05-09' } },
   },
   {
-    name: 'second family token: year keys on reading A only',
+    name: 'second family token: no unordered-date key for it (day 6 ≤ 12: the first family token has one); a record stores the exact date\'s year (0x23), a query asks 0x21',
     identifiers: { names: [{ given: 'Yusuf', family: 'Cabdi Jaamac' }], dateOfBirth: { precision: 'day', date: '2013-04-06' } },
   },
   {
@@ -85,36 +85,45 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     name: 'long vowel marks (Xuseen = Husayn: HSYN, KSSYN; Maxamuud = Mahmud: MHMWT, MKSMWT), never deleted by the typo variants',
     identifiers: { names: [{ given: 'Xuseen', family: 'Maxamuud' }], dateOfBirth: { precision: 'day', date: '2015-03-02' } },
   },
+  {
+    name: 'age assessment (2012 ± 2): a record stores 0x21 per year, a query asks 0x21 and 0x23 per year',
+    identifiers: { names: [{ given: 'Amanuel', family: 'Tesfamariam' }], dateOfBirth: { precision: 'estimated', date: '2012', plusMinusYears: 2 } },
+  },
 ];
 
 export interface MatchKeyVector {
   name: string;
   identifiers: Record<string, unknown>;
   bucketBits: number;
-  keys: { type: string; strength: string; encoded: string; bucket: number }[];
+  /** What a record of these identifiers stores. */
+  keys: VectorKey[];
+  /** What a search for them asks (protocol/10-identifiers.md 10.5: the year keys differ). */
+  queryKeys: VectorKey[];
 }
+
+export interface VectorKey {
+  type: string;
+  strength: string;
+  encoded: string;
+  bucket: number;
+}
+
+const row = (k: MatchKey): VectorKey => ({ type: k.type, strength: k.strength, encoded: toHex(k.encoded), bucket: bucketOf(k.encoded, 16) });
 
 /** Compute the vectors from the current code. */
 export function computeVectors(): MatchKeyVector[] {
-  return VECTOR_INPUTS.map(({ name, identifiers }) => ({
-    name,
-    identifiers,
-    bucketBits: 16,
-    keys: deriveMatchKeys(parseIdentifiers(identifiers, { now: () => new Date('2026-01-01T00:00:00Z') })).map((k) => ({
-      type: k.type,
-      strength: k.strength,
-      encoded: toHex(k.encoded),
-      bucket: bucketOf(k.encoded, 16),
-    })),
-  }));
+  return VECTOR_INPUTS.map(({ name, identifiers }) => {
+    const ids = parseIdentifiers(identifiers, { now: () => new Date('2026-01-01T00:00:00Z') });
+    return { name, identifiers, bucketBits: 16, keys: deriveMatchKeys(ids).map(row), queryKeys: deriveQueryKeys(ids).map(row) };
+  });
 }
 
 /** The vectors as the Markdown the protocol document embeds. */
 export function vectorsMarkdown(vectors: readonly MatchKeyVector[]): string {
   return vectors
     .map((v, i) => {
-      const rows = v.keys.map((k) => `${k.type} ${k.strength} ${k.encoded} ${k.bucket}`).join('\n');
-      return `### Vector ${i + 1}: ${v.name}\n\n\`\`\`json\n${JSON.stringify(v.identifiers)}\n\`\`\`\n\n\`\`\`matchkeys\n${rows}\n\`\`\`\n`;
+      const rows = (keys: readonly VectorKey[]) => keys.map((k) => `${k.type} ${k.strength} ${k.encoded} ${k.bucket}`).join('\n');
+      return `### Vector ${i + 1}: ${v.name}\n\n\`\`\`json\n${JSON.stringify(v.identifiers)}\n\`\`\`\n\n\`\`\`matchkeys\n${rows(v.keys)}\n\`\`\`\n\n\`\`\`querykeys\n${rows(v.queryKeys)}\n\`\`\`\n`;
     })
     .join('\n');
 }

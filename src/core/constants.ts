@@ -166,6 +166,7 @@ export const MATCH_KEYS = {
     phoneticPairDobUnordered: { id: 0x20, strength: 'possible' },
     phoneticPairYear: { id: 0x21, strength: 'possible' },
     // 0x22 (phoneticEditYear) is retired: never derived, never accepted.
+    phoneticPairExactYear: { id: 0x23, strength: 'possible' },
   },
 } as const;
 

@@ -8,6 +8,7 @@ import type { MatchKeyType } from './matchkeys.js';
 export { parseIdentifiers, formatField, type IdentifierIssue, type ParseIdentifiersOptions } from './parse.js';
 export {
   deriveMatchKeys,
+  deriveQueryKeys,
   strengthAtLeast,
   strengthRank,
   strongestOf,

@@ -8,18 +8,24 @@
  * Strength says what a shared key means:
  *  - strong:   the same identifier (document, phone, e-mail, handle, file).
  *  - probable: the same name, phonetically, and the same day of birth.
- *  - possible: a looser coincidence worth a human look (a birth year
- *              instead of the date, which also covers swapped day and
- *              month). There is no
+ *  - possible: a looser coincidence worth a human look (day and month
+ *              swapped, or a birth year where one side's date is an
+ *              estimate). There is no
  *              typo-and-year key: it cost a third of all tokens and
  *              two in five false possible matches for 0.6 points of recall
  *              (protocol/10-identifiers.md, 10.5). Nor is there an
  *              exact-spelling key: every pair it matched, the phonetic
  *              pair key matched too; and typo variants share the phonetic
- *              pair's type, so the exact pair is one token, not two. Nor
- *              is the unordered-date key (0x20) derived any more: every
- *              pair it matched shared a year key of the same code pair
- *              (protocol/10-identifiers.md, 10.5 and 10.7).
+ *              pair's type, so the exact pair is one token, not two.
+ *
+ * The year keys are the one place where a query asks for other keys than a
+ * record stores (deriveQueryKeys): a record with an exact date stores its
+ * year as 0x23, one with an estimate stores each candidate year as 0x21;
+ * every query asks 0x21, and only a query whose own date is an estimate
+ * asks 0x23. So an estimate meets exact dates and estimates of its years,
+ * while two exact dates never meet on their year alone: that pair is two
+ * people born on different days, unless day and month were swapped, which
+ * the unordered-date key (0x20) catches (10.5, 10.7).
  */
 import type { Identifiers } from '../../../schemas/identifiers.js';
 import { MATCH_KEYS } from '../constants.js';
@@ -64,8 +70,9 @@ export const MATCH_KEY_TYPES: { readonly [K in MatchKeyType]: MatchKeyTypeInfo }
   handle: info('handle', ['platform', 'handle'], 'Online handle: canonical platform slug and lower-cased handle without "@".'),
   fileSha256: info('fileSha256', ['digest'], 'SHA-256 digest of a file (32 raw bytes).'),
   phoneticPairDob: info('phoneticPairDob', ['codeA', 'codeB', 'date'], 'CPH1 codes of a given/family token pair (sorted) and the exact date of birth; for the first given name and each family token also with one code replaced by a member of its typo neighbourhood, so the key survives one typo in either name.'),
-  phoneticPairDobUnordered: info('phoneticPairDobUnordered', ['codeA', 'codeB', 'dateUnordered'], 'No longer derived (every pair it matched shares a phoneticPairYear key); known so that tokens derived and stored before still read as possible. Was: as phoneticPairDob with day and month as an unordered pair (YYYY-lo-hi).'),
-  phoneticPairYear: info('phoneticPairYear', ['codeA', 'codeB', 'year'], 'CPH1 token pair and one candidate birth year (estimated dates and 1 January placeholders give several).'),
+  phoneticPairDobUnordered: info('phoneticPairDobUnordered', ['codeA', 'codeB', 'dateUnordered'], 'Reading-A CPH1 token pair (sorted) and an exact date with day and month as an unordered pair (YYYY-lo-hi), for dates whose day is at most 12 and differs from the month: survives day/month swaps.'),
+  phoneticPairYear: info('phoneticPairYear', ['codeA', 'codeB', 'year'], 'Reading-A CPH1 token pair and one candidate birth year of a date that is not exact (an estimate, a 1 January placeholder, a month or a year); stored by such records, asked by every query.'),
+  phoneticPairExactYear: info('phoneticPairExactYear', ['codeA', 'codeB', 'year'], 'Reading-A CPH1 token pair and the year of an exact date of birth; stored by records with an exact date, asked only by queries whose date is not exact (one per candidate year).'),
 };
 
 /** Rank of a strength: its place in MATCH_KEYS.strengths, weakest (0) first. */
@@ -132,28 +139,44 @@ function addStrongKeys(ids: Identifiers, keys: KeySet): void {
   for (const d of ids.fileSha256 ?? []) keys.add('fileSha256', [fromHex(normaliseFileSha256(d), 'fileSha256')]);
 }
 
-function addNameKeys(ids: Identifiers, keys: KeySet): void {
+/** Which keys to derive: those a record stores, or those a search asks for (they differ in the year keys only). */
+type KeySide = 'record' | 'query';
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+function addNameKeys(ids: Identifiers, keys: KeySet, side: KeySide): void {
   const dates = keyDates(ids.dateOfBirth);
   const exact = dates.exact;
   const years = dates.years.map(formatYear);
   const date = exact === undefined ? undefined : formatDate(exact);
+  // Only a date that could have been written the other way round needs the
+  // unordered key: with a day over 12, or day equal to month, any record
+  // sharing the unordered key shares the exact date too.
+  const unordered =
+    exact === undefined || exact.day > 12 || exact.day === exact.month
+      ? undefined
+      : `${formatYear(exact.year)}-${pad2(Math.min(exact.month, exact.day))}-${pad2(Math.max(exact.month, exact.day))}`;
 
   for (const form of nameForms(ids.names ?? [])) {
     for (const [pairIndex, pair] of form.pairs.entries()) {
-      // A second or later family token (a form with roles, 10.4) gets no
-      // year keys on reading B: measured on four runs (10.7), they matched
-      // no same-person pair that another key did not, for 0.08 keys per
-      // record and some false possible pairs.
-      const laterFamily = form.given !== undefined && pairIndex > 0;
       if (date !== undefined) for (const [a, b] of codePairs(pair)) keys.add('phoneticPairDob', [a, b, date]);
-      // The possible keys read an initial kh as H only: its reading B (Kalid)
-      // as a year key cost tokens for no measured match (10.7). A record
-      // with day and month swapped meets the other at possible through
-      // these keys, the year being the same; the unordered-date key (0x20)
-      // that served it matched no pair they did not (10.5).
-      codePairs(pair, PLAIN_KH).forEach(([a, b], reading) => {
-        if (reading === 0 || !laterFamily) for (const y of years) keys.add('phoneticPairYear', [a, b, y]);
-      });
+      // The possible keys take the reading-A code pair only, with an initial
+      // kh read as H: reading B as well cost 0.49 keys per record and 1.8
+      // points of possible precision for 2.4 and 1.6 points of possible
+      // recall on 1 January estimates and age assessments (10.7).
+      const [a, b] = codePairs(pair, PLAIN_KH)[0]!;
+      // No unordered date for a second or later family token of a form
+      // with roles (10.4): in 10.7's population those keys found one more
+      // swapped pair in 607, for 0.03 keys per record.
+      const laterFamily = form.given !== undefined && pairIndex > 0;
+      if (unordered !== undefined && !laterFamily) keys.add('phoneticPairDobUnordered', [a, b, unordered]);
+      if (side === 'record') {
+        if (exact !== undefined) keys.add('phoneticPairExactYear', [a, b, formatYear(exact.year)]);
+        else for (const y of years) keys.add('phoneticPairYear', [a, b, y]);
+      } else {
+        for (const y of years) keys.add('phoneticPairYear', [a, b, y]);
+        if (exact === undefined) for (const y of years) keys.add('phoneticPairExactYear', [a, b, y]);
+      }
     }
     // The given pair (10.4) serves patronymic chains written with the same
     // date of birth; it gets no year keys, which cost tokens and matched few
@@ -207,13 +230,28 @@ function addNameKeys(ids: Identifiers, keys: KeySet): void {
 }
 
 /**
- * Derive every match key of a person's identifiers, deduplicated and sorted
- * by encoding. Expects the output of parseIdentifiers; given identifiers that
- * would not parse, it throws CairnError('identifier_invalid').
+ * Derive every match key a record of these identifiers stores (and turns
+ * into tokens), deduplicated and sorted by encoding. Expects the output of
+ * parseIdentifiers; given identifiers that would not parse, it throws
+ * CairnError('identifier_invalid').
  */
 export function deriveMatchKeys(ids: Identifiers): MatchKey[] {
+  return derive(ids, 'record');
+}
+
+/**
+ * Derive every match key a search for these identifiers asks for. They are
+ * the keys a record of them stores, except the year keys: a query asks the
+ * estimates' year keys (0x21) of its years, and, when its own date is not
+ * exact, the exact dates' year keys (0x23) of those years too.
+ */
+export function deriveQueryKeys(ids: Identifiers): MatchKey[] {
+  return derive(ids, 'query');
+}
+
+function derive(ids: Identifiers, side: KeySide): MatchKey[] {
   const keys = new KeySet();
   addStrongKeys(ids, keys);
-  addNameKeys(ids, keys);
+  addNameKeys(ids, keys, side);
   return keys.sorted();
 }

@@ -7,7 +7,7 @@
  */
 import { searchContextSchema, type Purpose } from '../../../schemas/federation.js';
 import { isCairnError } from '../../core/errors.js';
-import { deriveMatchKeys, parseIdentifiers, type IdentifierIssue } from '../../core/identity/index.js';
+import { deriveQueryKeys, parseIdentifiers, type IdentifierIssue } from '../../core/identity/index.js';
 import type { SearchInput } from '../../core/federation/search.js';
 import type { FieldErrors } from './components.js';
 import { CONSOLE } from './constants.js';
@@ -210,7 +210,7 @@ export function readSearchForm(f: FormFields, activePeers: readonly string[], no
   const { identifiers, rows, errors: formErrors } = identifiersFromForm(f);
   Object.assign(errors, formErrors);
   try {
-    if (deriveMatchKeys(parseIdentifiers(identifiers, { now: () => now })).length === 0) errors.$ = NO_KEYS;
+    if (deriveQueryKeys(parseIdentifiers(identifiers, { now: () => now })).length === 0) errors.$ = NO_KEYS;
   } catch (e) {
     if (!isCairnError(e, 'identifier_invalid')) throw e;
     addIssues(errors, (e.details?.issues as IdentifierIssue[] | undefined) ?? [{ field: e.location?.field ?? '$', message: e.message }], rows);
