@@ -215,7 +215,7 @@ export const routes: RouteSpec[] = [
   {
     method: 'post', path: '/v1/searches', operationId: 'search', tags: ['searches'], access: 'analyst',
     summary: 'Search every eligible peer in parallel; strong and probable hits are confirmed with signed receipts.',
-    request: { body: searchRequestSchema }, responses: { 201: { description: 'the search with each peer\'s outcome', schema: searchResultSchema }, 422: problem('Identifiers invalid (field named)') },
+    request: { body: searchRequestSchema }, responses: { 201: { description: 'the search with each peer\'s outcome', schema: searchResultSchema }, 400: problem('Context missing, no active peer, or identifiers that give no match key or more than 64 (one request\'s elements): field named, nothing sent'), 422: problem('Identifiers invalid (field named)') },
   },
   {
     method: 'get', path: '/v1/searches', operationId: 'listSearches', tags: ['searches'], access: 'analyst', summary: 'Recent searches, optionally for one case reference.',

@@ -3,7 +3,7 @@
  * searching each other over real HTTP.
  */
 import { spawnSync } from 'node:child_process';
-import { createPublicKey, verify } from 'node:crypto';
+import { createHash, createPublicKey, verify } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -218,6 +218,20 @@ describe('federation across three nodes', () => {
     }
     const bad = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names: [{ given: '' }] } });
     expect(bad.status).toBe(422);
+  });
+
+  it('refuses a search whose identifiers give more keys than one request holds, instead of asking only some of them', async () => {
+    // 65 file digests: 65 strong keys, one more than a match request's 64 elements.
+    const digests = Array.from({ length: 65 }, (_, i) => createHash('sha256').update(`file ${i}`).digest('hex'));
+    const before = (await api(xb, xb.tokens.analyst, 'GET', '/v1/searches')).json;
+    const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, purpose: 'victim_identification', identifiers: { fileSha256: digests } });
+    expect(r.status, JSON.stringify(r.json)).toBe(400);
+    expect(r.json).toMatchObject({ code: 'invalid_request', field: 'identifiers' });
+    expect(r.json.detail).toMatch(/65 match keys and one search asks at most 64/);
+    // Nothing was stored, and 64 digests are searched as usual.
+    expect((await api(xb, xb.tokens.analyst, 'GET', '/v1/searches')).json).toEqual(before);
+    const ok = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, purpose: 'victim_identification', identifiers: { fileSha256: digests.slice(0, 64) } });
+    expect(ok.status, JSON.stringify(ok.json)).toBe(201);
   });
 
   it('runs the same search from the command line', () => {

@@ -251,7 +251,8 @@ export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Pe
  * the answer to our replicas; look the fingerprints up there.
  */
 export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly MatchKey[], ctx: SearchContext, hashed: HashedInputs = new Map()): Promise<PeerAnswer> {
-  const usable = keys.filter((k) => peer.matchKeyTypes.includes(k.type)).slice(0, MAX_MATCH_ELEMENTS);
+  // More than MAX_MATCH_ELEMENTS keys is refused before a search starts (runSearch); paddedSize throws here, never drops keys.
+  const usable = keys.filter((k) => peer.matchKeyTypes.includes(k.type));
   if (usable.length === 0) return { hits: [], replicas: {}, checkpoint: undefined, logIndex: undefined };
   // A dummy is a uniformly random element: the blind of a fresh random input,
   // or (fast clients) r * G for a fresh random r. Either is as uniformly

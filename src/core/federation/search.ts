@@ -6,7 +6,7 @@
  * search, each peer's outcome, and one audit entry. A peer that fails is
  * reported as failed, never as a no-hit.
  */
-import { hitReceiptSchema, type HitReceipt, type PEER_RESULT_STATUSES, type Purpose, type Strength } from '../../../schemas/federation.js';
+import { hitReceiptSchema, MAX_MATCH_ELEMENTS, type HitReceipt, type PEER_RESULT_STATUSES, type Purpose, type Strength } from '../../../schemas/federation.js';
 import type { RecordCategory } from '../../../schemas/records.js';
 import type { AtomicWriter } from '../atomic.js';
 import { appendStatement } from '../audit/entry.js';
@@ -286,6 +286,13 @@ export async function runSearch(deps: SearchDeps, user: User, input: SearchInput
   const keys = deriveQueryKeys(identifiers);
   if (keys.length === 0) {
     throw new CairnError('invalid_request', 'these identifiers give no match key: add a name with a date of birth, a document, a phone, an e-mail, a handle or a file digest', {
+      location: { field: 'identifiers' },
+    });
+  }
+  // One match request holds at most MAX_MATCH_ELEMENTS elements. Asking only
+  // some of the keys would make a no-hit claim more than was searched.
+  if (keys.length > MAX_MATCH_ELEMENTS) {
+    throw new CairnError('invalid_request', `these identifiers give ${keys.length} match keys and one search asks at most ${MAX_MATCH_ELEMENTS}: split them over several searches (fewer names, aliases, documents or file digests in each); nothing was sent`, {
       location: { field: 'identifiers' },
     });
   }
