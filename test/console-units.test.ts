@@ -63,6 +63,13 @@ describe('search form', () => {
     expect(!nameOnly.ok && nameOnly.errors.$).toMatch(/nothing to match on: a name needs a date of birth/);
   });
 
+  it('says when the entries give more match keys than one search asks, and accepts as many as it does', () => {
+    const digests = (n: number) => Array.from({ length: n }, (_, i) => i.toString(16).padStart(64, '0')).join('\n');
+    const over = readSearchForm(form({ ...CTX, fileSha256: digests(65) }), [], NOW);
+    expect(!over.ok && over.errors.$).toMatch(/^These entries give 65 match keys and one search asks at most 64: split them/);
+    expect(readSearchForm(form({ ...CTX, fileSha256: digests(64) }), [], NOW).ok).toBe(true);
+  });
+
   it('asks for the spread of an estimated birth year, and refuses a peer that is not active', () => {
     const r = readSearchForm(form({ ...CTX, ...NAME, 'dateOfBirth.date': '2013', 'dateOfBirth.precision': 'estimated', peers: 'gone' }), ['p1'], NOW);
     expect(!r.ok && r.errors).toMatchObject({ 'dateOfBirth.plusMinusYears': expect.stringMatching(/years either side/), peers: expect.stringMatching(/no longer active/) });

@@ -5,7 +5,7 @@
  * Empty rows are skipped; `rows` remembers which form row each identifier
  * came from, so messages still point at the right row.
  */
-import { searchContextSchema, type Purpose } from '../../../schemas/federation.js';
+import { MAX_MATCH_ELEMENTS, searchContextSchema, type Purpose } from '../../../schemas/federation.js';
 import { isCairnError } from '../../core/errors.js';
 import { deriveQueryKeys, parseIdentifiers, type IdentifierIssue } from '../../core/identity/index.js';
 import type { SearchInput } from '../../core/federation/search.js';
@@ -182,6 +182,9 @@ export function formFieldOf(issueField: string, rows: Record<Group, number[]>): 
 
 const NOTHING = 'Enter something to match on: a name with a date of birth, a document, a phone number, an e-mail address, an online handle or a file digest';
 
+/** The search would ask more keys than one match request holds (runSearch refuses it too). */
+const tooManyKeys = (n: number) =>
+  `These entries give ${n} match keys and one search asks at most ${MAX_MATCH_ELEMENTS}: split them over several searches (fewer names, aliases, documents or file digests in each)`;
 const NO_KEYS = 'These entries give nothing to match on: a name needs a date of birth (exact, year or estimate), or add a document, phone number, e-mail address, handle or file digest';
 
 function addIssues(errors: FieldErrors, issues: readonly IdentifierIssue[], rows: Record<Group, number[]>): void {
@@ -210,7 +213,9 @@ export function readSearchForm(f: FormFields, activePeers: readonly string[], no
   const { identifiers, rows, errors: formErrors } = identifiersFromForm(f);
   Object.assign(errors, formErrors);
   try {
-    if (deriveQueryKeys(parseIdentifiers(identifiers, { now: () => now })).length === 0) errors.$ = NO_KEYS;
+    const keys = deriveQueryKeys(parseIdentifiers(identifiers, { now: () => now })).length;
+    if (keys === 0) errors.$ = NO_KEYS;
+    else if (keys > MAX_MATCH_ELEMENTS) errors.$ = tooManyKeys(keys);
   } catch (e) {
     if (!isCairnError(e, 'identifier_invalid')) throw e;
     addIssues(errors, (e.details?.issues as IdentifierIssue[] | undefined) ?? [{ field: e.location?.field ?? '$', message: e.message }], rows);
