@@ -220,6 +220,32 @@ describe('federation across three nodes', () => {
     expect(bad.status).toBe(422);
   });
 
+  it('refuses to store or search identifiers that give no match key, and says what would give one', async () => {
+    // Valid identifiers, but one word of name: no key a search or a record could ever meet on.
+    const ids = { names: [{ given: 'Olena' }], dateOfBirth: { precision: 'day', date: '2013-04-12' } };
+    const before = (await api(xb, xb.tokens.analyst, 'GET', '/v1/searches')).json;
+    const s = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: ids });
+    expect(s.status, JSON.stringify(s.json)).toBe(400);
+    expect(s.json).toMatchObject({ code: 'invalid_request', field: 'identifiers' });
+    expect(s.json.detail).toMatch(/give no match key: a name needs two or more words .* and a date of birth/);
+    expect((await api(xb, xb.tokens.analyst, 'GET', '/v1/searches')).json).toEqual(before);
+
+    const record = (ref: string, identifiers: unknown) => ({ ref, category: 'missing_child', owningUnit: 'Unit', contactPoint: 'desk@police.example', recordDate: '2026-01-01', retentionUntil: '2036-01-01', identifiers });
+    const stats = async () => (await api(xb, xb.tokens.analyst, 'GET', '/v1/records/stats')).json;
+    const held = await stats();
+    const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/records', {
+      records: [record('XB-KEYLESS-1', ids), record('XB-KEYLESS-2', { names: [{ given: 'Olena', family: 'Shevchenko' }] }), record('XB-KEYED-1', { ...ids, phones: [{ number: '+380501234567' }] })],
+    });
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    expect(r.json).toMatchObject({ imported: 1, rejected: 2 });
+    expect(r.json.errors.map((e: { row: number; ref: string; field: string }) => [e.row, e.ref, e.field])).toEqual([
+      [1, 'XB-KEYLESS-1', 'identifiers'],
+      [2, 'XB-KEYLESS-2', 'identifiers'],
+    ]);
+    expect(r.json.errors[0].reason).toMatch(/no peer could ever find this record/);
+    expect((await stats()).records).toBe(held.records + 1);
+  });
+
   it('refuses a search whose identifiers give more keys than one request holds, instead of asking only some of them', async () => {
     // 65 file digests: 65 strong keys, one more than a match request's 64 elements.
     const digests = Array.from({ length: 65 }, (_, i) => createHash('sha256').update(`file ${i}`).digest('hex'));

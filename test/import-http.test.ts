@@ -19,7 +19,7 @@ function recordLine(i: number): string {
     contactPoint: 'desk@unit3.example',
     recordDate: '2026-01-01',
     retentionUntil: '2036-01-01',
-    identifiers: { names: [{ given: 'Mira', family: `Importova${letters(i)}` }] },
+    identifiers: { names: [{ given: 'Mira', family: `Importova${letters(i)}` }], dateOfBirth: { precision: 'day', date: '2014-05-06' } },
   });
 }
 

@@ -117,7 +117,7 @@ describe('cairn serve as a service', () => {
           contactPoint: 'desk@bka.example',
           recordDate: '2026-01-01',
           retentionUntil: '2036-01-01',
-          identifiers: { names: [{ given: 'Anna', family: 'Drain' }] },
+          identifiers: { names: [{ given: 'Anna', family: 'Drain' }], dateOfBirth: { precision: 'year', date: '2014' } },
         },
       ],
     });

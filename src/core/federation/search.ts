@@ -15,7 +15,7 @@ import type { Db } from '../db/schema.js';
 import { verifyJsonEnvelope, type DsseEnvelope } from '../dsse.js';
 import { MEDIA_TYPES } from '../constants.js';
 import { CairnError, isCairnError } from '../errors.js';
-import { deriveQueryKeys, MATCH_KEY_TYPES, parseIdentifiers, strengthAtLeast, strengthRank, strongestOf, type MatchKey, type MatchKeyType } from '../identity/index.js';
+import { deriveQueryKeys, MATCH_KEY_NEEDS, MATCH_KEY_TYPES, parseIdentifiers, strengthAtLeast, strengthRank, strongestOf, type MatchKey, type MatchKeyType } from '../identity/index.js';
 import type { Logger } from '../ports.js';
 import type { Ed25519Verify } from '../signing.js';
 import type { User } from '../users/users.js';
@@ -285,7 +285,7 @@ export async function runSearch(deps: SearchDeps, user: User, input: SearchInput
   const identifiers = parseIdentifiers(input.identifiers, deps.phoneCountry !== undefined ? { phoneCountry: deps.phoneCountry } : {});
   const keys = deriveQueryKeys(identifiers);
   if (keys.length === 0) {
-    throw new CairnError('invalid_request', 'these identifiers give no match key: add a name with a date of birth, a document, a phone, an e-mail, a handle or a file digest', {
+    throw new CairnError('invalid_request', `these identifiers give no match key: ${MATCH_KEY_NEEDS}`, {
       location: { field: 'identifiers' },
     });
   }

@@ -35,6 +35,14 @@ export type {
   PlaceOfBirth,
 } from '../../../schemas/identifiers.js';
 
+/**
+ * What identifiers need to give a match key (protocol/10-identifiers.md):
+ * the one explanation a refused record, a refused search and the console's
+ * search form give.
+ */
+export const MATCH_KEY_NEEDS =
+  "a name needs two or more words (given and family name, a father's name, or a full name as an alias) and a date of birth (exact, month, year or estimate); or add a document, phone number, e-mail address, handle or file digest";
+
 /** Version byte of every encoded match key. */
 export const MATCH_KEY_VERSION: number = MATCH_KEYS.version;
 

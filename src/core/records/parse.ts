@@ -4,7 +4,7 @@
  * Attacker-controlled input: parse defensively; messages never echo values.
  */
 import { recordEnvelopeSchema, type RecordEnvelope } from '../../../schemas/records.js';
-import { parseIdentifiers, type Identifiers } from '../identity/index.js';
+import { deriveMatchKeys, MATCH_KEY_NEEDS, parseIdentifiers, type Identifiers, type MatchKey } from '../identity/index.js';
 import { isCairnError } from '../errors.js';
 import { formatPath } from '../decode/json-body.js';
 
@@ -16,6 +16,11 @@ export interface ParsedRecord {
   recordDate: string;
   retentionUntil: string;
   identifiers: Identifiers;
+  /**
+   * The match keys the record stores, derived once when it was checked
+   * (deriveMatchKeys of `identifiers`); absent, they are derived when stored.
+   */
+  keys?: MatchKey[];
 }
 
 export interface FieldError {
@@ -24,7 +29,8 @@ export interface FieldError {
 }
 
 /**
- * Validate a record against the schema and today's date (YYYY-MM-DD, UTC).
+ * Validate a record against the schema and today's date (YYYY-MM-DD, UTC),
+ * and require that its identifiers give at least one match key.
  * `phoneCountry`, the node's country, is the numbering plan of phones given
  * in national or "00…" form without a country.
  */
@@ -55,6 +61,10 @@ export function parseRecord(
     for (const i of issues) errors.push({ field: i.field ? `identifiers.${i.field}` : 'identifiers', reason: i.message });
   }
   if (errors.length || identifiers === undefined) return { ok: false, ref: e.ref, errors };
+  // Valid identifiers that give no key (a given name alone, a name without a
+  // date of birth) would be stored where no search can ever reach them.
+  const keys = deriveMatchKeys(identifiers);
+  if (keys.length === 0) return { ok: false, ref: e.ref, errors: [{ field: 'identifiers', reason: `give no match key, so no peer could ever find this record: ${MATCH_KEY_NEEDS}` }] };
   return {
     ok: true,
     record: {
@@ -65,6 +75,7 @@ export function parseRecord(
       recordDate: e.recordDate,
       retentionUntil: e.retentionUntil,
       identifiers,
+      keys,
     },
   };
 }

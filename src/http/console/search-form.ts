@@ -7,7 +7,7 @@
  */
 import { MAX_MATCH_ELEMENTS, searchContextSchema, type Purpose } from '../../../schemas/federation.js';
 import { isCairnError } from '../../core/errors.js';
-import { deriveQueryKeys, parseIdentifiers, type IdentifierIssue } from '../../core/identity/index.js';
+import { deriveQueryKeys, MATCH_KEY_NEEDS, parseIdentifiers, type IdentifierIssue } from '../../core/identity/index.js';
 import type { SearchInput } from '../../core/federation/search.js';
 import type { FieldErrors } from './components.js';
 import { CONSOLE } from './constants.js';
@@ -185,7 +185,7 @@ const NOTHING = 'Enter something to match on: a name with a date of birth, a doc
 /** The search would ask more keys than one match request holds (runSearch refuses it too). */
 const tooManyKeys = (n: number) =>
   `These entries give ${n} match keys and one search asks at most ${MAX_MATCH_ELEMENTS}: split them over several searches (fewer names, aliases, documents or file digests in each)`;
-const NO_KEYS = 'These entries give nothing to match on: a name needs a date of birth (exact, year or estimate), or add a document, phone number, e-mail address, handle or file digest';
+const NO_KEYS = `These entries give nothing to match on: ${MATCH_KEY_NEEDS}`;
 
 function addIssues(errors: FieldErrors, issues: readonly IdentifierIssue[], rows: Record<Group, number[]>): void {
   for (const i of issues) {
