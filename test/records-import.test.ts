@@ -162,6 +162,29 @@ describe('cairn import', () => {
     db.close();
   });
 
+  it('reads CSV saved with semicolons or tabs, as spreadsheets do where the decimal mark is a comma', () => {
+    const cells = (ref: string, sep: string) =>
+      [ref, 'missing_child', sep === ';' ? '"Unit 7; desk, north"' : 'Unit 7, north', 'desk7@police.example', '2025-03-01', '2039-01-01', 'Olena', 'Shevchenko', '2013-04-12', 'UA|PL'].join(sep);
+    const columns = ['ref', 'category', 'owning_unit', 'contact_point', 'record_date', 'retention_until', 'given_name', 'family_name', 'date_of_birth', 'nationalities'];
+    const before = stats(home).records;
+    for (const [sep, name] of [[';', 'semicolons.csv'], ['\t', 'tabs.csv']] as const) {
+      const file = join(dir, name);
+      // A BOM and CRLF line ends, as a spreadsheet writes them.
+      writeFileSync(file, `\ufeff${columns.join(sep)}\r\n${cells(`RO-SEP-${name.length}`, sep)}\r\n${cells('RO-SEP-X', sep).replace('2013-04-12', '2013-02-30')}\r\n`);
+      const r = cairn(['import', file, '--home', home, '--threads', '1']);
+      expect(r.stdout, r.stderr).toContain('imported 1, updated 0, unchanged 0, rejected 1');
+      // The bad row is named by its column, so the fields were split where the file's separator is.
+      expect(JSON.parse(readFileSync(`${file}.rejects.ndjson`, 'utf8').trim())).toMatchObject({ row: 3, ref: 'RO-SEP-X', field: 'date_of_birth' });
+    }
+    expect(stats(home).records).toBe(before + 2);
+    // A header that no separator makes valid is refused as before, naming what is wrong with it.
+    const bad = join(dir, 'bad-semicolons.csv');
+    writeFileSync(bad, `${columns.join(';').replace('family_name', 'surname')}\n${cells('RO-SEP-Y', ';')}\n`);
+    const r = cairn(['import', bad, '--home', home]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/header row: unknown column\(s\) /);
+  });
+
   it('refuses empty files, unknown or missing columns, and non-JSON lines with clear messages', () => {
     const before = stats(home);
     const empty = join(dir, 'empty.csv');

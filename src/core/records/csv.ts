@@ -2,7 +2,16 @@
  * RFC 4180 CSV fields: comma-separated, fields optionally in double quotes,
  * a quote inside a quoted field doubled. A quoted field may span lines; the
  * caller joins lines while `isOpenQuoted` says the record is unfinished.
+ *
+ * The separator may also be a semicolon or a tab: spreadsheets in locales
+ * whose decimal mark is a comma (German, French, Polish, ...) save "CSV"
+ * with semicolons. The reader picks it from the header row (`CSV_SEPARATORS`,
+ * in order: the first that gives a valid header).
  */
+
+/** Field separators a CSV file may use, in the order the header is tried with them. */
+export const CSV_SEPARATORS = [',', ';', '\t'] as const;
+export type CsvSeparator = (typeof CSV_SEPARATORS)[number];
 
 /** True when `text` ends inside a quoted field (the record continues on the next line). */
 export function isOpenQuoted(text: string): boolean {
@@ -12,7 +21,7 @@ export function isOpenQuoted(text: string): boolean {
 }
 
 /** Split one CSV record into fields; returns an error with the 1-based column on malformed quoting. */
-export function parseCsvRecord(text: string): { ok: true; fields: string[] } | { ok: false; column: number; reason: string } {
+export function parseCsvRecord(text: string, separator: CsvSeparator = ','): { ok: true; fields: string[] } | { ok: false; column: number; reason: string } {
   const fields: string[] = [];
   let i = 0;
   const n = text.length;
@@ -36,17 +45,17 @@ export function parseCsvRecord(text: string): { ok: true; fields: string[] } | {
         i++;
       }
       fields.push(value);
-      if (i < n && text[i] !== ',') return { ok: false, column: i + 1, reason: 'unexpected character after a closing quote' };
+      if (i < n && text[i] !== separator) return { ok: false, column: i + 1, reason: 'unexpected character after a closing quote' };
     } else {
-      const comma = text.indexOf(',', i);
-      const end = comma === -1 ? n : comma;
+      const next = text.indexOf(separator, i);
+      const end = next === -1 ? n : next;
       const value = text.slice(i, end);
       if (value.includes('"')) return { ok: false, column: i + value.indexOf('"') + 1, reason: 'a quote inside an unquoted field' };
       fields.push(value);
       i = end;
     }
     if (i >= n) return { ok: true, fields };
-    i++; // the comma
+    i++; // the separator
     if (i === n) {
       fields.push('');
       return { ok: true, fields };

@@ -9,7 +9,7 @@ import { statSync } from 'node:fs';
 import { CairnError, isCairnError } from '../../core/errors.js';
 import { parseJsonText } from '../../core/decode/json-body.js';
 import { checkCsvHeader, csvRowToRecord } from '../../core/records/csv-record.js';
-import { isOpenQuoted, parseCsvRecord } from '../../core/records/csv.js';
+import { CSV_SEPARATORS, isOpenQuoted, parseCsvRecord, type CsvSeparator } from '../../core/records/csv.js';
 import { readLines } from './lines.js';
 
 /** Longest line read; a longer one is one rejected row. */
@@ -40,12 +40,31 @@ export function importFileSize(file: string): number {
   return size;
 }
 
+/**
+ * The header row and the separator it is written with: the first of
+ * CSV_SEPARATORS that gives a valid header; when none does, the comma's
+ * verdict, which names what is wrong.
+ */
+function readHeader(text: string): { ok: true; columns: string[]; separator: CsvSeparator } | { ok: false; reason: string } {
+  let first: { ok: false; reason: string } | undefined;
+  for (const separator of CSV_SEPARATORS) {
+    // A separator the row does not hold gives one field: never a header of its own.
+    if (separator !== ',' && !text.includes(separator)) continue;
+    const f = parseCsvRecord(text, separator);
+    const h = f.ok ? checkCsvHeader(f.fields) : { ok: false as const, reason: `malformed at column ${f.column}: ${f.reason}` };
+    if (h.ok) return { ok: true, columns: h.columns, separator };
+    first ??= h;
+  }
+  return first!;
+}
+
 /** One row of the file: its record (as parsed JSON or converted CSV), or why it was rejected. `row` is the file's line number where it starts. */
 export type FileRow = { row: number; bytesRead: number } & ({ ok: true; value: unknown; fromCsv: boolean } | { ok: false; reason: string });
 
 /** Read `file` row by row (blank lines skipped); throws on a missing or bad CSV header, naming the file. */
 export async function* readRows(file: string, format: ImportFormat): AsyncGenerator<FileRow> {
   let header: string[] | undefined;
+  let separator: CsvSeparator = ',';
   let pending: { row: number; text: string; lines: number } | undefined;
   let bytesRead = 0;
   for await (const line of readLines(file, MAX_LINE_BYTES)) {
@@ -80,14 +99,14 @@ export async function* readRows(file: string, format: ImportFormat): AsyncGenera
     }
     pending = undefined;
     if (header === undefined) {
-      const f = parseCsvRecord(text);
-      const h = f.ok ? checkCsvHeader(f.fields) : { ok: false as const, reason: `malformed at column ${f.column}: ${f.reason}` };
+      const h = readHeader(text);
       if (!h.ok) throw new CairnError('invalid_request', `${file}: header row: ${h.reason} (nothing was changed)`, { location: { row: 1 } });
       header = h.columns;
+      separator = h.separator;
       continue;
     }
     if (text.trim() === '') continue;
-    const f = parseCsvRecord(text);
+    const f = parseCsvRecord(text, separator);
     if (!f.ok) {
       yield { row: startRow, bytesRead, ok: false, reason: `malformed CSV at column ${f.column}: ${f.reason}` };
       continue;
