@@ -58,6 +58,22 @@ describe('parseIdentifiers accepts', () => {
     for (const given of ['محمد', 'Χρήστος', 'ፀሐዬ', '山田たろう']) expect(() => parseIdentifiers({ names: [{ given }] }, { now: NOW })).not.toThrow();
   });
 
+  it('the marks Hebrew, Armenian, Tibetan and Ge\'ez write inside names, keyed as the apostrophe, hyphen or space they stand for', () => {
+    const dob = { precision: 'day', date: '2014-05-06' } as const;
+    const keys = (given: string, family: string) => deriveMatchKeys(parseIdentifiers({ names: [{ given, family }], dateOfBirth: dob }, { now: NOW })).map((k) => toHex(k.encoded));
+    // Geresh (U+05F3) as typed on a Hebrew keyboard, and the ASCII apostrophe in its place: George Cohen, one set of keys.
+    expect(keys('ג\u05F3ורג\u05F3', 'כהן')).toEqual(keys("ג'ורג'", 'כהן'));
+    expect(keys('ג\u05F3ורג\u05F3', 'כהן').length).toBeGreaterThan(0);
+    // Armenian apostrophe (U+055A).
+    expect(keys('Ս\u055Aա', 'Պետրոսյան')).toEqual(keys("Ս'ա", 'Պետրոսյան'));
+    // Tibetan tsheg (U+0F0B) between the syllables of Tenzin, and the hyphen any-ascii writes for it.
+    expect(keys('བསྟན\u0F0Bའཛིན', 'རྡོ\u0F0Bརྗེ')).toEqual(keys('བསྟན-འཛིན', 'རྡོ-རྗེ'));
+    // Ethiopic wordspace (U+1361) between two given names, and a space.
+    expect(keys('ሰላም\u1361ሃና', 'ተስፋይ')).toEqual(keys('ሰላም ሃና', 'ተስፋይ'));
+    // Still refused: other punctuation of those scripts (Hebrew maqaf is a hyphen, but sof pasuq is not a name's).
+    expect(problems({ names: [{ given: 'ג\u05C3', family: 'כהן' }] }).details?.issues).toEqual([{ field: 'names[0].given', message: 'may hold only letters, combining marks, spaces, hyphens, apostrophes and dots' }]);
+  });
+
   it('a record with only a strong identifier', () => {
     expect(() => parseIdentifiers({ fileSha256: ['0'.repeat(64)] }, { now: NOW })).not.toThrow();
   });
