@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,6 +49,25 @@ export async function fingerprintOfNode(url: string): Promise<string> {
 }
 
 /** Start `cairn serve` for a home and wait for /healthz. */
+/**
+ * Whether the node answering `healthz` is the one of `home`: another process
+ * may have taken the port between choosing it and starting the node (tests
+ * run in parallel), and its /healthz would answer for ours. The node's id is
+ * CAIRN_NODE_ID of `env`, the environment it was started with, else its
+ * home's cairn.json; without either there is nothing to compare.
+ */
+export function isNodeOfHome(home: string, healthz: { nodeId?: unknown }, env: NodeJS.ProcessEnv): boolean {
+  let id: unknown = env.CAIRN_NODE_ID;
+  if (id === undefined) {
+    try {
+      id = (JSON.parse(readFileSync(join(home, 'cairn.json'), 'utf8')) as { node?: { id?: unknown } }).node?.id;
+    } catch {
+      return true;
+    }
+  }
+  return typeof id !== 'string' || healthz.nodeId === id;
+}
+
 export async function serve(home: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; log: () => string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [BIN, 'serve', '--home', home, '--port', String(port)], {
     cwd: ROOT,
@@ -63,10 +82,20 @@ export async function serve(home: string, port: number, env: NodeJS.ProcessEnv =
   const deadline = Date.now() + 150_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`node on port ${port} exited: ${log}`);
+    let other: unknown;
     try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) {
+        const health = (await r.json()) as { nodeId?: unknown };
+        if (isNodeOfHome(home, health, { ...process.env, ...env })) break;
+        other = health.nodeId;
+      }
     } catch {
       // starting
+    }
+    if (other !== undefined) {
+      child.kill('SIGKILL');
+      throw new Error(`port ${port} is served by another node (${String(other)}), not the one of ${home}: the port was taken after it was chosen`);
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isNodeOfHome } from '../../scripts/lib/federation.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin/cairn.js');
@@ -42,17 +43,38 @@ export function tempDir(prefix = 'cairn-test-'): { dir: string; cleanup: () => v
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Ask the OS for a free loopback port. */
-export async function freePort(): Promise<number> {
+/**
+ * Loopback ports for test nodes: below Linux's ephemeral range (32768 and
+ * up), where the OS hands out the local ports of outgoing connections and
+ * of listen(0), so neither a client socket nor another test file asking the
+ * OS takes a port between the moment it is chosen and the node's start.
+ */
+const TEST_PORTS = { from: 20_000, to: 32_000 } as const;
+const handedOut = new Set<number>();
+
+/** Whether `port` can be bound on 127.0.0.1 now. */
+async function bindable(port: number): Promise<boolean> {
   const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+/**
+ * A free loopback port: random in TEST_PORTS (test files run in parallel,
+ * each in its own process; random picks rarely meet), never one this
+ * process handed out before, and bindable now.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = TEST_PORTS.from + Math.floor(Math.random() * (TEST_PORTS.to - TEST_PORTS.from));
+    if (handedOut.has(port) || !(await bindable(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port in ${TEST_PORTS.from}-${TEST_PORTS.to} after 200 tries`);
 }
 
 export interface ServedNode {
@@ -76,11 +98,20 @@ export async function serveNode(home: string, opts: { port: number; extraArgs?: 
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`cairn serve exited with ${child.exitCode}: ${err}`);
+    let other: unknown;
     try {
       const r = await fetch(`${url}/healthz`);
-      if (r.ok) break;
+      if (r.ok) {
+        const health = (await r.json()) as { nodeId?: unknown };
+        if (isNodeOfHome(home, health, { ...cleanEnv(), ...opts.env })) break;
+        other = health.nodeId;
+      }
     } catch {
       // not up yet
+    }
+    if (other !== undefined) {
+      child.kill('SIGKILL');
+      throw new Error(`port ${opts.port} is served by another node (${String(other)}), not the one of ${home}: the port was taken after it was chosen`);
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
