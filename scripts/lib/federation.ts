@@ -48,7 +48,6 @@ export async function fingerprintOfNode(url: string): Promise<string> {
   return hex.match(/.{4}/g)!.join(':');
 }
 
-/** Start `cairn serve` for a home and wait for /healthz. */
 /**
  * Whether the node answering `healthz` is the one of `home`: another process
  * may have taken the port between choosing it and starting the node (tests
@@ -68,6 +67,7 @@ export function isNodeOfHome(home: string, healthz: { nodeId?: unknown }, env: N
   return typeof id !== 'string' || healthz.nodeId === id;
 }
 
+/** Start `cairn serve` for a home and wait until /healthz answers for it. */
 export async function serve(home: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; log: () => string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [BIN, 'serve', '--home', home, '--port', String(port)], {
     cwd: ROOT,
