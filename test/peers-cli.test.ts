@@ -52,4 +52,20 @@ describe('cairn peers add', () => {
     expect(piped.stderr).toContain('--fingerprint');
     expect(cairn(['peers', 'list', '--home', b]).stdout).toContain('no peers yet');
   });
+
+  it('says why a peer URL cannot be used: its scheme, nothing listening, no such host', async () => {
+    const closed = await freePort();
+    const cases: [string, RegExp][] = [
+      ['ftp://peer.example', /\[invalid_request\]: a peer's URL starts with https:\/\/ .*not ftp:\/\//],
+      [`http://127.0.0.1:${closed}`, /\[peer_unreachable\]: could not fetch http:\/\/127\.0\.0\.1:\d+\/\.well-known\/cairn\/node: connection refused/],
+      // A machine without a resolver may only time out: that is said too.
+      ['http://no-such-host.invalid', /\[peer_unreachable\]: could not fetch .*: (no such host|the host name could not be resolved now|no answer within 10 s)/],
+    ];
+    for (const [peer, why] of cases) {
+      const r = cairn(['peers', 'add', peer, '--home', b, '--fingerprint', '0000:'.repeat(15) + '0000']);
+      expect(r.status, peer).toBe(1);
+      expect(r.stderr, peer).toMatch(why);
+    }
+    expect(cairn(['peers', 'list', '--home', b]).stdout).toContain('no peers yet');
+  });
 });

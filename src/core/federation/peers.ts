@@ -97,6 +97,27 @@ export function describePeer(p: Peer) {
 }
 
 /**
+ * Why a fetch failed, in words an operator can act on: fetch itself says
+ * only "fetch failed" and keeps the system's reason (ECONNREFUSED,
+ * ENOTFOUND, a certificate error) in its cause.
+ */
+function fetchFailure(cause: unknown, timeoutMs: number): string {
+  const e = cause as { name?: string; message?: string; cause?: { code?: unknown; message?: unknown } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${timeoutMs / 1000} s`;
+  const code = typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
+  const known: Record<string, string> = {
+    ECONNREFUSED: 'connection refused (nothing listens there)',
+    ENOTFOUND: 'no such host',
+    EAI_AGAIN: 'the host name could not be resolved now',
+    ECONNRESET: 'the connection was reset',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+  };
+  if (code !== undefined) return known[code] ?? (typeof e.cause?.message === 'string' ? `${e.cause.message} (${code})` : code);
+  return typeof e?.cause?.message === 'string' ? e.cause.message : (e?.message ?? String(cause));
+}
+
+/**
  * Fetch and verify a node's descriptor. Attacker-controlled until the
  * operator confirms the fingerprint: parsed defensively, size-limited.
  */
@@ -107,11 +128,14 @@ export async function fetchDescriptor(fetchFn: typeof fetch, baseUrl: string, ti
   } catch (cause) {
     throw new CairnError('invalid_request', `not a URL: ${JSON.stringify(baseUrl)}`, { cause, location: { field: 'url' } });
   }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new CairnError('invalid_request', `a peer's URL starts with https:// (http:// on a closed test network), not ${url.protocol}//`, { location: { field: 'url' } });
+  }
   let res: Response;
   try {
     res = await fetchFn(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
   } catch (cause) {
-    throw new CairnError('peer_unreachable', `could not fetch ${url.href}: ${(cause as Error).message}`, { cause });
+    throw new CairnError('peer_unreachable', `could not fetch ${url.href}: ${fetchFailure(cause, timeoutMs)}`, { cause });
   }
   if (!res.ok) throw new CairnError('peer_response_invalid', `${url.href} answered ${res.status}`);
   const text = await res.text();
