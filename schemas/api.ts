@@ -22,9 +22,11 @@ import {
   repinPeerSchema,
   confirmRequestSchema,
   hitConfirmRequestSchema,
+  incomingHitsQuerySchema,
   matchRequestSchema,
   matchResponseSchema,
   peerPolicySchema,
+  searchListQuerySchema,
   searchRequestSchema,
   searchResultSchema,
 } from './federation.js';
@@ -219,7 +221,7 @@ export const routes: RouteSpec[] = [
   },
   {
     method: 'get', path: '/v1/searches', operationId: 'listSearches', tags: ['searches'], access: 'analyst', summary: 'Recent searches, optionally for one case reference.',
-    request: { query: z.object({ caseReference: z.string().optional(), limit: z.coerce.number().int().optional() }) }, responses: { 200: { description: 'searches' } },
+    request: { query: searchListQuerySchema }, responses: { 200: { description: 'searches' }, 400: problem('A query parameter unknown or out of range (field named)') },
   },
   {
     method: 'get', path: '/v1/searches/{id}', operationId: 'getSearch', tags: ['searches'], access: 'analyst', summary: 'A search with each peer\'s outcome.',
@@ -230,7 +232,10 @@ export const routes: RouteSpec[] = [
     summary: 'Confirm a possible hit from one peer, with a justification that both sides record.',
     request: { params: z.object({ id: z.string() }), body: confirmRequestSchema }, responses: { 200: { description: 'search', schema: searchResultSchema } },
   },
-  { method: 'get', path: '/v1/hits/incoming', operationId: 'incomingHits', tags: ['searches'], access: 'analyst', summary: 'Hits peers confirmed on our records (disclosures).', responses: { 200: { description: 'hits' } } },
+  {
+    method: 'get', path: '/v1/hits/incoming', operationId: 'incomingHits', tags: ['searches'], access: 'analyst', summary: 'Hits peers confirmed on our records (disclosures).',
+    request: { query: incomingHitsQuerySchema }, responses: { 200: { description: 'hits' }, 400: problem('A query parameter unknown or out of range (field named)') },
+  },
   // Audit (DPOs)
   {
     method: 'get', path: '/v1/audit/entries', operationId: 'auditEntries', tags: ['audit'], access: 'dpo', summary: 'Filtered, paged audit entries (this read is itself logged).',

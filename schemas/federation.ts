@@ -147,6 +147,29 @@ export type HitReceipt = z.infer<typeof hitReceiptSchema>;
 export const STRENGTHS = MATCH_KEYS.strengths;
 export type Strength = (typeof STRENGTHS)[number];
 
+/** A whole number from `min` to `max`, read from a query string. */
+const wholeNumber = (min: number, max: number) =>
+  z.coerce
+    .number({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a whole number' : undefined) })
+    .int('must be a whole number')
+    .min(min, `must be from ${min} to ${max}`)
+    .max(max, `must be from ${min} to ${max}`);
+
+/** GET /v1/searches: the newest searches first, optionally of one case. */
+export const searchListQuerySchema = z
+  .object({
+    caseReference: z.string().min(1).max(128).optional().describe('only the searches of this case'),
+    limit: wholeNumber(1, 90).default(50).describe('at most this many (1-90, default 50)'),
+  })
+  .strict();
+
+/** GET /v1/hits/incoming: the newest disclosures first. */
+export const incomingHitsQuerySchema = z
+  .object({
+    limit: wholeNumber(1, 500).default(100).describe('at most this many (1-500, default 100)'),
+  })
+  .strict();
+
 export const searchRequestSchema = z
   .object({
     identifiers: z.unknown(),

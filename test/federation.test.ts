@@ -246,6 +246,29 @@ describe('federation across three nodes', () => {
     expect((await stats()).records).toBe(held.records + 1);
   });
 
+  it('refuses a listing\'s query parameter that is misspelt or out of range, naming it, instead of ignoring it', async () => {
+    const get = (path: string) => api(xb, xb.tokens.analyst, 'GET', path);
+    const refused: [string, string, RegExp][] = [
+      ['/v1/searches?limit=abc', 'limit', /must be a whole number/],
+      ['/v1/searches?limit=0', 'limit', /must be from 1 to 90/],
+      ['/v1/searches?limit=91', 'limit', /must be from 1 to 90/],
+      ['/v1/searches?case=XB-1', 'case', /unknown query parameter/],
+      ['/v1/hits/incoming?limit=501', 'limit', /must be from 1 to 500/],
+      ['/v1/hits/incoming?since=yesterday', 'since', /unknown query parameter/],
+    ];
+    for (const [path, field, why] of refused) {
+      const r = await get(path);
+      expect(r.status, path).toBe(400);
+      expect(r.json, path).toMatchObject({ code: 'invalid_request', field });
+      expect(r.json.detail, path).toMatch(why);
+    }
+    // In range, the limit is kept: this federation's searcher has run more than two searches by now.
+    const two = await get('/v1/searches?limit=2');
+    expect(two.status).toBe(200);
+    expect(two.json.searches).toHaveLength(2);
+    expect((await get('/v1/hits/incoming?limit=500')).status).toBe(200);
+  });
+
   it('refuses a search whose identifiers give more keys than one request holds, instead of asking only some of them', async () => {
     // 65 file digests: 65 strong keys, one more than a match request's 64 elements.
     const digests = Array.from({ length: 65 }, (_, i) => createHash('sha256').update(`file ${i}`).digest('hex'));

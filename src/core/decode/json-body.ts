@@ -101,9 +101,24 @@ export async function readJson<T extends z.ZodType>(req: Request, limit: number,
 
 /** Validate a value with zod, turning issues into one invalid_request error listing every field. */
 export function validate<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  return validateAs(schema, value, 'field');
+}
+
+/**
+ * Validate a request's query parameters (`c.req.query()`) with a strict
+ * zod object: an unknown or misspelt parameter is named as itself.
+ */
+export function validateQuery<T extends z.ZodType>(schema: T, query: Record<string, string>): z.infer<T> {
+  return validateAs(schema, query, 'query parameter');
+}
+
+function validateAs<T extends z.ZodType>(schema: T, value: unknown, what: 'field' | 'query parameter'): z.infer<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const errors = r.error.issues.map((i) => ({ field: formatPath(i.path), message: i.message }));
+  // An unknown key is named by itself, not by the object holding it.
+  const errors = r.error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys' ? i.keys.map((k) => ({ field: formatPath([...i.path, k]), message: `unknown ${what}` })) : [{ field: formatPath(i.path), message: i.message }],
+  );
   const first = errors[0]!;
   throw new CairnError('invalid_request', `${first.field}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`, {
     location: { field: first.field },

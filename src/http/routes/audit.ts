@@ -10,7 +10,7 @@ import { toBase64 } from '../../core/bytes.js';
 import { CairnError } from '../../core/errors.js';
 import { requireRole, type AuthEnv } from '../auth.js';
 import type { AppContext, Env } from '../context.js';
-import { validate } from '../../core/decode/json-body.js';
+import { validate, validateQuery } from '../../core/decode/json-body.js';
 import { signedFederationRoute } from './signed.js';
 
 /** Alerts listed by GET /v1/audit/witness. */
@@ -25,7 +25,7 @@ export function auditRoutes(ctx: AppContext): Hono<Env & AuthEnv> {
     audit.record(what === 'export' ? 'audit.export' : 'audit.read', `user:${userId}`, { what, filter });
 
   r.get('/v1/audit/entries', dpo, async (c) => {
-    const f = validate(auditFilterSchema, c.req.query());
+    const f = validateQuery(auditFilterSchema, c.req.query());
     await audited(c.get('user').id, 'entries', f);
     return c.json(await audit.entries(f));
   });
@@ -33,7 +33,7 @@ export function auditRoutes(ctx: AppContext): Hono<Env & AuthEnv> {
   r.get('/v1/audit/export', dpo, async (c) => {
     const { format, ...rest } = c.req.query();
     if (format !== undefined && format !== 'csv' && format !== 'json') throw new CairnError('invalid_request', 'format must be csv or json', { location: { field: 'format' } });
-    const f = validate(auditFilterSchema, { ...rest, limit: rest.limit ?? '1000' });
+    const f = validateQuery(auditFilterSchema, { ...rest, limit: rest.limit ?? '1000' });
     await audited(c.get('user').id, 'export', { ...f, format: format ?? 'json' });
     const all = await audit.exportEntries(f);
     const name = `cairn-audit-${config.node.country}-${clock.now().toISOString().slice(0, 10)}`;
@@ -53,14 +53,14 @@ export function auditRoutes(ctx: AppContext): Hono<Env & AuthEnv> {
   });
 
   r.get('/v1/audit/proofs/inclusion', dpo, async (c) => {
-    const q = validate(inclusionQuerySchema, c.req.query());
+    const q = validateQuery(inclusionQuerySchema, c.req.query());
     const p = await audit.log.inclusionProof(q.index, q.size);
     await audited(c.get('user').id, 'inclusion', q);
     return c.json({ leafIndex: p.leafIndex, treeSize: p.treeSize, leafHash: toBase64(p.leafHash), hashes: p.hashes.map(toBase64), entry: p.entry });
   });
 
   r.get('/v1/audit/proofs/consistency', dpo, async (c) => {
-    const q = validate(consistencyQuerySchema, c.req.query());
+    const q = validateQuery(consistencyQuerySchema, c.req.query());
     const p = await audit.log.consistencyProof(q.from, q.to);
     await audited(c.get('user').id, 'consistency', q);
     return c.json({ size1: p.size1, size2: p.size2, hashes: p.hashes.map(toBase64) });

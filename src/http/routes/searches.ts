@@ -3,13 +3,10 @@
  * hits, and the hits peers confirmed on our own records.
  */
 import { Hono } from 'hono';
-import { confirmRequestSchema, searchRequestSchema } from '../../../schemas/federation.js';
+import { confirmRequestSchema, incomingHitsQuerySchema, searchListQuerySchema, searchRequestSchema } from '../../../schemas/federation.js';
 import { requireRole, type AuthEnv } from '../auth.js';
 import type { AppContext, Env } from '../context.js';
-import { readJson } from '../../core/decode/json-body.js';
-
-/** A positive integer query parameter, clamped to 1..max (default `fallback`). */
-const limitOf = (v: string | undefined, fallback: number, max: number): number => Math.min(max, Math.max(1, Number(v ?? fallback) || fallback));
+import { readJson, validateQuery } from '../../core/decode/json-body.js';
 
 export function searchRoutes({ services }: AppContext): Hono<Env & AuthEnv> {
   const r = new Hono<Env & AuthEnv>();
@@ -25,7 +22,9 @@ export function searchRoutes({ services }: AppContext): Hono<Env & AuthEnv> {
   });
 
   r.get('/v1/searches', analyst, async (c) => {
-    const list = await searches.list({ caseReference: c.req.query('caseReference') || undefined, limit: limitOf(c.req.query('limit'), 50, 90) });
+    // A query parameter misspelt or out of range is refused by name, never ignored.
+    const q = validateQuery(searchListQuerySchema, c.req.query());
+    const list = await searches.list({ caseReference: q.caseReference, limit: q.limit });
     return c.json({ searches: list.map(({ id, createdAt, user, purpose, caseReference, hits, peers }) => ({ id, createdAt, user, purpose, caseReference, hits, peers })) });
   });
 
@@ -37,7 +36,7 @@ export function searchRoutes({ services }: AppContext): Hono<Env & AuthEnv> {
   });
 
   r.get('/v1/hits/incoming', analyst, async (c) => {
-    const rows = await searches.incomingHits(limitOf(c.req.query('limit'), 100, 500));
+    const rows = await searches.incomingHits(validateQuery(incomingHitsQuerySchema, c.req.query()).limit);
     return c.json({
       hits: rows.map((h) => ({
         id: h.id,
