@@ -116,7 +116,7 @@ export const routes: RouteSpec[] = [
   // Records (analysts)
   {
     method: 'post', path: '/v1/records', operationId: 'importRecords', tags: ['records'], access: 'analyst',
-    summary: 'Import a batch of records (at most 1,000): tokens are stored, identifiers are not. Per-record errors name row and field.',
+    summary: 'Import a batch of records (at most 1,000): tokens are stored, identifiers are not. Per-record errors name row and field; a record whose identifiers give no match key is refused (field `identifiers`).',
     request: { body: recordsBatchSchema },
     responses: { 200: { description: 'summary', schema: importSummarySchema }, 422: { description: 'every record was rejected', schema: importSummarySchema } },
   },
