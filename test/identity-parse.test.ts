@@ -70,7 +70,9 @@ describe('parseIdentifiers accepts', () => {
     expect(keys('བསྟན\u0F0Bའཛིན', 'རྡོ\u0F0Bརྗེ')).toEqual(keys('བསྟན-འཛིན', 'རྡོ-རྗེ'));
     // Ethiopic wordspace (U+1361) between two given names, and a space.
     expect(keys('ሰላም\u1361ሃና', 'ተስፋይ')).toEqual(keys('ሰላም ሃና', 'ተስፋይ'));
-    // Still refused: other punctuation of those scripts (Hebrew maqaf is a hyphen, but sof pasuq is not a name's).
+    // Maqaf (U+05BE) in Ben-Gurion, and a hyphen.
+    expect(keys('דוד', 'בן\u05BEגוריון')).toEqual(keys('דוד', 'בן-גוריון'));
+    // Still refused: other punctuation of those scripts, such as the Hebrew sof pasuq (U+05C3).
     expect(problems({ names: [{ given: 'ג\u05C3', family: 'כהן' }] }).details?.issues).toEqual([{ field: 'names[0].given', message: 'may hold only letters, combining marks, spaces, hyphens, apostrophes and dots' }]);
   });
 
