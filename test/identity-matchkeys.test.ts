@@ -2,6 +2,7 @@
  * Match keys: determinism, order independence, the canonical encoding, the
  * bucket function and the 1 January rule (protocol/10-identifiers.md).
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -11,6 +12,7 @@ import {
   deriveMatchKeys,
   deriveQueryKeys,
   encodeMatchKey,
+  hasMatchKey,
   MATCH_KEY_TYPE_NAMES,
   MATCH_KEY_TYPES,
   parseIdentifiers,
@@ -278,6 +280,32 @@ describe('deriveMatchKeys', () => {
     } catch (e) {
       expect(isCairnError(e, 'identifier_invalid')).toBe(true);
     }
+  });
+});
+
+describe('hasMatchKey', () => {
+  it('says whether deriveMatchKeys gives any key, for every vector and for identifiers that give none', () => {
+    const dob = { precision: 'day', date: '2014-05-06' };
+    const keyless = [
+      { names: [{ given: 'Olena' }], dateOfBirth: dob },
+      { names: [{ family: 'Shevchenko' }], dateOfBirth: dob },
+      { names: [{ given: 'Olena', family: 'Shevchenko' }] },
+      { names: [{ given: 'Olena', family: 'Shevchenko' }], dateOfBirth: { precision: 'unknown' } },
+      { names: [{ aliases: ['Olena'] }], dateOfBirth: dob },
+    ];
+    const keyed = [
+      { names: [{ given: 'Olena', patronymic: 'Ivanivna' }], dateOfBirth: dob },
+      { names: [{ aliases: ['Olena Shevchenko'] }], dateOfBirth: { precision: 'estimated', date: '2013', plusMinusYears: 1 } },
+      { names: [{ given: 'Olena' }], phones: [{ number: '+380501234567' }] },
+      { fileSha256: ['0'.repeat(64)] },
+    ];
+    const vectors = (JSON.parse(readFileSync(new URL('./vectors/matchkeys/vectors.json', import.meta.url), 'utf8')) as { vectors: { identifiers: unknown }[] }).vectors.map((v) => v.identifiers);
+    for (const input of [...keyless, ...keyed, ...vectors]) {
+      const ids = parseIdentifiers(input, { now: NOW });
+      expect(hasMatchKey(ids), JSON.stringify(input)).toBe(deriveMatchKeys(ids).length > 0);
+    }
+    expect(keyless.map((i) => hasMatchKey(parseIdentifiers(i, { now: NOW })))).toEqual(keyless.map(() => false));
+    expect(keyed.map((i) => hasMatchKey(parseIdentifiers(i, { now: NOW })))).toEqual(keyed.map(() => true));
   });
 });
 

@@ -9,6 +9,7 @@ export { parseIdentifiers, formatField, type IdentifierIssue, type ParseIdentifi
 export {
   deriveMatchKeys,
   deriveQueryKeys,
+  hasMatchKey,
   strengthAtLeast,
   strengthRank,
   strongestOf,

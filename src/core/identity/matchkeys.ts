@@ -255,3 +255,31 @@ function derive(ids: Identifiers, side: KeySide): MatchKey[] {
   addNameKeys(ids, keys, side);
   return keys.sorted();
 }
+
+/** Thrown by FirstKey at the first key derived. */
+const FOUND = Symbol('a match key');
+
+/** A KeySet that stops the derivation at its first key. */
+class FirstKey extends KeySet {
+  override add(): void {
+    throw FOUND;
+  }
+}
+
+/**
+ * Whether a record of these identifiers stores any match key: the same
+ * derivation as deriveMatchKeys, stopped at the first key, so it costs a
+ * fraction of it (no typo neighbourhoods, encodings or sorting) and can
+ * never disagree with it.
+ */
+export function hasMatchKey(ids: Identifiers): boolean {
+  try {
+    const keys = new FirstKey();
+    addStrongKeys(ids, keys);
+    addNameKeys(ids, keys, 'record');
+  } catch (e) {
+    if (e === FOUND) return true;
+    throw e;
+  }
+  return false;
+}

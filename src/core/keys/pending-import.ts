@@ -71,7 +71,7 @@ export async function importPendingBatch(deps: PendingImportDeps, records: reado
     else changed.push({ r, fp });
   }
   if (changed.length === 0) return { imported: 0, updated: 0, unchanged, tokens: 0, changedRefs: [], importedRefs: [] };
-  const keysPerRecord = changed.map((c) => c.r.keys ?? deriveMatchKeys(c.r.identifiers));
+  const keysPerRecord = changed.map((c) => deriveMatchKeys(c.r.identifiers));
   const tokens = await deps.backend.evaluateTokens(keysPerRecord.flat().map((k) => k.encoded));
   const statements: CompiledQuery[] = [];
   const at = now.toISOString();

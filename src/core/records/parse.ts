@@ -4,7 +4,7 @@
  * Attacker-controlled input: parse defensively; messages never echo values.
  */
 import { recordEnvelopeSchema, type RecordEnvelope } from '../../../schemas/records.js';
-import { deriveMatchKeys, MATCH_KEY_NEEDS, parseIdentifiers, type Identifiers, type MatchKey } from '../identity/index.js';
+import { hasMatchKey, MATCH_KEY_NEEDS, parseIdentifiers, type Identifiers } from '../identity/index.js';
 import { isCairnError } from '../errors.js';
 import { formatPath } from '../decode/json-body.js';
 
@@ -16,11 +16,6 @@ export interface ParsedRecord {
   recordDate: string;
   retentionUntil: string;
   identifiers: Identifiers;
-  /**
-   * The match keys the record stores, derived once when it was checked
-   * (deriveMatchKeys of `identifiers`); absent, they are derived when stored.
-   */
-  keys?: MatchKey[];
 }
 
 export interface FieldError {
@@ -62,9 +57,10 @@ export function parseRecord(
   }
   if (errors.length || identifiers === undefined) return { ok: false, ref: e.ref, errors };
   // Valid identifiers that give no key (a given name alone, a name without a
-  // date of birth) would be stored where no search can ever reach them.
-  const keys = deriveMatchKeys(identifiers);
-  if (keys.length === 0) return { ok: false, ref: e.ref, errors: [{ field: 'identifiers', reason: `give no match key, so no peer could ever find this record: ${MATCH_KEY_NEEDS}` }] };
+  // date of birth) would be stored where no search can ever reach them. The
+  // check stops at the first key: an unchanged record of a re-import is
+  // never derived in full.
+  if (!hasMatchKey(identifiers)) return { ok: false, ref: e.ref, errors: [{ field: 'identifiers', reason: `give no match key, so no peer could ever find this record: ${MATCH_KEY_NEEDS}` }] };
   return {
     ok: true,
     record: {
@@ -75,7 +71,6 @@ export function parseRecord(
       recordDate: e.recordDate,
       retentionUntil: e.retentionUntil,
       identifiers,
-      keys,
     },
   };
 }
