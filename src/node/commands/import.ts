@@ -1,6 +1,7 @@
 /**
  * `cairn import FILE`.
  */
+import { setFlagsFromString } from 'node:v8';
 import type { CommandHelp } from '../cli-help.js';
 import { EXIT, args, cliActor, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
 import { CairnError } from '../../core/errors.js';
@@ -89,6 +90,22 @@ async function importThroughNode(
   return s.rejected ? 3 : 0;
 }
 
+/**
+ * A local import is a batch job with a memory budget (issue 4: a million
+ * records within 512 MiB resident). It keeps about 30 MiB live on the main
+ * thread, but V8, tuned for throughput, lets the heap grow to several times
+ * that between full collections: 100–160 MiB of garbage at the peak.
+ * Growing it by at most a fifth after each full collection lowers an
+ * import's peak by about 90 MiB for a few percent more time in the
+ * collector. Node takes the flag only on its command line, which the
+ * `cairn` command does not control; V8 reads it at every full collection,
+ * so setting it here, before the import starts, is enough. Only this
+ * process's heap policy changes; nothing else about the import does.
+ */
+function leanHeapForImport(): void {
+  setFlagsFromString('--heap-growing-percent=20');
+}
+
 export async function cmdImport(argv: string[], io: Out): Promise<number> {
   const { values, positionals: pos } = args(argv, {
     format: { type: 'string' },
@@ -114,6 +131,7 @@ export async function cmdImport(argv: string[], io: Out): Promise<number> {
   const ctx = await openNodeContext(home);
   try {
     const batchSize = intOpt(values.batch, 'batch', 1);
+    leanHeapForImport();
     const maxRejects = intOpt(values['max-rejects'], 'max-rejects', 0);
     const threads = intOpt(values.threads, 'threads', 1);
     const s = await runImport(ctx, {

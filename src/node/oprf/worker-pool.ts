@@ -17,7 +17,7 @@
  *   flight, stops the workers, and refuses later requests. It is idempotent.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { CairnError } from '../../core/errors.js';
 import { oprfError } from '../../core/oprf/checks.js';
 import { fromWireError, type PoolMessage, type WorkerReply } from './worker-protocol.js';
@@ -44,6 +44,8 @@ export interface WorkerPoolOptions {
   readonly threads: number;
   /** workerData for each worker start (a restart gets a fresh one). */
   workerData(): unknown;
+  /** Heap limits of each worker (Node's `resourceLimits`); default V8's. */
+  readonly resourceLimits?: ResourceLimits;
 }
 
 /** A started pool. */
@@ -97,7 +99,11 @@ export async function createWorkerPool<Req, Res>(opts: WorkerPoolOptions): Promi
   /** Start a worker in `slot` (a new one when absent); resolves when it is ready. */
   function start(slot?: Slot<Res>): Promise<Slot<Res>> {
     return new Promise((resolve, reject) => {
-      const worker = new Worker(opts.workerUrl, { workerData: opts.workerData(), execArgv: WORKER_EXEC_ARGV });
+      const worker = new Worker(opts.workerUrl, {
+        workerData: opts.workerData(),
+        execArgv: WORKER_EXEC_ARGV,
+        ...(opts.resourceLimits !== undefined ? { resourceLimits: opts.resourceLimits } : {}),
+      });
       const s: Slot<Res> = slot ?? { worker, calls: new Map(), load: 0, broken: false };
       s.worker = worker;
       let ready = false;
