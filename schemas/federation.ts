@@ -217,6 +217,14 @@ export const peerResultSchema = z
       .array(confirmedRecordSchema)
       .optional()
       .describe('every distinct record the peer confirmed, decoded from `receipts` and verified against its signing key, strongest first'),
+    undisclosed: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        'records the peer holds under a confirmed key beyond the 20 one confirmation discloses (the most over its keys, as its index lists them; some may be past retention there): no request can reach them, so follow up through the contact point of a receipt',
+      ),
     awaiting: z
       .object({
         tokens: z.number().int().describe('matched tokens waiting for an analyst to confirm them (POST /v1/searches/{id}/confirm): those of possible strength, or those a failed confirmation left unanswered'),

@@ -374,4 +374,22 @@ describe('analyst console', () => {
     await shot(page, '12-search-records-found');
     await page.close();
   });
+
+  it('says how many records under a confirmed key the peer holds beyond the 20 one confirmation discloses', async () => {
+    const passport = { type: 'passport', issuingCountry: 'ER', number: 'P2222222' };
+    const many = Array.from({ length: 22 }, (_, i) => record(`XA-MC-4${String(i).padStart(2, '0')}`, 'missing_child', { names: [{ given: 'Selam', family: 'Haile' }], documents: [passport] }));
+    expect((await api(xa, xa.tokens.analyst, 'POST', '/v1/records', { records: many })).status).toBe(200);
+    const page = await (await newContext(browser)).newPage();
+    await signIn(page, xb.url, xb.tokens.analyst);
+    await fillContext(page, { purpose: 'missing_child_tracing', legalBasis: LEGAL, caseReference: 'BOR-2026-0102' });
+    await page.getByLabel('Document 1 type').selectOption('passport');
+    await page.getByLabel('Document 1 issuing country').fill('ER');
+    await page.getByLabel('Document 1 number').fill('P2222222');
+    await submitSearch(page);
+    expect(await page.locator('section.records caption').textContent()).toMatch(/^20 records confirmed/);
+    expect((await page.locator('section.records p.notice').textContent())!.trim()).toBe(
+      'XA holds 2 more records under the same key than one confirmation discloses (at most 20): ask its contact point for the rest.',
+    );
+    await page.close();
+  });
 });

@@ -179,6 +179,31 @@ describe('federation across three nodes', () => {
     expect((await api(xb, xb.tokens.analyst, 'GET', `/v1/searches/${r.json.id}`)).json.results).toEqual(r.json.results);
   });
 
+  it('tells the analyst how many records under a confirmed key the peer did not disclose, beyond the 20 one confirmation may', async () => {
+    // 23 records at XA share one passport (one person registered again and again, say by several units).
+    const passport = { type: 'passport', issuingCountry: 'MD', number: 'B0232323' };
+    const many = Array.from({ length: 23 }, (_, i) => record(`XA-MC-P${String(i).padStart(2, '0')}`, 'missing_child', { names: [{ given: 'Ana', family: 'Rusu' }], documents: [passport] }));
+    expect((await api(xa, xa.tokens.analyst, 'POST', '/v1/records', { records: many })).status).toBe(200);
+    const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { documents: [passport] }, peers: ['XA'] });
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+    const xaResult = r.json.results[0];
+    expect(xaResult).toMatchObject({ status: 'hit', strength: 'strong', confirmation: 'confirmed', undisclosed: 3 });
+    expect(xaResult.receipts).toHaveLength(20);
+    expect(new Set(xaResult.records.map((x: { receipt: { record: { ref: string } } }) => x.receipt.record.ref)).size).toBe(20);
+    // Stored with the search, and in the searcher's log entry for the DPO.
+    expect((await api(xb, xb.tokens.analyst, 'GET', `/v1/searches/${r.json.id}`)).json.results[0]).toMatchObject({ undisclosed: 3 });
+    const log = new Database(join(xb.home, 'cairn.db'), { readonly: true });
+    try {
+      const entry = log.prepare("select entry from audit_entries where type = 'search.outgoing' and entry like ?").get(`%${r.json.id}%`) as { entry: string } | undefined;
+      expect(JSON.parse(entry!.entry).data.peers[0]).toMatchObject({ receipts: 20, undisclosed: 3 });
+    } finally {
+      log.close();
+    }
+    // The command line says so too.
+    const out = cli(['search', '--home', xb.home, '--purpose', 'missing_child_tracing', '--legal-basis', 'Art. 12', '--case', 'CLI-2', '--document', 'passport:MD:B0232323', '--peer', 'XA']);
+    expect(out).toContain('3 more records under the same key not disclosed (a confirmation discloses at most 20): ask the contact point');
+  });
+
   it('explains that a possible hit stored under cairn/1 must be searched again', async () => {
     const r = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', {
       ...CONTEXT,

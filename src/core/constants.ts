@@ -26,6 +26,12 @@ export const FEDERATION = {
   /** Allowed element counts of a match request, smallest first; the last is the most a request may carry. */
   paddedSizes: [8, 16, 32, 64],
   /**
+   * The most records one confirmation discloses (hit receipts per answer):
+   * a token more records hold is answered for this many, and the searcher
+   * tells its analyst how many more the peer's index lists.
+   */
+  maxReceipts: 20,
+  /**
    * Default of federation.witnessIntervalMs: a searcher checks each peer's
    * checkpoints about once a minute at most, not at each of its answers.
    */

@@ -458,6 +458,12 @@ export const migrations: Record<string, Migration> = {
       await sql`update replicas set status = 'stale', error = 'index heads now carry a change chain: the replica is transferred again' where status <> 'error'`.execute(db);
     },
   },
+  '0016_search_undisclosed': {
+    async up(db) {
+      // A peer discloses at most 20 records per confirmed token; how many more its index lists is kept for the analyst.
+      await db.schema.alterTable('search_results').addColumn('undisclosed', 'integer').execute();
+    },
+  },
 };
 
 /**

@@ -231,6 +231,8 @@ export interface SearchResultsTable {
   key_types: string | null;
   confirmation: string | null;
   receipts: string | null;
+  /** Records the peer's index lists under a confirmed token beyond those its confirmation disclosed (at most 20 each). */
+  undisclosed: number | null;
   error: string | null;
   ms: number | null;
   /** Material to confirm possible hits later: [{keyType, digest, confirm}] (tokens under the peer's key, never audited). */

@@ -223,7 +223,7 @@ export async function answerHit(deps: AnswerDeps, peer: Peer, req: HitConfirmReq
         .where('tokens.fingerprint', '=', fingerprint)
         // A record past retention is never disclosed, even before the purge has run.
         .where('records.retention_until', '>=', utcDate(deps.clock.now()))
-        .limit(20)
+        .limit(FEDERATION.maxReceipts)
         .execute()
     : [];
   const hits = rows.filter((r) => equalBytes(new Uint8Array(r.confirm), confirm));

@@ -361,7 +361,7 @@ function worse(a: ReplicaStatus | undefined, b: ReplicaStatus): ReplicaStatus {
   return SEVERITY[a] >= SEVERITY[b] ? a : b;
 }
 
-const receiptsResponse = z.object({ receipts: z.array(z.unknown()).min(1).max(20) }).strict();
+const receiptsResponse = z.object({ receipts: z.array(z.unknown()).min(1).max(FEDERATION.maxReceipts) }).strict();
 
 /** Ask the peer for the reference behind a hit; returns its verified signed receipts. */
 export async function confirmHit(deps: ClientDeps, peer: Peer, ctx: SearchContext, hit: Hit, justification?: string): Promise<{ envelopes: DsseEnvelope[]; receipts: HitReceipt[] }> {

@@ -13,7 +13,7 @@ import { appendStatement } from '../audit/entry.js';
 import { toHex } from '../bytes.js';
 import type { Db } from '../db/schema.js';
 import { verifyJsonEnvelope, type DsseEnvelope } from '../dsse.js';
-import { MEDIA_TYPES } from '../constants.js';
+import { FEDERATION, MEDIA_TYPES } from '../constants.js';
 import { CairnError, isCairnError } from '../errors.js';
 import { deriveQueryKeys, MATCH_KEY_NEEDS, MATCH_KEY_TYPES, parseIdentifiers, strengthAtLeast, strengthRank, strongestOf, type MatchKey, type MatchKeyType } from '../identity/index.js';
 import type { Logger } from '../ports.js';
@@ -48,6 +48,8 @@ export interface PeerOutcome {
   keyTypes?: string[];
   confirmation?: 'confirmed' | 'awaiting_analyst' | 'failed';
   receipts?: unknown[];
+  /** Records the peer's index lists under a confirmed token beyond those one confirmation discloses (undisclosedBy). */
+  undisclosed?: number;
   error?: { code: string; detail: string };
   ms: number;
   /** Peer log index of the match request (for reconciliation). */
@@ -119,19 +121,22 @@ async function confirmEach(
   hits: Hit[],
   justification?: string,
   known: { records: ReadonlySet<string>; types: ReadonlySet<string> } = { records: new Set(), types: new Set() },
-): Promise<{ kept: DsseEnvelope[]; error?: unknown; left: Hit[] }> {
+): Promise<{ kept: DsseEnvelope[]; error?: unknown; left: Hit[]; undisclosed: number }> {
   const kept: DsseEnvelope[] = [];
   // Tokens the peer answered: confirming one again would only log the same disclosure twice.
   const answered = new Set<Hit>();
   const left = () => hits.filter((h) => !answered.has(h));
   const seen = new Set(known.records);
-  const keep = ({ envelopes, receipts }: Awaited<ReturnType<typeof confirmHit>>) =>
+  let undisclosed = 0;
+  const keep = (h: Hit, { envelopes, receipts }: Awaited<ReturnType<typeof confirmHit>>) => {
     receipts.forEach((r, i) => {
       const record = `${r.record.category}:${r.record.ref}`;
       if (seen.has(record)) return;
       seen.add(record);
       kept.push(envelopes[i]!);
     });
+    undisclosed = Math.max(undisclosed, undisclosedBy(h, receipts.length));
+  };
   // Each category is its own index: key types and record counts are per category.
   const typesDone = new Set(known.types);
   const seenIn = (category: string) => [...seen].filter((r) => r.startsWith(`${category}:`)).length;
@@ -156,7 +161,7 @@ async function confirmEach(
     if (typesDone.has(type) && multiplicity <= seenIn(h.category)) continue;
     typesDone.add(type);
     try {
-      keep(await (firsts.get(h) ?? confirmHit(deps, peer, ctx, h, justification)));
+      keep(h, await (firsts.get(h) ?? confirmHit(deps, peer, ctx, h, justification)));
       answered.add(h);
     } catch (error) {
       // The requests already sent in parallel that succeeded are disclosures the peer
@@ -165,13 +170,25 @@ async function confirmEach(
       [...firsts.keys()].forEach((first, i) => {
         const sent = settled[i]!;
         if (sent.status !== 'fulfilled' || answered.has(first)) return;
-        keep(sent.value);
+        keep(first, sent.value);
         answered.add(first);
       });
-      return { kept, error, left: left() };
+      return { kept, error, left: left(), undisclosed };
     }
   }
-  return { kept, left: [] };
+  return { kept, left: [], undisclosed };
+}
+
+/**
+ * Records a confirmation left undisclosed: a peer answers a token for at
+ * most FEDERATION.maxReceipts records, and when it answered that many for a
+ * token our replica of its index lists for more, the rest exist at the peer
+ * without a receipt (some may be past retention there). No later request
+ * can reach them: the analyst follows up through the peer's contact point.
+ */
+function undisclosedBy(h: Hit, receipts: number): number {
+  if (receipts < FEDERATION.maxReceipts || typeof h.records !== 'number') return 0;
+  return Math.max(0, h.records - receipts);
 }
 
 /** One record a peer confirmed: its verified receipt and the strength of its strongest matching key. */
@@ -264,11 +281,12 @@ async function askPeer(deps: SearchDeps, peer: Peer, keys: MatchKey[], ctx: Sear
     // confirmed here already (their year or unordered-date keys).
     const confirmNow = toConfirm(answer.hits, 'probable');
     try {
-      const { kept: receipts, error, left } = await confirmEach(deps, peer, ctx, confirmNow);
-      if (error === undefined) return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'confirmed', receipts, ms: Date.now() - t0 }, pending: [] };
+      const { kept: receipts, error, left, undisclosed } = await confirmEach(deps, peer, ctx, confirmNow);
+      const more = undisclosed > 0 ? { undisclosed } : {};
+      if (error === undefined) return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'confirmed', receipts, ...more, ms: Date.now() - t0 }, pending: [] };
       // Failed, but what the peer did confirm before is kept: it disclosed those records and logged it.
       // Only the tokens it did not answer wait for the analyst to confirm again.
-      return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'failed', error: outcomeError(error), ...(receipts.length ? { receipts } : {}), ms: Date.now() - t0 }, pending: left };
+      return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'failed', error: outcomeError(error), ...(receipts.length ? { receipts } : {}), ...more, ms: Date.now() - t0 }, pending: left };
     } catch (e) {
       const error = outcomeError(e);
       return { outcome: { ...base, status: 'hit', strength, keyTypes, confirmation: 'failed', error, ms: Date.now() - t0 }, pending: confirmNow };
@@ -328,6 +346,7 @@ export async function runSearch(deps: SearchDeps, user: User, input: SearchInput
           key_types: outcome.keyTypes ? JSON.stringify(outcome.keyTypes) : null,
           confirmation: outcome.confirmation ?? null,
           receipts: outcome.receipts ? JSON.stringify(outcome.receipts) : null,
+          undisclosed: outcome.undisclosed ?? null,
           error: outcome.error ? JSON.stringify(outcome.error) : null,
           ms: outcome.ms,
           pending: pending.length ? JSON.stringify(pending) : null,
@@ -357,6 +376,7 @@ export async function runSearch(deps: SearchDeps, user: User, input: SearchInput
             error: outcome.error?.code,
             peerLogIndex: outcome.logIndex,
             receipts: outcome.receipts?.length,
+            undisclosed: outcome.undisclosed,
           })),
         },
       },
@@ -394,6 +414,7 @@ export async function getSearch(db: Db, id: string, verify?: Ed25519Verify) {
       'search_results.key_types',
       'search_results.confirmation',
       'search_results.receipts',
+      'search_results.undisclosed',
       'search_results.pending',
       'search_results.error',
       'search_results.ms',
@@ -423,6 +444,7 @@ export async function getSearch(db: Db, id: string, verify?: Ed25519Verify) {
         ...(r.key_types ? { keyTypes: JSON.parse(r.key_types) as string[] } : {}),
         ...(r.confirmation ? { confirmation: r.confirmation as PeerOutcome['confirmation'] } : {}),
         ...(receipts ? { receipts, records: confirmedRecords(receipts, keysOf(r.peer_id, r.signing_public_key), verify) } : {}),
+        ...(r.undisclosed ? { undisclosed: r.undisclosed } : {}),
         ...(pending?.length ? { awaiting: awaitingOf(pending) } : {}),
         ...(r.error ? { error: JSON.parse(r.error) as { code: string; detail: string } } : {}),
         ...(r.ms !== null ? { ms: r.ms } : {}),
@@ -459,7 +481,7 @@ export async function confirmPossibleHit(deps: SearchDeps, user: User, searchId:
     records: new Set(confirmed.map((r) => `${r.record.category}:${r.record.ref}`)),
     types: new Set(confirmed.map((r) => `${r.record.category}:${r.keyType}`)),
   };
-  const { kept: receipts, error, left } = await confirmEach(deps, peer, ctx, pending, justification, known);
+  const { kept: receipts, error, left, undisclosed } = await confirmEach(deps, peer, ctx, pending, justification, known);
   const now = deps.clock.now();
   // A failure keeps the hit waiting (the analyst may confirm again), and what the peer
   // answered before it is stored all the same: the peer disclosed those records and logged it.
@@ -470,6 +492,7 @@ export async function confirmPossibleHit(deps: SearchDeps, user: User, searchId:
       .updateTable('search_results')
       .set({
         receipts: JSON.stringify([...stored, ...receipts]),
+        undisclosed: Math.max(row.undisclosed ?? 0, undisclosed) || null,
         updated_at: now.toISOString(),
         // Failed: the tokens the peer answered this time leave the list; the others still wait.
         ...(failed ? { confirmation: 'failed', error: JSON.stringify(failed), pending: JSON.stringify(left) } : { confirmation: 'confirmed', pending: null, error: null }),
@@ -482,7 +505,7 @@ export async function confirmPossibleHit(deps: SearchDeps, user: User, searchId:
       {
         type: 'hit.confirm.outgoing',
         actor: `user:${user.id}`,
-        data: { searchId, peer: peer.id, country: peer.country, strength: row.strength ?? undefined, justification, caseReference: s.case_reference, receipts: receipts.length, ...(failed ? { error: failed.code } : {}) },
+        data: { searchId, peer: peer.id, country: peer.country, strength: row.strength ?? undefined, justification, caseReference: s.case_reference, receipts: receipts.length, ...(undisclosed > 0 ? { undisclosed } : {}), ...(failed ? { error: failed.code } : {}) },
       },
       now,
     ),

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { purposeSchema } from '../../../schemas/federation.js';
+import { FEDERATION } from '../../core/constants.js';
 import { parseJsonText } from '../../core/decode/json-body.js';
 import type { SearchService } from '../../core/services-federation.js';
 import type { User } from '../../core/users/users.js';
@@ -42,6 +43,7 @@ function print(io: Out, s: Awaited<ReturnType<SearchService['get']>>, json: bool
         const p = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8'));
         io.out(`    receipt ${p.receiptId}: record ${p.record.ref} (${p.record.category}), contact ${p.record.contactPoint}, ${p.record.owningUnit}`);
       }
+      if (r.undisclosed) io.out(`    ${r.undisclosed} more record${r.undisclosed === 1 ? '' : 's'} under the same key not disclosed (a confirmation discloses at most ${FEDERATION.maxReceipts}): ask the contact point`);
       if (r.confirmation === 'awaiting_analyst') io.out(`    possible hit: cairn search confirm ${s.id} --peer ${r.peer.country} --justification "…"`);
     } else if (r.status === 'index_syncing') io.out(`  ${r.peer.country} ${r.peer.name}: INDEX SYNCING, not a no-hit: ${r.error?.detail ?? 'search again when our copy of its index is ready'}`);
     else if (r.error) io.out(`${head}: ${r.error.code}: ${r.error.detail}`);

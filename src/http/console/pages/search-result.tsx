@@ -11,6 +11,7 @@ import { keyTypeLabel, keyTypeLabels } from '../key-types.js';
 import type { FC } from 'hono/jsx';
 import type { getSearch } from '../../../core/federation/search.js';
 import { CONSOLE } from '../constants.js';
+import { FEDERATION } from '../../../core/constants.js';
 import { CsrfField, ErrorSummary, Layout, TextArea, When, orDash, words, type FieldErrors } from '../components.js';
 import type { FormFields } from '../form.js';
 import type { ReceiptView } from '../receipts.js';
@@ -48,6 +49,12 @@ export function awaitingWords(a: AwaitingCount): string {
   const { atLeast, atMost } = a.records;
   const records = atLeast === atMost ? `${atLeast} record${atLeast === 1 ? '' : 's'}` : `${atLeast} to ${atMost} records`;
   return `${a.tokens} matched key${a.tokens === 1 ? '' : 's'} (${records}) await${a.tokens === 1 ? 's' : ''} your confirmation`;
+}
+
+/** Records a peer holds under a confirmed key and did not disclose, in words. */
+export function undisclosedWords(r: Pick<PeerResult, 'peer' | 'undisclosed'>): string {
+  const n = r.undisclosed ?? 0;
+  return `${r.peer.country} holds ${n} more record${n === 1 ? '' : 's'} under the same key than one confirmation discloses (at most ${FEDERATION.maxReceipts}): ask its contact point for the rest`;
 }
 
 /** Every record the peers confirmed, one row each, and the possible matches still awaiting confirmation. */
@@ -103,6 +110,11 @@ const RecordsFound: FC<{ results: readonly PeerResult[] }> = ({ results }) => {
           </table>
         </div>
       )}
+      {results
+        .filter((r) => r.undisclosed)
+        .map((r) => (
+          <p class="notice">{undisclosedWords(r)}.</p>
+        ))}
       {awaiting.length > 0 && (
         <>
           <h3>Awaiting your confirmation</h3>
