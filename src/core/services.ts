@@ -45,6 +45,12 @@ export interface Ports {
   db: Db;
   /** Atomic multi-statement writes (SQLite transaction / D1 batch). */
   atomic: AtomicWriter;
+  /**
+   * The same for a unit that rewrites a whole table (an OPRF activation), run
+   * where it does not stop the node serving (Node: a worker thread with its
+   * own connection). Default: `atomic`.
+   */
+  bulkAtomic?: AtomicWriter;
   clock: Clock;
   random: Random;
   logger: Logger;
@@ -136,7 +142,7 @@ export function portableEvaluator(secretKey: Uint8Array, publicKey: Uint8Array):
 export function createServices(ports: Ports, config: Config): Services {
   const { db, atomic, clock, random, logger, signer } = ports;
   const oprfPublicKey = derivePublicKey(ports.oprfSecretKey);
-  const oprfEpochs = new OprfEpochs({ db, atomic, clock, logger, store: ports.oprfKeys ?? fixedKeyStore([ports.oprfSecretKey]), ...(ports.dataVersion ? { dataVersion: ports.dataVersion } : {}) });
+  const oprfEpochs = new OprfEpochs({ db, atomic, ...(ports.bulkAtomic ? { bulkAtomic: ports.bulkAtomic } : {}), clock, logger, store: ports.oprfKeys ?? fixedKeyStore([ports.oprfSecretKey]), ...(ports.dataVersion ? { dataVersion: ports.dataVersion } : {}) });
   const retention = new RetentionProbe(db, ports.dataVersion);
   oprfEpochs.onActivated(() => retention.changed());
   const oprfEngines = new EpochEngines(oprfEpochs, {

@@ -78,7 +78,7 @@ export function statusOf(code: ErrorCode): number {
 /** Any thrown error as the CairnError its response is made from. */
 export function asCairnError(err: unknown): CairnError {
   if (isCairnError(err)) return err;
-  if (isDatabaseBusy(err)) return new CairnError('unavailable', "the node's database is held by another writer for longer than the node waits for it; nothing was done, try again shortly");
+  if (isDatabaseBusy(err)) return new CairnError('unavailable', "the node's database is held by another writer (another process, or a key activation running for a while) for longer than the node waits for it; nothing was done, try again shortly");
   return new CairnError('internal', 'internal error');
 }
 

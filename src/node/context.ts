@@ -16,6 +16,7 @@ import { silentLogger, systemClock, type Clock, type Logger, type Random } from 
 import { createNodeFetch } from './peer-fetch.js';
 import { nodeRandom } from './random.js';
 import { sqliteAtomicWriter } from './atomic.js';
+import { backgroundAtomicWriter } from './sqlite-unit.js';
 import { createSodiumOprfClient } from './oprf/sodium-client.js';
 import type { OprfClient } from '../core/federation/client.js';
 import { nodeEd25519Verify } from './ed25519.js';
@@ -35,6 +36,8 @@ export interface NodeContext {
   sqlite: SqliteHandle;
   db: Db;
   atomic: AtomicWriter;
+  /** Units that rewrite whole tables, off the serving thread (sqlite-unit.ts). */
+  bulkAtomic: AtomicWriter;
   clock: Clock;
   random: Random;
   /** Migrations applied by this open, if any. */
@@ -76,6 +79,7 @@ export async function nodeServices(ctx: NodeContext, opts: NodeServiceOptions = 
     {
       db: ctx.db,
       atomic: ctx.atomic,
+      bulkAtomic: ctx.bulkAtomic,
       clock: ctx.clock,
       random: ctx.random,
       logger: opts.logger ?? silentLogger,
@@ -115,6 +119,7 @@ export async function openNodeContext(home: string, env: NodeJS.ProcessEnv = pro
     await sqlite.close();
     throw e;
   }
+  const atomic = sqliteAtomicWriter(sqlite.raw);
   return {
     home,
     config,
@@ -122,7 +127,8 @@ export async function openNodeContext(home: string, env: NodeJS.ProcessEnv = pro
     signingKeys,
     sqlite,
     db: sqlite.db,
-    atomic: sqliteAtomicWriter(sqlite.raw),
+    atomic,
+    bulkAtomic: backgroundAtomicWriter(dbPath, sqlite.raw, atomic),
     clock: systemClock,
     random: nodeRandom,
     migrated,

@@ -87,6 +87,8 @@ export interface ActivateResult {
 export interface OprfEpochDeps {
   db: Db;
   atomic: AtomicWriter;
+  /** Runs the activation's unit, which rewrites every token (Ports.bulkAtomic); default `atomic`. */
+  bulkAtomic?: AtomicWriter;
   clock: Clock;
   logger: Logger;
   store: OprfKeyStore;
@@ -286,7 +288,7 @@ export class OprfEpochs {
     const records = Number(counts.rows[0]?.r ?? 0);
     const tokens = Number(counts.rows[0]?.t ?? 0);
     const empty = emptyGroupHashes();
-    await atomic.run([
+    await (this.#deps.bulkAtomic ?? atomic).run([
       // The epoch row guards the unit: if another activation won, nothing below may run on stale assumptions.
       sql`update oprf_epochs set status = 'retired', retired_at = ${stamp} where epoch = ${active.epoch} and status = 'active'`.compile(db),
       sql`update oprf_epochs set status = 'active', activated_at = ${stamp} where epoch = ${pending.epoch} and status = 'pending'`.compile(db),

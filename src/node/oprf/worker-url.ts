@@ -1,7 +1,8 @@
 /**
  * Where a compiled worker script is (token-worker.js for the token pool,
- * evaluate-worker.js for the answering node's evaluator). Worker threads run
- * JavaScript, so a pool always starts the script under dist/src/node/oprf/:
+ * evaluate-worker.js for the answering node's evaluator, sqlite-unit-worker.js
+ * for long write units). Worker threads run JavaScript, so a pool always
+ * starts the script under dist/src/node/:
  *   1. the sibling script of the running module, which is the case when the
  *      pool itself runs from dist/ (production, the CLI);
  *   2. otherwise, when the pool runs from TypeScript source (vitest imports
@@ -10,13 +11,13 @@
  * Anything else is a missing build and fails with a typed error.
  */
 import { existsSync } from 'node:fs';
-import { sep } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CairnError } from '../../core/errors.js';
 
 const WORKER_FILE = 'token-worker.js';
-const SOURCE_DIR = `${sep}src${sep}node${sep}oprf${sep}`;
-const DIST_DIR = `${sep}dist${sep}src${sep}node${sep}oprf${sep}`;
+const SOURCE_DIR = `${sep}src${sep}node${sep}`;
+const DIST_DIR = `${sep}dist${sep}src${sep}node${sep}`;
 
 /** The parent's Node flags, less --input-type (which only applies to `node -e` and stops a worker file from loading). */
 export const WORKER_EXEC_ARGV = process.execArgv.filter((a, i, all) => !a.startsWith('--input-type') && all[i - 1] !== '--input-type');
@@ -26,7 +27,7 @@ export function resolveTokenWorkerUrl(moduleUrl: string): URL {
   return resolveWorkerUrl(moduleUrl, WORKER_FILE);
 }
 
-/** Resolve `file`, a worker script in this folder, by the same rules. */
+/** Resolve `file`, a worker script in the folder of the module at `moduleUrl`, by the same rules. */
 export function resolveWorkerUrl(moduleUrl: string, file: string): URL {
   const sibling = new URL(`./${file}`, moduleUrl);
   if (existsSync(sibling)) return sibling;
@@ -34,7 +35,7 @@ export function resolveWorkerUrl(moduleUrl: string, file: string): URL {
   const path = fileURLToPath(moduleUrl);
   const at = path.lastIndexOf(SOURCE_DIR);
   if (at >= 0 && !path.slice(0, at + 1).endsWith(`${sep}dist${sep}`)) {
-    const built = path.slice(0, at) + DIST_DIR + file;
+    const built = join(path.slice(0, at) + DIST_DIR + dirname(path.slice(at + SOURCE_DIR.length)), file);
     if (existsSync(built)) return pathToFileURL(built);
     tried.push(built);
   }
