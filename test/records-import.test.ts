@@ -212,11 +212,37 @@ describe('cairn import', () => {
     const before = stats(home);
     const file = join(dir, 'garbage.ndjson');
     const rnd = Buffer.alloc(8 * 1024 * 1024);
-    for (let i = 0; i < rnd.length; i++) rnd[i] = (i * 2654435761) >>> 24;
+    // Any byte but NUL (a file with one is refused whole, as not text: the next test).
+    for (let i = 0; i < rnd.length; i++) rnd[i] = 1 + (((i * 2654435761) >>> 24) % 255);
     writeFileSync(file, rnd);
     const r = cairn(['import', file, '--home', home, '--max-rejects', '100', '--threads', '1']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('stopped after more than 100 rejected rows');
+    expect(stats(home)).toEqual(before);
+  });
+
+  it('refuses a UTF-16 file whole, naming the encoding, and rejects a legacy-encoded line naming its byte', () => {
+    const before = stats(home);
+    const csv = `${HEADER}\n${row({ ...base, ref: 'RO-40', given_name: 'Jörg', family_name: 'Müller', date_of_birth: '2012-01-01' })}\n`;
+    // Excel's "Unicode text" and PowerShell 5's Out-File: UTF-16 little-endian with a byte-order mark.
+    const le = join(dir, 'utf16.csv');
+    writeFileSync(le, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(csv, 'utf16le')]));
+    const r = cairn(['import', le, '--home', home]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('utf16.csv is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8: save it as UTF-8');
+    // Without a mark: its NUL bytes give it away, in NDJSON as in CSV.
+    const nd = join(dir, 'utf16.ndjson');
+    writeFileSync(nd, Buffer.from(`{"ref":"RO-41"}\n`, 'utf16le'));
+    expect(cairn(['import', nd, '--home', home]).stderr).toContain('utf16.ndjson holds a NUL byte at offset 1: it is UTF-16 text or not text at all');
+    for (const f of [le, nd]) expect(existsSync(`${f}.rejects.ndjson`)).toBe(false);
+    // Windows-1252 (Excel's plain CSV): a header in it is refused whole; a row in it is one rejected row, naming the byte.
+    const head = join(dir, 'cp1252-header.csv');
+    writeFileSync(head, Buffer.concat([Buffer.from(HEADER.replace('sex', 's\u00e9x'), 'latin1'), Buffer.from('\n')]));
+    expect(cairn(['import', head, '--home', home]).stderr).toContain('header row (line 1): not valid UTF-8 (byte 0xE9 at column');
+    const body = join(dir, 'cp1252.csv');
+    writeFileSync(body, Buffer.from(csv, 'latin1'));
+    expect(cairn(['import', body, '--home', home]).status).toBe(1);
+    expect(readFileSync(`${body}.rejects.ndjson`, 'utf8')).toContain('"row":2,"field":"(row)","reason":"not valid UTF-8 (byte 0xF6 at column');
     expect(stats(home)).toEqual(before);
   });
 

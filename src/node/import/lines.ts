@@ -12,14 +12,35 @@ export type Line =
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-/** Position of the first invalid UTF-8 byte, for the error message. */
+/**
+ * Position of the first byte that does not begin a valid UTF-8 sequence
+ * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), for
+ * the error message: in "Müller" written in Windows-1252 it is the ü.
+ */
 function firstBadUtf8(bytes: Uint8Array): number {
-  for (let end = 1; end <= bytes.length; end++) {
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end), { stream: true });
-    } catch {
-      return end - 1;
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    // Sequence length and the range of its second byte (the rest are 0x80–0xBF).
+    let n: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b < 0x80) n = 1;
+    else if (b >= 0xc2 && b <= 0xdf) n = 2;
+    else if (b >= 0xe0 && b <= 0xef) {
+      n = 3;
+      if (b === 0xe0) lo = 0xa0;
+      if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      n = 4;
+      if (b === 0xf0) lo = 0x90;
+      if (b === 0xf4) hi = 0x8f;
+    } else return i;
+    for (let k = 1; k < n; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < (k === 1 ? lo : 0x80) || c > (k === 1 ? hi : 0xbf)) return i;
     }
+    i += n;
   }
   return bytes.length;
 }
@@ -39,7 +60,10 @@ export async function* readLines(file: string, maxLineBytes: number): AsyncGener
     try {
       return { kind: 'line', row, text: decoder.decode(b), bytesRead };
     } catch {
-      return { kind: 'bad', row, reason: `not valid UTF-8 (first bad byte at column ${firstBadUtf8(b) + 1}); save the file as UTF-8`, bytesRead };
+      const at = firstBadUtf8(b);
+      const hex = b[at]?.toString(16).toUpperCase().padStart(2, '0') ?? '';
+      // A lone byte from 0x80 up is how Windows-1252 and ISO 8859 write ä, é, ñ, ł…: Excel's plain "CSV".
+      return { kind: 'bad', row, reason: `not valid UTF-8 (byte 0x${hex} at column ${at + 1}: was the file saved in a legacy encoding such as Windows-1252?); save the file as UTF-8`, bytesRead };
     }
   };
   for await (const chunk of stream as AsyncIterable<Buffer>) {

@@ -5,7 +5,7 @@
  * into the record shape. A row that cannot be read is a rejection with its
  * reason and the file's line number, never a failed import; a bad header is.
  */
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { CairnError, isCairnError } from '../../core/errors.js';
 import { parseJsonText } from '../../core/decode/json-body.js';
 import { checkCsvHeader, csvRowToRecord } from '../../core/records/csv-record.js';
@@ -40,6 +40,36 @@ export function importFileSize(file: string): number {
   return size;
 }
 
+/** Bytes looked at for the file's encoding. */
+const SNIFF_BYTES = 4096;
+
+/**
+ * Refuse a file that is not UTF-8 text as a whole, before any row: UTF-16
+ * (what Excel's "Unicode text" and Windows PowerShell 5's `>` and Out-File
+ * write) would otherwise be read as rows of NUL-padded garbage, each
+ * rejected for a reason that hides the cause. Another 8-bit encoding
+ * (Windows-1252) is still caught row by row, as lines that are not UTF-8.
+ */
+export function checkTextEncoding(file: string): void {
+  const head = Buffer.alloc(SNIFF_BYTES);
+  let n: number;
+  const fd = openSync(file, 'r');
+  try {
+    n = readSync(fd, head, 0, SNIFF_BYTES, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const bytes = head.subarray(0, n);
+  const fix = 'save it as UTF-8 (Excel: "CSV UTF-8"; PowerShell: Out-File -Encoding utf8) and import it again (nothing was changed)';
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new CairnError('invalid_request', `${file} is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8: ${fix}`, { location: { row: 1 } });
+  }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    throw new CairnError('invalid_request', `${file} holds a NUL byte at offset ${nul}: it is UTF-16 text or not text at all, not UTF-8: ${fix}`, { location: { row: 1 } });
+  }
+}
+
 /**
  * The header row and the separator it is written with: the first of
  * CSV_SEPARATORS that gives a valid header; when none does, the comma's
@@ -63,6 +93,7 @@ export type FileRow = { row: number; bytesRead: number } & ({ ok: true; value: u
 
 /** Read `file` row by row (blank lines skipped); throws on a missing or bad CSV header, naming the file. */
 export async function* readRows(file: string, format: ImportFormat): AsyncGenerator<FileRow> {
+  checkTextEncoding(file);
   let header: string[] | undefined;
   let separator: CsvSeparator = ',';
   let pending: { row: number; text: string; lines: number } | undefined;
@@ -70,6 +101,8 @@ export async function* readRows(file: string, format: ImportFormat): AsyncGenera
   for await (const line of readLines(file, MAX_LINE_BYTES)) {
     bytesRead = line.bytesRead;
     if (line.kind === 'bad') {
+      // Without a header no row can be read: the file is refused, as for a bad header.
+      if (format === 'csv' && header === undefined) throw new CairnError('invalid_request', `${file}: header row (line ${line.row}): ${line.reason} (nothing was changed)`, { location: { row: line.row } });
       if (pending) {
         yield { row: pending.row, bytesRead, ok: false, reason: 'a quoted field was not closed before a bad line' };
         pending = undefined;
