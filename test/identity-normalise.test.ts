@@ -8,6 +8,7 @@ import { normaliseNameField } from '../src/core/identity/normalise-name.js';
 import { phoneticCodes } from '../src/core/identity/phonetic.js';
 import { transliterate } from '../src/core/identity/transliterate.js';
 import { typoNeighbourhood } from '../src/core/identity/name-forms.js';
+import { HEBREW_NAME_PAIRS } from './fixtures/hebrew-name-pairs.js';
 
 const codesOf = (name: string): string[] => normaliseNameField(name).flatMap(phoneticCodes);
 
@@ -186,6 +187,23 @@ describe('CPH1 phonetic code', () => {
   ])('does not join %s and %s', (a, b) => {
     const ca = new Set(codesOf(a));
     expect(codesOf(b).some((c) => ca.has(c))).toBe(false);
+  });
+
+  it('reads unpointed Hebrew as Latin spellings of Israeli names do', () => {
+    // 10.2 step 4 and 10.7 ("Hebrew"): which of the pairs meet, and how many (58 of the 152 before the Hebrew pre-rules).
+    const meets = (a: string, b: string) => codesOf(a).some((c) => codesOf(b).includes(c));
+    const { found, heldOut } = HEBREW_NAME_PAIRS;
+    for (const [hebrew, latin, meet] of [...found, ...heldOut]) expect(meets(hebrew, latin), `${hebrew} / ${latin}`).toBe(meet);
+    expect([found, heldOut].map((pairs) => [pairs.filter(([, , meet]) => meet).length, pairs.length])).toEqual([
+      [54, 62],
+      [73, 90],
+    ]);
+    // Pinned: alef and ayin open a word with a, a final he is a, vav is a vowel but first, doubled or before yod, initial bet kaf pe are hard.
+    expect(transliterate('עומר אברהם יוסף לוי שוורץ כהן פרץ')).toBe('aomr avrhm yosf lvy svrts kahn prts');
+    expect(transliterate('דוד')).toBe(transliterate('דויד')); // David, by long habit without the second vav
+    // Points change nothing: a pointed record meets an unpointed one.
+    expect(transliterate('יוֹסֵף כֹּהֵן שָׁלוֹם')).toBe(transliterate('יוסף כהן שלום'));
+    expect(normaliseNameField('נָעֳמִי')).toEqual(normaliseNameField('נעמי'));
   });
 
   it('reads Arabic jim as dzh only, never as the Slavic y of reading A', () => {

@@ -9,7 +9,8 @@
  * Before any-ascii, a few pre-rules fix scripts where letter-by-letter output
  * is poor for matching (protocol/10-identifiers.md, "Transliteration"):
  * Greek digraphs (ELOT 743 style), unvocalised Arabic (article, long vowels,
- * ta marbuta, ain, jim, the vowel after an initial kh), Turkish İ and
+ * ta marbuta, ain, jim, the vowel after an initial kh), unpointed Hebrew
+ * (alef and ayin, vav, a final he, initial bet, kaf and pe), Turkish İ and
  * Serbo-Croatian đ.
  */
 import anyAscii from 'any-ascii';
@@ -138,6 +139,66 @@ function arabicWord(word: string, persian: boolean): string {
   return out;
 }
 
+// ---- Hebrew ----------------------------------------------------------------
+
+const HEBREW_LETTER = /[\u05D0-\u05EA]/u;
+// Points and cantillation (niqqud, dagesh, shin and sin dots, meteg, rafe):
+// rarely written in names, and when written they would make a pointed record
+// differ from an unpointed one, as harakat would in Arabic.
+const HEBREW_POINTS = /[\u0591-\u05BD\u05BF\u05C1\u05C2\u05C4\u05C5\u05C7]/gu;
+const HEBREW_FINAL_FORMS: Readonly<Record<string, string>> = { '\u05DA': '\u05DB', '\u05DD': '\u05DE', '\u05DF': '\u05E0', '\u05E3': '\u05E4', '\u05E5': '\u05E6' };
+const ALEF = '\u05D0';
+const BET = '\u05D1';
+const HE = '\u05D4';
+const VAV = '\u05D5';
+const YOD = '\u05D9';
+const KAF = '\u05DB';
+const AYIN = '\u05E2';
+const PE = '\u05E4';
+/**
+ * Names spelt, by long habit, with a consonantal vav that is not doubled:
+ * דוד is David (the full spelling דויד follows the rules below).
+ */
+const HEBREW_WORDS: Readonly<Record<string, string>> = { '\u05D3\u05D5\u05D3': '\u05D3\u05D5\u05D9\u05D3' };
+
+/** Bet, kaf and pe first in a word carry the dagesh that makes them b, k, p (Binyamin, Kohen, Peretz); elsewhere any-ascii's v, kh, f. */
+const HARD_FIRST: Readonly<Record<string, string>> = { [BET]: 'b', [KAF]: 'k', [PE]: 'p' };
+
+/**
+ * Unpointed Hebrew, as Latin spellings of Israeli names read it: any-ascii
+ * writes it letter by letter (א and ע as ', ו and ב as v, כ as kh, a final ה
+ * as h), so יוסף gave "yvsf" and no Yosef, Josef; עומר "'vmr" and no Omer.
+ */
+function hebrewWord(word: string): string {
+  const bare = word.replace(HEBREW_POINTS, '');
+  const w = [...(HEBREW_WORDS[bare] ?? bare)];
+  let out = '';
+  for (let i = 0; i < w.length; i++) {
+    const c = w[i]!;
+    const letter = HEBREW_FINAL_FORMS[c] ?? c;
+    const next = w[i + 1];
+    const first = i === 0;
+    const last = i === w.length - 1;
+    // Alef and ayin open a word with a vowel Latin spellings write (Avraham, Uri, Omer); alef closes one with a (Shapira).
+    if (letter === ALEF) out += first || last ? 'a' : '';
+    else if (letter === AYIN) out += first ? 'a' : '';
+    // Vav: the consonant v first in a word, doubled, or before yod (Levi, David: לוי, דויד); else the vowel o or u (Yosef, Noam, Ron).
+    else if (letter === VAV) {
+      if (first || next === YOD) out += 'v';
+      else if (next === VAV) {
+        out += 'v';
+        i++;
+      } else out += 'o';
+    }
+    // He closing a word is the vowel a or e (Sarah, Noa, Rivka); after a letter that would make a Latin digraph with h, the unwritten vowel is written (Dahan, Kohen), as for Arabic.
+    else if (letter === HE && !first && last) out += 'a';
+    else if (letter === HE && !first && BEFORE_HEH_DIGRAPH.test(anyAscii(out.slice(-1)))) out += 'ah';
+    else if (first && letter in HARD_FIRST) out += HARD_FIRST[letter]!;
+    else out += c;
+  }
+  return out;
+}
+
 // ---- Latin -----------------------------------------------------------------
 
 // any-ascii gives "d" for đ; "dj" is how Serbian and Croatian names are
@@ -148,7 +209,7 @@ function latinPreRules(s: string): string {
 
 /**
  * Transliterate an NFKC-normalised string to lower-case ASCII: Latin
- * pre-rules, lower-casing, per-word Greek and Arabic pre-rules, any-ascii,
+ * pre-rules, lower-casing, per-word Greek, Arabic and Hebrew pre-rules, any-ascii,
  * lower-casing again.
  */
 export function transliterate(nfkc: string): string {
@@ -159,6 +220,7 @@ export function transliterate(nfkc: string): string {
   for (const w of words) {
     if (GREEK_LETTER.test(w)) out += greekWord(w);
     else if (ARABIC_LETTER.test(w)) out += arabicWord(w, persian);
+    else if (HEBREW_LETTER.test(w)) out += hebrewWord(w);
     else out += w;
   }
   return anyAscii(out).toLowerCase();
