@@ -41,17 +41,36 @@ const codePoints = (s: string): number => {
   return n;
 };
 
-// Cc (C0/C1 controls), Cf (format: bidi overrides, zero-width space, BOM),
-// Co (private use) and lone surrogates. ZWNJ/ZWJ (U+200C/U+200D) are allowed:
-// Persian and Indic names need them; normalisation drops them.
-const FORBIDDEN_CHARS = /[\p{Cc}\p{Co}\p{Cs}]|(?![\u200C\u200D])\p{Cf}/u;
+// Cc (C0/C1 controls), Cf (format: bidi overrides, embeddings and isolates,
+// zero-width space, BOM), Co (private use) and lone surrogates. Allowed:
+// ZWNJ/ZWJ (U+200C/U+200D), which Persian and Indic names need; the bidi
+// marks LRM, RLM and ALM (U+200E, U+200F, U+061C) and the soft hyphen
+// (U+00AD), which text copied out of right-to-left forms and word
+// processors carries and which change no letter. Normalisation drops them.
+const FORBIDDEN_CHAR = /[\p{Cc}\p{Co}\p{Cs}]|(?![\u200C-\u200F\u061C\u00AD])\p{Cf}/u;
+
+/** The first forbidden character of `s`, named with its 1-based position; undefined if none. */
+function forbiddenCharacter(s: string): string | undefined {
+  let at = 0;
+  for (const ch of s) {
+    at++;
+    if (FORBIDDEN_CHAR.test(ch)) {
+      const code = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+      return `contains U+${code} at character ${at}, a control or invisible formatting character: remove it`;
+    }
+  }
+  return undefined;
+}
 
 /** A bounded string without control, format or private-use characters. */
 export const boundedText = (max: number) =>
   z
     .string()
     .refine((s) => codePoints(s) <= max, { message: `longer than ${max} characters` })
-    .refine((s) => !FORBIDDEN_CHARS.test(s), { message: 'contains control or invisible formatting characters' });
+    .superRefine((s, ctx) => {
+      const why = forbiddenCharacter(s);
+      if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
+    });
 
 /** A name part as written in any script; non-empty. */
 export const NameTextSchema = boundedText(IDENTIFIER_LIMITS.nameField).refine((s) => s.trim().length > 0, {

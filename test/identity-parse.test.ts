@@ -76,6 +76,19 @@ describe('parseIdentifiers accepts', () => {
     expect(problems({ names: [{ given: 'ג\u05C3', family: 'כהן' }] }).details?.issues).toEqual([{ field: 'names[0].given', message: 'may hold only letters, combining marks, spaces, hyphens, apostrophes and dots' }]);
   });
 
+  it('the invisible marks text copied from right-to-left forms and word processors carries, keyed as if absent', () => {
+    const dob = { precision: 'day', date: '2014-05-06' } as const;
+    const keys = (given: string, family: string) => deriveMatchKeys(parseIdentifiers({ names: [{ given, family }], dateOfBirth: dob }, { now: NOW })).map((k) => toHex(k.encoded));
+    // RLM and ALM around and inside Arabic-script names, LRM around a Latin one, a soft hyphen inside one.
+    expect(keys('\u200Fمحمد\u200F', 'رضا\u061Cیی')).toEqual(keys('محمد', 'رضایی'));
+    expect(keys('\u200EAmina\u200E', 'Had\u00ADdad')).toEqual(keys('Amina', 'Haddad'));
+    expect(keys('יוס\u200Fף', 'כהן')).toEqual(keys('יוסף', 'כהן'));
+    // A bidi override is still refused, named with its position.
+    expect(problems({ names: [{ given: 'Amina\u202Eanidah' }] }).details?.issues).toEqual([
+      { field: 'names[0].given', message: 'contains U+202E at character 6, a control or invisible formatting character: remove it' },
+    ]);
+  });
+
   it('a record with only a strong identifier', () => {
     expect(() => parseIdentifiers({ fileSha256: ['0'.repeat(64)] }, { now: NOW })).not.toThrow();
   });

@@ -3,7 +3,7 @@
  * ASCII tokens. Steps, in this exact order (protocol/10-identifiers.md,
  * "Name normalisation"):
  *
- *  1. Unicode NFKC.
+ *  1. The bidi marks LRM, RLM, ALM and the soft hyphen are removed; Unicode NFKC.
  *  1a. Names typed without their space are split: a space goes between a
  *     lower-case letter and an upper-case one directly after it (NoorMostafa
  *     → Noor Mostafa, VukDušan), except after a word-initial Mc or Mac
@@ -99,9 +99,12 @@ function splitJoinedNames(s: string): string {
   return s.replace(JOINED_NAMES, (letter: string, _l: string, at: number) => (MC.test(s.slice(0, at) + letter) ? letter : `${letter} `));
 }
 
+/** Bidi marks (LRM, RLM, ALM) and the soft hyphen: invisible, and no part of the name. */
+const INVISIBLE_MARKS = /[\u200E\u200F\u061C\u00AD]/gu;
+
 /** Normalise one name field to tokens over [a-z]; may return []. */
 export function normaliseNameField(raw: string): string[] {
-  const ascii = transliterate(splitJoinedNames(raw.normalize('NFKC')));
+  const ascii = transliterate(splitJoinedNames(raw.replace(INVISIBLE_MARKS, '').normalize('NFKC')));
   let parts = joinSuffixes(joinPrefixes(expand(splitParts(ascii))));
   parts = dropUnlessEmpty(parts, isParticle);
   parts = dropUnlessEmpty(parts, (p) => p.text.length === 1);

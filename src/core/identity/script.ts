@@ -84,13 +84,14 @@ export function isMixedScriptWord(word: string): boolean {
  * Characters allowed in a name besides letters and combining marks: spaces,
  * hyphens (with the Hebrew maqaf of בן־גוריון), apostrophes (with the
  * Hebrew geresh of ג׳ורג׳ and the Armenian apostrophe), dots, commas, the
- * middle dot, ZWNJ and ZWJ, and the marks Tibetan and Ge'ez write between a
+ * middle dot, ZWNJ and ZWJ, the bidi marks and the soft hyphen (invisible,
+ * dropped at normalisation), and the marks Tibetan and Ge'ez write between a
  * name's syllables or words (tsheg U+0F0B, U+0F0C; Ethiopic wordspace
  * U+1361). any-ascii turns the geresh and the Armenian apostrophe into an
  * apostrophe, the maqaf and the tsheg into a hyphen and the wordspace into a
  * space, so they normalise as those do (§10.2).
  */
-export const NAME_PUNCTUATION = " \u00A0-\u2010\u2011\u05BE'\u2019\u2018\u02BC\u02BB`\u00B4\u05F3\u055A.,\u00B7\u0F0B\u0F0C\u1361\u200C\u200D";
+export const NAME_PUNCTUATION = " \u00A0-\u2010\u2011\u05BE'\u2019\u2018\u02BC\u02BB`\u00B4\u05F3\u055A.,\u00B7\u0F0B\u0F0C\u1361\u200C\u200D\u200E\u200F\u061C\u00AD";
 
 /** Word separators inside a name (whitespace, hyphens and the maqaf, dots, commas, tsheg, Ethiopic wordspace). */
 export const NAME_WORD_SEPARATOR = /[\s\-\u2010\u2011\u05BE.,\u00B7\u0F0B\u0F0C\u1361]+/u;
