@@ -22,7 +22,8 @@ const noControl = /^[^\p{Cc}]*$/u;
 /** YYYY-MM-DD that names a real calendar day. */
 export const isoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+  // A value in another form is not also "not a real calendar date": one reason, the one that helps.
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date as YYYY-MM-DD', abort: true })
   .refine((s) => {
     const d = new Date(`${s}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;

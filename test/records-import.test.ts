@@ -221,6 +221,27 @@ describe('cairn import', () => {
     expect(stats(home)).toEqual(before);
   });
 
+  it('says which date forms a column takes when a spreadsheet wrote a date its own way, once per field', () => {
+    const file = join(dir, 'dates.csv');
+    const named = { given_name: 'Anna', family_name: 'Nowak' };
+    writeFileSync(
+      file,
+      [
+        HEADER,
+        row({ ...base, ...named, ref: 'RO-50', date_of_birth: '05/01/2012' }),
+        row({ ...base, ...named, ref: 'RO-51', date_of_birth: '2012-01-05 00:00:00' }),
+        row({ ...base, ...named, ref: 'RO-52', date_of_birth: '2012-01-05', record_date: '1/1/2025' }),
+      ].join('\n'),
+    );
+    expect(cairn(['import', file, '--home', home]).status).toBe(1);
+    const rejects = readFileSync(`${file}.rejects.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejects).toEqual([
+      { row: 2, ref: 'RO-50', field: 'date_of_birth', reason: expect.stringMatching(/^expected YYYY-MM-DD, YYYY-MM, YYYY, YYYY~N \(estimated ± N years\) or unknown; not a date with slashes/) },
+      { row: 3, ref: 'RO-51', field: 'date_of_birth', reason: rejects[0].reason },
+      { row: 4, ref: 'RO-52', field: 'record_date', reason: 'must be a date as YYYY-MM-DD' },
+    ]);
+  });
+
   it('refuses a UTF-16 file whole, naming the encoding, and rejects a legacy-encoded line naming its byte', () => {
     const before = stats(home);
     const csv = `${HEADER}\n${row({ ...base, ref: 'RO-40', given_name: 'Jörg', family_name: 'Müller', date_of_birth: '2012-01-01' })}\n`;

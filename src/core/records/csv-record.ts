@@ -164,6 +164,19 @@ const PART_OF_FIELD: Record<string, string> = {
   country: 'CC',
 };
 
+/** What the date_of_birth column accepts, for a value it cannot read (docs/import.md). */
+export const CSV_DATE_OF_BIRTH_FORMATS =
+  'expected YYYY-MM-DD, YYYY-MM, YYYY, YYYY~N (estimated ± N years) or unknown; not a date with slashes (05/01/2012 is the 5th of January or the 1st of May) or with a time';
+
+/**
+ * A reject reason as the CSV file's author reads it: the schema's "expected
+ * YYYY-MM-DD" for an unreadable date of birth (the JSON record's `day`
+ * precision) becomes every format the column takes. Other reasons stand.
+ */
+export function csvReasonOf(column: string, reason: string): string {
+  return column === 'date_of_birth' && reason === 'expected YYYY-MM-DD' ? CSV_DATE_OF_BIRTH_FORMATS : reason;
+}
+
 /**
  * Name a record field at fault (`identifiers.documents[1].issuingCountry`)
  * the way the CSV file's author knows it (`documents (value 2, CC)`), so a

@@ -15,7 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import { importChunkResultSchema, importStateSchema } from '../../../schemas/records.js';
 import { MEDIA_TYPES } from '../../core/constants.js';
 import { CairnError } from '../../core/errors.js';
-import { csvColumnOf } from '../../core/records/csv-record.js';
+import { csvColumnOf, csvReasonOf } from '../../core/records/csv-record.js';
 import { IMPORT_CHUNK_MAX_ROWS } from '../../core/records/bulk-import.js';
 import { createProgress } from './progress.js';
 import { formatOf, importFileSize, readRows } from './rows.js';
@@ -147,7 +147,10 @@ export async function runRemoteImport(opts: RemoteImportOptions): Promise<Remote
     totals.unchanged += r.unchanged;
     totals.rejected += r.rejected;
     // A CSV row's problem is named by the column the user wrote, as in a local import.
-    for (const e of r.errors) reject(fileRows[e.row - 1] ?? e.row, format === 'csv' ? csvColumnOf(e.field) : e.field, e.reason, e.ref);
+    for (const e of r.errors) {
+      const column = format === 'csv' ? csvColumnOf(e.field) : undefined;
+      reject(fileRows[e.row - 1] ?? e.row, column ?? e.field, column === undefined ? e.reason : csvReasonOf(column, e.reason), e.ref);
+    }
   };
   const add = (row: number, record: unknown) => {
     lines.push(JSON.stringify(record));

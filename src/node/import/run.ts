@@ -19,7 +19,7 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { CairnError } from '../../core/errors.js';
 import { createPortableTokenBackend } from '../../core/oprf/index.js';
-import { csvColumnOf } from '../../core/records/csv-record.js';
+import { csvColumnOf, csvReasonOf } from '../../core/records/csv-record.js';
 import type { RowReject, SeenRefs } from '../../core/records/import.js';
 import { nodeServices, type NodeContext } from '../context.js';
 import { createTokenPool } from '../oprf/index.js';
@@ -129,7 +129,10 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
   const session = records.session({ actor, source, seen, batchSize, inFlight: MAX_BATCHES_IN_FLIGHT, ...(next ? { epoch: 'next' as const } : {}) });
   const accept = async (row: number, value: unknown, fromCsv = false) => {
     // A CSV row's problem is named by the column the user wrote.
-    (await session.add(row, value)).forEach((e) => reject(fromCsv ? { ...e, field: csvColumnOf(e.field) } : e));
+    (await session.add(row, value)).forEach((e) => {
+      const column = fromCsv ? csvColumnOf(e.field) : undefined;
+      reject(column === undefined ? e : { ...e, field: column, reason: csvReasonOf(column, e.reason) });
+    });
   };
   const rejectedSoFar = () => totals.rejected + session.totals.rejected;
 
