@@ -92,7 +92,8 @@ export const NameEntrySchema = z.strictObject({
   aliases: z.array(NameTextSchema).max(IDENTIFIER_LIMITS.aliasesPerEntry).optional(),
 });
 
-export const SexSchema = z.enum(['female', 'male', 'other', 'unknown']);
+const SEXES = ['female', 'male', 'other', 'unknown'] as const;
+export const SexSchema = z.enum(SEXES, { error: `must be one of ${SEXES.join(', ')}` });
 
 /**
  * Date of birth at the precision it is known. A `day` date of 1 January is
@@ -138,7 +139,7 @@ export const DOCUMENT_TYPES = [
 ] as const;
 
 export const DocumentSchema = z.strictObject({
-  type: z.enum(DOCUMENT_TYPES),
+  type: z.enum(DOCUMENT_TYPES, { error: `must be one of ${DOCUMENT_TYPES.join(', ')}` }),
   issuingCountry: CountryCodeSchema,
   /** As printed; spaces, hyphens, dots and slashes are ignored when keyed. */
   number: boundedText(IDENTIFIER_LIMITS.documentNumber),

@@ -242,6 +242,29 @@ describe('cairn import', () => {
     ]);
   });
 
+  it('reads categories, sex, document types, platforms and country codes in any case, keyed as written canonically', () => {
+    const file = join(dir, 'case.csv');
+    const person = { given_name: 'Oksana', family_name: 'Melnyk', date_of_birth: '2011-08-14', phones: 'UA:0671234567' };
+    writeFileSync(
+      file,
+      [
+        HEADER,
+        row({ ...base, ...person, ref: 'RO-60', category: 'missing_child', sex: 'female', nationalities: 'UA', documents: 'passport:UA:FE123456', handles: 'instagram:oksana_m' }),
+        row({ ...base, ...person, ref: 'RO-61', category: 'Missing_Child', sex: 'Female', nationalities: 'ua', documents: 'Passport:ua:FE123456', handles: 'Instagram:oksana_m', phones: 'ua:0671234567' }),
+      ].join('\n'),
+    );
+    expect(cairn(['import', file, '--home', home]).stdout).toContain('imported 2, updated 0, unchanged 0, rejected 0');
+    const d = new Database(join(home, 'cairn.db'), { readonly: true });
+    const tokens = (ref: string) =>
+      (d.prepare('select hex(tokens.fingerprint) h from tokens join records on records.id = tokens.record_id where ref = ? order by h').all(ref) as { h: string }[]).map((x) => x.h);
+    try {
+      expect(tokens('RO-60').length).toBeGreaterThan(3);
+      expect(tokens('RO-61')).toEqual(tokens('RO-60'));
+    } finally {
+      d.close();
+    }
+  });
+
   it('refuses a UTF-16 file whole, naming the encoding, and rejects a legacy-encoded line naming its byte', () => {
     const before = stats(home);
     const csv = `${HEADER}\n${row({ ...base, ref: 'RO-40', given_name: 'Jörg', family_name: 'Müller', date_of_birth: '2012-01-01' })}\n`;

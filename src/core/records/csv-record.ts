@@ -70,7 +70,12 @@ function parts(s: string, n: number): string[] {
   return [...out.slice(0, n - 1), out.slice(n - 1).join(':')];
 }
 
-/** Turn a CSV row into the JSON record shape; validation happens afterwards. */
+/**
+ * Turn a CSV row into the JSON record shape; validation happens afterwards.
+ * A spreadsheet's author writes `Passport`, `Female` or `pl`: the case of
+ * category, sex, document type, platform and country codes is folded to
+ * the record's (docs/import.md). Names, numbers and handles keep theirs.
+ */
 export function csvRowToRecord(columns: string[], fields: string[]): { ok: true; record: Record<string, unknown> } | { ok: false; reason: string } {
   if (fields.length !== columns.length) {
     return { ok: false, reason: `has ${fields.length} fields, the header has ${columns.length}` };
@@ -86,33 +91,33 @@ export function csvRowToRecord(columns: string[], fields: string[]): { ok: true;
   if (cell('patronymic').trim()) name.patronymic = cell('patronymic').trim();
   if (list(cell('aliases')).length) name.aliases = list(cell('aliases'));
   if (Object.keys(name).length) ids.names = [name];
-  if (cell('sex').trim()) ids.sex = cell('sex').trim();
+  if (cell('sex').trim()) ids.sex = cell('sex').trim().toLowerCase();
   const dob = dateOfBirth(cell('date_of_birth'));
   if (dob !== undefined) ids.dateOfBirth = dob;
   if (cell('birth_country').trim() || cell('birth_place').trim()) {
     ids.placeOfBirth = {
-      ...(cell('birth_country').trim() ? { country: cell('birth_country').trim() } : {}),
+      ...(cell('birth_country').trim() ? { country: cell('birth_country').trim().toUpperCase() } : {}),
       ...(cell('birth_place').trim() ? { locality: cell('birth_place').trim() } : {}),
     };
   }
-  if (list(cell('nationalities')).length) ids.nationalities = list(cell('nationalities'));
+  if (list(cell('nationalities')).length) ids.nationalities = list(cell('nationalities')).map((c) => c.toUpperCase());
   if (list(cell('documents')).length) {
     ids.documents = list(cell('documents')).map((d) => {
       const [type, issuingCountry, number] = parts(d, 3);
-      return { type, issuingCountry, number };
+      return { type: type?.toLowerCase(), issuingCountry: issuingCountry?.toUpperCase(), number };
     });
   }
   if (list(cell('phones')).length) {
     ids.phones = list(cell('phones')).map((p) => {
-      const m = /^([A-Z]{2}):(.+)$/.exec(p);
-      return m ? { number: m[2], country: m[1] } : { number: p };
+      const m = /^([A-Z]{2}):(.+)$/i.exec(p);
+      return m ? { number: m[2], country: m[1]!.toUpperCase() } : { number: p };
     });
   }
   if (list(cell('emails')).length) ids.emails = list(cell('emails'));
   if (list(cell('handles')).length) {
     ids.handles = list(cell('handles')).map((h) => {
       const [platform, handle] = parts(h, 2);
-      return { platform, handle };
+      return { platform: platform?.toLowerCase(), handle };
     });
   }
   if (list(cell('file_sha256')).length) ids.fileSha256 = list(cell('file_sha256'));
@@ -120,7 +125,7 @@ export function csvRowToRecord(columns: string[], fields: string[]): { ok: true;
     ok: true,
     record: {
       ref: cell('ref').trim(),
-      category: cell('category').trim(),
+      category: cell('category').trim().toLowerCase(),
       owningUnit: cell('owning_unit'),
       contactPoint: cell('contact_point'),
       recordDate: cell('record_date').trim(),
