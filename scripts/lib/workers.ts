@@ -157,7 +157,7 @@ export function dryRunDeploy(outdir: string): { gzipKiB: number } {
 }
 
 /** Ask the OS for a free loopback port. */
-export function freePort(): Promise<number> {
+function ephemeralPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -166,6 +166,25 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** Ports this process has handed out: the OS may give a port it just freed again. */
+const handedOut = new Set<number>();
+
+/**
+ * A port free now and not handed out before by this process. The OS can
+ * return a port it has just released: two calls in a row once gave the
+ * Node node and the Worker the same port, and the Worker's health check
+ * was answered by the Node node.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await ephemeralPort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error('no port the OS had not handed out already, after 100 tries');
 }
 
 export interface WranglerDev {
