@@ -263,6 +263,15 @@ describe('cairn import', () => {
     } finally {
       d.close();
     }
+    // A three-letter code or a country's name is still refused, saying what a code looks like.
+    const bad = join(dir, 'alpha3.csv');
+    writeFileSync(bad, [HEADER, row({ ...base, ...person, ref: 'RO-62', nationalities: 'UKR' })].join('\n'));
+    expect(cairn(['import', bad, '--home', home]).status).toBe(1);
+    expect(JSON.parse(readFileSync(`${bad}.rejects.ndjson`, 'utf8'))).toMatchObject({
+      row: 2,
+      field: 'nationalities (value 1)',
+      reason: 'not an ISO 3166-1 alpha-2 country code: two letters, such as PL (not POL or Poland)',
+    });
   });
 
   it('refuses a UTF-16 file whole, naming the encoding, and rejects a legacy-encoded line naming its byte', () => {
