@@ -35,6 +35,12 @@ export const IDENTIFIER_LIMITS = {
   estimatedPlusMinus: 5,
 } as const;
 
+/** Reasons the CSV reader words again for a spreadsheet's author (csvReasonOf in src/core/records/csv-record.ts). */
+export const IDENTIFIER_MESSAGES = {
+  dayDate: 'expected YYYY-MM-DD',
+  countryCode: 'not an ISO 3166-1 alpha-2 country code (upper case)',
+} as const;
+
 const codePoints = (s: string): number => {
   let n = 0;
   for (const _ of s) n++;
@@ -80,7 +86,7 @@ export const NameTextSchema = boundedText(IDENTIFIER_LIMITS.nameField).refine((s
 /** ISO 3166-1 alpha-2, upper case (see src/core/identity/countries.ts). */
 export const CountryCodeSchema = z
   .string()
-  .refine((s) => isCountryCode(s), { message: 'not an ISO 3166-1 alpha-2 country code (upper case)' });
+  .refine((s) => isCountryCode(s), { message: IDENTIFIER_MESSAGES.countryCode });
 
 /** One way the person's name was recorded. Any script. */
 export const NameEntrySchema = z.strictObject({
@@ -103,7 +109,7 @@ export const SexSchema = z.enum(SEXES, { error: `must be one of ${SEXES.join(', 
 export const DateOfBirthSchema = z.discriminatedUnion('precision', [
   z.strictObject({
     precision: z.literal('day'),
-    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected YYYY-MM-DD' }),
+    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: IDENTIFIER_MESSAGES.dayDate }),
   }),
   z.strictObject({
     precision: z.literal('month'),

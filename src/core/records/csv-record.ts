@@ -3,6 +3,7 @@
  * the same JSON record the HTTP API takes. Multi-valued cells separate
  * values with `|`; structured values separate their parts with `:`.
  */
+import { IDENTIFIER_MESSAGES } from '../../../schemas/identifiers.js';
 
 /** Columns every file must have. */
 export const CSV_REQUIRED = ['ref', 'category', 'owning_unit', 'contact_point', 'record_date', 'retention_until'] as const;
@@ -173,9 +174,6 @@ const PART_OF_FIELD: Record<string, string> = {
 export const CSV_DATE_OF_BIRTH_FORMATS =
   'expected YYYY-MM-DD, YYYY-MM, YYYY, YYYY~N (estimated ± N years) or unknown; not a date with slashes (05/01/2012 is the 5th of January or the 1st of May) or with a time';
 
-/** The schema's reason for a country code that is not one (schemas/identifiers.ts). */
-const NOT_A_COUNTRY_CODE = 'not an ISO 3166-1 alpha-2 country code (upper case)';
-
 /**
  * A reject reason as the CSV file's author reads it: the schema's "expected
  * YYYY-MM-DD" for an unreadable date of birth (the JSON record's `day`
@@ -184,8 +182,8 @@ const NOT_A_COUNTRY_CODE = 'not an ISO 3166-1 alpha-2 country code (upper case)'
  * looks like. Other reasons stand.
  */
 export function csvReasonOf(column: string, reason: string): string {
-  if (column === 'date_of_birth' && reason === 'expected YYYY-MM-DD') return CSV_DATE_OF_BIRTH_FORMATS;
-  if (reason === NOT_A_COUNTRY_CODE) return 'not an ISO 3166-1 alpha-2 country code: two letters, such as PL (not POL or Poland)';
+  if (column === 'date_of_birth' && reason === IDENTIFIER_MESSAGES.dayDate) return CSV_DATE_OF_BIRTH_FORMATS;
+  if (reason === IDENTIFIER_MESSAGES.countryCode) return 'not an ISO 3166-1 alpha-2 country code: two letters, such as PL (not POL or Poland)';
   return reason;
 }
 

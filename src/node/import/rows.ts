@@ -50,7 +50,7 @@ const SNIFF_BYTES = 4096;
  * rejected for a reason that hides the cause. Another 8-bit encoding
  * (Windows-1252) is still caught row by row, as lines that are not UTF-8.
  */
-export function checkTextEncoding(file: string): void {
+function checkTextEncoding(file: string): void {
   const head = Buffer.alloc(SNIFF_BYTES);
   let n: number;
   const fd = openSync(file, 'r');
