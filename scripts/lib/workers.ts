@@ -8,7 +8,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type CompiledQuery } from 'kysely';
@@ -156,36 +155,7 @@ export function dryRunDeploy(outdir: string): { gzipKiB: number } {
   return { gzipKiB: Number(m[1]) };
 }
 
-/** Ask the OS for a free loopback port. */
-function ephemeralPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Ports this process has handed out: the OS may give a port it just freed again. */
-const handedOut = new Set<number>();
-
-/**
- * A port free now and not handed out before by this process. The OS can
- * return a port it has just released: two calls in a row once gave the
- * Node node and the Worker the same port, and the Worker's health check
- * was answered by the Node node.
- */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const port = await ephemeralPort();
-    if (handedOut.has(port)) continue;
-    handedOut.add(port);
-    return port;
-  }
-  throw new Error('no port the OS had not handed out already, after 100 tries');
-}
+export { freePort } from './ports.js';
 
 export interface WranglerDev {
   url: string;
