@@ -67,6 +67,14 @@ export const healthSchema = z
     nodeId: z.string(),
     country: countryCode,
     uptimeSeconds: z.number(),
-    checks: z.record(z.string(), z.enum(['ok', 'failing'])),
+    checks: z
+      .object({
+        database: z.enum(['ok', 'failing']),
+        storage: z
+          .enum(['ok', 'low', 'full'])
+          .optional()
+          .describe('room on the disk under the database, where the runtime sees it (Node): low under 256 MiB free; full under 16 MiB, when a write may be refused at any moment (status degraded, 503)'),
+      })
+      .describe('database: answers a query; storage: only on Node'),
   })
   .meta({ id: 'Health' });

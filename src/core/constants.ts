@@ -294,3 +294,16 @@ export const KEYS = {
   /** A descriptor lists at most this many retiring keys besides the current one. */
   maxRetiringKeys: 1,
 } as const;
+
+/**
+ * Room on the disk under a Node node's database (Ports.storage): /healthz
+ * says `low` below the first and `full` below the second, where the node
+ * may refuse any write at the next moment (SQLite grows its WAL by whole
+ * pages; an import batch of 500 records needs a few megabytes). Only
+ * `full` makes /healthz answer 503. Prometheus alerts on the same gauges
+ * (deploy/prometheus/cairn-alerts.yml).
+ */
+export const STORAGE = {
+  lowBelowBytes: 256 * 1024 * 1024,
+  fullBelowBytes: 16 * 1024 * 1024,
+} as const;

@@ -151,3 +151,21 @@ export function isDatabaseBusy(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return !isCairnError(err) && typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
+
+/** File-system codes for "no room": the disk is full, or the user's quota is spent. */
+const NO_SPACE_CODES = new Set(['SQLITE_FULL', 'ENOSPC', 'EDQUOT']);
+
+/**
+ * Whether an error means the storage under the node is full: SQLite could
+ * not grow the database or its WAL (better-sqlite3's SQLITE_FULL), or a
+ * file write found no room (Node's ENOSPC, EDQUOT). D1 reports SQLite's
+ * error as text only, so its message is read too. SQLite rolls back the
+ * statement or transaction that failed, so nothing of it was stored; the
+ * same request succeeds once space is freed, with no restart.
+ */
+export function isStorageFull(err: unknown): boolean {
+  if (isCairnError(err) || typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && NO_SPACE_CODES.has(code)) return true;
+  return typeof message === 'string' && (message.includes('SQLITE_FULL') || message.includes('database or disk is full'));
+}

@@ -29,6 +29,23 @@ export const portableSha256: Sha256 = (...parts) => {
   return h.digest();
 };
 
+/** Room on the file system under the node's database, and the database's own size. */
+export interface StorageUsage {
+  /** Bytes the node's user may still write there. */
+  freeBytes: number;
+  /** The file system's size in bytes. */
+  sizeBytes: number;
+  /** The database's files (with its WAL) in bytes. */
+  databaseBytes: number;
+}
+
+/** The storage under the node, where the runtime can see it (Node's file system; D1 does not say). */
+export interface StoragePort {
+  /** The database file, named to the operator when the disk holding it is full. */
+  readonly location: string;
+  usage(): Promise<StorageUsage>;
+}
+
 /** Structured logger (pino-compatible subset). Never pass identifiers, tokens or keys. */
 export interface Logger {
   debug(obj: Record<string, unknown>, msg?: string): void;

@@ -10,6 +10,7 @@ import { acceptCosignature, type Cosigner } from './audit/cosignatures.js';
 import { Checkpointer, type AuditLog, type SignedCheckpoint } from './audit/log.js';
 import { entriesToCsv, listEntries, type AuditEntryView, type AuditFilter } from './audit/query.js';
 import type { CanonicalValue } from './canonical-json.js';
+import { failureLog } from './failure-log.js';
 import type { Config } from './config.js';
 import type { Db } from './db/schema.js';
 import type { Clock, Logger } from './ports.js';
@@ -68,10 +69,13 @@ export function createAuditService(deps: {
   verify?: Ed25519Verify;
 }): AuditService {
   const { db } = deps;
+  // Poked about every half second: a lasting failure (a full disk) is logged once a minute, not at every poke.
+  const failures = failureLog(deps.logger, 'background checkpoint', deps.clock);
   const checkpointer = new Checkpointer(deps.log, {
     intervalMs: deps.config.audit.checkpointIntervalMs,
     sleep: deps.sleep ?? (async () => {}),
-    onError: (e) => deps.logger.error({ err: String(e) }, 'background checkpoint failed'),
+    onError: (e) => failures.failed(e),
+    onSigned: () => failures.succeeded(),
   });
   return {
     log: deps.log,

@@ -6,7 +6,8 @@ import { sql } from 'kysely';
 import type { Config } from './config.js';
 import type { Db } from './db/schema.js';
 import { signDescriptor, type RetiringKey } from './descriptor.js';
-import type { Clock } from './ports.js';
+import { STORAGE } from './constants.js';
+import type { Clock, StorageUsage, StoragePort } from './ports.js';
 import type { DsseEnvelope } from './dsse.js';
 import { nodeHealth, type NodeHealth } from './health.js';
 import type { Signer } from './signing.js';
@@ -26,6 +27,14 @@ export interface NodeService {
   databaseOk(onError?: (e: unknown) => void): Promise<boolean>;
   /** Checkpoint age, uncovered entries, witness alerts and peer reachability, for monitoring. */
   health(now: Date): Promise<NodeHealth>;
+  /** Room on the disk under the database, where the runtime sees it (Node); undefined on D1. */
+  storage(): Promise<StorageUsage | undefined>;
+}
+
+/** How much room the node has: `full` when any write may fail now (STORAGE). */
+export function storageState(u: StorageUsage): 'ok' | 'low' | 'full' {
+  if (u.freeBytes < STORAGE.fullBelowBytes) return 'full';
+  return u.freeBytes < STORAGE.lowBelowBytes ? 'low' : 'ok';
 }
 
 /** Build the node service. */
@@ -40,6 +49,7 @@ export function createNodeService(deps: {
   oprfKey?: () => Promise<{ epoch: number; publicKey: Uint8Array }>;
   matchKeyTypes: readonly string[];
   config: Config;
+  storage?: StoragePort;
 }): NodeService {
   const { config } = deps;
   // Signed once per set of keys: a signing-key rotation, the end of its
@@ -84,5 +94,6 @@ export function createNodeService(deps: {
       }
     },
     health: (now) => nodeHealth(deps.db, now),
+    storage: async () => deps.storage?.usage(),
   };
 }

@@ -22,7 +22,7 @@ import { PeerReservations } from './federation/policy.js';
 import type { NonceStore } from './federation/replay.js';
 import { blindEvaluateBatch, createPortableTokenBackend, oprfPublicKey as derivePublicKey, type TokenBackend } from './oprf/index.js';
 import { MATCH_KEY_TYPE_NAMES } from './identity/index.js';
-import type { Clock, Logger, Random, Sha256 } from './ports.js';
+import type { Clock, Logger, Random, Sha256, StoragePort } from './ports.js';
 import { deriveFingerprintKey } from './records/importer.js';
 import { RetentionProbe } from './records/manage.js';
 import { createAuditService, type AuditService } from './services-audit.js';
@@ -100,6 +100,8 @@ export interface Ports {
    * no such counter), they are read every time.
    */
   dataVersion?: () => number;
+  /** The disk under the database, where the runtime sees it (Node): /healthz and /metrics report its room. Default: none. */
+  storage?: StoragePort;
   /** A statement budget for each replica sync or merge the node starts (Workers: D1's queries per invocation; default: none). */
   replicaBudget?: () => StatementBudget;
   /**
@@ -226,7 +228,7 @@ export function createServices(ports: Ports, config: Config): Services {
   );
   return {
     config,
-    node: createNodeService({ db, clock, signer, retiring, oprfPublicKey, oprfKey: () => oprfEpochs.activeEpoch(), matchKeyTypes: MATCH_KEY_TYPE_NAMES, config }),
+    node: createNodeService({ db, clock, signer, retiring, oprfPublicKey, oprfKey: () => oprfEpochs.activeEpoch(), matchKeyTypes: MATCH_KEY_TYPE_NAMES, config, ...(ports.storage ? { storage: ports.storage } : {}) }),
     records,
     searches,
     answers,

@@ -5,7 +5,9 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { toHex } from '../core/bytes.js';
 import { HTTP, MEDIA_TYPES, PATHS } from '../core/constants.js';
-import { CairnError, isCairnError, isDatabaseBusy } from '../core/errors.js';
+import { CairnError, isCairnError, isDatabaseBusy, isStorageFull } from '../core/errors.js';
+import { STORAGE_FULL_HINT } from '../core/failure-log.js';
+import { storageState } from '../core/services-node.js';
 import type { Services } from '../core/services.js';
 import type { Clock } from '../core/ports.js';
 import type { AppContext, AppOptions, Env } from './context.js';
@@ -40,6 +42,15 @@ export function createApp(services: Services, opts: AppOptions): Hono<Env> {
       services.keys.ages().map((a) => ({ labels: { key: a.key, key_id: a.keyId }, value: a.ageSeconds })),
     ),
   );
+  // Room on the disk under the database (Node), so an alert fires before writes are refused.
+  metrics.collect(async () => {
+    for (const g of metrics.storage) g.clear();
+    const u = await services.node.storage();
+    if (u === undefined) return;
+    metrics.storageFree.set({}, u.freeBytes);
+    metrics.storageSize.set({}, u.sizeBytes);
+    metrics.databaseSize.set({}, u.databaseBytes);
+  });
   void services.keys.refresh().catch((e: unknown) => logger.warn({ err: String(e) }, 'could not read the keys\' creation times'));
   const startedAt = clock.now();
   const app = new Hono<Env>();
@@ -85,15 +96,24 @@ export function createApp(services: Services, opts: AppOptions): Hono<Env> {
 
   app.get(PATHS.healthz, async (c) => {
     const dbOk = await services.node.databaseOk((e) => c.get('log').error({ err: String(e) }, 'health check: database failing'));
+    // Where the runtime sees the disk (Node): `full` means the next write may be refused.
+    let storage: 'ok' | 'low' | 'full' | undefined;
+    try {
+      const u = await services.node.storage();
+      if (u !== undefined) storage = storageState(u);
+    } catch (e) {
+      c.get('log').warn({ err: String(e) }, 'health check: could not read the free space under the database');
+    }
+    const ok = dbOk && storage !== 'full';
     const body = {
-      status: dbOk ? ('ok' as const) : ('degraded' as const),
+      status: ok ? ('ok' as const) : ('degraded' as const),
       version: deps.version,
       nodeId: config.node.id,
       country: config.node.country,
       uptimeSeconds: Math.round((clock.now().getTime() - startedAt.getTime()) / 1000),
-      checks: { database: dbOk ? ('ok' as const) : ('failing' as const) },
+      checks: { database: dbOk ? ('ok' as const) : ('failing' as const), ...(storage !== undefined ? { storage } : {}) },
     };
-    return c.json(body, dbOk ? 200 : 503, { 'cache-control': 'no-store' });
+    return c.json(body, ok ? 200 : 503, { 'cache-control': 'no-store' });
   });
 
   // /metrics: on the main port unless metrics.listen moves it to its own (src/node/server.ts);
@@ -136,6 +156,8 @@ export function handleError(err: unknown, c: Context<Env>): Response {
     else log.warn({ code: err.code }, 'request refused');
   } else if (isDatabaseBusy(err)) {
     log.warn({ code: 'unavailable' }, 'database busy: request refused');
+  } else if (isStorageFull(err)) {
+    log.error({ code: 'storage_full', err: describeCause(err), hint: STORAGE_FULL_HINT }, 'storage full: request refused, nothing of it stored');
   } else {
     log.error({ err: describeCause(err) }, 'unhandled error');
   }

@@ -106,8 +106,13 @@ export class Metrics {
   readonly peerUp = new Gauge('cairn_peer_up', 'By peer: 1 when the peer answered our newest search of it (hit, no-hit, refusal or index syncing), 0 when it could not be reached.');
   readonly peerContactAge = new Gauge('cairn_peer_last_contact_age_seconds', 'Seconds since our newest search of the peer, by peer.');
   readonly replicaReady = new Gauge('cairn_replica_ready', "1 when our replica of the peer's index of a category is ready to search, by peer and category.");
+  // Read at each scrape where the runtime sees the disk under the database (Node).
+  readonly storageFree = new Gauge('cairn_storage_free_bytes', 'Bytes the node may still write on the file system holding its database.');
+  readonly storageSize = new Gauge('cairn_storage_size_bytes', 'Size in bytes of the file system holding the database.');
+  readonly databaseSize = new Gauge('cairn_database_bytes', 'Size in bytes of the database with its write-ahead log.');
+  readonly storage = [this.storageFree, this.storageSize, this.databaseSize];
   readonly health = [this.checkpointAge, this.uncoveredEntries, this.auditEntries, this.witnessAlerts, this.peerUp, this.peerContactAge, this.replicaReady];
-  private readonly extra: (Counter | Histogram | Gauge)[] = [this.federationAnswers, this.searchOutcomes, ...this.health];
+  private readonly extra: (Counter | Histogram | Gauge)[] = [this.federationAnswers, this.searchOutcomes, ...this.health, ...this.storage];
   private readonly collectors: (() => Promise<void>)[] = [];
 
   /** Register a further metric (domain modules); a second one of the same name replaces the first. */

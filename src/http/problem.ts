@@ -3,7 +3,7 @@
  * a CairnError's code picks the status; its cause never leaves the process.
  */
 import { PROBLEM_TYPE_BASE, MEDIA_TYPES } from '../core/constants.js';
-import { CairnError, isCairnError, isDatabaseBusy, type ErrorCode } from '../core/errors.js';
+import { CairnError, isCairnError, isDatabaseBusy, isStorageFull, type ErrorCode } from '../core/errors.js';
 import type { Problem } from '../../schemas/common.js';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -75,10 +75,18 @@ export function statusOf(code: ErrorCode): number {
   return STATUS[code] ?? 500;
 }
 
+/**
+ * What a request that needed to write is told while the node's storage is
+ * full. Every request a peer sends writes at least its nonce and audit
+ * entry, so a peer hears this as `unavailable`, never as a no-hit.
+ */
+export const STORAGE_FULL_DETAIL = "the node's storage is full, so it cannot store this request or its audit entry; nothing was done. Its operator must free space; the node takes requests again as soon as there is room, without a restart";
+
 /** Any thrown error as the CairnError its response is made from. */
 export function asCairnError(err: unknown): CairnError {
   if (isCairnError(err)) return err;
   if (isDatabaseBusy(err)) return new CairnError('unavailable', "the node's database is held by another writer (another process, or a key activation running for a while) for longer than the node waits for it; nothing was done, try again shortly");
+  if (isStorageFull(err)) return new CairnError('unavailable', STORAGE_FULL_DETAIL);
   return new CairnError('internal', 'internal error');
 }
 

@@ -23,6 +23,7 @@ import { nodeEd25519Verify } from './ed25519.js';
 import { nodeSha256 } from './sha256.js';
 import { loadConfig, loadKeys, resolveIn, type NodeKeys } from './home.js';
 import { openSqlite, type SqliteHandle } from './sqlite.js';
+import { fileStorage } from './storage.js';
 import { fileOprfKeyStore } from './oprf-keys.js';
 import type { ClosableEvaluator } from '../core/keys/oprf-engines.js';
 import { openSigningKeys, type NodeSigningKeys } from './signing-keys.js';
@@ -95,6 +96,7 @@ export async function nodeServices(ctx: NodeContext, opts: NodeServiceOptions = 
       sha256: nodeSha256,
       fetch: opts.fetch ?? createNodeFetch(),
       dataVersion: ctx.sqlite.dataVersion,
+      storage: fileStorage(resolveIn(ctx.home, ctx.config.storage.database)),
       ...(opts.tokenBackend ? { tokenBackend: opts.tokenBackend } : {}),
       ...(opts.evaluator ? { evaluator: opts.evaluator } : {}),
       ...(opts.defer ? { defer: opts.defer } : {}),

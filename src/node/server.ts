@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../core/config.js';
-import { CairnError } from '../core/errors.js';
+import { CairnError, isStorageFull } from '../core/errors.js';
+import { failureLog, STORAGE_FULL_HINT } from '../core/failure-log.js';
 import { INDEX, KEYS } from '../core/constants.js';
 import { createApp } from '../http/app.js';
 import { Counter, Metrics, METRICS_CONTENT_TYPE } from '../http/metrics.js';
@@ -178,13 +179,17 @@ async function startLocked(
       await services.index.compactAll();
       if (pruned) logger.info({ pruned }, 'audit entry payloads past retention pruned');
     } catch (e) {
-      logger.error({ err: String(e) }, 'retention purge failed');
+      logger.error({ err: String(e), ...(isStorageFull(e) ? { code: 'storage_full', hint: STORAGE_FULL_HINT } : {}) }, 'retention purge failed');
     }
   };
   // Fold new audit entries into the Merkle tree in the background, so a
   // checkpoint or proof rarely has much to integrate.
+  const integrateFailures = failureLog(logger, 'audit integration', ctx.clock);
   const integrateTimer = setInterval(() => {
-    services.audit.log.integrate().catch((e: unknown) => logger.error({ err: String(e) }, 'audit integration failed'));
+    services.audit.log.integrate().then(
+      () => integrateFailures.succeeded(),
+      (e: unknown) => integrateFailures.failed(e),
+    );
   }, INTEGRATE_INTERVAL_MS);
   integrateTimer.unref();
   cleanups.push(() => clearInterval(integrateTimer));

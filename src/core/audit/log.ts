@@ -116,15 +116,17 @@ export class Checkpointer {
   readonly #delayMs: number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #onError: (e: unknown) => void;
+  readonly #onSigned: () => void;
   #waiting: Promise<void> | undefined;
   #signing: Promise<unknown> = Promise.resolve();
 
-  constructor(log: Pick<AuditLog, 'latestCheckpoint'>, opts: { intervalMs: number; sleep: (ms: number) => Promise<void>; onError: (e: unknown) => void }) {
+  constructor(log: Pick<AuditLog, 'latestCheckpoint'>, opts: { intervalMs: number; sleep: (ms: number) => Promise<void>; onError: (e: unknown) => void; onSigned?: () => void }) {
     this.#log = log;
     // Half the interval waiting, leaving the other half for integrating and signing.
     this.#delayMs = Math.floor(opts.intervalMs / 2);
     this.#sleep = opts.sleep;
     this.#onError = opts.onError;
+    this.#onSigned = opts.onSigned ?? (() => {});
   }
 
   /** Make sure a checkpoint follows soon; resolves once it is signed (or was not needed). */
@@ -136,6 +138,7 @@ export class Checkpointer {
       const run = this.#signing.then(() => this.#log.latestCheckpoint(0));
       this.#signing = run.catch(() => undefined);
       await run;
+      this.#onSigned();
     })().catch((e: unknown) => this.#onError(e));
     return this.#waiting;
   }

@@ -11,6 +11,7 @@ import { SESSION } from '../constants.js';
 import type { Db } from '../db/schema.js';
 import type { Clock, Random } from '../ports.js';
 import type { User } from './users.js';
+import { isDatabaseBusy, isStorageFull } from '../errors.js';
 
 export interface SessionDeps {
   db: Db;
@@ -82,8 +83,14 @@ export async function findSession(deps: SessionDeps, id: string | undefined): Pr
   }
   let lastSeenAt = row.last_seen_at;
   if (idleSince >= SESSION.touchEveryMs) {
-    lastSeenAt = now.toISOString();
-    await deps.db.updateTable('sessions').set({ last_seen_at: lastSeenAt }).where('id_hash', '=', idHash).execute();
+    try {
+      await deps.db.updateTable('sessions').set({ last_seen_at: now.toISOString() }).where('id_hash', '=', idHash).execute();
+      lastSeenAt = now.toISOString();
+    } catch (e) {
+      // A full disk or another writer must not lock a signed-in user out of
+      // reading: the session stays as it was, and a later request touches it.
+      if (!isStorageFull(e) && !isDatabaseBusy(e)) throw e;
+    }
   }
   return {
     state: 'active',
