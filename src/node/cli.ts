@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { isCairnError, isDatabaseBusy } from '../core/errors.js';
+import { isCairnError, isDatabaseBusy, isStorageFull } from '../core/errors.js';
 import { BUSY_TIMEOUT_MS } from './sqlite.js';
 import { args, required, UsageError, type Out } from './cli-args.js';
 import { formatHelp, helpFor, wantsHelp, type CommandHelp } from './cli-help.js';
@@ -219,6 +219,10 @@ export async function main(argv: string[], io: Out = consoleIo): Promise<number>
       io.err(`cairn: error [${e.code}]: ${e.message}`);
       return 1;
     }
+    if (isStorageFull(e)) {
+      io.err(`cairn: error [storage_full]: ${storageFullMessage(e)}`);
+      return 1;
+    }
     if (isDatabaseBusy(e)) {
       io.err(`cairn: error [unavailable]: the home's database is held by another writer (the serving node or another cairn command) for longer than ${BUSY_TIMEOUT_MS / 1000} s; try again when it is done`);
       return 1;
@@ -228,3 +232,9 @@ export async function main(argv: string[], io: Out = consoleIo): Promise<number>
   }
 }
 
+/** A full disk, said so that the operator knows what was kept and what to do. */
+function storageFullMessage(e: unknown): string {
+  const { code, path } = e as { code?: unknown; path?: unknown };
+  const where = typeof path === 'string' ? ` (writing ${path})` : code === 'ENOSPC' || code === 'EDQUOT' ? '' : " (the home's database)";
+  return `no space left on the disk${where}. The step that needed the room stored nothing, and nothing stored before was lost; free space on that disk (\`df -h\` shows which) and run the command again`;
+}

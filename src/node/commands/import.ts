@@ -7,7 +7,7 @@ import { EXIT, args, cliActor, homeOf, positionals, UsageError, type Out } from 
 import { CairnError } from '../../core/errors.js';
 import { openNodeContext } from '../context.js';
 import { servingPid } from '../lock.js';
-import { runImport } from '../import/run.js';
+import { ImportStopped, runImport } from '../import/run.js';
 import { runRemoteImport } from '../import/remote.js';
 import { IMPORT_CHUNK_MAX_ROWS } from '../../core/records/bulk-import.js';
 import { nodeServices } from '../context.js';
@@ -107,6 +107,26 @@ function leanHeapForImport(): void {
   setFlagsFromString('--heap-growing-percent=20');
 }
 
+/** An import that stopped on a failure to store: what was stored, why it stopped, and how to finish it. */
+function reportStop(stop: ImportStopped, json: boolean, io: Out): void {
+  const s = stop.summary;
+  if (json) io.out(JSON.stringify(s));
+  const fix =
+    s.failed?.code === 'storage_full'
+      ? 'Free space on that disk, then run the same command again'
+      : s.failed?.code === 'unavailable'
+        ? 'When the other writer is done, run the same command again'
+        : 'Once the cause is fixed, run the same command again';
+  io.err(
+    [
+      `cairn: import stopped: ${s.failed?.message ?? String(stop.reason)}`,
+      `  stored before the stop: imported ${s.imported}, updated ${s.updated}, unchanged ${s.unchanged} (${s.tokens} tokens); ${s.rows} rows read, ${s.rejected} rejected`,
+      `  Nothing stored was lost. ${fix}: the stored records are skipped as unchanged and the rest are stored.`,
+      stop.summaryWritten ? `  summary: ${s.summaryFile}` : `  the summary could not be written to ${s.summaryFile} either`,
+    ].join('\n'),
+  );
+}
+
 export async function cmdImport(argv: string[], io: Out): Promise<number> {
   const { values, positionals: pos } = args(argv, {
     format: { type: 'string' },
@@ -145,7 +165,14 @@ export async function cmdImport(argv: string[], io: Out): Promise<number> {
       progressOut: process.stderr,
       actor: cliActor(),
       ...(values.epoch === 'next' ? { epoch: 'next' as const } : {}),
+    }).catch((e: unknown) => {
+      if (!(e instanceof ImportStopped)) throw e;
+      return e;
     });
+    if (s instanceof ImportStopped) {
+      reportStop(s, values.json === true, io);
+      return EXIT.failed;
+    }
     if (values.json) io.out(JSON.stringify(s));
     else {
       io.out(`${s.file}: ${s.rows} rows — ${values.epoch === 'next' ? 'into the pending OPRF epoch: ' : ''}imported ${s.imported}, updated ${s.updated}, unchanged ${s.unchanged}, rejected ${s.rejected} (${s.tokens} tokens, ${s.seconds}s)`);

@@ -10,6 +10,8 @@
 export interface Progress {
   update(bytesDone: number, rows: number): void;
   done(rows: number): void;
+  /** The import stopped before the end: end the bar's line so the reason starts on its own. */
+  stopped(rows: number): void;
 }
 
 /** How often the rate is sampled, and the smoothing time constant, in ms. */
@@ -71,6 +73,9 @@ export function createProgress(totalBytes: number, out: Pick<NodeJS.WriteStream,
     done(rows) {
       const s = (now() - t0) / 1000;
       out.write(`${tty ? '\r' : ''}done: ${fmt(rows)} rows in ${clock(s)} (${fmt(rows / Math.max(s, 1e-3))} rows/s)${tty ? ' '.repeat(30) : ''}\n`);
+    },
+    stopped(rows) {
+      out.write(`${tty ? '\r' : ''}stopped after reading ${fmt(rows)} rows${tty ? ' '.repeat(60) : ''}\n`);
     },
   };
 }

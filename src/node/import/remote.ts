@@ -14,7 +14,7 @@ import { createReadStream, createWriteStream, writeFileSync, type WriteStream } 
 import { basename, dirname, join } from 'node:path';
 import { importChunkResultSchema, importStateSchema } from '../../../schemas/records.js';
 import { MEDIA_TYPES } from '../../core/constants.js';
-import { CairnError } from '../../core/errors.js';
+import { CairnError, isStorageFull } from '../../core/errors.js';
 import { csvColumnOf, csvReasonOf } from '../../core/records/csv-record.js';
 import { IMPORT_CHUNK_MAX_ROWS } from '../../core/records/bulk-import.js';
 import { createProgress } from './progress.js';
@@ -117,9 +117,14 @@ export async function runRemoteImport(opts: RemoteImportOptions): Promise<Remote
 
   const start = importStateSchema.parse(await call('GET', `/v1/imports/${importId}`));
   let rejectsOut: WriteStream | undefined;
+  /** A failed write of the rejects file (a full disk): the import stops rather than lose rows' reasons. */
+  let rejectsFailed: Error | undefined;
   const totals = { rows: 0, imported: 0, updated: 0, unchanged: 0, rejected: 0, chunksSent: 0, chunksSkipped: 0 };
   const reject = (row: number, field: string, reason: string, ref?: string) => {
-    rejectsOut ??= createWriteStream(rejectsFile, { mode: 0o640 });
+    if (rejectsOut === undefined) {
+      rejectsOut = createWriteStream(rejectsFile, { mode: 0o640 });
+      rejectsOut.on('error', (e) => (rejectsFailed ??= e));
+    }
     rejectsOut.write(`${JSON.stringify({ row, ...(ref !== undefined ? { ref } : {}), field, reason })}\n`);
   };
   const progress = opts.progressOut ? createProgress(size, opts.progressOut) : undefined;
@@ -163,15 +168,20 @@ export async function runRemoteImport(opts: RemoteImportOptions): Promise<Remote
 
   try {
     for await (const r of readRows(opts.file, format)) {
+      if (rejectsFailed !== undefined) break;
       progress?.update(r.bytesRead, totals.rows);
       totals.rows++;
       if (r.ok) add(r.row, r.value);
       else rejectRow(r.row, r.reason);
       if (lines.length >= chunkRows) await send();
     }
-    await send();
+    if (rejectsFailed === undefined) await send();
   } finally {
-    await new Promise<void>((r) => (rejectsOut ? rejectsOut.end(() => r()) : r()));
+    await new Promise<void>((r) => (rejectsOut && !rejectsOut.destroyed ? rejectsOut.end(() => r()) : r()));
+  }
+  if (rejectsFailed !== undefined) {
+    const why = isStorageFull(rejectsFailed) ? 'the disk holding it is full' : rejectsFailed.message;
+    throw new CairnError('unavailable', `could not write rejected rows to ${rejectsFile}: ${why}; the chunks sent before are stored (import ${importId}): make room, then run the same command again to resume`);
   }
   const end = importStateSchema.parse(await call('POST', `/v1/imports/${importId}/complete`));
   progress?.done(totals.rows);

@@ -14,10 +14,10 @@
  * calling thread instead of the libsodium worker pool: the baseline that
  * `npm run bench:import` measures the fast path against.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { CairnError } from '../../core/errors.js';
+import { CairnError, isCairnError, isDatabaseBusy, isStorageFull } from '../../core/errors.js';
 import { createPortableTokenBackend } from '../../core/oprf/index.js';
 import { csvColumnOf, csvReasonOf } from '../../core/records/csv-record.js';
 import type { RowReject, SeenRefs } from '../../core/records/import.js';
@@ -57,9 +57,30 @@ export interface ImportSummary {
   /** Searches fired by federation.searchOnRegistration. */
   searches: number;
   stoppedEarly: boolean;
+  /** Why the import stopped before the end of the file (a full disk, another writer), when it did: the counts are what was stored before. */
+  failed?: { code: string; message: string };
   rejectsFile: string | null;
   summaryFile: string;
   seconds: number;
+}
+
+/**
+ * An import that stopped on a failure to store or to write its rejects (a
+ * full disk, the database held by another writer): `summary` counts what
+ * was stored before the stop, and `summaryWritten` says whether it also
+ * went to the summary file (on a full disk it may not have). Batches that
+ * were not stored are not in the database at all; the same command, run
+ * again, skips the stored records as unchanged and stores the rest.
+ */
+export class ImportStopped extends Error {
+  constructor(
+    readonly summary: ImportSummary,
+    readonly summaryWritten: boolean,
+    readonly reason: unknown,
+  ) {
+    super(summary.failed?.message ?? 'import stopped', { cause: reason });
+    this.name = 'ImportStopped';
+  }
 }
 
 const MAX_BATCHES_IN_FLIGHT = 3;
@@ -112,10 +133,15 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
   };
 
   let rejectsOut: WriteStream | undefined;
+  /** A failed write of the rejects file (a full disk): rows' reasons must not be lost silently, so the import stops. */
+  let rejectsFailed: Error | undefined;
   const totals = { rows: 0, imported: 0, updated: 0, unchanged: 0, rejected: 0, tokens: 0, searches: 0 };
   // One shape for every reject, the same as POST /v1/records: row, ref, field, reason.
   const reject = (e: RowReject) => {
-    rejectsOut ??= createWriteStream(rejectsFile, { mode: 0o640 });
+    if (rejectsOut === undefined) {
+      rejectsOut = createWriteStream(rejectsFile, { mode: 0o640 });
+      rejectsOut.on('error', (err) => (rejectsFailed ??= err));
+    }
     rejectsOut.write(`${JSON.stringify({ row: e.row, ...(e.ref !== undefined ? { ref: e.ref } : {}), field: e.field, reason: e.reason })}\n`);
   };
   /** A row the file reader could not turn into a record (malformed CSV, not JSON, too long). */
@@ -139,7 +165,7 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
   let stoppedEarly = false;
   try {
     for await (const r of readRows(opts.file, format)) {
-      if (session.failed !== undefined) break;
+      if (session.failed !== undefined || rejectsFailed !== undefined) break;
       progress?.update(r.bytesRead, totals.rows);
       totals.rows++;
       if (r.ok) await accept(r.row, r.value, r.fromCsv);
@@ -149,13 +175,8 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
         break;
       }
     }
-    // Rows validated before an early stop are stored too.
-    const stored = await session.finish();
-    totals.imported = stored.imported;
-    totals.updated = stored.updated;
-    totals.unchanged = stored.unchanged;
-    totals.tokens = stored.tokens;
-    totals.searches = stored.searches;
+    // Rows validated before an early stop are stored too; a failed batch keeps the rest from being stored.
+    if (rejectsFailed === undefined) await session.finish().catch(() => undefined);
   } finally {
     await session.settle();
     await backend.close();
@@ -166,21 +187,54 @@ export async function runImport(ctx: NodeContext, opts: ImportOptions): Promise<
     } catch {
       // A reader (a serving node) holds the WAL: it is checkpointed later.
     }
-    await new Promise<void>((r) => (rejectsOut ? rejectsOut.end(() => r()) : r()));
+    await closeRejects(rejectsOut).catch((e: Error) => (rejectsFailed ??= e));
   }
-  if (session.failed !== undefined) throw session.failed;
-  totals.rejected += session.totals.rejected;
-  progress?.done(totals.rows);
+  // What the batches that were stored add up to (a failed batch is in none of them).
+  const stored = session.totals;
+  Object.assign(totals, { imported: stored.imported, updated: stored.updated, unchanged: stored.unchanged, tokens: stored.tokens, searches: stored.searches });
+  totals.rejected += stored.rejected;
+  const failure = session.failed ?? rejectsFailed;
   const summary: ImportSummary = {
     file: opts.file,
     format,
     ...totals,
     stoppedEarly,
+    ...(failure !== undefined ? { failed: describeFailure(failure, rejectsFailed !== undefined && session.failed === undefined ? rejectsFile : undefined) } : {}),
     rejectsFile: rejectsOut ? rejectsFile : null,
     summaryFile,
     seconds: Math.round((performance.now() - t0) / 10) / 100,
   };
-  const { writeFileSync } = await import('node:fs');
+  if (failure !== undefined) {
+    let written = true;
+    try {
+      writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
+    } catch {
+      written = false; // on the same full disk, most likely: the message carries the counts
+    }
+    progress?.stopped(totals.rows);
+    throw new ImportStopped(summary, written, failure);
+  }
+  progress?.done(totals.rows);
   writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
+}
+
+function closeRejects(out: WriteStream | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (out === undefined || out.destroyed) return resolve();
+    out.once('error', reject);
+    out.end(() => resolve());
+  });
+}
+
+/** Why an import stopped, for the summary and the operator: never a row's values. */
+function describeFailure(e: unknown, rejectsFile: string | undefined): { code: string; message: string } {
+  if (rejectsFile !== undefined) {
+    const why = isStorageFull(e) ? 'the disk holding it is full' : e instanceof Error ? e.message : String(e);
+    return { code: isStorageFull(e) ? 'storage_full' : 'rejects_unwritable', message: `could not write rejected rows to ${rejectsFile}: ${why}` };
+  }
+  if (isStorageFull(e)) return { code: 'storage_full', message: "the disk holding the node's database is full: the batch being stored was not stored" };
+  if (isDatabaseBusy(e)) return { code: 'unavailable', message: 'the database was held by another writer for longer than the import waits for it' };
+  if (isCairnError(e)) return { code: e.code, message: e.message };
+  return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
 }
