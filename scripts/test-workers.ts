@@ -5,7 +5,9 @@
  * verifies under the issuer's descriptor key (checked with node:crypto, not
  * our own code), and each reports a no-hit; the Worker's audit log on D1
  * verifies and each node witnessed the other's checkpoints; the Worker's D1
- * nonce store refuses a replayed federation request. The Ed25519 edge-case
+ * nonce store refuses a replayed federation request; a Worker whose D1 is
+ * on a full disk refuses writes whole and takes them again once there is
+ * room. The Ed25519 edge-case
  * vectors (test/vectors/ed25519) get the same verdicts inside workerd as
  * from the core on Node (noble) and from OpenSSL.
  *
@@ -27,6 +29,7 @@ import { systemClock, webRandom } from '../src/core/ports.js';
 import { ed25519Signer, ed25519Verify, keyIdOf } from '../src/core/signing.js';
 import { nodeEd25519Verify } from '../src/node/ed25519.js';
 import { api, fingerprintOfNode, ROOT, startFederation, untilReplicasReady, type FedNode } from './lib/federation.js';
+import { smallDisk, smallDiskSupport } from './lib/small-disk.js';
 import { syntheticNdjson } from './lib/synthetic-records.js';
 import { addWorkerUsers, D1_DATABASE, d1ExecuteFile, dryRunDeploy, freePort, generateWorkerSecrets, secretsDotEnv, startWranglerDev, WRANGLER, type WranglerDev } from './lib/workers.js';
 
@@ -367,6 +370,56 @@ async function run(root: string, started: Started): Promise<void> {
   assert.equal(((await second.json()) as { code: string }).code, 'nonce_replayed');
 
   await workerSigningRotation(root, { xa, xw, xwTokens, secrets, oprfKey: nextOprfKey, persistTo, workerPort, dpoToken: dpo.json.token as string, started });
+  await workerOnFullDisk(root, started);
+}
+
+/**
+ * A Worker whose local D1 sits on a small disk that fills up (a tmpfs, so
+ * workerd's SQLite meets a real SQLITE_FULL, which D1 passes on only as
+ * text): a write is refused whole with 503 unavailable naming the full
+ * storage, nothing of it is stored, and once space is freed the same write
+ * succeeds without a restart.
+ */
+async function workerOnFullDisk(root: string, started: Started): Promise<void> {
+  if (smallDiskSupport !== undefined) {
+    step(`skipped: the Worker on a full disk (${smallDiskSupport})`);
+    return;
+  }
+  step('a second Worker whose local D1 is on a 32 MiB disk that fills up');
+  const disk = smallDisk(32 * 1024 * 1024);
+  started.stops.push(async () => disk.remove());
+  const secrets = generateWorkerSecrets();
+  const envFile = join(root, 'worker-full.env');
+  writeFileSync(envFile, secretsDotEnv(secrets), { mode: 0o600 });
+  const port = await freePort();
+  const persistTo = join(disk.dir, 'wrangler-state');
+  const worker = await startWranglerDev({
+    port,
+    persistTo,
+    envFile,
+    vars: { CAIRN_NODE_URL: `http://127.0.0.1:${port}`, CAIRN_NODE_ID: 'cairn-workers-full-disk', CAIRN_NODE_COUNTRY: 'XF', CAIRN_NODE_NAME: 'Full disk (Workers)' },
+  });
+  try {
+    const [op] = await addWorkerUsers({ local: true, persistTo }, [{ role: 'operator', name: 'XF operator' }]);
+    const analyst = await api(worker, op!.token, 'POST', '/v1/users', { role: 'analyst', name: 'XF analyst' });
+    expectStatus(analyst, 201, 'the operator creates an analyst');
+    const token = analyst.json.token as string;
+    const identifiers = { names: [{ given: 'Lena', family: 'Hoffmann' }], dateOfBirth: { precision: 'day', date: '2014-06-01' } };
+    expectStatus(await api(worker, token, 'POST', '/v1/records', { records: [record('XF-1', 'missing_child', identifiers)] }), 200, 'a record stored before the disk fills');
+    const count = async () => ((await api(worker, op!.token, 'GET', '/v1/records/stats')).json as { records: number }).records;
+    disk.fill();
+    const refused = await api(worker, token, 'POST', '/v1/records', { records: [record('XF-2', 'missing_child', identifiers)] });
+    disk.free();
+    expectStatus(refused, 503, 'a write on a full disk');
+    assert.equal(refused.json.code, 'unavailable');
+    assert.match(refused.json.detail as string, /storage is full/);
+    assert.equal(await count(), 1, 'nothing of the refused import was stored');
+    assert.match(worker.log(), /"code":"storage_full"/);
+    expectStatus(await api(worker, token, 'POST', '/v1/records', { records: [record('XF-2', 'missing_child', identifiers)] }), 200, 'the same write once space is freed');
+    assert.equal(await count(), 2);
+  } finally {
+    await worker.stop();
+  }
 }
 
 /**

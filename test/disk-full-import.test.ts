@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticNdjson } from '../scripts/lib/synthetic-records.js';
 import { cairn, tempDir } from './helpers/cli.js';
-import { smallDisk, smallDiskSupport, type SmallDisk } from './helpers/small-disk.js';
+import { smallDisk, smallDiskSupport, type SmallDisk } from '../scripts/lib/small-disk.js';
 
 if (smallDiskSupport !== undefined) console.warn(`disk-full tests skipped: ${smallDiskSupport}`);
 

@@ -13,7 +13,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, cli, startFederation, untilReplicasReady, type FedNode } from '../scripts/lib/federation.js';
 import { freePort, tempDir } from './helpers/cli.js';
-import { smallDisk, smallDiskSupport, type SmallDisk } from './helpers/small-disk.js';
+import { smallDisk, smallDiskSupport, type SmallDisk } from '../scripts/lib/small-disk.js';
 
 if (smallDiskSupport !== undefined) console.warn(`disk-full tests skipped: ${smallDiskSupport}`);
 

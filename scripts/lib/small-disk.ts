@@ -3,8 +3,8 @@
  * test, so "disk full" is what the kernel says (ENOSPC to a write, SQLITE_FULL
  * to SQLite), not a simulation. Mounting needs root with CAP_SYS_ADMIN, as
  * CI has (it runs as root and installs packages); where the machine refuses
- * the mount, `smallDiskSupport` says why and the tests that need one are
- * reported as skipped with that reason.
+ * the mount, `smallDiskSupport` says why, and the vitest suites and the
+ * test:workers step that need one report themselves skipped with that reason.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
