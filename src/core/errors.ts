@@ -152,8 +152,12 @@ export function isDatabaseBusy(err: unknown): boolean {
   return !isCairnError(err) && typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
-/** File-system codes for "no room": the disk is full, or the user's quota is spent. */
-const NO_SPACE_CODES = new Set(['SQLITE_FULL', 'ENOSPC', 'EDQUOT']);
+/**
+ * Codes for "no room": the disk is full, or the user's quota is spent.
+ * SQLITE_IOERR_SHMSIZE is SQLite failing to grow its shared-memory file
+ * (-shm) when a connection opens a WAL database, as it does on a full disk.
+ */
+const NO_SPACE_CODES = new Set(['SQLITE_FULL', 'SQLITE_IOERR_SHMSIZE', 'ENOSPC', 'EDQUOT']);
 
 /**
  * Whether an error means the storage under the node is full: SQLite could

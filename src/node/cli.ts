@@ -216,7 +216,8 @@ export async function main(argv: string[], io: Out = consoleIo): Promise<number>
       return 2;
     }
     if (isCairnError(e)) {
-      io.err(`cairn: error [${e.code}]: ${e.message}`);
+      // One label for a full disk, whether a step explained it or not.
+      io.err(`cairn: error [${isStorageFull(e.cause) ? 'storage_full' : e.code}]: ${e.message}`);
       return 1;
     }
     if (isStorageFull(e)) {

@@ -7,16 +7,17 @@
  *   <home>/keys/oprf.key     ristretto255 VOPRF secret scalar, mode 0600
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { generateOprfKeyPair, oprfPublicKey as oprfPublicKey_ } from '../core/oprf/index.js';
 import { configSchema, resolveConfig, type Config, type ConfigInput } from '../core/config.js';
 import { parseJsonText } from '../core/decode/json-body.js';
-import { CairnError, isCairnError } from '../core/errors.js';
+import { CairnError, isCairnError, isStorageFull } from '../core/errors.js';
 import { webRandom } from '../core/ports.js';
 import { ed25519Signer, fingerprintOf, type Signer } from '../core/signing.js';
 import { nodeEd25519Signer } from './ed25519.js';
-import { writeKeyFile, readKeyFile } from './keyfile.js';
+import { noSpaceReason, writeNewFileDurably } from './durable-file.js';
+import { discardKeyFile, readKeyFile, writeKeyFile } from './keyfile.js';
 
 export const CONFIG_FILE = 'cairn.json';
 
@@ -33,7 +34,10 @@ export interface InitOptions {
   host?: string;
 }
 
-/** Create a node home: config, empty keys. Fails if a config already exists. */
+/**
+ * Create a node home: config and new keys, all or nothing. Fails if a
+ * config already exists, or a key file without one (an interrupted init).
+ */
 export function initHome(home: string, opts: InitOptions): { config: Config; signingFingerprint: string; configPath: string } {
   const configPath = join(home, CONFIG_FILE);
   if (existsSync(configPath)) {
@@ -49,18 +53,76 @@ export function initHome(home: string, opts: InitOptions): { config: Config; sig
     const i = parsed.error.issues[0]!;
     throw new CairnError('config_invalid', `--${String(i.path[1] ?? i.path[0])}: ${i.message}`, { location: { field: i.path.join('.') } });
   }
-  mkdirSync(home, { recursive: true, mode: 0o750 });
   const config = parsed.data;
   const signingPath = resolveIn(home, config.keys.signing);
   const oprfPath = resolveIn(home, config.keys.oprf);
   for (const p of [signingPath, oprfPath]) {
-    if (existsSync(p)) throw new CairnError('home_exists', `${p} already exists; refusing to overwrite a key`);
+    if (existsSync(p)) {
+      // No configuration yet keys: an init killed (or from before init cleaned up after itself) between the two.
+      throw new CairnError(
+        'home_exists',
+        `${p} already exists but ${configPath} does not: this home was left half-made by an interrupted \`cairn init\`. With no configuration no node ever ran on it, so its keys were never used: delete ${dirname(p)} and run \`cairn init\` again (nothing was changed)`,
+      );
+    }
   }
-  const seed = webRandom.bytes(32);
-  writeKeyFile(signingPath, seed, 'signing');
-  writeKeyFile(oprfPath, generateOprfKeyPair().secretKey, 'oprf');
-  writeFileSync(configPath, `${JSON.stringify(input, null, 2)}\n`, { mode: 0o640, flag: 'wx' });
-  return { config, signingFingerprint: fingerprintOf(ed25519Signer(seed).publicKey), configPath };
+  // All or nothing: a failure (a full disk) removes what this init made, so
+  // running it again is all the operator has to do. The configuration goes
+  // last: its presence is what marks the home as initialised.
+  const made = new MadeFiles();
+  try {
+    made.folder(home, 0o750);
+    const seed = webRandom.bytes(32);
+    made.folder(dirname(signingPath), 0o700);
+    made.key(signingPath, () => writeKeyFile(signingPath, seed, 'signing'));
+    made.folder(dirname(oprfPath), 0o700);
+    made.key(oprfPath, () => writeKeyFile(oprfPath, generateOprfKeyPair().secretKey, 'oprf'));
+    writeNewFileDurably(configPath, `${JSON.stringify(input, null, 2)}\n`, { mode: 0o640, what: 'configuration' });
+    return { config, signingFingerprint: fingerprintOf(ed25519Signer(seed).publicKey), configPath };
+  } catch (e) {
+    made.undo();
+    if (isStorageFull(e)) {
+      throw new CairnError('unavailable', `cannot initialise ${home}: ${noSpaceReason(e)}; nothing was left behind. Free some space and run \`cairn init\` again`, { cause: e });
+    }
+    throw e;
+  }
+}
+
+/** What an init made, to take back if a later step fails. */
+class MadeFiles {
+  readonly #keys: string[] = [];
+  /** Each folder mkdir created: the first one it made, and the one asked for. */
+  readonly #folders: Array<{ first: string; leaf: string }> = [];
+
+  folder(path: string, mode: number): void {
+    const first = mkdirSync(path, { recursive: true, mode });
+    if (first !== undefined) this.#folders.push({ first: resolve(first), leaf: resolve(path) });
+  }
+
+  key(path: string, write: () => void): void {
+    write();
+    this.#keys.push(path);
+  }
+
+  /** Destroy the keys written, then remove the folders made if they are empty; never throws. */
+  undo(): void {
+    for (const k of this.#keys.reverse()) {
+      try {
+        discardKeyFile(k);
+      } catch {
+        // The error that brought us here says more; the next init names a leftover key.
+      }
+    }
+    for (const { first, leaf } of this.#folders.reverse()) {
+      for (let dir = leaf; ; dir = dirname(dir)) {
+        try {
+          rmdirSync(dir);
+        } catch {
+          break; // not empty (not ours alone), or already gone
+        }
+        if (dir === first) break;
+      }
+    }
+  }
 }
 
 function defaultPortFrom(url: string): { port?: number } {
@@ -84,9 +146,13 @@ export function loadConfig(home: string, env: NodeJS.ProcessEnv): Config {
   if (!existsSync(configPath)) {
     throw new CairnError('home_missing', `no configuration at ${configPath}; run \`cairn init --country XX --name "…" --url URL\` (or \`npm start\` for a development node)`);
   }
+  const text = readFileSync(configPath, 'utf8');
+  if (text.trim() === '') {
+    throw new CairnError('config_invalid', `${configPath} is empty (a write to it was cut short, by a full disk or a crash?): restore it from your backup (\`cairn backup\` keeps a copy), or write it again with the node's id, country, name and URL`);
+  }
   let content: unknown;
   try {
-    content = parseJsonText(readFileSync(configPath, 'utf8'));
+    content = parseJsonText(text);
   } catch (e) {
     if (isCairnError(e)) throw new CairnError('config_invalid', `${configPath}: ${e.message}`, { cause: e });
     throw e;

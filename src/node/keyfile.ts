@@ -1,19 +1,50 @@
 /**
  * Private key files: 32 bytes as hex, created with mode 0600 in a 0700
  * folder, and refused at start-up when group or others can read them.
+ * Written all or nothing (durable-file.ts): a full disk or a crash never
+ * leaves an empty or truncated key under the file's name.
  */
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fromHex, toHex } from '../core/bytes.js';
 import { CairnError } from '../core/errors.js';
+import { webRandom } from '../core/ports.js';
+import { writeNewFileDurably } from './durable-file.js';
 
-/** Write a new key file (fails if it exists: keys are never overwritten silently). */
+/**
+ * Write a new key file, durably and all or nothing. Fails with EEXIST if it
+ * exists (keys are never overwritten silently) and with `unavailable` if the
+ * disk is full; either way nothing was written.
+ */
 export function writeKeyFile(path: string, key: Uint8Array, label: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  writeFileSync(path, `${toHex(key)}\n`, { mode: 0o600, flag: 'wx' });
-  // An umask cannot widen 0600, but a pre-existing ACL-less FS might: enforce.
-  chmodSync(path, 0o600);
-  void label;
+  writeNewFileDurably(path, `${toHex(key)}\n`, { mode: 0o600, what: `${label} key file` });
+}
+
+/** Overwrite a key file in place with random bytes, flush, then remove it. */
+export function shredKeyFile(path: string, remove = true): void {
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(fd, `${toHex(webRandom.bytes(32))}\n`, 0);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (remove) unlinkSync(path);
+}
+
+/**
+ * Destroy a key file that was never used (the step that would have put it
+ * to use failed): overwritten, then removed. Where the overwrite itself
+ * fails (a copy-on-write file system with no room left) it is still removed.
+ */
+export function discardKeyFile(path: string): void {
+  try {
+    shredKeyFile(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    unlinkSync(path);
+  }
 }
 
 /** Read a key file, refusing insecure permissions and malformed content. */

@@ -4,28 +4,17 @@
  * beside it (keys/oprf.key.next), both mode 0600. Retiring a key overwrites
  * its file in place with random bytes and flushes it before the file is
  * replaced or removed, so the old scalar is not left in the file's blocks.
+ * A pending key whose rotation failed to be recorded is destroyed the same
+ * way (`discard`): nothing ever used it.
  */
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { equalBytes, toHex } from '../core/bytes.js';
+import { existsSync, renameSync } from 'node:fs';
+import { equalBytes } from '../core/bytes.js';
 import type { OprfKeyStore } from '../core/keys/oprf-epochs.js';
 import { generateOprfKeyPair } from '../core/oprf/index.js';
-import { webRandom } from '../core/ports.js';
-import { readKeyFile, writeKeyFile } from './keyfile.js';
+import { discardKeyFile, readKeyFile, shredKeyFile, writeKeyFile } from './keyfile.js';
 
 /** The pending key's file beside the active one. */
 export const pendingKeyPath = (activePath: string): string => `${activePath}.next`;
-
-/** Overwrite a key file in place with random bytes, flush, then remove it. */
-export function shredKeyFile(path: string, remove = true): void {
-  const fd = openSync(path, 'r+');
-  try {
-    writeSync(fd, `${toHex(webRandom.bytes(32))}\n`, 0);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  if (remove) unlinkSync(path);
-}
 
 /** The key files of a home whose active key file is `activePath`. */
 export function fileOprfKeyStore(activePath: string): OprfKeyStore {
@@ -45,6 +34,10 @@ export function fileOprfKeyStore(activePath: string): OprfKeyStore {
       writeKeyFile(nextPath, secretKey, 'oprf (pending)');
       load();
       return keys.find((k) => equalBytes(k, secretKey))!;
+    },
+    discard(secretKey) {
+      if (existsSync(nextPath) && equalBytes(readKeyFile(nextPath, 'oprf (pending)'), secretKey)) discardKeyFile(nextPath);
+      load();
     },
     async retire(keep) {
       const destroyed: string[] = [];

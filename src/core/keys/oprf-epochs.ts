@@ -39,6 +39,12 @@ export interface OprfKeyStore {
    */
   create?(): Uint8Array;
   /**
+   * Destroy a key `create` made whose epoch was never recorded (the
+   * database unit after it failed): no epoch used it, and the rotation run
+   * again makes its own. With `create`.
+   */
+  discard?(secretKey: Uint8Array): void;
+  /**
    * After activation: destroy every key but `keep` (overwritten, then
    * removed) and make `keep` the one loaded first. Returns what was
    * destroyed and what the operator must still do, for the audit entry.
@@ -212,19 +218,45 @@ export class OprfEpochs {
     }
     const used = await db.selectFrom('oprf_epochs').select('public_key').execute();
     const isUsed = (k: Uint8Array) => used.some((u) => equalBytes(new Uint8Array(u.public_key), publicOf(k)));
+    // A key at hand that no epoch used (put there by the operator, or left by
+    // a rotation killed before its unit committed) is taken as it is.
     let secretKey = store.secretKeys().find((k) => !isUsed(k));
+    let created = false;
     if (!secretKey) {
       if (!store.create) throw new CairnError('key_invalid', 'no new OPRF key at hand: put the next key in place (Workers: the CAIRN_OPRF_KEY_NEXT secret) and rotate again');
       secretKey = store.create();
+      created = true;
     }
     const publicKey = publicOf(secretKey);
     const epoch = active.epoch + 1;
     const now = clock.now();
-    await atomic.run([
-      sql`insert into oprf_epochs (epoch, status, public_key, created_at, activated_at, retired_at) values (${epoch}, 'pending', ${publicKey}, ${now.toISOString()}, null, null)`.compile(db),
-      appendStatement(db, { type: 'keys.oprf.rotate', actor, data: { epoch, keyId: keyIdOf(publicKey), activeEpoch: active.epoch, activeKeyId: active.keyId } }, now),
-    ]);
+    try {
+      await atomic.run([
+        sql`insert into oprf_epochs (epoch, status, public_key, created_at, activated_at, retired_at) values (${epoch}, 'pending', ${publicKey}, ${now.toISOString()}, null, null)`.compile(db),
+        appendStatement(db, { type: 'keys.oprf.rotate', actor, data: { epoch, keyId: keyIdOf(publicKey), activeEpoch: active.epoch, activeKeyId: active.keyId } }, now),
+      ]);
+    } catch (e) {
+      // The unit rolled back (a full disk, a busy database): no epoch names
+      // the key this call made, so it goes and the failed rotation leaves
+      // nothing behind.
+      if (created) await this.#discardUnused(secretKey, publicKey);
+      throw e;
+    }
     return { epoch, publicKey, keyId: keyIdOf(publicKey), secretKey };
+  }
+
+  /**
+   * Destroy a key made for a rotation that failed, unless an epoch names it
+   * after all (another process's rotation took it meanwhile). A failure here
+   * is logged, not thrown over the rotation's own error.
+   */
+  async #discardUnused(secretKey: Uint8Array, publicKey: Uint8Array): Promise<void> {
+    try {
+      const named = await this.#deps.db.selectFrom('oprf_epochs').select('epoch').where('public_key', '=', publicKey).executeTakeFirst();
+      if (!named) this.#deps.store.discard?.(secretKey);
+    } catch (e) {
+      this.#deps.logger.warn({ err: String(e), keyId: keyIdOf(publicKey) }, 'could not destroy the OPRF key of a failed rotation; the next rotation takes it');
+    }
   }
 
   /** Counts per category of the active epoch and of the pending one (records and tokens). */

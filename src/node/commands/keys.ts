@@ -19,7 +19,7 @@ import { args, cliActor, homeOf, positionals, UsageError, type Out } from '../cl
 import { nodeServices, openNodeContext } from '../context.js';
 import { nodeEd25519Signer } from '../ed25519.js';
 import { loadConfig, loadKeys, resolveIn } from '../home.js';
-import { readKeyFile, writeKeyFile } from '../keyfile.js';
+import { discardKeyFile, readKeyFile, writeKeyFile } from '../keyfile.js';
 import { servingPid } from '../lock.js';
 import { destroyKeyFile, nextKeyPath, previousKeyPath } from '../signing-keys.js';
 import { cmdKeysOprf, KEYS_OPRF_HELP } from './keys-oprf.js';
@@ -139,7 +139,19 @@ async function rotateSigning(argv: string[], io: Out): Promise<number> {
     // (signing-keys.ts): the new key file, then the record of the overlap,
     // then the previous key beside the current one, then the swap.
     writeKeyFile(nextPath, seed, 'signing');
-    await ctx.atomic.run(rotationStatements(ctx.db, { previous: previous.publicKey, next: next.publicKey, at: now, overlapUntil, actor: cliActor() }));
+    try {
+      await ctx.atomic.run(rotationStatements(ctx.db, { previous: previous.publicKey, next: next.publicKey, at: now, overlapUntil, actor: cliActor() }));
+    } catch (e) {
+      // The unit rolled back (a full disk, a busy database): nothing was
+      // rotated, so the new key, never used, goes too and the rotation can
+      // simply run again.
+      try {
+        discardKeyFile(nextPath);
+      } catch (d) {
+        io.err(`cairn: could not remove ${nextPath} (${d instanceof Error ? d.message : String(d)}); the node does not use it: delete it before rotating again`);
+      }
+      throw e;
+    }
     destroyKeyFile(previousPath);
     if (overlapUntil) writeKeyFile(previousPath, currentSeed, 'signing previous');
     renameSync(nextPath, currentPath);
