@@ -10,14 +10,14 @@
  * files while `cairn serve` runs; the server looks at them every second and
  * swaps its signer, so rotation needs no restart and drops no request.
  */
-import { existsSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Db } from '../core/db/schema.js';
 import type { RetiringKey } from '../core/descriptor.js';
 import { inOverlap, recordCurrentKey, signingKeyHistory } from '../core/keys/history.js';
 import type { Signer } from '../core/signing.js';
 import { nodeEd25519Signer } from './ed25519.js';
-import { readKeyFile } from './keyfile.js';
+import { readKeyFile, shredKeyFile } from './keyfile.js';
 
 /** The previous key's file beside the current one: keys/signing.key -> keys/signing.previous.key. */
 export function previousKeyPath(currentPath: string): string {
@@ -31,12 +31,14 @@ export function nextKeyPath(currentPath: string): string {
   return join(dirname(currentPath), `${name}.next.key`);
 }
 
-/** Overwrite a private key file with zeros, then remove it: a retired key should not survive on disk. */
+/**
+ * Overwrite a private key file in place and flush it, then remove it: a
+ * retired key should not survive on disk (keyfile.ts shredKeyFile).
+ */
 export function destroyKeyFile(path: string): boolean {
   if (!existsSync(path)) return false;
   try {
-    writeFileSync(path, `${'0'.repeat(64)}\n`, { mode: 0o600 });
-    unlinkSync(path);
+    shredKeyFile(path);
   } catch (e) {
     // Another process (the server, or a rotation) removed it first.
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
