@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { deriveMatchKeys, parseIdentifiers, type Identifiers } from '../src/core/identity/index.js';
 import { toHex } from '../src/core/bytes.js';
-import { ISO_3166_ALPHA2, isCountryCode } from '../src/core/identity/countries.js';
+import { alpha2Of, ISO_3166_ALPHA2, isCountryCode } from '../src/core/identity/countries.js';
 import { isCairnError, type CairnError } from '../src/core/errors.js';
 
 const NOW = () => new Date('2026-06-01T12:00:00Z');
@@ -186,6 +186,29 @@ describe('country codes', () => {
     for (const c of ['DE', 'SY', 'ER', 'ET', 'UA', 'GR', 'SS', 'PS', 'AX', 'BQ']) expect(isCountryCode(c)).toBe(true);
     for (const c of ['UK', 'EU', 'XX', 'YU', 'AN', 'de', 'DEU']) expect(isCountryCode(c)).toBe(false);
     expect(isCountryCode('XK')).toBe(true); // user-assigned, accepted on purpose
+  });
+
+  it('reads every ISO alpha-3 code, and ICAO D and RKS, as an accepted alpha-2 code, one alpha-3 per alpha-2', () => {
+    expect(alpha2Of('POL')).toBe('PL');
+    expect(alpha2Of('DEU')).toBe('DE');
+    expect(alpha2Of('GBR')).toBe('GB');
+    expect(alpha2Of('ALA')).toBe('AX');
+    expect(alpha2Of('D')).toBe('DE');
+    expect(alpha2Of('RKS')).toBe('XK');
+    // Not states, or not ISO: no alpha-2 to read them as.
+    for (const c of ['XXA', 'UNO', 'EUE', 'GBD', 'pol', 'PL', 'UK', '']) expect(alpha2Of(c)).toBeUndefined();
+    const reached = new Set<string>();
+    let mapped = 0;
+    for (let a = 65; a <= 90; a++) for (let b = 65; b <= 90; b++) for (let c = 65; c <= 90; c++) {
+      const code = String.fromCharCode(a, b, c);
+      const a2 = alpha2Of(code);
+      if (a2 === undefined) continue;
+      mapped++;
+      expect(isCountryCode(a2), code).toBe(true);
+      if (code !== 'RKS') reached.add(a2);
+    }
+    expect(mapped).toBe(250); // 249 ISO codes and RKS
+    expect([...reached].sort()).toEqual(ISO_3166_ALPHA2);
   });
 });
 

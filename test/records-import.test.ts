@@ -251,27 +251,49 @@ describe('cairn import', () => {
         HEADER,
         row({ ...base, ...person, ref: 'RO-60', category: 'missing_child', sex: 'female', nationalities: 'UA', documents: 'passport:UA:FE123456', handles: 'instagram:oksana_m' }),
         row({ ...base, ...person, ref: 'RO-61', category: 'Missing_Child', sex: 'Female', nationalities: 'ua', documents: 'Passport:ua:FE123456', handles: 'Instagram:oksana_m', phones: 'ua:0671234567' }),
+        // Three letters, as travel documents and border systems write them: ISO alpha-3.
+        row({ ...base, ...person, ref: 'RO-63', category: 'missing_child', sex: 'female', nationalities: 'UKR', documents: 'passport:ukr:FE123456', handles: 'instagram:oksana_m', phones: 'Ukr:0671234567' }),
       ].join('\n'),
     );
-    expect(cairn(['import', file, '--home', home]).stdout).toContain('imported 2, updated 0, unchanged 0, rejected 0');
+    expect(cairn(['import', file, '--home', home]).stdout).toContain('imported 3, updated 0, unchanged 0, rejected 0');
     const d = new Database(join(home, 'cairn.db'), { readonly: true });
     const tokens = (ref: string) =>
       (d.prepare('select hex(tokens.fingerprint) h from tokens join records on records.id = tokens.record_id where ref = ? order by h').all(ref) as { h: string }[]).map((x) => x.h);
     try {
       expect(tokens('RO-60').length).toBeGreaterThan(3);
       expect(tokens('RO-61')).toEqual(tokens('RO-60'));
+      expect(tokens('RO-63')).toEqual(tokens('RO-60'));
     } finally {
       d.close();
     }
-    // A three-letter code or a country's name is still refused, saying what a code looks like.
-    const bad = join(dir, 'alpha3.csv');
-    writeFileSync(bad, [HEADER, row({ ...base, ...person, ref: 'RO-62', nationalities: 'UKR' })].join('\n'));
-    expect(cairn(['import', bad, '--home', home]).status).toBe(1);
-    expect(JSON.parse(readFileSync(`${bad}.rejects.ndjson`, 'utf8'))).toMatchObject({
-      row: 2,
-      field: 'nationalities (value 1)',
-      reason: 'not an ISO 3166-1 alpha-2 country code: two letters, such as PL (not POL or Poland)',
-    });
+    // ICAO's D (Germany, as German passports write it) is read as DE; a country's name or ICAO's XXA (stateless) is refused, saying what a code looks like.
+    const icao = join(dir, 'icao.csv');
+    writeFileSync(
+      icao,
+      [
+        HEADER,
+        row({ ...base, given_name: 'Jonas', family_name: 'Becker', date_of_birth: '2010-02-03', ref: 'RO-64', documents: 'passport:DE:C01X00T47' }),
+        row({ ...base, given_name: 'Jonas', family_name: 'Becker', date_of_birth: '2010-02-03', ref: 'RO-65', documents: 'passport:D:C01X00T47' }),
+        row({ ...base, ...person, ref: 'RO-66', nationalities: 'Ukraine' }),
+        row({ ...base, ...person, ref: 'RO-67', documents: 'passport:XXA:FE123456' }),
+      ].join('\n'),
+    );
+    expect(cairn(['import', icao, '--home', home]).status).toBe(3);
+    const rejected = readFileSync(`${icao}.rejects.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const reason = 'not an ISO 3166-1 country code: two letters such as PL, or three such as POL (not a name such as Poland)';
+    expect(rejected).toEqual([
+      { row: 4, ref: 'RO-66', field: 'nationalities (value 1)', reason },
+      { row: 5, ref: 'RO-67', field: 'documents (value 1, CC)', reason },
+    ]);
+    const d2 = new Database(join(home, 'cairn.db'), { readonly: true });
+    try {
+      const documentTokens = (ref: string) =>
+        (d2.prepare("select hex(tokens.fingerprint) h from tokens join records on records.id = tokens.record_id where ref = ? and key_type = 'document' order by h").all(ref) as { h: string }[]).map((x) => x.h);
+      expect(documentTokens('RO-64')).toHaveLength(1);
+      expect(documentTokens('RO-65')).toEqual(documentTokens('RO-64'));
+    } finally {
+      d2.close();
+    }
   });
 
   it('refuses a UTF-16 file whole, naming the encoding, and rejects a legacy-encoded line naming its byte', () => {

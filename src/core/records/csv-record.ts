@@ -4,6 +4,7 @@
  * values with `|`; structured values separate their parts with `:`.
  */
 import { IDENTIFIER_MESSAGES } from '../../../schemas/identifiers.js';
+import { alpha2Of } from '../identity/countries.js';
 
 /** Columns every file must have. */
 export const CSV_REQUIRED = ['ref', 'category', 'owning_unit', 'contact_point', 'record_date', 'retention_until'] as const;
@@ -72,6 +73,16 @@ function parts(s: string, n: number): string[] {
 }
 
 /**
+ * A country code as a spreadsheet or an export writes it: any case, and
+ * ISO alpha-3 (POL) or ICAO's D and RKS read as the alpha-2 code records
+ * carry (PL). Anything else is passed on for validation to refuse.
+ */
+function countryCode(cell: string): string {
+  const code = cell.trim().toUpperCase();
+  return alpha2Of(code) ?? code;
+}
+
+/**
  * Turn a CSV row into the JSON record shape; validation happens afterwards.
  * A spreadsheet's author writes `Passport`, `Female` or `pl`: the case of
  * category, sex, document type, platform and country codes is folded to
@@ -97,21 +108,21 @@ export function csvRowToRecord(columns: string[], fields: string[]): { ok: true;
   if (dob !== undefined) ids.dateOfBirth = dob;
   if (cell('birth_country').trim() || cell('birth_place').trim()) {
     ids.placeOfBirth = {
-      ...(cell('birth_country').trim() ? { country: cell('birth_country').trim().toUpperCase() } : {}),
+      ...(cell('birth_country').trim() ? { country: countryCode(cell('birth_country')) } : {}),
       ...(cell('birth_place').trim() ? { locality: cell('birth_place').trim() } : {}),
     };
   }
-  if (list(cell('nationalities')).length) ids.nationalities = list(cell('nationalities')).map((c) => c.toUpperCase());
+  if (list(cell('nationalities')).length) ids.nationalities = list(cell('nationalities')).map(countryCode);
   if (list(cell('documents')).length) {
     ids.documents = list(cell('documents')).map((d) => {
       const [type, issuingCountry, number] = parts(d, 3);
-      return { type: type?.toLowerCase(), issuingCountry: issuingCountry?.toUpperCase(), number };
+      return { type: type?.toLowerCase(), issuingCountry: issuingCountry === undefined ? undefined : countryCode(issuingCountry), number };
     });
   }
   if (list(cell('phones')).length) {
     ids.phones = list(cell('phones')).map((p) => {
-      const m = /^([A-Z]{2}):(.+)$/i.exec(p);
-      return m ? { number: m[2], country: m[1]!.toUpperCase() } : { number: p };
+      const m = /^([A-Z]{2,3}):(.+)$/i.exec(p);
+      return m ? { number: m[2], country: countryCode(m[1]!) } : { number: p };
     });
   }
   if (list(cell('emails')).length) ids.emails = list(cell('emails'));
@@ -183,7 +194,7 @@ export const CSV_DATE_OF_BIRTH_FORMATS =
  */
 export function csvReasonOf(column: string, reason: string): string {
   if (column === 'date_of_birth' && reason === IDENTIFIER_MESSAGES.dayDate) return CSV_DATE_OF_BIRTH_FORMATS;
-  if (reason === IDENTIFIER_MESSAGES.countryCode) return 'not an ISO 3166-1 alpha-2 country code: two letters, such as PL (not POL or Poland)';
+  if (reason === IDENTIFIER_MESSAGES.countryCode) return 'not an ISO 3166-1 country code: two letters such as PL, or three such as POL (not a name such as Poland)';
   return reason;
 }
 
