@@ -77,6 +77,13 @@ describe('search form', () => {
     expect(ok.ok && ok.input.identifiers).toMatchObject({ dateOfBirth: { precision: 'estimated', date: '2013', plusMinusYears: 2 } });
   });
 
+  it('reads a country code as an analyst types it off a document: any case, three letters too', () => {
+    const r = readSearchForm(form({ ...CTX, 'documents[0].type': 'passport', 'documents[0].issuingCountry': 'pol', 'documents[0].number': 'EA1234567', 'phones[0].number': '015123456789', 'phones[0].country': 'Deu' }), [], NOW);
+    expect(r.ok ? r.input.identifiers : r.errors).toMatchObject({ documents: [{ type: 'passport', issuingCountry: 'PL', number: 'EA1234567' }], phones: [{ number: '015123456789', country: 'DE' }] });
+    const bad = readSearchForm(form({ ...CTX, 'documents[0].type': 'passport', 'documents[0].issuingCountry': 'XXA', 'documents[0].number': 'EA1234567' }), [], NOW);
+    expect(!bad.ok && bad.errors['documents[0].issuingCountry']).toBeTruthy();
+  });
+
   it('maps issue paths to form fields', () => {
     const rows = { names: [1], documents: [0, 1], phones: [], emails: [1], handles: [] };
     expect(formFieldOf('names[0].aliases[3]', rows)).toBe('names[1].aliases');

@@ -107,3 +107,15 @@ const TO_ALPHA2 = new Map<string, string>([...ALPHA3, ...ICAO_ONLY]);
 export function alpha2Of(code: string): string | undefined {
   return TO_ALPHA2.get(code);
 }
+
+/**
+ * A country code as a person types or a file writes it: any case, and an
+ * alpha-3 (or ICAO) code read as its alpha-2 code (`pol`, `POL` -> `PL`).
+ * Anything else comes back trimmed and in upper case, for validation to
+ * refuse. For the readers of people's input (CSV, the console, the CLI);
+ * the API takes alpha-2 only.
+ */
+export function readCountryCode(text: string): string {
+  const code = text.trim().toUpperCase();
+  return alpha2Of(code) ?? code;
+}

@@ -4,7 +4,7 @@
  * values with `|`; structured values separate their parts with `:`.
  */
 import { IDENTIFIER_MESSAGES } from '../../../schemas/identifiers.js';
-import { alpha2Of } from '../identity/countries.js';
+import { readCountryCode } from '../identity/countries.js';
 
 /** Columns every file must have. */
 export const CSV_REQUIRED = ['ref', 'category', 'owning_unit', 'contact_point', 'record_date', 'retention_until'] as const;
@@ -73,16 +73,6 @@ function parts(s: string, n: number): string[] {
 }
 
 /**
- * A country code as a spreadsheet or an export writes it: any case, and
- * ISO alpha-3 (POL) or ICAO's D and RKS read as the alpha-2 code records
- * carry (PL). Anything else is passed on for validation to refuse.
- */
-function countryCode(cell: string): string {
-  const code = cell.trim().toUpperCase();
-  return alpha2Of(code) ?? code;
-}
-
-/**
  * Turn a CSV row into the JSON record shape; validation happens afterwards.
  * A spreadsheet's author writes `Passport`, `Female` or `pl`: the case of
  * category, sex, document type, platform and country codes is folded to
@@ -108,21 +98,21 @@ export function csvRowToRecord(columns: string[], fields: string[]): { ok: true;
   if (dob !== undefined) ids.dateOfBirth = dob;
   if (cell('birth_country').trim() || cell('birth_place').trim()) {
     ids.placeOfBirth = {
-      ...(cell('birth_country').trim() ? { country: countryCode(cell('birth_country')) } : {}),
+      ...(cell('birth_country').trim() ? { country: readCountryCode(cell('birth_country')) } : {}),
       ...(cell('birth_place').trim() ? { locality: cell('birth_place').trim() } : {}),
     };
   }
-  if (list(cell('nationalities')).length) ids.nationalities = list(cell('nationalities')).map(countryCode);
+  if (list(cell('nationalities')).length) ids.nationalities = list(cell('nationalities')).map(readCountryCode);
   if (list(cell('documents')).length) {
     ids.documents = list(cell('documents')).map((d) => {
       const [type, issuingCountry, number] = parts(d, 3);
-      return { type: type?.toLowerCase(), issuingCountry: issuingCountry === undefined ? undefined : countryCode(issuingCountry), number };
+      return { type: type?.toLowerCase(), issuingCountry: issuingCountry === undefined ? undefined : readCountryCode(issuingCountry), number };
     });
   }
   if (list(cell('phones')).length) {
     ids.phones = list(cell('phones')).map((p) => {
       const m = /^([A-Z]{2,3}):(.+)$/i.exec(p);
-      return m ? { number: m[2], country: countryCode(m[1]!) } : { number: p };
+      return m ? { number: m[2], country: readCountryCode(m[1]!) } : { number: p };
     });
   }
   if (list(cell('emails')).length) ids.emails = list(cell('emails'));

@@ -8,6 +8,7 @@
 import { MAX_MATCH_ELEMENTS, searchContextSchema, type Purpose } from '../../../schemas/federation.js';
 import { isCairnError } from '../../core/errors.js';
 import { deriveQueryKeys, MATCH_KEY_NEEDS, parseIdentifiers, type IdentifierIssue } from '../../core/identity/index.js';
+import { readCountryCode } from '../../core/identity/countries.js';
 import type { SearchInput } from '../../core/federation/search.js';
 import type { FieldErrors } from './components.js';
 import { CONSOLE } from './constants.js';
@@ -119,9 +120,9 @@ export function identifiersFromForm(f: FormFields): { identifiers: Record<string
     const number = t(`documents[${i}].number`);
     if (!number) continue;
     const type = t(`documents[${i}].type`);
-    const issuingCountry = t(`documents[${i}].issuingCountry`).toUpperCase();
+    const issuingCountry = readCountryCode(t(`documents[${i}].issuingCountry`));
     if (!type) errors[`documents[${i}].type`] = 'Choose the document type';
-    if (!issuingCountry) errors[`documents[${i}].issuingCountry`] = 'Enter the issuing country (two letters, e.g. DE)';
+    if (!issuingCountry) errors[`documents[${i}].issuingCountry`] = 'Enter the issuing country (two or three letters, e.g. DE or DEU)';
     documents.push({ type, issuingCountry, number });
     rows.documents.push(i);
   }
@@ -131,7 +132,7 @@ export function identifiersFromForm(f: FormFields): { identifiers: Record<string
   for (let i = 0; i < CONSOLE.search.phoneRows; i++) {
     const number = t(`phones[${i}].number`);
     if (!number) continue;
-    const country = t(`phones[${i}].country`).toUpperCase();
+    const country = readCountryCode(t(`phones[${i}].country`));
     phones.push(country ? { number, country } : { number });
     rows.phones.push(i);
   }

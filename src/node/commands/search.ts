@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { purposeSchema } from '../../../schemas/federation.js';
 import { FEDERATION } from '../../core/constants.js';
 import { parseJsonText } from '../../core/decode/json-body.js';
+import { readCountryCode } from '../../core/identity/countries.js';
 import type { SearchService } from '../../core/services-federation.js';
 import type { User } from '../../core/users/users.js';
 import type { getSearch } from '../../core/federation/search.js';
@@ -22,7 +23,8 @@ export const SEARCH_HELP: CommandHelp[] = [
                     [--file-sha256 HEX] or --identifiers FILE.json (- for stdin)`,
     about: [
       "search every active peer (or the --peer ones); prints each peer's answer. Exit 0: every",
-      'peer answered; 3: some did not (error, timeout); 4: none did, or no peer to ask',
+      'peer answered; 3: some did not (error, timeout); 4: none did, or no peer to ask.',
+      'CC in --document: a country code in any case, two letters (PL) or three (POL)',
     ],
   },
   { command: 'search confirm', synopsis: 'SEARCH_ID --peer CC --justification TEXT', about: ['ask a peer for the reference behind a possible hit'] },
@@ -114,7 +116,7 @@ export async function cmdSearch(argv: string[], io: Out): Promise<number> {
         const d = values.dob;
         ids.dateOfBirth = /^\d{4}$/.test(d) ? { precision: 'year', date: d } : /^\d{4}-\d{2}$/.test(d) ? { precision: 'month', date: d } : { precision: 'day', date: d };
       }
-      if (values.document?.length) ids.documents = values.document.map((x) => { const [type, issuingCountry, ...n] = x.split(':'); return { type, issuingCountry, number: n.join(':') }; });
+      if (values.document?.length) ids.documents = values.document.map((x) => { const [type, issuingCountry, ...n] = x.split(':'); return { type: type?.toLowerCase(), issuingCountry: issuingCountry === undefined ? undefined : readCountryCode(issuingCountry), number: n.join(':') }; });
       if (values.phone?.length) ids.phones = values.phone.map((number) => ({ number }));
       if (values.email?.length) ids.emails = values.email;
       if (values.handle?.length) ids.handles = values.handle.map((x) => { const [platform, ...h] = x.split(':'); return { platform, handle: h.join(':') }; });

@@ -103,7 +103,7 @@ export const SearchPage: FC<SearchPageProps> = ({ nodeName, session, values: v, 
           {range(CONSOLE.search.documentRows).map((i) => (
             <div class="row">
               <SelectField name={`documents[${i}].type`} label={`Document ${i + 1} type`} options={DOC_OPTIONS} value={v.get(`documents[${i}].type`)} errors={errors} />
-              <TextField name={`documents[${i}].issuingCountry`} label={L(`documents[${i}].issuingCountry`)} hint="Two letters, e.g. DE" size={4} maxlength={2} value={v.get(`documents[${i}].issuingCountry`)} errors={errors} />
+              <TextField name={`documents[${i}].issuingCountry`} label={L(`documents[${i}].issuingCountry`)} hint="Two or three letters, e.g. DE or DEU" size={4} maxlength={3} value={v.get(`documents[${i}].issuingCountry`)} errors={errors} />
               <TextField name={`documents[${i}].number`} label={L(`documents[${i}].number`)} hint="As printed" value={v.get(`documents[${i}].number`)} errors={errors} />
             </div>
           ))}
@@ -114,7 +114,7 @@ export const SearchPage: FC<SearchPageProps> = ({ nodeName, session, values: v, 
           {range(CONSOLE.search.phoneRows).map((i) => (
             <div class="row">
               <TextField name={`phones[${i}].number`} label={`Phone ${i + 1}`} type="tel" hint="International (+44 …) or national form" value={v.get(`phones[${i}].number`)} errors={errors} />
-              <TextField name={`phones[${i}].country`} label={L(`phones[${i}].country`)} hint="For a national-form number" size={4} maxlength={2} value={v.get(`phones[${i}].country`)} errors={errors} />
+              <TextField name={`phones[${i}].country`} label={L(`phones[${i}].country`)} hint="For a national-form number: two or three letters" size={4} maxlength={3} value={v.get(`phones[${i}].country`)} errors={errors} />
             </div>
           ))}
           <div class="row">
