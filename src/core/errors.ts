@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'home_locked',
   'listen_failed',
   'backup_invalid',
+  'database_newer',
   // signatures and envelopes
   'signature_invalid',
   'envelope_invalid',
@@ -83,6 +84,7 @@ export const LOCAL_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'home_locked',
   'listen_failed',
   'backup_invalid',
+  'database_newer',
   'unauthenticated',
   'forbidden',
   'internal',

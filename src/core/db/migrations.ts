@@ -471,6 +471,7 @@ export const migrations: Record<string, Migration> = {
  * no interactive transactions; each migration there is idempotent DDL.
  */
 export async function migrateToLatest(db: Kysely<any>, opts: { transactional?: boolean } = {}): Promise<string[]> {
+  await refuseNewerDatabase(db);
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
@@ -479,7 +480,30 @@ export async function migrateToLatest(db: Kysely<any>, opts: { transactional?: b
   const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error !== undefined || failed) {
-    throw new CairnError('internal', `database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+    const why = error instanceof Error ? `: ${error.message}` : '';
+    throw new CairnError('internal', failed ? `database migration ${failed.migrationName} failed${why}` : `database migrations failed${why}`, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * A database that a newer Cairn migrated (an upgrade rolled back to the
+ * older program) holds migrations this program does not know; migrating
+ * would fail on it, and serving from it could misread its tables. Say so,
+ * with what to do, before touching anything.
+ */
+async function refuseNewerDatabase(db: Kysely<any>): Promise<void> {
+  let done: string[];
+  try {
+    done = (await db.selectFrom('kysely_migration').select('name').execute()).map((r) => String(r.name));
+  } catch {
+    return; // a new database: no migration table yet
+  }
+  const unknown = done.filter((name) => !(name in migrations)).sort();
+  if (unknown.length === 0) return;
+  const known = Object.keys(migrations).sort();
+  throw new CairnError(
+    'database_newer',
+    `the database was migrated by a newer version of Cairn: it has ${unknown.join(', ')}, and this version knows migrations up to ${known[known.length - 1]}. Run the newer version again, or restore the backup taken before the upgrade with this one (nothing was changed)`,
+  );
 }
