@@ -76,18 +76,86 @@ export function dropPendingCopies(refs: readonly string[]): CompiledQuery[] {
   return out;
 }
 
-/** Fingerprints stored for these references. */
-async function storedFingerprints(db: Db, refs: string[]): Promise<Map<string, Uint8Array>> {
+/** Content fingerprints stored for these references, in the served epoch's `records` or the pending one's `pending_records`. */
+export async function storedFingerprints(db: Db, table: 'records' | 'pending_records', refs: readonly string[]): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
   for (let i = 0; i < refs.length; i += IN_CHUNK) {
     const rows = await db
-      .selectFrom('records')
+      .selectFrom(table)
       .select(['ref', 'fingerprint'])
       .where('ref', 'in', refs.slice(i, i + IN_CHUNK))
       .execute();
     for (const r of rows) out.set(r.ref, new Uint8Array(r.fingerprint));
   }
   return out;
+}
+
+/** A record whose content differs from what is stored, with its new fingerprint. */
+export interface ChangedRecord {
+  r: ParsedRecord;
+  fp: Uint8Array;
+}
+
+/** The records of a batch whose content changed since `stored` (the others are counted unchanged). */
+export function changedRecords(fingerprintKey: Uint8Array, records: readonly ParsedRecord[], stored: ReadonlyMap<string, Uint8Array>): { changed: ChangedRecord[]; unchanged: number } {
+  const changed: ChangedRecord[] = [];
+  let unchanged = 0;
+  for (const r of records) {
+    const fp = recordFingerprint(fingerprintKey, r);
+    const old = stored.get(r.ref);
+    if (old && equalBytes(old, fp)) unchanged++;
+    else changed.push({ r, fp });
+  }
+  return { changed, unchanged };
+}
+
+/**
+ * Derive the match keys of each changed record, turn them all into tokens
+ * in one call to the backend (one batch for the worker pool), and write the
+ * inserts of each record's token rows with `insertSql(n)`: `n` rows of
+ * (key type, confirmation bytes, index fingerprint), the record's reference
+ * last. `statementsOf` places them among the record's other statements.
+ */
+export async function tokenStatements(
+  backend: TokenBackend,
+  changed: readonly ChangedRecord[],
+  insertSql: (rows: number) => string,
+  statementsOf: (c: ChangedRecord, tokenInserts: CompiledQuery[]) => CompiledQuery[],
+): Promise<{ statements: CompiledQuery[]; tokens: number }> {
+  const keysPerRecord = changed.map((c) => deriveMatchKeys(c.r.identifiers));
+  const tokens = await backend.evaluateTokens(keysPerRecord.flat().map((k) => k.encoded));
+  const statements: CompiledQuery[] = [];
+  let t = 0;
+  for (let i = 0; i < changed.length; i++) {
+    const c = changed[i]!;
+    const keys = keysPerRecord[i]!;
+    const inserts: CompiledQuery[] = [];
+    for (let start = 0; start < keys.length; start += TOKEN_ROWS_PER_INSERT) {
+      const chunk = keys.slice(start, start + TOKEN_ROWS_PER_INSERT);
+      const params: unknown[] = [];
+      for (const k of chunk) {
+        const token = tokens[t++]!;
+        params.push(k.type, tokenConfirm(token), indexFingerprint(token));
+      }
+      params.push(c.r.ref);
+      inserts.push(CompiledQuery.raw(insertSql(chunk.length), params));
+    }
+    statements.push(...statementsOf(c, inserts));
+  }
+  return { statements, tokens: t };
+}
+
+/** Statement texts kept by their row count (`insertSql` of tokenStatements). */
+export function textsByRowCount(build: (rows: number) => string): (rows: number) => string {
+  const kept = new Map<number, string>();
+  return (rows) => {
+    let text = kept.get(rows);
+    if (text === undefined) {
+      text = build(rows);
+      kept.set(rows, text);
+    }
+    return text;
+  };
 }
 
 // The hot statements of an import, written out rather than built per row:
@@ -98,20 +166,13 @@ const UPSERT_RECORD = `insert into records (ref, category, owning_unit, contact_
     contact_point = excluded.contact_point, record_date = excluded.record_date,
     retention_until = excluded.retention_until, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at`;
 const DELETE_TOKENS = 'delete from tokens where record_id = (select id from records where ref = ?)';
-/** Token rows per insert: 3 parameters each, under D1's 100 bound parameters per statement. */
+/** Token rows per insert: 3 parameters each plus the reference, under D1's 100 bound parameters per statement. */
 const TOKEN_ROWS_PER_INSERT = 33;
-const insertTokenText = new Map<number, string>();
 /** One insert of `n` token rows of one record, found once by its reference (the last parameter). */
-function insertTokens(n: number): string {
-  let text = insertTokenText.get(n);
-  if (text === undefined) {
-    const rows = Array.from({ length: n }, () => '(?, ?, ?)').join(', ');
-    text = `insert into tokens (record_id, key_type, category, confirm, fingerprint)
-  select r.id, v.column1, r.category, v.column2, v.column3 from (values ${rows}) as v, records r where r.ref = ?`;
-    insertTokenText.set(n, text);
-  }
-  return text;
-}
+const insertTokens = textsByRowCount(
+  (n) => `insert into tokens (record_id, key_type, category, confirm, fingerprint)
+  select r.id, v.column1, r.category, v.column2, v.column3 from (values ${Array.from({ length: n }, () => '(?, ?, ?)').join(', ')}) as v, records r where r.ref = ?`,
+);
 
 /**
  * Import one batch of distinct, validated records in one atomic unit.
@@ -120,67 +181,24 @@ function insertTokens(n: number): string {
 export async function importBatch(deps: ImportDeps, records: readonly ParsedRecord[], actor: string, source: string): Promise<BatchResult> {
   const { db } = deps;
   const now = deps.clock.now();
-  const stored = await storedFingerprints(db, records.map((r) => r.ref));
-  const changed: { r: ParsedRecord; fp: Uint8Array; isNew: boolean }[] = [];
-  let unchanged = 0;
-  for (const r of records) {
-    const fp = recordFingerprint(deps.fingerprintKey, r);
-    const old = stored.get(r.ref);
-    if (old && equalBytes(old, fp)) unchanged++;
-    else changed.push({ r, fp, isNew: old === undefined });
-  }
+  const stored = await storedFingerprints(db, 'records', records.map((r) => r.ref));
+  const { changed, unchanged } = changedRecords(deps.fingerprintKey, records, stored);
   if (changed.length === 0) return { imported: 0, updated: 0, unchanged, tokens: 0, changedRefs: [], importedRefs: [] };
 
-  const keysPerRecord = changed.map((c) => deriveMatchKeys(c.r.identifiers));
-  const tokens = await deps.backend.evaluateTokens(keysPerRecord.flat().map((k) => k.encoded));
-
-  const statements: CompiledQuery[] = [];
   const at = now.toISOString();
-  let t = 0;
-  for (let i = 0; i < changed.length; i++) {
-    const { r, fp } = changed[i]!;
+  const { statements, tokens } = await tokenStatements(deps.backend, changed, insertTokens, ({ r, fp }, inserts) => [
     // The index change log sees the old tokens go and the new ones come (protocol/37-token-index.md).
-    statements.push(
-      CompiledQuery.raw(UPSERT_RECORD, [r.ref, r.category, r.owningUnit, r.contactPoint, r.recordDate, r.retentionUntil, fp, at]),
-      logRecordRemovals(r.ref, now),
-      CompiledQuery.raw(DELETE_TOKENS, [r.ref]),
-    );
-    const keys = keysPerRecord[i]!;
-    for (let start = 0; start < keys.length; start += TOKEN_ROWS_PER_INSERT) {
-      const chunk = keys.slice(start, start + TOKEN_ROWS_PER_INSERT);
-      const params: unknown[] = [];
-      for (const k of chunk) {
-        const token = tokens[t++]!;
-        params.push(k.type, tokenConfirm(token), indexFingerprint(token));
-      }
-      params.push(r.ref);
-      statements.push(CompiledQuery.raw(insertTokens(chunk.length), params));
-    }
-    statements.push(logRecordAdds(r.ref, now));
-  }
+    CompiledQuery.raw(UPSERT_RECORD, [r.ref, r.category, r.owningUnit, r.contactPoint, r.recordDate, r.retentionUntil, fp, at]),
+    logRecordRemovals(r.ref, now),
+    CompiledQuery.raw(DELETE_TOKENS, [r.ref]),
+    ...inserts,
+    logRecordAdds(r.ref, now),
+  ]);
   // A record changed in the served epoch while another is pending: its pending copy is older, so it goes (re-import it into the pending epoch).
   statements.push(...dropPendingCopies(changed.map((c) => c.r.ref)));
-  const imported = changed.filter((c) => c.isNew).length;
-  const updated = changed.length - imported;
-  statements.push(
-    appendStatement(
-      db,
-      {
-        type: 'records.import',
-        actor,
-        data: {
-          source,
-          imported,
-          updated,
-          unchanged,
-          tokens: t,
-          importedRefs: changed.filter((c) => c.isNew).map((c) => c.r.ref),
-          updatedRefs: changed.filter((c) => !c.isNew).map((c) => c.r.ref),
-        },
-      },
-      now,
-    ),
-  );
+  const importedRefs = changed.filter((c) => !stored.has(c.r.ref)).map((c) => c.r.ref);
+  const updatedRefs = changed.filter((c) => stored.has(c.r.ref)).map((c) => c.r.ref);
+  statements.push(appendStatement(db, { type: 'records.import', actor, data: { source, imported: importedRefs.length, updated: updatedRefs.length, unchanged, tokens, importedRefs, updatedRefs } }, now));
   await deps.atomic.run(statements);
-  return { imported, updated, unchanged, tokens: t, changedRefs: changed.map((c) => c.r.ref), importedRefs: changed.filter((c) => c.isNew).map((c) => c.r.ref) };
+  return { imported: importedRefs.length, updated: updatedRefs.length, unchanged, tokens, changedRefs: changed.map((c) => c.r.ref), importedRefs };
 }
