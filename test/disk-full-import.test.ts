@@ -6,7 +6,7 @@
  * and stores the rest. A rejects file that cannot be written stops the
  * import too, rather than losing the rows' reasons.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticNdjson } from '../scripts/lib/synthetic-records.js';
@@ -77,5 +77,19 @@ describe.skipIf(smallDiskSupport !== undefined)('cairn import on a disk that fil
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toContain(`cairn: import stopped: could not write rejected rows to ${join(disk.dir, 'bad.ndjson.rejects.ndjson')}: the disk holding it is full`);
     expect(r.stderr).toContain('the summary could not be written');
+  }, 120_000);
+
+  it('cairn backup to a full disk says so, leaves no half backup, and works once there is room', () => {
+    const home = join(t.dir, 'home-backup');
+    init(home);
+    const dest = join(disk.dir, 'backup');
+    disk.fill();
+    const r = cairn(['backup', dest, '--home', home]);
+    disk.free();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`cairn: error [storage_full]: the disk holding ${dest} is full: no backup was taken, and nothing of it was left there`);
+    expect(existsSync(dest)).toBe(false);
+    expect(cairn(['backup', dest, '--home', home]).status).toBe(0);
+    expect(existsSync(join(dest, 'backup.json'))).toBe(true);
   }, 120_000);
 });

@@ -12,12 +12,12 @@
  * holds tokens and the audit log, the keys are the node's identity.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
 import { parseJsonText } from '../core/decode/json-body.js';
-import { CairnError, isCairnError } from '../core/errors.js';
+import { CairnError, isCairnError, isStorageFull } from '../core/errors.js';
 import { CONFIG_FILE, loadConfig, resolveIn } from './home.js';
 import { servingPid } from './lock.js';
 import { databaseFiles, DATABASE_FILE_MODE } from './sqlite.js';
@@ -104,8 +104,24 @@ export async function backupHome(home: string, dest: string, opts: { includeKeys
   } catch (e) {
     // Leave no half backup that looks whole.
     rmSync(dest, { recursive: true, force: true });
+    if (isStorageFull(e)) {
+      throw new CairnError('unavailable', `the disk holding ${dest} is full: no backup was taken, and nothing of it was left there. Back up to a disk with room for the database (${databaseSize(home, config.storage.database)})`, { cause: e });
+    }
     throw e;
   }
+}
+
+/** The database's size with its WAL, for a message. */
+function databaseSize(home: string, database: string): string {
+  let bytes = 0;
+  for (const f of databaseFiles(resolveIn(home, database))) {
+    try {
+      bytes += statSync(f).size;
+    } catch {
+      // no WAL beside it
+    }
+  }
+  return `about ${Math.ceil(bytes / (1024 * 1024))} MiB`;
 }
 
 /** Read and check a backup's manifest and every file's digest. */
