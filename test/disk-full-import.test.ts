@@ -6,7 +6,8 @@
  * and stores the rest. A rejects file that cannot be written stops the
  * import too, rather than losing the rows' reasons.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticNdjson } from '../scripts/lib/synthetic-records.js';
@@ -92,4 +93,30 @@ describe.skipIf(smallDiskSupport !== undefined)('cairn import on a disk that fil
     expect(cairn(['backup', dest, '--home', home]).status).toBe(0);
     expect(existsSync(join(dest, 'backup.json'))).toBe(true);
   }, 120_000);
+
+  it('cairn restore --force onto a full disk leaves the home as it was, and restores once there is room', () => {
+    // A backup of a home with records, restored over a home on the small disk that has a user but no records.
+    const source = join(t.dir, 'home-source');
+    init(source);
+    expect(cairn(['import', file, '--home', source]).status).toBe(0);
+    const backup = join(t.dir, 'backup-source');
+    expect(cairn(['backup', backup, '--home', source, '--include-keys']).status).toBe(0);
+    const home = join(disk.dir, 'home-restore');
+    init(home);
+    const digest = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+    const before = { config: digest(join(home, 'cairn.json')), db: digest(join(home, 'cairn.db')), key: digest(join(home, 'keys/signing.key')) };
+    disk.fill(512 * 1024);
+    const r = cairn(['restore', backup, '--home', home, '--force']);
+    disk.free();
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`cairn: error [storage_full]: the disk holding ${home} is full: nothing was restored and the home is as it was`);
+    expect({ config: digest(join(home, 'cairn.json')), db: digest(join(home, 'cairn.db')), key: digest(join(home, 'keys/signing.key')) }).toEqual(before);
+    expect(readdirSync(home).filter((f) => f.includes('.tmp'))).toEqual([]);
+    expect(storedRecords(home)).toBe(0);
+
+    const restored = cairn(['restore', backup, '--home', home, '--force']);
+    expect(restored.status, restored.stderr).toBe(0);
+    expect(storedRecords(home)).toBe(RECORDS);
+    expect(digest(join(home, 'keys/signing.key'))).toBe(digest(join(source, 'keys/signing.key')));
+  }, 240_000);
 });

@@ -12,12 +12,13 @@
  * holds tokens and the audit log, the keys are the node's identity.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
 import { parseJsonText } from '../core/decode/json-body.js';
 import { CairnError, isCairnError, isStorageFull } from '../core/errors.js';
+import { fsyncFolder, writeNewFileDurably } from './durable-file.js';
 import { CONFIG_FILE, loadConfig, resolveIn } from './home.js';
 import { servingPid } from './lock.js';
 import { databaseFiles, DATABASE_FILE_MODE } from './sqlite.js';
@@ -47,10 +48,18 @@ export type BackupManifest = z.infer<typeof manifestSchema>;
 
 const sha256File = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
+/** Copy a file owner-only, flushed to disk before the manifest that vouches for it is written. */
 function copyPrivate(from: string, to: string): void {
   mkdirSync(dirname(to), { recursive: true, mode: DIR_MODE });
   copyFileSync(from, to);
   chmodSync(to, FILE_MODE);
+  const fd = openSync(to, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  fsyncFolder(dirname(to));
 }
 
 /** Take a consistent online backup of a home into `dest` (a new or empty folder). */
@@ -99,7 +108,8 @@ export async function backupHome(home: string, dest: string, opts: { includeKeys
       includesKeys: opts.includeKeys,
       files,
     };
-    writeFileSync(join(dest, BACKUP_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: FILE_MODE });
+    // Last, and flushed: a backup.json means every file it lists is whole on disk (a power loss right after `backed up` loses nothing).
+    writeNewFileDurably(join(dest, BACKUP_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: FILE_MODE, what: 'backup manifest' });
     return manifest;
   } catch (e) {
     // Leave no half backup that looks whole.
@@ -172,22 +182,41 @@ export function restoreHome(src: string, home: string, opts: { force: boolean; e
   if (occupied.length > 0 && !opts.force) {
     throw new CairnError('home_exists', `${home} is not empty (${occupied.slice(0, 3).join(', ')}${occupied.length > 3 ? ', …' : ''}); restore into an empty folder, or pass --force to replace its configuration and database (nothing was changed)`);
   }
-  mkdirSync(home, { recursive: true, mode: 0o750 });
-  copyPrivate(join(src, CONFIG_FILE), join(home, CONFIG_FILE));
-  chmodSync(join(home, CONFIG_FILE), 0o640);
-  const config = loadConfig(home, opts.env ?? process.env);
+  // The backup's own configuration says where the database and keys go (paths relative to the home).
+  const config = loadConfig(src, opts.env ?? process.env);
   const dbPath = resolveIn(home, config.storage.database);
-  // A WAL or SHM file left from the replaced database would be replayed into the restored one.
-  for (const f of databaseFiles(dbPath)) rmSync(f, { force: true });
-  mkdirSync(dirname(dbPath), { recursive: true });
-  copyFileSync(join(src, BACKUP_DB), dbPath);
-  chmodSync(dbPath, DATABASE_FILE_MODE);
-  if (manifest.includesKeys) {
-    for (const [name, path] of [['signing', config.keys.signing], ['oprf', config.keys.oprf]] as const) {
-      copyPrivate(join(src, `keys/${name}.key`), resolveIn(home, path));
+  const placed: [from: string, to: string, mode: number][] = [
+    [join(src, CONFIG_FILE), join(home, CONFIG_FILE), 0o640],
+    [join(src, BACKUP_DB), dbPath, DATABASE_FILE_MODE],
+    ...(manifest.includesKeys
+      ? ([['signing', config.keys.signing], ['oprf', config.keys.oprf]] as const).map(([name, path]): [string, string, number] => [join(src, `keys/${name}.key`), resolveIn(home, path), FILE_MODE])
+      : []),
+  ];
+  // Every file is copied and flushed under a temporary name beside its
+  // place first: a full disk or a crash here leaves the home as it was.
+  mkdirSync(home, { recursive: true, mode: 0o750 });
+  const staged: string[] = [];
+  try {
+    for (const [from, to, mode] of placed) {
+      const temp = join(dirname(to), `.${basename(to)}.restore.tmp`);
+      rmSync(temp, { force: true });
+      copyPrivate(from, temp);
+      chmodSync(temp, mode);
+      staged.push(temp);
     }
-    chmodSync(dirname(resolveIn(home, config.keys.signing)), DIR_MODE);
+  } catch (e) {
+    for (const temp of staged) rmSync(temp, { force: true });
+    if (isStorageFull(e)) {
+      throw new CairnError('unavailable', `the disk holding ${home} is full: nothing was restored and the home is as it was. Free room for the database (${databaseSize(src, BACKUP_DB)}) and restore again`, { cause: e });
+    }
+    throw e;
   }
+  // Then each takes its place by a rename. A WAL or SHM file left from the
+  // replaced database would be replayed into the restored one: they go first.
+  for (const f of databaseFiles(dbPath).slice(1)) rmSync(f, { force: true });
+  placed.forEach(([, to], i) => renameSync(staged[i]!, to));
+  for (const dir of new Set(placed.map(([, to]) => dirname(to)))) fsyncFolder(dir);
+  if (manifest.includesKeys) chmodSync(dirname(resolveIn(home, config.keys.signing)), DIR_MODE);
   const keysPresent = existsSync(resolveIn(home, config.keys.signing)) && existsSync(resolveIn(home, config.keys.oprf));
   return { manifest, keysPresent };
 }
