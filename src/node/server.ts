@@ -15,7 +15,8 @@ import { Counter, Metrics, METRICS_CONTENT_TYPE } from '../http/metrics.js';
 import type { Logger } from '../core/ports.js';
 import { runRetention } from '../core/records/manage.js';
 import { nodeServices, openNodeContext } from './context.js';
-import { loadConfig } from './home.js';
+import { loadConfig, resolveIn } from './home.js';
+import { finishInterruptedRotation } from './signing-keys.js';
 import { InFlight } from './in-flight.js';
 import { acquireServeLock } from './lock.js';
 import { lazyTokenPool, loadSodiumBuild } from './oprf/index.js';
@@ -117,6 +118,12 @@ async function startLocked(
   const logger = opts.logger ?? createLogger(config.log.level);
   if (staleLockOf !== undefined) logger.warn({ pid: staleLockOf }, 'took over the serve lock of a process that no longer runs');
   if (ctx.migrated.length) logger.info({ migrations: ctx.migrated }, 'database migrated');
+  // A signing-key rotation stopped between its record and its files: finish it (or destroy its unused key) before signing anything.
+  const interrupted = await finishInterruptedRotation(ctx.db, resolveIn(home, config.keys.signing), ctx.clock.now());
+  if (interrupted.state !== 'none') {
+    await ctx.signingKeys.reload(ctx.db, ctx.clock.now());
+    logger.warn(interrupted, interrupted.state === 'finished' ? 'finished an interrupted signing-key rotation: the new key signs from now on' : 'destroyed a signing key left by a rotation that was never recorded');
+  }
   // Which libsodium build the OPRF threads run on: the rule every thread
   // applies to the process's CAIRN_SODIUM, applied here first so that a bad
   // value, or a required native build that is missing, stops start-up.

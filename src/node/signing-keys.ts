@@ -10,14 +10,15 @@
  * files while `cairn serve` runs; the server looks at them every second and
  * swaps its signer, so rotation needs no restart and drops no request.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, renameSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Db } from '../core/db/schema.js';
 import type { RetiringKey } from '../core/descriptor.js';
 import { inOverlap, recordCurrentKey, signingKeyHistory } from '../core/keys/history.js';
 import type { Signer } from '../core/signing.js';
+import { CairnError } from '../core/errors.js';
 import { nodeEd25519Signer } from './ed25519.js';
-import { readKeyFile, shredKeyFile } from './keyfile.js';
+import { readKeyFile, shredKeyFile, writeKeyFile } from './keyfile.js';
 
 /** The previous key's file beside the current one: keys/signing.key -> keys/signing.previous.key. */
 export function previousKeyPath(currentPath: string): string {
@@ -121,4 +122,50 @@ export function openSigningKeys(currentPath: string): NodeSigningKeys {
       return changed;
     },
   };
+}
+
+/** What `finishInterruptedRotation` found beside the current key file. */
+export type InterruptedRotation =
+  | { state: 'none' }
+  /** The rotation was recorded; its files are now in place too. */
+  | { state: 'finished'; keyId: string; previousKeyId: string }
+  /** A new key no rotation recorded (the unit failed, or the process died before it): never used, destroyed. */
+  | { state: 'discarded'; keyId: string };
+
+/**
+ * A `keys rotate signing` that stopped between its database unit and the
+ * swap of its files (killed, or a full disk for the previous key's file)
+ * leaves `signing.next.key` beside the current key. Recorded in the key
+ * history (the current key retired, the new one not): finish the file
+ * steps as the rotation would have. Not recorded: the key never signed
+ * anything, so it is destroyed. Run by the next rotation and by `cairn
+ * serve` at start-up.
+ */
+export async function finishInterruptedRotation(db: Db, currentPath: string, now: Date): Promise<InterruptedRotation> {
+  const nextPath = nextKeyPath(currentPath);
+  if (!existsSync(nextPath)) return { state: 'none' };
+  const nextSeed = readKeyFile(nextPath, 'signing (next)');
+  const next = nodeEd25519Signer(nextSeed);
+  const currentSeed = readKeyFile(currentPath, 'signing');
+  const current = nodeEd25519Signer(currentSeed);
+  const history = await signingKeyHistory(db);
+  const nextRecord = history.find((k) => k.keyId === next.keyId);
+  const currentRecord = history.find((k) => k.keyId === current.keyId);
+  if (nextRecord === undefined) {
+    shredKeyFile(nextPath);
+    return { state: 'discarded', keyId: next.keyId };
+  }
+  if (nextRecord.retiredAt !== null || currentRecord?.retiredAt == null) {
+    throw new CairnError(
+      'key_invalid',
+      `${nextPath} holds key ${next.keyId}, which the key history does not show as the rotation's new key (current key ${current.keyId}); compare \`cairn keys status\` with the files before removing anything`,
+    );
+  }
+  const previousPath = previousKeyPath(currentPath);
+  destroyKeyFile(previousPath);
+  if (currentRecord.overlapUntil !== null && Date.parse(currentRecord.overlapUntil) > now.getTime()) writeKeyFile(previousPath, currentSeed, 'signing previous');
+  renameSync(nextPath, currentPath);
+  nextSeed.fill(0);
+  currentSeed.fill(0);
+  return { state: 'finished', keyId: next.keyId, previousKeyId: current.keyId };
 }

@@ -5,11 +5,10 @@
  * ROTATE_TARGETS for `keys rotate KEY`) so each key's lifecycle adds its
  * entries without touching the others.
  */
-import { existsSync, renameSync, statSync } from 'node:fs';
+import { renameSync, statSync } from 'node:fs';
 import { logVerifierKey, originOf } from '../../core/audit/log.js';
 import { toBase64Url } from '../../core/bytes.js';
 import { KEYS } from '../../core/constants.js';
-import { CairnError } from '../../core/errors.js';
 import { rotationStatements } from '../../core/keys/history.js';
 import { webRandom } from '../../core/ports.js';
 import type { KeyStatus } from '../../core/services-keys.js';
@@ -21,7 +20,7 @@ import { nodeEd25519Signer } from '../ed25519.js';
 import { loadConfig, loadKeys, resolveIn } from '../home.js';
 import { discardKeyFile, readKeyFile, writeKeyFile } from '../keyfile.js';
 import { servingPid } from '../lock.js';
-import { destroyKeyFile, nextKeyPath, previousKeyPath } from '../signing-keys.js';
+import { destroyKeyFile, finishInterruptedRotation, nextKeyPath, previousKeyPath } from '../signing-keys.js';
 import { cmdKeysOprf, KEYS_OPRF_HELP } from './keys-oprf.js';
 
 export const KEYS_HELP: CommandHelp[] = [
@@ -126,9 +125,13 @@ async function rotateSigning(argv: string[], io: Out): Promise<number> {
     const currentPath = resolveIn(home, ctx.config.keys.signing);
     const nextPath = nextKeyPath(currentPath);
     const previousPath = previousKeyPath(currentPath);
-    if (existsSync(nextPath)) {
-      throw new CairnError('home_exists', `${nextPath} exists: an earlier rotation was interrupted before its new key took over. Check \`cairn keys status\`; if the node still signs with the old key, delete ${nextPath} and rotate again`);
+    // A rotation that stopped half-way: recorded, it is finished (and that is this command's work); not, its unused key goes.
+    const interrupted = await finishInterruptedRotation(ctx.db, currentPath, ctx.clock.now());
+    if (interrupted.state === 'finished') {
+      io.out(`finished an interrupted rotation: the node's signing key is ${interrupted.keyId} (retired ${interrupted.previousKeyId}); run \`cairn keys rotate signing\` again only if you want yet another key`);
+      return 0;
     }
+    if (interrupted.state === 'discarded') io.err(`cairn: destroyed ${nextPath}: a key left by a rotation that was never recorded (the node never used it)`);
     const currentSeed = readKeyFile(currentPath, 'signing');
     const previous = nodeEd25519Signer(currentSeed);
     const seed = webRandom.bytes(32);
