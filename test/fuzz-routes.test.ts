@@ -42,6 +42,14 @@ describe('no 5xx from any input', () => {
     }
     const r = await send('POST', '/v1/records', { ...auth, 'content-type': 'application/json' }, new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]));
     expect([r.status, JSON.parse(r.text).code]).toEqual([400, 'malformed_json']);
+    // I-JSON: a member named twice (readers differ on which wins) and an escaped lone surrogate are refused too, with the position.
+    for (const [text, position] of [
+      ['{"records":[],"records":[{"ref":"x"}]}', 14],
+      ['{"records":[{"ref":"R\\ud800"}]}', 21],
+    ] as const) {
+      const d = await send('POST', '/v1/records', { ...auth, 'content-type': 'application/json' }, new TextEncoder().encode(text));
+      expect([d.status, JSON.parse(d.text).code, JSON.parse(d.text).position]).toEqual([400, 'malformed_json', position]);
+    }
   });
 
   it(`${RUNS} random requests to every route in /openapi.json: never a 5xx`, async () => {

@@ -6,7 +6,8 @@ import { nodeDescriptorSchema, type NodeDescriptor } from '../../schemas/node.js
 import { fromBase64, fromBase64Url, fromUtf8, toBase64Url, utf8 } from './bytes.js';
 import { MEDIA_TYPES, OPRF, PROTOCOL_VERSION } from './constants.js';
 import { signEnvelopeByAll, signJsonEnvelope, verifyEnvelope, dsseEnvelopeSchema, type DsseEnvelope } from './dsse.js';
-import { CairnError } from './errors.js';
+import { parseJsonText } from './decode/json-body.js';
+import { CairnError, isCairnError } from './errors.js';
 import { keyIdOf, type Signer } from './signing.js';
 
 export interface DescriptorInput {
@@ -81,9 +82,9 @@ export function verifyDescriptor(envelope: unknown, pinnedKeyId?: string): NodeD
   }
   let payload: unknown;
   try {
-    payload = JSON.parse(fromUtf8(fromBase64(env.data.payload, 'payload')));
+    payload = parseJsonText(fromUtf8(fromBase64(env.data.payload, 'payload')));
   } catch (cause) {
-    throw new CairnError('envelope_invalid', 'descriptor payload is not base64 JSON', { cause });
+    throw new CairnError('envelope_invalid', `descriptor payload is not base64 JSON${isCairnError(cause, 'malformed_json') ? ` (${cause.message})` : ''}`, { cause });
   }
   const parsed = nodeDescriptorSchema.safeParse(payload);
   if (!parsed.success) {

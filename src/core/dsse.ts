@@ -14,7 +14,8 @@
 import { z } from 'zod';
 import { concatBytes, fromBase64, fromUtf8, toBase64, utf8 } from './bytes.js';
 import { DSSE } from './constants.js';
-import { CairnError } from './errors.js';
+import { parseJsonText } from './decode/json-body.js';
+import { CairnError, isCairnError } from './errors.js';
 import { ed25519Verify, keyIdOf, type Ed25519Verify, type Signer } from './signing.js';
 
 /** The envelope as it appears on the wire. */
@@ -90,8 +91,8 @@ export function verifyEnvelope(input: unknown, expectedType: string, publicKey: 
 export function verifyJsonEnvelope(input: unknown, expectedType: string, publicKey: Uint8Array, verify?: Ed25519Verify): unknown {
   const body = verifyEnvelope(input, expectedType, publicKey, verify);
   try {
-    return JSON.parse(fromUtf8(body));
+    return parseJsonText(fromUtf8(body));
   } catch (cause) {
-    throw new CairnError('envelope_invalid', 'DSSE payload is not UTF-8 JSON', { cause });
+    throw new CairnError('envelope_invalid', `DSSE payload is not UTF-8 JSON${isCairnError(cause) ? ` (${cause.message})` : ''}`, { cause });
   }
 }

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { concatBytes } from '../bytes.js';
 import { CairnError } from '../errors.js';
-import { locateJsonError } from './json-locate.js';
+import { locateJsonError, locateStrictJsonIssue, type JsonSyntaxError } from './json-locate.js';
 
 /** Read at most `limit` bytes of a request or response body; throws body_too_large beyond. */
 export async function readBody(req: { headers: Headers; body: ReadableStream<Uint8Array> | null }, limit: number): Promise<Uint8Array> {
@@ -65,19 +65,33 @@ function lineColumn(text: string, position: number): { line: number; column: num
   return { line, column: position - last };
 }
 
-/** Parse JSON text; on failure the error names the offset, line and column, never the text. */
+/**
+ * Parse JSON text, refusing what I-JSON (RFC 7493) refuses: duplicate member
+ * names and escaped lone surrogates (json-locate.ts). On failure the error
+ * names the offset, line and column, never the text.
+ */
 export function parseJsonText(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (cause) {
-    const found = locateJsonError(text) ?? { position: text.length, reason: 'invalid JSON' };
-    const { line, column } = lineColumn(text, found.position);
-    throw new CairnError('malformed_json', `malformed JSON at position ${found.position} (line ${line}, column ${column}): ${found.reason}`, {
-      location: { position: found.position },
-      details: { line, column },
-      cause,
-    });
+    throw malformed(text, locateJsonError(text) ?? { position: text.length, reason: 'invalid JSON' }, cause);
   }
+  // Only an object can repeat a name, only an escape can be a lone surrogate.
+  if (text.includes('{') || text.includes('\\u')) {
+    const issue = locateStrictJsonIssue(text);
+    if (issue !== undefined) throw malformed(text, issue);
+  }
+  return value;
+}
+
+function malformed(text: string, found: JsonSyntaxError, cause?: unknown): CairnError {
+  const { line, column } = lineColumn(text, found.position);
+  return new CairnError('malformed_json', `malformed JSON at position ${found.position} (line ${line}, column ${column}): ${found.reason}`, {
+    location: { position: found.position },
+    details: { line, column },
+    ...(cause !== undefined ? { cause } : {}),
+  });
 }
 
 /** Strict UTF-8 decoding of a body; invalid bytes are the client's error (malformed_json, 400). */

@@ -123,3 +123,68 @@ export function locateJsonError(text: string): JsonSyntaxError | undefined {
     throw e;
   }
 }
+
+/**
+ * What RFC 8259 leaves open and Cairn refuses (RFC 7493, I-JSON): an object
+ * with two members of the same name, which parsers resolve differently
+ * (JSON.parse keeps the last, others the first), and an escaped lone
+ * surrogate (`"\ud800"`), which is no character and becomes U+FFFD or an
+ * error depending on the reader. Either lets two conforming nodes read one
+ * signed text two ways. `text` must already be valid JSON: strings are
+ * skipped whole, so the scan costs little beside JSON.parse.
+ */
+export function locateStrictJsonIssue(text: string): JsonSyntaxError | undefined {
+  /** Member names seen in each open container: a set for an object, null for an array. */
+  const open: (Set<string> | null)[] = [];
+  let expectName = false;
+  let backslash = text.indexOf('\\');
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: find its closing quote, checking each escape on the way.
+      let j = i + 1;
+      let escaped = false;
+      for (;;) {
+        if (backslash !== -1 && backslash < j) backslash = text.indexOf('\\', j);
+        const quote = text.indexOf('"', j);
+        if (backslash === -1 || backslash > quote) {
+          j = quote;
+          break;
+        }
+        escaped = true;
+        if (text.charCodeAt(backslash + 1) !== 0x75 /* u */) {
+          j = backslash + 2;
+          continue;
+        }
+        const unit = parseInt(text.slice(backslash + 2, backslash + 6), 16);
+        if (unit >= 0xdc00 && unit <= 0xdfff) return { position: backslash, reason: 'lone low surrogate escape (not a character)' };
+        if (unit >= 0xd800 && unit <= 0xdbff) {
+          const low = text.slice(backslash + 6, backslash + 8) === '\\u' ? parseInt(text.slice(backslash + 8, backslash + 12), 16) : NaN;
+          if (!(low >= 0xdc00 && low <= 0xdfff)) return { position: backslash, reason: 'lone high surrogate escape (not a character)' };
+          j = backslash + 12;
+        } else j = backslash + 6;
+      }
+      const names = open[open.length - 1];
+      if (expectName && names) {
+        const name = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        if (names.has(name)) return { position: i, reason: 'duplicate member name in an object' };
+        names.add(name);
+        expectName = false;
+      }
+      i = j;
+    } else if (c === 0x7b) {
+      open.push(new Set());
+      expectName = true;
+    } else if (c === 0x5b) {
+      open.push(null);
+      expectName = false;
+    } else if (c === 0x7d || c === 0x5d) {
+      open.pop();
+      expectName = false;
+    } else if (c === 0x2c) {
+      expectName = open[open.length - 1] != null;
+    }
+  }
+  return undefined;
+}

@@ -23,7 +23,7 @@ import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../bytes.js';
 import { FEDERATION, FEDERATION_SIGNATURE, INDEX, MEDIA_TYPES } from '../constants.js';
 import { verifyJsonEnvelope, type DsseEnvelope } from '../dsse.js';
 import { CairnError, isCairnError } from '../errors.js';
-import { readBody } from '../decode/json-body.js';
+import { parseJsonText, readBody } from '../decode/json-body.js';
 import { MATCH_KEY_TYPES, type MatchKey, type MatchKeyStrength } from '../identity/index.js';
 import { blind, finalizeBatch } from '../oprf/index.js';
 import type { Clock, Random, Sha256 } from '../ports.js';
@@ -209,9 +209,9 @@ export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Pe
   let json: unknown;
   try {
     text = fromUtf8(raw);
-    json = JSON.parse(text);
+    json = parseJsonText(text);
   } catch (cause) {
-    throw new CairnError('peer_response_invalid', `${peer.country} answered ${res.status} with a body that is not JSON`, { cause });
+    throw new CairnError('peer_response_invalid', `${peer.country} answered ${res.status} with a body that is not JSON${isCairnError(cause, 'malformed_json') ? ` (${cause.message})` : ''}`, { cause });
   }
   if (!res.ok) {
     const p = json as { code?: unknown; detail?: unknown };

@@ -11,8 +11,8 @@ import { appendStatement } from '../audit/entry.js';
 import { fromBase64Url } from '../bytes.js';
 import type { Db, PeersTable } from '../db/schema.js';
 import { verifyDescriptor } from '../descriptor.js';
-import { CairnError } from '../errors.js';
-import { validate } from '../decode/json-body.js';
+import { CairnError, isCairnError } from '../errors.js';
+import { parseJsonText, validate } from '../decode/json-body.js';
 import type { Clock } from '../ports.js';
 import { fingerprintOf, keyIdOf } from '../signing.js';
 
@@ -142,9 +142,9 @@ export async function fetchDescriptor(fetchFn: typeof fetch, baseUrl: string, ti
   if (text.length > 64 * 1024) throw new CairnError('peer_response_invalid', `${url.href}: descriptor larger than 64 KiB`);
   let envelope: unknown;
   try {
-    envelope = JSON.parse(text);
+    envelope = parseJsonText(text);
   } catch (cause) {
-    throw new CairnError('peer_response_invalid', `${url.href}: descriptor is not JSON`, { cause });
+    throw new CairnError('peer_response_invalid', `${url.href}: descriptor is not JSON${isCairnError(cause) ? ` (${cause.message})` : ''}`, { cause });
   }
   return { envelope, descriptor: verifyDescriptor(envelope) };
 }
