@@ -139,6 +139,66 @@ describe.skipIf(skipPromtool)('deploy/prometheus/cairn-alerts.yml in promtool', 
     expect(r.status, `${r.stdout}${r.stderr}\n${test}`).toBe(0);
   });
 
+  it('alerts on server errors, slow answers, refused peer requests, an unsigned audit tail, an unreachable peer and a replica out of sync', () => {
+    const pl = 'job="cairn",instance="pl"';
+    const test = ruleTest(
+      {
+        // 12 server errors a minute (0.2/s), and a healthy route beside them.
+        [`cairn_http_requests_total{${pl},method="POST",route="/v1/searches",status="500"}`]: '0+12x40',
+        [`cairn_http_requests_total{${pl},method="POST",route="/v1/searches",status="201"}`]: '0+100x40',
+        // Every match answer between 2.5 and 5 s.
+        [`cairn_http_request_duration_seconds_bucket{${pl},route="/federation/v2/match",le="1"}`]: '0x40',
+        [`cairn_http_request_duration_seconds_bucket{${pl},route="/federation/v2/match",le="2.5"}`]: '0x40',
+        [`cairn_http_request_duration_seconds_bucket{${pl},route="/federation/v2/match",le="5"}`]: '0+10x40',
+        [`cairn_http_request_duration_seconds_bucket{${pl},route="/federation/v2/match",le="+Inf"}`]: '0+10x40',
+        // A peer refused for its rate, once a second.
+        [`cairn_federation_answers_total{${pl},route="/federation/v2/match",code="rate_limited"}`]: '0+60x40',
+        [`cairn_federation_answers_total{${pl},route="/federation/v2/match",code="ok"}`]: '0+600x40',
+        // Entries waiting for a checkpoint for 700 s and more.
+        [`cairn_audit_uncovered_entries{${pl}}`]: '5x40',
+        [`cairn_audit_checkpoint_age_seconds{${pl}}`]: '700+60x40',
+        [`cairn_peer_up{${pl},peer="XB"}`]: '0x40',
+        [`cairn_peer_up{${pl},peer="XC"}`]: '1x40',
+        [`cairn_replica_ready{${pl},peer="XB",category="missing_child"}`]: '0x40',
+        [`cairn_replica_ready{${pl},peer="XC",category="missing_child"}`]: '1x40',
+      },
+      [
+        { at: '5m', alert: 'CairnServerErrors', firing: [] },
+        { at: '20m', alert: 'CairnServerErrors', firing: [{ instance: 'pl' }] },
+        { at: '10m', alert: 'CairnSlowAnswers', firing: [] },
+        { at: '25m', alert: 'CairnSlowAnswers', firing: [{ instance: 'pl' }] },
+        { at: '10m', alert: 'CairnPeersRefused', firing: [] },
+        { at: '25m', alert: 'CairnPeersRefused', firing: [{ instance: 'pl', code: 'rate_limited' }] },
+        { at: '3m', alert: 'CairnAuditTailUnsigned', firing: [] },
+        { at: '10m', alert: 'CairnAuditTailUnsigned', firing: [{ job: 'cairn', instance: 'pl' }] },
+        { at: '20m', alert: 'CairnPeerUnreachable', firing: [] },
+        { at: '35m', alert: 'CairnPeerUnreachable', firing: [{ job: 'cairn', instance: 'pl', peer: 'XB' }] },
+        { at: '35m', alert: 'CairnReplicaNotReady', firing: [{ job: 'cairn', instance: 'pl', peer: 'XB', category: 'missing_child' }] },
+      ],
+    );
+    const r = run(['test', 'rules', 'test.yml'], test);
+    expect(r.status, `${r.stdout}${r.stderr}\n${test}`).toBe(0);
+  });
+
+  it('alerts on a peer every search fails on, even one that never answered since the node started, and not on one that sometimes answers', () => {
+    const pl = 'job="cairn",instance="pl",path="api"';
+    const test = ruleTest(
+      {
+        // XB: errors only; its hit and no-hit counters do not exist (counters appear when first counted).
+        [`cairn_search_peer_outcomes_total{${pl},peer="XB",outcome="error"}`]: '0+2x90',
+        // XC: errors, and a no-hit now and then.
+        [`cairn_search_peer_outcomes_total{${pl},peer="XC",outcome="error"}`]: '0+2x90',
+        [`cairn_search_peer_outcomes_total{${pl},peer="XC",outcome="no_hit"}`]: '0+1x90',
+      },
+      [
+        { at: '20m', alert: 'CairnPeerFailing', firing: [] },
+        { at: '70m', alert: 'CairnPeerFailing', firing: [{ instance: 'pl', peer: 'XB' }] },
+      ],
+    );
+    const r = run(['test', 'rules', 'test.yml'], test);
+    expect(r.status, `${r.stdout}${r.stderr}\n${test}`).toBe(0);
+  });
+
   it('alerts on a witness alert at once and on a node down after two minutes', () => {
     const test = ruleTest(
       {
