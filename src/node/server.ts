@@ -221,18 +221,21 @@ async function startLocked(
   cleanups.push(() => clearInterval(syncTimer));
   // `cairn keys rotate signing` swaps the key files: take the new key within a second.
   let reloading = false;
+  // Every second: a lasting failure (a key file made unreadable) is logged once a minute, not every second.
+  const reloadFailures = failureLog(logger, 'reloading the signing keys', ctx.clock);
   const keyTimer = setInterval(() => {
     if (reloading) return;
     reloading = true;
     ctx.signingKeys
       .reload(ctx.db, ctx.clock.now())
       .then(async (rotated) => {
+        reloadFailures.succeeded();
         if (!rotated) return;
         await services.keys.refresh();
         services.audit.log.resetCheckpointCache();
         logger.info({ signingKeyId: keys.signer.keyId }, 'signing key rotated: new requests, answers and checkpoints are signed with it');
       })
-      .catch((e: unknown) => logger.error({ err: String(e) }, 'reloading the signing keys failed'))
+      .catch((e: unknown) => reloadFailures.failed(e))
       .finally(() => (reloading = false));
   }, KEYS.reloadIntervalMs);
   keyTimer.unref();
