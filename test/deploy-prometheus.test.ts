@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { STORAGE } from '../src/core/constants.js';
 import { Metrics } from '../src/http/metrics.js';
 import { ROOT } from './helpers/cli.js';
 
@@ -47,6 +48,11 @@ describe('deploy/prometheus/cairn-alerts.yml', () => {
       expect(['critical', 'warning', 'info'], r.alert).toContain(r.severity);
       expect(r.summary, r.alert).toMatch(/^".+"$/);
     }
+  });
+
+  it("says 'full' where /healthz does", () => {
+    const full = rules().find((r) => r.alert === 'CairnStorageFull')!;
+    expect(full.expr).toBe(`cairn_storage_free_bytes{job="cairn"} < ${STORAGE.fullBelowBytes / 2 ** 20} * 1024 * 1024`);
   });
 
   it('queries only series the node exports', () => {
