@@ -155,6 +155,8 @@ describe('DPO and operator console', () => {
     expect(text).toContain('missing child tracing: missing child');
     for (const who of ['XB analyst', 'XB data-protection officer', 'XB operator']) expect(text).toContain(who);
     expect(text).toMatch(/Records held\s*0/);
+    // The disk under the database, as df -h would say it.
+    expect(text).toMatch(/Storage\s*[\d.]+ (MiB|GiB|TiB) free of [\d.]+ (GiB|TiB) on the disk under the database; the database takes [\d.]+ (KiB|MiB)/);
     // keys.rotateEveryDays: when each key is due (a fresh node: a year and 90 days ahead).
     expect(text).toMatch(/Signing key rotation\s*Rotation due on \d{4}-\d{2}-\d{2} \(every 365 days; key age 0 days\): cairn keys rotate signing/);
     expect(text).toMatch(/OPRF key rotation\s*Rotation due on \d{4}-\d{2}-\d{2} \(every 90 days; key age 0 days\)/);

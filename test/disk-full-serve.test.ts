@@ -83,10 +83,29 @@ describe.skipIf(smallDiskSupport !== undefined)('a served node whose disk is ful
     expect(await metric(pl, 'cairn_database_bytes')).toBeGreaterThan(0);
   });
 
+  /** Sign in to PL's console as its operator: the session cookie. */
+  const signIn = async () => {
+    const r = await fetch(`${pl.url}/console/login`, { method: 'POST', redirect: 'manual', headers: { origin: pl.url, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: pl.tokens.operator }) });
+    return { status: r.status, cookie: r.headers.get('set-cookie')?.split(';')[0], text: await r.text() };
+  };
+
   it('refuses what must be written while full, keeps the audit log whole, and takes requests again once there is room', async () => {
+    const { cookie } = await signIn();
+    expect(cookie).toBeDefined();
     const entriesBefore = auditEntries();
     disk.fill();
     try {
+      // The operator already signed in keeps reading, and the console says what is wrong; a new sign-in (it stores a session) is refused.
+      const page = await fetch(`${pl.url}/console/operator`, { headers: { cookie: cookie! } });
+      const html = await page.text();
+      expect(page.status).toBe(200);
+      expect(html).toContain('The disk under the database is full');
+      expect(html).toMatch(/<dt>Storage<\/dt>\s*<dd>[\d.]+ (bytes|KiB|MiB) free of 32 MiB on the disk under the database/);
+      const refusedSignIn = await signIn();
+      expect(refusedSignIn.status).toBe(503);
+      expect(refusedSignIn.text).toContain('Not possible just now');
+      expect(refusedSignIn.text).toContain('storage is full');
+
       const r = await search('CASE-FULL-1');
       expect(r.status).toBe(201);
       const result = (r.json.results as { peer: { country: string }; status: string; error?: { code: string; detail: string } }[]).find((x) => x.peer.country === 'PL')!;

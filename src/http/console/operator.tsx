@@ -7,6 +7,7 @@ import type { Hono } from 'hono';
 import { describePeer } from '../../core/federation/peers.js';
 import { utcDate } from '../../core/records/manage.js';
 import { fingerprintOf } from '../../core/signing.js';
+import { storageState } from '../../core/services-node.js';
 import { CONSOLE } from './constants.js';
 import { requireSession, type ConsoleDeps, type ConsoleEnv } from './guard.js';
 import { OperatorPage, type OperatorData } from './pages/operator.js';
@@ -20,6 +21,10 @@ export function operatorRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): void {
     const { config, node } = services;
     const now = clock.now();
     const database = (await node.databaseOk((e) => c.get('log').error({ err: String(e) }, 'console: database check failing'))) ? 'ok' : 'failing';
+    const storage = await node.storage().catch((e: unknown) => {
+      c.get('log').warn({ err: String(e) }, 'console: could not read the free space under the database');
+      return undefined;
+    });
     const usage = await services.peers.usageOn(utcDate(now));
     // The active OPRF key, not the one the node started with: an activation changes it while the node runs.
     const lifecycle = await services.keys.status();
@@ -34,6 +39,7 @@ export function operatorRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): void {
         startedAt: cd.startedAt.toISOString(),
         uptimeSeconds: Math.round((now.getTime() - cd.startedAt.getTime()) / 1000),
         database,
+        storage: storage && { ...storage, state: storageState(storage) },
       },
       keys: {
         signingKeyId: node.signer.keyId,

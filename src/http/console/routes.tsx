@@ -7,7 +7,8 @@
  */
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { isCairnError } from '../../core/errors.js';
+import { isCairnError, isStorageFull } from '../../core/errors.js';
+import { STORAGE_FULL_HINT } from '../../core/failure-log.js';
 import type { AppContext } from '../context.js';
 import { problemOf } from '../problem.js';
 import { analystRoutes } from './analyst.js';
@@ -98,9 +99,10 @@ export function consoleRoutes(app: AppContext): Hono<ConsoleEnv> {
   r.onError((err, c) => {
     const problem = problemOf(err, c.get('requestId'));
     const log = c.get('log');
-    if (!isCairnError(err) || err.code === 'internal') log.error({ err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'console: unhandled error');
+    if (isStorageFull(err)) log.error({ code: 'storage_full', err: String(err), hint: STORAGE_FULL_HINT }, 'console: storage full: request refused, nothing of it stored');
+    else if (!isCairnError(err) || err.code === 'internal') log.error({ err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'console: unhandled error');
     else log.warn({ code: err.code }, 'console: request refused');
-    const title = problem.status === 404 ? 'Not found' : problem.status >= 500 ? 'Something went wrong' : 'Request refused';
+    const title = problem.status === 404 ? 'Not found' : problem.status === 503 ? 'Not possible just now' : problem.status >= 500 ? 'Something went wrong' : 'Request refused';
     return c.html(
       <StatusPage nodeName={cd.nodeName} session={c.get('session')} title={title} message={problem.detail ?? problem.title} requestId={problem.status >= 500 ? problem.requestId : undefined} />,
       problem.status as ContentfulStatusCode,

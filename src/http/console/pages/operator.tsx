@@ -12,9 +12,10 @@ import { CONSOLE } from '../constants.js';
 import { Layout, When, words } from '../components.js';
 import type { Session } from '../../../core/users/sessions.js';
 import type { KeyStatus } from '../../../core/services-keys.js';
+import type { StorageUsage } from '../../../core/ports.js';
 
 export interface OperatorData {
-  node: { id: string; country: string; name: string; url: string; version: string; startedAt: string; uptimeSeconds: number; database: 'ok' | 'failing' };
+  node: { id: string; country: string; name: string; url: string; version: string; startedAt: string; uptimeSeconds: number; database: 'ok' | 'failing'; storage?: (StorageUsage & { state: 'ok' | 'low' | 'full' }) | undefined };
   keys: { signingKeyId: string; signingFingerprint: string; oprfFingerprint: string; matchKeyTypes: readonly string[]; lifecycle: readonly KeyStatus[] };
   records: { records: number; tokens: number; byCategory: Record<string, number> };
   audit: { entries: number; latestCheckpoint?: { size: number; at: string } | undefined };
@@ -22,6 +23,18 @@ export interface OperatorData {
   peers: (ReturnType<typeof describePeer> & { usageToday?: { elements: number; requests: number } | undefined; replicas: ReplicaState[] })[];
   users: readonly User[];
 }
+
+/** Bytes as an operator reads them off `df -h`. */
+export const sizeOf = (bytes: number): string => {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} bytes` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+};
 
 const uptime = (s: number): string => {
   const d = Math.floor(s / 86400);
@@ -42,6 +55,20 @@ export const OperatorPage: FC<{ nodeName: string; session: Session; data: Operat
           ).
         </p>
       </div>
+      {node.storage?.state === 'full' && (
+        <div class="alert" role="alert">
+          <p>
+            <strong>The disk under the database is full</strong> ({sizeOf(node.storage.freeBytes)} free). The node refuses peers' match requests, searches and imports until there is room; nothing stored is lost. Free space on that disk: the node takes requests again by itself.
+          </p>
+        </div>
+      )}
+      {node.storage?.state === 'low' && (
+        <div class="warn" role="status">
+          <p>
+            <strong>The disk under the database is getting full</strong> ({sizeOf(node.storage.freeBytes)} free). Make room before the node has to refuse writes.
+          </p>
+        </div>
+      )}
 
       <h2>This node</h2>
       <dl class="kv box">
@@ -74,6 +101,14 @@ export const OperatorPage: FC<{ nodeName: string; session: Session; data: Operat
             </>
           )}
         </dd>
+        {node.storage && (
+          <>
+            <dt>Storage</dt>
+            <dd>
+              {sizeOf(node.storage.freeBytes)} free of {sizeOf(node.storage.sizeBytes)} on the disk under the database; the database takes {sizeOf(node.storage.databaseBytes)}
+            </dd>
+          </>
+        )}
         <dt>Console sessions open</dt>
         <dd>{data.sessions}</dd>
       </dl>
