@@ -41,8 +41,6 @@ export interface StorageUsage {
 
 /** The storage under the node, where the runtime can see it (Node's file system; D1 does not say). */
 export interface StoragePort {
-  /** The database file, named to the operator when the disk holding it is full. */
-  readonly location: string;
   usage(): Promise<StorageUsage>;
 }
 

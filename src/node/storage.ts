@@ -10,7 +10,6 @@ import { databaseFiles } from './sqlite.js';
 
 export function fileStorage(databaseFile: string): StoragePort {
   return {
-    location: databaseFile,
     async usage() {
       const fs = await statfs(dirname(databaseFile));
       let databaseBytes = 0;
