@@ -102,7 +102,7 @@ const TO_ALPHA2 = new Map<string, string>([...ALPHA3, ...ICAO_ONLY]);
 /**
  * The alpha-2 code of an upper-case ISO 3166-1 alpha-3 code (POL -> PL),
  * or of ICAO's D (Germany) and RKS (Kosovo); undefined for anything else.
- * Identifiers carry alpha-2 only: this is for readers of files (CSV).
+ * Identifiers carry alpha-2 only: this is for readers of what people type or export (readCountryCode).
  */
 export function alpha2Of(code: string): string | undefined {
   return TO_ALPHA2.get(code);
