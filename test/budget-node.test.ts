@@ -4,7 +4,8 @@
  * match requests are fired at both at once. The daily element budget and
  * the per-minute rate are reserved in the database before evaluation, so no
  * interleaving lets more through than the policy allows. Refusals before
- * the reservation (a denied purpose) and failed evaluations cost nothing.
+ * the reservation (a denied purpose), failed evaluations and answers whose
+ * audit entry could not be written cost nothing.
  */
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -138,6 +139,25 @@ describe('budget and rate reservations (Node, two processes on one database)', (
     expect(usageToday().elements).toBe(before);
     // The rate still counted the request, so the next one this minute is refused.
     expect((await match(xa.url, elements())).json.code).toBe('rate_limited');
+  });
+
+  it('an answer whose audit entry cannot be written is refused, and its elements go back to the budget', async () => {
+    policy(10_000, 1_000_000);
+    const before = usageToday().elements;
+    // The disk fills between the reservation and the audit entry: SQLite refuses the entry as it would then.
+    const d = new Database(join(xa.home, 'cairn.db'));
+    d.exec("create trigger test_full_disk before insert on audit_entries when new.type = 'match.incoming' begin select raise(abort, 'database or disk is full'); end");
+    try {
+      const r = await match(xa.url, elements());
+      expect([r.status, r.json.code]).toEqual([503, 'unavailable']);
+      expect((r.json as { detail?: string }).detail).toContain('storage is full');
+      expect(usageToday().elements).toBe(before);
+    } finally {
+      d.exec('drop trigger test_full_disk');
+      d.close();
+    }
+    expect((await match(xa.url, elements())).status).toBe(200);
+    expect(usageToday().elements).toBe(before + 8);
   });
 
   it('a correctly signed body that is not UTF-8 gets a signed 400, not a 500', async () => {

@@ -182,18 +182,25 @@ export async function answerMatch(deps: AnswerDeps, peer: Peer, req: MatchReques
   }
 
   const ctx = requestContext(peer, req);
-  const results = await deps.atomic.run([
-    appendStatement(
-      deps.db,
-      {
-        type: 'match.incoming',
-        actor: ctx.actor,
-        // Nothing here is computed from the blinded elements: only how many there were.
-        data: { ...ctx.data, elements: n, categories, replicaVersions: req.replicaVersions, decision: 'answered', ...(epoch !== undefined ? { epoch } : {}) },
-      },
-      deps.clock.now(),
-    ),
-  ]);
+  let results: Awaited<ReturnType<AnswerDeps['atomic']['run']>>;
+  try {
+    results = await deps.atomic.run([
+      appendStatement(
+        deps.db,
+        {
+          type: 'match.incoming',
+          actor: ctx.actor,
+          // Nothing here is computed from the blinded elements: only how many there were.
+          data: { ...ctx.data, elements: n, categories, replicaVersions: req.replicaVersions, decision: 'answered', ...(epoch !== undefined ? { epoch } : {}) },
+        },
+        deps.clock.now(),
+      ),
+    ]);
+  } catch (e) {
+    // Not logged, so not answered (a full disk, another writer): the elements go back to the budget.
+    await deps.reservations.release(reservation).catch((err: unknown) => deps.logger.error({ err: String(err) }, 'could not release a budget reservation'));
+    throw e;
+  }
   return {
     searchId: req.searchId,
     evaluatedElements: evaluation.evaluatedElements.map(toBase64Url),
