@@ -7,7 +7,7 @@
  * recorded (the process died before its unit) never signed anything and is
  * destroyed.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toHex } from '../src/core/bytes.js';
@@ -81,11 +81,18 @@ describe('a signing-key rotation interrupted after its record', () => {
     expect(cairn(['audit', 'verify', '--home', home]).stdout).toMatch(/^audit log OK/);
   });
 
-  it('destroys a new key that no rotation recorded, then rotates afresh', async () => {
+  it('destroys a new key that no rotation recorded, then rotates afresh; a fresh one may be a rotation still running and is left alone', async () => {
     const home = join(t.dir, 'c');
     initNode(home, 'XC', await freePort());
     const current = keyOf(home, 'signing.key');
     const { seed } = await rotateUpToTheRecord(home, { record: false });
+    const running = cairn(['keys', 'rotate', 'signing', '--home', home]);
+    expect(running.status).toBe(1);
+    expect(running.stderr).toMatch(/signing\.next\.key was written \d+ s ago by a rotation that may still be running; try again in a minute/);
+    expect(keyOf(home, 'signing.next.key')).toBe(toHex(seed));
+    // Two minutes later it is a leftover.
+    const past = new Date(Date.now() - 120_000);
+    utimesSync(join(home, 'keys', 'signing.next.key'), past, past);
     const r = cairn(['keys', 'rotate', 'signing', '--home', home]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('a key left by a rotation that was never recorded (the node never used it)');

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../core/config.js';
-import { CairnError, isStorageFull } from '../core/errors.js';
+import { CairnError, isCairnError, isStorageFull } from '../core/errors.js';
 import { failureLog, STORAGE_FULL_HINT } from '../core/failure-log.js';
 import { INDEX, KEYS } from '../core/constants.js';
 import { createApp } from '../http/app.js';
@@ -119,7 +119,12 @@ async function startLocked(
   if (staleLockOf !== undefined) logger.warn({ pid: staleLockOf }, 'took over the serve lock of a process that no longer runs');
   if (ctx.migrated.length) logger.info({ migrations: ctx.migrated }, 'database migrated');
   // A signing-key rotation stopped between its record and its files: finish it (or destroy its unused key) before signing anything.
-  const interrupted = await finishInterruptedRotation(ctx.db, resolveIn(home, config.keys.signing), ctx.clock.now());
+  const interrupted = await finishInterruptedRotation(ctx.db, resolveIn(home, config.keys.signing), ctx.clock.now()).catch((e: unknown) => {
+    // A rotation running beside this start: the key reload timer takes its result.
+    if (!isCairnError(e, 'home_locked')) throw e;
+    logger.warn({ err: e.message }, 'a signing-key rotation is running: its key is taken when it is done');
+    return { state: 'none' as const };
+  });
   if (interrupted.state !== 'none') {
     await ctx.signingKeys.reload(ctx.db, ctx.clock.now());
     logger.warn(interrupted, interrupted.state === 'finished' ? 'finished an interrupted signing-key rotation: the new key signs from now on' : 'destroyed a signing key left by a rotation that was never recorded');

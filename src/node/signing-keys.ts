@@ -124,6 +124,9 @@ export function openSigningKeys(currentPath: string): NodeSigningKeys {
   };
 }
 
+/** A next key younger than this, with no record yet, may belong to a rotation still running (it records within milliseconds). */
+const ROTATION_IN_PROGRESS_MS = 60_000;
+
 /** What `finishInterruptedRotation` found beside the current key file. */
 export type InterruptedRotation =
   | { state: 'none' }
@@ -152,6 +155,10 @@ export async function finishInterruptedRotation(db: Db, currentPath: string, now
   const nextRecord = history.find((k) => k.keyId === next.keyId);
   const currentRecord = history.find((k) => k.keyId === current.keyId);
   if (nextRecord === undefined) {
+    // A rotation running right now writes its key a moment before its record: leave a fresh one alone.
+    if (now.getTime() - statSync(nextPath).mtimeMs < ROTATION_IN_PROGRESS_MS) {
+      throw new CairnError('home_locked', `${nextPath} was written ${Math.round((now.getTime() - statSync(nextPath).mtimeMs) / 1000)} s ago by a rotation that may still be running; try again in a minute`);
+    }
     shredKeyFile(nextPath);
     return { state: 'discarded', keyId: next.keyId };
   }
