@@ -17,12 +17,17 @@ export interface FailureLog {
 /** What the operator reads beside a failure caused by a full disk. */
 export const STORAGE_FULL_HINT = 'the disk holding the database is full: free space; the node resumes by itself';
 
+/** Log fields of a failure: its text, and for a full disk the code operators grep for and what to do. */
+export function failureFields(e: unknown): Record<string, unknown> {
+  return { err: String(e), ...(isStorageFull(e) ? { code: 'storage_full', hint: STORAGE_FULL_HINT } : {}) };
+}
+
 export function failureLog(logger: Logger, what: string, clock: Clock, everyMs = 60_000): FailureLog {
   let first: number | undefined;
   let lastLogged = 0;
   let since = 0;
   let total = 0;
-  const fields = (e: unknown) => ({ err: String(e), ...(isStorageFull(e) ? { code: 'storage_full', hint: STORAGE_FULL_HINT } : {}) });
+  const fields = failureFields;
   return {
     failed(e) {
       const now = clock.now().getTime();

@@ -6,7 +6,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { toHex } from '../core/bytes.js';
 import { HTTP, MEDIA_TYPES, PATHS } from '../core/constants.js';
 import { CairnError, isCairnError, isDatabaseBusy, isStorageFull } from '../core/errors.js';
-import { STORAGE_FULL_HINT } from '../core/failure-log.js';
+import { failureFields } from '../core/failure-log.js';
 import { storageState } from '../core/services-node.js';
 import type { Services } from '../core/services.js';
 import type { Clock } from '../core/ports.js';
@@ -157,7 +157,7 @@ export function handleError(err: unknown, c: Context<Env>): Response {
   } else if (isDatabaseBusy(err)) {
     log.warn({ code: 'unavailable' }, 'database busy: request refused');
   } else if (isStorageFull(err)) {
-    log.error({ code: 'storage_full', err: describeCause(err), hint: STORAGE_FULL_HINT }, 'storage full: request refused, nothing of it stored');
+    log.error(failureFields(err), 'storage full: request refused, nothing of it stored');
   } else {
     log.error({ err: describeCause(err) }, 'unhandled error');
   }

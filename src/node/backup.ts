@@ -12,7 +12,7 @@
  * holds tokens and the audit log, the keys are the node's identity.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
@@ -21,7 +21,7 @@ import { CairnError, isCairnError, isStorageFull } from '../core/errors.js';
 import { fsyncFolder, writeNewFileDurably } from './durable-file.js';
 import { CONFIG_FILE, loadConfig, resolveIn } from './home.js';
 import { servingPid } from './lock.js';
-import { databaseFiles, DATABASE_FILE_MODE } from './sqlite.js';
+import { databaseBytes, databaseFiles, DATABASE_FILE_MODE } from './sqlite.js';
 import { VERSION } from './version.js';
 
 export const BACKUP_MANIFEST = 'backup.json';
@@ -122,17 +122,7 @@ export async function backupHome(home: string, dest: string, opts: { includeKeys
 }
 
 /** The database's size with its WAL, for a message. */
-function databaseSize(home: string, database: string): string {
-  let bytes = 0;
-  for (const f of databaseFiles(resolveIn(home, database))) {
-    try {
-      bytes += statSync(f).size;
-    } catch {
-      // no WAL beside it
-    }
-  }
-  return `about ${Math.ceil(bytes / (1024 * 1024))} MiB`;
-}
+const databaseSize = (home: string, database: string): string => `about ${Math.ceil(databaseBytes(resolveIn(home, database)) / (1024 * 1024))} MiB`;
 
 /** Read and check a backup's manifest and every file's digest. */
 export function readBackup(src: string): BackupManifest {

@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../core/config.js';
-import { CairnError, isCairnError, isStorageFull } from '../core/errors.js';
-import { failureLog, STORAGE_FULL_HINT } from '../core/failure-log.js';
+import { CairnError, isCairnError } from '../core/errors.js';
+import { failureFields, failureLog } from '../core/failure-log.js';
 import { INDEX, KEYS } from '../core/constants.js';
 import { createApp } from '../http/app.js';
 import { Counter, Metrics, METRICS_CONTENT_TYPE } from '../http/metrics.js';
@@ -191,7 +191,7 @@ async function startLocked(
       await services.index.compactAll();
       if (pruned) logger.info({ pruned }, 'audit entry payloads past retention pruned');
     } catch (e) {
-      logger.error({ err: String(e), ...(isStorageFull(e) ? { code: 'storage_full', hint: STORAGE_FULL_HINT } : {}) }, 'retention purge failed');
+      logger.error(failureFields(e), 'retention purge failed');
     }
   };
   // Fold new audit entries into the Merkle tree in the background, so a

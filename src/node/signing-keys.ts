@@ -156,8 +156,9 @@ export async function finishInterruptedRotation(db: Db, currentPath: string, now
   const currentRecord = history.find((k) => k.keyId === current.keyId);
   if (nextRecord === undefined) {
     // A rotation running right now writes its key a moment before its record: leave a fresh one alone.
-    if (now.getTime() - statSync(nextPath).mtimeMs < ROTATION_IN_PROGRESS_MS) {
-      throw new CairnError('home_locked', `${nextPath} was written ${Math.round((now.getTime() - statSync(nextPath).mtimeMs) / 1000)} s ago by a rotation that may still be running; try again in a minute`);
+    const ageMs = now.getTime() - statSync(nextPath).mtimeMs;
+    if (ageMs < ROTATION_IN_PROGRESS_MS) {
+      throw new CairnError('home_locked', `${nextPath} was written ${Math.round(ageMs / 1000)} s ago by a rotation that may still be running; try again in a minute`);
     }
     shredKeyFile(nextPath);
     return { state: 'discarded', keyId: next.keyId };

@@ -1,7 +1,7 @@
 /**
  * Embedded SQLite through better-sqlite3 and kysely.
  */
-import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database } from '../core/db/schema.js';
@@ -19,6 +19,19 @@ export interface SqliteHandle {
 
 /** The database file and the files SQLite keeps beside it in WAL mode. */
 export const databaseFiles = (file: string): string[] => [file, `${file}-wal`, `${file}-shm`];
+
+/** Bytes of the database file with the files beside it (a missing WAL counts 0). */
+export function databaseBytes(file: string): number {
+  let bytes = 0;
+  for (const f of databaseFiles(file)) {
+    try {
+      bytes += statSync(f).size;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  return bytes;
+}
 
 /**
  * Make the database files owner-only. SQLite gives the -wal and -shm files

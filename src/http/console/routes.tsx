@@ -8,7 +8,7 @@
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { isCairnError, isStorageFull } from '../../core/errors.js';
-import { STORAGE_FULL_HINT } from '../../core/failure-log.js';
+import { failureFields } from '../../core/failure-log.js';
 import type { AppContext } from '../context.js';
 import { problemOf } from '../problem.js';
 import { analystRoutes } from './analyst.js';
@@ -99,7 +99,7 @@ export function consoleRoutes(app: AppContext): Hono<ConsoleEnv> {
   r.onError((err, c) => {
     const problem = problemOf(err, c.get('requestId'));
     const log = c.get('log');
-    if (isStorageFull(err)) log.error({ code: 'storage_full', err: String(err), hint: STORAGE_FULL_HINT }, 'console: storage full: request refused, nothing of it stored');
+    if (isStorageFull(err)) log.error(failureFields(err), 'console: storage full: request refused, nothing of it stored');
     else if (!isCairnError(err) || err.code === 'internal') log.error({ err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'console: unhandled error');
     else log.warn({ code: err.code }, 'console: request refused');
     const title = problem.status === 404 ? 'Not found' : problem.status === 503 ? 'Not possible just now' : problem.status >= 500 ? 'Something went wrong' : 'Request refused';

@@ -7,7 +7,7 @@ import type { Context } from 'hono';
 import { utf8 } from '../../core/bytes.js';
 import { MEDIA_TYPES } from '../../core/constants.js';
 import { CairnError, isCairnError, isDatabaseBusy, isStorageFull } from '../../core/errors.js';
-import { STORAGE_FULL_HINT } from '../../core/failure-log.js';
+import { failureFields } from '../../core/failure-log.js';
 import type { Peer } from '../../core/federation/peers.js';
 import { decodeUtf8Body, parseJsonText, readBody } from '../../core/decode/json-body.js';
 import { problemOf } from '../problem.js';
@@ -33,7 +33,7 @@ export function signedFederationRoute({ services, metrics, requestBody }: AppCon
     } catch (e) {
       const problem = problemOf(e, c.get('requestId'));
       if (isDatabaseBusy(e)) c.get('log').warn({ code: 'unavailable', peer: p.id }, 'database busy: federation request refused');
-      else if (isStorageFull(e)) c.get('log').error({ code: 'storage_full', peer: p.id, err: String(e), hint: STORAGE_FULL_HINT }, 'storage full: federation request refused, nothing of it stored');
+      else if (isStorageFull(e)) c.get('log').error({ ...failureFields(e), peer: p.id }, 'storage full: federation request refused, nothing of it stored');
       else if (!isCairnError(e) || e.code === 'internal') c.get('log').error({ err: String(e), peer: p.id }, 'federation handler failed');
       status = problem.status;
       body = problem;
