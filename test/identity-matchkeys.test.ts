@@ -269,6 +269,55 @@ describe('deriveMatchKeys', () => {
     expect(shared({ documents: [{ type: 'passport', issuingCountry: 'DE', number: 'X1' }] }, { documents: [{ type: 'passport', issuingCountry: 'AT', number: 'X1' }] }, 'strong')).toBe(false);
   });
 
+  it('meets a single name only another single name born the same day, at possible (0x24)', () => {
+    const single = (names: unknown[], date = '2013-07-19') => ({ names, dateOfBirth: dob(date) });
+    const types = (input: unknown) => [...new Set(keysOf(input).map((k) => k.type))];
+    expect(types(single([{ given: 'Ahmad' }]))).toEqual(['phoneticSingleDob']);
+    // A mononym written by two registers, an initial and a name (R. Priya), an alias of one word.
+    expect(shared(single([{ given: 'Ahmad' }]), single([{ family: 'Ahmed' }]), 'possible')).toBe(true);
+    expect(shared(single([{ given: 'Ahmad' }]), single([{ given: 'Ahmad' }]), 'probable')).toBe(false);
+    expect(shared(single([{ given: 'R. Priya' }]), single([{ aliases: ['Priya'] }]), 'possible')).toBe(true);
+    expect(shared(single([{ given: 'أحمد' }]), single([{ given: 'Ahmad' }]), 'possible')).toBe(true);
+    // Not another day, not a year, and never a name of two words: a given
+    // name and a birthday shared with a whole family name is not the same person.
+    expect(shared(single([{ given: 'Ahmad' }]), single([{ given: 'Ahmad' }], '2013-07-20'), 'possible')).toBe(false);
+    expect(shared(single([{ given: 'Ahmad' }]), { names: [{ given: 'Ahmad' }], dateOfBirth: { precision: 'estimated', date: '2013', plusMinusYears: 1 } }, 'possible')).toBe(false);
+    expect(shared(single([{ given: 'Ahmad' }]), single([{ given: 'Ahmad', family: 'Rahimi' }]), 'possible')).toBe(false);
+    expect(keysOf(single([{ given: 'Ahmad' }], '2013-01-01'))).toEqual([]);
+    expect(keysOf({ names: [{ given: 'Ahmad' }], dateOfBirth: { precision: 'month', date: '2013-07' } })).toEqual([]);
+    // Both readings, as for 0x11 (Somali x for h).
+    expect(shared(single([{ given: 'Xasan' }]), single([{ given: 'Hasan' }]), 'possible')).toBe(true);
+  });
+
+  it('takes no placeholder for a name: FNU, LNU, Unknown or NN are not names, and two records holding one are not alike', () => {
+    const d = dob('2013-07-19');
+    // Before, "Ahmad LNU" was the pair (Ahmad, LNU) at probable: it met Ahmad Lina and every other Ahmad LNU of that day.
+    expect(shared({ names: [{ given: 'Ahmad', family: 'LNU' }], dateOfBirth: d }, { names: [{ given: 'Ahmad', family: 'Lina' }], dateOfBirth: d }, 'possible')).toBe(false);
+    expect(shared({ names: [{ given: 'Ahmad', family: 'LNU' }], dateOfBirth: d }, { names: [{ given: 'Ahmed', family: 'Unknown' }], dateOfBirth: d }, 'probable')).toBe(false);
+    // What is left is a single name, and it meets the same name with any other placeholder, or none, born that day.
+    const ahmad = hexes(keysOf({ names: [{ given: 'Ahmad' }], dateOfBirth: d }));
+    for (const names of [
+      [{ given: 'Ahmad', family: 'LNU' }],
+      [{ given: 'FNU', family: 'Ahmad' }],
+      [{ given: 'Ahmad', family: 'Unbekannt' }],
+      [{ given: 'Ahmad', family: 'Неизвестный' }],
+      [{ given: 'Ahmad', family: 'مجهول' }],
+      [{ given: 'Ahmad', family: 'N.N.' }],
+      [{ given: 'Ahmad', family: 'XXX' }],
+      [{ given: 'Ahmad', family: 'Not known' }],
+      [{ given: 'Ahmad NMN', patronymic: 'NN' }],
+      [{ aliases: ['Ahmad Unknown'] }],
+    ]) {
+      expect(hexes(keysOf({ names, dateOfBirth: d })), JSON.stringify(names)).toEqual(ahmad);
+    }
+    // A placeholder next to real names is dropped and the rest pair as usual.
+    expect(hexes(keysOf({ names: [{ given: 'Ahmad', family: 'Unknown Rahimi' }], dateOfBirth: d }))).toEqual(hexes(keysOf({ names: [{ given: 'Ahmad', family: 'Rahimi' }], dateOfBirth: d })));
+    // Words of a placeholder phrase are names on their own.
+    expect(keysOf({ names: [{ given: 'Maruf', family: 'No' }], dateOfBirth: d }).some((k) => k.type === 'phoneticPairDob')).toBe(true);
+    // Nothing but placeholders: no key at all.
+    expect(keysOf({ names: [{ given: 'FNU', family: 'LNU' }], dateOfBirth: d })).toEqual([]);
+  });
+
   it('gives no name keys without a date of birth (a name alone is not a match)', () => {
     expect(keysOf({ names: [{ given: 'Mohammed', family: 'Ali' }] })).toEqual([]);
   });
@@ -287,13 +336,17 @@ describe('hasMatchKey', () => {
   it('says whether deriveMatchKeys gives any key, for every vector and for identifiers that give none', () => {
     const dob = { precision: 'day', date: '2014-05-06' };
     const keyless = [
-      { names: [{ given: 'Olena' }], dateOfBirth: dob },
-      { names: [{ family: 'Shevchenko' }], dateOfBirth: dob },
+      { names: [{ given: 'Olena' }], dateOfBirth: { precision: 'day', date: '2014-01-01' } },
+      { names: [{ family: 'Shevchenko' }], dateOfBirth: { precision: 'estimated', date: '2014', plusMinusYears: 1 } },
       { names: [{ given: 'Olena', family: 'Shevchenko' }] },
       { names: [{ given: 'Olena', family: 'Shevchenko' }], dateOfBirth: { precision: 'unknown' } },
-      { names: [{ aliases: ['Olena'] }], dateOfBirth: dob },
+      { names: [{ aliases: ['Olena'] }], dateOfBirth: { precision: 'month', date: '2014-05' } },
+      { names: [{ given: 'FNU', family: 'LNU' }], dateOfBirth: dob },
     ];
     const keyed = [
+      { names: [{ given: 'Olena' }], dateOfBirth: dob },
+      { names: [{ given: 'Olena', family: 'Unknown' }], dateOfBirth: dob },
+      { names: [{ aliases: ['Olena'] }], dateOfBirth: dob },
       { names: [{ given: 'Olena', patronymic: 'Ivanivna' }], dateOfBirth: dob },
       { names: [{ aliases: ['Olena Shevchenko'] }], dateOfBirth: { precision: 'estimated', date: '2013', plusMinusYears: 1 } },
       { names: [{ given: 'Olena' }], phones: [{ number: '+380501234567' }] },

@@ -54,6 +54,13 @@ describe('parseIdentifiers accepts', () => {
     expect(parseIdentifiers({ ...base, dateOfBirth: dob }, { now: NOW }).dateOfBirth).toEqual(dob);
   });
 
+  it('placeholders for an unknown name (FNU, LNU, Unknown, NN), which give no token but are no error', () => {
+    for (const family of ['LNU', 'Unknown', 'N.N.', 'XXX', 'Неизвестный', 'مجهول', 'Not known']) {
+      expect(parseIdentifiers({ names: [{ given: 'Amina', family }] }, { now: NOW }).names![0]!.family, family).toBe(family);
+    }
+    expect(() => parseIdentifiers({ names: [{ given: 'FNU', family: 'LNU' }] }, { now: NOW })).not.toThrow();
+  });
+
   it('names in Arabic, Greek, Ge\'ez and Japanese (Han + kana in one word)', () => {
     for (const given of ['محمد', 'Χρήστος', 'ፀሐዬ', '山田たろう']) expect(() => parseIdentifiers({ names: [{ given }] }, { now: NOW })).not.toThrow();
   });
@@ -114,6 +121,8 @@ describe('parseIdentifiers rejects', () => {
     ['a Greek ο inside a Latin word', { names: [{ family: 'Ple\u03BFn' }] }, 'names[0].family'],
     ['a Latin i inside a Cyrillic word', { names: [{ given: 'Мiхаил' }] }, 'names[0].given'],
     ['a name with nothing to transliterate', { names: [{ given: "''" }] }, 'names[0].given'],
+    ['a dash for an unknown name', { names: [{ given: 'Amina', family: '-' }] }, 'names[0].family'],
+    ['N/A for an unknown name', { names: [{ given: 'Amina', family: 'N/A' }] }, 'names[0].family'],
     ['an unparseable date', { ...base, dateOfBirth: { precision: 'day', date: '14/03/2012' } }, 'dateOfBirth.date'],
     ['a date at the wrong precision', { ...base, dateOfBirth: { precision: 'month', date: '2012-03-14' } }, 'dateOfBirth.date'],
     ['an unknown precision', { ...base, dateOfBirth: { precision: 'week', date: '2012' } }, 'dateOfBirth.precision'],
@@ -152,6 +161,14 @@ describe('parseIdentifiers rejects', () => {
     expect(e.code).toBe('identifier_invalid');
     expect(issues(e).map((i) => i.field)).toContain(field);
     expect(e.location?.field).toBe(issues(e)[0]!.field);
+  });
+
+  it('says a dash, a question mark or N/A stands for an unknown name and the field is best left empty', () => {
+    for (const mark of ['-', '--', '?', ' N/A ', 'n/a.']) {
+      expect(issues(problems({ names: [{ given: 'Amina', family: mark }] })), mark).toEqual([
+        { field: 'names[0].family', message: 'stands for an unknown name: leave the field empty' },
+      ]);
+    }
   });
 
   it('lists every problem at once, malformed parts or not', () => {

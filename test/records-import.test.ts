@@ -130,29 +130,37 @@ describe('cairn import', () => {
         HEADER,
         // A name with two words and a date: keys. Stored first, then offered again without its date.
         row({ ...base, ref: 'RO-20', given_name: 'Olena', family_name: 'Shevchenko', date_of_birth: '2013-04-12' }),
-        // Valid, but no key: a given name alone, a name without a date of birth.
-        row({ ...base, ref: 'RO-21', given_name: 'Olena', date_of_birth: '2013-04-12' }),
+        // Valid, but no key: a single name with a 1 January placeholder, a name without a date of birth.
+        row({ ...base, ref: 'RO-21', given_name: 'Olena', date_of_birth: '2013-01-01' }),
         row({ ...base, ref: 'RO-22', given_name: 'Olena', family_name: 'Shevchenko' }),
         // A single name with a phone: the phone is a key on its own.
         row({ ...base, ref: 'RO-23', given_name: 'Olena', phones: '+380501234567' }),
+        // A family name the register did not know: one name, and with the 1 January placeholder no key.
+        row({ ...base, ref: 'RO-24', given_name: 'Olena', family_name: 'LNU', date_of_birth: '2013-01-01' }),
+        // With an exact date, a single name keys (0x24).
+        row({ ...base, ref: 'RO-25', given_name: 'Olena', family_name: 'Unknown', date_of_birth: '2013-04-12' }),
       ].join('\n') + '\n',
     );
     const r = cairn(['import', file, '--home', home, '--threads', '1']);
-    expect(r.stdout).toContain('imported 2, updated 0, unchanged 0, rejected 2');
+    expect(r.stdout).toContain('imported 3, updated 0, unchanged 0, rejected 3');
     expect(r.status).toBe(3);
     const rejects = readFileSync(`${file}.rejects.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(rejects.map((x) => [x.row, x.ref, x.field])).toEqual([
       [3, 'RO-21', '(row)'],
       [4, 'RO-22', '(row)'],
+      [6, 'RO-24', '(row)'],
     ]);
     expect(rejects[0].reason).toMatch(/^give no match key, so no peer could ever find this record: a name needs two or more words .* and a date of birth/);
+    expect(rejects[0].reason).not.toContain('placeholder for an unknown name');
+    expect(rejects[2].reason).toMatch(/; the family name is a placeholder for an unknown name \(such as FNU, LNU, Unknown or NN\), which is no name to match on$/);
     expect(readFileSync(`${file}.rejects.ndjson`, 'utf8')).not.toContain('Olena');
 
     const db = new Database(join(home, 'cairn.db'), { readonly: true });
     const tokensOf = (ref: string) => (db.prepare('select count(*) n from tokens join records on records.id = tokens.record_id where ref = ?').get(ref) as { n: number }).n;
     const held = tokensOf('RO-20');
     expect(held).toBeGreaterThan(0);
-    expect(db.prepare("select count(*) n from records where ref in ('RO-21', 'RO-22')").get()).toEqual({ n: 0 });
+    expect(db.prepare("select count(*) n from records where ref in ('RO-21', 'RO-22', 'RO-24')").get()).toEqual({ n: 0 });
+    expect(tokensOf('RO-25')).toBeGreaterThan(0);
     // The same reference offered again without a date of birth: refused, and the stored record keeps its tokens.
     writeFileSync(file, `${HEADER}\n${row({ ...base, ref: 'RO-20', given_name: 'Olena', family_name: 'Shevchenko' })}\n`);
     const again = cairn(['import', file, '--home', home, '--threads', '1']);

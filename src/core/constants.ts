@@ -173,6 +173,7 @@ export const MATCH_KEYS = {
     phoneticPairYear: { id: 0x21, strength: 'possible' },
     // 0x22 (phoneticEditYear) is retired: never derived, never accepted.
     phoneticPairExactYear: { id: 0x23, strength: 'possible' },
+    phoneticSingleDob: { id: 0x24, strength: 'possible' },
   },
 } as const;
 

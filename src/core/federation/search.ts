@@ -15,7 +15,7 @@ import type { Db } from '../db/schema.js';
 import { verifyJsonEnvelope, type DsseEnvelope } from '../dsse.js';
 import { FEDERATION, MEDIA_TYPES } from '../constants.js';
 import { CairnError, isCairnError } from '../errors.js';
-import { deriveQueryKeys, MATCH_KEY_NEEDS, MATCH_KEY_TYPES, parseIdentifiers, strengthAtLeast, strengthRank, strongestOf, type MatchKey, type MatchKeyType } from '../identity/index.js';
+import { deriveQueryKeys, MATCH_KEY_NEEDS, MATCH_KEY_TYPES, parseIdentifiers, placeholderNote, strengthAtLeast, strengthRank, strongestOf, type MatchKey, type MatchKeyType } from '../identity/index.js';
 import type { Logger } from '../ports.js';
 import type { Ed25519Verify } from '../signing.js';
 import type { User } from '../users/users.js';
@@ -303,7 +303,7 @@ export async function runSearch(deps: SearchDeps, user: User, input: SearchInput
   const identifiers = parseIdentifiers(input.identifiers, deps.phoneCountry !== undefined ? { phoneCountry: deps.phoneCountry } : {});
   const keys = deriveQueryKeys(identifiers);
   if (keys.length === 0) {
-    throw new CairnError('invalid_request', `these identifiers give no match key: ${MATCH_KEY_NEEDS}`, {
+    throw new CairnError('invalid_request', `these identifiers give no match key: ${MATCH_KEY_NEEDS}${placeholderNote(identifiers)}`, {
       location: { field: 'identifiers' },
     });
   }

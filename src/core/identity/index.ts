@@ -5,7 +5,7 @@
 import { MATCH_KEYS } from '../constants.js';
 import type { MatchKeyType } from './matchkeys.js';
 
-export { parseIdentifiers, formatField, type IdentifierIssue, type ParseIdentifiersOptions } from './parse.js';
+export { parseIdentifiers, formatField, namePlaceholderFields, placeholderNote, type IdentifierIssue, type ParseIdentifiersOptions } from './parse.js';
 export {
   deriveMatchKeys,
   deriveQueryKeys,
@@ -21,7 +21,7 @@ export {
 } from './matchkeys.js';
 export { bucketOf } from './bucket.js';
 export { encodeMatchKey, decodeMatchKey, type DecodedMatchKey } from './encoding.js';
-export { normaliseNameField } from './normalise-name.js';
+export { normaliseName, normaliseNameField, type NormalisedName } from './normalise-name.js';
 export { phoneticCodes } from './phonetic.js';
 export { transliterate } from './transliterate.js';
 export { isCountryCode, ISO_3166_ALPHA2 } from './countries.js';
@@ -42,7 +42,7 @@ export type {
  * search form give.
  */
 export const MATCH_KEY_NEEDS =
-  "a name needs two or more words (given and family name, a father's name, or a full name as an alias) and a date of birth (exact, month, year or estimate); or add a document, phone number, e-mail address, handle or file digest";
+  "a name needs two or more words (given and family name, a father's name, or a full name as an alias) and a date of birth (exact, month, year or estimate), or one word and an exact date of birth (not a 1 January placeholder); or add a document, phone number, e-mail address, handle or file digest";
 
 /** Version byte of every encoded match key. */
 export const MATCH_KEY_VERSION: number = MATCH_KEYS.version;

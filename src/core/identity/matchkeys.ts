@@ -9,8 +9,8 @@
  *  - strong:   the same identifier (document, phone, e-mail, handle, file).
  *  - probable: the same name, phonetically, and the same day of birth.
  *  - possible: a looser coincidence worth a human look (day and month
- *              swapped, or a birth year where one side's date is an
- *              estimate). There is no
+ *              swapped, a birth year where one side's date is an
+ *              estimate, or a single name and its day of birth). There is no
  *              typo-and-year key: it cost a third of all tokens and
  *              two in five false possible matches for 0.6 points of recall
  *              (protocol/10-identifiers.md, 10.5). Nor is there an
@@ -73,6 +73,7 @@ export const MATCH_KEY_TYPES: { readonly [K in MatchKeyType]: MatchKeyTypeInfo }
   phoneticPairDobUnordered: info('phoneticPairDobUnordered', ['codeA', 'codeB', 'dateUnordered'], 'Reading-A CPH1 token pair (sorted) and an exact date with day and month as an unordered pair (YYYY-lo-hi), for dates whose day is at most 12 and differs from the month: survives day/month swaps.'),
   phoneticPairYear: info('phoneticPairYear', ['codeA', 'codeB', 'year'], 'Reading-A CPH1 token pair and one candidate birth year of a date that is not exact (an estimate, a 1 January placeholder, a month or a year); stored by such records, asked by every query.'),
   phoneticPairExactYear: info('phoneticPairExactYear', ['codeA', 'codeB', 'year'], 'Reading-A CPH1 token pair and the year of an exact date of birth; stored by records with an exact date, asked only by queries whose date is not exact (one per candidate year).'),
+  phoneticSingleDob: info('phoneticSingleDob', ['code', 'date'], 'CPH1 code of a name form that is one token (a single name, or a name whose other parts were placeholders such as FNU or Unknown) and the exact date of birth; meets only other single names.'),
 };
 
 /** Rank of a strength: its place in MATCH_KEYS.strengths, weakest (0) first. */
@@ -158,6 +159,17 @@ function addNameKeys(ids: Identifiers, keys: KeySet, side: KeySide): void {
       : `${formatYear(exact.year)}-${pad2(Math.min(exact.month, exact.day))}-${pad2(Math.max(exact.month, exact.day))}`;
 
   for (const form of nameForms(ids.names ?? [])) {
+    // A name of one token (a mononym; an initial and a name, R. Priya; a
+    // family name the register did not know, Ahmad LNU) has no pair. It
+    // meets other single names born the same day, at possible: one name
+    // and a birthday is a coincidence worth a look, not a person. Both
+    // readings, like 0x11; no typo variants and no year keys, which would
+    // join every namesake of a year (10.5, 10.7).
+    if (form.pairs.length === 0 && form.tokens.length === 1 && date !== undefined) {
+      const r = phoneticReadings(form.tokens[0]!);
+      keys.add('phoneticSingleDob', [r.a, date]);
+      if (r.b !== undefined) keys.add('phoneticSingleDob', [r.b, date]);
+    }
     for (const [pairIndex, pair] of form.pairs.entries()) {
       if (date !== undefined) for (const [a, b] of codePairs(pair)) keys.add('phoneticPairDob', [a, b, date]);
       // The possible keys take the reading-A code pair only, with an initial

@@ -12,6 +12,10 @@
  *  3. Apostrophes and backticks are deleted (O'Brien → obrien, Igor' → igor).
  *  4. Every other character outside a–z and "-" becomes a space; words split
  *     on spaces, parts on "-"; a part followed by "-" is a hyphen prefix.
+ *  4a. Placeholders for an unknown name are dropped: a whole field in
+ *     NAME_PLACEHOLDER_FIELDS ("n n", "not known") gives no token; parts in
+ *     NAME_PLACEHOLDERS (fnu, lnu, unknown, …) or of two or more x are
+ *     dropped, even when nothing is left.
  *  5. Abbreviations are expanded ("md" → "muhammad"). Joining prefixes (abd,
  *     abdul, abu, ben, habte, …) absorb an optional article and the next
  *     part: "abd al rahman" → "abdalrahman"; joining suffixes (zai, ullah,
@@ -29,7 +33,16 @@
  * only one of them still matches.
  */
 import { transliterate } from './transliterate.js';
-import { ABBREVIATIONS, ARTICLES, HYPHEN_PARTICLES, JOINING_PREFIXES, JOINING_SUFFIXES, PARTICLES } from './particles.js';
+import {
+  ABBREVIATIONS,
+  ARTICLES,
+  HYPHEN_PARTICLES,
+  JOINING_PREFIXES,
+  JOINING_SUFFIXES,
+  NAME_PLACEHOLDER_FIELDS,
+  NAME_PLACEHOLDERS,
+  PARTICLES,
+} from './particles.js';
 
 interface Part {
   text: string;
@@ -102,11 +115,30 @@ function splitJoinedNames(s: string): string {
 /** Bidi marks (LRM, RLM, ALM) and the soft hyphen: invisible, and no part of the name. */
 const INVISIBLE_MARKS = /[\u200E\u200F\u061C\u00AD]/gu;
 
-/** Normalise one name field to tokens over [a-z]; may return []. */
-export function normaliseNameField(raw: string): string[] {
+const isPlaceholder = (p: Part): boolean => NAME_PLACEHOLDERS.has(p.text) || /^xx+$/.test(p.text);
+
+/** One name field, normalised. */
+export interface NormalisedName {
+  /** Tokens over [a-z]; may be empty. */
+  tokens: string[];
+  /** The field held a placeholder for an unknown name (step 4a), dropped from `tokens`. */
+  placeholder: boolean;
+}
+
+/** Normalise one name field (see the module header), saying whether it held a placeholder. */
+export function normaliseName(raw: string): NormalisedName {
   const ascii = transliterate(splitJoinedNames(raw.replace(INVISIBLE_MARKS, '').normalize('NFKC')));
-  let parts = joinSuffixes(joinPrefixes(expand(splitParts(ascii))));
+  const split = splitParts(ascii);
+  if (NAME_PLACEHOLDER_FIELDS.has(split.map((p) => p.text).join(' '))) return { tokens: [], placeholder: true };
+  const named = split.filter((p) => !isPlaceholder(p));
+  let parts = joinSuffixes(joinPrefixes(expand(named)));
   parts = dropUnlessEmpty(parts, isParticle);
   parts = dropUnlessEmpty(parts, (p) => p.text.length === 1);
-  return parts.map((p) => (SOLID_ARTICLE.test(p.text) ? p.text.slice(2) : p.text));
+  return {
+    tokens: parts.map((p) => (SOLID_ARTICLE.test(p.text) ? p.text.slice(2) : p.text)),
+    placeholder: named.length < split.length,
+  };
 }
+
+/** Normalise one name field to tokens over [a-z]; may return []. */
+export const normaliseNameField = (raw: string): string[] => normaliseName(raw).tokens;

@@ -27,7 +27,7 @@ import {
 import { CairnError } from '../errors.js';
 import { isCountryCode } from './countries.js';
 import { dateOfBirthProblems, utcDate } from './dates.js';
-import { normaliseNameField } from './normalise-name.js';
+import { normaliseName } from './normalise-name.js';
 import { normaliseDocumentNumber, normaliseEmail, normaliseHandle, normalisePhone } from './normalise-contact.js';
 import { hasOnlyNameCharacters, isMixedScriptWord, NAME_WORD_SEPARATOR, scriptsOfWord } from './script.js';
 
@@ -70,9 +70,13 @@ function zodIssues(error: z.ZodError): IdentifierIssue[] {
   return out;
 }
 
+/** What a register types where it has no name: dashes, question marks, N/A. */
+const NO_NAME_MARK = /^[\s.]*(?:-+|\?+|n\s*\/\s*a)[\s.]*$/iu;
+
 /** Problems with one name string (any script). */
 export function nameProblems(raw: string): string[] {
   const s = raw.normalize('NFKC');
+  if (NO_NAME_MARK.test(s)) return ['stands for an unknown name: leave the field empty'];
   if (!hasOnlyNameCharacters(s)) {
     return ['may hold only letters, combining marks, spaces, hyphens, apostrophes and dots'];
   }
@@ -83,7 +87,11 @@ export function nameProblems(raw: string): string[] {
       break;
     }
   }
-  if (problems.length === 0 && normaliseNameField(s).length === 0) problems.push('has no letters that can be transliterated');
+  if (problems.length === 0) {
+    const n = normaliseName(s);
+    // A placeholder (FNU, Unknown) is a register saying it does not know the name: accepted, and no name.
+    if (n.tokens.length === 0 && !n.placeholder) problems.push('has no letters that can be transliterated');
+  }
   return problems;
 }
 
@@ -209,4 +217,42 @@ export function parseIdentifiers(input: unknown, opts: ParseIdentifiersOptions =
     location: { field: first.field },
     details: { issues },
   });
+}
+
+/**
+ * The name fields of parsed identifiers that hold a placeholder for an
+ * unknown name (FNU, LNU, Unknown, NN, …; protocol 10.2 step 7a), by field
+ * path and never by value: what a refusal for "no match key" adds, so the
+ * operator sees why "Ahmad LNU" counts as one name.
+ */
+export function namePlaceholderFields(ids: Identifiers): string[] {
+  const out: string[] = [];
+  (ids.names ?? []).forEach((e, i) => {
+    for (const part of ['given', 'family', 'patronymic'] as const) {
+      const v = e[part];
+      if (v !== undefined && normaliseName(v).placeholder) out.push(`names[${i}].${part}`);
+    }
+    (e.aliases ?? []).forEach((a, j) => {
+      if (normaliseName(a).placeholder) out.push(`names[${i}].aliases[${j}]`);
+    });
+  });
+  return out;
+}
+
+const PART_WORDS: Record<string, string> = { given: 'given name', family: 'family name', patronymic: 'patronymic', aliases: 'alias' };
+
+/** "the family name", "an alias of name 2": a field path as an operator reads it, in a CSV row or an API body alike. */
+function partWords(field: string): string {
+  const m = /^names\[(\d+)\]\.(given|family|patronymic|aliases)/.exec(field)!;
+  const part = PART_WORDS[m[2]!]!;
+  const of = m[1] === '0' ? '' : ` of name ${Number(m[1]) + 1}`;
+  return `${part === 'alias' ? 'an' : 'the'} ${part}${of}`;
+}
+
+/** The sentence a "no match key" refusal adds when names held placeholders; '' when none did. */
+export function placeholderNote(ids: Identifiers): string {
+  const words = [...new Set(namePlaceholderFields(ids).map(partWords))];
+  if (words.length === 0) return '';
+  const which = words.length === 1 ? words[0]! : `${words.slice(0, -1).join(', ')} and ${words.at(-1)!}`;
+  return `; ${which} ${words.length === 1 ? 'is' : 'are'} a placeholder for an unknown name (such as FNU, LNU, Unknown or NN), which is no name to match on`;
 }

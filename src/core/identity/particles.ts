@@ -52,6 +52,34 @@ export const JOINING_SUFFIXES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Words a register writes where it does not know a name: the abbreviations
+ * of immigration and police records (FNU, LNU, MNU: first, last, middle name
+ * unknown; NFN, NLN, NMN: no first, last, middle name; UNK; NN, nomen nescio)
+ * and "unknown" in the languages of the registers Cairn serves, as they
+ * normalise (Неизвестный → neizvestnyy, مجهول → mdzhhul, نامعلوم → namalum).
+ * Dropped wherever they stand, even when nothing is left: a placeholder is
+ * no name, and two records sharing one are not the same person. Words that
+ * are also family names somewhere (Czech Neznámý) are not listed.
+ */
+export const NAME_PLACEHOLDERS: ReadonlySet<string> = new Set([
+  'fnu', 'lnu', 'mnu', 'nfn', 'nln', 'nmn', 'unk', 'nn',
+  'unknown', 'unbekannt', 'inconnu', 'inconnue', 'desconocido', 'desconocida', 'desconhecido', 'desconhecida',
+  'sconosciuto', 'sconosciuta', 'onbekend', 'nieznany', 'nieznana', 'nieznane', 'necunoscut', 'necunoscuta',
+  'ismeretlen', 'okand', 'okant', 'ukjent', 'ukendt', 'tuntematon', 'tundmatu', 'nezinams', 'nezinomas',
+  'nepoznat', 'nepoznata', 'nepoznato', 'neizvestno', 'neizvestnyy', 'neizvestnaya', 'nevidomo', 'nevidomiy',
+  'nevidoma', 'agnostos', 'agnosti', 'agnosto', 'bilinmiyor', 'bilinmeyen', 'mdzhhul', 'mdzhhula', 'namalum', 'nashnas',
+]);
+
+/**
+ * Whole fields that say the name is not known, as their parts joined by one
+ * space: N.N. (nomen nescio, written with its dots), "Not known", "غير معروف".
+ * Their words are names on their own (No, Maruf), so only the whole field counts.
+ */
+export const NAME_PLACEHOLDER_FIELDS: ReadonlySet<string> = new Set([
+  'n n', 'not known', 'not stated', 'no name', 'name unknown', 'nomen nescio', 'ghir maruf',
+]);
+
+/**
  * Abbreviations expanded to the name they stand for: Bangladeshi and
  * Malaysian "Md.", "Mohd." before the name a person is called by.
  */

@@ -4,7 +4,7 @@
  * Attacker-controlled input: parse defensively; messages never echo values.
  */
 import { recordEnvelopeSchema, type RecordEnvelope } from '../../../schemas/records.js';
-import { hasMatchKey, MATCH_KEY_NEEDS, parseIdentifiers, type Identifiers } from '../identity/index.js';
+import { hasMatchKey, MATCH_KEY_NEEDS, parseIdentifiers, placeholderNote, type Identifiers } from '../identity/index.js';
 import { isCairnError } from '../errors.js';
 import { formatPath } from '../decode/json-body.js';
 
@@ -60,7 +60,7 @@ export function parseRecord(
   // date of birth) would be stored where no search can ever reach them. The
   // check stops at the first key: an unchanged record of a re-import is
   // never derived in full.
-  if (!hasMatchKey(identifiers)) return { ok: false, ref: e.ref, errors: [{ field: 'identifiers', reason: `give no match key, so no peer could ever find this record: ${MATCH_KEY_NEEDS}` }] };
+  if (!hasMatchKey(identifiers)) return { ok: false, ref: e.ref, errors: [{ field: 'identifiers', reason: `give no match key, so no peer could ever find this record: ${MATCH_KEY_NEEDS}${placeholderNote(identifiers)}` }] };
   return {
     ok: true,
     record: {

@@ -15,6 +15,7 @@ export const KEY_TYPE_LABELS: { readonly [K in MatchKeyType]: string } = {
   phoneticPairDobUnordered: 'Name and date of birth (day and month either way)',
   phoneticPairYear: 'Name and year of birth',
   phoneticPairExactYear: 'Name and year of an exact date of birth',
+  phoneticSingleDob: 'Single name and exact date of birth',
 };
 
 /** The label of a key type as a peer or the database names it; an unknown name is shown as it is. */

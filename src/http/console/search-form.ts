@@ -7,7 +7,7 @@
  */
 import { MAX_MATCH_ELEMENTS, searchContextSchema, type Purpose } from '../../../schemas/federation.js';
 import { isCairnError } from '../../core/errors.js';
-import { deriveQueryKeys, MATCH_KEY_NEEDS, parseIdentifiers, type IdentifierIssue } from '../../core/identity/index.js';
+import { deriveQueryKeys, MATCH_KEY_NEEDS, namePlaceholderFields, parseIdentifiers, type IdentifierIssue } from '../../core/identity/index.js';
 import { readCountryCode } from '../../core/identity/countries.js';
 import type { SearchInput } from '../../core/federation/search.js';
 import type { FieldErrors } from './components.js';
@@ -187,6 +187,7 @@ const NOTHING = 'Enter something to match on: a name with a date of birth, a doc
 const tooManyKeys = (n: number) =>
   `These entries give ${n} match keys and one search asks at most ${MAX_MATCH_ELEMENTS}: split them over several searches (fewer names, aliases, documents or file digests in each)`;
 const NO_KEYS = `These entries give nothing to match on: ${MATCH_KEY_NEEDS}`;
+const PLACEHOLDER = 'Stands for an unknown name (like FNU, LNU, Unknown or NN): Cairn does not match on it';
 
 function addIssues(errors: FieldErrors, issues: readonly IdentifierIssue[], rows: Record<Group, number[]>): void {
   for (const i of issues) {
@@ -214,8 +215,12 @@ export function readSearchForm(f: FormFields, activePeers: readonly string[], no
   const { identifiers, rows, errors: formErrors } = identifiersFromForm(f);
   Object.assign(errors, formErrors);
   try {
-    const keys = deriveQueryKeys(parseIdentifiers(identifiers, { now: () => now })).length;
-    if (keys === 0) errors.$ = NO_KEYS;
+    const parsed = parseIdentifiers(identifiers, { now: () => now });
+    const keys = deriveQueryKeys(parsed).length;
+    if (keys === 0) {
+      errors.$ = NO_KEYS;
+      for (const field of namePlaceholderFields(parsed)) errors[formFieldOf(field, rows)] ??= PLACEHOLDER;
+    }
     else if (keys > MAX_MATCH_ELEMENTS) errors.$ = tooManyKeys(keys);
   } catch (e) {
     if (!isCairnError(e, 'identifier_invalid')) throw e;
