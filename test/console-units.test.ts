@@ -61,6 +61,16 @@ describe('search form', () => {
     expect(!none.ok && none.errors.$).toMatch(/^Enter something to match on/);
     const nameOnly = readSearchForm(form({ ...CTX, 'names[0].given': 'Olena', 'names[0].family': 'Shevchenko' }), [], NOW);
     expect(!nameOnly.ok && nameOnly.errors.$).toMatch(/nothing to match on: a name needs two or more words .* and a date of birth/);
+    // A placeholder the analyst copied from a file (LNU) is no name: the form says so on that field.
+    const placeholder = readSearchForm(form({ ...CTX, 'names[0].given': 'Olena', 'names[0].family': 'LNU', 'dateOfBirth.date': '2013-01-01' }), [], NOW);
+    expect(!placeholder.ok && placeholder.errors).toMatchObject({
+      $: expect.stringMatching(/nothing to match on/),
+      'names[0].family': 'Stands for an unknown name (like FNU, LNU, Unknown or NN): Cairn does not match on it',
+    });
+    // With an exact date, the one name left is a search of its own (0x24).
+    expect(readSearchForm(form({ ...CTX, 'names[0].given': 'Olena', 'names[0].family': 'LNU', 'dateOfBirth.date': '2013-04-12' }), [], NOW).ok).toBe(true);
+    const dash = readSearchForm(form({ ...CTX, 'names[0].given': 'Olena', 'names[0].family': '-', 'dateOfBirth.date': '2013-04-12' }), [], NOW);
+    expect(!dash.ok && dash.errors['names[0].family']).toBe('stands for an unknown name: leave the field empty');
   });
 
   it('says when the entries give more match keys than one search asks, and accepts as many as it does', () => {

@@ -105,6 +105,26 @@ describe('federation across three nodes', () => {
     expect(incoming.json.hits[0]).toMatchObject({ peer: { country: 'XB' }, record: { ref: 'XA-MC-1' }, caseReference: CONTEXT.caseReference, searchId: r.json.id });
   });
 
+  it('meets a single name, whatever placeholder a register wrote for the unknown family name, at possible strength and only on the same day', async () => {
+    const dob = { precision: 'day', date: '2011-06-21' };
+    // XA knows the boy by one name: its register wrote LNU where it did not know his family name.
+    const a = await api(xa, xa.tokens.analyst, 'POST', '/v1/records', {
+      records: [record('XA-UM-9', 'unaccompanied_minor', { names: [{ given: 'Ahmad', family: 'LNU' }], dateOfBirth: dob })],
+    });
+    expect(a.json, JSON.stringify(a.json)).toMatchObject({ imported: 1, rejected: 0 });
+    const search = (names: unknown[], date = dob) => api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: { names, dateOfBirth: date }, peers: ['XA'] });
+    // XB's register has him as FNU Ahmed: another placeholder, another spelling, one name.
+    const found = await search([{ given: 'FNU', family: 'Ahmed' }]);
+    expect(found.status, JSON.stringify(found.json)).toBe(201);
+    expect(found.json.keyTypes).toEqual(['phoneticSingleDob']);
+    expect(found.json.results[0]).toMatchObject({ status: 'hit', strength: 'possible', keyTypes: ['phoneticSingleDob'], confirmation: 'awaiting_analyst' });
+    // Ahmad Lina born that day is another child: LNU is no family name to pair with (it was, before 10.2 step 7a).
+    expect((await search([{ given: 'Ahmad', family: 'Lina' }])).json.results[0]).toMatchObject({ status: 'no_hit' });
+    // Nor does a full name meet a single one, nor the same single name born another day.
+    expect((await search([{ given: 'Ahmad', family: 'Rahimi' }])).json.results[0]).toMatchObject({ status: 'no_hit' });
+    expect((await search([{ given: 'Ahmad' }], { precision: 'day', date: '2011-06-22' })).json.results[0]).toMatchObject({ status: 'no_hit' });
+  });
+
   it('meets an exact date of birth from an estimated one at possible strength, and never another exact date of that year', async () => {
     // XA-MC-1 was born 2013-04-12: its record stores the year of that exact date (0x23), which only a search with an estimate asks.
     const olena = [{ given: 'Olena', family: 'Shevchenko' }];
@@ -246,13 +266,14 @@ describe('federation across three nodes', () => {
   });
 
   it('refuses to store or search identifiers that give no match key, and says what would give one', async () => {
-    // Valid identifiers, but one word of name: no key a search or a record could ever meet on.
-    const ids = { names: [{ given: 'Olena' }], dateOfBirth: { precision: 'day', date: '2013-04-12' } };
+    // Valid identifiers, but one word of name (LNU is a register saying it did not know the family
+    // name) and a 1 January placeholder for a date: no key a search or a record could ever meet on.
+    const ids = { names: [{ given: 'Olena', family: 'LNU' }], dateOfBirth: { precision: 'day', date: '2013-01-01' } };
     const before = (await api(xb, xb.tokens.analyst, 'GET', '/v1/searches')).json;
     const s = await api(xb, xb.tokens.analyst, 'POST', '/v1/searches', { ...CONTEXT, identifiers: ids });
     expect(s.status, JSON.stringify(s.json)).toBe(400);
     expect(s.json).toMatchObject({ code: 'invalid_request', field: 'identifiers' });
-    expect(s.json.detail).toMatch(/give no match key: a name needs two or more words .* and a date of birth/);
+    expect(s.json.detail).toMatch(/give no match key: a name needs two or more words .* and a date of birth .*; the family name is a placeholder for an unknown name/);
     expect((await api(xb, xb.tokens.analyst, 'GET', '/v1/searches')).json).toEqual(before);
 
     const record = (ref: string, identifiers: unknown) => ({ ref, category: 'missing_child', owningUnit: 'Unit', contactPoint: 'desk@police.example', recordDate: '2026-01-01', retentionUntil: '2036-01-01', identifiers });

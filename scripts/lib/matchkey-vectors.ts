@@ -89,6 +89,14 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     name: 'age assessment (2012 ± 2): a record stores 0x21 per year, a query asks 0x21 and 0x23 per year',
     identifiers: { names: [{ given: 'Amanuel', family: 'Tesfamariam' }], dateOfBirth: { precision: 'estimated', date: '2012', plusMinusYears: 2 } },
   },
+  {
+    name: 'a placeholder for the family name (LNU) dropped: a single name, 0x24 on both readings (Somali x), the exact date only',
+    identifiers: { names: [{ given: 'Xasan', family: 'LNU' }], dateOfBirth: { precision: 'day', date: '2014-06-15' } },
+  },
+  {
+    name: 'an initial and a name (R. Priya) with Unknown for the family name: one token, 0x24',
+    identifiers: { names: [{ given: 'R. Priya', family: 'Unknown' }], dateOfBirth: { precision: 'day', date: '2012-03-08' } },
+  },
 ];
 
 export interface MatchKeyVector {
