@@ -4,7 +4,7 @@
  * listed, and no message repeats the offending value.
  */
 import { describe, expect, it } from 'vitest';
-import { deriveMatchKeys, parseIdentifiers, type Identifiers } from '../src/core/identity/index.js';
+import { deriveMatchKeys, namePlaceholderFields, parseIdentifiers, placeholderNote, type Identifiers } from '../src/core/identity/index.js';
 import { toHex } from '../src/core/bytes.js';
 import { alpha2Of, ISO_3166_ALPHA2, isCountryCode } from '../src/core/identity/countries.js';
 import { isCairnError, type CairnError } from '../src/core/errors.js';
@@ -59,6 +59,17 @@ describe('parseIdentifiers accepts', () => {
       expect(parseIdentifiers({ names: [{ given: 'Amina', family }] }, { now: NOW }).names![0]!.family, family).toBe(family);
     }
     expect(() => parseIdentifiers({ names: [{ given: 'FNU', family: 'LNU' }] }, { now: NOW })).not.toThrow();
+  });
+
+  it('names the fields that held a placeholder, by part and never by value, for a refusal to say', () => {
+    const ids = parseIdentifiers({ names: [{ given: 'Amina', family: 'Unknown' }, { given: 'FNU', family: 'XXX', aliases: ['Amina', 'N.N.'] }] }, { now: NOW });
+    expect(namePlaceholderFields(ids)).toEqual(['names[0].family', 'names[1].given', 'names[1].family', 'names[1].aliases[1]']);
+    const note = placeholderNote(ids);
+    expect(note).toBe('; the family name, the given name of name 2, the family name of name 2 and an alias of name 2 are placeholders for unknown names (such as FNU, LNU, Unknown or NN): no names to match on');
+    expect(placeholderNote(parseIdentifiers({ names: [{ given: 'Amina', family: 'LNU' }] }, { now: NOW }))).toBe(
+      '; the family name is a placeholder for an unknown name (such as FNU, LNU, Unknown or NN): no name to match on',
+    );
+    expect(placeholderNote(parseIdentifiers(base, { now: NOW }))).toBe('');
   });
 
   it('names in Arabic, Greek, Ge\'ez and Japanese (Han + kana in one word)', () => {

@@ -152,7 +152,7 @@ describe('cairn import', () => {
     ]);
     expect(rejects[0].reason).toMatch(/^give no match key, so no peer could ever find this record: a name needs two or more words .* and a date of birth/);
     expect(rejects[0].reason).not.toContain('placeholder for an unknown name');
-    expect(rejects[2].reason).toMatch(/; the family name is a placeholder for an unknown name \(such as FNU, LNU, Unknown or NN\), which is no name to match on$/);
+    expect(rejects[2].reason).toMatch(/; the family name is a placeholder for an unknown name \(such as FNU, LNU, Unknown or NN\): no name to match on$/);
     expect(readFileSync(`${file}.rejects.ndjson`, 'utf8')).not.toContain('Olena');
 
     const db = new Database(join(home, 'cairn.db'), { readonly: true });

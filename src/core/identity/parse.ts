@@ -254,5 +254,7 @@ export function placeholderNote(ids: Identifiers): string {
   const words = [...new Set(namePlaceholderFields(ids).map(partWords))];
   if (words.length === 0) return '';
   const which = words.length === 1 ? words[0]! : `${words.slice(0, -1).join(', ')} and ${words.at(-1)!}`;
-  return `; ${which} ${words.length === 1 ? 'is' : 'are'} a placeholder for an unknown name (such as FNU, LNU, Unknown or NN), which is no name to match on`;
+  return words.length === 1
+    ? `; ${which} is a placeholder for an unknown name (such as FNU, LNU, Unknown or NN): no name to match on`
+    : `; ${which} are placeholders for unknown names (such as FNU, LNU, Unknown or NN): no names to match on`;
 }
