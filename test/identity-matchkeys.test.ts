@@ -289,6 +289,15 @@ describe('deriveMatchKeys', () => {
     expect(shared(single([{ given: 'Xasan' }]), single([{ given: 'Hasan' }]), 'possible')).toBe(true);
   });
 
+  it('reads past a form of address a register put before the name (Miss Amina, Master Ali): it would take the given name\'s place', () => {
+    const d = dob('2013-07-19');
+    expect(shared({ names: [{ given: 'Miss Amina', family: 'Haddad' }], dateOfBirth: d }, { names: [{ given: 'Amina', family: 'Haddad' }], dateOfBirth: d })).toBe(true);
+    expect(shared({ names: [{ aliases: ['Master Ali Khan'] }], dateOfBirth: d }, { names: [{ given: 'Ali', family: 'Khan' }], dateOfBirth: d })).toBe(true);
+    expect(shared({ names: [{ given: 'Frau Anna', family: 'Schmidt' }], dateOfBirth: d }, { names: [{ given: 'Anna', family: 'Schmidt' }], dateOfBirth: d })).toBe(true);
+    // Master is a family name too: alone in its field, it stays one.
+    expect(shared({ names: [{ given: 'Rustom', family: 'Master' }], dateOfBirth: d }, { names: [{ given: 'Rustom' }], dateOfBirth: d }, 'possible')).toBe(false);
+  });
+
   it('takes no placeholder for a name: FNU, LNU, Unknown or NN are not names, and two records holding one are not alike', () => {
     const d = dob('2013-07-19');
     // Before, "Ahmad LNU" was the pair (Ahmad, LNU) at probable: it met Ahmad Lina and every other Ahmad LNU of that day.

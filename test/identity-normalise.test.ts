@@ -37,6 +37,23 @@ describe('normaliseNameField', () => {
     ['Abdul Rahman', ['abdulrahman']],
     ['Abu Bakr', ['abubakr']],
     ['John F. Kennedy', ['john', 'kennedy']], // initials dropped
+    // Placeholders for an unknown name (10.2 step 7a): dropped even when nothing is left
+    ['LNU', []],
+    ['FNU Ahmad', ['ahmad']],
+    ['Ahmad Unknown', ['ahmad']],
+    ['N.N.', []],
+    ['Not known', []],
+    ['Xxx', []],
+    ['Неизвестный', []],
+    ['No Maruf', ['no', 'maruf']], // a placeholder phrase's words are names on their own
+    ['Thi N. N.', []], // the phrase is read off what the other steps leave (step 15)
+    // Forms of address at the start of a field (10.2 step 14): dropped while a name follows
+    ['Miss Amina', ['amina']],
+    ['Mr. Dr. Ahmad', ['ahmad']],
+    ['Master Ali', ['ali']],
+    ['Mme Anne-Marie', ['anne', 'marie']],
+    ['Master', ['master']], // a family name too
+    ['Rustom Master', ['rustom', 'master']], // only at the start
     ['ﬁlip', ['filip']], // NFKC ligature
     ['Ａｎｎａ', ['anna']], // NFKC full-width
     // Joined and split name forms (10.2 steps 8 and 11)
@@ -114,6 +131,17 @@ describe('normaliseNameField', () => {
         expect(normaliseNameField(once.join(' '))).toEqual(once);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('is idempotent over the words the steps treat apart: particles, prefixes, initials, titles, placeholders', () => {
+    const words = ['Mr', 'Miss', 'Van', 'der', 'Al', 'Abu', 'Abd', 'Zai', 'Ullah', 'LNU', 'Unknown', 'N', 'A', 'Md', 'Ahmad', 'Master', 'Alhassan', 'Xx', 'N.N.', 'Ben', 'Thi', 'el', 'Mme', 'Dr.', 'Not', 'Known'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...words), { maxLength: 5 }), (ws) => {
+        const once = normaliseNameField(ws.join(' '));
+        expect(normaliseNameField(once.join(' ')), ws.join(' ')).toEqual(once);
+      }),
+      { numRuns: 5000 },
     );
   });
 

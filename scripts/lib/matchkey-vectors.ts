@@ -97,6 +97,10 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     name: 'an initial and a name (R. Priya) with Unknown for the family name: one token, 0x24',
     identifiers: { names: [{ given: 'R. Priya', family: 'Unknown' }], dateOfBirth: { precision: 'day', date: '2012-03-08' } },
   },
+  {
+    name: 'a form of address dropped (Master), Ali Reza joined, N.N. for the family name: one token, 0x24',
+    identifiers: { names: [{ given: 'Master Ali Reza', family: 'N.N.' }], dateOfBirth: { precision: 'day', date: '2010-10-02' } },
+  },
 ];
 
 export interface MatchKeyVector {

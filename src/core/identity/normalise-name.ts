@@ -12,10 +12,9 @@
  *  3. Apostrophes and backticks are deleted (O'Brien → obrien, Igor' → igor).
  *  4. Every other character outside a–z and "-" becomes a space; words split
  *     on spaces, parts on "-"; a part followed by "-" is a hyphen prefix.
- *  4a. Placeholders for an unknown name are dropped: a whole field in
- *     NAME_PLACEHOLDER_FIELDS ("n n", "not known") gives no token; parts in
- *     NAME_PLACEHOLDERS (fnu, lnu, unknown, …) or of two or more x are
- *     dropped, even when nothing is left.
+ *  4a. Placeholders for an unknown name: parts in NAME_PLACEHOLDERS (fnu,
+ *     lnu, unknown, …) or of two or more x are dropped, even when nothing
+ *     is left.
  *  5. Abbreviations are expanded ("md" → "muhammad"). Joining prefixes (abd,
  *     abdul, abu, ben, habte, …) absorb an optional article and the next
  *     part: "abd al rahman" → "abdalrahman"; joining suffixes (zai, ullah,
@@ -27,6 +26,10 @@
  *  8. The Arabic article written solid is removed: "al" or "el" followed by
  *     a consonant and at least three more letters (Alhassan → hassan,
  *     Elmasri → masri); before a vowel it is left (Aleksandr, Elamrani).
+ *  9. Forms of address at the start (TITLES: mr, miss, master, mme, …) are
+ *     dropped while another token follows.
+ * 10. Tokens that together are a placeholder phrase (NAME_PLACEHOLDER_FIELDS:
+ *     "n n", "not known") give no token.
  *
  * Compound and hyphenated surnames thus become several tokens
  * ("García-López" → garcia, lopez); keys pair tokens so that a record with
@@ -42,6 +45,7 @@ import {
   NAME_PLACEHOLDER_FIELDS,
   NAME_PLACEHOLDERS,
   PARTICLES,
+  TITLES,
 } from './particles.js';
 
 interface Part {
@@ -129,15 +133,17 @@ export interface NormalisedName {
 export function normaliseName(raw: string): NormalisedName {
   const ascii = transliterate(splitJoinedNames(raw.replace(INVISIBLE_MARKS, '').normalize('NFKC')));
   const split = splitParts(ascii);
-  if (NAME_PLACEHOLDER_FIELDS.has(split.map((p) => p.text).join(' '))) return { tokens: [], placeholder: true };
   const named = split.filter((p) => !isPlaceholder(p));
   let parts = joinSuffixes(joinPrefixes(expand(named)));
   parts = dropUnlessEmpty(parts, isParticle);
   parts = dropUnlessEmpty(parts, (p) => p.text.length === 1);
-  return {
-    tokens: parts.map((p) => (SOLID_ARTICLE.test(p.text) ? p.text.slice(2) : p.text)),
-    placeholder: named.length < split.length,
-  };
+  const tokens = parts.map((p) => (SOLID_ARTICLE.test(p.text) ? p.text.slice(2) : p.text));
+  let first = 0;
+  while (first < tokens.length - 1 && TITLES.has(tokens[first]!)) first++;
+  const kept = tokens.slice(first);
+  // A placeholder phrase is read off the tokens at the end, so that what the steps above leave (Thị N. N.) is read as written.
+  if (NAME_PLACEHOLDER_FIELDS.has(kept.join(' '))) return { tokens: [], placeholder: true };
+  return { tokens: kept, placeholder: named.length < split.length };
 }
 
 /** Normalise one name field to tokens over [a-z]; may return []. */

@@ -221,7 +221,7 @@ export function parseIdentifiers(input: unknown, opts: ParseIdentifiersOptions =
 
 /**
  * The name fields of parsed identifiers that hold a placeholder for an
- * unknown name (FNU, LNU, Unknown, NN, …; protocol 10.2 step 7a), by field
+ * unknown name (FNU, LNU, Unknown, NN, …; protocol 10.2 steps 7a and 15), by field
  * path and never by value: what a refusal for "no match key" adds, so the
  * operator sees why "Ahmad LNU" counts as one name.
  */

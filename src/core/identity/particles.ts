@@ -80,6 +80,19 @@ export const NAME_PLACEHOLDER_FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Forms of address written before a name: English, French and German
+ * registers put them in the name field when they export a title column
+ * with it (Miss Amina, Master Ali, Mme Anne). Kept, "Miss" would be the
+ * first given name, the one paired with the family name, and the person's
+ * own first name would pair with nothing. Dropped only at the start of a
+ * field and never when nothing else is left: Master and Herr are family
+ * names too.
+ */
+export const TITLES: ReadonlySet<string> = new Set([
+  'mr', 'mrs', 'ms', 'miss', 'mx', 'mstr', 'master', 'dr', 'prof', 'mme', 'mlle', 'herr', 'frau',
+]);
+
+/**
  * Abbreviations expanded to the name they stand for: Bangladeshi and
  * Malaysian "Md.", "Mohd." before the name a person is called by.
  */
