@@ -2,23 +2,31 @@
  * Matching-quality evaluation (npm run eval:matching): generates a seeded
  * synthetic population of cross-border record variants and look-alikes and
  * prints precision and recall per key strength and recall per variant kind,
- * then issue 14's targets against that run (met or MISSED) and the spread of
- * the headline figures over smaller runs at other seeds.
+ * then issue 14's targets against that run (met or MISSED), the spread of
+ * the headline figures over smaller runs at other seeds, and the
+ * supplementary single-name measurement (0x24), which has a population of
+ * its own and leaves every figure before it as it was.
  *
- *   node dist/scripts/eval-matching.js [--seed N] [--persons N] [--min-dob-pairs N] [--seeds 1,2,3 | --seeds none] [--json]
+ *   node dist/scripts/eval-matching.js [--seed N] [--persons N] [--min-dob-pairs N] [--seeds 1,2,3 | --seeds none]
+ *     [--single-persons N] [--single-register N] [--json]
  *
  * --persons: index persons of the main run (default 10,000: one 2,000-person
  * draw moves recall by about a point; protocol/10-identifiers.md, 10.7).
  * --min-dob-pairs: day-exact pairs every origin group is topped up to
  * (stratified sampling; default 40, 0 for none).
  * --seeds: seeds of the 2,000-person spread runs (default 1,2,3; none to skip).
+ * --single-persons: single-name persons, each recorded twice (default 2,000).
+ * --single-register: records of the single-name register whose false pairs
+ * are counted (default 20,000; they grow with its square).
  */
 import { pathToFileURL } from 'node:url';
 import { evaluateMatching, formatFigures } from './lib/matching-eval.js';
 import { checkTargets, formatTargets, HEADLINE_PERSONS, spread, SPREAD_SEEDS } from './lib/matching-targets.js';
+import { evaluateSingleNames, formatSingleNames } from './lib/single-names-eval.js';
 
 export { evaluateMatching, formatFigures, MIN_DOB_PAIRS_PER_ORIGIN, type MatchingFigures } from './lib/matching-eval.js';
 export { checkTargets, headline, HEADLINE_PERSONS, TARGETS } from './lib/matching-targets.js';
+export { evaluateSingleNames, formatSingleNames, type SingleNameFigures } from './lib/single-names-eval.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,10 +48,12 @@ function main(): void {
   const figures = evaluateMatching({ seed, persons, minDobPairsPerOrigin });
   const targets = checkTargets(figures);
   const runs = spread(seedList(arg('seeds')));
+  const num = (name: string) => (arg(name) === undefined ? undefined : Number(arg(name)));
+  const singleNames = evaluateSingleNames({ seed: figures.seed, persons: num('single-persons'), registerRecords: num('single-register') });
   process.stdout.write(
     process.argv.includes('--json')
-      ? `${JSON.stringify({ ...figures, targets, spread: runs }, null, 2)}\n`
-      : `${formatFigures(figures)}\n\n${formatTargets(figures, targets, runs)}\n`,
+      ? `${JSON.stringify({ ...figures, targets, spread: runs, singleNames }, null, 2)}\n`
+      : `${formatFigures(figures)}\n\n${formatTargets(figures, targets, runs)}\n\n${formatSingleNames(singleNames)}\n`,
   );
 }
 

@@ -47,6 +47,9 @@ describe('normaliseNameField', () => {
     ['Неизвестный', []],
     ['No Maruf', ['no', 'maruf']], // a placeholder phrase's words are names on their own
     ['Thi N. N.', []], // the phrase is read off what the other steps leave (step 15)
+    ['I panjohur', []], // Albanian "the unknown": a letter beside a placeholder is no initial
+    ['Neiswestnyj', []], // Неизвестный as a German register writes it
+    ['Không rõ', []],
     // Forms of address at the start of a field (10.2 step 14): dropped while a name follows
     ['Miss Amina', ['amina']],
     ['Mr. Dr. Ahmad', ['ahmad']],

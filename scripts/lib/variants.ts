@@ -103,7 +103,8 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-class Rng {
+/** Draws from a seeded stream (exported for generators that keep a stream of their own). */
+export class Rng {
   constructor(readonly next: () => number) {}
   int(lo: number, hi: number): number {
     return lo + Math.floor(this.next() * (hi - lo + 1));
@@ -123,7 +124,7 @@ class Rng {
 
 // ---- persons -----------------------------------------------------------------
 
-interface Dob {
+export interface Dob {
   y: number;
   m: number;
   d: number;
@@ -152,7 +153,7 @@ interface Person {
 
 const daysIn = (y: number, m: number) => new Date(Date.UTC(y, m, 0)).getUTCDate();
 
-function randomDob(rng: Rng): Dob {
+export function randomDob(rng: Rng): Dob {
   const y = rng.chance(0.8) ? rng.int(2006, 2023) : rng.int(1965, 2000);
   const m = rng.int(1, 12);
   return { y, m, d: rng.int(1, daysIn(y, m)) };
@@ -232,9 +233,9 @@ function newPerson(id: number, rng: Rng, base?: Kin, stratum?: OriginPool): Pers
 // ---- rendering ---------------------------------------------------------------
 
 /** How one registry writes names: script kept, or a romanisation habit. */
-type Writing = { kind: 'native' } | { kind: 'habit'; id: string };
+export type Writing = { kind: 'native' } | { kind: 'habit'; id: string };
 
-function habitsOf(origin: Origin): Record<string, Habit> | undefined {
+export function habitsOf(origin: Origin): Record<string, Habit> | undefined {
   switch (origin) {
     case 'russian':
       return RUSSIAN_HABITS;
@@ -248,7 +249,7 @@ function habitsOf(origin: Origin): Record<string, Habit> | undefined {
 }
 
 /** Writings available for an origin; index 0 is the passport habit. */
-function writingsOf(pool: OriginPool): Writing[] {
+export function writingsOf(pool: OriginPool): Writing[] {
   const h = habitsOf(pool.origin);
   if (h !== undefined) {
     const ws: Writing[] = Object.keys(h).map((id) => ({ kind: 'habit', id }));
@@ -258,7 +259,7 @@ function writingsOf(pool: OriginPool): Writing[] {
   return pool.nativeRegistered === false ? [{ kind: 'habit', id: 'listed' }] : [{ kind: 'native' }, { kind: 'habit', id: 'listed' }];
 }
 
-function write(name: SpelledName, pool: OriginPool, w: Writing, rng: Rng): string {
+export function write(name: SpelledName, pool: OriginPool, w: Writing, rng: Rng): string {
   if (w.kind === 'native') return name.native;
   const habits = habitsOf(pool.origin);
   if (habits !== undefined) return habits[w.id]!(name.native);
@@ -301,7 +302,7 @@ interface Rendering {
   strongShare: number;
 }
 
-function typo(s: string, rng: Rng): string {
+export function typo(s: string, rng: Rng): string {
   const chars = [...s];
   if (chars.length < 3) return s;
   // Anywhere but the first letter, which registrars get wrong least.
@@ -436,7 +437,7 @@ function applicableKinds(p: Person): VariantKind[] {
   return kinds;
 }
 
-function otherWriting(pool: OriginPool, w: Writing, rng: Rng): Writing {
+export function otherWriting(pool: OriginPool, w: Writing, rng: Rng): Writing {
   const all = writingsOf(pool);
   // Listed spellings are drawn per name, so 'listed' differs from itself.
   const others = all.filter((x) => x.kind !== w.kind || (x.kind === 'habit' && w.kind === 'habit' && (x.id !== w.id || x.id === 'listed')));

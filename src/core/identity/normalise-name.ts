@@ -14,7 +14,7 @@
  *     on spaces, parts on "-"; a part followed by "-" is a hyphen prefix.
  *  4a. Placeholders for an unknown name: parts in NAME_PLACEHOLDERS (fnu,
  *     lnu, unknown, …) or of two or more x are dropped, even when nothing
- *     is left.
+ *     is left; so are one-letter parts left beside them (I panjohur).
  *  5. Abbreviations are expanded ("md" → "muhammad"). Joining prefixes (abd,
  *     abdul, abu, ben, habte, …) absorb an optional article and the next
  *     part: "abd al rahman" → "abdalrahman"; joining suffixes (zai, ullah,
@@ -134,6 +134,8 @@ export function normaliseName(raw: string): NormalisedName {
   const ascii = transliterate(splitJoinedNames(raw.replace(INVISIBLE_MARKS, '').normalize('NFKC')));
   const split = splitParts(ascii);
   const named = split.filter((p) => !isPlaceholder(p));
+  // Letters left alone beside a placeholder (Albanian "I panjohur", "N. Unknown") are no initials of a name.
+  if (named.length < split.length && named.every((p) => p.text.length === 1)) return { tokens: [], placeholder: true };
   let parts = joinSuffixes(joinPrefixes(expand(named)));
   parts = dropUnlessEmpty(parts, isParticle);
   parts = dropUnlessEmpty(parts, (p) => p.text.length === 1);

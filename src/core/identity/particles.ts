@@ -68,15 +68,23 @@ export const NAME_PLACEHOLDERS: ReadonlySet<string> = new Set([
   'ismeretlen', 'okand', 'okant', 'ukjent', 'ukendt', 'tuntematon', 'tundmatu', 'nezinams', 'nezinomas',
   'nepoznat', 'nepoznata', 'nepoznato', 'neizvestno', 'neizvestnyy', 'neizvestnaya', 'nevidomo', 'nevidomiy',
   'nevidoma', 'agnostos', 'agnosti', 'agnosto', 'bilinmiyor', 'bilinmeyen', 'mdzhhul', 'mdzhhula', 'namalum', 'nashnas',
+  // The same words as registers romanise them (ICAO, German, Polish, English
+  // habits; Arabic, Egyptian and Dari spellings; Amharic ያልታወቀ; Albanian
+  // i/e panjohur; Turkish meçhul), which normalisation does not bring to the forms above.
+  'neizvestnyi', 'neizvestnyj', 'neiswestnyj', 'neizwestnyj', 'neizvestny', 'neizvestnaia', 'neizvestnaja', 'neiswestnaja',
+  'neizwestnaja', 'neiswestno', 'neizwestno', 'neizvesten', 'neiswesten', 'neizwesten', 'nevidomyy', 'nevidomyi', 'nevidomyj',
+  'newidomyj', 'newidoma', 'newidomo', 'majhul', 'majhool', 'majhoul', 'maghool', 'maghul', 'majhula', 'majhoola', 'majhoula',
+  'maghoola', 'maghula', 'namaloom', 'namaalum', 'namalumh', 'yaltaweke', 'yaltawekech', 'panjohur', 'nepoznati', 'nieznani', 'mechul',
 ]);
 
 /**
  * Whole fields that say the name is not known, as their parts joined by one
- * space: N.N. (nomen nescio, written with its dots), "Not known", "غير معروف".
+ * space: N.N. (nomen nescio, written with its dots), "Not known", "غير معروف",
+ * Vietnamese "Không rõ".
  * Their words are names on their own (No, Maruf), so only the whole field counts.
  */
 export const NAME_PLACEHOLDER_FIELDS: ReadonlySet<string> = new Set([
-  'n n', 'not known', 'not stated', 'no name', 'name unknown', 'nomen nescio', 'ghir maruf',
+  'n n', 'not known', 'not stated', 'no name', 'name unknown', 'nomen nescio', 'ghir maruf', 'khong ro',
 ]);
 
 /**
