@@ -298,6 +298,34 @@ describe('deriveMatchKeys', () => {
     expect(shared({ names: [{ given: 'Rustom', family: 'Master' }], dateOfBirth: d }, { names: [{ given: 'Rustom' }], dateOfBirth: d }, 'possible')).toBe(false);
   });
 
+  it('meets a name written with or without a leading Muhammad, Md. or Sayed before the name a person is called by (10.4)', () => {
+    const d = dob('2013-07-19');
+    const rec = (given: string, family: string, dateOfBirth: unknown = d) => ({ names: [{ given, family }], dateOfBirth });
+    expect(shared(rec('Md. Rahim', 'Uddin'), rec('Rahim', 'Uddin'))).toBe(true);
+    expect(shared(rec('Mohammad Nabi', 'Karimi'), rec('Nabi', 'Karimi'))).toBe(true);
+    expect(shared(rec('محمد نبی', 'کریمی'), rec('Nabi', 'Karimi'))).toBe(true);
+    expect(shared(rec('Sayed Ahmad', 'Rahimi'), rec('Ahmad', 'Rahimi'))).toBe(true);
+    expect(shared(rec('Syeda Fatima', 'Shah'), rec('Fatima', 'Shah'))).toBe(true);
+    // Mst. before a woman's name is a title (10.2 step 14).
+    expect(shared(rec('Mst. Rahima', 'Begum'), rec('Rahima', 'Begum'))).toBe(true);
+    // With an estimated date on one side, the leading pair meets at possible, as the first pair would.
+    expect(shared(rec('Md. Rahim', 'Uddin'), rec('Rahim', 'Uddin', { precision: 'estimated', date: '2013', plusMinusYears: 1 }), 'possible')).toBe(true);
+    // The leading pair has no typo variants: a typo in the record that has the leading name is not met
+    // (one in the other record still is, through that record's own variants).
+    expect(shared(rec('Md. Rahim', 'Uzdin'), rec('Rahim', 'Uddin'))).toBe(false);
+    expect(shared(rec('Rahim', 'Uzdin'), rec('Rahim', 'Uddin'))).toBe(true);
+    // Not any other first name, and not the leading name as the name itself.
+    expect(shared(rec('Karim Rahim', 'Uddin'), rec('Rahim', 'Uddin'), 'possible')).toBe(false);
+    expect(shared(rec('Mohammad', 'Uddin'), rec('Rahim', 'Uddin'), 'possible')).toBe(false);
+    // What the record without the leading name stores, the record with it stores too, but for the typo variants.
+    const withLead = new Set(hexes(keysOf(rec('Md. Rahim', 'Uddin'))));
+    const missing = keysOf(rec('Rahim', 'Uddin')).filter((k) => !withLead.has(toHex(k.encoded)));
+    expect(missing.length).toBeGreaterThan(0);
+    expect(missing.every((k) => k.type === 'phoneticPairDob')).toBe(true);
+    const exactPair = encodeMatchKey(MATCH_KEYS.types.phoneticPairDob.id, ['ATN', 'RHM', '2013-07-19']);
+    expect(withLead.has(toHex(exactPair))).toBe(true);
+  });
+
   it('takes no placeholder for a name: FNU, LNU, Unknown or NN are not names, and two records holding one are not alike', () => {
     const d = dob('2013-07-19');
     // Before, "Ahmad LNU" was the pair (Ahmad, LNU) at probable: it met Ahmad Lina and every other Ahmad LNU of that day.

@@ -101,6 +101,10 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     name: 'a form of address dropped (Master), Ali Reza joined, N.N. for the family name: one token, 0x24',
     identifiers: { names: [{ given: 'Master Ali Reza', family: 'N.N.' }], dateOfBirth: { precision: 'day', date: '2010-10-02' } },
   },
+  {
+    name: 'a leading name (Md. → muhammad, code MHMT): the leading pair (Rahim, Uddin) besides (Muhammad, Uddin), no typo variants for it',
+    identifiers: { names: [{ given: 'Md. Rahim', family: 'Uddin' }], dateOfBirth: { precision: 'day', date: '2012-08-09' } },
+  },
 ];
 
 export interface MatchKeyVector {

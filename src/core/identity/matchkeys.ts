@@ -145,6 +145,17 @@ type KeySide = 'record' | 'query';
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
+/** The year keys of one code pair (10.5): a record stores 0x23 for an exact date's year or 0x21 per year of an estimate; a query asks 0x21, and 0x23 too when its date is an estimate. */
+function addYearKeys(keys: KeySet, side: KeySide, a: string, b: string, exact: { year: number } | undefined, years: readonly string[]): void {
+  if (side === 'record') {
+    if (exact !== undefined) keys.add('phoneticPairExactYear', [a, b, formatYear(exact.year)]);
+    else for (const y of years) keys.add('phoneticPairYear', [a, b, y]);
+  } else {
+    for (const y of years) keys.add('phoneticPairYear', [a, b, y]);
+    if (exact === undefined) for (const y of years) keys.add('phoneticPairExactYear', [a, b, y]);
+  }
+}
+
 function addNameKeys(ids: Identifiers, keys: KeySet, side: KeySide): void {
   const dates = keyDates(ids.dateOfBirth);
   const exact = dates.exact;
@@ -182,13 +193,7 @@ function addNameKeys(ids: Identifiers, keys: KeySet, side: KeySide): void {
       // swapped pair in 607, for 0.03 keys per record.
       const laterFamily = form.given !== undefined && pairIndex > 0;
       if (unordered !== undefined && !laterFamily) keys.add('phoneticPairDobUnordered', [a, b, unordered]);
-      if (side === 'record') {
-        if (exact !== undefined) keys.add('phoneticPairExactYear', [a, b, formatYear(exact.year)]);
-        else for (const y of years) keys.add('phoneticPairYear', [a, b, y]);
-      } else {
-        for (const y of years) keys.add('phoneticPairYear', [a, b, y]);
-        if (exact === undefined) for (const y of years) keys.add('phoneticPairExactYear', [a, b, y]);
-      }
+      addYearKeys(keys, side, a, b, exact, years);
     }
     // The given pair (10.4) serves patronymic chains written with the same
     // date of birth; it gets no year keys, which cost tokens and matched few
@@ -211,6 +216,15 @@ function addNameKeys(ids: Identifiers, keys: KeySet, side: KeySide): void {
     // Both readings, like the joined given name (10.7 has what each cost).
     if (form.joinedFamily !== undefined && form.given !== undefined && date !== undefined) {
       for (const [a, b] of codePairs([form.joinedFamily, form.given])) keys.add('phoneticPairDob', [a, b, date]);
+    }
+    // The pair a record without its leading name holds (Rahim Uddin for
+    // Md. Rahim Uddin): the exact pair on both readings and the possible
+    // keys, as the first pair gets them, but no typo variants (10.4).
+    if (form.leadingPair !== undefined) {
+      if (date !== undefined) for (const [a, b] of codePairs(form.leadingPair)) keys.add('phoneticPairDob', [a, b, date]);
+      const [a, b] = codePairs(form.leadingPair, PLAIN_KH)[0]!;
+      if (unordered !== undefined) keys.add('phoneticPairDobUnordered', [a, b, unordered]);
+      addYearKeys(keys, side, a, b, exact, years);
     }
     if (form.given === undefined || date === undefined) continue;
     // Typo variants are built on the A readings of both tokens and on their

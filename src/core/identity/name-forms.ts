@@ -15,6 +15,12 @@ export const MAX_NAME_FORMS = 20;
 export const MAX_FAMILY_TOKENS = 4;
 /** Cap on tokens of a role-less form taking part in pairs. */
 export const MAX_ROLELESS_TOKENS = 5;
+/**
+ * Reading-A CPH1 codes of the names written or left out before the name a
+ * person is called by: MHMT (Muhammad, Mohammed, Mohamed, Md., Mehmet,
+ * محمد) and ST (Sayed, Syed, Seyyed, Sayyida, Sidi, سید; Said too).
+ */
+export const LEADING_NAME_CODES: ReadonlySet<string> = new Set(['MHMT', 'ST']);
 
 export interface NameForm {
   /** All tokens, sorted, without duplicates. */
@@ -46,6 +52,14 @@ export interface NameForm {
    * their second syllables often differ by one code symbol.
    */
   vietnameseCompound?: string;
+  /**
+   * The second given token and the first family token, when the first given
+   * token is a leading name (LEADING_NAME_CODES: Muhammad and its spellings,
+   * Md.; Sayed, Syed, Seyyed): registers write or leave out such a name
+   * before the name a person is called by (Md. Rahim Uddin / Rahim Uddin),
+   * and only the first given token is paired with the family name.
+   */
+  leadingPair?: [string, string];
   /** First given token, when the form has roles and both given and family names. */
   given?: string;
   /** Family tokens (at most MAX_FAMILY_TOKENS), when `given` is set. */
@@ -146,6 +160,9 @@ function formWithRoles(givenIn: string[], familyIn: string[], patronymic: string
       ...(given.length >= 2 ? { joinedGiven: given[0]! + given[1]! } : {}),
       ...(family.length >= 2 ? { joinedFamily: family[0]! + family[1]! } : {}),
       ...(compound !== undefined ? { vietnameseCompound: compound } : {}),
+      ...(given.length >= 2 && given[1] !== given[0] && LEADING_NAME_CODES.has(phoneticReadings(given[0]!).a)
+        ? { leadingPair: [given[1]!, fam[0]!] as [string, string] }
+        : {}),
     };
   }
   return { tokens: uniqueSorted(all), pairs: rolelessPairs(all), family: [] };

@@ -98,6 +98,8 @@ export const NAME_PLACEHOLDER_FIELDS: ReadonlySet<string> = new Set([
  */
 export const TITLES: ReadonlySet<string> = new Set([
   'mr', 'mrs', 'ms', 'miss', 'mx', 'mstr', 'master', 'dr', 'prof', 'mme', 'mlle', 'herr', 'frau',
+  // Bangladeshi Mst. / Mosammat before a woman's name, as Md. before a man's (which is a name: ABBREVIATIONS).
+  'mst', 'most', 'mosammat', 'mosamat', 'mossammat', 'mosammet',
 ]);
 
 /**
