@@ -88,15 +88,19 @@ export function oneEditApart(a: string, b: string): boolean {
 /**
  * The listed Vietnamese family name a token stands for, also when a
  * register mistyped it (Nguyewn, Hàong, Bsui): the token itself if listed,
- * or the listed name (of four or more letters) a token of three or more letters is one edit
- * from, or the listed name of three letters a four-letter token is one
+ * or the listed name (of four or more letters) a token of three or more
+ * letters with the same first letter is one edit from, or the listed name
+ * of three letters a four-letter token with its first letter is one
  * inserted letter from. Shorter names are left exact: one edit joins too
- * many unrelated words to them (Le/Lee, Vo/Von).
+ * many unrelated words to them (Le/Lee, Vo/Von). The first letter must
+ * agree, as registrars rarely mistype it and Khan, the commonest Afghan
+ * and South Asian family name, is one letter from Phan.
  */
 function vietnameseFamily(t: string): string | undefined {
   if (VIETNAMESE_FAMILY_NAMES.has(t)) return t;
   if (t.length < 3) return undefined;
   for (const n of VIETNAMESE_FAMILY_NAMES) {
+    if (n[0] !== t[0]) continue;
     if (n.length >= 4 ? oneEditApart(t, n) : n.length === 3 && t.length === 4 && oneEditApart(t, n)) return n;
   }
   return undefined;
