@@ -22,7 +22,7 @@
 import { decodeMatchKey, deriveMatchKeys, deriveQueryKeys, normaliseNameField, parseIdentifiers, strengthRank, type MatchKey, type MatchKeyStrength } from '../../src/core/identity/index.js';
 import { MATCH_KEYS } from '../../src/core/constants.js';
 import { ORIGINS, type Origin, type OriginPool, type SpelledName } from './name-data.js';
-import { habitsOf, otherWriting, randomDob, Rng, seededRandom, write, writingsOf, type Dob, type Writing } from './variants.js';
+import { exactDob, habitsOf, otherWriting, Rng, seededRandom, write, writingsOf, type Dob, type Writing } from './variants.js';
 
 const STRENGTHS = MATCH_KEYS.strengths;
 const RANK = Object.fromEntries(STRENGTHS.map((s) => [s, strengthRank(s)])) as Record<MatchKeyStrength, number>;
@@ -144,13 +144,6 @@ interface LeadingPerson {
 
 const pad = (x: number) => String(x).padStart(2, '0');
 
-/** An exact date of birth as the main population draws them, but never 1 January (keyed as a placeholder). */
-function exactDob(rng: Rng): Dob {
-  for (;;) {
-    const d = randomDob(rng);
-    if (d.m !== 1 || d.d !== 1) return d;
-  }
-}
 
 const LEADING_WORD = /^(Mohammad|Mohammed|Muhammad|Md\.?)\s+/;
 const calledCache = new Map<readonly SpelledName[], readonly SpelledName[]>();

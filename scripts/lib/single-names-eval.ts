@@ -18,7 +18,7 @@ import { deriveMatchKeys, deriveQueryKeys, normaliseNameField, parseIdentifiers,
 import { MATCH_KEYS } from '../../src/core/constants.js';
 import { toHex } from '../../src/core/bytes.js';
 import { ORIGINS, type Origin, type OriginPool, type SpelledName } from './name-data.js';
-import { habitsOf, otherWriting, randomDob, Rng, seededRandom, typo, write, writingsOf, type Dob, type Writing } from './variants.js';
+import { exactDob, habitsOf, otherWriting, Rng, seededRandom, typo, write, writingsOf, type Dob, type Writing } from './variants.js';
 
 const STRENGTHS = MATCH_KEYS.strengths;
 const RANK = Object.fromEntries(STRENGTHS.map((s) => [s, strengthRank(s)])) as Record<MatchKeyStrength, number>;
@@ -118,13 +118,6 @@ interface SinglePerson {
 
 const pad = (x: number) => String(x).padStart(2, '0');
 
-/** An exact date of birth as the main population draws them, but never 1 January (keyed as a placeholder). */
-function exactDob(rng: Rng): Dob {
-  for (;;) {
-    const d = randomDob(rng);
-    if (d.m !== 1 || d.d !== 1) return d;
-  }
-}
 
 const oneNameCache = new Map<readonly SpelledName[], readonly SpelledName[]>();
 

@@ -159,6 +159,14 @@ export function randomDob(rng: Rng): Dob {
   return { y, m, d: rng.int(1, daysIn(y, m)) };
 }
 
+/** A date of birth drawn as randomDob draws them, but never 1 January (keyed as a placeholder): for the supplementary measurements. */
+export function exactDob(rng: Rng): Dob {
+  for (;;) {
+    const d = randomDob(rng);
+    if (d.m !== 1 || d.d !== 1) return d;
+  }
+}
+
 type FamilyEntry = OriginPool['family'][number];
 
 const nativeOf = (e: FamilyEntry): string => (Array.isArray(e) ? (e as readonly SpelledName[])[0]!.native : (e as SpelledName).native);
