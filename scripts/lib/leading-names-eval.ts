@@ -22,7 +22,7 @@
 import { decodeMatchKey, deriveMatchKeys, deriveQueryKeys, normaliseNameField, parseIdentifiers, strengthRank, type MatchKey, type MatchKeyStrength } from '../../src/core/identity/index.js';
 import { MATCH_KEYS } from '../../src/core/constants.js';
 import { ORIGINS, type Origin, type OriginPool, type SpelledName } from './name-data.js';
-import { exactDob, habitsOf, otherWriting, Rng, seededRandom, write, writingsOf, type Dob, type Writing } from './variants.js';
+import { exactDob, habitsOf, otherWriting, renderDob, Rng, seededRandom, write, writingsOf, type Dob, type Writing } from './variants.js';
 
 const STRENGTHS = MATCH_KEYS.strengths;
 const RANK = Object.fromEntries(STRENGTHS.map((s) => [s, strengthRank(s)])) as Record<MatchKeyStrength, number>;
@@ -142,9 +142,6 @@ interface LeadingPerson {
   dob: Dob;
 }
 
-const pad = (x: number) => String(x).padStart(2, '0');
-
-
 const LEADING_WORD = /^(Mohammad|Mohammed|Muhammad|Md\.?)\s+/;
 const calledCache = new Map<readonly SpelledName[], readonly SpelledName[]>();
 
@@ -220,21 +217,8 @@ function givenField(lead: string | undefined, called: string, typed: Typed): str
 
 type DateHow = 'exact' | 'jan1' | 'assessed';
 
-function dateOf(p: LeadingPerson, how: DateHow, rng: Rng): Record<string, unknown> {
-  const { y, m, d } = p.dob;
-  switch (how) {
-    case 'exact':
-      return { precision: 'day', date: `${y}-${pad(m)}-${pad(d)}` };
-    case 'jan1':
-      // As the main population's dob-jan1-estimate: 1 January of the estimated year ± 1.
-      return { precision: 'day', date: `${y + rng.int(-1, 1)}-01-01` };
-    case 'assessed': {
-      // As its dob-age-assessed: ± 1 to ± 3 years around a centre that may miss the year by as much.
-      const pm = rng.int(1, 3);
-      return { precision: 'estimated', date: String(Math.min(y + rng.int(-pm, pm), 2025)), plusMinusYears: pm };
-    }
-  }
-}
+/** As the main population's dob-jan1-estimate and dob-age-assessed variants draw them (never undefined for these three). */
+const dateOf = (p: LeadingPerson, how: DateHow, rng: Rng): Record<string, unknown> => renderDob(p.dob, how, rng)!;
 
 class Recorder {
   readonly records: LeadingNameRecord[] = [];

@@ -335,8 +335,9 @@ export function typo(s: string, rng: Rng): string {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-function renderDob(p: Person, how: Rendering['dob'], rng: Rng): Record<string, unknown> | undefined {
-  const { y, m, d } = p.dob;
+/** A date of birth as a register records it: exact, day and month swapped, 1 January of the year ± 1, an age assessment, or none. */
+export function renderDob(dob: Dob, how: Rendering['dob'], rng: Rng): Record<string, unknown> | undefined {
+  const { y, m, d } = dob;
   switch (how) {
     case 'exact':
       return { precision: 'day', date: `${y}-${pad(m)}-${pad(d)}` };
@@ -419,7 +420,7 @@ function render(p: Person, r: Rendering, rng: Rng): Record<string, unknown> {
   }
   if (r.middle && ARABIC_MIDDLE.has(p.pool.origin) && p.middle !== undefined) entry['patronymic'] = w(p.father);
   const ids: Record<string, unknown> = { names: [entry], sex: rng.chance(0.9) ? p.sex : 'unknown' };
-  const dob = renderDob(p, r.dob, rng);
+  const dob = renderDob(p.dob, r.dob, rng);
   if (dob !== undefined) ids['dateOfBirth'] = dob;
   ids['nationalities'] = [p.pool.country];
   return { ...ids, ...renderStrong(p, r.strongShare, rng) };
