@@ -21,7 +21,7 @@ export {
 } from './matchkeys.js';
 export { bucketOf } from './bucket.js';
 export { encodeMatchKey, decodeMatchKey, type DecodedMatchKey } from './encoding.js';
-export { normaliseName, normaliseNameField, type NormalisedName } from './normalise-name.js';
+export { normaliseNameField } from './normalise-name.js';
 export { phoneticCodes } from './phonetic.js';
 export { transliterate } from './transliterate.js';
 export { isCountryCode, ISO_3166_ALPHA2 } from './countries.js';
