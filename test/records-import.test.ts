@@ -6,6 +6,10 @@ import Database from 'better-sqlite3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deriveMatchKeys } from '../src/core/identity/index.js';
+import { deriveFingerprintKey, recordFingerprint } from '../src/core/records/importer.js';
+import { parseRecord } from '../src/core/records/parse.js';
+import { readKeyFile } from '../src/node/keyfile.js';
 import { cairn, initNode, tempDir } from './helpers/cli.js';
 
 const HEADER = 'ref,category,owning_unit,contact_point,record_date,retention_until,given_name,family_name,patronymic,aliases,sex,date_of_birth,nationalities,documents,phones,emails,handles';
@@ -120,6 +124,38 @@ describe('cairn import', () => {
     d.close();
     expect(entries.length).toBeGreaterThanOrEqual(3);
     expect(entries.map((e) => e.entry).join('\n')).not.toMatch(/Irina|Ilona|Vasilescu/i);
+  });
+
+  it('stores nothing again when a re-import changes nothing a node stores, and stores again a record whose keys the rules changed', () => {
+    const file = join(dir, 'rules.ndjson');
+    const meta = { category: 'missing_child', owningUnit: 'Unit 9', contactPoint: 'desk9@police.example', recordDate: '2025-01-01', retentionUntil: '2035-01-01' };
+    const rec = (ref: string, given: string, family: string) => ({ ref, ...meta, identifiers: { names: [{ given, family }], dateOfBirth: { precision: 'day', date: '2014-02-11' } } });
+    writeFileSync(file, `${[rec('RO-30', 'Mihaela', 'Dobre'), rec('RO-31', 'Sorin', 'Nistor')].map((r) => JSON.stringify(r)).join('\n')}\n`);
+    expect(cairn(['import', file, '--home', home, '--threads', '1']).stdout).toContain('imported 2, updated 0, unchanged 0, rejected 0');
+    // Written another way that normalises alike: the same keys, so the same stored record.
+    writeFileSync(file, `${[rec('RO-30', 'MIHAELA ', 'Dobre'), rec('RO-31', 'Sorin', 'nistor')].map((r) => JSON.stringify(r)).join('\n')}\n`);
+    expect(cairn(['import', file, '--home', home, '--threads', '1']).stdout).toContain('imported 0, updated 0, unchanged 2, rejected 0');
+
+    // RO-30 as a node would hold it had it been stored under earlier rules
+    // that gave one key fewer: that token missing, and the fingerprint of
+    // the keys it was stored with.
+    const fpKey = deriveFingerprintKey(readKeyFile(join(home, 'keys/oprf.key'), 'oprf'));
+    const parsed = parseRecord(rec('RO-30', 'Mihaela', 'Dobre'), '2026-01-01');
+    if (!parsed.ok) throw new Error('fixture does not parse');
+    const keys = deriveMatchKeys(parsed.record.identifiers);
+    const dropped = keys[keys.length - 1]!;
+    const d = new Database(join(home, 'cairn.db'));
+    const tokenCount = () => (d.prepare("select count(*) n from tokens join records on records.id = tokens.record_id where ref = 'RO-30'").get() as { n: number }).n;
+    const full = tokenCount();
+    expect(full).toBe(keys.length);
+    d.prepare("delete from tokens where rowid = (select max(tokens.rowid) from tokens join records on records.id = tokens.record_id where ref = 'RO-30' and key_type = ?)").run(dropped.type);
+    d.prepare("update records set fingerprint = ? where ref = 'RO-30'").run(Buffer.from(recordFingerprint(fpKey, parsed.record, keys.slice(0, -1))));
+    expect(tokenCount()).toBe(full - 1);
+
+    const r = cairn(['import', file, '--home', home, '--threads', '1']);
+    expect(r.stdout).toContain('imported 0, updated 1, unchanged 1, rejected 0');
+    expect(tokenCount()).toBe(full);
+    d.close();
   });
 
   it('refuses a row whose identifiers give no match key, and keeps what a stored record had', () => {

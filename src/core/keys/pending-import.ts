@@ -11,7 +11,7 @@ import { appendStatement } from '../audit/entry.js';
 import type { Db } from '../db/schema.js';
 import type { TokenBackend } from '../oprf/index.js';
 import type { Clock } from '../ports.js';
-import { changedRecords, storedFingerprints, tokenStatements, textsByRowCount, type BatchResult } from '../records/importer.js';
+import { changedRecords, insertPendingTokens, storedFingerprints, tokenStatements, upsertRecord, type BatchResult } from '../records/importer.js';
 import type { ParsedRecord } from '../records/parse.js';
 
 export interface PendingImportDeps {
@@ -25,18 +25,6 @@ export interface PendingImportDeps {
   epoch: number;
 }
 
-const UPSERT_PENDING = `insert into pending_records (ref, category, owning_unit, contact_point, record_date, retention_until, fingerprint, updated_at)
-  values (?, ?, ?, ?, ?, ?, ?, ?)
-  on conflict (ref) do update set category = excluded.category, owning_unit = excluded.owning_unit,
-    contact_point = excluded.contact_point, record_date = excluded.record_date,
-    retention_until = excluded.retention_until, fingerprint = excluded.fingerprint, updated_at = excluded.updated_at`;
-
-/** One insert of `n` pending token rows of one record, found by its reference (the last parameter). */
-const insertPendingTokens = textsByRowCount(
-  (n) => `insert into pending_tokens (ref, key_type, category, confirm, fingerprint)
-  select p.ref, v.column1, p.category, v.column2, v.column3 from (values ${Array.from({ length: n }, () => '(?, ?, ?)').join(', ')}) as v, pending_records p where p.ref = ?`,
-);
-
 /** Store one batch of validated records in the pending epoch, atomically, with one audit entry. */
 export async function importPendingBatch(deps: PendingImportDeps, records: readonly ParsedRecord[], actor: string, source: string): Promise<BatchResult> {
   const { db } = deps;
@@ -47,9 +35,9 @@ export async function importPendingBatch(deps: PendingImportDeps, records: reado
   // "imported" against the served epoch: a record the active epoch does not hold either.
   const served = await storedFingerprints(db, 'records', changed.map((c) => c.r.ref));
   const at = now.toISOString();
-  const { statements, tokens } = await tokenStatements(deps.backend, changed, insertPendingTokens, ({ r, fp }, inserts) => [
-    CompiledQuery.raw(UPSERT_PENDING, [r.ref, r.category, r.owningUnit, r.contactPoint, r.recordDate, r.retentionUntil, fp, at]),
-    CompiledQuery.raw('delete from pending_tokens where ref = ?', [r.ref]),
+  const { statements, tokens } = await tokenStatements(deps.backend, changed, insertPendingTokens, (c, inserts) => [
+    upsertRecord('pending_records', c, at),
+    CompiledQuery.raw('delete from pending_tokens where ref = ?', [c.r.ref]),
     ...inserts,
   ]);
   const importedRefs = changed.filter((c) => !served.has(c.r.ref)).map((c) => c.r.ref);

@@ -58,8 +58,8 @@ export function parseRecord(
   if (errors.length || identifiers === undefined) return { ok: false, ref: e.ref, errors };
   // Valid identifiers that give no key (a given name alone, a name without a
   // date of birth) would be stored where no search can ever reach them. The
-  // check stops at the first key: an unchanged record of a re-import is
-  // never derived in full.
+  // check stops at the first key; the importer derives them all once, for
+  // the record's fingerprint and its tokens.
   if (!hasMatchKey(identifiers)) return { ok: false, ref: e.ref, errors: [{ field: 'identifiers', reason: `give no match key, so no peer could ever find this record: ${MATCH_KEY_NEEDS}${placeholderNote(identifiers)}` }] };
   return {
     ok: true,
