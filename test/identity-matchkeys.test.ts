@@ -358,6 +358,23 @@ describe('deriveMatchKeys', () => {
     expect(keysOf({ names: [{ given: 'FNU', family: 'LNU' }], dateOfBirth: d })).toEqual([]);
   });
 
+  it('reads a name in Hebrew letters both ways where ב כ פ may be hard or soft, token by token', () => {
+    const d = dob('2015-03-09');
+    const person = (given: string, family: string) => ({ names: [{ given, family }], dateOfBirth: d });
+    // A soft given name beside a hard surname: each token is read both ways, so the mix meets too.
+    expect(shared(person('רבקה', 'גולדברג'), person('Rivka', 'Goldberg'))).toBe(true);
+    expect(shared(person('מרדכי', 'שפירא'), person('Mordechai', 'Shapira'))).toBe(true);
+    expect(shared(person('אסתר', 'פרידמן'), person('Ester', 'Friedman'))).toBe(true);
+    // Soft on both, hard on both.
+    expect(shared(person('יעקב', 'לוי'), person('Yaakov', 'Levi'))).toBe(true);
+    expect(shared(person('מלכה', 'אשכנזי'), person('Malka', 'Ashkenazi'))).toBe(true);
+    // Both readings are held: a register that wrote the soft one in Latin letters meets it too.
+    expect(shared(person('רבקה', 'גולדברג'), person('Rivka', 'Goldverg'))).toBe(true);
+    // A second reading gets no typo variants (10.4): here 30 keys, against 18 for the Latin spelling.
+    expect(keysOf(person('רבקה', 'גולדברג'))).toHaveLength(30);
+    expect(keysOf(person('Rivka', 'Goldberg'))).toHaveLength(18);
+  });
+
   it('gives no name keys without a date of birth (a name alone is not a match)', () => {
     expect(keysOf({ names: [{ given: 'Mohammed', family: 'Ali' }] })).toEqual([]);
   });

@@ -105,6 +105,10 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     name: 'a leading name (Md. → muhammad, code MHMT): the leading pair (Rahim, Uddin) besides (Muhammad, Uddin), no typo variants for it',
     identifiers: { names: [{ given: 'Md. Rahim', family: 'Uddin' }], dateOfBirth: { precision: 'day', date: '2012-08-09' } },
   },
+  {
+    name: 'Hebrew letters read both ways (רבקה גולדברג): two choices, so three more forms; (rvka, goldbrg) is the one Rivka Goldberg meets',
+    identifiers: { names: [{ given: 'רבקה', family: 'גולדברג' }], dateOfBirth: { precision: 'day', date: '2014-05-20' } },
+  },
 ];
 
 export interface MatchKeyVector {

@@ -226,7 +226,10 @@ function addNameKeys(ids: Identifiers, keys: KeySet, side: KeySide): void {
       if (unordered !== undefined) keys.add('phoneticPairDobUnordered', [a, b, unordered]);
       addYearKeys(keys, side, a, b, exact, years);
     }
-    if (form.given === undefined || date === undefined) continue;
+    // A second reading of Hebrew letters meets a Latin spelling of the name
+    // exactly; a typo on top of a reading is two differences, and its
+    // variants would triple a Hebrew name's keys (10.7).
+    if (form.given === undefined || date === undefined || form.hebrewReading) continue;
     // Typo variants are built on the A readings of both tokens and on their
     // B readings (a token without one counts with its A reading), not on
     // mixed pairs: a typo is caught where both records follow one reading.

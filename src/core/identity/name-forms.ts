@@ -5,7 +5,8 @@
  * alias is a single word ("Sasha"), otherwise without roles.
  */
 import type { NameEntry } from '../../../schemas/identifiers.js';
-import { normaliseNameField } from './normalise-name.js';
+import { normaliseName, normaliseNameField } from './normalise-name.js';
+import { hasHebrewLetter } from './transliterate.js';
 import { LONG_VOWEL_MARKS, phoneticReadings, type ReadingOptions } from './phonetic.js';
 import { VIETNAMESE_FAMILY_NAMES } from './particles.js';
 
@@ -60,6 +61,11 @@ export interface NameForm {
    * and only the first given token is paired with the family name.
    */
   leadingPair?: [string, string];
+  /**
+   * A second reading of a name in Hebrew letters (10.4, "Hebrew readings"):
+   * its pairs get no typo variants, which the entry's first form has.
+   */
+  hebrewReading?: true;
   /** First given token, when the form has roles and both given and family names. */
   given?: string;
   /** Family tokens (at most MAX_FAMILY_TOKENS), when `given` is set. */
@@ -172,6 +178,35 @@ function formWithRoles(givenIn: string[], familyIn: string[], patronymic: string
   return { tokens: uniqueSorted(all), pairs: rolelessPairs(all), family: [] };
 }
 
+type Fields = { given: string[]; family: string[]; patronymic: string[] };
+const FIELDS = ['given', 'family', 'patronymic'] as const;
+
+/**
+ * The other readings of a name entry written in Hebrew letters (10.2 step
+ * 4, HebrewReading): unpointed ב כ פ may be hard or soft, and one name may
+ * hold both (Rivka Goldberg), so each token whose hard reading differs is
+ * a choice. With one or two such tokens, every choice but the all-soft one
+ * (`soft`, the entry's form already); with more, all of them hard.
+ */
+function hebrewReadings(e: NameEntry, soft: Fields): Fields[] {
+  const raw = { given: e.given, family: e.family, patronymic: e.patronymic };
+  if (!FIELDS.some((f) => raw[f] !== undefined && hasHebrewLetter(raw[f]))) return [];
+  const hard: Fields = { given: [], family: [], patronymic: [] };
+  for (const f of FIELDS) hard[f] = raw[f] === undefined ? [] : normaliseName(raw[f], 'hard').tokens;
+  // A choice: one token, or a whole field where the readings split it differently.
+  const choices: ((x: Fields) => void)[] = [];
+  for (const f of FIELDS) {
+    if (soft[f].length !== hard[f].length) choices.push((x) => (x[f] = hard[f]));
+    else for (let i = 0; i < soft[f].length; i++) if (soft[f][i] !== hard[f][i]) choices.push((x) => (x[f][i] = hard[f][i]!));
+  }
+  const picks = choices.length <= 2 ? [[0], [1], [0, 1]].filter((p) => p.every((i) => i < choices.length)) : [choices.map((_, i) => i)];
+  return picks.map((p) => {
+    const x: Fields = { given: [...soft.given], family: [...soft.family], patronymic: [...soft.patronymic] };
+    for (const i of p) choices[i]!(x);
+    return x;
+  });
+}
+
 /** The name forms of a record's name entries (see module header). */
 export function nameForms(entries: readonly NameEntry[]): NameForm[] {
   const forms: NameForm[] = [];
@@ -179,13 +214,19 @@ export function nameForms(entries: readonly NameEntry[]): NameForm[] {
     if (f !== undefined && forms.length < MAX_NAME_FORMS) forms.push(f);
   };
   for (const e of entries) {
-    const given = e.given === undefined ? [] : normaliseNameField(e.given);
-    const family = e.family === undefined ? [] : normaliseNameField(e.family);
-    const patronymic = e.patronymic === undefined ? [] : normaliseNameField(e.patronymic);
-    push(formWithRoles(given, family, patronymic));
+    const soft: Fields = {
+      given: e.given === undefined ? [] : normaliseNameField(e.given),
+      family: e.family === undefined ? [] : normaliseNameField(e.family),
+      patronymic: e.patronymic === undefined ? [] : normaliseNameField(e.patronymic),
+    };
+    push(formWithRoles(soft.given, soft.family, soft.patronymic));
+    for (const r of hebrewReadings(e, soft)) {
+      const f = formWithRoles(r.given, r.family, r.patronymic);
+      push(f && { ...f, hebrewReading: true });
+    }
     for (const alias of e.aliases ?? []) {
       const a = normaliseNameField(alias);
-      if (a.length === 1) push(formWithRoles(a, family, []));
+      if (a.length === 1) push(formWithRoles(a, soft.family, []));
       else if (a.length > 1) push({ tokens: uniqueSorted(a), pairs: rolelessPairs(a), family: [] });
     }
   }

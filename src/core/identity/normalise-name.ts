@@ -35,7 +35,7 @@
  * ("García-López" → garcia, lopez); keys pair tokens so that a record with
  * only one of them still matches.
  */
-import { transliterate } from './transliterate.js';
+import { transliterate, type HebrewReading } from './transliterate.js';
 import {
   ABBREVIATIONS,
   ARTICLES,
@@ -129,9 +129,12 @@ export interface NormalisedName {
   placeholder: boolean;
 }
 
-/** Normalise one name field (see the module header), saying whether it held a placeholder. */
-export function normaliseName(raw: string): NormalisedName {
-  const ascii = transliterate(splitJoinedNames(raw.replace(INVISIBLE_MARKS, '').normalize('NFKC')));
+/**
+ * Normalise one name field (see the module header), saying whether it held
+ * a placeholder; `hebrew` is how Hebrew words read their ב כ פ (step 2).
+ */
+export function normaliseName(raw: string, hebrew: HebrewReading = 'soft'): NormalisedName {
+  const ascii = transliterate(splitJoinedNames(raw.replace(INVISIBLE_MARKS, '').normalize('NFKC')), hebrew);
   const split = splitParts(ascii);
   const named = split.filter((p) => !isPlaceholder(p));
   // Letters left alone beside a placeholder (Albanian "I panjohur", "N. Unknown") are no initials of a name.

@@ -161,15 +161,27 @@ const PE = '\u05E4';
  */
 const HEBREW_WORDS: Readonly<Record<string, string>> = { '\u05D3\u05D5\u05D3': '\u05D3\u05D5\u05D9\u05D3' };
 
-/** Bet, kaf and pe first in a word carry the dagesh that makes them b, k, p (Binyamin, Kohen, Peretz); elsewhere any-ascii's v, kh, f. */
-const HARD_FIRST: Readonly<Record<string, string>> = { [BET]: 'b', [KAF]: 'k', [PE]: 'p' };
+/** Bet, kaf and pe with the dagesh that makes them b, k, p, as they are first in a word (Binyamin, Kohen, Peretz); else any-ascii's v, kh, f. */
+const HARD: Readonly<Record<string, string>> = { [BET]: 'b', [KAF]: 'k', [PE]: 'p' };
+
+/**
+ * How unpointed Hebrew's ב כ פ are read where the points would tell
+ * (10.2 step 4). 'soft': after a letter, as Hebrew given names say them
+ * (Rivka, Mordechai, Avraham, Refael). 'hard': after a letter other than
+ * ו and י (the vowels o, u, i) and not last in the word, b k p, and פ first
+ * in the word f, as surnames of Yiddish and European origin and closed
+ * syllables write them (Goldberg, Kaplan, Shapira, Malka, Ashkenazi,
+ * Elbaz; Friedman, Fisher, Feldman). Unpointed text does not say which;
+ * a name whose readings differ gets both (name-forms.ts).
+ */
+export type HebrewReading = 'soft' | 'hard';
 
 /**
  * Unpointed Hebrew, as Latin spellings of Israeli names read it: any-ascii
  * writes it letter by letter (א and ע as ', ו and ב as v, כ as kh, a final ה
  * as h), so יוסף gave "yvsf" and no Yosef, Josef; עומר "'vmr" and no Omer.
  */
-function hebrewWord(word: string): string {
+function hebrewWord(word: string, reading: HebrewReading): string {
   const bare = word.replace(HEBREW_POINTS, '');
   const w = [...(HEBREW_WORDS[bare] ?? bare)];
   let out = '';
@@ -193,11 +205,17 @@ function hebrewWord(word: string): string {
     // He closing a word is the vowel a or e (Sarah, Noa, Rivka); after a letter that would make a Latin digraph with h, the unwritten vowel is written (Dahan, Kohen), as for Arabic.
     else if (letter === HE && !first && last) out += 'a';
     else if (letter === HE && !first && BEFORE_HEH_DIGRAPH.test(anyAscii(out.slice(-1)))) out += 'ah';
-    else if (first && letter in HARD_FIRST) out += HARD_FIRST[letter]!;
+    else if (first && letter === PE && reading === 'hard') out += 'f';
+    else if (first && letter in HARD) out += HARD[letter]!;
+    // A final form (ך ף) is never hard: c, not letter, tells it apart.
+    else if (reading === 'hard' && !last && c in HARD && w[i - 1] !== VAV && w[i - 1] !== YOD) out += HARD[c]!;
     else out += c;
   }
   return out;
 }
+
+/** Whether `s` holds a Hebrew letter, whose ב כ פ may read two ways (HebrewReading). */
+export const hasHebrewLetter = (s: string): boolean => HEBREW_LETTER.test(s);
 
 // ---- Latin -----------------------------------------------------------------
 
@@ -212,7 +230,7 @@ function latinPreRules(s: string): string {
  * pre-rules, lower-casing, per-word Greek, Arabic and Hebrew pre-rules, any-ascii,
  * lower-casing again.
  */
-export function transliterate(nfkc: string): string {
+export function transliterate(nfkc: string, hebrew: HebrewReading = 'soft'): string {
   const lowered = latinPreRules(nfkc).toLowerCase();
   const words = lowered.split(WORD_SPLIT);
   const persian = PERSIAN_LETTER.test(lowered);
@@ -220,7 +238,7 @@ export function transliterate(nfkc: string): string {
   for (const w of words) {
     if (GREEK_LETTER.test(w)) out += greekWord(w);
     else if (ARABIC_LETTER.test(w)) out += arabicWord(w, persian);
-    else if (HEBREW_LETTER.test(w)) out += hebrewWord(w);
+    else if (HEBREW_LETTER.test(w)) out += hebrewWord(w, hebrew);
     else out += w;
   }
   return anyAscii(out).toLowerCase();
