@@ -4,12 +4,14 @@
  * prints precision and recall per key strength and recall per variant kind,
  * then issue 14's targets against that run (met or MISSED), the spread of
  * the headline figures over smaller runs at other seeds, and the
- * supplementary measurements of single names (0x24) and of leading names
- * (the leading pair, 10.4), which have populations of their own and leave
- * every figure before them as it was.
+ * supplementary measurements of single names (0x24), of leading names
+ * (the leading pair, 10.4) and of Hebrew names (unpointed Hebrew script
+ * against Latin spellings, 10.2 step 4), which have populations of their
+ * own and leave every figure before them as it was.
  *
  *   node dist/scripts/eval-matching.js [--seed N] [--persons N] [--min-dob-pairs N] [--seeds 1,2,3 | --seeds none]
- *     [--single-persons N] [--single-register N] [--leading-persons N] [--leading-register N] [--json]
+ *     [--single-persons N] [--single-register N] [--leading-persons N] [--leading-register N]
+ *     [--hebrew-persons N] [--hebrew-register N] [--json]
  *
  * --persons: index persons of the main run (default 10,000: one 2,000-person
  * draw moves recall by about a point; protocol/10-identifiers.md, 10.7).
@@ -21,18 +23,23 @@
  * are counted (default 20,000; they grow with its square).
  * --leading-persons: leading-name persons, each recorded twice (default 2,000).
  * --leading-register: records of the leading-name register whose false pairs
- * are counted (default 20,000).
+ * are counted (default 10,000).
+ * --hebrew-persons: Hebrew-name persons, each recorded twice (default 2,000).
+ * --hebrew-register: records of the Hebrew-name register, half in script,
+ * whose false pairs are counted (default 10,000).
  */
 import { pathToFileURL } from 'node:url';
 import { evaluateMatching, formatFigures } from './lib/matching-eval.js';
 import { checkTargets, formatTargets, HEADLINE_PERSONS, spread, SPREAD_SEEDS } from './lib/matching-targets.js';
 import { evaluateSingleNames, formatSingleNames } from './lib/single-names-eval.js';
 import { evaluateLeadingNames, formatLeadingNames } from './lib/leading-names-eval.js';
+import { evaluateHebrewNames, formatHebrewNames } from './lib/hebrew-names-eval.js';
 
 export { evaluateMatching, formatFigures, MIN_DOB_PAIRS_PER_ORIGIN, type MatchingFigures } from './lib/matching-eval.js';
 export { checkTargets, headline, HEADLINE_PERSONS, TARGETS } from './lib/matching-targets.js';
 export { evaluateSingleNames, formatSingleNames, type SingleNameFigures } from './lib/single-names-eval.js';
 export { evaluateLeadingNames, formatLeadingNames, type LeadingNameFigures } from './lib/leading-names-eval.js';
+export { evaluateHebrewNames, formatHebrewNames, type HebrewNameFigures } from './lib/hebrew-names-eval.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -57,10 +64,11 @@ function main(): void {
   const num = (name: string) => (arg(name) === undefined ? undefined : Number(arg(name)));
   const singleNames = evaluateSingleNames({ seed: figures.seed, persons: num('single-persons'), registerRecords: num('single-register') });
   const leadingNames = evaluateLeadingNames({ seed: figures.seed, persons: num('leading-persons'), registerRecords: num('leading-register') });
+  const hebrewNames = evaluateHebrewNames({ seed: figures.seed, persons: num('hebrew-persons'), registerRecords: num('hebrew-register') });
   process.stdout.write(
     process.argv.includes('--json')
-      ? `${JSON.stringify({ ...figures, targets, spread: runs, singleNames, leadingNames }, null, 2)}\n`
-      : `${formatFigures(figures)}\n\n${formatTargets(figures, targets, runs)}\n\n${formatSingleNames(singleNames)}\n\n${formatLeadingNames(leadingNames)}\n`,
+      ? `${JSON.stringify({ ...figures, targets, spread: runs, singleNames, leadingNames, hebrewNames }, null, 2)}\n`
+      : `${formatFigures(figures)}\n\n${formatTargets(figures, targets, runs)}\n\n${formatSingleNames(singleNames)}\n\n${formatLeadingNames(leadingNames)}\n\n${formatHebrewNames(hebrewNames)}\n`,
   );
 }
 

@@ -168,10 +168,10 @@ const HARD: Readonly<Record<string, string>> = { [BET]: 'b', [KAF]: 'k', [PE]: '
  * How unpointed Hebrew's ב כ פ are read where the points would tell
  * (10.2 step 4). 'soft': after a letter, as Hebrew given names say them
  * (Rivka, Mordechai, Avraham, Refael). 'hard': after a letter other than
- * ו and י (the vowels o, u, i) and not last in the word, b k p, and פ first
+ * ו (the vowel o or u) and not last in the word, b k p, and פ first
  * in the word f, as surnames of Yiddish and European origin and closed
  * syllables write them (Goldberg, Kaplan, Shapira, Malka, Ashkenazi,
- * Elbaz; Friedman, Fisher, Feldman). Unpointed text does not say which;
+ * Elbaz, Leibovitz, Tzipora; Friedman, Fisher, Feldman). Unpointed text does not say which;
  * a name whose readings differ gets both (name-forms.ts).
  */
 export type HebrewReading = 'soft' | 'hard';
@@ -208,7 +208,7 @@ function hebrewWord(word: string, reading: HebrewReading): string {
     else if (first && letter === PE && reading === 'hard') out += 'f';
     else if (first && letter in HARD) out += HARD[letter]!;
     // A final form (ך ף) is never hard: c, not letter, tells it apart.
-    else if (reading === 'hard' && !last && c in HARD && w[i - 1] !== VAV && w[i - 1] !== YOD) out += HARD[c]!;
+    else if (reading === 'hard' && !last && c in HARD && w[i - 1] !== VAV) out += HARD[c]!;
     else out += c;
   }
   return out;
