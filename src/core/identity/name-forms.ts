@@ -1,8 +1,10 @@
 /**
  * Name forms: the normalised views of a record's names that keys are built
  * from. Each name entry gives one form with roles (given / family /
- * patronymic); each alias gives one more, with the entry's family name if the
- * alias is a single word ("Sasha"), otherwise without roles.
+ * patronymic); a name in Hebrew letters up to three more, its other
+ * readings of ב כ פ (hebrewReadings); each alias one more, with the entry's
+ * family name if the alias is a single word ("Sasha"), otherwise without
+ * roles.
  */
 import type { NameEntry } from '../../../schemas/identifiers.js';
 import { normaliseName, normaliseNameField } from './normalise-name.js';
