@@ -368,6 +368,9 @@ describe('deriveMatchKeys', () => {
     // Soft on both, hard on both.
     expect(shared(person('יעקב', 'לוי'), person('Yaakov', 'Levi'))).toBe(true);
     expect(shared(person('מלכה', 'אשכנזי'), person('Malka', 'Ashkenazi'))).toBe(true);
+    // Leah is no particle "la" beside another given name (10.2 step 4): the pair is (Leah, Cohen), not (Sara, Cohen).
+    expect(shared(person('לאה שרה', 'כהן'), person('Leah Sara', 'Cohen'))).toBe(true);
+    expect(shared(person('לאה שרה', 'כהן'), person('Sara', 'Cohen'))).toBe(false);
     // Both readings are held: a register that wrote the soft one in Latin letters meets it too.
     expect(shared(person('רבקה', 'גולדברג'), person('Rivka', 'Goldverg'))).toBe(true);
     // A second reading gets no typo variants (10.4): here 30 keys, against 18 for the Latin spelling.

@@ -333,9 +333,9 @@ const fieldOf = (r: HebrewNameRecord, role: 'given' | 'family') => (r.identifier
 /**
  * Which names of each missed pair code apart in script and in Latin, at
  * the level of the keys the pair missed. A field whose two writings
- * normalise to a different number of words is listed whole: לאה is "la",
- * a particle normalisation drops before or after another name, so
- * לאה שרה keys as Sara alone while Leah Sara keys as two names.
+ * normalise to a different number of words is listed whole: a name read
+ * as a particle is dropped beside another name (לאה, "la" until it was
+ * read "lea" whole), so the script record keys one name fewer.
  */
 function missedNames(pairs: readonly (readonly [script: HebrewNameRecord, latin: HebrewNameRecord])[], level: Level): HebrewMissedPairs {
   const byField = { given: 0, family: 0, both: 0, neither: 0 };

@@ -160,6 +160,12 @@ const PE = '\u05E4';
  * דוד is David (the full spelling דויד follows the rules below).
  */
 const HEBREW_WORDS: Readonly<Record<string, string>> = { '\u05D3\u05D5\u05D3': '\u05D3\u05D5\u05D9\u05D3' };
+/**
+ * Names read whole: לאה by the rules below is "la", a particle dropped
+ * beside another given name (Leah Sara would key as Sara); its alef
+ * carries the e that Lea and Leah write.
+ */
+const HEBREW_READINGS: Readonly<Record<string, string>> = { '\u05DC\u05D0\u05D4': 'lea' };
 
 /** Bet, kaf and pe with the dagesh that makes them b, k, p, as they are first in a word (Binyamin, Kohen, Peretz); else any-ascii's v, kh, f. */
 const HARD: Readonly<Record<string, string>> = { [BET]: 'b', [KAF]: 'k', [PE]: 'p' };
@@ -183,6 +189,8 @@ export type HebrewReading = 'soft' | 'hard';
  */
 function hebrewWord(word: string, reading: HebrewReading): string {
   const bare = word.replace(HEBREW_POINTS, '');
+  const whole = HEBREW_READINGS[bare];
+  if (whole !== undefined) return whole;
   const w = [...(HEBREW_WORDS[bare] ?? bare)];
   let out = '';
   for (let i = 0; i < w.length; i++) {
