@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '../../src/node/lock.js';
 
 /**
  * Loopback ports for test nodes: below Linux's ephemeral range (32768 and
@@ -25,16 +26,6 @@ const TEST_PORTS = { from: 20_000, to: 32_000 } as const;
 const RESERVATIONS = join(tmpdir(), 'cairn-test-ports');
 const reserved = new Set<number>();
 let releaseOnExit = false;
-
-/** Whether process `pid` still runs (EPERM: it does, as another user's). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Reserve `port` for this process across processes: false when another
@@ -57,7 +48,7 @@ export function reservePort(port: number): boolean {
       continue; // released meanwhile: try again
     }
     // A file being written is empty for a moment: treat it as held.
-    if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) return false;
+    if (!Number.isInteger(owner) || owner <= 0 || processAlive(owner)) return false;
     rmSync(file, { force: true });
   }
   return false;

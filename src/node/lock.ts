@@ -14,7 +14,7 @@ export const SERVE_LOCK_FILE = 'serve.lock';
 export const serveLockPath = (home: string): string => join(home, SERVE_LOCK_FILE);
 
 /** Whether a process with this PID exists (EPERM: it exists, owned by another user). */
-function alive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -35,7 +35,7 @@ function pidIn(file: string): number | undefined {
 /** The PID of the live process serving this home, if any. */
 export function servingPid(home: string): number | undefined {
   const pid = pidIn(serveLockPath(home));
-  return pid !== undefined && alive(pid) ? pid : undefined;
+  return pid !== undefined && processAlive(pid) ? pid : undefined;
 }
 
 export interface ServeLock {
@@ -77,7 +77,7 @@ export function acquireServeLock(home: string): ServeLock {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const holder = pidIn(path);
-    if (holder !== undefined && alive(holder)) {
+    if (holder !== undefined && processAlive(holder)) {
       throw new CairnError(
         'home_locked',
         `${home} is already served by process ${holder}${holder === process.pid ? ' (this process)' : ''} (lock ${path}); stop it first, or serve another home`,
