@@ -31,6 +31,7 @@ export const AUDIT_EVENT_TYPES = [
   'peers.oprf_key',
   'audit.read',
   'audit.export',
+  'audit.prune',
   'console.signin',
   'console.signout',
 ] as const;

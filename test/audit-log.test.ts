@@ -4,16 +4,19 @@
  * and retention pruning that keeps the tree verifiable.
  */
 import Database from 'better-sqlite3';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, cli, serve, addUser } from '../scripts/lib/federation.js';
-import { openCheckpoint } from '../src/core/audit/checkpoint.js';
+import { openCheckpoint, signCheckpoint } from '../src/core/audit/checkpoint.js';
 import { leafHashOf } from '../src/core/audit/entry.js';
-import { logVerifierKey } from '../src/core/audit/log.js';
+import { createAuditLog, logVerifierKey, originOf, rootAt } from '../src/core/audit/log.js';
+import { ed25519Signer } from '../src/core/signing.js';
+import { openNodeContext } from '../src/node/context.js';
 import { verifyConsistency, verifyInclusion } from '../src/core/audit/merkle/index.js';
-import { ed25519NoteVerifier } from '../src/core/audit/note.js';
+import { ed25519NoteSigner, ed25519NoteVerifier } from '../src/core/audit/note.js';
 import { fromBase64, fromBase64Url } from '../src/core/bytes.js';
-import { cairn, freePort, initNode, tempDir } from './helpers/cli.js';
+import { cairn, cleanEnv, freePort, initNode, tempDir } from './helpers/cli.js';
 
 describe('audit log', () => {
   const t = tempDir('cairn-audit-');
@@ -132,13 +135,97 @@ describe('audit log', () => {
     expect(cairn(['audit', 'verify', '--home', home]).status).toBe(0);
   });
 
-  it('prunes payloads past retention and still verifies', () => {
-    const db = new Database(join(home, 'cairn.db'));
-    db.prepare("update audit_entries set at = '2020-01-01T00:00:00.000Z' where idx < 3").run();
+  it('prunes payloads past retention by their own time, signs the prune, and still verifies', async () => {
+    const file = join(home, 'cairn.db');
+    // Backdating the column beside an entry does not make it prunable: the age is the entry's own.
+    let db = new Database(file);
+    db.prepare("update audit_entries set at = '2020-01-01T00:00:00.000Z' where idx = 1").run();
     db.close();
-    expect(cairn(['audit', 'prune', '--home', home]).stdout).toContain('pruned 3 entries');
+    expect(cairn(['audit', 'prune', '--home', home]).stdout).toContain('pruned 0 entries');
+    const r0 = cairn(['audit', 'verify', '--home', home]);
+    expect(r0.status).toBe(1);
+    expect(r0.stderr).toContain(`entry 1's stored at ("2020-01-01T00:00:00.000Z") differs from the entry itself`);
+    db = new Database(file);
+    const own = JSON.parse((db.prepare('select entry from audit_entries where idx = 1').get() as { entry: string }).entry).at;
+    db.prepare('update audit_entries set at = ? where idx = 1').run(own);
+    db.close();
+
+    // Four years on, the retention job prunes every payload older than three years, in one unit with its signed statement.
+    const ctx = await openNodeContext(home, cleanEnv());
+    const later = new Date(Date.now() + 4 * 365 * 86_400_000);
+    let held: number;
+    try {
+      held = Number((await ctx.db.selectFrom('audit_entries').select((eb) => eb.fn.countAll<number>().as('n')).where('entry', 'is not', null).executeTakeFirstOrThrow()).n);
+      const log = createAuditLog({ db: ctx.db, atomic: ctx.atomic, clock: { now: () => later }, signer: ctx.keys.signer, baseUrl: ctx.config.node.url });
+      expect(await log.prune(new Date(later.getTime() - 1095 * 86_400_000), 'system')).toBe(held);
+      const prune = await ctx.db.selectFrom('audit_entries').select(['idx', 'entry']).where('type', '=', 'audit.prune').executeTakeFirstOrThrow();
+      expect(JSON.parse(prune.entry!).data).toMatchObject({ through: prune.idx - 1, pruned: held, statement: { payloadType: 'application/vnd.cairn.audit-prune+json' } });
+    } finally {
+      await ctx.close();
+    }
     const r = cairn(['audit', 'verify', '--home', home]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('(3 pruned by retention)');
+    expect(r.stdout).toContain(`(${held} pruned by retention)`);
+  });
+
+  it('detects a payload removed outside retention, columns changed beside their entry, and checkpoints signed by a key nothing vouches for', async () => {
+    // Each attack on its own copy of the node's home, as someone with write access to the database (not to the key files) would make it.
+    const attack = (name: string) => {
+      const copy = join(t.dir, name);
+      cpSync(home, copy, { recursive: true });
+      return { copy, db: new Database(join(copy, 'cairn.db')) };
+    };
+    // Two recent acts (exports), under a checkpoint.
+    cli(['audit', 'export', '--home', home, '--format', 'json']);
+    cli(['audit', 'export', '--home', home, '--format', 'json']);
+    cli(['audit', 'checkpoint', '--home', home]);
+    expect(cairn(['audit', 'verify', '--home', home]).status).toBe(0);
+
+    // 1. A recent entry's payload emptied, as retention empties old ones.
+    let a = attack('emptied');
+    const target = (a.db.prepare('select max(idx) as n from audit_entries').get() as { n: number }).n - 1;
+    a.db.prepare('update audit_entries set entry = null where idx = ?').run(target);
+    a.db.close();
+    let r = cairn(['audit', 'verify', '--home', a.copy]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`entry ${target} has no payload, but the prunes the node signed reach entry \\d+ only: its content was removed, not pruned by retention`));
+
+    // 2. The type and time of an entry changed in the columns that filters and exports read.
+    a = attack('columns');
+    a.db.prepare("update audit_entries set type = 'users.add', at = '2026-01-01T00:00:00.000Z' where idx = ?").run(target);
+    a.db.close();
+    r = cairn(['audit', 'verify', '--home', a.copy]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`entry ${target}'s stored at, type`);
+
+    // 3. An entry rewritten with its leaf hash, the tree rebuilt, and every
+    //    checkpoint signed again by a key written into the key history.
+    a = attack('forged');
+    const forger = ed25519Signer(new Uint8Array(32).fill(7));
+    const row = a.db.prepare('select entry from audit_entries where idx = ?').get(target) as { entry: string };
+    const forged = row.entry.replace(/"actor":"[^"]*"/, '"actor":"user:someone-else"');
+    expect(forged).not.toBe(row.entry);
+    a.db.prepare('update audit_entries set entry = ?, actor = ?, leaf_hash = ? where idx = ?').run(forged, 'user:someone-else', Buffer.from(leafHashOf(forged)), target);
+    a.db.prepare('insert into signing_keys (key_id, public_key, created_at, retired_at, overlap_until, compromised) values (?, ?, ?, null, null, 0)').run(forger.keyId, Buffer.from(forger.publicKey), new Date().toISOString());
+    a.db.exec('delete from merkle_nodes; delete from audit_tree;');
+    a.db.close();
+    const ctx = await openNodeContext(a.copy, cleanEnv());
+    try {
+      const log = createAuditLog({ db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, signer: forger, baseUrl: ctx.config.node.url });
+      await log.integrate();
+      const origin = originOf(ctx.config.node.url);
+      for (const c of await ctx.db.selectFrom('audit_checkpoints').select('size').execute()) {
+        const root = await rootAt(ctx.db, c.size);
+        const note = await signCheckpoint({ origin, treeSize: c.size, rootHash: root, extensions: [] }, ed25519NoteSigner(origin, forger));
+        await ctx.db.updateTable('audit_checkpoints').set({ root, note }).where('size', '=', c.size).execute();
+      }
+    } finally {
+      await ctx.close();
+    }
+    r = cairn(['audit', 'verify', '--home', a.copy]);
+    expect(r.status, r.stdout).toBe(1);
+    expect(r.stderr).toContain(`is signed by key ${forger.keyId}, which the key history in the database lists but no key succession in the log names`);
+    // The same log with the real key's checkpoints intact still verifies.
+    expect(cairn(['audit', 'verify', '--home', home]).status).toBe(0);
   });
 });

@@ -10,6 +10,7 @@
 import { existsSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { originOf } from '../src/core/audit/log.js';
 import { toHex } from '../src/core/bytes.js';
 import { rotationStatements } from '../src/core/keys/history.js';
 import { webRandom } from '../src/core/ports.js';
@@ -31,7 +32,7 @@ async function rotateUpToTheRecord(home: string, opts: { record: boolean }): Pro
     try {
       const at = new Date();
       await sqliteAtomicWriter(sqlite.raw).run(
-        rotationStatements(sqlite.db, { previous: nodeEd25519Signer(previousSeed).publicKey, next: nodeEd25519Signer(seed).publicKey, at, overlapUntil: new Date(at.getTime() + 14 * 86_400_000), actor: 'test' }),
+        rotationStatements(sqlite.db, { previous: nodeEd25519Signer(previousSeed).publicKey, next: nodeEd25519Signer(seed), origin: originOf(JSON.parse(readFileSync(join(home, 'cairn.json'), 'utf8')).node.url), at, overlapUntil: new Date(at.getTime() + 14 * 86_400_000), actor: 'test' }),
       );
     } finally {
       await sqlite.close();

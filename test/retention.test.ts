@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startFederation, type FedNode } from '../scripts/lib/federation.js';
+import { createAuditLog } from '../src/core/audit/log.js';
 import { expiredSince, runRetention } from '../src/core/records/manage.js';
 import { openNodeContext } from '../src/node/context.js';
 import { cleanEnv, freePort, tempDir } from './helpers/cli.js';
@@ -85,7 +86,9 @@ describe('retention', () => {
       // The peer's search above already made XA purge (an answer purges
       // records past retention before it computes its index deltas); the
       // scheduled job purges whatever is left and prunes nothing yet.
-      const first = await runRetention({ db: ctx.db, atomic: ctx.atomic, clock: { now: () => now }, auditRetentionDays: 1095 });
+      const at = (clock: { now: () => Date }) => ({ db: ctx.db, atomic: ctx.atomic, clock, auditRetentionDays: 1095 });
+      const logAt = (clock: { now: () => Date }) => createAuditLog({ ...at(clock), signer: ctx.keys.signer, baseUrl: ctx.config.node.url });
+      const first = await runRetention({ ...at({ now: () => now }), audit: logAt({ now: () => now }) });
       expect(first.pruned).toBe(0);
       expect(await expiredSince(ctx.db, now)).toBeUndefined();
       const left = await ctx.db.selectFrom('records').select('ref').execute();
@@ -98,7 +101,7 @@ describe('retention', () => {
       // Four years on, every payload is past a three-year audit retention; leaf hashes stay.
       const later = new Date(now.getTime() + 4 * 365 * 86_400_000);
       held = Number((await ctx.db.selectFrom('audit_entries').select((eb) => eb.fn.countAll<number>().as('n')).where('entry', 'is not', null).executeTakeFirstOrThrow()).n);
-      const second = await runRetention({ db: ctx.db, atomic: ctx.atomic, clock: { now: () => later }, auditRetentionDays: 1095 });
+      const second = await runRetention({ ...at({ now: () => later }), audit: logAt({ now: () => later }) });
       expect(second).toEqual({ purged: 0, pruned: held });
     } finally {
       await ctx.close();

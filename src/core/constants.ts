@@ -43,6 +43,10 @@ export const MEDIA_TYPES = {
   nodeDescriptor: 'application/vnd.cairn.node+json',
   hitReceipt: 'application/vnd.cairn.hit-receipt+json',
   searchReceipt: 'application/vnd.cairn.search-receipt+json',
+  /** A new signing key's statement, in its `keys.rotate` audit entry, of the key it replaces (audit/statements.ts). */
+  keySuccession: 'application/vnd.cairn.key-succession+json',
+  /** The node's statement, in an `audit.prune` entry, of the entries whose payloads a retention prune removed. */
+  auditPrune: 'application/vnd.cairn.audit-prune+json',
   problem: 'application/problem+json',
   json: 'application/json',
   ndjson: 'application/x-ndjson',

@@ -186,7 +186,7 @@ async function startLocked(
   const purge = async () => {
     try {
       // The same retention job as the Workers Cron Trigger (src/workers/index.ts).
-      const { purged, pruned } = await runRetention({ db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, auditRetentionDays: config.audit.retentionDays });
+      const { purged, pruned } = await runRetention({ db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, auditRetentionDays: config.audit.retentionDays, audit: services.audit.log });
       if (purged) logger.info({ purged }, 'records past retention purged');
       await services.index.compactAll();
       if (pruned) logger.info({ pruned }, 'audit entry payloads past retention pruned');

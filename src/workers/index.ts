@@ -12,7 +12,7 @@ import { resolveConfig } from '../core/config.js';
 import type { Database } from '../core/db/schema.js';
 import { migrateToLatest } from '../core/db/migrations.js';
 import { createApp } from '../http/app.js';
-import type { Checkpointer } from '../core/audit/log.js';
+import { originOf, type Checkpointer } from '../core/audit/log.js';
 import { Metrics } from '../http/metrics.js';
 import { systemClock, webRandom, type Logger } from '../core/ports.js';
 import { ed25519Signer, type Signer } from '../core/signing.js';
@@ -153,7 +153,7 @@ async function boot(env: WorkerEnv): Promise<Node> {
   // The key history: the current key, and a rotation made through the secrets.
   const now = systemClock.now();
   if (previous && previous.signer.keyId !== signer.keyId) {
-    if (await recordConfiguredRotation(db, atomic, { previous: previous.signer.publicKey, next: signer.publicKey, overlapUntil: previous.overlapUntil, at: now, actor: 'system' })) {
+    if (await recordConfiguredRotation(db, atomic, { previous: previous.signer.publicKey, next: signer, origin: originOf(config.node.url), overlapUntil: previous.overlapUntil, at: now, actor: 'system' })) {
       logger.info({ signingKeyId: signer.keyId, previousKeyId: previous.signer.keyId, overlapUntil: previous.overlapUntil.toISOString() }, 'signing key rotated (from the secrets)');
     }
   } else await recordCurrentKey(db, signer.publicKey, now);
@@ -190,7 +190,7 @@ async function boot(env: WorkerEnv): Promise<Node> {
   const app = createApp(services, { logger, clock: systemClock, random: webRandom, metrics: new Metrics(), version: VERSION });
   return {
     app,
-    jobs: { retention: { db, atomic, clock: systemClock, auditRetentionDays: config.audit.retentionDays }, index: services.index, peers: services.peers, logger },
+    jobs: { retention: { db, atomic, clock: systemClock, auditRetentionDays: config.audit.retentionDays, audit: services.audit.log }, index: services.index, peers: services.peers, logger },
     checkpointer: services.audit.checkpointer,
   };
 }

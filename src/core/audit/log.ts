@@ -18,10 +18,12 @@ import type { Clock } from '../ports.js';
 import type { Ed25519Verify, Signer } from '../signing.js';
 import { checkpointOrigin, openCheckpoint, signCheckpoint } from './checkpoint.js';
 import { openCosignedCheckpoint } from './cosignatures.js';
-import { leafHashOf } from './entry.js';
+import { appendStatement, leafHashOf } from './entry.js';
 import { AppendState, proveConsistency, proveInclusion, rootAtSize, strideNodeSource, type MerkleNodeSource } from './merkle/index.js';
 import { ed25519NoteSigner, ed25519NoteVerifier, formatVerifierKey } from './note.js';
 import { historyKeys, signingKeyHistory, withAnyKey } from '../keys/history.js';
+import { keyIdOf } from '../signing.js';
+import { openPrune, openSuccession, signPrune } from './statements.js';
 
 /** Levels of the tree stored in merkle_nodes: every STRIDE-th. */
 export const STRIDE = 4;
@@ -208,21 +210,29 @@ interface Commitment {
   root: Uint8Array;
   /** "the checkpoint at size 12" / "XB's cosignature on size 12". */
   what: string;
-  /** Throws if the note's signatures do not verify. */
-  open(): { size: number; root: Uint8Array };
+  /** Throws if the note's signatures do not verify; else the tree head and the key id of our key that signed it. */
+  open(): { size: number; root: Uint8Array; keyId: string };
 }
 
-async function commitments(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl' | 'verify'>): Promise<{ list: Commitment[]; checkpoints: number; cosignatures: number }> {
+async function commitments(
+  deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl' | 'verify'>,
+): Promise<{ list: Commitment[]; checkpoints: number; cosignatures: number; ownKeys: Uint8Array[] }> {
   const { db } = deps;
-  // Every key this node has signed with: checkpoints signed before a rotation verify under the key of their time.
+  // Every key the key-history table names: a checkpoint opens under the key
+  // of its time. Whether that key is to be trusted is settled afterwards,
+  // from the successions in the log (verifyLog), never from this table.
   const ownKeys = historyKeys(deps.signer.publicKey, await signingKeyHistory(db));
-  const verifiers = ownKeys.map((k) => ed25519NoteVerifier(logVerifierKey(deps.baseUrl, k), deps.verify));
+  const verifiers = ownKeys.map((k) => ({ keyId: keyIdOf(k), verifier: ed25519NoteVerifier(logVerifierKey(deps.baseUrl, k), deps.verify) }));
   const origin = originOf(deps.baseUrl);
   const peerKeys = new Map<string, Uint8Array[]>();
   for (const r of await db.selectFrom('peer_signing_keys').select(['peer_id', 'public_key']).orderBy('pinned_at').execute()) {
     peerKeys.set(r.peer_id, [...(peerKeys.get(r.peer_id) ?? []), new Uint8Array(r.public_key)]);
   }
-  const openOwn = (note: string) => withAnyKey(verifiers, (v) => openCheckpoint(note, v, { origin }).checkpoint);
+  const openOwn = (note: string) =>
+    withAnyKey(verifiers, ({ keyId, verifier }) => {
+      const cp = openCheckpoint(note, verifier, { origin }).checkpoint;
+      return { size: cp.treeSize, root: cp.rootHash, keyId };
+    });
   const own = await db.selectFrom('audit_checkpoints').selectAll().orderBy('size').execute();
   const cosigned = await db
     .selectFrom('audit_cosignatures')
@@ -235,10 +245,7 @@ async function commitments(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl' | 've
       size: c.size,
       root: new Uint8Array(c.root),
       what: `the checkpoint at size ${c.size}`,
-      open: () => {
-        const cp = openOwn(c.note);
-        return { size: cp.treeSize, root: cp.rootHash };
-      },
+      open: () => openOwn(c.note),
     })),
     ...cosigned.map((c) => ({
       size: c.size,
@@ -246,32 +253,42 @@ async function commitments(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl' | 've
       what: `${c.country ?? c.peer_id}'s cosignature on size ${c.size}`,
       open: () => {
         // A peer removed since keeps its evidence: our own signature on the note still verifies.
-        if (c.base_url === null || c.signing_public_key === null || c.country === null) {
-          const cp = openOwn(c.note);
-          return { size: cp.treeSize, root: cp.rootHash };
-        }
+        if (c.base_url === null || c.signing_public_key === null || c.country === null) return openOwn(c.note);
         // Ours and the peer's keys of any time: either side may have rotated since.
         const theirs = historyKeys(new Uint8Array(c.signing_public_key), (peerKeys.get(c.peer_id) ?? []).map((publicKey) => ({ publicKey })));
         const pairs = ownKeys.flatMap((mine) => theirs.map((peerKey) => ({ mine, peerKey })));
-        return withAnyKey(pairs, ({ mine, peerKey }) =>
-          openCosignedCheckpoint(c.note, { baseUrl: deps.baseUrl, publicKey: mine }, { baseUrl: c.base_url!, signingPublicKey: peerKey, country: c.country! }, deps.verify),
-        );
+        return withAnyKey(pairs, ({ mine, peerKey }) => ({
+          ...openCosignedCheckpoint(c.note, { baseUrl: deps.baseUrl, publicKey: mine }, { baseUrl: c.base_url!, signingPublicKey: peerKey, country: c.country! }, deps.verify),
+          keyId: keyIdOf(mine),
+        }));
       },
     })),
   ].sort((a, b) => a.size - b.size);
-  return { list, checkpoints: own.length, cosignatures: cosigned.length };
+  return { list, checkpoints: own.length, cosignatures: cosigned.length, ownKeys };
+}
+
+/** A `keys.rotate` or `audit.prune` entry, kept from the pass over the log for the trust checks after it. */
+interface SignedAct {
+  idx: number;
+  data: Record<string, unknown>;
 }
 
 /**
- * Recompute the whole log: every entry against its leaf hash, the tree from
- * the leaves, every checkpoint's signature and root — and every peer's
- * cosignature on one — against the tree at its size (which also proves them
- * consistent with each other). A log shorter than, or different from, any
- * of them fails, naming the first entry no matching checkpoint vouches for.
+ * Recompute the whole log: every entry against its leaf hash and its stored
+ * columns, the tree from the leaves, every checkpoint's signature and root —
+ * and every peer's cosignature on one — against the tree at its size (which
+ * also proves them consistent with each other). A log shorter than, or
+ * different from, any of them fails, naming the first entry no matching
+ * checkpoint vouches for.
+ *
+ * Nothing in the database is trusted for being there (PROTOCOL.md §40
+ * "Verifying a log"): the keys come from the node's current key and the key
+ * successions it and its predecessors signed into the log, and a payload may
+ * be missing only where a prune the node signed says it removed it.
  */
 async function verifyLog(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl' | 'verify'>, onProgress?: (done: number) => void): Promise<VerifyReport> {
   const { db } = deps;
-  const { list, checkpoints, cosignatures } = await commitments(deps);
+  const { list, checkpoints, cosignatures, ownKeys } = await commitments(deps);
   const storedNodes = new Map<string, Uint8Array>();
   const state = AppendState.empty();
   let ci = 0;
@@ -279,6 +296,12 @@ async function verifyLog(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl' | 'veri
   // The largest size a signed statement matched: entries below it are vouched for.
   let vouched = 0;
   const counts = { checkpoints, cosignatures };
+  // Which of our keys signed each commitment; the successions and prunes found on the way.
+  const signedBy: { size: number; keyId: string; what: string }[] = [];
+  const successions: SignedAct[] = [];
+  const prunes: SignedAct[] = [];
+  // Runs of entries without a payload, [first, last].
+  const missing: [number, number][] = [];
   const report = (problem: VerifyReport['problem']): VerifyReport => ({ ok: false, size: state.size, ...counts, uncovered: Math.max(0, state.size - vouched), pruned, ...(problem ? { problem } : {}) });
   const checkCommitmentsAt = (size: number): VerifyReport | undefined => {
     while (ci < list.length && list[ci]!.size === size) {
@@ -297,6 +320,7 @@ async function verifyLog(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl' | 'veri
           message: `entry ${vouched} is the first bad entry at the latest: ${c.what} does not match the tree recomputed from entries 0..${c.size - 1}, and nothing signed vouches for entries from ${vouched} on (entries were changed, inserted or removed)`,
         });
       }
+      signedBy.push({ size: c.size, keyId: opened.keyId, what: c.what });
       vouched = size;
     }
     return undefined;
@@ -306,13 +330,31 @@ async function verifyLog(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl' | 'veri
     if (bad) return bad;
   }
   for (let from = 0; ; from += CHUNK) {
-    const rows = await db.selectFrom('audit_entries').select(['idx', 'entry', 'leaf_hash']).where('idx', '>=', from).orderBy('idx').limit(CHUNK).execute();
+    const rows = await db.selectFrom('audit_entries').select(['idx', 'at', 'type', 'actor', 'entry', 'leaf_hash']).where('idx', '>=', from).orderBy('idx').limit(CHUNK).execute();
     for (const [i, r] of rows.entries()) {
       const idx = from + i;
       if (r.idx !== idx) return report({ index: idx, message: `entry ${idx} is missing (the next stored entry is ${r.idx})` });
       const leaf = new Uint8Array(r.leaf_hash);
-      if (r.entry === null) pruned++;
-      else if (!equalBytes(leafHashOf(r.entry), leaf)) return report({ index: idx, message: `entry ${idx} does not match its leaf hash: its content was changed` });
+      if (r.entry === null) {
+        pruned++;
+        const run = missing[missing.length - 1];
+        if (run && run[1] === idx - 1) run[1] = idx;
+        else missing.push([idx, idx]);
+      } else {
+        if (!equalBytes(leafHashOf(r.entry), leaf)) return report({ index: idx, message: `entry ${idx} does not match its leaf hash: its content was changed` });
+        // Filters and exports read the columns: they must say what the hashed entry says.
+        const e = JSON.parse(r.entry) as { at?: unknown; type?: unknown; actor?: unknown; data?: unknown };
+        const differ = (['at', 'type', 'actor'] as const).filter((k) => e[k] !== r[k]);
+        if (differ.length > 0) {
+          return report({
+            index: idx,
+            message: `entry ${idx}'s stored ${differ.join(', ')} (${differ.map((k) => JSON.stringify(r[k])).join(', ')}) differ${differ.length === 1 ? 's' : ''} from the entry itself (${differ.map((k) => JSON.stringify(e[k])).join(', ')}): filters and exports would misreport it`,
+          });
+        }
+        const data = typeof e.data === 'object' && e.data !== null ? (e.data as Record<string, unknown>) : {};
+        if (e.type === 'keys.rotate' && data.key === 'signing') successions.push({ idx, data });
+        else if (e.type === 'audit.prune') prunes.push({ idx, data });
+      }
       state.append(leaf, (node, hash) => {
         if (node.level > 0 && node.level % STRIDE === 0) storedNodes.set(`${node.level}/${node.index}`, hash);
       });
@@ -341,13 +383,99 @@ async function verifyLog(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl' | 'veri
     }
     if (rows.length < CHUNK) break;
   }
+  const trust = trustedKeys(deps, ownKeys, successions);
+  const untrusted = signedBy.find((s) => !trust.keyIds.has(s.keyId));
+  if (untrusted) {
+    const named = successions.find((l) => l.data.previousKeyId === untrusted.keyId);
+    return report({
+      size: untrusted.size,
+      message: named
+        ? `${untrusted.what} is signed by key ${untrusted.keyId}, which the rotation at entry ${named.idx} names, but its succession does not verify under the key that replaced it (${trust.problems.get(named.idx) ?? 'no signed succession'}): nothing links that key to the node's current key ${trust.current}`
+        : `${untrusted.what} is signed by key ${untrusted.keyId}, which the key history in the database lists but no key succession in the log names: nothing links it to the node's current key ${trust.current} (a key written into the database signs nothing this log trusts)`,
+    });
+  }
+  // Payloads may be missing only up to the last entry a signed prune names.
+  let through = -1;
+  const origin = originOf(deps.baseUrl);
+  const keys = ownKeys.filter((k) => trust.keyIds.has(keyIdOf(k)));
+  let badPrune: string | undefined;
+  for (const p of prunes) {
+    try {
+      const st = openPrune(p.data.statement, keys, origin, deps.verify);
+      if (st.through !== p.data.through || st.through >= p.idx) throw new Error(`it names entry ${st.through}, its entry says ${JSON.stringify(p.data.through)}`);
+      through = Math.max(through, st.through);
+    } catch (e) {
+      badPrune ??= `the prune at entry ${p.idx} does not count: ${(e as Error).message}`;
+    }
+  }
+  const beyond = missing.find(([, last]) => last > through);
+  if (beyond) {
+    const first = Math.max(beyond[0], through + 1);
+    return report({
+      index: first,
+      message: `entry ${first} has no payload, but ${through < 0 ? 'no prune the node signed' : `the prunes the node signed reach entry ${through} only`}${badPrune ? ` (${badPrune})` : ''}: its content was removed, not pruned by retention`,
+    });
+  }
   return { ok: true, size: state.size, ...counts, uncovered: state.size - vouched, pruned };
 }
 
-/** Prune the payload of entries older than `before` (their leaf hashes stay, so the tree still verifies). */
-export async function pruneEntries(deps: Pick<LogDeps, 'db' | 'atomic'>, before: Date): Promise<number> {
-  const r = await deps.db.updateTable('audit_entries').set({ entry: null }).where('at', '<', before.toISOString()).where('entry', 'is not', null).executeTakeFirst();
-  return Number(r.numUpdatedRows);
+/**
+ * The keys the log trusts: the node's current key, and every key a trusted
+ * key's signed succession names as the one it replaced, back to the first.
+ */
+function trustedKeys(
+  deps: Pick<LogDeps, 'signer' | 'baseUrl' | 'verify'>,
+  ownKeys: readonly Uint8Array[],
+  successions: readonly SignedAct[],
+): { keyIds: Set<string>; current: string; problems: Map<number, string> } {
+  const current = keyIdOf(deps.signer.publicKey);
+  const byId = new Map(ownKeys.map((k) => [keyIdOf(k), k]));
+  const keyIds = new Set([current]);
+  const problems = new Map<number, string>();
+  const origin = originOf(deps.baseUrl);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const l of successions) {
+      const { previousKeyId, keyId } = l.data;
+      if (typeof previousKeyId !== 'string' || typeof keyId !== 'string' || keyIds.has(previousKeyId) || !keyIds.has(keyId)) continue;
+      try {
+        const s = openSuccession(l.data.succession, byId.get(keyId)!, origin, deps.verify);
+        if (s.previousKeyId !== previousKeyId || s.keyId !== keyId) throw new Error(`it names ${s.previousKeyId} → ${s.keyId}, its entry ${previousKeyId} → ${keyId}`);
+        keyIds.add(previousKeyId);
+        grew = true;
+      } catch (e) {
+        problems.set(l.idx, (e as Error).message);
+      }
+    }
+  }
+  return { keyIds, current, problems };
+}
+
+/**
+ * Prune the payload of entries written before `before` (their leaf hashes
+ * stay, so the tree still verifies), in one unit with an `audit.prune` entry
+ * that carries the node's signed statement of the last entry pruned. The age
+ * is the entry's own `at`, not the column beside it, which anyone with the
+ * database could backdate.
+ */
+export async function pruneEntries(deps: Pick<LogDeps, 'db' | 'atomic' | 'clock' | 'signer' | 'baseUrl'>, before: Date, actor: string): Promise<number> {
+  const { db } = deps;
+  const iso = before.toISOString();
+  const old = sql<boolean>`at < ${iso} and entry is not null and json_extract(entry, '$.at') < ${iso}`;
+  const row = await db
+    .selectFrom('audit_entries')
+    .select((eb) => [eb.fn.max('idx').as('through'), eb.fn.countAll<number>().as('n')])
+    .where(old)
+    .executeTakeFirst();
+  const n = Number(row?.n ?? 0);
+  if (n === 0 || row?.through == null) return 0;
+  const through = Number(row.through);
+  const statement = signPrune(deps.signer, { origin: originOf(deps.baseUrl), through, before: iso });
+  await deps.atomic.run([
+    sql`update audit_entries set entry = null where idx <= ${through} and ${old}`.compile(db),
+    appendStatement(db, { type: 'audit.prune', actor, data: { before: iso, through, pruned: n, statement } }, deps.clock.now()),
+  ]);
+  return n;
 }
 
 /**
@@ -372,8 +500,8 @@ export interface AuditLog {
   consistencyProof(from: number, to: number): Promise<ConsistencyProof>;
   /** Recompute and check the whole log (see verifyLog). */
   verify(onProgress?: (done: number) => void): Promise<VerifyReport>;
-  /** Prune the payload of entries older than `before`. */
-  prune(before: Date): Promise<number>;
+  /** Prune the payload of entries written before `before`, with a signed `audit.prune` entry (see pruneEntries). */
+  prune(before: Date, actor?: string): Promise<number>;
 }
 
 /** Open the audit log of the node whose storage and key `deps` give. */
@@ -401,7 +529,7 @@ export function createAuditLog(deps: LogDeps): AuditLog {
     inclusionProof: async (index, size) => inclusionProof(deps, await integrate(), index, size),
     consistencyProof: async (from, to) => consistencyProof(deps, await integrate(), from, to),
     verify: (onProgress) => verifyLog(deps, onProgress),
-    prune: (before) => pruneEntries(deps, before),
+    prune: (before, actor = 'system') => pruneEntries(deps, before, actor),
   };
 }
 

@@ -6,9 +6,10 @@
  */
 import type { CompiledQuery } from 'kysely';
 import { appendStatement } from '../audit/entry.js';
+import { signSuccession } from '../audit/statements.js';
 import type { Db, SigningKeysTable } from '../db/schema.js';
 import { CairnError } from '../errors.js';
-import { fingerprintOf, keyIdOf } from '../signing.js';
+import { fingerprintOf, keyIdOf, type Signer } from '../signing.js';
 
 /** One signing key of this node, as the history holds it. */
 export interface SigningKeyRecord {
@@ -52,7 +53,10 @@ export async function recordCurrentKey(db: Db, publicKey: Uint8Array, createdAt:
 /** What one rotation changes. */
 export interface Rotation {
   previous: Uint8Array;
-  next: Uint8Array;
+  /** The new key: it signs the succession its audit entry carries. */
+  next: Signer;
+  /** The audit log's origin (audit/log.ts originOf), named in the succession. */
+  origin: string;
   at: Date;
   /** End of the cross-signed overlap; null with --compromised. */
   overlapUntil: Date | null;
@@ -67,7 +71,7 @@ export interface Rotation {
  */
 export function rotationStatements(db: Db, r: Rotation): CompiledQuery[] {
   const prevId = keyIdOf(r.previous);
-  const nextId = keyIdOf(r.next);
+  const nextId = r.next.keyId;
   if (prevId === nextId) throw new CairnError('key_invalid', 'the new signing key equals the current one');
   const at = r.at.toISOString();
   return [
@@ -82,7 +86,7 @@ export function rotationStatements(db: Db, r: Rotation): CompiledQuery[] {
       .set({ retired_at: at, overlap_until: r.overlapUntil?.toISOString() ?? null, compromised: r.overlapUntil === null ? 1 : 0 })
       .where('key_id', '=', prevId)
       .compile(),
-    db.insertInto('signing_keys').values({ key_id: nextId, public_key: r.next, created_at: at, retired_at: null, overlap_until: null, compromised: 0 }).compile(),
+    db.insertInto('signing_keys').values({ key_id: nextId, public_key: r.next.publicKey, created_at: at, retired_at: null, overlap_until: null, compromised: 0 }).compile(),
     appendStatement(
       db,
       {
@@ -92,8 +96,10 @@ export function rotationStatements(db: Db, r: Rotation): CompiledQuery[] {
           key: 'signing',
           previousKeyId: prevId,
           keyId: nextId,
-          fingerprint: fingerprintOf(r.next),
+          fingerprint: fingerprintOf(r.next.publicKey),
           ...(r.overlapUntil ? { overlapUntil: r.overlapUntil.toISOString() } : { compromised: true }),
+          // What lets `audit verify` trust the previous key's checkpoints: the new key's word, not the table above.
+          succession: signSuccession(r.next, prevId, r.origin),
         },
       },
       r.at,
@@ -140,9 +146,9 @@ export function historyKeys(current: Uint8Array, history: readonly { publicKey: 
 export async function recordConfiguredRotation(
   db: Db,
   atomic: { run(statements: CompiledQuery[]): Promise<unknown> },
-  r: { previous: Uint8Array; next: Uint8Array; overlapUntil: Date; at: Date; actor: string },
+  r: { previous: Uint8Array; next: Signer; origin: string; overlapUntil: Date; at: Date; actor: string },
 ): Promise<boolean> {
-  const known = await db.selectFrom('signing_keys').select('key_id').where('key_id', '=', keyIdOf(r.next)).executeTakeFirst();
+  const known = await db.selectFrom('signing_keys').select('key_id').where('key_id', '=', r.next.keyId).executeTakeFirst();
   if (known) return false;
   await atomic.run(rotationStatements(db, r));
   return true;

@@ -8,7 +8,7 @@
  * (`expiredSince` + `notExpired` in the answering queries).
  */
 import { sql, type Expression, type SqlBool } from 'kysely';
-import { pruneEntries } from '../audit/log.js';
+import type { AuditLog } from '../audit/log.js';
 import type { AtomicWriter } from '../atomic.js';
 import { appendStatement } from '../audit/entry.js';
 import type { Db } from '../db/schema.js';
@@ -133,6 +133,8 @@ export function notExpired(cutoff: string): Expression<SqlBool> {
 export interface RetentionDeps extends ManageDeps {
   /** audit.retentionDays: entry payloads older than this are pruned (leaf hashes stay). */
   auditRetentionDays: number;
+  /** The node's audit log: it signs what it prunes (log.ts pruneEntries). */
+  audit: Pick<AuditLog, 'prune'>;
 }
 
 /**
@@ -142,7 +144,7 @@ export interface RetentionDeps extends ManageDeps {
 export async function runRetention(deps: RetentionDeps, actor = 'system'): Promise<{ purged: number; pruned: number }> {
   const purged = await purgeExpired(deps, actor);
   const before = new Date(deps.clock.now().getTime() - deps.auditRetentionDays * 86_400_000);
-  const pruned = await pruneEntries(deps, before);
+  const pruned = await deps.audit.prune(before, actor);
   return { purged, pruned };
 }
 

@@ -143,7 +143,7 @@ async function rotateSigning(argv: string[], io: Out): Promise<number> {
     // then the previous key beside the current one, then the swap.
     writeKeyFile(nextPath, seed, 'signing');
     try {
-      await ctx.atomic.run(rotationStatements(ctx.db, { previous: previous.publicKey, next: next.publicKey, at: now, overlapUntil, actor: cliActor() }));
+      await ctx.atomic.run(rotationStatements(ctx.db, { previous: previous.publicKey, next, origin: originOf(ctx.config.node.url), at: now, overlapUntil, actor: cliActor() }));
     } catch (e) {
       // The unit rolled back (a full disk, a busy database): nothing was
       // rotated, so the new key, never used, goes too and the rotation can
