@@ -13,6 +13,7 @@ import { MEDIA_TYPES } from '../src/core/constants.js';
 import { acceptRotation, buildDescriptor, signDescriptor, verifyDescriptor, type DescriptorInput } from '../src/core/descriptor.js';
 import { pae, signEnvelopeByAll } from '../src/core/dsse.js';
 import { isCairnError } from '../src/core/errors.js';
+import { MATCH_KEY_TYPE_NAMES } from '../src/core/identity/index.js';
 import { ed25519Signer, fingerprintOf, type Signer } from '../src/core/signing.js';
 import { ROOT } from './helpers/cli.js';
 
@@ -33,7 +34,8 @@ function input(signer: Signer, retiring?: Signer, until = OVERLAP_UNTIL): Descri
     baseUrl: 'https://cairn.xa.example',
     signer,
     oprfPublicKey: OPRF_PUBLIC,
-    matchKeyTypes: ['name_dob'],
+    // What a node of this version publishes: every key type of protocol/10-identifiers.md 10.5.
+    matchKeyTypes: MATCH_KEY_TYPE_NAMES,
     issuedAt: ISSUED,
     ...(retiring ? { retiring: [{ signer: retiring, overlapUntil: until }] } : {}),
   };
@@ -100,14 +102,19 @@ describe('descriptor cross-signature', () => {
       newSeed: string;
       oldFingerprint: string;
       newFingerprint: string;
-      envelope: unknown;
+      payload: unknown;
+      envelope: { payload: string };
     };
     expect(vector.oldSeed).toBe(toHex(new Uint8Array(32).fill(0x11)));
     expect(vector.newSeed).toBe(toHex(new Uint8Array(32).fill(0x22)));
     expect(vector.oldFingerprint).toBe(fingerprintOf(OLD.publicKey));
     expect(vector.newFingerprint).toBe(fingerprintOf(NEW.publicKey));
     expect(signDescriptor(input(NEW, OLD))).toEqual(vector.envelope);
+    // The payload shown is the envelope's, decoded.
+    const payloadText = new TextDecoder().decode(fromBase64(vector.envelope.payload));
+    expect(JSON.stringify(vector.payload)).toBe(payloadText);
     const doc = readFileSync(join(ROOT, 'protocol/32-key-rotation.md'), 'utf8');
+    expect(doc).toContain(JSON.stringify(vector.payload, null, 2));
     expect(doc).toContain(JSON.stringify(vector.envelope, null, 2));
   });
 });

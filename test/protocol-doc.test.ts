@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +19,8 @@ describe('PROTOCOL.md', () => {
     const doc = readFileSync(join(ROOT, 'PROTOCOL.md'), 'utf8');
     const peerFacing = ERROR_CODES.filter((c) => !LOCAL_ERROR_CODES.has(c));
     for (const code of peerFacing) expect(doc, code).toContain(`\`${code}\``);
+    // Local codes that reach a peer all the same: a path the node does not serve, a node that failed.
+    for (const code of ['not_found', 'internal']) expect(doc, code).toMatch(new RegExp(`\\| \`${code}\` \\| \\d{3} \\|`));
   });
 
   it('names the exact versions of the data key derivation depends on, as installed and locked (section 10.9)', () => {
@@ -35,8 +38,30 @@ describe('PROTOCOL.md', () => {
     const metadata = readFileSync(join(ROOT, 'node_modules/libphonenumber-js/metadata.max.json'));
     expect(doc).toContain(createHash('sha256').update(metadata).digest('hex'));
     expect(doc).toContain(`metadata format version ${(JSON.parse(metadata.toString('utf8')) as { version: number }).version}`);
-    // The code uses the metadata the document names.
+    // any-ascii's tables: block.js, which any-ascii.js reads.
+    const blocks = readFileSync(join(ROOT, 'node_modules/any-ascii/block.js'));
+    expect(doc).toContain(createHash('sha256').update(blocks).digest('hex'));
+    expect(readFileSync(join(ROOT, 'node_modules/any-ascii/any-ascii.js'), 'utf8')).toContain("import block from './block.js'");
+    // The code uses the metadata and tables the document names.
     expect(readFileSync(join(ROOT, 'src/core/identity/normalise-contact.ts'), 'utf8')).toContain("from 'libphonenumber-js/max'");
+    expect(readFileSync(join(ROOT, 'src/core/identity/transliterate.ts'), 'utf8')).toContain("import anyAscii from 'any-ascii'");
+  });
+
+  it('lists in full the y of every small-order Ed25519 point (overview, rule 3)', () => {
+    const doc = readFileSync(join(ROOT, 'protocol/00-overview.md'), 'utf8');
+    const t8 = ed25519.Point.fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a');
+    expect(t8.multiply(4n).is0()).toBe(false);
+    expect(t8.multiply(8n).is0()).toBe(true);
+    // The torsion group is cyclic of order 8: the multiples of t8 are its eight points, with five distinct y.
+    const ys = new Set<string>();
+    for (let i = 1n; i <= 8n; i++) {
+      const e = t8.multiply(i).toBytes();
+      e[31]! &= 0x7f;
+      ys.add(Buffer.from(e).toString('hex'));
+    }
+    expect(ys.size).toBe(5);
+    const listed = [...doc.matchAll(/^ {3}([0-9a-f]{64}) {3}/gm)].map((m) => m[1]);
+    expect(new Set(listed)).toEqual(ys);
   });
 
   it('states the key ids of the TEST keys as the descriptor derives them (overview)', () => {

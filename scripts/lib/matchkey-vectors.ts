@@ -1,12 +1,18 @@
 /**
  * Worked match-key vectors for protocol/10-identifiers.md and
  * test/vectors/matchkeys/vectors.json, computed from the code. Regenerate
- * with `npx tsx scripts/lib/matchkey-vectors.ts` only when the key version
- * changes; the identity-vectors test fails whenever code and vectors differ.
+ * with `npx tsx scripts/lib/matchkey-vectors.ts` only when the keys change
+ * or a vector is added (at the end, so that the document's vector numbers
+ * stay): it writes vectors.json and prints the Markdown that replaces
+ * protocol/10-identifiers.md from "### Vector 1" to the end. The
+ * identity-vectors test fails whenever code and vectors differ.
  */
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { bucketOf, deriveMatchKeys, deriveQueryKeys, parseIdentifiers, type MatchKey } from '../../src/core/identity/index.js';
+import { bucketOf, deriveMatchKeys, deriveQueryKeys, parseIdentifiers, type Identifiers, type MatchKey } from '../../src/core/identity/index.js';
+import { normaliseName } from '../../src/core/identity/normalise-name.js';
+import { normalisePhone } from '../../src/core/identity/normalise-contact.js';
+import { hasHebrewLetter, transliterate, type HebrewReading } from '../../src/core/identity/transliterate.js';
 import { toHex } from '../../src/core/bytes.js';
 
 /** The identifiers of each vector. */
@@ -109,11 +115,17 @@ export const VECTOR_INPUTS: readonly { name: string; identifiers: Record<string,
     name: 'Hebrew letters read both ways (רבקה גולדברג): two choices, so three more forms; (rvka, goldbrg) is the one Rivka Goldberg meets',
     identifiers: { names: [{ given: 'רבקה', family: 'גולדברג' }], dateOfBirth: { precision: 'day', date: '2014-05-20' } },
   },
+  {
+    name: 'a full name as an alias (no roles): its tokens are not de-duplicated, so Ivan Ivan Petrov pairs (ivan, ivan) and (ivan, petrov)',
+    identifiers: { names: [{ aliases: ['Ivan Ivan Petrov'] }], dateOfBirth: { precision: 'day', date: '2012-03-14' } },
+  },
 ];
 
 export interface MatchKeyVector {
   name: string;
   identifiers: Record<string, unknown>;
+  /** What key derivation reads: each name field after 10.2 step 5 and after step 15, each phone in E.164. */
+  normalised: NormalisedVector;
   bucketBits: number;
   /** What a record of these identifiers stores. */
   keys: VectorKey[];
@@ -128,14 +140,78 @@ export interface VectorKey {
   bucket: number;
 }
 
+/** The intermediate values of a vector, so that normalisation can be checked apart from the keys. */
+export interface NormalisedVector {
+  names: NormalisedNameField[];
+  phones: { field: string; e164: string }[];
+}
+
+/** One name field: its path, the reading of Hebrew letters (`hard` only; 10.2 step 4), the text after step 5, and the tokens after step 15. */
+export interface NormalisedNameField {
+  field: string;
+  reading?: 'hard';
+  step5: string;
+  tokens: string[];
+}
+
+// 10.2 step 1, as src/core/identity/normalise-name.ts does it (not exported
+// there): bidi marks and the soft hyphen removed, NFKC, and a space after a
+// lower-case letter followed by an upper-case one, unless after a
+// word-initial Mc or Mac. test/identity-vectors.test.ts checks that the
+// text after step 5 gives the code's tokens.
+const INVISIBLE_MARKS = /[\u200E\u200F\u061C\u00AD]/gu;
+const JOINED_NAMES = /(\p{Ll}\p{M}*)(?=\p{Lu})/gu;
+const MC = /(?:^|[^\p{L}\p{M}])m(?:a)?c$/iu;
+const step1 = (raw: string): string => {
+  const s = raw.replace(INVISIBLE_MARKS, '').normalize('NFKC');
+  return s.replace(JOINED_NAMES, (letter: string, _l: string, at: number) => (MC.test(s.slice(0, at) + letter) ? letter : `${letter} `));
+};
+
+/** A name field after 10.2 steps 1–5 and after every step, in one reading of Hebrew letters. */
+function normalisedField(field: string, raw: string, reading: HebrewReading): NormalisedNameField {
+  return { field, ...(reading === 'hard' ? { reading } : {}), step5: transliterate(step1(raw), reading), tokens: normaliseName(raw, reading).tokens };
+}
+
+/** The normalised name fields and phones of parsed identifiers (10.2, 10.4 "Hebrew readings", 10.5 `phone`). */
+export function normalisedOf(ids: Identifiers): NormalisedVector {
+  const names: NormalisedNameField[] = [];
+  (ids.names ?? []).forEach((e, i) => {
+    for (const role of ['given', 'family', 'patronymic'] as const) {
+      const raw = e[role];
+      if (raw === undefined) continue;
+      names.push(normalisedField(`names[${i}].${role}`, raw, 'soft'));
+      // An entry with Hebrew letters is read hard too, field by field (10.4); aliases only soft.
+      if (hasHebrewLetter(raw)) names.push(normalisedField(`names[${i}].${role}`, raw, 'hard'));
+    }
+    (e.aliases ?? []).forEach((a, j) => names.push(normalisedField(`names[${i}].aliases[${j}]`, a, 'soft')));
+  });
+  const phones = (ids.phones ?? []).map((p, i) => {
+    const n = normalisePhone(p);
+    if (!n.ok) throw new Error(`phones[${i}]: ${n.problem}`);
+    return { field: `phones[${i}]`, e164: n.value };
+  });
+  return { names, phones };
+}
+
 const row = (k: MatchKey): VectorKey => ({ type: k.type, strength: k.strength, encoded: toHex(k.encoded), bucket: bucketOf(k.encoded, 16) });
 
 /** Compute the vectors from the current code. */
 export function computeVectors(): MatchKeyVector[] {
   return VECTOR_INPUTS.map(({ name, identifiers }) => {
     const ids = parseIdentifiers(identifiers, { now: () => new Date('2026-01-01T00:00:00Z') });
-    return { name, identifiers, bucketBits: 16, keys: deriveMatchKeys(ids).map(row), queryKeys: deriveQueryKeys(ids).map(row) };
+    return { name, identifiers, normalised: normalisedOf(ids), bucketBits: 16, keys: deriveMatchKeys(ids).map(row), queryKeys: deriveQueryKeys(ids).map(row) };
   });
+}
+
+/**
+ * The `normalised` block of a vector: one line per name field, `path
+ * [hard] "text after step 5" ["token", …]`, then one per phone, `path E.164`.
+ */
+export function normalisedLines(n: NormalisedVector): string[] {
+  return [
+    ...n.names.map((f) => `${f.field}${f.reading ? ` ${f.reading}` : ''} ${JSON.stringify(f.step5)} ${JSON.stringify(f.tokens)}`),
+    ...n.phones.map((p) => `${p.field} ${p.e164}`),
+  ];
 }
 
 /** The vectors as the Markdown the protocol document embeds. */
@@ -143,7 +219,7 @@ export function vectorsMarkdown(vectors: readonly MatchKeyVector[]): string {
   return vectors
     .map((v, i) => {
       const rows = (keys: readonly VectorKey[]) => keys.map((k) => `${k.type} ${k.strength} ${k.encoded} ${k.bucket}`).join('\n');
-      return `### Vector ${i + 1}: ${v.name}\n\n\`\`\`json\n${JSON.stringify(v.identifiers)}\n\`\`\`\n\n\`\`\`matchkeys\n${rows(v.keys)}\n\`\`\`\n\n\`\`\`querykeys\n${rows(v.queryKeys)}\n\`\`\`\n`;
+      return `### Vector ${i + 1}: ${v.name}\n\n\`\`\`json\n${JSON.stringify(v.identifiers)}\n\`\`\`\n\n\`\`\`normalised\n${normalisedLines(v.normalised).join('\n')}\n\`\`\`\n\n\`\`\`matchkeys\n${rows(v.keys)}\n\`\`\`\n\n\`\`\`querykeys\n${rows(v.queryKeys)}\n\`\`\`\n`;
     })
     .join('\n');
 }
