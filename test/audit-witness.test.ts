@@ -150,6 +150,11 @@ describe('witnessing and reconciliation', () => {
       expect(await witnessCheckpoint(deps, peer, forged)).toBe('alert');
       expect(await witnessCheckpoint(deps, peer, 'not a note at all')).toBe('alert');
       expect(count()).toBe(n0);
+      // The same forged note again is the same event: counted on its alert, not a new one.
+      const alerts = () => h.raw.prepare("select count(*) n, sum(seen) seen from witness_alerts where kind = 'bad_signature'").get() as { n: number; seen: number };
+      const a0 = alerts();
+      expect(await witnessCheckpoint(deps, peer, forged)).toBe('alert');
+      expect(alerts()).toEqual({ n: a0.n, seen: a0.seen + 1 });
     } finally {
       await h.close();
     }

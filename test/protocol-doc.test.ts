@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assembleProtocol } from '../scripts/build-protocol.js';
+import { AUDIT_EVENT_TYPES } from '../schemas/audit.js';
 import { ERROR_CODES, LOCAL_ERROR_CODES } from '../src/core/errors.js';
 import { fromHex, utf8 } from '../src/core/bytes.js';
 import { deriveOprfKeyPair } from '../src/core/oprf/index.js';
@@ -21,6 +22,12 @@ describe('PROTOCOL.md', () => {
     for (const code of peerFacing) expect(doc, code).toContain(`\`${code}\``);
     // Local codes that reach a peer all the same: a path the node does not serve, a node that failed.
     for (const code of ['not_found', 'internal']) expect(doc, code).toMatch(new RegExp(`\\| \`${code}\` \\| \\d{3} \\|`));
+  });
+
+  it('lists every audit event type (section 45)', () => {
+    const doc = readFileSync(join(ROOT, 'protocol', '45-audit-federation.md'), 'utf8');
+    const listed = doc.split('Event types: ')[1]?.split('`data` never holds')[0] ?? '';
+    expect([...listed.matchAll(/`([a-z_.]+)`/g)].map((m) => m[1])).toEqual([...AUDIT_EVENT_TYPES]);
   });
 
   it('names the exact versions of the data key derivation depends on, as installed and locked (section 10.9)', () => {

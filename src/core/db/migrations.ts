@@ -464,6 +464,17 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('search_results').addColumn('undisclosed', 'integer').execute();
     },
   },
+  '0017_witness_alert_events': {
+    async up(db) {
+      // One alert per event (protocol/45 "Witnessing"): a check that finds the same evidence
+      // again counts it on that alert instead of adding one. Alerts raised before have no
+      // event and stay one each (a unique index lets any number of rows hold null).
+      await db.schema.alterTable('witness_alerts').addColumn('event', 'text').execute();
+      await db.schema.alterTable('witness_alerts').addColumn('last_seen_at', 'text').execute();
+      await db.schema.alterTable('witness_alerts').addColumn('seen', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema.createIndex('witness_alerts_event').on('witness_alerts').columns(['peer_id', 'event']).unique().execute();
+    },
+  },
 };
 
 /**

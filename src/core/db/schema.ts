@@ -308,8 +308,14 @@ export interface WitnessAlertsTable {
   peer_id: string;
   kind: string;
   detail: string;
-  /** The conflicting checkpoints and proof, as JSON. */
+  /** The conflicting checkpoints and proof, as JSON: those of the check that first raised it. */
   evidence: string;
+  /** The event the evidence shows, named by a checkpoint (`gone:<size>:<root hex>`: the log no longer reaches it); a later check that finds it again counts it here. Null on alerts raised before events were kept. */
+  event: string | null;
+  /** The last check that found this event (null: only the first, at `at`). */
+  last_seen_at: string | null;
+  /** How many checks found it. */
+  seen: Generated<number>;
 }
 
 /**

@@ -114,7 +114,7 @@ export const AuditOverviewPage: FC<{ nodeName: string; session: Session; data: A
               </li>
             ))}
           </ul>
-          <p>The evidence (both checkpoints and the proof) is kept in the witness alerts; a peer's log that forks or rewrites history must not be trusted until explained.</p>
+          <p>The evidence (the checkpoints the peer signed, and the proof or its refusal) is kept in the witness alerts, one per event; a peer's log that goes back, forks or rewrites history must not be trusted until explained. Searches of that peer go on as before (witnessing never changes a search's result); revoking the peer is the operator's decision.</p>
         </div>
       )}
 
@@ -136,7 +136,7 @@ export const AuditOverviewPage: FC<{ nodeName: string; session: Session; data: A
           {data.witness.map((w) => (
             <tr>
               <td>
-                {w.country} · {w.name}
+                {w.country} · <bdi>{w.name}</bdi>
                 {w.status !== 'active' ? ` (${w.status})` : ''}
               </td>
               <td class="num">{orDash(w.witnessedSize)}</td>
