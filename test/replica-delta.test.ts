@@ -11,6 +11,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { toBase64Url } from '../src/core/bytes.js';
+import { INDEX } from '../src/core/constants.js';
 import type { AtomicWriter } from '../src/core/atomic.js';
 import { migrateToLatest } from '../src/core/db/migrations.js';
 import { signJsonEnvelope } from '../src/core/dsse.js';
@@ -336,6 +337,36 @@ describe('replica deltas', () => {
     index.add(fp(200, 1));
     expect(await store.applyDelta(peer, index.delta(7))).toBe('stale');
     expect((await store.states(peer.id))[0]).toMatchObject({ status: 'ready', version: 6 });
+  });
+
+  it('refuses a delta larger than a delta may be or than the versions it spans, and resyncs a catch-up that outgrows its head', async () => {
+    const a = fp(7, 1);
+    // More changes than the default `max` the searcher asks for: refused whole, by size.
+    const big = new PeerIndex([a]);
+    const first = await replica(big);
+    for (let i = 0; i <= INDEX.maxDeltaChanges; i++) big.add(fp(100 + (i % 1000), i >> 10));
+    expect(await first.store.applyDelta(peer, big.delta(1))).toBe('error');
+    expect((await first.store.states(peer.id))[0]!.error).toBe(`XA: delta 1..${big.version} of missing_child carries ${INDEX.maxDeltaChanges + 1} changes, more than the ${INDEX.maxDeltaChanges} a delta may`);
+
+    // Each change has its own sequence number: five changes cannot fit between versions 1 and 3.
+    const index = new PeerIndex([a]);
+    const second = await replica(index);
+    for (let i = 0; i < 5; i++) index.add(fp(200 + i, 1));
+    expect(await second.store.applyDelta(peer, { ...index.delta(1, 6), toVersion: 3 })).toBe('error');
+    expect((await second.store.states(peer.id))[0]!.error).toBe('XA: delta 1..3 of missing_child carries 5 changes, more than the 2 versions it spans');
+
+    // A catch-up whose unverified changes pass the head's count by more than the margin: stale, for a full transfer.
+    const churn = new PeerIndex([a]);
+    const third = await replica(churn);
+    const page = INDEX.maxDeltaChanges;
+    for (let i = 0; i < 2 * page; i++) churn.add(fp(300 + (i % 4000), Math.floor(i / 4000)));
+    for (let i = 0; i < 2 * page; i++) churn.remove(fp(300 + (i % 4000), Math.floor(i / 4000)));
+    expect(await third.store.applyDelta(peer, churn.delta(1, 1 + page))).toBe('syncing');
+    expect(await third.store.applyDelta(peer, churn.delta(1 + page, 1 + 2 * page))).toBe('stale');
+    const [state] = await third.store.states(peer.id);
+    expect(state).toMatchObject({ status: 'stale', version: 1 + page });
+    expect(state!.error).toBe(`XA: delta ${1 + page}..${1 + 2 * page} of missing_child would leave ${2 * page} unmerged changes (not yet verified by a head), more than the head's count 1 plus ${INDEX.maxUnmergedBeyondCount}; transferred anew`);
+    expect(unmerged(third.sqlite)).toBe(page);
   });
 
   it('lands nothing of an apply or a merge that another connection overtook', async () => {

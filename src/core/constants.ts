@@ -38,6 +38,28 @@ export const FEDERATION = {
   witnessIntervalMs: 60_000,
 } as const;
 
+/** Largest node descriptor (`/.well-known/cairn/node`) a node reads from a peer; reading stops there. */
+export const DESCRIPTOR_MAX_BYTES = 64 * 1024;
+
+/**
+ * Problem codes a peer may answer before it has authenticated a request
+ * (protocol/30-federation-auth.md, protocol/35-federation.md), by status:
+ * such a problem is unsigned, so a searcher takes its status, and its code
+ * only from this list to decide what to do next (a `signature_invalid`
+ * makes it look at the peer's descriptor for a rotated key); it never
+ * reports or logs an unsigned problem's own words.
+ */
+export const UNSIGNED_PROBLEM_CODES = {
+  400: ['invalid_request', 'digest_mismatch', 'protocol_version_unsupported'],
+  401: ['signature_missing', 'peer_unknown', 'timestamp_skew', 'signature_invalid'],
+  403: ['peer_revoked', 'peer_repin_required'],
+  404: ['not_found'],
+  409: ['nonce_replayed'],
+  413: ['body_too_large'],
+  429: ['rate_limited'],
+  503: ['unavailable'],
+} as const satisfies Record<number, readonly string[]>;
+
 /** Media types (DSSE payload types and HTTP content types). */
 export const MEDIA_TYPES = {
   nodeDescriptor: 'application/vnd.cairn.node+json',
@@ -249,8 +271,23 @@ export const INDEX = {
    * unmerged ones; the hourly job merges every replica whatever the number.
    */
   replicaMergeAt: 50_000,
-  /** Most changes one delta carries (riding on an answer or asked for). */
+  /** Most changes one delta carries (riding on an answer or asked for); a delta of more is refused. */
   maxDeltaChanges: 20_000,
+  /**
+   * Most fingerprints a replica of one peer's index of one category may
+   * hold (800 MB of shards, some 6.7 million records at 15 tokens each): a
+   * head that claims more is refused before any page is fetched, and a
+   * replica is never let grow past it.
+   */
+  maxReplicaCount: 100_000_000,
+  /**
+   * Unmerged changes a replica may hold beyond its head's count (the
+   * smaller of the head's count and maxReplicaCount). Past that, a full
+   * transfer of the head's count fingerprints costs less than catching up,
+   * and the changes of a catch-up that no signed head has verified yet are
+   * bounded: the replica goes `stale` and is transferred anew.
+   */
+  maxUnmergedBeyondCount: 20_000,
   /** Shards read per block of a snapshot page; a page is whole blocks ... */
   maxSnapshotShards: 4096,
   /** ... until it holds at least this many fingerprints (3.2 MB), or the shards run out. */

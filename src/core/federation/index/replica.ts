@@ -59,6 +59,9 @@ export const pageShardsWithin = (statements: number): number => Math.max(0, (sta
 /** Most statements that starting a full transfer issues (the replica emptied, then read back). */
 export const BEGIN_STATEMENTS = 5;
 
+/** Most statements that giving up a full transfer issues (abandonFull): the replica row, its shards, groups and changes. */
+export const ABANDON_STATEMENTS = 4;
+
 /** Most statements that finishing a full transfer issues: the replica row and all its groups read, the row updated and the audit entry appended. */
 export const FINISH_STATEMENTS = 3 + Math.ceil(INDEX.groupCount / IN_CHUNK) + 2;
 
@@ -88,6 +91,8 @@ export interface ReplicaDeps {
   sha256?: Sha256;
   /** A holder of a replica's lock that has held it this long was cut off by the runtime (Workers; in-flight.ts). None: wait. */
   abandonAfterMs?: number;
+  /** Most fingerprints one replica may hold (default INDEX.maxReplicaCount): a head claiming more puts the replica in `error`. */
+  maxReplicaCount?: number;
 }
 
 /** Verify a peer's signed index head: its pinned key, its own node id, the expected category. */
@@ -477,7 +482,7 @@ export class ReplicaStore {
     }
     const row = await this.#deps.db
       .selectFrom('replicas')
-      .select(['id', 'status', 'version', 'epoch', 'count', 'chain', 'shards_done'])
+      .select(['id', 'status', 'version', 'epoch', 'count', 'chain', 'shards_done', 'pending'])
       .where('peer_id', '=', peer.id)
       .where('category', '=', category)
       .executeTakeFirst();
@@ -502,6 +507,19 @@ export class ReplicaStore {
       return row.status === 'ready' && row.version >= head.version ? 'ready' : 'stale';
     }
 
+    // Attacker-controlled sizes: one delta is at most what we asked for (the default `max`), one change
+    // per sequence number between its versions, towards an index no larger than a replica may be.
+    const cap = this.#deps.maxReplicaCount ?? INDEX.maxReplicaCount;
+    const oversized =
+      n > INDEX.maxDeltaChanges ? `carries ${n} changes, more than the ${INDEX.maxDeltaChanges} a delta may`
+      : n > changes.toVersion - changes.fromVersion ? `carries ${n} changes, more than the ${changes.toVersion - changes.fromVersion} versions it spans`
+      : head.count > cap ? `leads to an index of ${head.count} fingerprints, more than the ${cap} a replica may hold`
+      : undefined;
+    if (oversized !== undefined) {
+      await this.mark(peer.id, category, 'error', `${peer.country}: delta ${changes.fromVersion}..${changes.toVersion} of ${category} ${oversized}`);
+      this.#deps.logger.warn({ peer: peer.id, category, changes: n, count: head.count }, 'replica delta refused: too large');
+      return 'error';
+    }
     let counted: { adds: number; removes: number };
     try {
       counted = checkChanges(changes.changes);
@@ -528,6 +546,15 @@ export class ReplicaStore {
       net.set(key, e);
     }
     const rows = [...net.values()].filter((e) => e.n !== 0);
+    // Unmerged changes beyond the head's count: a full transfer of that count costs less than keeping
+    // them, and a catch-up that never reaches its head (unverified: chain and count are checked only
+    // there) cannot grow the replica without bound. The replica is transferred anew.
+    const room = Math.min(head.count, cap) + INDEX.maxUnmergedBeyondCount;
+    if (row.pending + rows.length > room) {
+      await this.mark(peer.id, category, 'stale', `${peer.country}: delta ${changes.fromVersion}..${changes.toVersion} of ${category} would leave ${row.pending + rows.length} unmerged changes${complete ? '' : ' (not yet verified by a head)'}, more than the head's count ${head.count} plus ${INDEX.maxUnmergedBeyondCount}; transferred anew`);
+      this.#deps.logger.warn({ peer: peer.id, category, pending: row.pending + rows.length, count: head.count }, 'replica catch-up outgrew its head; it resyncs');
+      return 'stale';
+    }
     const status: ReplicaStatus = complete ? 'ready' : 'syncing';
     const { db } = this.#deps;
     const writes: CompiledQuery[] = [];
@@ -707,17 +734,40 @@ export class ReplicaStore {
    * epoch). Undefined for any other replica, and for a stored target that
    * no longer verifies (the full sync then starts anew).
    */
-  async resumePoint(peer: Peer, category: RecordCategory): Promise<{ kind: 'snapshot'; replicaId: number; fromShard: number; envelope: DsseEnvelope; head: IndexHead } | { kind: 'delta'; version: number; epoch: number } | undefined> {
+  async resumePoint(
+    peer: Peer,
+    category: RecordCategory,
+  ): Promise<{ kind: 'snapshot'; replicaId: number; fromShard: number; received: number; envelope: DsseEnvelope; head: IndexHead } | { kind: 'delta'; version: number; epoch: number } | undefined> {
     const row = await this.#row(peer.id, category);
     if (row?.status !== 'syncing') return undefined;
     if (row.chain !== null) return row.shards_done === INDEX.shardCount ? { kind: 'delta', version: row.version, epoch: row.epoch } : undefined;
     if (row.head === null) return undefined;
     try {
       const envelope = JSON.parse(row.head) as DsseEnvelope;
-      return { kind: 'snapshot', replicaId: row.id, fromShard: row.shards_done, envelope, head: verifyHead(peer, envelope, category, this.#deps.verify) };
+      return { kind: 'snapshot', replicaId: row.id, fromShard: row.shards_done, received: row.count, envelope, head: verifyHead(peer, envelope, category, this.#deps.verify) };
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Give up a full transfer the peer's pages broke (they hold more than its
+   * head counts): the replica's rows are deleted, so what a hostile peer
+   * sent does not stay on disk, and it is in `error` with `message`.
+   */
+  async abandonFull(peerId: string, category: RecordCategory, message: string): Promise<void> {
+    const { db } = this.#deps;
+    const now = this.#deps.clock.now().toISOString();
+    const id = sql`(select id from replicas where peer_id = ${peerId} and category = ${category})`;
+    await this.#deps.atomic.run([
+      sql`insert into replicas (peer_id, category, status, version, count, head, group_hashes, shards_done, error, updated_at)
+        values (${peerId}, ${category}, 'error', 0, 0, null, null, 0, ${message}, ${now})
+        on conflict (peer_id, category) do update set status = 'error', version = 0, count = 0, group_hashes = null, chain = null, pending = 0,
+          shards_done = 0, error = excluded.error, updated_at = excluded.updated_at`.compile(db),
+      sql`delete from replica_shards where replica_id = ${id}`.compile(db),
+      sql`delete from replica_groups where replica_id = ${id}`.compile(db),
+      sql`delete from replica_changes where replica_id = ${id}`.compile(db),
+    ]);
   }
 
   /** Store one snapshot page of a full sync: shards [fromShard, toShard), sorted packed fingerprints. */

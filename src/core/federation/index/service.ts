@@ -51,6 +51,8 @@ export interface IndexServiceDeps {
    * is no longer joined or waited for. None: it is (Node).
    */
   abandonAfterMs?: number;
+  /** Most fingerprints one replica of a peer's index may hold (default INDEX.maxReplicaCount). */
+  maxReplicaCount?: number;
 }
 
 /** Most statements the compaction of one of our indexes issues (its head and state read, the floor found, the log cut). */
@@ -88,6 +90,7 @@ export class IndexService {
       ...(deps.client.verify ? { verify: deps.client.verify } : {}),
       ...(deps.sha256 ? { sha256: deps.sha256 } : {}),
       ...(deps.abandonAfterMs !== undefined ? { abandonAfterMs: deps.abandonAfterMs } : {}),
+      ...(deps.maxReplicaCount !== undefined ? { maxReplicaCount: deps.maxReplicaCount } : {}),
     });
   }
 
@@ -203,7 +206,8 @@ export class IndexService {
       const peer = await findPeer(this.#deps.db, peerIdOrCountry);
       if (peer.status !== 'active') return {};
       const bound = budget ?? this.#deps.budget?.();
-      const out = await syncPeer({ ...this.#deps.client, replicas: this.replicas, logger: this.#deps.logger, ...(bound ? { budget: bound } : {}) }, peer, moved);
+      const cap = this.#deps.maxReplicaCount;
+      const out = await syncPeer({ ...this.#deps.client, replicas: this.replicas, logger: this.#deps.logger, ...(bound ? { budget: bound } : {}), ...(cap !== undefined ? { maxReplicaCount: cap } : {}) }, peer, moved);
       if (work !== undefined) work.moved = Date.now();
       await this.merge(this.#deps.mergeAt ?? INDEX.replicaMergeAt, peer.id, bound);
       return out;

@@ -20,10 +20,10 @@ import type { Logger } from '../../ports.js';
 import { postSigned, type ClientDeps } from '../client.js';
 import type { Peer } from '../peers.js';
 import { ceilingOf, fits, reserve, type StatementBudget } from './budget.js';
-import { BEGIN_STATEMENTS, deltaStatements, FINISH_STATEMENTS, pageShardsWithin, pageStatements, verifyHead, type ReplicaStore } from './replica.js';
+import { ABANDON_STATEMENTS, BEGIN_STATEMENTS, deltaStatements, FINISH_STATEMENTS, pageShardsWithin, pageStatements, verifyHead, type ReplicaStore } from './replica.js';
 import { CHANGE_BYTES } from './chain.js';
 import { shardOf } from './fingerprint.js';
-import { changesFromWire, type ReplicaStatus } from './types.js';
+import { changesFromWire, isResync, type ReplicaStatus } from './types.js';
 
 /** Paths of the index endpoints, under the cairn/2 prefix and media type like match and hits. */
 export const INDEX_PATHS = {
@@ -41,6 +41,8 @@ export interface SyncDeps extends ClientDeps {
    * the replica `syncing`; the next sync resumes there. None on Node.
    */
   budget?: StatementBudget;
+  /** Most fingerprints one replica may hold (default INDEX.maxReplicaCount): a larger head is refused before its first page. */
+  maxReplicaCount?: number;
 }
 
 /** Progress of a sync, for the CLI and the console. */
@@ -62,6 +64,13 @@ const MAX_DELTA_ROUNDS = 50;
 /** Full syncs restarted because the peer compacted the version being fetched. */
 const MAX_SNAPSHOT_RESTARTS = 3;
 
+/**
+ * Let the event loop run between two pages or deltas: storing one is a
+ * synchronous transaction on Node, and a sync of many must not hold off
+ * other requests (health checks, searches) for its whole length.
+ */
+const breathe = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
 /** The peer's signed heads, verified. */
 export async function fetchHeads(deps: SyncDeps, peer: Peer): Promise<Array<{ envelope: DsseEnvelope; head: IndexHead }>> {
   const res = await postSigned(deps, peer, INDEX_PATHS.heads, {}, indexHeadsResponseSchema, FEDERATION.mediaType);
@@ -77,10 +86,20 @@ async function catchUp(deps: SyncDeps, peer: Peer, category: RecordCategory, sin
   let since = sinceVersion;
   let reached = current;
   for (let round = 0; round < MAX_DELTA_ROUNDS; round++) {
+    if (round > 0) await breathe();
     if (!fits(deps.budget, deltaStatements(1))) return reached;
     const wire = await postSigned(deps, peer, INDEX_PATHS.changes, { category, sinceVersion: since }, indexChangesWireSchema, FEDERATION.mediaType);
     if (wire.category !== category) throw new CairnError('peer_response_invalid', `${peer.country}: changes for ${wire.category}, asked for ${category}`);
     const changes = changesFromWire(wire);
+    if (isResync(changes)) {
+      // Verifies the head; a ready replica is marked stale there. One between two deltas of a catch-up
+      // is left `syncing` by an answer's resync (the answer did not know its version), but here we asked
+      // from its own version: the owner compacted past it, or was restored from an older backup.
+      const status = await deps.replicas.applyDelta(peer, changes);
+      if (status !== 'syncing') return status;
+      await deps.replicas.mark(peer.id, category, 'stale', `${peer.country}: the change log of ${category} no longer reaches back to version ${since}, where the catch-up stood; transferred anew`);
+      return 'stale';
+    }
     if ('changes' in changes && !fits(deps.budget, deltaStatements(changes.changes.length / CHANGE_BYTES))) {
       if (deps.budget !== undefined && deltaStatements(changes.changes.length / CHANGE_BYTES) > ceilingOf(deps.budget)) {
         // Never fits one run: a full transfer, which pages, replaces the replica.
@@ -92,7 +111,7 @@ async function catchUp(deps: SyncDeps, peer: Peer, category: RecordCategory, sin
     const status = await deps.replicas.applyDelta(peer, changes);
     reached = status;
     onProgress?.({ peer: peer.id, category, phase: 'delta', shardsDone: INDEX.shardCount, status });
-    if (status !== 'syncing' || 'resync' in changes) return status;
+    if (status !== 'syncing') return status;
     since = changes.toVersion;
   }
   return 'syncing';
@@ -128,16 +147,28 @@ async function fullSync(
   category: RecordCategory,
   first: { envelope: DsseEnvelope; head: IndexHead },
   onProgress?: (p: SyncProgress) => void,
-  resume?: { replicaId: number; fromShard: number },
+  resume?: { replicaId: number; fromShard: number; received: number },
 ): Promise<ReplicaStatus> {
   let target = first;
+  const cap = deps.maxReplicaCount ?? INDEX.maxReplicaCount;
   for (let restart = 0; ; restart++) {
     const start = restart === 0 ? resume : undefined;
     // Emptying a replica that no page could follow would only lose it sooner.
     if (start === undefined && !fits(deps.budget, BEGIN_STATEMENTS + pageStatements(1))) return 'stale';
+    if (target.head.count > cap) {
+      // Refused before any page: the head says how much a transfer would store.
+      const message = `${peer.country}: the index of ${category} at version ${target.head.version} holds ${target.head.count} fingerprints, more than the ${cap} a replica may hold`;
+      deps.logger.warn({ peer: peer.id, category, count: target.head.count, cap }, 'replica too large; not transferred');
+      if (!fits(deps.budget, ABANDON_STATEMENTS)) throw new CairnError('index_invalid', message);
+      await deps.replicas.abandonFull(peer.id, category, message);
+      return 'error';
+    }
     const replicaId = start?.replicaId ?? (await deps.replicas.beginFull(peer.id, category, target.envelope));
+    // Fingerprints stored so far: never more than the head counts, whatever the pages say.
+    let received = start?.received ?? 0;
     try {
       for (let from = start?.fromShard ?? 0; from < INDEX.shardCount; ) {
+        if (from > (start?.fromShard ?? 0)) await breathe();
         // Without a budget the owner decides the page; with one, pages are one block.
         if (!fits(deps.budget, pageStatements(1))) return 'syncing';
         const to = deps.budget === undefined ? INDEX.shardCount : Math.min(INDEX.shardCount, from + INDEX.maxSnapshotShards);
@@ -147,10 +178,20 @@ async function fullSync(
         }
         const packed = fromBase64Url(page.fingerprints, 'fingerprints');
         if (packed.length !== page.count * INDEX.fingerprintBytes) throw new CairnError('index_invalid', `${peer.country}: snapshot page says ${page.count} fingerprints but holds ${packed.length} bytes`);
+        if (received + page.count > target.head.count) {
+          // A page holds the fingerprints of its shards only, so an honest transfer never passes the head's count.
+          // Nothing of it is kept (a page costs at least ABANDON_STATEMENTS, so this fits where the page did).
+          const message = `${peer.country}: snapshot of ${category} at version ${target.head.version}: ${received + page.count} fingerprints received by shard ${page.toShard}, more than the head's count ${target.head.count}; transfer abandoned`;
+          deps.logger.warn({ peer: peer.id, category, version: target.head.version, count: target.head.count, received: received + page.count }, 'snapshot exceeds its head; abandoned');
+          if (fits(deps.budget, ABANDON_STATEMENTS)) await deps.replicas.abandonFull(peer.id, category, message);
+          else throw new CairnError('index_invalid', message);
+          return 'error';
+        }
         // Only the shards whose writes fit the budget are stored; the next sync asks for the rest again.
         const kept = deps.budget === undefined ? { toShard: page.toShard, packed } : shardsWithin(packed, page.toShard, pageShardsWithin(deps.budget.left()));
         if (kept.toShard <= from) return 'syncing';
         await deps.replicas.putPage(replicaId, from, kept.toShard, kept.packed);
+        received += kept.packed.length / INDEX.fingerprintBytes;
         from = kept.toShard;
         onProgress?.({ peer: peer.id, category, phase: 'snapshot', shardsDone: from });
       }
