@@ -7,10 +7,10 @@
 import { z } from 'zod';
 import { FEDERATION, INDEX, MATCH_KEYS, OPRF } from '../src/core/constants.js';
 import { TOKEN_CONFIRM_BYTES } from '../src/core/records/token-layout.js';
-import { base64url, countryCode } from './common.js';
-import { indexChangesWireSchema } from './index.js';
+import { base64url, countryCode, timestamp } from './common.js';
+import { indexAnswerChangesWireSchema } from './index.js';
 import { dsseEnvelopeWire } from './node.js';
-import { RECORD_CATEGORIES } from './records.js';
+import { isoDate, peerText, RECORD_CATEGORIES, RECORD_TEXT } from './records.js';
 
 export const PURPOSES = [
   'victim_identification',
@@ -85,8 +85,12 @@ export const matchResponseSchema = z
     proof: base64url(OPRF.proofSize),
     /** The OPRF key epoch the elements were evaluated under, and every head of `deltas` names (absent: 1). */
     epoch: z.number().int().min(1).optional(),
-    /** One entry per category the purpose may match: what changed since the searcher's replica version. */
-    deltas: z.array(indexChangesWireSchema).max(RECORD_CATEGORIES.length),
+    /**
+     * One entry per category the purpose may match (at least one: a purpose
+     * the peer allows matches a category or more): what changed since the
+     * searcher's replica version, at most INDEX.maxDeltaChanges changes each.
+     */
+    deltas: z.array(indexAnswerChangesWireSchema).min(1).max(RECORD_CATEGORIES.length),
     /** The answering node's latest audit checkpoint (C2SP signed note), for witnessing: required (PROTOCOL.md §45). */
     checkpoint: z.string().min(1).max(4096),
     /** Index of this request's entry in the answering node's audit log: required, every answer is audited. */
@@ -115,26 +119,31 @@ export const hitConfirmRequestSchema = z
 
 export type HitConfirmRequest = z.infer<typeof hitConfirmRequestSchema>;
 
-/** The payload of a signed hit receipt (DSSE, application/vnd.cairn.hit-receipt+json). */
+/**
+ * The payload of a signed hit receipt (DSSE, application/vnd.cairn.hit-receipt+json).
+ * Attacker-controlled: its text reaches analysts' terminals and pages, so it
+ * meets our own record rules (schemas/records.ts) and carries no control or
+ * bidi override/isolate character; a receipt that breaks them is refused.
+ */
 export const hitReceiptSchema = z
   .object({
-    receiptId: z.string(),
-    issuer: z.object({ nodeId: z.string(), country: countryCode }).strict(),
-    requester: z.object({ nodeId: z.string(), country: countryCode }).strict(),
-    searchId: z.string(),
-    caseReference: z.string(),
+    receiptId: peerText(128),
+    issuer: z.object({ nodeId: peerText(128), country: countryCode }).strict(),
+    requester: z.object({ nodeId: peerText(128), country: countryCode }).strict(),
+    searchId,
+    caseReference: peerText(128),
     purpose: purposeSchema,
-    keyType: z.string(),
+    keyType: peerText(64),
     record: z
       .object({
-        ref: z.string(),
+        ref: peerText(RECORD_TEXT.ref.max).regex(RECORD_TEXT.ref.pattern, RECORD_TEXT.ref.patternMessage),
         category: z.enum(RECORD_CATEGORIES),
-        owningUnit: z.string(),
-        contactPoint: z.string(),
-        recordDate: z.string(),
+        owningUnit: peerText(RECORD_TEXT.owningUnit.max),
+        contactPoint: peerText(RECORD_TEXT.contactPoint.max),
+        recordDate: isoDate,
       })
       .strict(),
-    issuedAt: z.string(),
+    issuedAt: timestamp,
     /** Index of the disclosure's entry in the issuer's audit log: every disclosure is audited. */
     logIndex: z.number().int().min(0),
   })
@@ -184,8 +193,10 @@ export const searchRequestSchema = z
  * A peer's outcome in a search. `index_syncing`: our replica of one of its
  * indexes is missing, syncing or too stale for deltas, so a miss would not
  * mean no hit; `error` also covers a replica that fails its root check.
+ * `not_searched`: the peer lists none of the search's key types in its
+ * descriptor (`matchKeyTypes`), so it was not asked: not a no-hit either.
  */
-export const PEER_RESULT_STATUSES = ['hit', 'no_hit', 'index_syncing', 'error', 'timeout', 'pending'] as const;
+export const PEER_RESULT_STATUSES = ['hit', 'no_hit', 'index_syncing', 'not_searched', 'error', 'timeout', 'pending'] as const;
 
 /** A record a peer confirmed: the strength and type of its own strongest matching key, and its verified receipt. */
 export const confirmedRecordSchema = z
@@ -200,7 +211,11 @@ export const confirmedRecordSchema = z
 export const peerResultSchema = z
   .object({
     peer: z.object({ nodeId: z.string(), country: z.string(), name: z.string() }),
-    status: z.enum(PEER_RESULT_STATUSES),
+    status: z
+      .enum(PEER_RESULT_STATUSES)
+      .describe(
+        '`no_hit` only when every replica of the peer\'s indexes the purpose may match is ready and lists none of the search\'s tokens; `index_syncing` when one is not ready; `not_searched` when the peer holds none of the search\'s key types (its descriptor\'s matchKeyTypes), so nothing was sent to it (`error.code` `no_shared_key_type`); `error` and `timeout` when it failed; never a no-hit for any of those',
+      ),
     strength: z.enum(STRENGTHS).optional(),
     keyTypes: z.array(z.string()).optional(),
     confirmation: z

@@ -6,6 +6,7 @@
  * concatenated 8-byte fingerprints.
  */
 import { z } from 'zod';
+import { INDEX } from '../src/core/constants.js';
 import { dsseEnvelopeWire as dsseEnvelopeSchema } from './node.js';
 import { base64url } from './common.js';
 import { RECORD_CATEGORIES } from './records.js';
@@ -59,6 +60,25 @@ export const indexResyncWireSchema = z
   .meta({ id: 'IndexResync' });
 
 export const indexChangesWireSchema = z.union([indexDeltaWireSchema, indexResyncWireSchema]);
+
+/** Characters of the base64url (unpadded) of INDEX.maxDeltaChanges changes of 9 bytes: the most a delta on an answer carries. */
+const ANSWER_DELTA_CHARS = Math.ceil((INDEX.maxDeltaChanges * 9 * 4) / 3);
+
+/**
+ * A delta riding on a match answer (protocol/35 "Match"): at most
+ * INDEX.maxDeltaChanges changes, checked before anything of it is decoded
+ * or applied; a peer that has more sends a delta that stops short
+ * (`toVersion` below the head's) and the replica catches up with
+ * /index/changes. A larger one makes the whole answer invalid.
+ */
+export const indexAnswerDeltaWireSchema = indexDeltaWireSchema.extend({
+  changes: base64url()
+    .max(ANSWER_DELTA_CHARS, `a delta on an answer carries at most ${INDEX.maxDeltaChanges} changes`)
+    .describe(`the changes after fromVersion up to toVersion, in order, 9 bytes each (at most ${INDEX.maxDeltaChanges} on an answer)`),
+}).meta({ id: 'IndexAnswerDelta' });
+
+/** What a match answer carries per category: a delta of at most INDEX.maxDeltaChanges changes, or a resync. */
+export const indexAnswerChangesWireSchema = z.union([indexAnswerDeltaWireSchema, indexResyncWireSchema]);
 export type IndexDeltaWire = z.infer<typeof indexDeltaWireSchema>;
 export type IndexResyncWire = z.infer<typeof indexResyncWireSchema>;
 

@@ -5,14 +5,50 @@
 import { z } from 'zod';
 import { ED25519, KEYS, OPRF, PROTOCOL_VERSION } from '../src/core/constants.js';
 import { base64url, countryCode, sha256Hex, timestamp } from './common.js';
+import { BIDI_CONTROL, peerText } from './records.js';
 
+/**
+ * Why `url` cannot be a node's base URL, or undefined when it can: an
+ * absolute http(s) URL without user name, password, query or fragment, and
+ * without spaces, control or bidi characters (the URL parser would drop or
+ * encode them silently, so the text shown would not be the URL used).
+ */
+export function nodeBaseUrlProblem(url: string): string | undefined {
+  if (url.length > 2048) return 'must be at most 2048 characters';
+  if (/[\s\p{Cc}]/u.test(url) || BIDI_CONTROL.test(url)) return 'must not contain spaces, control or bidirectional characters';
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'must be an absolute http(s) URL';
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return `must be an absolute http(s) URL, not ${u.protocol}`;
+  if (u.hostname === '') return 'must name a host';
+  if (u.username !== '' || u.password !== '') return 'must not carry a user name or password';
+  if (url.includes('#')) return 'must not have a fragment (#…)';
+  if (url.includes('?')) return 'must not have a query (?…)';
+  return undefined;
+}
+
+/** A node's base URL (descriptor `baseUrl`, a peer's URL): the rule of nodeBaseUrlProblem. */
+export const nodeBaseUrl = z
+  .string()
+  .superRefine((url, ctx) => {
+    const problem = nodeBaseUrlProblem(url);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .meta({ format: 'uri' })
+  .describe('absolute http(s) URL, without credentials, query or fragment');
+
+// Attacker-controlled until the operator compares the fingerprint, and shown
+// to operators before that: its text carries no control or bidi character.
 export const nodeDescriptorSchema = z
   .object({
     protocol: z.literal(PROTOCOL_VERSION, { error: `must be ${PROTOCOL_VERSION}: this node speaks no other protocol version` }),
-    nodeId: z.string().min(1).max(128),
+    nodeId: peerText(128),
     country: countryCode,
-    name: z.string().min(1).max(200),
-    baseUrl: z.url(),
+    name: peerText(200),
+    baseUrl: nodeBaseUrl,
     signingKey: z
       .object({
         algorithm: z.literal('Ed25519'),
@@ -44,7 +80,7 @@ export const nodeDescriptorSchema = z
         epoch: z.number().int().min(1).optional().describe('the OPRF key epoch this key answers in (absent: 1); it grows by one at each activation'),
       })
       .strict(),
-    matchKeyTypes: z.array(z.string().min(1).max(64)).max(64),
+    matchKeyTypes: z.array(peerText(64)).max(64),
     issuedAt: timestamp,
   })
   .strict()

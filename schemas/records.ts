@@ -17,7 +17,36 @@ export const RECORD_CATEGORIES = [
 export const recordCategorySchema = z.enum(RECORD_CATEGORIES);
 export type RecordCategory = z.infer<typeof recordCategorySchema>;
 
-const noControl = /^[^\p{Cc}]*$/u;
+/** No control character (Unicode Cc: C0, DEL, C1): text that reaches terminals and web pages. */
+export const NO_CONTROL = /^[^\p{Cc}]*$/u;
+const noControl = NO_CONTROL;
+
+/**
+ * Bidirectional embedding, override and isolate controls (U+202A–U+202E,
+ * U+2066–U+2069): they make text read otherwise than it is stored
+ * ("\u202emoc.live@ksed" shows as "desk@evil.com").
+ */
+export const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
+
+/**
+ * Text a peer sends that operators and analysts read (terminal, console):
+ * 1 to `max` characters, no control character, no bidi override or isolate.
+ * Not trimmed: what was signed is what is shown.
+ */
+export const peerText = (max: number) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .regex(NO_CONTROL, 'must not contain control characters')
+    .refine((s) => !BIDI_CONTROL.test(s), 'must not contain bidirectional override or isolate characters (U+202A-U+202E, U+2066-U+2069)');
+
+/** The record fields a hit receipt carries too, with their limits: one rule for imports and receipts. */
+export const RECORD_TEXT = {
+  ref: { max: 128, pattern: /^[A-Za-z0-9._:/#-]+$/, patternMessage: 'may contain only letters, digits and . _ : / # -' },
+  owningUnit: { max: 200 },
+  contactPoint: { max: 300 },
+} as const;
 
 /** YYYY-MM-DD that names a real calendar day. */
 export const isoDate = z
@@ -35,11 +64,11 @@ export const recordEnvelopeSchema = z
     ref: z
       .string()
       .min(1, 'must not be empty')
-      .max(128, 'must be at most 128 characters')
-      .regex(/^[A-Za-z0-9._:/#-]+$/, 'may contain only letters, digits and . _ : / # -'),
+      .max(RECORD_TEXT.ref.max, `must be at most ${RECORD_TEXT.ref.max} characters`)
+      .regex(RECORD_TEXT.ref.pattern, RECORD_TEXT.ref.patternMessage),
     category: z.enum(RECORD_CATEGORIES, { error: `must be one of ${RECORD_CATEGORIES.join(', ')}` }),
-    owningUnit: z.string().trim().min(1, 'must not be empty').max(200).regex(noControl, 'must not contain control characters'),
-    contactPoint: z.string().trim().min(1, 'must not be empty').max(300).regex(noControl, 'must not contain control characters'),
+    owningUnit: z.string().trim().min(1, 'must not be empty').max(RECORD_TEXT.owningUnit.max).regex(noControl, 'must not contain control characters'),
+    contactPoint: z.string().trim().min(1, 'must not be empty').max(RECORD_TEXT.contactPoint.max).regex(noControl, 'must not contain control characters'),
     recordDate: isoDate,
     retentionUntil: isoDate,
     identifiers: z.unknown(),

@@ -112,7 +112,8 @@ describe.skipIf(smallDiskSupport !== undefined)('a served node whose disk is ful
       // Not a no-hit: the peer could not answer at all.
       expect(result.status).toBe('error');
       expect(result.error?.code).toBe('unavailable');
-      expect(result.error?.detail).toContain('storage is full');
+      // Refused before authentication, unsigned: the searcher takes the code, not the peer's words.
+      expect(result.error?.detail).toMatch(/503 unavailable, unsigned/);
 
       const refused = await api(pl, pl.tokens.analyst, 'POST', '/v1/records', { records: [record('PL-MC-2')] });
       expect(refused.status).toBe(503);

@@ -144,6 +144,10 @@ describe('node fetch', () => {
     expect(moved.status).toBe(302);
     expect(moved.headers.get('location')).toBe('/elsewhere');
     expect(used).toEqual([]);
+    // Told a redirect is an error, it fails as fetch does, and asks nothing of the runtime's fetch.
+    const refused = (await f(`${url}/moved`, { method: 'GET', redirect: 'error' }).catch((e: unknown) => e)) as Error;
+    expect(refused).toBeInstanceOf(TypeError);
+    expect(used).toEqual([]);
     expect(await (await f(`${url}/moved`)).text()).toBe('at /elsewhere');
     expect(await (await f(new Request(`${url}/a`))).text()).toBe('at /a');
     expect(await (await f(`${url}/b`, { method: 'POST', body: new Blob(['x']) })).text()).toBe('at /b');

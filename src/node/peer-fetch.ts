@@ -8,10 +8,12 @@
  * It does what the core asks of fetch (federation requests, descriptors):
  * a method, headers, a body of bytes or text, an AbortSignal, and an answer
  * whose body streams, so the caller's size limit (readBody) still stops a
- * peer that sends too much. A redirect (rare: a node moved) is asked again
- * of the runtime's own fetch, which follows it as fetch always has, unless
- * the caller said `redirect: 'manual'`; so is anything else (a Request
- * object, a streamed or form body). A request on a kept-alive socket that
+ * peer that sends too much. Redirects are as fetch has them: the core's
+ * federation and descriptor requests say `redirect: 'manual'` and get the
+ * 3xx itself (they refuse it: a peer is asked at its pinned URL only);
+ * `redirect: 'error'` fails as fetch does; otherwise the request is asked
+ * again of the runtime's own fetch, which follows it. So is anything else
+ * (a Request object, a streamed or form body). A request on a kept-alive socket that
  * the other side closed just then (reset before any answer) is sent once
  * more on a new socket, as fetch does.
  */
@@ -116,7 +118,8 @@ export function createNodeFetch(fallback: typeof fetch = globalThis.fetch): type
         if (status >= 300 && status < 400 && answer.has('location') && init.redirect !== 'manual') {
           signal?.removeEventListener('abort', abort);
           res.resume();
-          fallback(input, init).then(resolve, reject);
+          if (init.redirect === 'error') reject(new TypeError('fetch failed', { cause: new Error(`unexpected redirect (${status})`) }));
+          else fallback(input, init).then(resolve, reject);
           return;
         }
         resolve(new Response(readable, { status, statusText: res.statusMessage ?? '', headers: answer }));

@@ -15,24 +15,26 @@ import {
   type HitConfirmRequest,
   type HitReceipt,
   type MatchRequest,
+  type MatchResponse,
   type Purpose,
 } from '../../../schemas/federation.js';
 import type { REPLICA_STATUSES } from '../../../schemas/index.js';
 import type { RecordCategory } from '../../../schemas/records.js';
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../bytes.js';
-import { FEDERATION, FEDERATION_SIGNATURE, INDEX, MEDIA_TYPES } from '../constants.js';
+import { FEDERATION, FEDERATION_SIGNATURE, INDEX, MEDIA_TYPES, UNSIGNED_PROBLEM_CODES } from '../constants.js';
 import { verifyJsonEnvelope, type DsseEnvelope } from '../dsse.js';
 import { CairnError, isCairnError } from '../errors.js';
-import { parseJsonText, readBody } from '../decode/json-body.js';
+import { decodeUtf8Body, parseJsonText, readBody } from '../decode/json-body.js';
+import { printable, PROBLEM_CODE } from '../decode/text.js';
 import { MATCH_KEY_TYPES, type MatchKey, type MatchKeyStrength } from '../identity/index.js';
 import { blind, finalizeBatch } from '../oprf/index.js';
 import type { Clock, Random, Sha256 } from '../ports.js';
 import { tokenConfirm } from '../records/token-layout.js';
 import type { Ed25519Verify, Signer } from '../signing.js';
-import { signedFetchInit, verifyResponse } from './http-signature.js';
+import { signedFetchInit, verifyResponse, type RequestBinding } from './http-signature.js';
 import { indexFingerprint } from './index/fingerprint.js';
 import { changesFromWire, type IndexChanges } from './index/types.js';
-import { exchangeKeys, type Peer } from './peers.js';
+import { exchangeKeys, refuseRedirect, type Peer } from './peers.js';
 import { withAnyKey } from '../keys/history.js';
 
 /** The searching side of the VOPRF: portable (noble) by default, libsodium on Node. */
@@ -174,7 +176,14 @@ export function paddedSize(n: number): number {
 /** Bytes of a dummy element's random input: as long as the longest usual match key, drawn fresh each time. */
 const DUMMY_INPUT_BYTES = 32;
 
-/** POST a signed JSON body to a peer and return its verified, schema-checked answer. */
+/**
+ * POST a signed JSON body to a peer and return its verified, schema-checked
+ * answer. Never follows a redirect (`redirect: 'manual'`, a 3xx is refused).
+ * A problem is taken at its word only when the peer signed it (protocol/35:
+ * every answer to an authenticated request is signed); otherwise only its
+ * status (`http_<status>`), or a code a node answers before authentication,
+ * is reported, never the peer's text.
+ */
 export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Peer, path: string, body: unknown, schema: T, mediaType: string = MEDIA_TYPES.json): Promise<z.infer<T>> {
   const bytes = utf8(JSON.stringify(body));
   const url = new URL(path, peer.baseUrl);
@@ -191,12 +200,13 @@ export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Pe
   });
   let res: Response;
   try {
-    res = await deps.fetch(url, { ...init, signal: AbortSignal.timeout(deps.timeoutMs) });
+    res = await deps.fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(deps.timeoutMs) });
   } catch (cause) {
     const name = (cause as { name?: string }).name;
     if (name === 'TimeoutError' || name === 'AbortError') throw new CairnError('peer_timeout', `${peer.country} did not answer within ${deps.timeoutMs} ms`, { cause });
     throw new CairnError('peer_unreachable', `${peer.country} is unreachable at ${url.origin}`, { cause });
   }
+  await refuseRedirect(res, url, peer.country);
   let raw: Uint8Array;
   try {
     raw = await readBody(res, deps.maxResponseBytes);
@@ -205,42 +215,83 @@ export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Pe
     if (name === 'TimeoutError' || name === 'AbortError') throw new CairnError('peer_timeout', `${peer.country} did not finish its answer within ${deps.timeoutMs} ms`, { cause });
     throw new CairnError('peer_response_invalid', `${peer.country}: ${isCairnError(cause) ? cause.message : 'could not read the answer'}`, { cause });
   }
-  let text: string;
+  if (!res.ok) throw await refusal(deps, peer, res, raw, binding);
   let json: unknown;
   try {
-    text = fromUtf8(raw);
-    json = parseJsonText(text);
+    json = parseJsonText(fromUtf8(raw));
   } catch (cause) {
     throw new CairnError('peer_response_invalid', `${peer.country} answered ${res.status} with a body that is not JSON${isCairnError(cause, 'malformed_json') ? ` (${cause.message})` : ''}`, { cause });
   }
-  if (!res.ok) {
-    const p = json as { code?: unknown; detail?: unknown };
-    const code = typeof p.code === 'string' ? p.code.slice(0, 64) : `http_${res.status}`;
-    const detail = typeof p.detail === 'string' ? p.detail.slice(0, 500) : '';
-    // Refused as addressed to a key the peer no longer holds: it rotated. Look at its descriptor (throttled)
-    // so the next request follows a cross-signed rotation, or the peer is marked for a manual re-pin.
-    if (code === 'signature_invalid' && deps.followKey) await deps.followKey(peer, undefined).catch(() => false);
-    throw new CairnError('peer_response_invalid', `${peer.country} refused: ${code}${detail ? `: ${detail}` : ''}`, { details: { peerCode: code, peerStatus: res.status } });
-  }
-  const check = () => verifyResponse(res, raw, { peerPublicKey: peer.signingPublicKey, request: binding, clock: deps.clock, ...(deps.verify ? { verify: deps.verify } : {}), ...(deps.sha256 ? { sha256: deps.sha256 } : {}) });
   try {
-    try {
-      check();
-    } catch (e) {
-      // Signed by a key we have not pinned: perhaps the peer rotated (protocol/32-key-rotation.md).
-      const presented = res.headers.get(FEDERATION_SIGNATURE.headers.keyId);
-      if (!isCairnError(e, 'peer_unknown') || !deps.followKey || presented === null || !(await deps.followKey(peer, presented))) throw e;
-      check();
-    }
+    await verifySigned(deps, peer, res, raw, binding);
   } catch (cause) {
     throw new CairnError('peer_response_invalid', `${peer.country}: response signature: ${isCairnError(cause) ? cause.message : String(cause)}`, { cause });
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
-    throw new CairnError('peer_response_invalid', `${peer.country}: answer field ${i?.path.join('.')}: ${i?.message}`);
+    // The path and message may name keys the peer chose (an unknown field).
+    throw new CairnError('peer_response_invalid', printable(`${peer.country}: answer field ${i?.path.join('.')}: ${i?.message}`, 300));
   }
   return parsed.data;
+}
+
+/**
+ * Check a response's signature under the peer's pinned key; signed by a key
+ * we have not pinned, follow a cross-signed rotation to it first
+ * (protocol/32-key-rotation.md). Throws the verification's error.
+ */
+async function verifySigned(deps: ClientDeps, peer: Peer, res: Response, raw: Uint8Array, binding: RequestBinding): Promise<void> {
+  const check = () => verifyResponse(res, raw, { peerPublicKey: peer.signingPublicKey, request: binding, clock: deps.clock, ...(deps.verify ? { verify: deps.verify } : {}), ...(deps.sha256 ? { sha256: deps.sha256 } : {}) });
+  try {
+    check();
+  } catch (e) {
+    const presented = res.headers.get(FEDERATION_SIGNATURE.headers.keyId);
+    if (!isCairnError(e, 'peer_unknown') || !deps.followKey || presented === null || !(await deps.followKey(peer, presented))) throw e;
+    check();
+  }
+}
+
+/**
+ * The error a peer's problem answer (4xx, 5xx) becomes. Signed by the peer:
+ * its code (when it is one) and its detail, made printable. Unsigned or
+ * not signed by it (a problem before authentication, or one injected on the
+ * way): words of ours only, and as code `http_<status>`, or the problem's
+ * code when it is one a node answers before authentication at that status
+ * (UNSIGNED_PROBLEM_CODES: `503 unavailable`, `401 signature_invalid`, …).
+ */
+async function refusal(deps: ClientDeps, peer: Peer, res: Response, raw: Uint8Array, binding: RequestBinding): Promise<CairnError> {
+  const status = res.status;
+  let problem: { code?: unknown; detail?: unknown } = {};
+  try {
+    const json = parseJsonText(decodeUtf8Body(raw));
+    if (json !== null && typeof json === 'object' && !Array.isArray(json)) problem = json;
+  } catch {
+    // Not JSON: only the status is left.
+  }
+  const claimed = typeof problem.code === 'string' ? problem.code : undefined;
+  const signed = await verifySigned(deps, peer, res, raw, binding).then(
+    () => true,
+    () => false,
+  );
+  // Refused as addressed to a key the peer no longer holds: it rotated. Look at its descriptor (throttled)
+  // so the next request follows a cross-signed rotation, or the peer is marked for a manual re-pin.
+  // That refusal comes before authentication, unsigned (protocol/30): its code counts when it is that one at 401.
+  const unsignedCodes: readonly string[] = UNSIGNED_PROBLEM_CODES[status as keyof typeof UNSIGNED_PROBLEM_CODES] ?? [];
+  const known = claimed !== undefined && unsignedCodes.includes(claimed) ? claimed : undefined;
+  if ((signed ? claimed : known) === 'signature_invalid' && deps.followKey) await deps.followKey(peer, undefined).catch(() => false);
+  if (!signed) {
+    // A code a node answers before authentication, at its status, is one of ours (not the peer's words);
+    // anything else unsigned may have been written by anyone on the way: its status alone is reported.
+    const code = known ?? `http_${status}`;
+    const why = known ? `${status} ${known}, unsigned as a node answers it before authenticating a request` : `${status} without a valid signature`;
+    return new CairnError('peer_response_invalid', `${peer.country} answered ${why}; its own words are not taken${known === 'unavailable' ? ': ask again later' : ''}`, {
+      details: { peerCode: code, peerStatus: status },
+    });
+  }
+  const code = claimed !== undefined && PROBLEM_CODE.test(claimed) ? claimed : `http_${status}`;
+  const detail = typeof problem.detail === 'string' ? printable(problem.detail, 500) : '';
+  return new CairnError('peer_response_invalid', `${peer.country} refused: ${code}${detail ? `: ${detail}` : ''}`, { details: { peerCode: code, peerStatus: status } });
 }
 
 /**
@@ -252,8 +303,9 @@ export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Pe
  */
 export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly MatchKey[], ctx: SearchContext, hashed: HashedInputs = new Map()): Promise<PeerAnswer> {
   // More than MAX_MATCH_ELEMENTS keys is refused before a search starts (runSearch); paddedSize throws here, never drops keys.
-  const usable = keys.filter((k) => peer.matchKeyTypes.includes(k.type));
-  if (usable.length === 0) return { hits: [], replicas: {}, checkpoint: undefined, logIndex: undefined };
+  const usable = usableKeys(peer, keys);
+  // Nothing to ask is not a no-hit: the caller reports the peer as not searched (runSearch does, before asking).
+  if (usable.length === 0) throw new CairnError('invalid_request', `${peer.country} holds none of the key types of this search; it was not asked`);
   // A dummy is a uniformly random element: the blind of a fresh random input,
   // or (fast clients) r * G for a fresh random r. Either is as uniformly
   // random as a real blinded element, so the peer cannot tell them apart.
@@ -284,6 +336,7 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
   if (answer.searchId !== ctx.searchId || answer.evaluatedElements.length !== elements.length) {
     throw new CairnError('peer_response_invalid', `${peer.country}: the answer does not match the request (search id or element count)`);
   }
+  const categories = checkDeltas(peer, request, answer.deltas);
   // The answer names the epoch it was evaluated under; a newer one means the
   // peer activated a new OPRF key: take it from its signed descriptor first.
   const epoch = answer.epoch ?? 1;
@@ -292,7 +345,6 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
     // Evaluated before the peer's switch, received after we followed it (a
     // concurrent search did): the old key is no longer pinned, so nothing of
     // this answer is used. Not a no-hit: the same search now runs under the new epoch.
-    const categories = [...new Set(answer.deltas.map((d) => d.category))];
     return { hits: [], replicas: Object.fromEntries(categories.map((c) => [c, 'syncing' as const])), checkpoint: answer.checkpoint, logIndex: answer.logIndex };
   }
   if (epoch !== peer.oprfEpoch) {
@@ -313,8 +365,6 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
   } catch (cause) {
     throw new CairnError('peer_response_invalid', `${peer.country}: the evaluation proof does not verify against its published VOPRF key`, { cause });
   }
-  const categories = [...new Set(answer.deltas.map((d) => d.category))];
-  if (categories.length !== answer.deltas.length) throw new CairnError('peer_response_invalid', `${peer.country}: the answer carries two deltas for one category`);
   const applied = await applyDeltas(deps, peer, answer.deltas.map(changesFromWire));
   const real = tokens.slice(0, usable.length);
   const fingerprints = real.map((t) => indexFingerprint(t));
@@ -340,6 +390,32 @@ export async function queryPeer(deps: MatchDeps, peer: Peer, keys: readonly Matc
     hits.push({ keyType: k.type, category: h.category, strength: MATCH_KEY_TYPES[k.type].strength, fingerprint, confirm: toBase64Url(tokenConfirm(real[i]!)), records: h.count });
   }
   return { hits, replicas, checkpoint: answer.checkpoint, logIndex: answer.logIndex };
+}
+
+/** The keys of a search whose type the peer lists in its descriptor's `matchKeyTypes`: the only ones it is asked about. */
+export function usableKeys(peer: Peer, keys: readonly MatchKey[]): MatchKey[] {
+  return keys.filter((k) => peer.matchKeyTypes.includes(k.type));
+}
+
+/**
+ * The categories of an answer's deltas, checked against the request
+ * (protocol/35 "Match", protocol/37 "Endpoints"): at least one (a purpose
+ * the peer allows matches one category or more), one per category, and a
+ * delta (not a `resync`) only from the version the request named for its
+ * category. Anything else leaves our replica unproven, so the answer is
+ * refused as peer_response_invalid, never read as a no-hit.
+ */
+function checkDeltas(peer: Peer, request: MatchRequest, deltas: MatchResponse['deltas']): RecordCategory[] {
+  if (deltas.length === 0) throw new CairnError('peer_response_invalid', `${peer.country}: the answer carries no index delta, so our replica of its index is not shown to be current`);
+  const categories = [...new Set(deltas.map((d) => d.category))];
+  if (categories.length !== deltas.length) throw new CairnError('peer_response_invalid', `${peer.country}: the answer carries two deltas for one category`);
+  for (const d of deltas) {
+    if ('resync' in d) continue;
+    const asked = request.replicaVersions[d.category];
+    if (asked === undefined) throw new CairnError('peer_response_invalid', `${peer.country}: the answer carries a delta of ${d.category}, of which the request named no replica (that is a resync)`);
+    if (d.fromVersion !== asked) throw new CairnError('peer_response_invalid', `${peer.country}: the answer's delta of ${d.category} starts at version ${d.fromVersion}, not at ${asked} as asked`);
+  }
+  return categories;
 }
 
 /** Apply the deltas of an answer, by category; replicas that throw are in error, never silently behind. */

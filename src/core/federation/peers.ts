@@ -11,8 +11,9 @@ import { appendStatement } from '../audit/entry.js';
 import { fromBase64Url } from '../bytes.js';
 import type { Db, PeersTable } from '../db/schema.js';
 import { verifyDescriptor } from '../descriptor.js';
+import { DESCRIPTOR_MAX_BYTES } from '../constants.js';
 import { CairnError, isCairnError } from '../errors.js';
-import { parseJsonText, validate } from '../decode/json-body.js';
+import { decodeUtf8Body, parseJsonText, readBody, validate } from '../decode/json-body.js';
 import type { Clock } from '../ports.js';
 import { fingerprintOf, keyIdOf } from '../signing.js';
 
@@ -118,8 +119,38 @@ function fetchFailure(cause: unknown, timeoutMs: number): string {
 }
 
 /**
+ * The target of a redirect, in a form safe to show: resolved against the
+ * URL asked and serialised by the URL parser (which percent-encodes what a
+ * peer could hide in it), at most 200 characters.
+ */
+export function redirectTarget(res: Response, asked: URL): string {
+  const location = res.headers.get('location');
+  if (location === null) return 'no Location';
+  try {
+    const href = new URL(location, asked).href;
+    return href.length > 200 ? `${href.slice(0, 200)}…` : href;
+  } catch {
+    return 'an invalid Location';
+  }
+}
+
+/**
+ * Refuse a redirect: federation requests and descriptors are fetched from
+ * the peer's pinned URL only (`redirect: 'manual'`), so a 3xx can never
+ * send this node's request, or bring another service's answer, elsewhere.
+ */
+export async function refuseRedirect(res: Response, asked: URL, who: string): Promise<void> {
+  if (res.status < 300 || res.status > 399) return;
+  await res.body?.cancel().catch(() => undefined);
+  throw new CairnError('peer_response_invalid', `${who} answered ${res.status} redirecting to ${redirectTarget(res, asked)}: a peer is asked at its own URL only, and a redirect is never followed`, {
+    details: { peerStatus: res.status },
+  });
+}
+
+/**
  * Fetch and verify a node's descriptor. Attacker-controlled until the
- * operator confirms the fingerprint: parsed defensively, size-limited.
+ * operator confirms the fingerprint: read no further than
+ * DESCRIPTOR_MAX_BYTES, within the timeout, never through a redirect.
  */
 export async function fetchDescriptor(fetchFn: typeof fetch, baseUrl: string, timeoutMs = 10_000): Promise<{ envelope: unknown; descriptor: NodeDescriptor }> {
   let url: URL;
@@ -133,16 +164,26 @@ export async function fetchDescriptor(fetchFn: typeof fetch, baseUrl: string, ti
   }
   let res: Response;
   try {
-    res = await fetchFn(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    res = await fetchFn(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' }, redirect: 'manual' });
   } catch (cause) {
     throw new CairnError('peer_unreachable', `could not fetch ${url.href}: ${fetchFailure(cause, timeoutMs)}`, { cause });
   }
-  if (!res.ok) throw new CairnError('peer_response_invalid', `${url.href} answered ${res.status}`);
-  const text = await res.text();
-  if (text.length > 64 * 1024) throw new CairnError('peer_response_invalid', `${url.href}: descriptor larger than 64 KiB`);
+  await refuseRedirect(res, url, url.href);
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new CairnError('peer_response_invalid', `${url.href} answered ${res.status}`);
+  }
+  let raw: Uint8Array;
+  try {
+    // The timeout's signal still runs: a peer that trickles its descriptor is cut off with it.
+    raw = await readBody(res, DESCRIPTOR_MAX_BYTES);
+  } catch (cause) {
+    if (isCairnError(cause, 'body_too_large')) throw new CairnError('peer_response_invalid', `${url.href}: descriptor larger than ${DESCRIPTOR_MAX_BYTES / 1024} KiB`, { cause });
+    throw new CairnError('peer_unreachable', `could not read ${url.href}: ${fetchFailure(cause, timeoutMs)}`, { cause });
+  }
   let envelope: unknown;
   try {
-    envelope = parseJsonText(text);
+    envelope = parseJsonText(decodeUtf8Body(raw));
   } catch (cause) {
     throw new CairnError('peer_response_invalid', `${url.href}: descriptor is not JSON${isCairnError(cause) ? ` (${cause.message})` : ''}`, { cause });
   }

@@ -19,7 +19,7 @@ import { deriveQueryKeys, MATCH_KEY_NEEDS, MATCH_KEY_TYPES, parseIdentifiers, pl
 import type { Logger } from '../ports.js';
 import type { Ed25519Verify } from '../signing.js';
 import type { User } from '../users/users.js';
-import { confirmHit, queryPeer, type HashedInputs, type Hit, type MatchDeps, type ReplicaStatus, type SearchContext } from './client.js';
+import { confirmHit, queryPeer, usableKeys, type HashedInputs, type Hit, type MatchDeps, type ReplicaStatus, type SearchContext } from './client.js';
 import { exchangeKeys, findPeer, listPeers, type Peer } from './peers.js';
 import { withAnyKey } from '../keys/history.js';
 
@@ -39,6 +39,13 @@ export interface SearchDeps extends MatchDeps {
   onPeerOutcome?: (outcome: PeerOutcome, path: string) => void;
   /** The node's country: the numbering plan of searched phones in national or "00…" form. */
   phoneCountry?: string;
+  /**
+   * The longest one peer's confirmations of a search (or of an analyst's
+   * confirm) may take in all, in milliseconds (default: `timeoutMs`, what one
+   * request may take). The tokens it has not answered by then wait for the
+   * analyst, as after any failed confirmation.
+   */
+  confirmDeadlineMs?: number;
 }
 
 export interface PeerOutcome {
@@ -123,6 +130,21 @@ async function confirmEach(
   known: { records: ReadonlySet<string>; types: ReadonlySet<string> } = { records: new Set(), types: new Set() },
 ): Promise<{ kept: DsseEnvelope[]; error?: unknown; left: Hit[]; undisclosed: number }> {
   const kept: DsseEnvelope[] = [];
+  // One deadline for the whole round: a peer slow on each answer (but within the per-request
+  // timeout) would otherwise hold the search for as many timeouts as there are tokens in sequence.
+  const deadlineMs = deps.confirmDeadlineMs ?? deps.timeoutMs;
+  const deadline = Date.now() + deadlineMs;
+  const confirm = async (h: Hit) => {
+    const left = deadline - Date.now();
+    const overdue = () =>
+      new CairnError('peer_timeout', `${peer.country} did not answer this search's confirmations within ${deadlineMs} ms (its deadline for one peer); the tokens it did not answer wait for an analyst to confirm them again`);
+    if (left <= 0) throw overdue();
+    try {
+      return await confirmHit(left < deps.timeoutMs ? { ...deps, timeoutMs: left } : deps, peer, ctx, h, justification);
+    } catch (e) {
+      throw left < deps.timeoutMs && isCairnError(e, 'peer_timeout') ? overdue() : e;
+    }
+  };
   // Tokens the peer answered: confirming one again would only log the same disclosure twice.
   const answered = new Set<Hit>();
   const left = () => hits.filter((h) => !answered.has(h));
@@ -150,7 +172,7 @@ async function confirmEach(
     const type = `${h.category}:${h.keyType}`;
     if (types.has(type) || typesDone.has(type)) continue;
     types.add(type);
-    const sent = confirmHit(deps, peer, ctx, h, justification);
+    const sent = confirm(h);
     // Observed now: a failure is thrown below, in order, and one after it is not left unhandled.
     sent.catch(() => undefined);
     firsts.set(h, sent);
@@ -161,7 +183,7 @@ async function confirmEach(
     if (typesDone.has(type) && multiplicity <= seenIn(h.category)) continue;
     typesDone.add(type);
     try {
-      keep(h, await (firsts.get(h) ?? confirmHit(deps, peer, ctx, h, justification)));
+      keep(h, await (firsts.get(h) ?? confirm(h)));
       answered.add(h);
     } catch (error) {
       // The requests already sent in parallel that succeeded are disclosures the peer
@@ -251,6 +273,8 @@ function outcomeError(e: unknown): { code: string; detail: string } {
  * beyond deltas) or `error` (failing its head or root check), never `no_hit`.
  */
 function missOutcome(peer: Peer, replicas: Partial<Record<RecordCategory, ReplicaStatus>>): Pick<PeerOutcome, 'status' | 'error'> {
+  // No replica looked in proves nothing (queryPeer refuses such an answer; this holds whatever the path).
+  if (Object.keys(replicas).length === 0) return { status: 'error', error: { code: 'peer_response_invalid', detail: `${peer.country}'s answer named no index to look in` } };
   const notReady = Object.entries(replicas).filter(([, s]) => s !== 'ready');
   if (notReady.length === 0) return { status: 'no_hit' };
   const detail = `our replica of ${peer.country}'s index ${notReady.map(([c, s]) => `${c}: ${s}`).join(', ')}`;
@@ -261,6 +285,15 @@ function missOutcome(peer: Peer, replicas: Partial<Record<RecordCategory, Replic
 async function askPeer(deps: SearchDeps, peer: Peer, keys: MatchKey[], ctx: SearchContext, hashed: HashedInputs): Promise<{ outcome: PeerOutcome; pending: Hit[] }> {
   const t0 = Date.now();
   const who = { nodeId: peer.id, country: peer.country, name: peer.name };
+  // A peer that holds none of the search's key types is not asked (protocol/35 "Match"): that is
+  // not a no-hit, it says nothing about the peer's records, and the analyst is told so.
+  if (usableKeys(peer, keys).length === 0) {
+    const types = [...new Set(keys.map((k) => k.type))].sort().join(', ');
+    return {
+      outcome: { peer: who, status: 'not_searched', error: { code: 'no_shared_key_type', detail: `${peer.country} lists none of this search's key types (${types}) in its descriptor, so it was not asked: this is not a no-hit` }, ms: 0 },
+      pending: [],
+    };
+  }
   try {
     const answer = await queryPeer(deps, peer, keys, ctx, hashed);
     if (deps.witness) {

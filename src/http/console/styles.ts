@@ -63,6 +63,7 @@ code,.mono{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;fo
 .badge.hit{background:#e7f5ea;color:#0f5223;border-color:#1e7b34}
 .badge.no_hit{background:#f3f3f3;color:#333;border-color:#777}
 .badge.index_syncing{background:#fff7e6;color:#6b3d00;border-color:#a15c00}
+.badge.not_searched{background:#f3f3f3;color:#333;border-color:#777;border-style:dashed}
 .badge.error,.badge.timeout{background:#fff5f5;color:#8c1d18;border-color:#b3261e}
 .badge.strong{background:#0f5223;color:#fff;border-color:#0f5223}
 .badge.probable{background:#1e5fa8;color:#fff;border-color:#1e5fa8}

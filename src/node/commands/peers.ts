@@ -13,6 +13,7 @@ import { fingerprintOf } from '../../core/signing.js';
 import type { CommandHelp } from '../cli-help.js';
 import { args, cliActor, homeOf, positionals, UsageError, type Out } from '../cli-args.js';
 import { nodeServices, openNodeContext } from '../context.js';
+import { terminalJson, terminalOut } from '../terminal-text.js';
 import type { IndexService } from '../../core/federation/index/service.js';
 import type { SyncProgress } from '../../core/federation/index/sync.js';
 import { INDEX } from '../../core/constants.js';
@@ -121,6 +122,8 @@ function policyEditOf(values: { allow?: string[] | undefined; deny?: string[] | 
 }
 
 export async function cmdPeers(argv: string[], io: Out): Promise<number> {
+  // Peer names, URLs and errors came from peers or the database: printed through terminalSafe, JSON through terminalJson.
+  const tty = terminalOut(io);
   const [sub, ...rest] = argv;
   const { values, positionals: pos } = args(rest, {
     fingerprint: { type: 'string' },
@@ -150,67 +153,67 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
         const { descriptor } = fetched;
         pinnedBaseUrl(url!, descriptor, values['use-descriptor-url']);
         const fp = fingerprintOf(fromBase64Url(descriptor.signingKey.publicKey));
-        io.out(`node ${descriptor.nodeId}: ${descriptor.country} "${descriptor.name}" at ${descriptor.baseUrl}`);
-        io.out(`  signing key fingerprint: ${fp}`);
-        io.out(`  VOPRF key fingerprint:   ${fingerprintOf(fromBase64Url(descriptor.oprfKey.publicKey))}`);
+        tty.out(`node ${descriptor.nodeId}: ${descriptor.country} "${descriptor.name}" at ${descriptor.baseUrl}`);
+        tty.out(`  signing key fingerprint: ${fp}`);
+        tty.out(`  VOPRF key fingerprint:   ${fingerprintOf(fromBase64Url(descriptor.oprfKey.publicKey))}`);
         if (values.fingerprint === undefined) {
           if (!process.stdin.isTTY) throw new UsageError('compare the fingerprint with the peer out of band, then run again with --fingerprint FP (no terminal to ask on)');
           const rl = createInterface({ input: process.stdin, output: process.stderr });
           const answer = await rl.question('Does this fingerprint match the one the peer gave you out of band? Type "yes" to pin it: ');
           rl.close();
           if (answer.trim().toLowerCase() !== 'yes') {
-            io.err('not added');
+            tty.err('not added');
             return 1;
           }
         }
         const peer = await peers.add(fetched, cliActor(), values.fingerprint);
-        io.out(`added peer ${peer.country} (${peer.id}); policy: deny all — set it with \`cairn peers policy ${peer.country} --allow …\``);
+        tty.out(`added peer ${peer.country} (${peer.id}); policy: deny all — set it with \`cairn peers policy ${peer.country} --allow …\``);
         if (!values['no-sync']) {
-          io.out(`replicating the indexes ${peer.country} lets us fetch:`);
-          await syncWithProgress(index, peer.id, peer.country, io);
+          tty.out(`replicating the indexes ${peer.country} lets us fetch:`);
+          await syncWithProgress(index, peer.id, peer.country, tty);
         }
         return 0;
       }
       case 'update': {
         const [sel] = positionals(pos, ['PEER']);
-        const current = await peers.find(peerSelector(sel!, io));
+        const current = await peers.find(peerSelector(sel!, tty));
         const url = values.url ?? current.baseUrl;
         const fetched = await peers.fetchDescriptor(url);
         pinnedBaseUrl(url, fetched.descriptor, values['use-descriptor-url']);
         const p = await peers.update(current.id, fetched, cliActor(), values.fingerprint);
         const repinned = p.signingKeyId !== current.signingKeyId;
-        io.out(
+        tty.out(
           `updated peer ${p.country} (${p.id}): ${current.baseUrl === p.baseUrl ? `descriptor refreshed from ${p.baseUrl}` : `${current.baseUrl} -> ${p.baseUrl}`}; ${repinned ? `signing key re-pinned to ${fingerprintOf(p.signingPublicKey)}` : 'keys unchanged'}${current.status !== p.status ? `; status ${p.status}` : ''}`,
         );
-        io.out(`    policy: ${policyLine(p.policy)}`);
+        tty.out(`    policy: ${policyLine(p.policy)}`);
         return 0;
       }
       case 'list': {
         positionals(pos, []);
         const all = (await peers.list()).map(describePeer);
         const replicas = await index.states();
-        if (values.json) io.out(JSON.stringify(all.map((p) => ({ ...p, replicas: replicas.filter((r) => r.peer === p.id) })), null, 2));
-        else if (all.length === 0) io.out('no peers yet: cairn peers add URL');
+        if (values.json) io.out(terminalJson(all.map((p) => ({ ...p, replicas: replicas.filter((r) => r.peer === p.id) })), 2));
+        else if (all.length === 0) tty.out('no peers yet: cairn peers add URL');
         else
           for (const p of all) {
-            io.out(`${p.country}  ${p.status.padEnd(7)}  ${p.name}  ${p.baseUrl}  (${p.id})`);
-            io.out(`    signing ${p.signingKeyFingerprint}`);
+            tty.out(`${p.country}  ${p.status.padEnd(7)}  ${p.name}  ${p.baseUrl}  (${p.id})`);
+            tty.out(`    signing ${p.signingKeyFingerprint}`);
             if (p.status === 'repin_required') {
-              io.out(`    its signing key changed without a cross-signature: not searched, not answered. Check its new fingerprint with its operator, then: cairn peers update ${p.country} --fingerprint FP`);
+              tty.out(`    its signing key changed without a cross-signature: not searched, not answered. Check its new fingerprint with its operator, then: cairn peers update ${p.country} --fingerprint FP`);
             }
-            io.out(`    policy: ${policyLine(p.policy)}`);
+            tty.out(`    policy: ${policyLine(p.policy)}`);
             const mine = replicas.filter((r) => r.peer === p.id);
-            if (mine.length === 0) io.out('    replicas: none yet (cairn peers sync)');
+            if (mine.length === 0) tty.out('    replicas: none yet (cairn peers sync)');
             for (const r of mine) {
               const progress = r.status === 'syncing' ? ` ${Math.floor((r.shardsDone * 100) / INDEX.shardCount)}%` : '';
-              io.out(`    replica ${r.category}: ${r.status}${progress}, version ${r.version}, ${r.count} fingerprints${r.error ? ` (${r.error})` : ''}`);
+              tty.out(`    replica ${r.category}: ${r.status}${progress}, version ${r.version}, ${r.count} fingerprints${r.error ? ` (${r.error})` : ''}`);
             }
           }
         return 0;
       }
       case 'policy': {
         const [sel] = positionals(pos, ['PEER']);
-        const current = await peers.find(peerSelector(sel!, io));
+        const current = await peers.find(peerSelector(sel!, tty));
         const num = (v: string | undefined, d: number, flag: string) => {
           if (v === undefined) return d;
           const n = Number(v);
@@ -225,36 +228,36 @@ export async function cmdPeers(argv: string[], io: Out): Promise<number> {
         const changes = describePolicyChange(current.policy.purposes, next.purposes);
         const same = changes.length === 0 && next.ratePerMinute === current.policy.ratePerMinute && next.dailyElementBudget === current.policy.dailyElementBudget;
         const p = same ? current : await peers.setPolicy(current.id, next, cliActor());
-        if (values.json) io.out(JSON.stringify(p.policy));
+        if (values.json) io.out(terminalJson(p.policy));
         else {
-          io.out(`policy of ${p.country} (${p.id})${same ? ' unchanged' : ''}: ${policyLine(p.policy)}`);
-          for (const c of changes) io.out(`    ${c}`);
+          tty.out(`policy of ${p.country} (${p.id})${same ? ' unchanged' : ''}: ${policyLine(p.policy)}`);
+          for (const c of changes) tty.out(`    ${c}`);
         }
         return 0;
       }
       case 'sync': {
         if (pos.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(pos[1])}`);
         const targets = pos.length === 1 ? [await peers.find(pos[0]!)] : (await peers.list()).filter((p) => p.status === 'active');
-        if (targets.length === 0) io.out('no active peers to sync');
+        if (targets.length === 0) tty.out('no active peers to sync');
         let ok = true;
         for (const p of targets) {
-          io.out(`${p.country} (${p.id}):`);
-          if (!(await syncWithProgress(index, p.id, p.country, io))) ok = false;
+          tty.out(`${p.country} (${p.id}):`);
+          if (!(await syncWithProgress(index, p.id, p.country, tty))) ok = false;
         }
         return ok ? 0 : 1;
       }
       case 'revoke': {
         const [sel] = positionals(pos, ['PEER']);
-        const p = await peers.revoke(peerSelector(sel!, io), cliActor(), values.reason);
+        const p = await peers.revoke(peerSelector(sel!, tty), cliActor(), values.reason);
         await index.forget(p.id);
-        io.out(`revoked peer ${p.country} (${p.id})`);
+        tty.out(`revoked peer ${p.country} (${p.id})`);
         return 0;
       }
       default: {
         const [sel] = positionals(pos, ['PEER']);
-        const p = await peers.remove(peerSelector(sel!, io), cliActor());
+        const p = await peers.remove(peerSelector(sel!, tty), cliActor());
         await index.forget(p.id);
-        io.out(`removed peer ${p.country} (${p.id})`);
+        tty.out(`removed peer ${p.country} (${p.id})`);
         return 0;
       }
     }

@@ -13,6 +13,7 @@ import type { getSearch } from '../../core/federation/search.js';
 import type { CommandHelp } from '../cli-help.js';
 import { EXIT, args, osUser, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
 import { nodeServices, openNodeContext } from '../context.js';
+import { terminalJson, terminalOut } from '../terminal-text.js';
 
 export const SEARCH_HELP: CommandHelp[] = [
   {
@@ -34,22 +35,36 @@ function cliUser(): User {
   return { id: `cli:${osUser()}`, name: 'command line', role: 'analyst', createdAt: '', revokedAt: null };
 }
 
+/**
+ * Print a search. Its peers' names, receipts and error details came from
+ * peers: every line goes out through terminalSafe, so no control or bidi
+ * character a peer chose reaches the terminal raw.
+ */
 function print(io: Out, s: Awaited<ReturnType<SearchService['get']>>, json: boolean | undefined): void {
-  if (json) return io.out(JSON.stringify(s, null, 2));
-  io.out(`search ${s.id} (${s.purpose}, case ${s.caseReference}) with key types ${s.keyTypes.join(', ')}`);
+  if (json) return io.out(terminalJson(s, 2));
+  const say = terminalOut(io).out;
+  say(`search ${s.id} (${s.purpose}, case ${s.caseReference}) with key types ${s.keyTypes.join(', ')}`);
   for (const r of s.results) {
     const head = `  ${r.peer.country} ${r.peer.name}: ${r.status.toUpperCase()}`;
     if (r.status === 'hit') {
-      io.out(`${head} (${r.strength}; ${r.keyTypes?.join(', ')}) — ${r.confirmation}`);
-      for (const env of (r.receipts ?? []) as { payload: string }[]) {
-        const p = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8'));
-        io.out(`    receipt ${p.receiptId}: record ${p.record.ref} (${p.record.category}), contact ${p.record.contactPoint}, ${p.record.owningUnit}`);
-      }
-      if (r.undisclosed) io.out(`    ${r.undisclosed} more record${r.undisclosed === 1 ? '' : 's'} under the same key not disclosed (a confirmation discloses at most ${FEDERATION.maxReceipts}): ask the contact point`);
-      if (r.confirmation === 'awaiting_analyst') io.out(`    possible hit: cairn search confirm ${s.id} --peer ${r.peer.country} --justification "…"`);
-    } else if (r.status === 'index_syncing') io.out(`  ${r.peer.country} ${r.peer.name}: INDEX SYNCING, not a no-hit: ${r.error?.detail ?? 'search again when our copy of its index is ready'}`);
-    else if (r.error) io.out(`${head}: ${r.error.code}: ${r.error.detail}`);
-    else io.out(head);
+      say(`${head} (${r.strength}; ${r.keyTypes?.join(', ')}) — ${r.confirmation}`);
+      for (const env of (r.receipts ?? []) as { payload: string }[]) say(`    ${receiptLine(env)}`);
+      if (r.undisclosed) say(`    ${r.undisclosed} more record${r.undisclosed === 1 ? '' : 's'} under the same key not disclosed (a confirmation discloses at most ${FEDERATION.maxReceipts}): ask the contact point`);
+      if (r.confirmation === 'failed' && r.error) say(`    confirmation failed: ${r.error.code}: ${r.error.detail}`);
+      if (r.confirmation === 'awaiting_analyst') say(`    possible hit: cairn search confirm ${s.id} --peer ${r.peer.country} --justification "…"`);
+    } else if (r.status === 'index_syncing') say(`  ${r.peer.country} ${r.peer.name}: INDEX SYNCING, not a no-hit: ${r.error?.detail ?? 'search again when our copy of its index is ready'}`);
+    else if (r.error) say(`${head}: ${r.error.code}: ${r.error.detail}`);
+    else say(head);
+  }
+}
+
+/** One stored receipt as a line, decoded for display (the search result holds it as the peer sent it). */
+function receiptLine(env: { payload: string }): string {
+  try {
+    const p = JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8'));
+    return `receipt ${p.receiptId}: record ${p.record.ref} (${p.record.category}), contact ${p.record.contactPoint}, ${p.record.owningUnit}`;
+  } catch {
+    return 'receipt (unreadable)';
   }
 }
 

@@ -175,12 +175,12 @@ export const OperatorPage: FC<{ nodeName: string; session: Session; data: Operat
                 <tr>
                   <td>
                     <strong>
-                      {p.country} · {p.name}
+                      {p.country} · <bdi>{p.name}</bdi>
                     </strong>
                     <br />
-                    <code>{p.id}</code>
+                    <bdi><code>{p.id}</code></bdi>
                     <br />
-                    <code>{p.baseUrl}</code>
+                    <bdi><code>{p.baseUrl}</code></bdi>
                   </td>
                   <td>
                     {p.status === 'repin_required' ? (

@@ -89,14 +89,14 @@ const RecordsFound: FC<{ results: readonly PeerResult[] }> = ({ results }) => {
               {rows.map(({ peer, record }) => (
                 <tr>
                   <td>
-                    {peer.country} · {peer.name}
+                    {peer.country} · <bdi>{peer.name}</bdi>
                   </td>
                   <td>
-                    <code>{record.receipt.record.ref}</code>
+                    <bdi><code>{record.receipt.record.ref}</code></bdi>
                   </td>
                   <td>{words(record.receipt.record.category)}</td>
-                  <td>{record.receipt.record.owningUnit}</td>
-                  <td>{record.receipt.record.contactPoint}</td>
+                  <td><bdi>{record.receipt.record.owningUnit}</bdi></td>
+                  <td><bdi>{record.receipt.record.contactPoint}</bdi></td>
                   <td>
                     <span class={`badge ${record.strength}`}>{record.strength}</span>
                   </td>
@@ -121,7 +121,7 @@ const RecordsFound: FC<{ results: readonly PeerResult[] }> = ({ results }) => {
           <ul class="awaiting">
             {awaiting.map((r) => (
               <li>
-                {r.peer.country} · {r.peer.name}: {awaitingWords(r.awaiting!)}.
+                {r.peer.country} · <bdi>{r.peer.name}</bdi>: {awaitingWords(r.awaiting!)}.
               </li>
             ))}
           </ul>
@@ -131,24 +131,24 @@ const RecordsFound: FC<{ results: readonly PeerResult[] }> = ({ results }) => {
   );
 };
 
-const STATUS_WORDS: Record<string, string> = { hit: 'Hit', no_hit: 'No hit', index_syncing: 'Index syncing', error: 'Failed', timeout: 'Timed out', pending: 'Pending' };
+const STATUS_WORDS: Record<string, string> = { hit: 'Hit', no_hit: 'No hit', index_syncing: 'Index syncing', not_searched: 'Not searched', error: 'Failed', timeout: 'Timed out', pending: 'Pending' };
 
 const Receipt: FC<{ view: ReceiptView; country: string }> = ({ view, country }) =>
   view.ok ? (
     <div class="receipt">
-      <h4>Receipt {view.receipt.receiptId}</h4>
+      <h4>Receipt <bdi>{view.receipt.receiptId}</bdi></h4>
       <dl class="kv">
         <dt>Reference</dt>
         <dd>
-          <code>{view.receipt.record.ref}</code>
+          <bdi><code>{view.receipt.record.ref}</code></bdi>
         </dd>
         <dt>Category</dt>
         <dd>{words(view.receipt.record.category)}</dd>
         <dt>Owning unit</dt>
-        <dd>{view.receipt.record.owningUnit}</dd>
+        <dd><bdi>{view.receipt.record.owningUnit}</bdi></dd>
         <dt>Contact point</dt>
         <dd>
-          <strong>{view.receipt.record.contactPoint}</strong>
+          <strong><bdi>{view.receipt.record.contactPoint}</bdi></strong>
         </dd>
         <dt>Recorded</dt>
         <dd>{view.receipt.record.recordDate}</dd>
@@ -156,7 +156,7 @@ const Receipt: FC<{ view: ReceiptView; country: string }> = ({ view, country }) 
         <dd>{keyTypeLabel(view.receipt.keyType)}</dd>
         <dt>Issued</dt>
         <dd>
-          <When at={view.receipt.issuedAt} /> by {view.receipt.issuer.country} ({view.receipt.issuer.nodeId})
+          <When at={view.receipt.issuedAt} /> by {view.receipt.issuer.country} (<bdi>{view.receipt.issuer.nodeId}</bdi>)
         </dd>
         <dt>Signature</dt>
         <dd>{view.signature === 'verified' ? `verified with ${country}'s pinned signing key` : `not checked: the peer is no longer registered here`}</dd>
@@ -171,13 +171,13 @@ const Receipt: FC<{ view: ReceiptView; country: string }> = ({ view, country }) 
 const PeerSection: FC<{ r: PeerResult; searchId: string; session: Session; receipts: ReceiptView[]; errors: FieldErrors; values?: FormFields | undefined }> = ({ r, searchId, session, receipts, errors, values }) => (
   <section class="peer" aria-labelledby={`peer-${r.peer.nodeId}`}>
     <h3 id={`peer-${r.peer.nodeId}`}>
-      {r.peer.country} · {r.peer.name} <span class={`badge ${r.status}`}>{STATUS_WORDS[r.status] ?? r.status}</span>{' '}
+      {r.peer.country} · <bdi>{r.peer.name}</bdi> <span class={`badge ${r.status}`}>{STATUS_WORDS[r.status] ?? r.status}</span>{' '}
       {r.strength && <span class={`badge ${r.strength}`}>{r.strength}</span>}
     </h3>
     <dl class="kv">
       <dt>Node</dt>
       <dd>
-        <code>{r.peer.nodeId}</code>
+        <bdi><code>{r.peer.nodeId}</code></bdi>
       </dd>
       {r.keyTypes && (
         <>
@@ -198,11 +198,17 @@ const PeerSection: FC<{ r: PeerResult; searchId: string; session: Session; recei
         sync (the operator's peers page shows its progress).
       </p>
     )}
-    {r.error && r.status !== 'index_syncing' && (
+    {r.status === 'not_searched' && (
+      <p>
+        {r.peer.country} holds none of the kinds of identifier this search has (its node lists the key types it matches), so it was not asked: this is not a
+        no-hit. Search it with other identifiers, such as a name with a date of birth.
+      </p>
+    )}
+    {r.error && r.status !== 'index_syncing' && r.status !== 'not_searched' && (
       <div class="alert">
         <p>
           {r.status === 'hit' ? 'The hit could not be confirmed: ' : ''}
-          <code>{r.error.code}</code> — {r.error.detail}
+          <code>{r.error.code}</code> — <bdi>{r.error.detail}</bdi>
         </p>
       </div>
     )}
@@ -244,6 +250,7 @@ export const SearchResultPage: FC<SearchResultProps> = ({ nodeName, session, sea
   const hits = search.results.filter((r) => r.status === 'hit').length;
   const failed = search.results.filter((r) => r.status === 'error' || r.status === 'timeout').length;
   const syncing = search.results.filter((r) => r.status === 'index_syncing').length;
+  const notSearched = search.results.filter((r) => r.status === 'not_searched').length;
   return (
     <Layout title={`Search ${search.caseReference}`} session={session} current={CONSOLE.paths.search} nodeName={nodeName}>
       <h1>Search results</h1>
@@ -274,8 +281,9 @@ export const SearchResultPage: FC<SearchResultProps> = ({ nodeName, session, sea
         <dd>{keyTypeLabels(search.keyTypes)}</dd>
       </dl>
       <p role="status">
-        {search.results.length} peer{search.results.length === 1 ? '' : 's'} asked: {hits} with a hit, {search.results.length - hits - failed - syncing} without
+        {search.results.length - notSearched} peer{search.results.length - notSearched === 1 ? '' : 's'} asked: {hits} with a hit, {search.results.length - hits - failed - syncing - notSearched} without
         {syncing ? `, ${syncing} with an index copy still syncing (not a no-hit)` : ''}
+        {notSearched ? `, and ${notSearched} not asked: ${notSearched === 1 ? 'it holds' : 'they hold'} none of this search's key types (not a no-hit)` : ''}
         {failed ? `, ${failed} failed (a failure is not a no-hit)` : ''}.
       </p>
       <RecordsFound results={search.results} />

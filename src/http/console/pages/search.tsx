@@ -150,7 +150,7 @@ export const SearchPage: FC<SearchPageProps> = ({ nodeName, session, values: v, 
               <div class="row" id={fieldId('peers')}>
                 {peers.map((p) => (
                   <label>
-                    <input type="checkbox" name="peers" value={p.id} checked={chosen.has(p.id)} /> {p.country} · {p.name}
+                    <input type="checkbox" name="peers" value={p.id} checked={chosen.has(p.id)} /> {p.country} · <bdi>{p.name}</bdi>
                   </label>
                 ))}
               </div>
