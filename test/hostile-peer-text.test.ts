@@ -101,7 +101,7 @@ describe('text from a hostile peer', () => {
     expect(s.stderr).not.toContain('unexpected');
     expect(rawIn(s.stdout), s.stdout).toBe(false);
     expect(s.stdout).not.toContain('XA Hostile XA');
-    expect(s.stdout).toMatch(/XA Arcadia: HIT .* — failed\n {4}confirmation failed: peer_response_invalid: XA: receipt 0/);
+    expect(s.stdout).toMatch(/XA Arcadia: HIT .* — failed\n {4}confirmation failed: peer_response_invalid: XA: receipt 0, field record\.(owningUnit|contactPoint): /);
 
     const id = /^search (\S+)/.exec(s.stdout)![1]!;
     const stored = await api(xb, xb.tokens.analyst, 'GET', `/v1/searches/${id}`);

@@ -451,8 +451,14 @@ export async function confirmHit(deps: ClientDeps, peer: Peer, ctx: SearchContex
       throw new CairnError('peer_response_invalid', `${peer.country}: receipt ${i} does not verify`, { cause });
     }
     const r = hitReceiptSchema.safeParse(payload);
-    if (!r.success || r.data.searchId !== ctx.searchId || r.data.issuer.nodeId !== peer.id) {
-      throw new CairnError('peer_response_invalid', `${peer.country}: receipt ${i} is malformed or for another search`);
+    if (!r.success) {
+      // The field and our schema's words (a key the peer made up is one of them: made printable).
+      const issue = r.error.issues[0];
+      const field = printable(issue?.path.join('.') || '(root)', 100);
+      throw new CairnError('peer_response_invalid', `${peer.country}: receipt ${i}, field ${field}: ${printable(issue?.message ?? 'malformed', 200)}`);
+    }
+    if (r.data.searchId !== ctx.searchId || r.data.issuer.nodeId !== peer.id) {
+      throw new CairnError('peer_response_invalid', `${peer.country}: receipt ${i} is for another ${r.data.searchId !== ctx.searchId ? 'search' : 'node'}`);
     }
     return r.data;
   });
