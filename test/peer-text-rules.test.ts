@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { hitReceiptSchema } from '../schemas/federation.js';
 import { nodeBaseUrl, nodeDescriptorSchema } from '../schemas/node.js';
+import { resolveConfig } from '../src/core/config.js';
 import { terminalJson, terminalSafe } from '../src/node/terminal-text.js';
 
 const RECEIPT = {
@@ -112,6 +113,19 @@ describe('node descriptor text', () => {
       ['cairn.xb.example', 'must be an absolute http(s) URL'],
     ];
     for (const [url, message] of refused) expect(firstIssue(nodeDescriptorSchema, { ...DESCRIPTOR, baseUrl: url }), url).toBe(`baseUrl: ${message}`);
+  });
+});
+
+describe('our own node configuration', () => {
+  // What we publish, peers check: a name or URL they would refuse is refused at start-up, naming the setting.
+  const config = (node: Record<string, string>) => () => resolveConfig({ node: { id: 'n1', country: 'XA', name: 'Arcadia', url: 'https://cairn.xa.example', ...node } }, {}, 'cairn.json');
+  it('holds node.name and node.url to the rules peers check a descriptor by', () => {
+    expect(config({ name: '\u202eaidacrA' })).toThrow(/node\.name.*bidirectional/);
+    expect(config({ name: 'Arcadia\x1b[2J' })).toThrow(/node\.name.*control characters/);
+    expect(config({ url: 'https://user:secret@cairn.xa.example' })).toThrow(/node\.url.*user name or password/);
+    expect(config({ url: 'https://cairn.xa.example/?x=1' })).toThrow(/node\.url.*query/);
+    expect(config({})().node).toMatchObject({ name: 'Arcadia', url: 'https://cairn.xa.example' });
+    expect(config({ name: '  Arcadia  ', url: 'https://cairn.xa.example/' })().node).toMatchObject({ name: 'Arcadia', url: 'https://cairn.xa.example' });
   });
 });
 

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { countryCode } from '../../schemas/common.js';
+import { nodeBaseUrl } from '../../schemas/node.js';
+import { peerText } from '../../schemas/records.js';
 import { FEDERATION, HTTP, INDEX, KEYS } from './constants.js';
 import { CairnError } from './errors.js';
 
@@ -16,8 +18,9 @@ export const configSchema = z
       .object({
         id: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
         country: countryCode,
-        name: z.string().trim().min(1).max(200),
-        url: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).transform((u) => u.replace(/\/+$/, '')),
+        // What the descriptor publishes: held to the rules peers check it by (schemas/node.ts).
+        name: z.string().trim().pipe(peerText(200)),
+        url: nodeBaseUrl.transform((u) => u.replace(/\/+$/, '')),
       })
       .strict(),
     http: z
