@@ -83,6 +83,9 @@ export type IndexDeltaWire = z.infer<typeof indexDeltaWireSchema>;
 export type IndexResyncWire = z.infer<typeof indexResyncWireSchema>;
 
 /** POST /federation/v2/index/changes */
+/** `POST /federation/v2/index/heads`: an empty object. */
+export const indexHeadsRequestSchema = z.object({}).strict();
+
 export const indexChangesRequestSchema = z
   .object({ category, sinceVersion: version, max: z.number().int().min(1).max(1_000_000).optional() })
   .strict()

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ED25519, KEYS, OPRF, PROTOCOL_VERSION } from '../src/core/constants.js';
-import { base64url, countryCode, sha256Hex, timestamp } from './common.js';
+import { base64url, countryCode, sha256Hex } from './common.js';
 import { BIDI_CONTROL, peerText } from './records.js';
 
 /**
@@ -40,6 +40,9 @@ export const nodeBaseUrl = z
   .meta({ format: 'uri' })
   .describe('absolute http(s) URL, without credentials, query or fragment');
 
+/** RFC 3339, UTC, whole seconds, `Z`: the descriptor's times (overview, "The node descriptor"). */
+const wholeSeconds = z.iso.datetime({ offset: false, precision: 0 }).describe('RFC 3339 timestamp, UTC, whole seconds');
+
 // Attacker-controlled until the operator compares the fingerprint, and shown
 // to operators before that: its text carries no control or bidi character.
 export const nodeDescriptorSchema = z
@@ -63,7 +66,7 @@ export const nodeDescriptorSchema = z
             algorithm: z.literal('Ed25519'),
             keyId: sha256Hex,
             publicKey: base64url(ED25519.publicKeySize),
-            overlapUntil: timestamp,
+            overlapUntil: wholeSeconds,
           })
           .strict(),
       )
@@ -81,7 +84,7 @@ export const nodeDescriptorSchema = z
       })
       .strict(),
     matchKeyTypes: z.array(peerText(64)).max(64),
-    issuedAt: timestamp,
+    issuedAt: wholeSeconds,
   })
   .strict()
   .meta({ id: 'NodeDescriptor' });

@@ -164,6 +164,10 @@ describe('federation wire', () => {
       const ok = await send(path, body, { contentType: `${FEDERATION.mediaType}; charset=utf-8` });
       expect([path, ok.status === 415]).toEqual([path, false]);
     }
+    // Objects are strict: the heads request is `{}` and nothing else (section 37).
+    const extra = await send('/federation/v2/index/heads', { x: 1 }, { contentType: FEDERATION.mediaType });
+    expect([extra.status, extra.json.code]).toEqual([400, 'invalid_request']);
+    expect((await send('/federation/v2/index/heads', {}, { contentType: FEDERATION.mediaType })).status).toBe(200);
   });
 
   it('gives each authentication failure its own problem code, and none counts as a query', async () => {

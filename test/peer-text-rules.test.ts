@@ -116,6 +116,13 @@ describe('node descriptor text', () => {
   });
 });
 
+describe('descriptor times', () => {
+  it('are whole seconds, as the overview says and nodes write them', () => {
+    expect(nodeDescriptorSchema.safeParse(DESCRIPTOR).success).toBe(true);
+    expect(firstIssue(nodeDescriptorSchema, { ...DESCRIPTOR, issuedAt: '2026-12-04T10:00:00.123Z' })).toMatch(/^issuedAt: /);
+  });
+});
+
 describe('our own node configuration', () => {
   // What we publish, peers check: a name or URL they would refuse is refused at start-up, naming the setting.
   const config = (node: Record<string, string>) => () => resolveConfig({ node: { id: 'n1', country: 'XA', name: 'Arcadia', url: 'https://cairn.xa.example', ...node } }, {}, 'cairn.json');

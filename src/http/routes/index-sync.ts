@@ -5,7 +5,7 @@
  * our policy lets the asking peer match for some purpose.
  */
 import type { Hono } from 'hono';
-import { indexChangesRequestSchema, indexSnapshotRequestSchema } from '../../../schemas/index.js';
+import { indexChangesRequestSchema, indexHeadsRequestSchema, indexSnapshotRequestSchema } from '../../../schemas/index.js';
 import type { RecordCategory } from '../../../schemas/records.js';
 import { toBase64Url } from '../../core/bytes.js';
 import { FEDERATION } from '../../core/constants.js';
@@ -41,7 +41,9 @@ export function indexSyncRoutes(r: Hono<Env>, ctx: AppContext): void {
 
   r.post(
     INDEX_PATHS.heads,
-    signed(async (peer) => {
+    signed(async (peer, body) => {
+      // The body is `{}` (section 37): objects are strict, so anything else is refused, as every node must.
+      validate(indexHeadsRequestSchema, body);
       const heads = [];
       for (const c of fetchableCategories(peer)) heads.push((await index.owner.head(c)).envelope);
       return { heads };
