@@ -275,6 +275,7 @@ describe('DPO and operator console', () => {
     const alert = page.getByRole('alert');
     expect(await alert.textContent()).toContain('Inconsistency detected');
     expect(await alert.textContent()).toContain('XA signed two different roots for tree size 7');
+    expect(await alert.textContent()).not.toContain('keep a copy of the database');
     expect(await page.locator('tr', { hasText: 'XA · Arcadia child protection' }).locator('td').nth(5).textContent()).toMatch(/1 alert: inconsistent/);
 
     // Someone edits an entry of our own log in the database.
@@ -284,6 +285,7 @@ describe('DPO and operator console', () => {
     w.close();
     await page.reload();
     expect(await page.getByRole('alert').textContent()).toContain('Our own audit log does not verify');
+    expect(await page.getByRole('alert').textContent()).toContain('keep a copy of the database file as it is now');
     expect(await page.locator('.alert h3').textContent()).toBe('Our audit log does NOT verify');
     expect(await page.locator('.alert', { hasText: 'first bad entry' }).textContent()).toContain(`first bad entry: #${row.idx}`);
     await shot(page, '16-dpo-inconsistency');

@@ -114,7 +114,14 @@ export const AuditOverviewPage: FC<{ nodeName: string; session: Session; data: A
               </li>
             ))}
           </ul>
-          <p>The evidence (the checkpoints the peer signed, and the proof or its refusal) is kept in the witness alerts, one per event; a peer's log that goes back, forks or rewrites history must not be trusted until explained. Searches of that peer go on as before (witnessing never changes a search's result); revoking the peer is the operator's decision.</p>
+          {badLog && (
+            <p>
+              Our log failing means the database was changed outside Cairn, or restored: keep a copy of the database file as it is now, before anything else writes to it, and compare it with the last backup and with what peers witnessed (<code>cairn audit reconcile</code>).
+            </p>
+          )}
+          {data.alerts.length > 0 && (
+            <p>The evidence (the checkpoints the peer signed, and the proof or its refusal) is kept in the witness alerts, one per event; a peer's log that goes back, forks or rewrites history must not be trusted until explained. Searches of that peer go on as before (witnessing never changes a search's result); revoking the peer is the operator's decision.</p>
+          )}
         </div>
       )}
 
