@@ -102,7 +102,7 @@ export class Metrics {
   readonly checkpointAge = new Gauge('cairn_audit_checkpoint_age_seconds', 'Seconds since our newest signed audit checkpoint.');
   readonly uncoveredEntries = new Gauge('cairn_audit_uncovered_entries', 'Audit entries after the largest size a signed checkpoint or a peer cosignature vouches for.');
   readonly auditEntries = new Gauge('cairn_audit_entries', 'Entries in the audit log.');
-  readonly witnessAlerts = new Gauge('cairn_witness_alerts', 'Witness alerts raised against a peer (forked or rewritten log, bad checkpoint signature), by peer.');
+  readonly witnessAlerts = new Gauge('cairn_witness_alerts', 'Witness alerts raised against a peer (log rolled back, forked or rewritten, bad checkpoint signature), one per event, by peer.');
   readonly peerUp = new Gauge('cairn_peer_up', 'By peer: 1 when the peer answered our newest search of it (hit, no-hit, refusal or index syncing), 0 when it could not be reached.');
   readonly peerContactAge = new Gauge('cairn_peer_last_contact_age_seconds', 'Seconds since our newest search of the peer, by peer.');
   readonly replicaReady = new Gauge('cairn_replica_ready', "1 when our replica of the peer's index of a category is ready to search, by peer and category.");
