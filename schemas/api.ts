@@ -242,8 +242,13 @@ export const routes: RouteSpec[] = [
     request: { query: auditFilterSchema }, responses: { 200: { description: 'page', schema: auditPageSchema } },
   },
   {
-    method: 'get', path: '/v1/audit/export', operationId: 'auditExport', tags: ['audit'], access: 'dpo', summary: 'Export entries as CSV or JSON (logged).',
-    request: { query: auditFilterSchema.extend({ format: z.enum(['csv', 'json']).optional() }) }, responses: { 200: { description: 'export file', contentType: 'text/csv' } },
+    method: 'get', path: '/v1/audit/export', operationId: 'auditExport', tags: ['audit'], access: 'dpo',
+    summary: 'Export every entry the filter matches, as CSV or JSON (logged), up to 100,000: a larger export is refused whole, never cut short.',
+    request: { query: auditFilterSchema.extend({ format: z.enum(['csv', 'json']).optional() }) },
+    responses: {
+      200: { description: 'export file: every matching entry after `cursor`, oldest first', contentType: 'text/csv' },
+      400: problem('A query parameter unknown or out of range (field named); or more than 100,000 entries match (code invalid_request): nothing is exported or logged, and the detail gives a time to split at, as `to` for one export and `from` for the next. `cairn audit export` has no limit'),
+    },
   },
   { method: 'get', path: '/v1/audit/checkpoint', operationId: 'auditCheckpoint', tags: ['audit'], access: 'dpo', summary: 'The latest signed checkpoint (C2SP signed note).', responses: { 200: { description: 'checkpoint', schema: checkpointSchema } } },
   {

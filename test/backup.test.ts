@@ -4,6 +4,7 @@
  * and its audit log verifies; keys stay out unless asked for.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -151,5 +152,117 @@ describe('cairn backup and restore', () => {
     expect(damaged.stderr).toContain('backup_invalid');
     expect(damaged.stderr).toContain('cairn.json does not match its SHA-256');
     expect(manifest.includesKeys).toBe(false);
+  }, 180_000);
+
+  /** The entries of a database's audit log. */
+  const auditEntries = (db: string): number => {
+    const h = new BetterSqlite3(db, { readonly: true, fileMustExist: true });
+    try {
+      return (h.prepare('select count(*) as n from audit_entries').get() as { n: number }).n;
+    } finally {
+      h.close();
+    }
+  };
+  const keysOf = (home: string) => JSON.parse(cairn(['keys', 'show', '--home', home, '--json']).stdout) as { signing: { keyId: string }; oprf: { keyId: string } };
+  const ok = (argv: string[]) => {
+    const r = cairn(argv);
+    expect(r.status, `${argv.join(' ')}: ${r.stderr}`).toBe(0);
+    return r;
+  };
+  const digest = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+
+  it("refuses another node's backup, naming both nodes and their keys, unless --other-node; never one whose keys the home lacks", () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const [a, b] = [join(t.dir, 'A'), join(t.dir, 'B')];
+    for (const [home, cc] of [[a, 'XA'], [b, 'XB']] as const) {
+      initNode(home, cc, 9);
+      ok(['users', 'add', '--home', home, '--role', 'dpo', '--name', `DPO ${cc}`]);
+      ok(['keys', 'status', '--home', home]); // the first OPRF epoch, recorded as a node records it
+    }
+    const [ka, kb] = [keysOf(a), keysOf(b)];
+    const config = (home: string) => JSON.parse(readFileSync(join(home, 'cairn.json'), 'utf8')) as { node: { id: string } };
+    const [idA, idB] = [config(a).node.id, config(b).node.id];
+    const withKeys = join(t.dir, 'b-keys');
+    const noKeys = join(t.dir, 'b-nokeys');
+    ok(['backup', withKeys, '--home', b, '--include-keys']);
+    ok(['backup', noKeys, '--home', b]);
+    const untouched = () => {
+      expect(digest(join(a, 'cairn.db'))).toBe(aDb);
+      expect(config(a).node.id).toBe(idA);
+      expect(keysOf(a).signing.keyId).toBe(ka.signing.keyId);
+      expect(readdirSync(a).filter((f) => f.includes('.replaced-'))).toEqual([]);
+    };
+    const aDb = digest(join(a, 'cairn.db'));
+
+    // B's backup into A's home, --force or not: refused, naming both.
+    for (const backup of [withKeys, noKeys]) {
+      const r = cairn(['restore', backup, '--home', a, '--force']);
+      expect(r.status, r.stdout).toBe(1);
+      expect(r.stderr).toContain('error [home_exists]');
+      expect(r.stderr).toContain(`is a backup of another node, so nothing was changed`);
+      expect(r.stderr).toContain(`this home ${a} is node XA "Test node XA" (node id ${idA}; signing key id ${ka.signing.keyId}; OPRF key id ${ka.oprf.keyId})`);
+      expect(r.stderr).toMatch(new RegExp(`the backup \\(of [^)]+\\) is node XB "Test node XB" \\(node id ${idB}; signing key id ${kb.signing.keyId}; OPRF key id ${kb.oprf.keyId}\\)`));
+      expect(r.stderr).toContain('pass --other-node');
+      untouched();
+    }
+
+    // Moving B here without B's keys: A's keys would stay, and B's database answers with B's OPRF key.
+    const lacking = cairn(['restore', noKeys, '--home', a, '--force', '--other-node']);
+    expect(lacking.status).toBe(1);
+    expect(lacking.stderr).toContain(`error [key_invalid]: the backup's database answers with the OPRF key of epoch 1 (key id ${kb.oprf.keyId})`);
+    expect(lacking.stderr).toContain(`(${join(a, 'keys/oprf.key')}) holds key id ${ka.oprf.keyId}`);
+    expect(lacking.stderr).toContain('`cairn serve` would refuse to start');
+    untouched();
+
+    // With B's keys and --other-node: A's home becomes B, and everything of A is kept beside.
+    const moved = ok(['restore', withKeys, '--home', a, '--force', '--other-node']);
+    expect(moved.stdout).toContain(`it replaced node XA "Test node XA" (node id ${idA}`);
+    const kept = moved.stdout.match(/kept (\S+) \(replaced\) as (\S+)/g)!.map((l) => /as (\S+)$/.exec(l)![1]!);
+    expect(kept.map((f) => f.replace(/\.replaced-\d{8}T\d{6}Z$/, '')).sort()).toEqual([join(a, 'cairn.db'), join(a, 'cairn.json'), join(a, 'keys/oprf.key'), join(a, 'keys/signing.key')]);
+    expect(digest(kept.find((f) => f.startsWith(join(a, 'cairn.db')))!)).toBe(aDb);
+    expect(mode(kept.find((f) => f.startsWith(join(a, 'keys/signing.key')))!)).toBe(0o600);
+    expect(keysOf(a)).toMatchObject({ signing: { keyId: kb.signing.keyId }, oprf: { keyId: kb.oprf.keyId } });
+    expect(config(a).node.id).toBe(idB);
+    ok(['keys', 'status', '--home', a]);
+    ok(['audit', 'verify', '--home', a]);
+  }, 180_000);
+
+  it('says what restoring an older backup does to the audit log before it does it, and keeps the replaced database', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const home = join(t.dir, 'home');
+    initNode(home, 'XR', 9);
+    ok(['users', 'add', '--home', home, '--role', 'dpo', '--name', 'First']);
+    const old = join(t.dir, 'old');
+    ok(['backup', old, '--home', home]);
+    const m = auditEntries(join(old, 'cairn.db'));
+    for (const name of ['Second', 'Third', 'Fourth']) ok(['users', 'add', '--home', home, '--role', 'analyst', '--name', name]);
+    const checkpoint = /\n(\d+)\n/.exec(ok(['audit', 'checkpoint', '--home', home]).stdout)![1]!;
+    const n = auditEntries(join(home, 'cairn.db'));
+    expect(n).toBeGreaterThan(m);
+    const db = join(home, 'cairn.db');
+    const before = digest(db);
+
+    // Without --force: refused, with what it would replace.
+    const ask = cairn(['restore', old, '--home', home]);
+    expect(ask.status).toBe(1);
+    expect(ask.stderr).toContain('error [home_exists]');
+    expect(ask.stderr).toContain(`it would replace: the database ${db}, with ${n} audit entries`);
+    expect(ask.stderr).toContain(`latest signed checkpoint at size ${checkpoint}`);
+    expect(ask.stderr).toMatch(new RegExp(`with the backup's \\(of [^)]+\\): ${m} audit ${m === 1 ? 'entry' : 'entries'}`));
+    expect(ask.stderr).toContain(`so the audit log goes back ${n - m} entries, from ${n} to ${m}`);
+    expect(ask.stderr).toContain(`A checkpoint at size ${checkpoint} was signed: peers that witnessed it will raise a witness alert (a rollback) at their next check`);
+    expect(digest(db)).toBe(before);
+
+    // With --force: done, said again, and the replaced database kept whole beside it.
+    const done = ok(['restore', old, '--home', home, '--force']);
+    expect(done.stdout).toContain(`audit log: ${n} entries before, ${m} now`);
+    expect(done.stderr).toContain(`warning: the audit log goes back ${n - m} entries`);
+    const keptAs = new RegExp(`kept ${db} \\(replaced\\) as (\\S+)`).exec(done.stdout)![1]!;
+    expect(keptAs).toMatch(/cairn\.db\.replaced-\d{8}T\d{6}Z$/);
+    expect(auditEntries(keptAs)).toBe(n);
+    expect(auditEntries(db)).toBe(m);
+    ok(['audit', 'verify', '--home', home]);
   }, 180_000);
 });

@@ -6,7 +6,7 @@
  * works, and administrative acts name the OS user.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +106,76 @@ describe('cairn exit codes, pipes, dates and actors', () => {
     const wrong = cairn(['audit', 'export', '--home', b, '--from', '01/12/2026']);
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toContain('--from: expected a day (YYYY-MM-DD) or an RFC 3339 time');
+  });
+
+  it('refuses `audit export` options that could only export nothing or fail half-way, as usage errors that log nothing', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const exportsLogged = () => {
+      const d = new Database(join(b, 'cairn.db'), { readonly: true });
+      try {
+        return (d.prepare("select count(*) as n from audit_entries where type = 'audit.export'").get() as { n: number }).n;
+      } finally {
+        d.close();
+      }
+    };
+    const before = exportsLogged();
+    const refused = (argv: string[]) => {
+      const r = cairn(['audit', 'export', '--home', b, ...argv]);
+      expect(r.status, `${argv.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack
+      return r.stderr;
+    };
+
+    // A range backwards: both options named.
+    expect(refused(['--from', '2026-12-05', '--to', '2026-12-01'])).toContain('--from 2026-12-05 is not before --to 2026-12-01');
+    expect(refused(['--from', '2026-12-01T10:00:00Z', '--to', '2026-12-01T10:00:00Z'])).toContain('is not before --to');
+    // A time without its zone: the option, what is missing and an example.
+    const local = refused(['--from', '2026-12-04T02:31:00']);
+    expect(local).toContain('--from: "2026-12-04T02:31:00" has no time zone');
+    expect(local).toContain('add Z (UTC) or an offset ±hh:mm, e.g. --from 2026-12-04T02:31:00Z');
+    expect(refused(['--to', '2026-11-31T10:00:00Z'])).toContain('--to: expected a day (YYYY-MM-DD) or an RFC 3339 time with its zone');
+    // A bad filter value names the option, not the filter field.
+    expect(refused(['--type', 'nonsense'])).toMatch(/^cairn: --type: /);
+    // A peer this node neither has nor ever logged.
+    const peer = refused(['--peer', 'XZ']);
+    expect(peer).toContain('--peer XZ: unknown peer: no peer has this node id or country code, and no audit entry names it');
+    expect(peer).toContain("this node's peers are XA (");
+    // An --out that cannot be written: said before anything is exported or logged.
+    const nowhere = refused(['--out', join(t.dir, 'no-such-folder', 'x.json')]);
+    expect(nowhere).toContain(`the folder ${join(t.dir, 'no-such-folder')} does not exist (nothing was exported)`);
+    expect(exportsLogged()).toBe(before);
+
+    // A zoned time and a known peer (by country code) work.
+    const ok = cairn(['audit', 'export', '--home', b, '--peer', 'XA', '--from', '2026-01-01T00:00:00+01:00', '--type', 'peers.add']);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toHaveLength(1);
+    // A peer that is gone but named in the log is still a filter.
+    const ctx = await openNodeContext(b, cleanEnv());
+    try {
+      await ctx.atomic.run([appendStatement(ctx.db, { type: 'peers.remove', actor: 'test', data: { peer: 'gone-peer-id', country: 'XQ' } }, new Date())]);
+    } finally {
+      await ctx.close();
+    }
+    const gone = cairn(['audit', 'export', '--home', b, '--peer', 'XQ']);
+    expect(gone.status, gone.stderr).toBe(0);
+    expect(JSON.parse(gone.stdout)).toHaveLength(1);
+
+    // --out writes the whole file; an existing one is replaced only with --force.
+    const file = join(t.dir, 'export.json');
+    const first = cairn(['audit', 'export', '--home', b, '--type', 'peers.add', '--out', file]);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toContain(`exported 1 entry to ${file}`);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveLength(1);
+    writeFileSync(file, 'kept');
+    const logged = exportsLogged();
+    expect(refused(['--out', file])).toContain(`--out ${file} already exists; pass --force to replace it`);
+    expect(readFileSync(file, 'utf8')).toBe('kept');
+    expect(exportsLogged()).toBe(logged);
+    const forced = cairn(['audit', 'export', '--home', b, '--type', 'peers.add', '--format', 'csv', '--out', file, '--force']);
+    expect(forced.status, forced.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8').split('\r\n')[0]).toBe('idx,at,type,actor,peer,purpose,caseReference,data');
+    expect(readdirSync(t.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('ends quietly with 0 when the reader of `audit export` stops early (EPIPE)', async () => {

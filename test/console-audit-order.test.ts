@@ -17,7 +17,7 @@ describe('audit log order', () => {
 
   it('pages newest first for the console, oldest first otherwise', async () => {
     const home = join(t.dir, 'node');
-    initHome(home, { country: 'XO', name: 'Order test', url: 'http://127.0.0.1:9', port: 9 });
+    await initHome(home, { country: 'XO', name: 'Order test', url: 'http://127.0.0.1:9', port: 9 });
     const ctx = await openNodeContext(home, cleanEnv());
     try {
       const base = Number((await ctx.db.selectFrom('audit_entries').select((eb) => eb.fn.max('idx').as('m')).executeTakeFirst())?.m ?? -1) + 1;

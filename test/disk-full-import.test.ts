@@ -21,7 +21,7 @@ const RECORDS = 3000;
 function init(home: string): void {
   const r = cairn(['init', '--home', home, '--country', 'PL', '--name', 'Disk test', '--url', 'http://127.0.0.1:7999']);
   expect(r.status, r.stderr).toBe(0);
-  // The database is created with the first command that opens the home.
+  // init made and migrated the database; a user is what a home in use has too.
   expect(cairn(['users', 'add', '--home', home, '--role', 'analyst', '--name', 'A']).status).toBe(0);
 }
 
@@ -95,7 +95,8 @@ describe.skipIf(smallDiskSupport !== undefined)('cairn import on a disk that fil
   }, 120_000);
 
   it('cairn restore --force onto a full disk leaves the home as it was, and restores once there is room', () => {
-    // A backup of a home with records, restored over a home on the small disk that has a user but no records.
+    // A backup of a home with records, restored over a home on the small disk that has a user but no records:
+    // another node's, with its keys, so --other-node says a node is moving in.
     const source = join(t.dir, 'home-source');
     init(source);
     expect(cairn(['import', file, '--home', source]).status).toBe(0);
@@ -106,7 +107,7 @@ describe.skipIf(smallDiskSupport !== undefined)('cairn import on a disk that fil
     const digest = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
     const before = { config: digest(join(home, 'cairn.json')), db: digest(join(home, 'cairn.db')), key: digest(join(home, 'keys/signing.key')) };
     disk.fill(512 * 1024);
-    const r = cairn(['restore', backup, '--home', home, '--force']);
+    const r = cairn(['restore', backup, '--home', home, '--force', '--other-node']);
     disk.free();
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toContain(`cairn: error [storage_full]: the disk holding ${home} is full: nothing was restored and the home is as it was`);
@@ -114,7 +115,7 @@ describe.skipIf(smallDiskSupport !== undefined)('cairn import on a disk that fil
     expect(readdirSync(home).filter((f) => f.includes('.tmp'))).toEqual([]);
     expect(storedRecords(home)).toBe(0);
 
-    const restored = cairn(['restore', backup, '--home', home, '--force']);
+    const restored = cairn(['restore', backup, '--home', home, '--force', '--other-node']);
     expect(restored.status, restored.stderr).toBe(0);
     expect(storedRecords(home)).toBe(RECORDS);
     expect(digest(join(home, 'keys/signing.key'))).toBe(digest(join(source, 'keys/signing.key')));

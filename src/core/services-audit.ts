@@ -12,12 +12,13 @@ import { entriesToCsv, listEntries, type AuditEntryView, type AuditFilter } from
 import type { CanonicalValue } from './canonical-json.js';
 import { failureLog } from './failure-log.js';
 import type { Config } from './config.js';
+import { CairnError } from './errors.js';
 import type { Db } from './db/schema.js';
 import type { Clock, Logger } from './ports.js';
 import type { Ed25519Verify, Signer } from './signing.js';
 
-/** Pages of 1,000 read for one export over HTTP (larger exports: `cairn audit export`). */
-const EXPORT_PAGES = 100;
+/** The most entries one export over HTTP holds (more: narrow the filter, or `cairn audit export`, which has no limit). */
+export const EXPORT_MAX_ENTRIES = 100_000;
 const EXPORT_PAGE_SIZE = 1000;
 
 /** The node's audit log and the reads of it. */
@@ -38,8 +39,14 @@ export interface AuditService {
   record(type: AuditEventType, actor: string, data: Record<string, unknown>): Promise<void>;
   /** Entries matching `filter`, one page: oldest first, or newest first (the console's log). */
   entries(filter: AuditFilter, order?: 'oldest' | 'newest'): Promise<{ entries: AuditEntryView[]; next: number | null }>;
-  /** Up to 100,000 entries matching `filter` from its cursor, for a download. */
-  exportEntries(filter: AuditFilter): Promise<AuditEntryView[]>;
+  /**
+   * Every entry matching `filter` from its cursor, for a download, when
+   * there are at most `max` (default EXPORT_MAX_ENTRIES). More are refused
+   * whole, never cut short: an `invalid_request` whose details give the
+   * limit and `splitAt`, the time of the first entry beyond it (`to` at
+   * that time keeps an export within the limit, `from` continues there).
+   */
+  exportEntries(filter: AuditFilter, max?: number): Promise<AuditEntryView[]>;
   /** Entries as CSV (RFC 4180). */
   toCsv(entries: readonly AuditEntryView[]): string;
   /** Entries appended so far (integrated or not). */
@@ -88,16 +95,23 @@ export function createAuditService(deps: {
       await deps.atomic.run([appendStatement(db, { type, actor, data: clean }, deps.clock.now())]);
     },
     entries: (filter, order) => listEntries(db, filter, order),
-    async exportEntries(filter) {
+    async exportEntries(filter, max = EXPORT_MAX_ENTRIES) {
       const all: AuditEntryView[] = [];
       let cursor = filter.cursor;
-      for (let i = 0; i < EXPORT_PAGES; i++) {
+      for (;;) {
         const page = await listEntries(db, { ...filter, limit: EXPORT_PAGE_SIZE, ...(cursor !== undefined ? { cursor } : {}) });
         all.push(...page.entries);
-        if (page.next === null) break;
+        if (all.length > max) {
+          const splitAt = all[max]!.at;
+          throw new CairnError(
+            'invalid_request',
+            `more than ${max.toLocaleString('en-US')} entries match, the most one export holds; nothing was exported. Narrow the filter: to=${splitAt} keeps the first ${max.toLocaleString('en-US')} at most, and from=${splitAt} continues after them (or filter by type, actor, peer, purpose or caseReference). \`cairn audit export\` on the node exports any number`,
+            { details: { limit: max, splitAt } },
+          );
+        }
+        if (page.next === null) return all;
         cursor = page.next;
       }
-      return all;
     },
     toCsv: entriesToCsv,
     async size() {

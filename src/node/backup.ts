@@ -19,7 +19,15 @@ import { z } from 'zod';
 import { parseJsonText } from '../core/decode/json-body.js';
 import { CairnError, isCairnError, isStorageFull } from '../core/errors.js';
 import { fsyncFolder, writeNewFileDurably } from './durable-file.js';
+import type { Config } from '../core/config.js';
+import { oprfPublicKey } from '../core/oprf/index.js';
+import { keyIdOf } from '../core/signing.js';
+import { nodeEd25519Signer } from './ed25519.js';
+import { requireDatabase } from './context.js';
 import { CONFIG_FILE, loadConfig, resolveIn } from './home.js';
+import { readKeyFile } from './keyfile.js';
+import { pendingKeyPath } from './oprf-keys.js';
+import { previousKeyPath } from './signing-keys.js';
 import { servingPid } from './lock.js';
 import { databaseBytes, databaseFiles, DATABASE_FILE_MODE } from './sqlite.js';
 import { VERSION } from './version.js';
@@ -65,6 +73,8 @@ function copyPrivate(from: string, to: string): void {
 /** Take a consistent online backup of a home into `dest` (a new or empty folder). */
 export async function backupHome(home: string, dest: string, opts: { includeKeys: boolean; env?: NodeJS.ProcessEnv }): Promise<BackupManifest> {
   const config = loadConfig(home, opts.env ?? process.env);
+  // A missing database is refused as every command refuses it, before DEST is made.
+  requireDatabase(home, config, opts.env ?? process.env);
   if (existsSync(dest) && readdirSync(dest).length > 0) {
     throw new CairnError('home_exists', `${dest} is not empty; back up into a new folder (nothing was written)`);
   }
@@ -151,30 +161,267 @@ export function readBackup(src: string): BackupManifest {
   return m;
 }
 
+/** An audit log in one database, for saying what a restore replaces. */
+export interface LogSummary {
+  /** Entries appended (pruned payloads included). */
+  entries: number;
+  /** When the newest entry was appended. */
+  lastAt: string | null;
+  /** The size of the newest signed checkpoint (what peers may have witnessed). */
+  checkpoint: number | null;
+}
+
+/** What a database says about the node it belongs to: its log and the keys it expects. */
+interface DatabaseFacts {
+  log: LogSummary;
+  /** The signing key the node signed with last (key id), if the database has recorded one. */
+  signingKeyId?: string;
+  /** The OPRF key ids of the active and pending epochs, if recorded. */
+  oprf: { epoch: number; status: 'active' | 'pending'; keyId: string }[];
+}
+
+/** A node as a restore compares it: id and names from a configuration, key ids from key files or a database. */
+interface Identity {
+  id?: string;
+  country?: string;
+  name?: string;
+  signingKeyId?: string;
+  oprfKeyIds: string[];
+}
+
+/**
+ * Run `read` on a database; undefined when it cannot be opened or read
+ * (damaged, or not a Cairn database). A home's database (WAL) is opened
+ * for writing, never written: a read-only connection would leave a -wal
+ * and -shm behind it, which the last read-write connection removes as it
+ * closes. A backup's (rollback journal) is opened read-only.
+ */
+function readDatabase<T>(file: string, read: (db: BetterSqlite3.Database) => T, opts: { wal: boolean }): T | undefined {
+  let db: BetterSqlite3.Database;
+  try {
+    db = new BetterSqlite3(file, { readonly: !opts.wal, fileMustExist: true });
+  } catch {
+    return undefined;
+  }
+  try {
+    return read(db);
+  } catch {
+    return undefined;
+  } finally {
+    db.close();
+  }
+}
+
+/** What a database says about its node; undefined when it has no readable audit log. */
+function readDatabaseFacts(file: string, opts: { wal: boolean }): DatabaseFacts | undefined {
+  return readDatabase(file, (db) => {
+    const count = db.prepare('select count(*) as n, max(at) as last from audit_entries').get() as { n: number; last: string | null };
+    const checkpoint = (db.prepare('select max(size) as size from audit_checkpoints').get() as { size: number | null }).size;
+    const facts: DatabaseFacts = { log: { entries: count.n, lastAt: count.last, checkpoint }, oprf: [] };
+    // Tables of later migrations, filled when a node first opens the home: absent or empty in some databases.
+    try {
+      const signing = db.prepare('select key_id from signing_keys where retired_at is null order by created_at desc, key_id limit 1').get() as { key_id: string } | undefined;
+      if (signing) facts.signingKeyId = signing.key_id;
+      const epochs = db.prepare("select epoch, status, public_key from oprf_epochs where status in ('active', 'pending') order by epoch").all() as { epoch: number; status: 'active' | 'pending'; public_key: Buffer }[];
+      facts.oprf = epochs.map((r) => ({ epoch: r.epoch, status: r.status, keyId: keyIdOf(new Uint8Array(r.public_key)) }));
+    } catch {
+      // a database from before migrations 0011/0012
+    }
+    return facts;
+  }, opts);
+}
+
+/** The leaf hash of entry `index` of a database's audit log, hex. */
+const leafHashAt = (file: string, index: number, opts: { wal: boolean }): string | undefined =>
+  readDatabase(
+    file,
+    (db) => {
+      const r = db.prepare('select leaf_hash from audit_entries where idx = ?').get(index) as { leaf_hash: Buffer } | undefined;
+      return r && Buffer.from(r.leaf_hash).toString('hex');
+    },
+    opts,
+  );
+
+/** The key ids of the key files at these paths (the OPRF key's pending file beside it too); a file missing or unreadable gives none. */
+function keyFileIds(signingPath: string, oprfPath: string): { signingKeyId?: string; oprfKeyIds: string[]; oprfFiles: string[] } {
+  let signingKeyId: string | undefined;
+  try {
+    if (existsSync(signingPath)) signingKeyId = nodeEd25519Signer(readKeyFile(signingPath, 'signing')).keyId;
+  } catch {
+    // insecure or malformed: `cairn serve` says so; here it holds no key we could compare
+  }
+  const oprfKeyIds: string[] = [];
+  const oprfFiles: string[] = [];
+  for (const f of [oprfPath, pendingKeyPath(oprfPath)]) {
+    try {
+      if (!existsSync(f)) continue;
+      oprfFiles.push(f);
+      oprfKeyIds.push(keyIdOf(oprfPublicKey(readKeyFile(f, 'oprf'))));
+    } catch {
+      // as above
+    }
+  }
+  return { ...(signingKeyId ? { signingKeyId } : {}), oprfKeyIds, oprfFiles };
+}
+
+/** A node for a message: country, name, id and key ids. */
+function describeNode(n: Identity): string {
+  const head = n.id ? `${n.country ?? '?'} "${n.name ?? '?'}" (node id ${n.id}` : '(no readable configuration';
+  return `${head}; signing key id ${n.signingKeyId ?? 'unknown'}; OPRF key id ${n.oprfKeyIds.length ? n.oprfKeyIds.join(', ') : 'unknown'})`;
+}
+
+/** An audit log for a message. */
+function describeLog(l: LogSummary): string {
+  return `${l.entries.toLocaleString('en-US')} audit ${l.entries === 1 ? 'entry' : 'entries'}${l.lastAt ? ` (the last of ${l.lastAt})` : ''}, latest signed checkpoint ${l.checkpoint === null ? 'none' : `at size ${l.checkpoint.toLocaleString('en-US')}`}`;
+}
+
+/**
+ * What a restore does to the audit log the home has, or undefined when it
+ * loses nothing: `oneHistory` says whether the two logs agree on their
+ * common entries (the same leaf hash at the last one both hold).
+ */
+export function logChange(before: LogSummary, after: LogSummary, oneHistory: boolean): string | undefined {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const witnessed = before.checkpoint !== null && before.checkpoint > 0;
+  if (!oneHistory) {
+    return `the two audit logs are not one history (they differ at entry ${n(Math.min(before.entries, after.entries) - 1)} or before): every entry of the current log leaves the node's log${witnessed ? '. Peers that witnessed its checkpoints will raise a witness alert (a rollback or a fork): tell their operators' : ''}`;
+  }
+  if (before.entries > after.entries) {
+    const beyond = before.checkpoint !== null && before.checkpoint > after.entries;
+    return `the audit log goes back ${n(before.entries - after.entries)} entries, from ${n(before.entries)} to ${n(after.entries)}: the acts they record leave the node's log${beyond ? `. A checkpoint at size ${n(before.checkpoint!)} was signed: peers that witnessed it will raise a witness alert (a rollback) at their next check; tell their operators` : ''}`;
+  }
+  return undefined;
+}
+
 export interface RestoreResult {
   manifest: BackupManifest;
   /** Whether the home has both key files after the restore. */
   keysPresent: boolean;
+  /** The audit log the home had, if it had a readable database. */
+  before?: LogSummary;
+  /** The audit log restored. */
+  after: LogSummary;
+  /** What happened to the audit log, if anything was lost (logChange). */
+  change?: string;
+  /** Files replaced, each kept beside its place under a new name. */
+  kept: { file: string; keptAs: string }[];
+  /** The node this home was, when --other-node replaced it with another. */
+  replacedNode?: string;
+  /** Things the operator should know, one line each. */
+  notes: string[];
 }
+
+/** A free name beside `file` for the copy a restore replaces: NAME.replaced-<UTC time>[-n]. */
+function asideName(file: string, stamp: string): string {
+  for (let n = 0; ; n++) {
+    const name = `${file}.replaced-${stamp}${n ? `-${n}` : ''}`;
+    if (!databaseFiles(name).some((f) => existsSync(f))) return name;
+  }
+}
+
+const sameBytes = (a: string, b: string): boolean => readFileSync(a).equals(readFileSync(b));
 
 /**
  * Restore a backup into a home. Refuses a home that is being served (even
- * with force), and a home that already holds a configuration or database
- * unless `force`.
+ * with force); a home that already holds a configuration or database
+ * unless `force`, saying what the restore would replace (the audit log's
+ * size before and after); a backup of another node than the home's unless
+ * `otherNode`; and a backup whose database answers with an OPRF key the
+ * home would not have. Every file it replaces is kept beside its place
+ * (NAME.replaced-<time>), the database with its WAL: nothing is deleted.
  */
-export function restoreHome(src: string, home: string, opts: { force: boolean; env?: NodeJS.ProcessEnv }): RestoreResult {
+export function restoreHome(src: string, home: string, opts: { force: boolean; otherNode?: boolean; env?: NodeJS.ProcessEnv }): RestoreResult {
+  const env = opts.env ?? process.env;
   const manifest = readBackup(src);
   const pid = existsSync(home) ? servingPid(home) : undefined;
   if (pid !== undefined) {
     throw new CairnError('home_locked', `${home} is being served by process ${pid}; stop it before restoring (nothing was changed)`, { details: { pid } });
   }
+  // The backup's own configuration says where the database and keys go (paths relative to the home).
+  const config = loadConfig(src, env);
+  const dbPath = resolveIn(home, config.storage.database);
+  const signingPath = resolveIn(home, config.keys.signing);
+  const oprfPath = resolveIn(home, config.keys.oprf);
+
+  // Who the home is now, and who it would be.
+  let homeConfig: Config | undefined;
+  if (existsSync(join(home, CONFIG_FILE))) {
+    try {
+      homeConfig = loadConfig(home, env);
+    } catch {
+      // A damaged configuration is a reason to restore: the keys and database still say who the home is.
+    }
+  }
+  const homeKeys = keyFileIds(homeConfig ? resolveIn(home, homeConfig.keys.signing) : signingPath, homeConfig ? resolveIn(home, homeConfig.keys.oprf) : oprfPath);
+  const backupFacts = readDatabaseFacts(join(src, BACKUP_DB), { wal: false });
+  if (!backupFacts) throw new CairnError('backup_invalid', `${join(src, BACKUP_DB)} is not a readable Cairn database (nothing was changed)`);
+  const current = existsSync(dbPath) ? readDatabaseFacts(dbPath, { wal: true }) : undefined;
+  const keysAfter = manifest.includesKeys ? keyFileIds(join(src, 'keys/signing.key'), join(src, 'keys/oprf.key')) : keyFileIds(signingPath, oprfPath);
+  const homeNode: Identity = { ...(homeConfig ? { id: homeConfig.node.id, country: homeConfig.node.country, name: homeConfig.node.name } : {}), ...homeKeys };
+  const backupNode: Identity = {
+    ...manifest.node,
+    ...(backupFacts.signingKeyId ? { signingKeyId: backupFacts.signingKeyId } : {}),
+    oprfKeyIds: backupFacts.oprf.map((e) => e.keyId),
+  };
+  const notes: string[] = [];
+
+  // Another node's backup: refused unless the operator says a node is moving here.
+  const otherNode = homeConfig !== undefined && homeConfig.node.id !== manifest.node.id;
+  if (otherNode && !opts.otherNode) {
+    throw new CairnError(
+      'home_exists',
+      `${src} is a backup of another node, so nothing was changed.\n  this home ${home} is node ${describeNode(homeNode)}\n  the backup (of ${manifest.createdAt}) is node ${describeNode(backupNode)}\n` +
+        `Restore a backup of this node instead; or, if you are moving node ${manifest.node.country} "${manifest.node.name}" into this home and mean to replace node ${homeConfig!.node.country} "${homeConfig!.node.name}", pass --other-node (every file it replaces is kept beside it as NAME.replaced-<time>)`,
+    );
+  }
+
+  // The keys the home will have must be the ones the backup's database expects.
+  const active = backupFacts.oprf.find((e) => e.status === 'active');
+  if (active && keysAfter.oprfFiles.length > 0 && !keysAfter.oprfKeyIds.includes(active.keyId)) {
+    throw new CairnError(
+      'key_invalid',
+      `the backup's database answers with the OPRF key of epoch ${active.epoch} (key id ${active.keyId}), but the OPRF key file${keysAfter.oprfFiles.length > 1 ? 's' : ''} ${manifest.includesKeys ? 'in the backup' : `this home would keep (${keysAfter.oprfFiles.join(', ')})`} hold${keysAfter.oprfFiles.length > 1 ? '' : 's'} key id ${keysAfter.oprfKeyIds.join(', ') || 'none readable'}: \`cairn serve\` would refuse to start, so nothing was changed.\n  this home: node ${describeNode(homeNode)}\n  the backup: node ${describeNode(backupNode)}\n` +
+        `Put that key's file in place first (from the node's offline key backup), or restore a backup taken with --include-keys`,
+    );
+  }
+  const pending = backupFacts.oprf.find((e) => e.status === 'pending');
+  if (pending && !keysAfter.oprfKeyIds.includes(pending.keyId)) {
+    notes.push(`the backup's pending OPRF epoch ${pending.epoch} (key id ${pending.keyId}) has no key file here: put it back as ${pendingKeyPath(oprfPath)} (0600) before \`cairn serve\``);
+  }
+  if (backupFacts.signingKeyId && keysAfter.signingKeyId && keysAfter.signingKeyId !== backupFacts.signingKeyId) {
+    if (homeConfig?.node.id !== manifest.node.id) {
+      throw new CairnError(
+        'key_invalid',
+        `the backup's node signs with key id ${backupFacts.signingKeyId}, but the signing key ${manifest.includesKeys ? 'in the backup' : `this home would keep (${signingPath})`} is key id ${keysAfter.signingKeyId}: the node would present a key its peers never pinned, so nothing was changed.\n  this home: node ${describeNode(homeNode)}\n  the backup: node ${describeNode(backupNode)}\n` +
+          `Put the backup's node's signing key file in place first (from its offline key backup), or restore a backup taken with --include-keys`,
+      );
+    }
+    notes.push(`the signing key here (key id ${keysAfter.signingKeyId}) is newer than the backup's (key id ${backupFacts.signingKeyId}): kept, as after a rotation since the backup`);
+  }
+  if (!otherNode && manifest.includesKeys && homeKeys.signingKeyId && keysAfter.signingKeyId && homeKeys.signingKeyId !== keysAfter.signingKeyId) {
+    notes.push(
+      `the signing key goes back from key id ${homeKeys.signingKeyId} to the backup's ${keysAfter.signingKeyId} (the current one is kept beside it): peers that pinned the current key see the node as repin_required until they pin this one again`,
+    );
+  }
+
+  let change: string | undefined;
+  if (current) {
+    const common = Math.min(current.log.entries, backupFacts.log.entries) - 1;
+    change = logChange(current.log, backupFacts.log, common < 0 || leafHashAt(dbPath, common, { wal: true }) === leafHashAt(join(src, BACKUP_DB), common, { wal: false }));
+  }
   const occupied = existsSync(home) ? readdirSync(home).filter((f) => f !== 'serve.lock') : [];
   if (occupied.length > 0 && !opts.force) {
-    throw new CairnError('home_exists', `${home} is not empty (${occupied.slice(0, 3).join(', ')}${occupied.length > 3 ? ', …' : ''}); restore into an empty folder, or pass --force to replace its configuration and database (nothing was changed)`);
+    const replaces = current
+      ? `\n  it would replace: the database ${dbPath}, with ${describeLog(current.log)}\n  with the backup's (of ${manifest.createdAt}): ${describeLog(backupFacts.log)}${change ? `\n  so ${change}` : ''}`
+      : existsSync(dbPath)
+        ? `\n  it would replace the database ${dbPath}, which could not be read`
+        : '';
+    throw new CairnError(
+      'home_exists',
+      `${home} is not empty (${occupied.slice(0, 3).join(', ')}${occupied.length > 3 ? ', …' : ''}); restore into an empty folder, or pass --force to replace its configuration and database (nothing was changed; what they replace is kept beside them)${replaces}`,
+    );
   }
-  // The backup's own configuration says where the database and keys go (paths relative to the home).
-  const config = loadConfig(src, opts.env ?? process.env);
-  const dbPath = resolveIn(home, config.storage.database);
+
   const placed: [from: string, to: string, mode: number][] = [
     [join(src, CONFIG_FILE), join(home, CONFIG_FILE), 0o640],
     [join(src, BACKUP_DB), dbPath, DATABASE_FILE_MODE],
@@ -201,12 +448,44 @@ export function restoreHome(src: string, home: string, opts: { force: boolean; e
     }
     throw e;
   }
-  // Then each takes its place by a rename. A WAL or SHM file left from the
-  // replaced database would be replayed into the restored one: they go first.
-  for (const f of databaseFiles(dbPath).slice(1)) rmSync(f, { force: true });
+  // Then what each replaces steps aside, kept under a new name: the database
+  // with its WAL and SHM (renamed alike, so SQLite still reads them as one
+  // database, and none is left to be replayed into the restored one); a
+  // configuration or key only when the backup's differs.
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const kept: RestoreResult['kept'] = [];
+  for (const [from, to] of placed) {
+    const isDb = to === dbPath;
+    if (!existsSync(to) || (!isDb && sameBytes(from, to))) {
+      if (isDb) for (const f of databaseFiles(dbPath).slice(1)) rmSync(f, { force: true });
+      continue;
+    }
+    const aside = asideName(to, stamp);
+    const files = isDb ? databaseFiles(to) : [to];
+    const asides = isDb ? databaseFiles(aside) : [aside];
+    files.forEach((f, i) => existsSync(f) && renameSync(f, asides[i]!));
+    kept.push({ file: to, keptAs: aside });
+  }
+  // Another node's keys coming in: the replaced node's pending and retiring key files go aside with its keys.
+  if (otherNode && manifest.includesKeys) {
+    for (const f of [pendingKeyPath(oprfPath), previousKeyPath(signingPath)].filter((f) => existsSync(f))) {
+      const aside = asideName(f, stamp);
+      renameSync(f, aside);
+      kept.push({ file: f, keptAs: aside });
+    }
+  }
   placed.forEach(([, to], i) => renameSync(staged[i]!, to));
   for (const dir of new Set(placed.map(([, to]) => dirname(to)))) fsyncFolder(dir);
   if (manifest.includesKeys) chmodSync(dirname(resolveIn(home, config.keys.signing)), DIR_MODE);
-  const keysPresent = existsSync(resolveIn(home, config.keys.signing)) && existsSync(resolveIn(home, config.keys.oprf));
-  return { manifest, keysPresent };
+  const keysPresent = existsSync(signingPath) && existsSync(oprfPath);
+  return {
+    manifest,
+    keysPresent,
+    ...(current ? { before: current.log } : {}),
+    after: backupFacts.log,
+    ...(change ? { change } : {}),
+    kept,
+    ...(otherNode ? { replacedNode: describeNode(homeNode) } : {}),
+    notes,
+  };
 }

@@ -19,7 +19,7 @@ import { BACKUP_HELP, cmdBackup } from './commands/backup.js';
 import { cmdRestore, RESTORE_HELP } from './commands/restore.js';
 import { CONFIG_FILE, initHome, resolveHome } from './home.js';
 import { startNode } from './server.js';
-import { openNodeContext } from './context.js';
+import { createMissingDatabase, openNodeContext } from './context.js';
 import { listUsers } from '../core/users/users.js';
 import { VERSION } from './version.js';
 
@@ -28,7 +28,18 @@ export const COMMANDS: readonly CommandHelp[] = [
   {
     command: 'init',
     synopsis: '--country CC --name NAME --url URL [--port N] [--host H]',
-    about: ['create a node home: config, SQLite database, Ed25519 and VOPRF keys (mode 0600)'],
+    about: [
+      'create a node home: config, SQLite database (created and migrated), Ed25519 and',
+      'VOPRF keys (mode 0600). Every other command refuses a home whose database is missing',
+    ],
+  },
+  {
+    command: 'init --new-database',
+    about: [
+      'in an initialised home whose database file is missing (lost, with no backup to',
+      'restore), create an empty one at storage.database: the node starts over with',
+      'its keys and an empty audit log, which its peers will see go back (an alert)',
+    ],
   },
   {
     command: 'serve',
@@ -83,10 +94,21 @@ async function cmdInit(argv: string[], io: Out): Promise<number> {
     url: { type: 'string' },
     port: { type: 'string' },
     host: { type: 'string' },
+    'new-database': { type: 'boolean' },
   });
   const home = resolveHome(values.home, process.env);
+  if (values['new-database']) {
+    const extra = (['country', 'name', 'url', 'port', 'host'] as const).filter((k) => values[k] !== undefined);
+    if (extra.length) throw new UsageError(`--new-database takes no ${extra.map((k) => `--${k}`).join(', ')}: it works in a home that is initialised already`);
+    const r = await createMissingDatabase(home);
+    io.out(`created a new, empty database for ${r.config.node.country} node "${r.config.node.name}" (${r.config.node.id}): ${r.path} (storage.database, from ${r.source})`);
+    io.err(
+      "cairn: warning: the node's audit log starts over empty under its old signing key. Peers that witnessed the old log will raise a witness alert (a rollback) when they see the new one; tell their operators why. Register users and peers again.",
+    );
+    return 0;
+  }
   const port = portOf(values.port);
-  const r = initHome(home, {
+  const r = await initHome(home, {
     country: required(values.country, 'country'),
     name: required(values.name, 'name'),
     url: required(values.url, 'url'),
@@ -95,6 +117,7 @@ async function cmdInit(argv: string[], io: Out): Promise<number> {
   });
   io.out(`initialised Cairn node ${r.config.node.country} "${r.config.node.name}" in ${home}`);
   io.out(`  config:       ${r.configPath}`);
+  io.out(`  database:     ${r.databasePath}`);
   io.out(`  node id:      ${r.config.node.id}`);
   io.out(`  signing key fingerprint: ${r.signingFingerprint}`);
   io.out('  (peers compare this fingerprint with you out of band before adding the node)');
@@ -120,7 +143,7 @@ async function cmdServe(argv: string[], io: Out): Promise<number> {
   const home = resolveHome(values.home, process.env);
   if (values.dev && !existsSync(join(home, CONFIG_FILE))) {
     const port = portOf(values.port) ?? 8700;
-    initHome(home, { country: 'XX', name: 'Cairn development node', url: `http://127.0.0.1:${port}`, port });
+    await initHome(home, { country: 'XX', name: 'Cairn development node', url: `http://127.0.0.1:${port}`, port });
     io.err(`cairn: no node home at ${home}: initialised a DEVELOPMENT node (country XX, http://127.0.0.1:${port}). Do not use it for real data.`);
   }
   const port = portOf(values.port);

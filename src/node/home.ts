@@ -2,22 +2,24 @@
  * A node's home folder: configuration, database and keys.
  *
  *   <home>/cairn.json        configuration (JSON; CAIRN_* variables override)
- *   <home>/cairn.db          SQLite database
+ *   <home>/cairn.db          SQLite database (storage.database), made by init
  *   <home>/keys/signing.key  Ed25519 seed, mode 0600
  *   <home>/keys/oprf.key     ristretto255 VOPRF secret scalar, mode 0600
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { generateOprfKeyPair, oprfPublicKey as oprfPublicKey_ } from '../core/oprf/index.js';
 import { configSchema, resolveConfig, type Config, type ConfigInput } from '../core/config.js';
+import { migrateToLatest } from '../core/db/migrations.js';
 import { parseJsonText } from '../core/decode/json-body.js';
 import { CairnError, isCairnError, isStorageFull } from '../core/errors.js';
 import { webRandom } from '../core/ports.js';
 import { ed25519Signer, fingerprintOf, type Signer } from '../core/signing.js';
 import { nodeEd25519Signer } from './ed25519.js';
-import { noSpaceReason, writeNewFileDurably } from './durable-file.js';
+import { fsyncFolder, noSpaceReason, writeNewFileDurably } from './durable-file.js';
 import { discardKeyFile, readKeyFile, writeKeyFile } from './keyfile.js';
+import { databaseFiles, openSqlite } from './sqlite.js';
 
 export const CONFIG_FILE = 'cairn.json';
 
@@ -35,10 +37,13 @@ export interface InitOptions {
 }
 
 /**
- * Create a node home: config and new keys, all or nothing. Fails if a
- * config already exists, or a key file without one (an interrupted init).
+ * Create a node home: new keys, the database (created and migrated), then
+ * the configuration, all or nothing. Fails if a configuration already
+ * exists, or a key file or database without one (an interrupted init).
+ * `env` places the database as every later command will look for it
+ * (CAIRN_STORAGE_DATABASE).
  */
-export function initHome(home: string, opts: InitOptions): { config: Config; signingFingerprint: string; configPath: string } {
+export async function initHome(home: string, opts: InitOptions, env: NodeJS.ProcessEnv = process.env): Promise<{ config: Config; signingFingerprint: string; configPath: string; databasePath: string }> {
   const configPath = join(home, CONFIG_FILE);
   if (existsSync(configPath)) {
     throw new CairnError('home_exists', `${configPath} already exists; this home is initialised (nothing was changed)`);
@@ -56,6 +61,7 @@ export function initHome(home: string, opts: InitOptions): { config: Config; sig
   const config = parsed.data;
   const signingPath = resolveIn(home, config.keys.signing);
   const oprfPath = resolveIn(home, config.keys.oprf);
+  const databasePath = resolveIn(home, resolveConfig(input, env, configPath).storage.database);
   for (const p of [signingPath, oprfPath]) {
     if (existsSync(p)) {
       // No configuration yet keys: an init killed (or from before init cleaned up after itself) between the two.
@@ -65,9 +71,16 @@ export function initHome(home: string, opts: InitOptions): { config: Config; sig
       );
     }
   }
+  if (existsSync(databasePath)) {
+    throw new CairnError(
+      'home_exists',
+      `${databasePath} already exists but ${configPath} does not: either an interrupted \`cairn init\` left it (no node ever ran on it: delete it and run \`cairn init\` again), or it is another node's database (put a node back with \`cairn restore\` from its backup instead). Nothing was changed`,
+    );
+  }
   // All or nothing: a failure (a full disk) removes what this init made, so
   // running it again is all the operator has to do. The configuration goes
-  // last: its presence is what marks the home as initialised.
+  // last: its presence is what marks the home as initialised, and an
+  // initialised home always has its database (context.ts refuses one without).
   const made = new MadeFiles();
   try {
     made.folder(home, 0o750);
@@ -76,8 +89,15 @@ export function initHome(home: string, opts: InitOptions): { config: Config; sig
     made.key(signingPath, () => writeKeyFile(signingPath, seed, 'signing'));
     made.folder(dirname(oprfPath), 0o700);
     made.key(oprfPath, () => writeKeyFile(oprfPath, generateOprfKeyPair().secretKey, 'oprf'));
+    made.folder(dirname(databasePath), 0o750);
+    await made.database(databasePath, () => createDatabase(databasePath).catch((e: unknown) => {
+      // SQLite's SQLITE_FULL, raw or inside the migration's error.
+      const full = isStorageFull(e) ? e : isCairnError(e, 'internal') && isStorageFull(e.cause) ? e.cause : undefined;
+      if (full === undefined) throw e;
+      throw new CairnError('unavailable', `cannot write the database ${databasePath}: ${noSpaceReason(full)}, so nothing was written. Free some space and run \`cairn init\` again`, { cause: full });
+    }));
     writeNewFileDurably(configPath, `${JSON.stringify(input, null, 2)}\n`, { mode: 0o640, what: 'configuration' });
-    return { config, signingFingerprint: fingerprintOf(ed25519Signer(seed).publicKey), configPath };
+    return { config, signingFingerprint: fingerprintOf(ed25519Signer(seed).publicKey), configPath, databasePath };
   } catch (e) {
     made.undo();
     if (isStorageFull(e)) {
@@ -87,9 +107,25 @@ export function initHome(home: string, opts: InitOptions): { config: Config; sig
   }
 }
 
+/**
+ * Create the SQLite file at `path` (which must not exist), migrate it to the
+ * latest schema and close it: closing folds the WAL back into the file, so
+ * a new database is one file, flushed, with its name flushed in its folder.
+ */
+export async function createDatabase(path: string): Promise<string[]> {
+  const sqlite = openSqlite(path);
+  try {
+    return await migrateToLatest(sqlite.db);
+  } finally {
+    await sqlite.close();
+    fsyncFolder(dirname(path));
+  }
+}
+
 /** What an init made, to take back if a later step fails. */
 class MadeFiles {
   readonly #keys: string[] = [];
+  readonly #databases: string[] = [];
   /** Each folder mkdir created: the first one it made, and the one asked for. */
   readonly #folders: Array<{ first: string; leaf: string }> = [];
 
@@ -103,8 +139,23 @@ class MadeFiles {
     this.#keys.push(path);
   }
 
-  /** Destroy the keys written, then remove the folders made if they are empty; never throws. */
+  async database(path: string, create: () => Promise<unknown>): Promise<void> {
+    // Recorded first: a create that fails half-way leaves files to remove.
+    this.#databases.push(path);
+    await create();
+  }
+
+  /** Destroy the keys written, remove the databases made, then the folders made if they are empty; never throws. */
   undo(): void {
+    for (const d of this.#databases) {
+      for (const f of [...databaseFiles(d), `${d}-journal`]) {
+        try {
+          unlinkSync(f);
+        } catch {
+          // Not made, or already gone.
+        }
+      }
+    }
     for (const k of this.#keys.reverse()) {
       try {
         discardKeyFile(k);

@@ -7,6 +7,8 @@
 import type { Hono } from 'hono';
 import { AUDIT_EVENT_TYPES, type AuditEventType } from '../../core/audit/entry.js';
 import { auditFilterSchema, type AuditEntryView, type AuditFilter } from '../../core/audit/query.js';
+import { isCairnError } from '../../core/errors.js';
+import { EXPORT_MAX_ENTRIES } from '../../core/services-audit.js';
 import type { FieldErrors } from './components.js';
 import { ACTIVITY_TYPES, activityOf, findFlags, lastDays, perDay, type ActivityEvent } from './activity.js';
 import { CONSOLE } from './constants.js';
@@ -117,6 +119,23 @@ async function overview(cd: ConsoleDeps, c: ConsoleContext, force: boolean) {
   return c.html(<AuditOverviewPage nodeName={cd.nodeName} session={session} data={data} />);
 }
 
+/**
+ * Why an export over the console's limit was refused, and how to narrow it
+ * with the page's own fields (days): `splitAt` is the time of the first
+ * entry beyond the limit.
+ */
+export function tooLargeMessage(splitAt: string, filter: AuditFilter): string {
+  const max = CONSOLE.audit.exportMax.toLocaleString('en-US');
+  const day = splitAt.slice(0, 10);
+  const dayBefore = new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  const from = filter.from?.slice(0, 10);
+  const byDay =
+    from === undefined || dayBefore >= from
+      ? `The first ${max} matching entries run into ${day}: set To to ${dayBefore} or earlier for one export, and From to ${day} for the next.`
+      : `More than ${max} matching entries fall on ${day} alone: narrow by event type, actor, peer, purpose or case reference.`;
+  return `This export would hold more than ${max} entries, the most the console exports at once, so nothing was exported. ${byDay} The API (GET /v1/audit/export, up to ${EXPORT_MAX_ENTRIES.toLocaleString('en-US')} entries) and \`cairn audit export\` on the node export more.`;
+}
+
 /** Register the DPO's routes. */
 export function dpoRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): void {
   const dpo = requireSession(cd, 'dpo');
@@ -147,7 +166,14 @@ export function dpoRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): void {
       const why = format !== 'csv' && format !== 'json' ? 'The export format must be CSV or JSON.' : `The filter is not valid: ${Object.values(errors).join('; ')}`;
       return c.html(<StatusPage nodeName={cd.nodeName} session={session} title="Export refused" message={why} />, 400);
     }
-    const all = await cd.app.services.audit.exportEntries(filter);
+    let all: AuditEntryView[];
+    try {
+      all = await cd.app.services.audit.exportEntries(filter, CONSOLE.audit.exportMax);
+    } catch (e) {
+      const splitAt = isCairnError(e, 'invalid_request') ? e.details?.splitAt : undefined;
+      if (typeof splitAt !== 'string') throw e;
+      return c.html(<StatusPage nodeName={cd.nodeName} session={session} title="Export refused" message={tooLargeMessage(splitAt, filter)} />, 400);
+    }
     const { limit: _limit, ...exported } = filter;
     await recordRead(cd, session.user.id, 'audit.export', { what: 'console.export', filter: { ...exported, format }, entries: all.length });
     const name = `cairn-audit-${cd.app.services.config.node.country}-${cd.app.clock.now().toISOString().slice(0, 10)}`;

@@ -34,8 +34,9 @@ export function auditRoutes(ctx: AppContext): Hono<Env & AuthEnv> {
     const { format, ...rest } = c.req.query();
     if (format !== undefined && format !== 'csv' && format !== 'json') throw new CairnError('invalid_request', 'format must be csv or json', { location: { field: 'format' } });
     const f = validateQuery(auditFilterSchema, { ...rest, limit: rest.limit ?? '1000' });
-    await audited(c.get('user').id, 'export', { ...f, format: format ?? 'json' });
+    // Read first: an export refused for its size (more than EXPORT_MAX_ENTRIES) discloses nothing, so it logs nothing.
     const all = await audit.exportEntries(f);
+    await audited(c.get('user').id, 'export', { ...f, format: format ?? 'json', entries: all.length });
     const name = `cairn-audit-${config.node.country}-${clock.now().toISOString().slice(0, 10)}`;
     if (format === 'csv') {
       return c.body(audit.toCsv(all), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}.csv"` });

@@ -2,22 +2,28 @@
  * `cairn audit verify|export|checkpoint|reconcile|prune`: DPO tooling.
  */
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { auditFilterSchema } from '../../core/audit/query.js';
+import { closeSync, createWriteStream, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { auditFilterSchema, type AuditFilter } from '../../core/audit/query.js';
 import { validate } from '../../core/decode/json-body.js';
+import { isCairnError } from '../../core/errors.js';
+import type { Services } from '../../core/services.js';
 import type { CommandHelp } from '../cli-help.js';
 import { args, cliActor, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
 import { nodeServices, openNodeContext } from '../context.js';
+import { fsyncFolder } from '../durable-file.js';
 
 export const AUDIT_HELP: CommandHelp[] = [
   { command: 'audit verify', about: ['recompute the log from its entries, check every checkpoint; exit 1 naming', 'the first bad entry'] },
   {
     command: 'audit export',
-    synopsis: `[--format csv|json] [--out FILE] [--from T] [--to T] [--type T] [--user U]
-               [--actor A] [--peer P] [--purpose P] [--case REF]`,
+    synopsis: `[--format csv|json] [--out FILE [--force]] [--from T] [--to T] [--type T]
+               [--user U] [--actor A] [--peer P] [--purpose P] [--case REF]`,
     about: [
       'export entries (every export is itself logged); T is a day (YYYY-MM-DD, --to',
-      'includes the whole day, UTC) or an RFC 3339 time (2026-12-01T08:00:00Z)',
+      'includes the whole day, UTC) or an RFC 3339 time with its zone (2026-12-01T08:00:00Z,',
+      '2026-12-01T09:00:00+01:00); --peer is a peer\'s node id or country code. --out writes',
+      'FILE whole or not at all (never a partial file); an existing FILE only with --force',
     ],
   },
   { command: 'audit checkpoint', about: ['sign (if the log grew) and print the latest checkpoint'] },
@@ -26,18 +32,150 @@ export const AUDIT_HELP: CommandHelp[] = [
 ];
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** An RFC 3339 time: seconds and fraction optional, the zone (Z or ±hh:mm) required. */
+const ZONED_TIME = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|([+-])(\d{2}):(\d{2}))$/i;
+/** The same without a zone: a local time, a different instant on every machine. */
+const LOCAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
 
 /**
  * `--from`/`--to` as the console takes them: a UTC day (`--to` includes its
- * whole day) or an RFC 3339 time, passed on as the filter's instant.
+ * whole day) or an RFC 3339 time with its zone, passed on as the filter's
+ * instant (UTC).
  */
 export function timeOption(v: string, flag: 'from' | 'to'): string {
-  const t = Date.parse(DAY.test(v) ? `${v}T00:00:00Z` : v);
-  if (DAY.test(v) && !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === v) {
-    return new Date(flag === 'to' ? t + 86_400_000 : t).toISOString();
+  if (DAY.test(v)) {
+    const t = Date.parse(`${v}T00:00:00Z`);
+    if (!Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === v) return new Date(flag === 'to' ? t + 86_400_000 : t).toISOString();
+  } else if (LOCAL_TIME.test(v)) {
+    throw new UsageError(`--${flag}: ${JSON.stringify(v)} has no time zone, so it names a different instant on every machine: add Z (UTC) or an offset ±hh:mm, e.g. --${flag} ${v}Z or --${flag} ${v}+01:00`);
+  } else {
+    const m = ZONED_TIME.exec(v);
+    const t = Date.parse(v);
+    if (m && !Number.isNaN(t)) {
+      // Date.parse rolls 2026-11-31 over to December 1st: the day must be the one written, in the time's own zone.
+      const offsetMin = m[2]!.toUpperCase() === 'Z' ? 0 : (m[3] === '-' ? -1 : 1) * (Number(m[4]) * 60 + Number(m[5]));
+      if (new Date(t + offsetMin * 60_000).toISOString().slice(0, 10) === m[1]) return new Date(t).toISOString();
+    }
   }
-  if (!DAY.test(v) && /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(t)) return v;
-  throw new UsageError(`--${flag}: expected a day (YYYY-MM-DD) or an RFC 3339 time (2026-12-01T08:00:00Z), not ${JSON.stringify(v)}`);
+  throw new UsageError(`--${flag}: expected a day (YYYY-MM-DD) or an RFC 3339 time with its zone (2026-12-01T08:00:00Z, 2026-12-01T09:00:00+01:00), not ${JSON.stringify(v)}`);
+}
+
+/** The command-line option of each filter field. */
+const OPTION_OF: Record<string, string> = { caseReference: 'case' };
+
+/** The export's filter from the options, every mistake a usage error naming its option. */
+function exportFilter(values: Record<string, string | boolean | undefined>): AuditFilter {
+  const text = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const from = text('from') === undefined ? undefined : timeOption(text('from')!, 'from');
+  const to = text('to') === undefined ? undefined : timeOption(text('to')!, 'to');
+  if (from !== undefined && to !== undefined && Date.parse(from) >= Date.parse(to)) {
+    throw new UsageError(
+      `--from ${text('from')} is not before --to ${text('to')}${DAY.test(text('to')!) ? ' (a day as --to includes all of it)' : ''}: no entry can match; swap them, or widen the range`,
+    );
+  }
+  const raw: Record<string, unknown> = { limit: 1000 };
+  if (from !== undefined) raw.from = from;
+  if (to !== undefined) raw.to = to;
+  for (const [field, option] of [['type', 'type'], ['user', 'user'], ['actor', 'actor'], ['peer', 'peer'], ['purpose', 'purpose'], ['caseReference', 'case']] as const) {
+    if (text(option) !== undefined) raw[field] = text(option);
+  }
+  try {
+    return validate(auditFilterSchema, raw);
+  } catch (e) {
+    const first = isCairnError(e, 'invalid_request') ? (e.details?.errors as { field: string; message: string }[] | undefined)?.[0] : undefined;
+    if (!first) throw e;
+    throw new UsageError(`--${OPTION_OF[first.field] ?? first.field}: ${first.message}`);
+  }
+}
+
+/**
+ * `--peer` names a peer this node has (by node id or country code), or one
+ * its log names (a peer removed since): anything else is a typo that would
+ * export nothing and look like an answer.
+ */
+async function checkPeer(sel: string, peers: Services['peers'], audit: Services['audit']): Promise<void> {
+  const all = await peers.list();
+  if (all.some((p) => p.id === sel || p.country === sel.toUpperCase())) return;
+  if ((await audit.entries({ peer: sel, limit: 1 })).entries.length > 0) return;
+  const known = all.length ? `this node's peers are ${all.map((p) => `${p.country} (${p.id})`).join(', ')}` : 'this node has no peers';
+  throw new UsageError(`--peer ${sel}: unknown peer: no peer has this node id or country code, and no audit entry names it; ${known}`);
+}
+
+/** An export's `--out` file while it is written (openOutFile). */
+interface OutFile {
+  stream: WriteStream;
+  /** Flush and give the temporary file its name. */
+  commit(): Promise<void>;
+  /** Remove the temporary file (an export that failed). */
+  abort(): void;
+}
+
+/** Check `--out` before the home is opened: a folder or an existing file without --force is a usage error. */
+function checkOutPath(file: string, force: boolean): void {
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    return; // a new file: its folder is checked when it is made
+  }
+  if (st.isDirectory()) throw new UsageError(`--out ${file} is a folder; name the file to write (nothing was exported)`);
+  if (!force) throw new UsageError(`--out ${file} already exists; pass --force to replace it, or name a new file (nothing was exported)`);
+}
+
+/**
+ * Where `--out` writes: a temporary file beside FILE, made before anything
+ * is exported or logged (so a path that cannot be written is said at once),
+ * flushed and renamed to FILE at the end. FILE is never left partial, and
+ * an existing one is replaced only with `--force`.
+ */
+function openOutFile(file: string, force: boolean): OutFile {
+  const dir = dirname(resolve(file));
+  const temp = join(dir, `.${basename(file)}.${process.pid}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(temp, 'wx', 0o640);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`--out ${file}: the folder ${dir} does not exist (nothing was exported)`);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new UsageError(`--out ${file}: cannot write in the folder ${dir} (${code}) (nothing was exported)`);
+    throw e;
+  }
+  const stream = createWriteStream('', { fd, autoClose: false });
+  let closed = false;
+  const close = () => {
+    if (!closed) closeSync(fd);
+    closed = true;
+  };
+  return {
+    stream,
+    async commit() {
+      await new Promise<void>((ok, fail) => {
+        stream.once('error', fail);
+        stream.end(() => ok());
+      });
+      fsyncSync(fd);
+      close();
+      if (force) renameSync(temp, file);
+      else {
+        // A link fails if FILE was made meanwhile: without --force, never replaced.
+        try {
+          linkSync(temp, file);
+          rmSync(temp);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'EEXIST') throw new UsageError(`--out ${file} was made by another program while the export ran; it was not replaced`);
+          if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(code ?? '') || existsSync(file)) throw e;
+          renameSync(temp, file); // a file system without hard links
+        }
+      }
+      fsyncFolder(dir);
+    },
+    abort() {
+      stream.destroy();
+      close();
+      rmSync(temp, { force: true });
+    },
+  };
 }
 
 export async function cmdAudit(argv: string[], io: Out): Promise<number> {
@@ -54,11 +192,19 @@ export async function cmdAudit(argv: string[], io: Out): Promise<number> {
     case: { type: 'string' },
     actor: { type: 'string' },
     json: { type: 'boolean' },
+    force: { type: 'boolean' },
   });
   if (!['verify', 'export', 'checkpoint', 'reconcile', 'prune'].includes(sub ?? '')) {
     throw new UsageError(`audit: expected verify, export, checkpoint, reconcile or prune${sub ? `, not ${JSON.stringify(sub)}` : ''}`);
   }
   positionals(pos, []);
+  // An export's options are checked before the home is opened: a mistake exports nothing and logs nothing.
+  let filter: AuditFilter | undefined;
+  if (sub === 'export') {
+    if (values.format !== undefined && values.format !== 'csv' && values.format !== 'json') throw new UsageError('--format must be csv or json');
+    filter = exportFilter(values);
+    if (values.out !== undefined) checkOutPath(values.out, values.force === true);
+  }
   const ctx = await openNodeContext(homeOf(values));
   try {
     const { audit, peers, witness } = await nodeServices(ctx);
@@ -79,38 +225,38 @@ export async function cmdAudit(argv: string[], io: Out): Promise<number> {
       }
       case 'export': {
         const format = values.format ?? 'json';
-        if (format !== 'csv' && format !== 'json') throw new UsageError('--format must be csv or json');
-        const filter = validate(auditFilterSchema, {
-          ...(values.from ? { from: timeOption(values.from, 'from') } : {}),
-          ...(values.to ? { to: timeOption(values.to, 'to') } : {}),
-          ...(values.type ? { type: values.type } : {}),
-          ...(values.user ? { user: values.user } : {}),
-          ...(values.actor ? { actor: values.actor } : {}),
-          ...(values.peer ? { peer: values.peer } : {}),
-          ...(values.purpose ? { purpose: values.purpose } : {}),
-          ...(values.case ? { caseReference: values.case } : {}),
-          limit: 1000,
-        });
-        await audit.record('audit.export', cliActor(), { format, filter });
-        const out = values.out ? createWriteStream(values.out, { mode: 0o640 }) : process.stdout;
-        // Wait for the reader between pages: a slow pipe holds one page in memory, not the log.
-        const write = async (s: string) => {
-          if (!out.write(s)) await once(out, 'drain');
-        };
-        let cursor: number | undefined;
-        let first = true;
-        let n = 0;
-        if (format === 'json') await write('[\n');
-        for (;;) {
-          const page = await audit.entries({ ...filter, ...(cursor !== undefined ? { cursor } : {}) });
-          if (format === 'csv') await write(first ? audit.toCsv(page.entries) : audit.toCsv(page.entries).split('\r\n').slice(1).join('\r\n'));
-          else await write(page.entries.map((e) => `${n++ === 0 ? '' : ',\n'}${JSON.stringify(e)}`).join(''));
-          first = false;
-          if (page.next === null) break;
-          cursor = page.next;
+        if (values.peer !== undefined) await checkPeer(values.peer, peers, audit);
+        // Made before the export is logged: a path that cannot be written leaves no entry behind.
+        const file = values.out === undefined ? undefined : openOutFile(values.out, values.force === true);
+        try {
+          await audit.record('audit.export', cliActor(), { format, filter: filter! });
+          const out = file?.stream ?? process.stdout;
+          // Wait for the reader between pages: a slow pipe holds one page in memory, not the log.
+          const write = async (s: string) => {
+            if (!out.write(s)) await once(out, 'drain');
+          };
+          let cursor: number | undefined;
+          let first = true;
+          let n = 0;
+          if (format === 'json') await write('[\n');
+          for (;;) {
+            const page = await audit.entries({ ...filter!, ...(cursor !== undefined ? { cursor } : {}) });
+            if (format === 'csv') await write(first ? audit.toCsv(page.entries) : audit.toCsv(page.entries).split('\r\n').slice(1).join('\r\n'));
+            else await write(page.entries.map((e) => `${n++ === 0 ? '' : ',\n'}${JSON.stringify(e)}`).join(''));
+            if (format === 'csv') n += page.entries.length;
+            first = false;
+            if (page.next === null) break;
+            cursor = page.next;
+          }
+          if (format === 'json') await write('\n]\n');
+          if (file) {
+            await file.commit();
+            io.err(`cairn: exported ${n.toLocaleString('en-US')} ${n === 1 ? 'entry' : 'entries'} to ${values.out}`);
+          }
+        } catch (e) {
+          file?.abort();
+          throw e;
         }
-        if (format === 'json') await write('\n]\n');
-        if (values.out) await new Promise<void>((r) => (out as ReturnType<typeof createWriteStream>).end(() => r()));
         return 0;
       }
       case 'checkpoint': {
@@ -130,7 +276,7 @@ export async function cmdAudit(argv: string[], io: Out): Promise<number> {
       }
       default: {
         const before = new Date(ctx.clock.now().getTime() - ctx.config.audit.retentionDays * 86_400_000);
-        io.out(`pruned ${await audit.log.prune(before)} entries older than ${before.toISOString().slice(0, 10)}`);
+        io.out(`pruned ${await audit.log.prune(before, cliActor())} entries older than ${before.toISOString().slice(0, 10)}`);
         return 0;
       }
     }

@@ -73,13 +73,16 @@ export const AuditLogPage: FC<AuditLogProps> = ({ nodeName, session, filter, err
       </form>
       <p>
         Export the entries this filter selects:{' '}
-        <a class="button secondary" href={`${CONSOLE.paths.auditExport}${query(filter, { format: 'csv' })}`} download>
+        {/* No download attribute: the file comes as an attachment, and a refused export shows its reason as a page. */}
+        <a class="button secondary" href={`${CONSOLE.paths.auditExport}${query(filter, { format: 'csv' })}`}>
           CSV
         </a>{' '}
-        <a class="button secondary" href={`${CONSOLE.paths.auditExport}${query(filter, { format: 'json' })}`} download>
+        <a class="button secondary" href={`${CONSOLE.paths.auditExport}${query(filter, { format: 'json' })}`}>
           JSON
         </a>{' '}
-        <span class="muted">Each view and export is itself recorded in the log.</span>
+        <span class="muted">
+          An export holds at most {CONSOLE.audit.exportMax.toLocaleString('en-US')} entries; a larger one is refused with how to narrow it. Each view and export is itself recorded in the log.
+        </span>
       </p>
       {entries.length === 0 ? (
         <p>No entries{Object.keys(errors).length ? '' : ' match this filter'}.</p>
