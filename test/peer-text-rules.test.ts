@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { hitReceiptSchema } from '../schemas/federation.js';
 import { nodeBaseUrl, nodeDescriptorSchema } from '../schemas/node.js';
 import { resolveConfig } from '../src/core/config.js';
-import { terminalJson, terminalSafe } from '../src/node/terminal-text.js';
+import { terminalJson, terminalLines, terminalSafe } from '../src/node/terminal-text.js';
 
 const RECEIPT = {
   receiptId: 'hit_8f28142fc3a22c6c296f779a',
@@ -142,6 +142,10 @@ describe('terminalSafe', () => {
     expect(terminalSafe('\u202emoc.live@ksed')).toBe('\\u{202e}moc.live@ksed');
     expect(terminalSafe('a\x9bb\x7fc\u2066d\u2028')).toBe('a\\x9bb\\x7fc\\u{2066}d\\u{2028}');
     expect(terminalSafe('Арка́дия · وحدة — ok')).toBe('Арка́дия · وحدة — ok');
+  });
+
+  it('keeps the line breaks of a message of ours, and escapes everything else', () => {
+    expect(terminalLines('refused:\n  peer says \x1b[2Jhi\r')).toBe('refused:\n  peer says \\x1b[2Jhi\\x0d');
   });
 
   it('keeps JSON valid and the value the same, with nothing unsafe left raw', () => {

@@ -22,6 +22,7 @@ import { startNode } from './server.js';
 import { createMissingDatabase, openNodeContext } from './context.js';
 import { listUsers } from '../core/users/users.js';
 import { VERSION } from './version.js';
+import { terminalLines } from './terminal-text.js';
 
 /** Every command and subcommand, in the order `cairn help` lists them. */
 export const COMMANDS: readonly CommandHelp[] = [
@@ -235,12 +236,13 @@ export async function main(argv: string[], io: Out = consoleIo): Promise<number>
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`cairn: ${e.message}\nRun \`cairn help\` for usage.`);
+      io.err(`cairn: ${terminalLines(e.message)}\nRun \`cairn help\` for usage.`);
       return 2;
     }
     if (isCairnError(e)) {
       // One label for a full disk, whether a step explained it or not.
-      io.err(`cairn: error [${isStorageFull(e.cause) ? 'storage_full' : e.code}]: ${e.message}`);
+      // A message may quote what a peer or a file said: shown, never obeyed by the terminal.
+      io.err(`cairn: error [${isStorageFull(e.cause) ? 'storage_full' : e.code}]: ${terminalLines(e.message)}`);
       return 1;
     }
     if (isStorageFull(e)) {
@@ -251,7 +253,7 @@ export async function main(argv: string[], io: Out = consoleIo): Promise<number>
       io.err(`cairn: error [unavailable]: the home's database is held by another writer (the serving node or another cairn command) for longer than ${BUSY_TIMEOUT_MS / 1000} s; try again when it is done`);
       return 1;
     }
-    io.err(`cairn: unexpected error: ${e instanceof Error ? e.message : String(e)}`);
+    io.err(`cairn: unexpected error: ${terminalLines(e instanceof Error ? e.message : String(e))}`);
     return 1;
   }
 }

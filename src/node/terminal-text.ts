@@ -29,6 +29,14 @@ export function terminalSafe(s: unknown): string {
   return String(s).replace(UNSAFE, visible);
 }
 
+/** `s` made terminalSafe line by line: the line breaks a message of ours is written with stay, nothing else unsafe does. */
+export function terminalLines(s: unknown): string {
+  return String(s)
+    .split('\n')
+    .map((line) => terminalSafe(line))
+    .join('\n');
+}
+
 /** The unsafe characters JSON.stringify leaves raw (it escapes C0 itself). */
 const UNSAFE_IN_JSON = /[\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/gu;
 

@@ -12,6 +12,7 @@ import type { CommandHelp } from '../cli-help.js';
 import { args, cliActor, homeOf, positionals, required, UsageError, type Out } from '../cli-args.js';
 import { nodeServices, openNodeContext } from '../context.js';
 import { fsyncFolder } from '../durable-file.js';
+import { terminalSafe } from '../terminal-text.js';
 
 export const AUDIT_HELP: CommandHelp[] = [
   { command: 'audit verify', about: ['recompute the log from its entries, check every checkpoint; exit 1 naming', 'the first bad entry'] },
@@ -270,7 +271,7 @@ export async function cmdAudit(argv: string[], io: Out): Promise<number> {
         if (values.json) io.out(JSON.stringify(r, null, 2));
         else {
           io.out(`${peer.country}: checkpoint size ${r.checkpointSize} (${r.witness}); ${r.proven} of ${r.checked} searches proven in its log`);
-          for (const m of r.missing) io.out(`  MISSING ${m.searchId} (index ${m.index ?? '-'}): ${m.reason}`);
+          for (const m of r.missing) io.out(`  MISSING ${m.searchId} (index ${m.index ?? '-'}): ${terminalSafe(m.reason)}`);
         }
         return r.missing.length || r.witness === 'alert' ? 1 : 0;
       }
