@@ -339,7 +339,7 @@ export async function setupBenchFederation(o: BenchFederationOptions): Promise<B
   if (fillN > 0) {
     const templateHome = join(o.root, 'template');
     cli(['init', '--home', templateHome, '--country', 'XX', '--name', 'template', '--url', 'http://127.0.0.1:9']);
-    const ctx = await openNodeContext(templateHome); // creates and migrates the database
+    const ctx = await openNodeContext(templateHome); // init made the database; one open does what a first start does
     await ctx.close();
     o.log(`filling ${fillN.toLocaleString('en-US')} records directly (key types as derived, random confirmation bytes)`);
     fill = fillIndex(join(templateHome, 'cairn.db'), {
