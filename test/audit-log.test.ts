@@ -4,7 +4,8 @@
  * and retention pruning that keeps the tree verifiable.
  */
 import Database from 'better-sqlite3';
-import { cpSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, cli, serve, addUser } from '../scripts/lib/federation.js';
@@ -133,6 +134,29 @@ describe('audit log', () => {
     db.prepare('insert into audit_entries (idx, at, type, actor, entry, leaf_hash) select ?, ?, ?, ?, ?, ?').run(last.idx, JSON.parse(last.entry).at, JSON.parse(last.entry).type, JSON.parse(last.entry).actor, last.entry, last.leaf_hash);
     db.close();
     expect(cairn(['audit', 'verify', '--home', home]).status).toBe(0);
+  });
+
+  it('verifies a copy kept as evidence without changing a byte of it, even where it cannot write', () => {
+    const copy = join(t.dir, 'evidence');
+    const b = cairn(['backup', copy, '--home', home]);
+    expect(b.status, b.stderr).toBe(0);
+    // The backup is a home without keys; the evidence is checked with the node's own key files.
+    cpSync(join(home, 'keys'), join(copy, 'keys'), { recursive: true });
+    const file = join(copy, 'cairn.db');
+    const digest = () => createHash('sha256').update(readFileSync(file)).digest('hex');
+    const before = digest();
+    chmodSync(file, 0o400);
+    chmodSync(copy, 0o500);
+    try {
+      const r = cairn(['audit', 'verify', '--home', copy]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('audit log OK');
+      expect(readdirSync(copy).filter((f) => f.startsWith('cairn.db'))).toEqual(['cairn.db']);
+    } finally {
+      chmodSync(copy, 0o700);
+      chmodSync(file, 0o600);
+    }
+    expect(digest()).toBe(before);
   });
 
   it('prunes payloads past retention by their own time, signs the prune, and still verifies', async () => {

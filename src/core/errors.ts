@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'listen_failed',
   'backup_invalid',
   'database_newer',
+  'database_older',
   // signatures and envelopes
   'signature_invalid',
   'envelope_invalid',
@@ -85,6 +86,7 @@ export const LOCAL_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'listen_failed',
   'backup_invalid',
   'database_newer',
+  'database_older',
   'unauthenticated',
   'forbidden',
   'internal',

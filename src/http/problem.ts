@@ -24,6 +24,7 @@ const STATUS: Record<ErrorCode, number> = {
   listen_failed: 500,
   backup_invalid: 400,
   database_newer: 500,
+  database_older: 500,
   signature_invalid: 401,
   envelope_invalid: 400,
   signature_missing: 401,

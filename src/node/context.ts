@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import type { AtomicWriter } from '../core/atomic.js';
 import { envNameOf, type Config } from '../core/config.js';
 import { CairnError } from '../core/errors.js';
-import { migrateToLatest } from '../core/db/migrations.js';
+import { migrateToLatest, requireMigrated } from '../core/db/migrations.js';
 import type { Db } from '../core/db/schema.js';
 import type { OprfEvaluator } from '../core/federation/answer.js';
 import type { TokenBackend } from '../core/oprf/index.js';
@@ -178,17 +178,21 @@ function rmQuietly(f: string): void {
   }
 }
 
-export async function openNodeContext(home: string, env: NodeJS.ProcessEnv = process.env): Promise<NodeContext> {
+export async function openNodeContext(home: string, env: NodeJS.ProcessEnv = process.env, opts: { readOnly?: boolean } = {}): Promise<NodeContext> {
   const config = loadConfig(home, env);
   const loaded = loadKeys(home, config);
   const signingKeys = openSigningKeys(resolveIn(home, config.keys.signing));
   const keys = { ...loaded, signer: signingKeys.signer };
   const dbPath = requireDatabase(home, config, env);
-  const sqlite = openSqlite(dbPath);
-  let migrated: string[];
+  const sqlite = openSqlite(dbPath, opts);
+  let migrated: string[] = [];
   try {
-    migrated = await migrateToLatest(sqlite.db);
-    await signingKeys.reload(sqlite.db, systemClock.now());
+    // Read-only (audit verify): nothing migrated, no key recorded; a database behind this program's migrations is refused.
+    if (opts.readOnly) await requireMigrated(sqlite.db);
+    else {
+      migrated = await migrateToLatest(sqlite.db);
+      await signingKeys.reload(sqlite.db, systemClock.now());
+    }
   } catch (e) {
     await sqlite.close();
     throw e;

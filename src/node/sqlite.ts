@@ -86,15 +86,22 @@ export function statementCache(raw: BetterSqlite3.Database, size = STATEMENT_CAC
 /** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;
 
-/** Open (creating if needed, mode 0600) a SQLite file with WAL and foreign keys. */
-export function openSqlite(file: string): SqliteHandle {
-  if (file !== ':memory:' && !existsSync(file)) closeSync(openSync(file, 'a', DATABASE_FILE_MODE));
-  const raw = new BetterSqlite3(file);
-  raw.pragma('journal_mode = WAL');
-  raw.pragma('synchronous = NORMAL');
+/**
+ * Open (creating if needed, mode 0600) a SQLite file with WAL and foreign
+ * keys. `readOnly`: open an existing file without writing a byte of it or
+ * changing its mode or journal (a copy kept as evidence stays as it was).
+ */
+export function openSqlite(file: string, opts: { readOnly?: boolean } = {}): SqliteHandle {
+  const readOnly = opts.readOnly === true;
+  if (!readOnly && file !== ':memory:' && !existsSync(file)) closeSync(openSync(file, 'a', DATABASE_FILE_MODE));
+  const raw = new BetterSqlite3(file, readOnly ? { readonly: true, fileMustExist: true } : {});
+  if (!readOnly) {
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+  }
   raw.pragma('foreign_keys = ON');
   raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  if (file !== ':memory:') restrictModes(file);
+  if (!readOnly && file !== ':memory:') restrictModes(file);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statementCache(raw) }) });
   const version = raw.prepare('PRAGMA data_version').pluck();
   return {

@@ -498,6 +498,30 @@ export async function migrateToLatest(db: Kysely<any>, opts: { transactional?: b
 }
 
 /**
+ * For a reader that must not write (`cairn audit verify` on evidence): the
+ * database must be at exactly this program's migrations. Refuses, naming
+ * what is missing, rather than migrate.
+ */
+export async function requireMigrated(db: Kysely<any>): Promise<void> {
+  await refuseNewerDatabase(db);
+  let done: Set<string>;
+  try {
+    done = new Set((await db.selectFrom('kysely_migration').select('name').execute()).map((r) => String(r.name)));
+  } catch {
+    done = new Set();
+  }
+  const pending = Object.keys(migrations)
+    .sort()
+    .filter((name) => !done.has(name));
+  if (pending.length > 0) {
+    throw new CairnError(
+      'database_older',
+      `the database lacks migrations ${pending.join(', ')} of this version of Cairn, and this command opens it read-only (it changes nothing): verify it with the version that wrote it, or start \`cairn serve\` once to migrate it (which writes to it)`,
+    );
+  }
+}
+
+/**
  * A database that a newer Cairn migrated (an upgrade rolled back to the
  * older program) holds migrations this program does not know; migrating
  * would fail on it, and serving from it could misread its tables. Say so,

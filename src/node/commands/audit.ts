@@ -13,6 +13,8 @@ import { args, cliActor, homeOf, positionals, required, UsageError, type Out } f
 import { nodeServices, openNodeContext } from '../context.js';
 import { fsyncFolder } from '../durable-file.js';
 import { terminalSafe } from '../terminal-text.js';
+import { createAuditLog } from '../../core/audit/log.js';
+import { nodeEd25519Verify } from '../ed25519.js';
 
 export const AUDIT_HELP: CommandHelp[] = [
   { command: 'audit verify', about: ['recompute the log from its entries, check every checkpoint; exit 1 naming', 'the first bad entry'] },
@@ -179,6 +181,32 @@ function openOutFile(file: string, force: boolean): OutFile {
   };
 }
 
+/**
+ * `audit verify`: the database opened read-only, so verifying a copy kept as
+ * evidence changes not a byte of it (nor needs write access); nothing is
+ * migrated, and the keys are the home's key files.
+ */
+async function verify(home: string, json: boolean, io: Out): Promise<number> {
+  const ctx = await openNodeContext(home, process.env, { readOnly: true });
+  try {
+    const log = createAuditLog({ db: ctx.db, atomic: ctx.atomic, clock: ctx.clock, signer: ctx.keys.signer, baseUrl: ctx.config.node.url, verify: nodeEd25519Verify });
+    const r = await log.verify((n) => process.stderr.isTTY && process.stderr.write(`\rverified ${n.toLocaleString('en-US')} entries`));
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    if (json) io.out(JSON.stringify(r));
+    if (!r.ok) {
+      io.err(`cairn: audit log verification FAILED${r.problem?.index !== undefined ? ` at entry ${r.problem.index}` : ''}: ${r.problem?.message}`);
+      return 1;
+    }
+    if (!json) {
+      io.out(`audit log OK: ${r.size} entries (${r.pruned} pruned by retention), ${r.checkpoints} checkpoints and ${r.cosignatures} peer cosignatures verified`);
+      io.out(`${r.uncovered} ${r.uncovered === 1 ? 'entry is' : 'entries are'} not yet covered by a signed checkpoint`);
+    }
+    return 0;
+  } finally {
+    await ctx.close();
+  }
+}
+
 export async function cmdAudit(argv: string[], io: Out): Promise<number> {
   const [sub, ...rest] = argv;
   const { values, positionals: pos } = args(rest, {
@@ -206,24 +234,11 @@ export async function cmdAudit(argv: string[], io: Out): Promise<number> {
     filter = exportFilter(values);
     if (values.out !== undefined) checkOutPath(values.out, values.force === true);
   }
+  if (sub === 'verify') return verify(homeOf(values), values.json === true, io);
   const ctx = await openNodeContext(homeOf(values));
   try {
     const { audit, peers, witness } = await nodeServices(ctx);
     switch (sub) {
-      case 'verify': {
-        const r = await audit.log.verify((n) => process.stderr.isTTY && process.stderr.write(`\rverified ${n.toLocaleString('en-US')} entries`));
-        if (process.stderr.isTTY) process.stderr.write('\n');
-        if (values.json) io.out(JSON.stringify(r));
-        if (!r.ok) {
-          io.err(`cairn: audit log verification FAILED${r.problem?.index !== undefined ? ` at entry ${r.problem.index}` : ''}: ${r.problem?.message}`);
-          return 1;
-        }
-        if (!values.json) {
-          io.out(`audit log OK: ${r.size} entries (${r.pruned} pruned by retention), ${r.checkpoints} checkpoints and ${r.cosignatures} peer cosignatures verified`);
-          io.out(`${r.uncovered} ${r.uncovered === 1 ? 'entry is' : 'entries are'} not yet covered by a signed checkpoint`);
-        }
-        return 0;
-      }
       case 'export': {
         const format = values.format ?? 'json';
         if (values.peer !== undefined) await checkPeer(values.peer, peers, audit);
