@@ -163,6 +163,10 @@ describe('a peer that restores an old backup of its log', () => {
     expect(after[0]!.last_seen_at! >= first!.last_seen_at!).toBe(true);
     const entries = await api(xa, xa.tokens.dpo, 'GET', '/v1/audit/entries?type=witness.alert');
     expect(entries.json.entries).toHaveLength(1);
+    // The DPO's API says how often, and when last.
+    const status = await api(xa, xa.tokens.dpo, 'GET', '/v1/audit/witness');
+    expect(status.json.alerts).toEqual([expect.objectContaining({ kind: 'rollback', seen: after[0]!.seen, lastSeenAt: after[0]!.last_seen_at })]);
+    expect(status.json.peers.find((p: { country: string }) => p.country === 'XB')).toMatchObject({ alerts: 1, alertKinds: ['rollback'] });
   });
 
   it('reconcile says the peer rolled back, instead of blaming each entry, and fails', async () => {

@@ -262,13 +262,15 @@ describe('DPO and operator console', () => {
   it('shows inconsistencies prominently: a peer that forked its log, and our own log tampered with', async () => {
     const d = dbOf(xb);
     const peer = d.prepare("select id from peers where country = 'XA'").get() as { id: string };
-    d.prepare('insert into witness_alerts (id, at, peer_id, kind, detail, evidence) values (?, ?, ?, ?, ?, ?)').run(
+    d.prepare('insert into witness_alerts (id, at, peer_id, kind, detail, evidence, seen, last_seen_at) values (?, ?, ?, ?, ?, ?, ?, ?)').run(
       'alert_test',
-      new Date().toISOString(),
+      new Date(Date.now() - 3_600_000).toISOString(),
       peer.id,
       'fork',
       'XA signed two different roots for tree size 7',
       '{}',
+      3,
+      new Date().toISOString(),
     );
     d.close();
     const page = await dpoPage();
@@ -276,7 +278,8 @@ describe('DPO and operator console', () => {
     expect(await alert.textContent()).toContain('Inconsistency detected');
     expect(await alert.textContent()).toContain('XA signed two different roots for tree size 7');
     expect(await alert.textContent()).not.toContain('keep a copy of the database');
-    expect(await page.locator('tr', { hasText: 'XA · Arcadia child protection' }).locator('td').nth(5).textContent()).toMatch(/1 alert: inconsistent/);
+    expect(await alert.textContent()).toContain('found again by 2 later checks');
+    expect(await page.locator('tr', { hasText: 'XA · Arcadia child protection' }).locator('td').nth(5).textContent()).toMatch(/1 alert: fork/);
 
     // Someone edits an entry of our own log in the database.
     const w = dbOf(xb);

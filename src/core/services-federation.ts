@@ -267,6 +267,19 @@ export interface WitnessedPeer {
   /** The newest size of our log this peer cosigned (PROTOCOL.md §45). */
   cosignedSize: number | null;
   alerts: number;
+  /** The kinds of its alerts among those listed, newest first, each once (rollback, fork, inconsistent, …). */
+  alertKinds: string[];
+}
+
+/** One witness alert: one event, however often later checks found it again (`seen`, `lastSeenAt`). */
+export interface WitnessAlertView {
+  id: string;
+  at: string;
+  peer: string;
+  kind: string;
+  detail: string;
+  seen: number;
+  lastSeenAt: string;
 }
 
 /** Witnessing peers' logs and reconciling our searches with them. */
@@ -280,7 +293,7 @@ export interface WitnessService {
   /** Prove our searches to `peer` are in its log. */
   reconcile(peer: Peer): Promise<ReconcileReport>;
   /** Per peer, the largest checkpoint witnessed; and the newest alerts (at most `alertLimit`). */
-  status(alertLimit: number): Promise<{ peers: WitnessedPeer[]; alerts: { id: string; at: string; peer: string; kind: string; detail: string }[] }>;
+  status(alertLimit: number): Promise<{ peers: WitnessedPeer[]; alerts: WitnessAlertView[] }>;
 }
 
 /**
@@ -324,7 +337,7 @@ export function createWitnessService(deps: WitnessDeps, self: { nodeId: string; 
         .select(['peer_id', (eb) => eb.fn.max('size').as('size'), (eb) => eb.fn.max('at').as('at'), (eb) => eb.fn.countAll<number>().as('count')])
         .groupBy('peer_id')
         .execute();
-      const alerts = await db.selectFrom('witness_alerts').select(['id', 'at', 'peer_id', 'kind', 'detail']).orderBy('at', 'desc').limit(alertLimit).execute();
+      const alerts = await db.selectFrom('witness_alerts').select(['id', 'at', 'peer_id', 'kind', 'detail', 'seen', 'last_seen_at']).orderBy('at', 'desc').limit(alertLimit).execute();
       const cosigned = await newestCosignedSizes(db);
       return {
         peers: peers.map((p) => {
@@ -339,9 +352,10 @@ export function createWitnessService(deps: WitnessDeps, self: { nodeId: string; 
             checkpoints: Number(w?.count ?? 0),
             cosignedSize: cosigned.find((x) => x.peerId === p.id)?.size ?? null,
             alerts: alerts.filter((a) => a.peer_id === p.id).length,
+            alertKinds: [...new Set(alerts.filter((a) => a.peer_id === p.id).map((a) => a.kind))],
           };
         }),
-        alerts: alerts.map((a) => ({ id: a.id, at: a.at, peer: a.peer_id, kind: a.kind, detail: a.detail })),
+        alerts: alerts.map((a) => ({ id: a.id, at: a.at, peer: a.peer_id, kind: a.kind, detail: a.detail, seen: Number(a.seen), lastSeenAt: a.last_seen_at ?? a.at })),
       };
     },
   };

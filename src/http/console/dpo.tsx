@@ -92,7 +92,7 @@ async function overview(cd: ConsoleDeps, c: ConsoleContext, force: boolean) {
 
   const data: AuditOverview = {
     log: { size, report, checkpoint: { size: cp.size, at: cpAt ?? '' } },
-    witness: status.peers.map(({ peer, country, name, status, witnessedSize, lastWitnessedAt, checkpoints, cosignedSize, alerts }) => ({
+    witness: status.peers.map(({ peer, country, name, status, witnessedSize, lastWitnessedAt, checkpoints, cosignedSize, alerts, alertKinds }) => ({
       id: peer,
       country,
       name,
@@ -102,6 +102,7 @@ async function overview(cd: ConsoleDeps, c: ConsoleContext, force: boolean) {
       checkpoints,
       cosignedSize,
       alerts,
+      alertKinds,
     })),
     alerts: status.alerts,
     flags: findFlags(events),

@@ -77,7 +77,7 @@ export function auditRoutes(ctx: AppContext): Hono<Env & AuthEnv> {
     const status = await services.witness.status(WITNESS_ALERTS);
     await audited(c.get('user').id, 'witness', {});
     return c.json({
-      peers: status.peers.map(({ peer, country, name, witnessedSize, lastWitnessedAt, checkpoints, cosignedSize, alerts }) => ({ peer, country, name, witnessedSize, lastWitnessedAt, checkpoints, cosignedSize, alerts })),
+      peers: status.peers.map(({ peer, country, name, witnessedSize, lastWitnessedAt, checkpoints, cosignedSize, alerts, alertKinds }) => ({ peer, country, name, witnessedSize, lastWitnessedAt, checkpoints, cosignedSize, alerts, alertKinds })),
       alerts: status.alerts,
     });
   });

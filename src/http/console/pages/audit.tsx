@@ -22,6 +22,8 @@ export interface WitnessRow {
   /** The largest size of our log this peer cosigned (PROTOCOL.md §45). */
   cosignedSize: number | null;
   alerts: number;
+  /** Its alerts' kinds, newest first. */
+  alertKinds: readonly string[];
 }
 
 export interface AlertRow {
@@ -30,6 +32,9 @@ export interface AlertRow {
   peer: string;
   kind: string;
   detail: string;
+  /** How many checks found this event (1: only the one that raised it), and the last. */
+  seen: number;
+  lastSeenAt: string;
 }
 
 export interface AuditOverview {
@@ -110,7 +115,13 @@ export const AuditOverviewPage: FC<{ nodeName: string; session: Session; data: A
             {badLog && <li>Our own audit log does not verify: {data.log.report?.problem?.message}</li>}
             {data.alerts.map((a) => (
               <li>
-                <strong>{label(a.peer)}</strong> — {a.kind.replace(/_/g, ' ')}: {a.detail} (<When at={a.at} />)
+                <strong>{label(a.peer)}</strong> — {a.kind.replace(/_/g, ' ')}: {a.detail} (<When at={a.at} />
+                {a.seen > 1 && (
+                  <>
+                    ; found again by {a.seen - 1} later check{a.seen === 2 ? '' : 's'}, last <When at={a.lastSeenAt} />
+                  </>
+                )}
+                )
               </li>
             ))}
           </ul>
@@ -153,7 +164,7 @@ export const AuditOverviewPage: FC<{ nodeName: string; session: Session; data: A
               <td>
                 {w.alerts > 0 ? (
                   <strong class="error-text">
-                    {w.alerts} alert{w.alerts === 1 ? '' : 's'}: inconsistent
+                    {w.alerts} alert{w.alerts === 1 ? '' : 's'}: {w.alertKinds.map((k) => k.replace(/_/g, ' ')).join(', ')}
                   </strong>
                 ) : w.checkpoints > 0 ? (
                   'consistent'
