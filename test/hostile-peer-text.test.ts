@@ -180,6 +180,9 @@ describe('text from a hostile peer', () => {
       expect(r.status, JSON.stringify(r.json)).toBe(400);
       expect(r.json).toMatchObject({ code: 'invalid_request', field: 'baseUrl' });
       expect(r.json.detail).toMatch(/^baseUrl must not carry a user name or password/);
+      // A search of that peer sends nothing and says what to do, not "internal".
+      const s = await cairnAsync(['search', '--home', xb.home, ...SEARCH, '--case', 'HOSTILE-T-URL']);
+      expect(s.stdout).toMatch(/XA .*ERROR: peer_unreachable: XA's pinned base URL "http:\/\/user:password@127\.0\.0\.1:\d+" must not carry a user name or password: nothing was sent; remove the peer and add it again/);
     } finally {
       db.prepare("UPDATE peers SET base_url = ? WHERE country = 'XA'").run(xa.url);
       db.close();

@@ -19,6 +19,7 @@ import {
   type Purpose,
 } from '../../../schemas/federation.js';
 import type { REPLICA_STATUSES } from '../../../schemas/index.js';
+import { nodeBaseUrlProblem } from '../../../schemas/node.js';
 import type { RecordCategory } from '../../../schemas/records.js';
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../bytes.js';
 import { FEDERATION, FEDERATION_SIGNATURE, INDEX, MEDIA_TYPES, UNSIGNED_PROBLEM_CODES } from '../constants.js';
@@ -186,6 +187,11 @@ const DUMMY_INPUT_BYTES = 32;
  */
 export async function postSigned<T extends z.ZodType>(deps: ClientDeps, peer: Peer, path: string, body: unknown, schema: T, mediaType: string = MEDIA_TYPES.json): Promise<z.infer<T>> {
   const bytes = utf8(JSON.stringify(body));
+  // A peer pinned before base URLs were held to the descriptor's rule may carry one no request should go to.
+  const badUrl = nodeBaseUrlProblem(peer.baseUrl);
+  if (badUrl !== undefined) {
+    throw new CairnError('peer_unreachable', `${peer.country}'s pinned base URL ${printable(JSON.stringify(peer.baseUrl), 120)} ${badUrl}: nothing was sent; remove the peer and add it again by its real URL`);
+  }
   const url = new URL(path, peer.baseUrl);
   const { init, binding } = signedFetchInit({
     method: 'POST',
