@@ -52,6 +52,8 @@ export const auditFilterSchema = z
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
   .strict()
+  // An empty range is a mistake (from and to swapped), not "no entries".
+  .refine((f) => f.from === undefined || f.to === undefined || Date.parse(f.from) < Date.parse(f.to), { path: ['to'], message: 'must be after from (the range is empty: from and to swapped?)' })
   .meta({ id: 'AuditFilter' });
 
 export type AuditFilter = z.infer<typeof auditFilterSchema>;

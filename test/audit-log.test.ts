@@ -66,6 +66,11 @@ describe('audit log', () => {
     expect(reads.json.entries[0].data.filter).toMatchObject({ type: 'records.import', limit: 2 });
     const bad = await api(node, dpo, 'GET', '/v1/audit/entries?type=nonsense');
     expect([bad.status, bad.json.field]).toEqual([400, 'type']);
+    // A swapped range is refused, as the CLI refuses it, not answered as "no entries".
+    for (const path of ['/v1/audit/entries', '/v1/audit/export']) {
+      const swapped = await api(node, dpo, 'GET', `${path}?from=2026-12-05T00:00:00Z&to=2026-12-01T00:00:00Z`);
+      expect([path, swapped.status, swapped.json.field]).toEqual([path, 400, 'to']);
+    }
   });
 
   it('serves a signed checkpoint with inclusion and consistency proofs that verify', async () => {
