@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, cli, serve, addUser } from '../scripts/lib/federation.js';
@@ -104,6 +104,35 @@ describe('audit log', () => {
     expect(JSON.parse(out)).toHaveLength(5);
     const exports = await api(node, dpo, 'GET', '/v1/audit/entries?type=audit.export');
     expect(exports.json.entries.map((e: { actor: string }) => e.actor)).toEqual(expect.arrayContaining([expect.stringMatching(/^user:/), expect.stringMatching(/^cli:/)]));
+  });
+
+  it('exports a bundle a DPO checks offline with the verifier key alone, and finds a changed entry in it', () => {
+    const file = join(t.dir, 'imports.bundle.json');
+    const out = cairn(['audit', 'export', '--home', home, '--format', 'bundle', '--type', 'records.import', '--out', file]);
+    expect(out.status, out.stderr).toBe(0);
+    const bundle = JSON.parse(readFileSync(file, 'utf8'));
+    expect(bundle.format).toBe('cairn-audit-bundle/1');
+    expect(bundle.entries).toHaveLength(5);
+    const vkey = /verifier key\s+(\S+)/.exec(cli(['keys', 'show', '--home', home]))![1]!;
+    expect(vkey).toBe(verifierKey);
+    // No home: the check runs on the file and the key.
+    const ok = cairn(['audit', 'check', file, '--vkey', vkey]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^bundle OK: 5 entries are in the log 127\.0\.0\.1:\d+\/cairn-audit at size \d+, whose checkpoint this key signed/);
+    // One entry's text changed in the file.
+    const changed = join(t.dir, 'changed.bundle.json');
+    bundle.entries[2].entry = bundle.entries[2].entry.replace('"imported":1', '"imported":0');
+    writeFileSync(changed, JSON.stringify(bundle));
+    const bad = cairn(['audit', 'check', changed, '--vkey', vkey]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain(`entry ${bundle.entries[2].idx}: its text does not match its leaf hash`);
+    // Its leaf hash recomputed too: the proof no longer leads to the signed root.
+    bundle.entries[2].leafHash = Buffer.from(leafHashOf(bundle.entries[2].entry)).toString('base64');
+    writeFileSync(changed, JSON.stringify(bundle));
+    expect(cairn(['audit', 'check', changed, '--vkey', vkey]).stderr).toContain(`entry ${bundle.entries[2].idx}: not in the log at size`);
+    // Another node's key does not vouch for it.
+    const other = logVerifierKey(node.url, ed25519Signer(new Uint8Array(32).fill(9)).publicKey);
+    expect(cairn(['audit', 'check', file, '--vkey', other]).stderr).toContain('its checkpoint is not signed by');
   });
 
   it('verifies, then detects an edited entry, a rewritten history and a truncation', async () => {

@@ -2,7 +2,7 @@
  * `cairn audit verify|export|checkpoint|reconcile|prune`: DPO tooling.
  */
 import { once } from 'node:events';
-import { closeSync, createWriteStream, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { auditFilterSchema, type AuditFilter } from '../../core/audit/query.js';
 import { validate } from '../../core/decode/json-body.js';
@@ -13,20 +13,34 @@ import { args, cliActor, homeOf, positionals, required, UsageError, type Out } f
 import { nodeServices, openNodeContext } from '../context.js';
 import { fsyncFolder } from '../durable-file.js';
 import { terminalSafe } from '../terminal-text.js';
+import { openCheckpoint } from '../../core/audit/checkpoint.js';
+import { leafHashOf } from '../../core/audit/entry.js';
 import { createAuditLog } from '../../core/audit/log.js';
+import { verifyInclusion } from '../../core/audit/merkle/index.js';
+import { ed25519NoteVerifier } from '../../core/audit/note.js';
+import { equalBytes, fromBase64, toBase64 } from '../../core/bytes.js';
 import { nodeEd25519Verify } from '../ed25519.js';
 
 export const AUDIT_HELP: CommandHelp[] = [
   { command: 'audit verify', about: ['recompute the log from its entries, check every checkpoint; exit 1 naming', 'the first bad entry'] },
   {
     command: 'audit export',
-    synopsis: `[--format csv|json] [--out FILE [--force]] [--from T] [--to T] [--type T]
+    synopsis: `[--format csv|json|bundle] [--out FILE [--force]] [--from T] [--to T] [--type T]
                [--user U] [--actor A] [--peer P] [--purpose P] [--case REF]`,
     about: [
       'export entries (every export is itself logged); T is a day (YYYY-MM-DD, --to',
       'includes the whole day, UTC) or an RFC 3339 time with its zone (2026-12-01T08:00:00Z,',
       '2026-12-01T09:00:00+01:00); --peer is a peer\'s node id or country code. --out writes',
-      'FILE whole or not at all (never a partial file); an existing FILE only with --force',
+      'FILE whole or not at all (never a partial file); an existing FILE only with --force.',
+      'bundle: each entry with its inclusion proof in a checkpoint signed now, for `audit check`',
+    ],
+  },
+  {
+    command: 'audit check',
+    synopsis: 'FILE --vkey VKEY',
+    about: [
+      'check a bundle offline, without the node: its checkpoint signed by VKEY (from',
+      '`cairn keys show`, had out of band) and every entry in the log at that size',
     ],
   },
   { command: 'audit checkpoint', about: ['sign (if the log grew) and print the latest checkpoint'] },
@@ -181,6 +195,69 @@ function openOutFile(file: string, force: boolean): OutFile {
   };
 }
 
+/** The format of `audit export --format bundle` (PROTOCOL.md §40 "Bundles"). */
+const BUNDLE_FORMAT = 'cairn-audit-bundle/1';
+
+/** One entry of a bundle: its canonical text (null once pruned), leaf hash and inclusion proof, both standard base64. */
+interface BundleEntry {
+  idx: number;
+  leafHash: string;
+  entry: string | null;
+  proof: string[];
+}
+
+/**
+ * `audit check FILE --vkey VKEY`: a bundle checked with nothing but the
+ * verifier key a DPO was given out of band: the checkpoint's signature, then
+ * each entry's leaf hash and its inclusion proof against that checkpoint.
+ * Needs no node home and writes nothing.
+ */
+async function checkBundle(file: string, vkey: string, io: Out): Promise<number> {
+  const fail = (message: string) => {
+    io.err(`cairn: bundle check FAILED: ${terminalSafe(message)}`);
+    return 1;
+  };
+  let verifier;
+  try {
+    verifier = ed25519NoteVerifier(vkey, nodeEd25519Verify);
+  } catch (e) {
+    throw new UsageError(`--vkey: ${(e as Error).message} (the audit log's "verifier key" line of \`cairn keys show\`)`);
+  }
+  let bundle: { format?: unknown; checkpoint?: unknown; entries?: unknown };
+  try {
+    bundle = JSON.parse(readFileSync(file, 'utf8')) as typeof bundle;
+  } catch (e) {
+    return fail(`${file} is not a readable JSON bundle (${(e as Error).message})`);
+  }
+  if (bundle.format !== BUNDLE_FORMAT || typeof bundle.checkpoint !== 'string' || !Array.isArray(bundle.entries)) {
+    return fail(`${file} is not a ${BUNDLE_FORMAT} bundle (\`cairn audit export --format bundle\` writes one)`);
+  }
+  let cp;
+  try {
+    cp = openCheckpoint(bundle.checkpoint, verifier, { origin: verifier.name }).checkpoint;
+  } catch (e) {
+    return fail(`its checkpoint is not signed by ${verifier.name} with this key: ${(e as Error).message}`);
+  }
+  let pruned = 0;
+  for (const [i, raw] of (bundle.entries as unknown[]).entries()) {
+    const e = raw as Partial<BundleEntry>;
+    const where = `entry ${typeof e.idx === 'number' ? e.idx : `#${i}`}`;
+    if (!Number.isSafeInteger(e.idx) || typeof e.leafHash !== 'string' || !Array.isArray(e.proof) || (e.entry !== null && typeof e.entry !== 'string')) return fail(`${where}: malformed`);
+    let leaf: Uint8Array;
+    try {
+      leaf = fromBase64(e.leafHash, 'leafHash');
+      if (e.entry === null) pruned++;
+      else if (!equalBytes(leafHashOf(e.entry!), leaf)) return fail(`${where}: its text does not match its leaf hash (the entry was changed)`);
+      verifyInclusion(e.idx!, cp.treeSize, leaf, e.proof.map((h) => fromBase64(String(h), 'proof')), cp.rootHash);
+    } catch (err) {
+      return fail(`${where}: not in the log at size ${cp.treeSize}: ${(err as Error).message}`);
+    }
+  }
+  const n = (bundle.entries as unknown[]).length;
+  io.out(`bundle OK: ${n} ${n === 1 ? 'entry is' : 'entries are'} in the log ${verifier.name} at size ${cp.treeSize}, whose checkpoint this key signed${pruned ? ` (${pruned} pruned by retention: their leaf only)` : ''}`);
+  return 0;
+}
+
 /**
  * `audit verify`: the database opened read-only, so verifying a copy kept as
  * evidence changes not a byte of it (nor needs write access); nothing is
@@ -222,15 +299,20 @@ export async function cmdAudit(argv: string[], io: Out): Promise<number> {
     actor: { type: 'string' },
     json: { type: 'boolean' },
     force: { type: 'boolean' },
+    vkey: { type: 'string' },
   });
-  if (!['verify', 'export', 'checkpoint', 'reconcile', 'prune'].includes(sub ?? '')) {
-    throw new UsageError(`audit: expected verify, export, checkpoint, reconcile or prune${sub ? `, not ${JSON.stringify(sub)}` : ''}`);
+  if (!['verify', 'export', 'check', 'checkpoint', 'reconcile', 'prune'].includes(sub ?? '')) {
+    throw new UsageError(`audit: expected verify, export, check, checkpoint, reconcile or prune${sub ? `, not ${JSON.stringify(sub)}` : ''}`);
+  }
+  if (sub === 'check') {
+    const [file] = positionals(pos, ['FILE']);
+    return checkBundle(file!, required(values.vkey, 'vkey'), io);
   }
   positionals(pos, []);
   // An export's options are checked before the home is opened: a mistake exports nothing and logs nothing.
   let filter: AuditFilter | undefined;
   if (sub === 'export') {
-    if (values.format !== undefined && values.format !== 'csv' && values.format !== 'json') throw new UsageError('--format must be csv or json');
+    if (values.format !== undefined && values.format !== 'csv' && values.format !== 'json' && values.format !== 'bundle') throw new UsageError('--format must be csv, json or bundle');
     filter = exportFilter(values);
     if (values.out !== undefined) checkOutPath(values.out, values.force === true);
   }
@@ -254,17 +336,28 @@ export async function cmdAudit(argv: string[], io: Out): Promise<number> {
           let cursor: number | undefined;
           let first = true;
           let n = 0;
+          // A bundle's checkpoint is signed now, after the export's own entry: every entry listed is under it.
+          const cp = format === 'bundle' ? await audit.log.latestCheckpoint(0) : undefined;
           if (format === 'json') await write('[\n');
+          if (cp) await write(`{"format":${JSON.stringify(BUNDLE_FORMAT)},"checkpoint":${JSON.stringify(cp.note)},"entries":[\n`);
           for (;;) {
             const page = await audit.entries({ ...filter!, ...(cursor !== undefined ? { cursor } : {}) });
             if (format === 'csv') await write(first ? audit.toCsv(page.entries) : audit.toCsv(page.entries).split('\r\n').slice(1).join('\r\n'));
-            else await write(page.entries.map((e) => `${n++ === 0 ? '' : ',\n'}${JSON.stringify(e)}`).join(''));
+            else if (cp) {
+              for (const e of page.entries) {
+                if (e.idx >= cp.size) continue;
+                const p = await audit.log.inclusionProof(e.idx, cp.size);
+                const item: BundleEntry = { idx: e.idx, leafHash: toBase64(p.leafHash), entry: p.entry, proof: p.hashes.map((h) => toBase64(h)) };
+                await write(`${n++ === 0 ? '' : ',\n'}${JSON.stringify(item)}`);
+              }
+            } else await write(page.entries.map((e) => `${n++ === 0 ? '' : ',\n'}${JSON.stringify(e)}`).join(''));
             if (format === 'csv') n += page.entries.length;
             first = false;
             if (page.next === null) break;
             cursor = page.next;
           }
           if (format === 'json') await write('\n]\n');
+          if (cp) await write('\n]}\n');
           if (file) {
             await file.commit();
             io.err(`cairn: exported ${n.toLocaleString('en-US')} ${n === 1 ? 'entry' : 'entries'} to ${values.out}`);
