@@ -67,8 +67,9 @@ export const recordEnvelopeSchema = z
       .max(RECORD_TEXT.ref.max, `must be at most ${RECORD_TEXT.ref.max} characters`)
       .regex(RECORD_TEXT.ref.pattern, RECORD_TEXT.ref.patternMessage),
     category: z.enum(RECORD_CATEGORIES, { error: `must be one of ${RECORD_CATEGORIES.join(', ')}` }),
-    owningUnit: z.string().trim().min(1, 'must not be empty').max(RECORD_TEXT.owningUnit.max).regex(noControl, 'must not contain control characters'),
-    contactPoint: z.string().trim().min(1, 'must not be empty').max(RECORD_TEXT.contactPoint.max).regex(noControl, 'must not contain control characters'),
+    // What a receipt discloses to a peer, which refuses it with a control or bidi character (peerText): refused here first.
+    owningUnit: z.string().trim().pipe(peerText(RECORD_TEXT.owningUnit.max)),
+    contactPoint: z.string().trim().pipe(peerText(RECORD_TEXT.contactPoint.max)),
     recordDate: isoDate,
     retentionUntil: isoDate,
     identifiers: z.unknown(),

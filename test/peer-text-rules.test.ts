@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hitReceiptSchema } from '../schemas/federation.js';
+import { recordEnvelopeSchema } from '../schemas/records.js';
 import { nodeBaseUrl, nodeDescriptorSchema } from '../schemas/node.js';
 import { resolveConfig } from '../src/core/config.js';
 import { terminalJson, terminalLines, terminalSafe } from '../src/node/terminal-text.js';
@@ -113,6 +114,17 @@ describe('node descriptor text', () => {
       ['cairn.xb.example', 'must be an absolute http(s) URL'],
     ];
     for (const [url, message] of refused) expect(firstIssue(nodeDescriptorSchema, { ...DESCRIPTOR, baseUrl: url }), url).toBe(`baseUrl: ${message}`);
+  });
+});
+
+describe('records we import', () => {
+  it('refuse in owning unit and contact point what a peer would refuse in their receipt', () => {
+    const record = { ref: 'XA-1', category: 'missing_child', owningUnit: 'Unit', contactPoint: 'desk@xa.example', recordDate: '2026-01-01', retentionUntil: '2036-01-01', identifiers: { emails: ['a@b.example'] } };
+    expect(recordEnvelopeSchema.safeParse(record).success).toBe(true);
+    expect(firstIssue(recordEnvelopeSchema, { ...record, contactPoint: '\u202bوحدة البحث\u202c' })).toMatch(/^contactPoint: must not contain bidirectional/);
+    expect(firstIssue(recordEnvelopeSchema, { ...record, owningUnit: 'Unit\u2066A\u2069' })).toMatch(/^owningUnit: must not contain bidirectional/);
+    // Right-to-left text itself is fine.
+    expect(recordEnvelopeSchema.safeParse({ ...record, owningUnit: 'وحدة البحث عن الأطفال' }).success).toBe(true);
   });
 });
 
