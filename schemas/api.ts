@@ -14,6 +14,7 @@ import {
   cosignatureRequestSchema,
   inclusionProofSchema,
   inclusionQuerySchema,
+  reconcileRequestSchema,
   verifyReportSchema,
 } from './audit.js';
 import { problemSchema } from './common.js';
@@ -260,6 +261,16 @@ export const routes: RouteSpec[] = [
     request: { query: consistencyQuerySchema }, responses: { 200: { description: 'proof', schema: consistencyProofSchema } },
   },
   { method: 'post', path: '/v1/audit/verify', operationId: 'auditVerify', tags: ['audit'], access: 'dpo', summary: 'Recompute the log and check every checkpoint.', responses: { 200: { description: 'report', schema: verifyReportSchema } } },
+  {
+    method: 'post',
+    path: '/v1/audit/reconcile',
+    operationId: 'auditReconcile',
+    tags: ['audit'],
+    access: 'dpo',
+    summary: "Witness a peer's checkpoint, then prove each of our searches of it in its log (what `cairn audit reconcile` does).",
+    request: { body: reconcileRequestSchema },
+    responses: { 200: { description: 'reconcile report: checkpoint size, witness outcome and alert, searches checked, proven and missing with the reason' } },
+  },
   { method: 'get', path: '/v1/audit/witness', operationId: 'auditWitness', tags: ['audit'], access: 'dpo', summary: 'Peers\' witnessed checkpoints and inconsistency alerts.', responses: { 200: { description: 'witness status' } } },
   // Federation (signed peer requests; see PROTOCOL.md)
   {

@@ -106,6 +106,12 @@ export const verifyReportSchema = z
   .meta({ id: 'VerifyReport' });
 
 /** A peer's cosignature on one of our checkpoints (PROTOCOL.md §45): our note with its cosignature line added. */
+/** `POST /v1/audit/reconcile`: the peer, by node id or country code. */
+export const reconcileRequestSchema = z
+  .object({ peer: z.string().min(1).max(128).describe('peer node id or country code') })
+  .strict()
+  .meta({ id: 'ReconcileRequest' });
+
 export const cosignatureRequestSchema = z
   .object({ checkpoint: z.string().min(1).max(8192) })
   .strict()

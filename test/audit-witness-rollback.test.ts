@@ -183,6 +183,16 @@ describe('a peer that restores an old backup of its log', () => {
     for (const l of missing) expect(l).toMatch(new RegExp(`(no longer holds this search at index|is beyond the peer's checkpoint).* \\(rollback: XB's log went back from size ${witnessed} to \\d+\\)$`));
     const json = JSON.parse(cairn(['audit', 'reconcile', '--peer', 'XB', '--home', xa.home, '--json']).stdout);
     expect(json.alert).toMatchObject({ kind: 'rollback', seen: expect.any(Number) });
+    // The same for a DPO in the API, without a shell on the node; logged as a read.
+    const api1 = await api(xa, xa.tokens.dpo, 'POST', '/v1/audit/reconcile', { peer: 'XB' });
+    expect(api1.status, JSON.stringify(api1.json)).toBe(200);
+    expect(api1.json).toMatchObject({ peer: { country: 'XB' }, witness: 'alert', alert: { kind: 'rollback' }, checked: json.checked, proven: json.proven });
+    expect(api1.json.missing.length).toBe(json.missing.length);
+    const reads = await api(xa, xa.tokens.dpo, 'GET', '/v1/audit/entries?type=audit.read&limit=1000');
+    expect(reads.json.entries.some((e: { data: { what: string } }) => e.data.what === 'reconcile')).toBe(true);
+    expect((await api(xa, xa.tokens.analyst, 'POST', '/v1/audit/reconcile', { peer: 'XB' })).status).toBe(403);
+    const unknown = await api(xa, xa.tokens.dpo, 'POST', '/v1/audit/reconcile', { peer: 'XZ' });
+    expect([unknown.status, unknown.json.code]).toEqual([404, 'not_found']);
     expect(alertsOf(xa)).toHaveLength(1);
   });
 

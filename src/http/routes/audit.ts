@@ -4,13 +4,13 @@
  * witnessing and reconciliation.
  */
 import { Hono } from 'hono';
-import { consistencyQuerySchema, cosignatureRequestSchema, inclusionQuerySchema } from '../../../schemas/audit.js';
+import { consistencyQuerySchema, cosignatureRequestSchema, inclusionQuerySchema, reconcileRequestSchema } from '../../../schemas/audit.js';
 import { auditFilterSchema, type AuditFilter } from '../../core/audit/query.js';
 import { toBase64 } from '../../core/bytes.js';
 import { CairnError } from '../../core/errors.js';
 import { requireRole, type AuthEnv } from '../auth.js';
 import type { AppContext, Env } from '../context.js';
-import { validate, validateQuery } from '../../core/decode/json-body.js';
+import { readJson, validate, validateQuery } from '../../core/decode/json-body.js';
 import { signedFederationRoute } from './signed.js';
 
 /** Alerts listed by GET /v1/audit/witness. */
@@ -70,6 +70,16 @@ export function auditRoutes(ctx: AppContext): Hono<Env & AuthEnv> {
   r.post('/v1/audit/verify', dpo, async (c) => {
     const report = await audit.log.verify();
     await audited(c.get('user').id, 'verify', { ok: report.ok, size: report.size });
+    return c.json(report);
+  });
+
+  // What `cairn audit reconcile` does, for a DPO without a shell on the node: the peer's checkpoint
+  // witnessed, then each of our searches of it proven in its log (PROTOCOL.md §45).
+  r.post('/v1/audit/reconcile', dpo, async (c) => {
+    const { peer: selector } = await readJson(c.req.raw, services.config.http.maxBodyBytes, reconcileRequestSchema);
+    const peer = await services.peers.find(selector);
+    const report = await services.witness.reconcile(peer);
+    await audited(c.get('user').id, 'reconcile', { peer: peer.id, checked: report.checked, proven: report.proven, witness: report.witness });
     return c.json(report);
   });
 
