@@ -78,6 +78,19 @@ describe('DPO and operator console', () => {
     await page.close();
   });
 
+  it('reconciles with a peer from the witness table: our search proven in its log, and the read audited', async () => {
+    const page = await dpoPage();
+    const row = page.locator('tr', { hasText: 'XA · Arcadia child protection' });
+    await row.getByRole('button', { name: 'Reconcile' }).click();
+    await page.waitForURL('**/console/audit/reconcile');
+    expect(await page.locator('h1').textContent()).toBe('Reconcile with XA · Arcadia child protection');
+    expect(await page.getByRole('status').textContent()).toMatch(/1 of 1 of our searches of this peer are proven in its log \(inclusion proofs against its checkpoint of size \d+/);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await page.close();
+    const reads = await api(xb, xb.tokens.dpo, 'GET', '/v1/audit/entries?type=audit.read&limit=1000');
+    expect(reads.json.entries.some((e: { data: { what?: string; proven?: number } }) => e.data.what === 'console.reconcile' && e.data.proven === 1)).toBe(true);
+  });
+
   it('lets the DPO find the search in the log, export it as CSV and JSON, and audits each read', async () => {
     const page = await dpoPage();
     await page.getByRole('link', { name: 'Audit log', exact: true }).click();

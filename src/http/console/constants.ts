@@ -18,6 +18,7 @@ export const CONSOLE = {
     auditLog: '/console/audit/log',
     auditExport: '/console/audit/export',
     auditVerify: '/console/audit/verify',
+    auditReconcile: '/console/audit/reconcile',
     operator: '/console/operator',
   },
   cookie: {

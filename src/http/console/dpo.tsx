@@ -14,8 +14,9 @@ import { ACTIVITY_TYPES, activityOf, findFlags, lastDays, perDay, type ActivityE
 import { CONSOLE } from './constants.js';
 import { requireSession, type ConsoleContext, type ConsoleDeps, type ConsoleEnv } from './guard.js';
 import { AuditLogPage, LOG_FILTER_FIELDS, type LogFilterValues } from './pages/audit-log.js';
-import { AuditOverviewPage, type AuditOverview } from './pages/audit.js';
+import { AuditOverviewPage, ReconcilePage, type AuditOverview } from './pages/audit.js';
 import { StatusPage } from './pages/status.js';
+import { statusOf } from '../problem.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** Witness alerts shown on the overview. */
@@ -143,6 +144,23 @@ export function dpoRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): void {
 
   r.get(CONSOLE.paths.audit, dpo, (c) => overview(cd, c, false));
   r.get(CONSOLE.paths.auditVerify, dpo, (c) => overview(cd, c, true));
+
+  // What `cairn audit reconcile` does, from the witness table: the peer's checkpoint witnessed, each of our searches of it proven.
+  r.post(CONSOLE.paths.auditReconcile, dpo, async (c) => {
+    const session = c.get('session');
+    const selector = c.get('form').get('peer');
+    let report;
+    try {
+      const peer = await cd.app.services.peers.find(selector);
+      report = await cd.app.services.witness.reconcile(peer);
+      await recordRead(cd, session.user.id, 'audit.read', { what: 'console.reconcile', peer: peer.id, checked: report.checked, proven: report.proven, witness: report.witness });
+      const view = { ...report, peer: `${peer.country} · ${peer.name}`, alert: report.alert ? { kind: report.alert.kind, detail: report.alert.detail } : null };
+      return c.html(<ReconcilePage nodeName={cd.nodeName} session={session} report={view} />);
+    } catch (e) {
+      if (!isCairnError(e) || e.code === 'internal') throw e;
+      return c.html(<StatusPage nodeName={cd.nodeName} session={session} title="Reconcile failed" message={e.message} />, statusOf(e.code) >= 500 ? 502 : 422);
+    }
+  });
 
   r.get(CONSOLE.paths.auditLog, dpo, async (c) => {
     const session = c.get('session');

@@ -8,7 +8,7 @@ import type { VerifyReport } from '../../../core/audit/log.js';
 import type { Flag, Series } from '../activity.js';
 import { BarChart, BudgetChart, type BudgetRow } from '../charts.js';
 import { CONSOLE, FLAG_RULES } from '../constants.js';
-import { Layout, When, orDash } from '../components.js';
+import { CsrfField, Layout, When, orDash } from '../components.js';
 import type { Session } from '../../../core/users/sessions.js';
 
 export interface WitnessRow {
@@ -148,6 +148,7 @@ export const AuditOverviewPage: FC<{ nodeName: string; session: Session; data: A
             <th scope="col" class="num">Checkpoints stored</th>
             <th scope="col" class="num">Our log cosigned up to</th>
             <th scope="col">Status</th>
+            <th scope="col">Our searches in its log</th>
           </tr>
         </thead>
         <tbody>
@@ -171,6 +172,13 @@ export const AuditOverviewPage: FC<{ nodeName: string; session: Session; data: A
                 ) : (
                   'nothing witnessed yet'
                 )}
+              </td>
+              <td>
+                <form method="post" action={CONSOLE.paths.auditReconcile}>
+                  <CsrfField session={session} />
+                  <input type="hidden" name="peer" value={w.id} />
+                  <button type="submit">Reconcile</button>
+                </form>
               </td>
             </tr>
           ))}
@@ -233,6 +241,72 @@ export const AuditOverviewPage: FC<{ nodeName: string; session: Session; data: A
       </div>
       <p>
         <a href={CONSOLE.paths.auditLog}>Read the audit log entries</a>
+      </p>
+    </Layout>
+  );
+};
+
+/** What reconciling with one peer found (the report of `cairn audit reconcile`). */
+export interface ReconcileView {
+  peer: string;
+  checkpointSize: number;
+  witness: string;
+  alert: { kind: string; detail: string } | null;
+  unchecked: string | null;
+  checked: number;
+  proven: number;
+  missing: readonly { searchId: string; index: number | null; reason: string }[];
+}
+
+export const ReconcilePage: FC<{ nodeName: string; session: Session; report: ReconcileView }> = ({ nodeName, session, report }) => {
+  const ok = report.missing.length === 0 && report.witness !== 'alert';
+  return (
+    <Layout title={`Reconcile with ${report.peer}`} session={session} current={CONSOLE.paths.audit} nodeName={nodeName}>
+      <h1>
+        Reconcile with <bdi>{report.peer}</bdi>
+      </h1>
+      <div class={ok ? 'notice' : 'alert'} role={ok ? 'status' : 'alert'}>
+        <p>
+          {report.proven} of {report.checked} of our searches of this peer are proven in its log (inclusion proofs against its checkpoint of size {report.checkpointSize}, signed with its pinned key).
+        </p>
+        {report.alert && (
+          <p>
+            Its checkpoint raised a witness alert ({report.alert.kind.replace(/_/g, ' ')}): <bdi>{report.alert.detail}</bdi>
+          </p>
+        )}
+        {report.unchecked && (
+          <p>
+            Its checkpoint could not be checked against what we witnessed before: <bdi>{report.unchecked}</bdi>
+          </p>
+        )}
+      </div>
+      {report.missing.length > 0 && (
+        <table>
+          <caption>Searches not proven in its log</caption>
+          <thead>
+            <tr>
+              <th scope="col">Search</th>
+              <th scope="col" class="num">Index in its log</th>
+              <th scope="col">Why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.missing.map((m) => (
+              <tr>
+                <td>
+                  <code>{m.searchId}</code>
+                </td>
+                <td class="num">{m.index ?? '—'}</td>
+                <td>
+                  <bdi>{m.reason}</bdi>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p>
+        <a href={CONSOLE.paths.audit}>Back to the audit overview</a>
       </p>
     </Layout>
   );
