@@ -401,7 +401,7 @@ async function verifyLog(deps: Pick<LogDeps, 'db' | 'signer' | 'baseUrl' | 'veri
   let badPrune: string | undefined;
   for (const p of prunes) {
     try {
-      const st = openPrune(p.data.statement, keys, origin, deps.verify);
+      const st = withAnyKey(keys, (key) => openPrune(p.data.statement, key, origin, deps.verify));
       if (st.through !== p.data.through || st.through >= p.idx) throw new Error(`it names entry ${st.through}, its entry says ${JSON.stringify(p.data.through)}`);
       through = Math.max(through, st.through);
     } catch (e) {

@@ -59,22 +59,12 @@ export function openSuccession(envelope: unknown, next: Uint8Array, origin: stri
   return { origin: p.origin, previousKeyId: p.previousKeyId, keyId: p.keyId };
 }
 
-/** The prune statement in `envelope` if one of `keys` signed it for `origin`; throws what is wrong otherwise. */
-export function openPrune(envelope: unknown, keys: readonly Uint8Array[], origin: string, verify?: Ed25519Verify): PruneStatement {
-  let first: unknown;
-  for (const key of keys) {
-    let p: unknown;
-    try {
-      p = verifyJsonEnvelope(envelope, MEDIA_TYPES.auditPrune, key, verify);
-    } catch (e) {
-      first ??= e;
-      continue;
-    }
-    if (!isRecord(p) || typeof p.origin !== 'string' || typeof p.before !== 'string' || !Number.isSafeInteger(p.through)) {
-      throw new CairnError('envelope_invalid', 'prune statement: expected { origin, through, before }');
-    }
-    if (p.origin !== origin) throw new CairnError('envelope_invalid', `prune statement names the log ${JSON.stringify(p.origin)}, not ${JSON.stringify(origin)}`);
-    return { origin: p.origin, through: p.through as number, before: p.before };
+/** The prune statement in `envelope` if `key` signed it for `origin`; throws what is wrong otherwise. */
+export function openPrune(envelope: unknown, key: Uint8Array, origin: string, verify?: Ed25519Verify): PruneStatement {
+  const p = verifyJsonEnvelope(envelope, MEDIA_TYPES.auditPrune, key, verify);
+  if (!isRecord(p) || typeof p.origin !== 'string' || typeof p.before !== 'string' || !Number.isSafeInteger(p.through)) {
+    throw new CairnError('envelope_invalid', 'prune statement: expected { origin, through, before }');
   }
-  throw first ?? new CairnError('signature_invalid', 'no key to verify the prune statement with');
+  if (p.origin !== origin) throw new CairnError('envelope_invalid', `prune statement names the log ${JSON.stringify(p.origin)}, not ${JSON.stringify(origin)}`);
+  return { origin: p.origin, through: p.through as number, before: p.before };
 }

@@ -154,7 +154,7 @@ export function dpoRoutes(r: Hono<ConsoleEnv>, cd: ConsoleDeps): void {
       const peer = await cd.app.services.peers.find(selector);
       report = await cd.app.services.witness.reconcile(peer);
       await recordRead(cd, session.user.id, 'audit.read', { what: 'console.reconcile', peer: peer.id, checked: report.checked, proven: report.proven, witness: report.witness });
-      const view = { ...report, peer: `${peer.country} · ${peer.name}`, alert: report.alert ? { kind: report.alert.kind, detail: report.alert.detail } : null };
+      const view = { ...report, peer: `${peer.country} · ${peer.name}` };
       return c.html(<ReconcilePage nodeName={cd.nodeName} session={session} report={view} />);
     } catch (e) {
       if (!isCairnError(e) || e.code === 'internal') throw e;

@@ -5,6 +5,8 @@
  */
 import type { FC } from 'hono/jsx';
 import type { VerifyReport } from '../../../core/audit/log.js';
+import type { ReconcileReport } from '../../../core/federation/reconcile.js';
+import type { WitnessAlertView } from '../../../core/services-federation.js';
 import type { Flag, Series } from '../activity.js';
 import { BarChart, BudgetChart, type BudgetRow } from '../charts.js';
 import { CONSOLE, FLAG_RULES } from '../constants.js';
@@ -26,16 +28,8 @@ export interface WitnessRow {
   alertKinds: readonly string[];
 }
 
-export interface AlertRow {
-  id: string;
-  at: string;
-  peer: string;
-  kind: string;
-  detail: string;
-  /** How many checks found this event (1: only the one that raised it), and the last. */
-  seen: number;
-  lastSeenAt: string;
-}
+/** One witness alert as the core's witness status gives it. */
+export type AlertRow = WitnessAlertView;
 
 export interface AuditOverview {
   log: { size: number; report?: VerifyReport | undefined; checkpoint?: { size: number; at: string } | undefined };
@@ -246,17 +240,8 @@ export const AuditOverviewPage: FC<{ nodeName: string; session: Session; data: A
   );
 };
 
-/** What reconciling with one peer found (the report of `cairn audit reconcile`). */
-export interface ReconcileView {
-  peer: string;
-  checkpointSize: number;
-  witness: string;
-  alert: { kind: string; detail: string } | null;
-  unchecked: string | null;
-  checked: number;
-  proven: number;
-  missing: readonly { searchId: string; index: number | null; reason: string }[];
-}
+/** What reconciling with one peer found (the report of `cairn audit reconcile`), the peer named for reading. */
+export type ReconcileView = Omit<ReconcileReport, 'peer'> & { peer: string };
 
 export const ReconcilePage: FC<{ nodeName: string; session: Session; report: ReconcileView }> = ({ nodeName, session, report }) => {
   const ok = report.missing.length === 0 && report.witness !== 'alert';
